@@ -1,0 +1,174 @@
+package io.lntune.torch.safetensors;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lntune.torch.DType;
+import io.lntune.torch.TensorScope;
+import io.lntune.torch.Tensors;
+import io.lntune.torch.Torch;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Writes safetensors files atomically: the data goes to a temporary file next to the target, is flushed to
+ * disk, and is renamed over the target; a failure at any point leaves the target as it was and no temporary
+ * file behind. Any tensor layout is accepted (non-contiguous, any device, bf16); tensors are written in the
+ * map's iteration order, and the header is padded to a multiple of 8 bytes so that every tensor of the
+ * usual dtypes can be mapped in place when read back.
+ *
+ * <pre>{@code
+ * Map<String, Tensor> tensors = new LinkedHashMap<>();
+ * tensors.put("model.norm.weight", norm);
+ * SafetensorsWriter.write(Path.of("out/adapter_model.safetensors"), tensors, Map.of("format", "pt"));
+ * }</pre>
+ */
+public final class SafetensorsWriter {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Chunk size for copying tensor bytes out: a {@link ByteBuffer} addresses at most 2 GiB. */
+  static final long CHUNK = 1L << 30;
+
+  private SafetensorsWriter() {}
+
+  /** Writes {@code tensors} with no metadata. */
+  public static void write(Path file, Map<String, Tensor> tensors) {
+    write(file, tensors, Map.of());
+  }
+
+  /**
+   * Writes {@code tensors} and the {@code __metadata__} strings to {@code file}, replacing it atomically.
+   *
+   * @throws SafetensorsException naming the file and tensor: undefined tensor, unsupported dtype, reserved or
+   *     empty name, I/O failure
+   */
+  public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) {
+    write(file, tensors, metadata, CHUNK);
+  }
+
+  static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata, long chunk) {
+    Path target = file.toAbsolutePath();
+    Path dir = target.getParent();
+    try (TensorScope scope = TensorScope.open()) {
+      List<Tensor> data = new ArrayList<>();
+      ObjectNode header = header(target, tensors, metadata, data);
+      byte[] headerBytes = padded(JSON.writeValueAsBytes(header));
+      Files.createDirectories(dir);
+      Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+      try {
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+          ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerBytes.length).flip();
+          writeFully(ch, length);
+          writeFully(ch, ByteBuffer.wrap(headerBytes));
+          for (Tensor t : data) {
+            writeTensor(ch, t, chunk);
+          }
+          ch.force(true);
+        }
+        moveAtomically(tmp, target);
+        syncDirectory(dir);
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+    } catch (IOException e) {
+      throw new SafetensorsException(target, null, "cannot write: " + e.getMessage(), e);
+    }
+  }
+
+  private static ObjectNode header(Path target, Map<String, Tensor> tensors, Map<String, String> metadata,
+      List<Tensor> data) {
+    ObjectNode header = JSON.createObjectNode();
+    if (!metadata.isEmpty()) {
+      ObjectNode meta = header.putObject(SafetensorsHeader.METADATA_KEY);
+      metadata.forEach(meta::put);
+    }
+    long offset = 0;
+    for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+      String name = e.getKey();
+      Tensor t = e.getValue();
+      if (name == null || name.isEmpty() || name.equals(SafetensorsHeader.METADATA_KEY)) {
+        throw new SafetensorsException(target, name, "tensor name '" + name + "' is empty or reserved");
+      }
+      if (t == null || t.isNull() || !t.defined()) {
+        throw new SafetensorsException(target, name, "tensor '" + name + "' is undefined or was released");
+      }
+      DType dtype;
+      try {
+        dtype = DType.of(t.scalar_type());
+      } catch (IllegalArgumentException ex) {
+        throw new SafetensorsException(target, name, "tensor '" + name + "': " + ex.getMessage());
+      }
+      Tensor host = Torch.call(() -> target + ": preparing tensor '" + name + "' " + Tensors.describe(t),
+          () -> t.device().is_cpu() ? t.contiguous() : t.to(new org.bytedeco.pytorch.Device("cpu"),
+              t.scalar_type().intern()).contiguous());
+      data.add(host);
+      long bytes = host.nbytes();
+      ObjectNode entry = header.putObject(name);
+      entry.put("dtype", dtype.safetensorsName());
+      ArrayNode shape = entry.putArray("shape");
+      for (long d : host.sizes().vec().get()) {
+        shape.add(d);
+      }
+      entry.putArray("data_offsets").add(offset).add(offset + bytes);
+      offset += bytes;
+    }
+    return header;
+  }
+
+  private static byte[] padded(byte[] json) {
+    int length = (json.length + 7) / 8 * 8;
+    byte[] out = new byte[length];
+    System.arraycopy(json, 0, out, 0, json.length);
+    for (int i = json.length; i < length; i++) {
+      out[i] = ' ';
+    }
+    return out;
+  }
+
+  private static void writeTensor(FileChannel ch, Tensor t, long chunk) throws IOException {
+    long total = t.nbytes();
+    if (total == 0) {
+      return;
+    }
+    BytePointer base = new BytePointer(t.data_ptr());
+    for (long done = 0; done < total; done += chunk) {
+      long n = Math.min(chunk, total - done);
+      writeFully(ch, base.position(done).limit(done + n).asByteBuffer());
+    }
+  }
+
+  private static void writeFully(FileChannel ch, ByteBuffer buffer) throws IOException {
+    while (buffer.hasRemaining()) {
+      ch.write(buffer);
+    }
+  }
+
+  private static void moveAtomically(Path tmp, Path target) throws IOException {
+    try {
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new IOException("the file system of " + target.getParent() + " cannot rename atomically", e);
+    }
+  }
+
+  /** Makes the rename itself durable. */
+  private static void syncDirectory(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException e) {
+      // Some file systems do not allow opening a directory; the data itself is already on disk.
+    }
+  }
+
+}

@@ -1,0 +1,25 @@
+package io.lntune.torch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.bytedeco.pytorch.global.torch.ones;
+
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.Test;
+
+class MemoryStatsTest {
+  @Test
+  void anonymousMemoryShowsALibtorchAllocation() {
+    Torch.init();
+    MemoryStats before = MemoryStats.now();
+    Tensor big = ones(64L << 20);                               // 256 MiB of floats, every page written
+    MemoryStats after = MemoryStats.now();
+    assertThat(after.rssBytes() - before.rssBytes()).isGreaterThan(200L << 20);
+    if (after.rssAnonBytes() >= 0) {
+      assertThat(after.rssAnonBytes() - before.rssAnonBytes()).isGreaterThan(200L << 20);
+    }
+    assertThat(after.javacppPhysicalBytes()).isPositive();
+    assertThat(after.cuda()).hasSize(Torch.cudaDeviceCount());
+    assertThat(after.format()).startsWith("rss ").contains("javacpp");
+    big.close();
+  }
+}
