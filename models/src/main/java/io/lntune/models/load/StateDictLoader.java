@@ -1,0 +1,104 @@
+package io.lntune.models.load;
+
+import io.lntune.models.nn.Modules;
+import io.lntune.models.nn.Placement;
+import io.lntune.torch.DType;
+import io.lntune.torch.TensorScope;
+import io.lntune.torch.Torch;
+import io.lntune.torch.safetensors.SafetensorsCheckpoint;
+import io.lntune.torch.safetensors.TensorInfo;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Puts a checkpoint's tensors into a model's parameters, with strict accounting: every parameter must find a
+ * tensor of its shape and a floating-point dtype, and every checkpoint key must be used or explicitly ignored.
+ * All problems are reported together in one {@link StateDictMismatchException}, before anything is loaded.
+ *
+ * <p>Tensors stored in the placement's dtype on the CPU become the parameters without a copy (views of the
+ * memory-mapped file); others are converted.
+ *
+ * <pre>{@code
+ * try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(dir)) {
+ *   StateDictLoader.load(model, ckpt, KeyMap.identity().ignoring(".*rotary_emb\\.inv_freq"), placement);
+ * }
+ * }</pre>
+ */
+public final class StateDictLoader {
+  private static final Logger log = LoggerFactory.getLogger(StateDictLoader.class);
+
+  private StateDictLoader() {}
+
+  /**
+   * Loads {@code checkpoint} into {@code model}.
+   *
+   * @return the number of tensors loaded
+   * @throws StateDictMismatchException listing every missing, unexpected, wrongly shaped or typed key
+   * @throws IllegalArgumentException if {@code placement} is the meta device
+   */
+  public static int load(Module model, SafetensorsCheckpoint checkpoint, KeyMap keys, Placement placement) {
+    if (placement.isMeta()) {
+      throw new IllegalArgumentException("cannot load weights onto the meta device: it holds shapes only");
+    }
+    Map<String, String> plan = plan(model, checkpoint, keys);
+    Map<String, Tensor> params = Modules.namedParameters(model);
+    try (TensorScope scope = TensorScope.open(); NoGradGuard noGrad = new NoGradGuard()) {
+      for (Map.Entry<String, String> e : plan.entrySet()) {
+        Tensor param = params.get(e.getKey());
+        String key = e.getValue();
+        Tensor value = checkpoint.tensor(key, placement.dtype(), placement.device());
+        Torch.call(() -> checkpoint.source() + ": loading '" + key + "'", () -> {
+          param.set_data(value);
+          return param;
+        });
+      }
+    }
+    log.debug("loaded {} tensors from {}", plan.size(), checkpoint.source());
+    return plan.size();
+  }
+
+  /** Maps each parameter to its checkpoint key, or throws with every problem found. */
+  static Map<String, String> plan(Module model, SafetensorsCheckpoint checkpoint, KeyMap keys) {
+    Map<String, String> plan = new LinkedHashMap<>();
+    List<String> missing = new ArrayList<>();
+    List<String> wrongShape = new ArrayList<>();
+    List<String> wrongDtype = new ArrayList<>();
+    Set<String> used = new HashSet<>();
+    for (Map.Entry<String, Tensor> e : Modules.namedParameters(model).entrySet()) {
+      String key = keys.toCheckpoint().apply(e.getKey());
+      if (key == null) {
+        continue;
+      }
+      if (!checkpoint.contains(key)) {
+        missing.add(key);
+        continue;
+      }
+      used.add(key);
+      TensorInfo info = checkpoint.info(key);
+      long[] expected = e.getValue().sizes().vec().get();
+      if (!Arrays.equals(info.shape(), expected)) {
+        wrongShape.add(key + ": checkpoint " + Arrays.toString(info.shape()) + ", model " + Arrays.toString(expected));
+      } else if (!info.dtype().isFloatingPoint()) {
+        wrongDtype.add(key + ": checkpoint " + info.dtype() + ", model " + DType.of(e.getValue().scalar_type()));
+      } else {
+        plan.put(e.getKey(), key);
+      }
+    }
+    List<String> unexpected = checkpoint.names().stream()
+        .filter(k -> !used.contains(k) && !keys.ignored().test(k)).toList();
+    if (!missing.isEmpty() || !unexpected.isEmpty() || !wrongShape.isEmpty() || !wrongDtype.isEmpty()) {
+      throw new StateDictMismatchException(checkpoint.source().toString(), missing, unexpected, wrongShape, wrongDtype);
+    }
+    return plan;
+  }
+}

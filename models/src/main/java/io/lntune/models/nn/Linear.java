@@ -1,0 +1,31 @@
+package io.lntune.models.nn;
+
+import static org.bytedeco.pytorch.global.torch.linear;
+
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+
+/**
+ * {@code y = x W^T + b} with {@code weight} [out, in] and an optional {@code bias} [out]. Unlike libtorch's
+ * {@code LinearImpl} it does not initialise its weights (that would touch 52 GB for a 13B model before the
+ * checkpoint replaces them). Parameters start frozen; training strategies unfreeze what they tune.
+ */
+public class Linear extends Module {
+  private final Tensor weight;
+  private final Tensor bias;
+
+  public Linear(long in, long out, boolean bias, Placement placement) {
+    super("Linear");
+    this.weight = Params.frozen(this, "weight", placement.empty(out, in));
+    this.bias = bias ? Params.frozen(this, "bias", placement.empty(out)) : null;
+  }
+
+  public Tensor weight() {
+    return weight;
+  }
+
+  public Tensor forward(Tensor x) {
+    return linear(x, weight, bias == null ? new TensorOptional() : new TensorOptional(bias));
+  }
+}

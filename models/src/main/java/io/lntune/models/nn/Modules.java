@@ -1,0 +1,43 @@
+package io.lntune.models.nn;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.StringTensorDict;
+import org.bytedeco.pytorch.StringTensorDictItem;
+import org.bytedeco.pytorch.Tensor;
+
+/** Java-friendly views of a module tree. */
+public final class Modules {
+  private Modules() {}
+
+  /**
+   * {@return every parameter by its dotted name ({@code model.layers.0.input_layernorm.weight}), in registration
+   * order}
+   */
+  public static Map<String, Tensor> namedParameters(Module module) {
+    return toMap(module.named_parameters(true));
+  }
+
+  /** {@return every buffer by its dotted name, in registration order} */
+  public static Map<String, Tensor> namedBuffers(Module module) {
+    return toMap(module.named_buffers(true));
+  }
+
+  /** Copies each entry into a handle of its own: the dict's entries die with the dict. */
+  private static Map<String, Tensor> toMap(StringTensorDict dict) {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    for (long i = 0; i < dict.size(); i++) {
+      StringTensorDictItem item = dict.get(i);
+      BytePointer key = item.key();
+      out.put(key == null ? "" : key.getString(), new Tensor(item.value()));
+    }
+    return out;
+  }
+
+  /** {@return the number of parameter elements} */
+  public static long parameterCount(Module module) {
+    return namedParameters(module).values().stream().mapToLong(Tensor::numel).sum();
+  }
+}

@@ -1,0 +1,137 @@
+package io.lntune.models.load;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.bytedeco.pytorch.global.torch.arange;
+import static org.bytedeco.pytorch.global.torch.randn;
+
+import io.lntune.models.nn.Linear;
+import io.lntune.models.nn.Placement;
+import io.lntune.models.nn.RmsNorm;
+import io.lntune.torch.DType;
+import io.lntune.torch.TensorScope;
+import io.lntune.torch.safetensors.SafetensorsCheckpoint;
+import io.lntune.torch.safetensors.SafetensorsWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StateDictLoaderTest {
+  @TempDir Path dir;
+  private TensorScope scope;
+
+  /** {@code block.proj} (Linear 4 -> 3 with bias) and {@code block.norm} (RmsNorm 3). */
+  static final class Tiny extends Module {
+    final Linear proj;
+    final RmsNorm norm;
+
+    Tiny(Placement p) {
+      super("Tiny");
+      Module block = register_module("block", new Module("Block"));
+      proj = block.register_module("proj", new Linear(4, 3, true, p));
+      norm = block.register_module("norm", new RmsNorm(3, 1e-6, p));
+    }
+  }
+
+  @BeforeEach
+  void open() {
+    scope = TensorScope.open();
+  }
+
+  @AfterEach
+  void close() {
+    scope.close();
+  }
+
+  private Path checkpoint(Map<String, Tensor> tensors) {
+    Path file = dir.resolve("model.safetensors");
+    SafetensorsWriter.write(file, tensors);
+    return file;
+  }
+
+  private Map<String, Tensor> matching() {
+    Map<String, Tensor> t = new LinkedHashMap<>();
+    t.put("block.proj.weight", randn(3, 4));
+    t.put("block.proj.bias", randn(3));
+    t.put("block.norm.weight", randn(3));
+    return t;
+  }
+
+  @Test
+  void loadsEveryParameterWithoutCopying() {
+    Map<String, Tensor> t = matching();
+    t.put("block.rotary_emb.inv_freq", arange(new Scalar(2L)).to(ScalarType.Float));
+    Tiny model = new Tiny(Placement.cpu(DType.F32));
+    try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(checkpoint(t))) {
+      int n = StateDictLoader.load(model, ckpt, KeyMap.identity().ignoring(".*rotary_emb\\.inv_freq"),
+          Placement.cpu(DType.F32));
+      assertThat(n).isEqualTo(3);
+      assertThat(model.proj.weight().equal(t.get("block.proj.weight"))).isTrue();
+      assertThat(model.norm.weight().equal(t.get("block.norm.weight"))).isTrue();
+      assertThat(model.proj.weight().data_ptr().address())
+          .as("an F32 tensor loaded as F32 on the CPU is the mapped file itself")
+          .isEqualTo(ckpt.tensor("block.proj.weight").data_ptr().address());
+      assertThat(model.proj.weight().requires_grad()).isFalse();
+    }
+  }
+
+  @Test
+  void convertsToThePlacementDtype() {
+    Map<String, Tensor> t = matching();
+    Tiny model = new Tiny(Placement.cpu(DType.BF16));
+    try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(checkpoint(t))) {
+      StateDictLoader.load(model, ckpt, KeyMap.identity(), Placement.cpu(DType.BF16));
+      assertThat(DType.of(model.proj.weight().scalar_type())).isEqualTo(DType.BF16);
+      assertThat(model.proj.weight().equal(t.get("block.proj.weight").to(ScalarType.BFloat16))).isTrue();
+    }
+  }
+
+  @Test
+  void oneErrorNamesEveryProblem() {
+    Map<String, Tensor> t = new LinkedHashMap<>();
+    t.put("block.proj.weight", randn(4, 3));                       // transposed: wrong shape
+    t.put("block.norm.weight", arange(new Scalar(3L)));             // I64: wrong dtype
+    t.put("block.extra", randn(2));                                 // unexpected; block.proj.bias is missing
+    Tiny model = new Tiny(Placement.cpu(DType.F32));
+    try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(checkpoint(t))) {
+      assertThatThrownBy(() -> StateDictLoader.load(model, ckpt, KeyMap.identity(), Placement.cpu(DType.F32)))
+          .isInstanceOfSatisfying(StateDictMismatchException.class, e -> {
+            assertThat(e.missing()).containsExactly("block.proj.bias");
+            assertThat(e.unexpected()).containsExactly("block.extra");
+            assertThat(e.wrongShape()).containsExactly("block.proj.weight: checkpoint [4, 3], model [3, 4]");
+            assertThat(e.wrongDtype()).containsExactly("block.norm.weight: checkpoint I64, model F32");
+            assertThat(e.getMessage()).contains("model.safetensors does not fit the model")
+                .contains("1 missing: block.proj.bias").contains("1 unexpected: block.extra");
+          });
+    }
+  }
+
+  @Test
+  void prefixesAndExclusionsMapNames() {
+    Map<String, Tensor> t = new LinkedHashMap<>();
+    t.put("language_model.block.proj.weight", randn(3, 4));
+    t.put("language_model.block.proj.bias", randn(3));
+    Tiny model = new Tiny(Placement.cpu(DType.F32));
+    KeyMap keys = KeyMap.identity().excluding(n -> n.contains(".norm.")).withPrefix("language_model.");
+    try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(checkpoint(t))) {
+      assertThat(StateDictLoader.load(model, ckpt, keys, Placement.cpu(DType.F32))).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void metaIsRefused() {
+    Tiny model = new Tiny(Placement.meta(DType.F16));
+    try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(checkpoint(matching()))) {
+      assertThatThrownBy(() -> StateDictLoader.load(model, ckpt, KeyMap.identity(), Placement.meta(DType.F16)))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("meta");
+    }
+  }
+}
