@@ -12,11 +12,12 @@ An independent writer: only the standard library and numpy, following the format
 Usage: python3 tools/scripts/make_safetensors_fixtures.py native/src/test/resources/io/lntune/torch/safetensors
 """
 import json
-import struct
 import sys
 from pathlib import Path
 
 import numpy as np
+
+from safetensors_np import write_raw
 
 
 def bf16(values):
@@ -63,28 +64,8 @@ def tensors():
     return out
 
 
-ALIGN = {"F64": 8, "I64": 8, "U64": 8, "F32": 4, "I32": 4, "U32": 4, "F16": 2, "BF16": 2, "I16": 2, "U16": 2}
-
-
 def write(path, items, metadata, pad):
-    if pad:  # the reference implementation's order: widest dtype first, then by name
-        items = sorted(items, key=lambda t: (-ALIGN.get(t[1], 1), t[0]))
-    header, offset = {}, 0
-    if metadata:
-        header["__metadata__"] = metadata
-    for name, dtype, shape, raw, _ in items:
-        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + len(raw)]}
-        offset += len(raw)
-    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    if pad:
-        text += b" " * (-len(text) % 8)
-    elif (8 + len(text)) % 2 == 0:
-        text += b" "  # make the data section start at an odd offset
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for _, _, _, raw, _ in items:
-            f.write(raw)
+    write_raw(path, [(name, dtype, shape, raw) for name, dtype, shape, raw, _ in items], metadata, pad)
 
 
 def main(out_dir):

@@ -43,8 +43,9 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
   }
 
   /**
-   * Opens a {@code .safetensors} file, a {@code *.safetensors.index.json} file, or a directory holding either
-   * (an index wins; otherwise every {@code *.safetensors} file in it, whose tensor names must not collide).
+   * Opens a {@code .safetensors} file, a {@code *.safetensors.index.json} file, or a directory holding either,
+   * chosen as Hugging Face does: {@code model.safetensors.index.json}, else {@code model.safetensors}, else the
+   * directory's only index or only {@code .safetensors} file.
    *
    * @throws SafetensorsException naming the file at fault: missing files or shards, malformed files or index,
    *     a tensor listed in the index but absent from its shard (or present but not listed), a name in two files
@@ -52,7 +53,7 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
   public static SafetensorsCheckpoint open(Path path) {
     if (Files.isDirectory(path)) {
       Path index = findIndex(path);
-      return index != null ? openIndex(index) : openFiles(path, safetensorsIn(path));
+      return index != null ? openIndex(index) : openFiles(path, List.of(singleFileIn(path)));
     }
     if (!Files.exists(path)) {
       throw new SafetensorsException(path, "no such file or directory");
@@ -76,14 +77,22 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
     return indexes.isEmpty() ? null : indexes.get(0);
   }
 
-  private static List<Path> safetensorsIn(Path dir) {
+  private static Path singleFileIn(Path dir) {
+    Path preferred = dir.resolve("model.safetensors");
+    if (Files.isRegularFile(preferred)) {
+      return preferred;
+    }
     List<Path> found = list(dir, ".safetensors");
     if (found.isEmpty()) {
       List<Path> bins = list(dir, ".bin");
       throw new SafetensorsException(dir, "holds no *.safetensors file"
           + (bins.isEmpty() ? "" : " (found " + names(bins) + ": convert PyTorch pickles to safetensors first)"));
     }
-    return found;
+    if (found.size() > 1) {
+      throw new SafetensorsException(dir, "holds several .safetensors files " + names(found)
+          + " but neither model.safetensors nor an index: open the file you mean");
+    }
+    return found.get(0);
   }
 
   private static List<Path> list(Path dir, String suffix) {

@@ -124,11 +124,29 @@ class CheckpointTest {
   }
 
   @Test
-  void sameNameInTwoFilesWithoutIndex() {
+  void sameNameInTwoShards() throws IOException {
     shard("x.safetensors", "a");
-    shard("y.safetensors", "a");
+    shard("y.safetensors", "a", "b");
+    index("\"a\": \"x.safetensors\", \"b\": \"y.safetensors\"");
     assertThatThrownBy(() -> SafetensorsCheckpoint.open(dir)).isInstanceOf(SafetensorsException.class)
         .hasMessageContaining("y.safetensors: tensor 'a' is also in x.safetensors");
+  }
+
+  @Test
+  void modelSafetensorsWinsOverOtherFiles() {
+    shard("model.safetensors", "a");
+    shard("expected.safetensors", "logits");
+    try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(dir)) {
+      assertThat(ckpt.names()).containsExactly("a");
+    }
+  }
+
+  @Test
+  void severalFilesWithoutIndexAreAmbiguous() {
+    shard("x.safetensors", "a");
+    shard("y.safetensors", "b");
+    assertThatThrownBy(() -> SafetensorsCheckpoint.open(dir)).isInstanceOf(SafetensorsException.class)
+        .hasMessageContaining("holds several .safetensors files [x.safetensors, y.safetensors]");
   }
 
   @Test

@@ -1,0 +1,52 @@
+package io.lntune.models.llama;
+
+import static org.bytedeco.pytorch.global.torch.scaled_dot_product_attention;
+
+import io.lntune.models.nn.Linear;
+import io.lntune.models.nn.Placement;
+import org.bytedeco.pytorch.DoubleOptional;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+
+/** Multi-head self-attention with rotary embeddings and grouped key/value heads. */
+public final class LlamaAttention extends Module {
+  final Linear qProj;
+  final Linear kProj;
+  final Linear vProj;
+  final Linear oProj;
+  private final long heads;
+  private final long kvHeads;
+  private final long headDim;
+
+  LlamaAttention(LlamaConfig c, Placement p) {
+    super("LlamaAttention");
+    heads = c.numAttentionHeads();
+    kvHeads = c.numKeyValueHeads();
+    headDim = c.headDim();
+    qProj = register_module("q_proj", new Linear(c.hiddenSize(), heads * headDim, false, p));
+    kProj = register_module("k_proj", new Linear(c.hiddenSize(), kvHeads * headDim, false, p));
+    vProj = register_module("v_proj", new Linear(c.hiddenSize(), kvHeads * headDim, false, p));
+    oProj = register_module("o_proj", new Linear(heads * headDim, c.hiddenSize(), false, p));
+  }
+
+  /**
+   * @param x [B, T, D]
+   * @param cache this layer's slot in a KV cache, or null
+   */
+  Tensor forward(Tensor x, RotaryEmbedding.Angles rope, AttentionMask mask, KvCache.Layer cache) {
+    long b = x.size(0);
+    long t = x.size(1);
+    Tensor q = rope.apply(qProj.forward(x).view(b, t, heads, headDim).transpose(1, 2));     // [B, H, T, hd]
+    Tensor k = rope.apply(kProj.forward(x).view(b, t, kvHeads, headDim).transpose(1, 2));   // [B, Hkv, T, hd]
+    Tensor v = vProj.forward(x).view(b, t, kvHeads, headDim).transpose(1, 2);               // [B, Hkv, T, hd]
+    if (cache != null) {
+      k = cache.keys(k);                                                                    // [B, Hkv, past+T, hd]
+      v = cache.values(v);
+    }
+    Tensor out = scaled_dot_product_attention(q, k, v,
+        mask.mask() == null ? new TensorOptional() : new TensorOptional(mask.mask()), 0.0, mask.causal(),
+        new DoubleOptional(), /*enable_gqa=*/ kvHeads != heads);                           // [B, H, T, hd]
+    return oProj.forward(out.transpose(1, 2).reshape(b, t, heads * headDim));              // [B, T, D]
+  }
+}

@@ -1,0 +1,178 @@
+package io.lntune.models.llama;
+
+import static org.bytedeco.pytorch.global.torch.arange;
+import static org.bytedeco.pytorch.global.torch.linear;
+
+import io.lntune.models.load.KeyMap;
+import io.lntune.models.load.StateDictLoader;
+import io.lntune.models.nn.Embedding;
+import io.lntune.models.nn.Linear;
+import io.lntune.models.nn.Placement;
+import io.lntune.models.nn.RmsNorm;
+import io.lntune.torch.Tensors;
+import io.lntune.torch.Torch;
+import io.lntune.torch.safetensors.SafetensorsCheckpoint;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A LLaMA-family causal language model (LLaMA, LLaMA-2, Vicuna), laid out as Hugging Face's
+ * {@code LlamaForCausalLM}: {@code named_parameters()} equals the checkpoint's keys ({@code model.embed_tokens},
+ * {@code model.layers.N.self_attn.q_proj}, ..., {@code model.norm}, {@code lm_head}; no {@code lm_head} when the
+ * head is tied to the embeddings).
+ *
+ * <pre>{@code
+ * LlamaModel model = LlamaModel.load(Path.of("/models/vicuna-7b-v1.5"), Placement.cpu(DType.BF16));
+ * try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+ *   Tensor logits = model.forward(ids);                    // ids [B, T] int64 → [B, T, vocab]
+ * }
+ * var planning = new LlamaModel(LlamaConfigs.llama2_13b(), Placement.meta(DType.F16));   // no memory
+ * }</pre>
+ *
+ * <p>Weights start frozen. Build and load outside any {@code TensorScope}.
+ */
+public final class LlamaModel extends Module {
+  private static final Logger log = LoggerFactory.getLogger(LlamaModel.class);
+
+  private final LlamaConfig config;
+  private final Placement placement;
+  private final Embedding embedTokens;
+  private final List<LlamaDecoderLayer> layers = new ArrayList<>();
+  private final RmsNorm norm;
+  private final Linear lmHead; // null when tied
+  private final RotaryEmbedding rope;
+
+  public LlamaModel(LlamaConfig config, Placement placement) {
+    super("LlamaModel");
+    this.config = config;
+    this.placement = placement;
+    Module model = register_module("model", new Module("LlamaDecoder"));
+    embedTokens = model.register_module("embed_tokens", new Embedding(config.vocabSize(), config.hiddenSize(), placement));
+    Module stack = model.register_module("layers", new Module("Layers"));
+    for (int i = 0; i < config.numHiddenLayers(); i++) {
+      layers.add(stack.register_module(Integer.toString(i), new LlamaDecoderLayer(config, placement)));
+    }
+    norm = model.register_module("norm", new RmsNorm(config.hiddenSize(), config.rmsNormEps(), placement));
+    lmHead = config.tieWordEmbeddings() ? null
+        : register_module("lm_head", new Linear(config.hiddenSize(), config.vocabSize(), false, placement));
+    rope = new RotaryEmbedding(config, placement);
+  }
+
+  /**
+   * Loads a Hugging Face model directory ({@code config.json} plus {@code model.safetensors} or shards with their
+   * index). Weights stored in {@code placement}'s dtype stay memory-mapped, without a copy, on the CPU.
+   *
+   * @throws io.lntune.models.config.ConfigException if config.json is missing or wrong
+   * @throws io.lntune.models.load.StateDictMismatchException listing every missing, unexpected or mis-shaped key
+   */
+  public static LlamaModel load(Path dir, Placement placement) {
+    LlamaConfig config = LlamaConfig.read(dir.resolve("config.json"));
+    LlamaModel model = new LlamaModel(config, placement);
+    try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(dir)) {
+      model.load(ckpt, KeyMap.identity());
+    }
+    log.info("loaded {} ({} layers, {} parameters) as {} on {}", dir, config.numHiddenLayers(),
+        String.format("%,d", model.parameterCount()), placement.dtype(), placement.device());
+    return model;
+  }
+
+  /** Loads this model's weights from {@code ckpt} under {@code keys} (LLaVA layouts prefix them). */
+  public void load(SafetensorsCheckpoint ckpt, KeyMap keys) {
+    KeyMap map = keys.ignoring(".*rotary_emb\\.inv_freq");
+    if (config.tieWordEmbeddings()) {
+      map = map.ignoring(".*lm_head\\.weight"); // some exports of tied models still carry a copy of the head
+    }
+    StateDictLoader.load(this, ckpt, map, placement);
+  }
+
+  public LlamaConfig config() {
+    return config;
+  }
+
+  public Placement placement() {
+    return placement;
+  }
+
+  /** {@return the number of parameter elements} */
+  public long parameterCount() {
+    return io.lntune.models.nn.Modules.parameterCount(this);
+  }
+
+  public Embedding embedTokens() {
+    return embedTokens;
+  }
+
+  /** {@return logits [B, T, vocab] for {@code ids} [B, T], no padding, no cache} */
+  public Tensor forward(Tensor ids) {
+    return logits(hiddenStates(embed(ids), null, null));
+  }
+
+  /** {@return token embeddings [B, T, D] of {@code ids} [B, T]} */
+  public Tensor embed(Tensor ids) {
+    return Torch.call(() -> "embedding ids " + Tensors.shape(ids) + " (vocab " + config.vocabSize() + ")",
+        () -> embedTokens.forward(ids));
+  }
+
+  /**
+   * Runs the decoder over input embeddings (token embeddings, or a LLaVA sequence with image features spliced in).
+   *
+   * @param inputsEmbeds [B, T, D]
+   * @param padding [B, past + T] with 1 for real tokens and 0 for padding (left or right), or null
+   * @param cache the KV cache to read and extend, or null
+   * @return the last hidden state after the final norm, [B, T, D]
+   */
+  public Tensor hiddenStates(Tensor inputsEmbeds, Tensor padding, KvCache cache) {
+    long t = inputsEmbeds.size(1);
+    long past = cache == null ? 0 : cache.length();
+    if (cache != null) {
+      cache.reserve(t);
+    }
+    Tensor positions = positions(inputsEmbeds, padding, past, t);                          // [B, T]
+    RotaryEmbedding.Angles angles = rope.angles(positions, inputsEmbeds.scalar_type().intern());
+    AttentionMask mask = AttentionMask.of(padding, past, t);
+    Tensor x = inputsEmbeds;
+    for (int i = 0; i < layers.size(); i++) {
+      KvCache.Layer slot = cache == null ? null : cache.layer(i);
+      LlamaDecoderLayer layer = layers.get(i);
+      Tensor in = x;
+      int index = i;
+      x = Torch.call(() -> "decoder layer " + index + " on " + Tensors.describe(in), () -> layer.forward(in, angles, mask, slot));
+    }
+    if (cache != null) {
+      cache.advance(t);
+    }
+    return norm.forward(x);
+  }
+
+  /** {@return logits [B, T, vocab] of hidden states [B, T, D]} */
+  public Tensor logits(Tensor hidden) {
+    return lmHead != null ? lmHead.forward(hidden) : linear(hidden, embedTokens.weight(), new TensorOptional());
+  }
+
+  /** {@return an empty KV cache for {@code batch} sequences of up to {@code capacity} tokens} */
+  public KvCache newCache(long batch, long capacity) {
+    return new KvCache(config, batch, capacity, placement);
+  }
+
+  /**
+   * Positions count real tokens only, so a left-padded sequence gets the same positions as unpadded: the
+   * cumulative count of real tokens minus one (padding gets 0, and is masked anyway).
+   */
+  private static Tensor positions(Tensor embeds, Tensor padding, long past, long t) {
+    if (padding == null) {
+      TensorOptions longs = new TensorOptions(ScalarType.Long).device(new org.bytedeco.pytorch.DeviceOptional(embeds.device()));
+      return arange(new Scalar(past), new Scalar(past + t), longs).unsqueeze(0).expand(embeds.size(0), t);
+    }
+    Tensor counted = padding.to(ScalarType.Long).cumsum(-1).sub(new Scalar(1L)).clamp_min(new Scalar(0L));
+    return counted.narrow(1, past, t);
+  }
+}
