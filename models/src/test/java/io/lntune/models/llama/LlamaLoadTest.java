@@ -1,0 +1,71 @@
+package io.lntune.models.llama;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.bytedeco.pytorch.global.torch.arange;
+
+import io.lntune.models.config.ConfigException;
+import io.lntune.models.load.StateDictMismatchException;
+import io.lntune.models.nn.Placement;
+import io.lntune.torch.DType;
+import io.lntune.torch.TensorScope;
+import io.lntune.torch.safetensors.SafetensorsCheckpoint;
+import io.lntune.torch.safetensors.SafetensorsWriter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LlamaLoadTest {
+  @TempDir Path dir;
+
+  @Test
+  void aBrokenCheckpointNamesEveryProblemAtOnce() throws IOException {
+    Path golden = LlamaParityTest.golden("mha-untied");
+    Files.copy(golden.resolve("config.json"), dir.resolve("config.json"));
+    try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(golden.resolve("model.safetensors"));
+        TensorScope scope = TensorScope.open()) {
+      Map<String, Tensor> tensors = new LinkedHashMap<>();
+      for (String name : ckpt.names()) {
+        tensors.put(name, ckpt.tensor(name));
+      }
+      tensors.remove("model.norm.weight");                                                  // missing
+      tensors.put("lm_head.weight", tensors.get("lm_head.weight").t());                     // wrong shape
+      tensors.put("model.layers.1.input_layernorm.weight", arange(new Scalar(24L)));        // wrong dtype (I64)
+      tensors.put("model.layers.9.mlp.up_proj.weight", tensors.get("model.layers.0.mlp.up_proj.weight")); // unexpected
+      SafetensorsWriter.write(dir.resolve("model.safetensors"), tensors);
+    }
+    assertThatThrownBy(() -> LlamaModel.load(dir, Placement.cpu(DType.F32)))
+        .isInstanceOfSatisfying(StateDictMismatchException.class, e -> {
+          assertThat(e.missing()).containsExactly("model.norm.weight");
+          assertThat(e.unexpected()).containsExactly("model.layers.9.mlp.up_proj.weight");
+          assertThat(e.wrongShape()).containsExactly("lm_head.weight: checkpoint [24, 64], model [64, 24]");
+          assertThat(e.wrongDtype()).containsExactly("model.layers.1.input_layernorm.weight: checkpoint I64, model F32");
+        });
+  }
+
+  @Test
+  void loadsInBf16() {
+    LlamaModel model = LlamaModel.load(LlamaParityTest.golden("gqa-tied"), Placement.cpu(DType.BF16));
+    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+      Tensor ids = Tensor.create(new long[] {3, 1, 4, 1, 5}, 1, 5);
+      Tensor logits = model.forward(ids);
+      assertThat(DType.of(logits.scalar_type())).isEqualTo(DType.BF16);
+      assertThat(logits.isfinite().all().item_bool()).isTrue();
+    } finally {
+      model.close();
+    }
+  }
+
+  @Test
+  void aMissingConfigIsNamed() {
+    assertThatThrownBy(() -> LlamaModel.load(dir, Placement.cpu(DType.F32))).isInstanceOf(ConfigException.class)
+        .hasMessageContaining(dir.resolve("config.json") + ": no such file");
+  }
+}
