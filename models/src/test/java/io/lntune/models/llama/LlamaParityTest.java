@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.lntune.models.nn.Placement;
 import io.lntune.torch.DType;
 import io.lntune.torch.TensorScope;
+import io.lntune.torch.TestResources;
 import io.lntune.torch.safetensors.SafetensorsFile;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -21,11 +21,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class LlamaParityTest {
 
   static Path golden(String name) {
-    try {
-      return Path.of(LlamaParityTest.class.getResource(name).toURI());
-    } catch (URISyntaxException e) {
-      throw new IllegalStateException(e);
-    }
+    return TestResources.path(LlamaParityTest.class, name);
   }
 
   @ParameterizedTest

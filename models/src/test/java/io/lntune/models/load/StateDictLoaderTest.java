@@ -9,7 +9,7 @@ import io.lntune.models.nn.Linear;
 import io.lntune.models.nn.Placement;
 import io.lntune.models.nn.RmsNorm;
 import io.lntune.torch.DType;
-import io.lntune.torch.TensorScope;
+import io.lntune.torch.TensorScopeExtension;
 import io.lntune.torch.safetensors.SafetensorsCheckpoint;
 import io.lntune.torch.safetensors.SafetensorsWriter;
 import java.nio.file.Path;
@@ -19,14 +19,13 @@ import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+@ExtendWith(TensorScopeExtension.class)
 class StateDictLoaderTest {
   @TempDir Path dir;
-  private TensorScope scope;
 
   /** {@code block.proj} (Linear 4 -> 3 with bias) and {@code block.norm} (RmsNorm 3). */
   static final class Tiny extends Module {
@@ -41,15 +40,7 @@ class StateDictLoaderTest {
     }
   }
 
-  @BeforeEach
-  void open() {
-    scope = TensorScope.open();
-  }
 
-  @AfterEach
-  void close() {
-    scope.close();
-  }
 
   private Path checkpoint(Map<String, Tensor> tensors) {
     Path file = dir.resolve("model.safetensors");

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.bytedeco.pytorch.global.torch.randn;
 
-import io.lntune.torch.TensorScope;
+import io.lntune.torch.TensorScopeExtension;
 import io.lntune.torch.TestTensors;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,26 +12,17 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Hugging Face directories, sharded checkpoints and their index. */
+@ExtendWith(TensorScopeExtension.class)
 class CheckpointTest {
   @TempDir Path dir;
-  private TensorScope scope;
   private final Map<String, Tensor> written = new LinkedHashMap<>();
 
-  @BeforeEach
-  void open() {
-    scope = TensorScope.open();
-  }
 
-  @AfterEach
-  void close() {
-    scope.close();
-  }
 
   private void shard(String file, String... names) {
     Map<String, Tensor> t = new LinkedHashMap<>();

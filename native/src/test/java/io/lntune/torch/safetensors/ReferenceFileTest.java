@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lntune.torch.DType;
 import io.lntune.torch.TensorScope;
+import io.lntune.torch.TestResources;
 import io.lntune.torch.TestTensors;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.Iterator;
@@ -24,11 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ReferenceFileTest {
 
   static Path fixture(String name) {
-    try {
-      return Path.of(ReferenceFileTest.class.getResource(name).toURI());
-    } catch (URISyntaxException e) {
-      throw new IllegalStateException(e);
-    }
+    return TestResources.path(ReferenceFileTest.class, name);
   }
 
   @ParameterizedTest

@@ -6,7 +6,7 @@ import static org.bytedeco.pytorch.global.torch.arange;
 import static org.bytedeco.pytorch.global.torch.randn;
 
 import io.lntune.torch.DType;
-import io.lntune.torch.TensorScope;
+import io.lntune.torch.TensorScopeExtension;
 import io.lntune.torch.TestTensors;
 import io.lntune.torch.Torch;
 import java.io.IOException;
@@ -21,25 +21,20 @@ import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch.ScalarType;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+@ExtendWith(TensorScopeExtension.class)
 class WriterTest {
   @TempDir Path dir;
-  private TensorScope scope;
 
   @BeforeEach
-  void open() {
+  void seed() {
     Torch.seed(7);
-    scope = TensorScope.open();
   }
 
-  @AfterEach
-  void close() {
-    scope.close();
-  }
 
   @Test
   void anyLayoutRoundTrips() {
