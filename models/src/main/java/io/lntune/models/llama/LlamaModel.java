@@ -111,6 +111,26 @@ public final class LlamaModel extends Module {
     return embedTokens;
   }
 
+  /**
+   * {@return every linear layer inside the decoder blocks by module name, e.g.
+   * {@code model.layers.0.self_attn.q_proj} (the targets adapters such as LoRA attach to)}
+   */
+  public java.util.Map<String, Linear> blockLinears() {
+    java.util.Map<String, Linear> out = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < layers.size(); i++) {
+      String p = "model.layers." + i + ".";
+      LlamaDecoderLayer l = layers.get(i);
+      out.put(p + "self_attn.q_proj", l.selfAttn.qProj);
+      out.put(p + "self_attn.k_proj", l.selfAttn.kProj);
+      out.put(p + "self_attn.v_proj", l.selfAttn.vProj);
+      out.put(p + "self_attn.o_proj", l.selfAttn.oProj);
+      out.put(p + "mlp.gate_proj", l.mlp.gateProj);
+      out.put(p + "mlp.up_proj", l.mlp.upProj);
+      out.put(p + "mlp.down_proj", l.mlp.downProj);
+    }
+    return out;
+  }
+
   /** {@return logits [B, T, vocab] for {@code ids} [B, T], no padding, no cache} */
   public Tensor forward(Tensor ids) {
     return logits(hiddenStates(embed(ids), null, null));

@@ -2,6 +2,7 @@ package io.lntune.models.nn;
 
 import static org.bytedeco.pytorch.global.torch.linear;
 
+import java.util.function.UnaryOperator;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
@@ -14,6 +15,7 @@ import org.bytedeco.pytorch.TensorOptional;
 public class Linear extends Module {
   private final Tensor weight;
   private final Tensor bias;
+  private UnaryOperator<Tensor> adapter; // adds a learned delta to the output (LoRA); null when none
 
   public Linear(long in, long out, boolean bias, Placement placement) {
     super("Linear");
@@ -25,7 +27,24 @@ public class Linear extends Module {
     return weight;
   }
 
+  public Tensor bias() {
+    return bias;
+  }
+
+  /**
+   * Adds {@code adapter(x)} to every output from now on (low-rank adapters); {@code null} removes it. The adapter's
+   * own parameters belong in submodules of this module, so that they are named after it.
+   */
+  public void setAdapter(UnaryOperator<Tensor> adapter) {
+    this.adapter = adapter;
+  }
+
+  public boolean hasAdapter() {
+    return adapter != null;
+  }
+
   public Tensor forward(Tensor x) {
-    return linear(x, weight, bias == null ? new TensorOptional() : new TensorOptional(bias));
+    Tensor y = linear(x, weight, bias == null ? new TensorOptional() : new TensorOptional(bias));
+    return adapter == null ? y : y.add(adapter.apply(x));
   }
 }

@@ -1,0 +1,79 @@
+package io.lntune.training.optim;
+
+import io.lntune.models.nn.Modules;
+import io.lntune.training.strategy.Selection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Applies a {@link Selection} to a model: selected parameters get {@code requires_grad} and an fp32 master, every
+ * other parameter is frozen (no gradient buffer, no optimizer state).
+ *
+ * <pre>{@code
+ * TrainableParameters t = TrainableParameters.select(model, Selection.of(Strategy.LAYERNORM), true);
+ * System.out.println(t.trainableCount() + " of " + t.totalCount());
+ * }</pre>
+ */
+public final class TrainableParameters {
+  private final List<Trainable> trainables;
+  private final long total;
+
+  private TrainableParameters(List<Trainable> trainables, long total) {
+    this.trainables = List.copyOf(trainables);
+    this.total = total;
+  }
+
+  /**
+   * @param fp32Masters keep fp32 masters for low-precision parameters (always, except to demonstrate what
+   *     happens without them)
+   * @throws IllegalArgumentException if the selection matches no parameter
+   */
+  public static TrainableParameters select(Module model, Selection selection, boolean fp32Masters) {
+    List<Trainable> out = new ArrayList<>();
+    long total = 0;
+    for (Map.Entry<String, Tensor> e : Modules.namedParameters(model).entrySet()) {
+      boolean trains = selection.trains(e.getKey());
+      e.getValue().requires_grad_(trains);
+      total += e.getValue().numel();
+      if (trains) {
+        out.add(new Trainable(e.getKey(), e.getValue(), fp32Masters));
+      }
+    }
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException("selection " + selection + " matches no parameter of the model");
+    }
+    return new TrainableParameters(out, total);
+  }
+
+  public List<Trainable> all() {
+    return trainables;
+  }
+
+  /** {@return the number of trainable elements} */
+  public long trainableCount() {
+    return trainables.stream().mapToLong(t -> t.param().numel()).sum();
+  }
+
+  /** {@return the number of elements of every parameter of the model} */
+  public long totalCount() {
+    return total;
+  }
+
+  /** Moves fresh gradients into the fp32 accumulators; call after each backward. */
+  public void collectGradients() {
+    trainables.forEach(Trainable::collectGradient);
+  }
+
+  /** Refreshes the model's low-precision copies from the masters; call after each optimizer step. */
+  public void syncToModel() {
+    trainables.forEach(Trainable::syncToModel);
+  }
+
+  /** Forgets all gradients. */
+  public void clearGradients() {
+    trainables.forEach(Trainable::clearGradient);
+  }
+}

@@ -1,0 +1,97 @@
+package io.lntune.training.strategy;
+
+import static org.bytedeco.pytorch.global.torch.dropout;
+
+import io.lntune.models.nn.Linear;
+import io.lntune.models.nn.Placement;
+import io.lntune.torch.DType;
+import io.lntune.torch.TensorScope;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * Attaches LoRA adapters to linear layers and merges them back. Adapters are registered inside the layer they
+ * adapt, as {@code lora_A} and {@code lora_B}, so their parameters are named as PEFT saves them
+ * ({@code model.layers.0.self_attn.q_proj.lora_A.weight}). They are kept in fp32 whatever the base dtype.
+ *
+ * <pre>{@code
+ * Map<String, Linear> adapted = Lora.attach(model.blockLinears(), LoraConfig.defaults(), 1234);
+ * ... train ...
+ * Lora.merge(adapted);                     // W += alpha/r * B A; the adapters are removed
+ * }</pre>
+ */
+public final class Lora {
+  private Lora() {}
+
+  /**
+   * Adds an adapter to every layer of {@code linears} whose name ends with one of the config's targets.
+   *
+   * @return the adapted layers by name
+   * @throws IllegalStateException if a layer already has an adapter
+   */
+  public static Map<String, Linear> attach(Map<String, Linear> linears, LoraConfig config, long seed) {
+    Map<String, Linear> adapted = new LinkedHashMap<>();
+    io.lntune.torch.Torch.seed(seed);
+    for (Map.Entry<String, Linear> e : linears.entrySet()) {
+      String last = e.getKey().substring(e.getKey().lastIndexOf('.') + 1);
+      if (config.targets().contains(last)) {
+        attach(e.getKey(), e.getValue(), config);
+        adapted.put(e.getKey(), e.getValue());
+      }
+    }
+    return adapted;
+  }
+
+  private static void attach(String name, Linear target, LoraConfig config) {
+    if (target.hasAdapter()) {
+      throw new IllegalStateException(name + " already has an adapter");
+    }
+    long out = target.weight().size(0);
+    long in = target.weight().size(1);
+    Placement fp32 = new Placement(io.lntune.torch.Device.parse(target.weight().device().str().getString()), DType.F32);
+    Linear a = target.register_module("lora_A", new Linear(in, config.r(), false, fp32));
+    Linear b = target.register_module("lora_B", new Linear(config.r(), out, false, fp32));
+    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+      // PEFT: A ~ kaiming_uniform(a=sqrt(5)), i.e. U(-1/sqrt(in), 1/sqrt(in)); B = 0.
+      double bound = 1.0 / Math.sqrt(in);
+      a.weight().uniform_(-bound, bound, new org.bytedeco.pytorch.GeneratorOptional());
+      b.weight().zero_();
+    }
+    double scale = config.scale();
+    double p = config.dropout();
+    target.setAdapter(x -> {
+      ScalarType dtype = x.scalar_type().intern();
+      Tensor h = x.to(ScalarType.Float);
+      if (p > 0) {
+        h = dropout(h, p, target.is_training());
+      }
+      return b.forward(a.forward(h)).mul(new Scalar(scale)).to(dtype);
+    });
+  }
+
+  /**
+   * Folds each adapter into its base weight ({@code W += alpha/r * B A}, computed in fp32) and removes it.
+   * Afterwards the layers compute what the adapted ones did, without the adapter cost.
+   */
+  public static void merge(Map<String, Linear> adapted, LoraConfig config) {
+    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+      for (Linear target : adapted.values()) {
+        Module holder = target;
+        Tensor a = io.lntune.models.nn.Modules.namedParameters(holder).get("lora_A.weight");
+        Tensor b = io.lntune.models.nn.Modules.namedParameters(holder).get("lora_B.weight");
+        Tensor delta = b.matmul(a).mul(new Scalar(config.scale()));                        // [out, in]
+        Tensor w = target.weight();
+        w.copy_(w.to(ScalarType.Float).add(delta).to(w.scalar_type().intern()));
+        target.setAdapter(null);
+        target.unregister_module("lora_A");
+        target.unregister_module("lora_B");
+      }
+    }
+  }
+
+}
