@@ -1,11 +1,14 @@
 package io.lntune.training.optim;
 
 import io.lntune.models.nn.Modules;
+import io.lntune.torch.TensorScope;
 import io.lntune.training.strategy.Selection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -70,6 +73,18 @@ public final class TrainableParameters {
   /** Refreshes the model's low-precision copies from the masters; call after each optimizer step. */
   public void syncToModel() {
     trainables.forEach(Trainable::syncToModel);
+  }
+
+  /** Multiplies every accumulated gradient by {@code factor}. */
+  public void scaleGradients(double factor) {
+    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+      for (Trainable t : trainables) {
+        Tensor grad = t.gradient();
+        if (grad != null) {
+          grad.mul_(new Scalar(factor));
+        }
+      }
+    }
   }
 
   /** Forgets all gradients. */

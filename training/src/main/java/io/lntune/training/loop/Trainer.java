@@ -1,0 +1,162 @@
+package io.lntune.training.loop;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.lntune.torch.MemoryStats;
+import io.lntune.torch.TensorScope;
+import io.lntune.training.checkpoint.CheckpointState;
+import io.lntune.training.checkpoint.TrainingCheckpoints;
+import io.lntune.training.optim.AdamW;
+import io.lntune.training.optim.GradientClipping;
+import io.lntune.training.optim.TrainableParameters;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.LongFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The training loop. Each step reads {@code gradientAccumulation} micro-batches, each in its own native-memory
+ * scope, backpropagates their summed token losses, divides the gradients by the step's supervised token count (so
+ * the loss is the mean over all of them), clips, and lets AdamW update the fp32 masters, which are then copied
+ * into the model. Checkpoints make a run resumable exactly.
+ *
+ * <pre>{@code
+ * Trainer<Batch> trainer = new Trainer<>(trainables, optimizer, task, config, configJson, List.of(listener));
+ * TrainingRun run = trainer.run(position -> dataset.batches(position));   // resumes from the last checkpoint if any
+ * }</pre>
+ *
+ * @param <B> the micro-batch type
+ */
+public final class Trainer<B extends AutoCloseable> {
+  private static final Logger log = LoggerFactory.getLogger(Trainer.class);
+
+  /** Periodic evaluation: {@return named figures for step} */
+  @FunctionalInterface
+  public interface Evaluation {
+    Map<String, Double> evaluate(long step);
+  }
+
+  private final TrainableParameters trainables;
+  private final AdamW optimizer;
+  private final TrainingTask<B> task;
+  private final TrainerConfig config;
+  private final JsonNode configJson;
+  private final List<TrainingListener> listeners;
+  private Evaluation evaluation;
+
+  public Trainer(TrainableParameters trainables, AdamW optimizer, TrainingTask<B> task, TrainerConfig config,
+      JsonNode configJson, List<TrainingListener> listeners) {
+    this.trainables = trainables;
+    this.optimizer = optimizer;
+    this.task = task;
+    this.config = config;
+    this.configJson = configJson;
+    this.listeners = List.copyOf(listeners);
+  }
+
+  /** Sets the hook called every {@code evaluateEvery} steps. */
+  public void setEvaluation(Evaluation evaluation) {
+    this.evaluation = evaluation;
+  }
+
+  /**
+   * Runs to {@code maxSteps}, first resuming from the newest checkpoint in the output directory, if there is one.
+   *
+   * @param data the micro-batches from a given position (0 for the start; a resumed run asks for the position its
+   *     checkpoint recorded)
+   * @throws TrainingDivergedException if a loss or gradient is not finite and the policy is to stop
+   */
+  public TrainingRun run(LongFunction<Iterator<B>> data) {
+    long step = 0;
+    long consumed = 0;
+    Optional<Path> last = config.outputDir() == null ? Optional.empty() : TrainingCheckpoints.latest(config.outputDir());
+    if (last.isPresent()) {
+      CheckpointState state = TrainingCheckpoints.restore(last.get(), trainables, optimizer);
+      step = state.step();
+      consumed = state.microBatchesConsumed();
+      log.info("resuming from {} (step {})", last.get(), step);
+    }
+    trainables.clearGradients(); // nothing left over from an earlier, interrupted run
+    long firstStep = step + 1;
+    listeners.forEach(l -> l.onStart(firstStep, config.maxSteps(), trainables.trainableCount(), trainables.totalCount()));
+    Iterator<B> batches = data.apply(consumed);
+    List<Double> losses = new ArrayList<>();
+    long started = System.nanoTime();
+    long peakRss = MemoryStats.residentBytes();
+    Path checkpoint = last.orElse(null);
+    while (step < config.maxSteps()) {
+      step++;
+      long stepStart = System.nanoTime();
+      double lossSum = 0;
+      long tokens = 0;
+      for (int micro = 0; micro < config.gradientAccumulation(); micro++) {
+        if (!batches.hasNext()) {
+          throw new IllegalStateException("the data ran out at step " + step + " (micro-batch " + consumed + ")");
+        }
+        try (B batch = batches.next(); TensorScope scope = TensorScope.open()) {
+          LossOutput out = task.loss(batch);
+          lossSum += out.sum().item_double();
+          tokens += out.tokens();
+          out.sum().backward();
+        } catch (Exception e) {
+          throw e instanceof RuntimeException r ? r : new IllegalStateException("closing a batch: " + e.getMessage(), e);
+        }
+        trainables.collectGradients();
+        consumed++;
+      }
+      double loss = tokens == 0 ? 0 : lossSum / tokens;
+      double lrFactor = config.schedule().factor(step - 1, config.maxSteps());
+      double gradNorm = Double.NaN;
+      boolean skipped = false;
+      if (Double.isFinite(loss)) {
+        if (tokens > 0) {
+          trainables.scaleGradients(1.0 / tokens); // summed token losses -> mean over the step's tokens
+        }
+        gradNorm = GradientClipping.clip(trainables.all(), config.maxGradNorm());
+      }
+      if (!Double.isFinite(loss) || !Double.isFinite(gradNorm)) {
+        skipped = handleNonFinite(step, Double.isFinite(loss) ? "the gradient norm" : "the loss");
+      } else {
+        optimizer.step(lrFactor);
+        trainables.syncToModel();
+      }
+      trainables.clearGradients();
+      losses.add(loss);
+      peakRss = Math.max(peakRss, MemoryStats.residentBytes());
+      double stepMillis = (System.nanoTime() - stepStart) / 1e6;
+      StepMetrics metrics = new StepMetrics(step, config.maxSteps(), loss,
+          optimizer.groups().get(0).learningRate() * lrFactor, gradNorm, tokens, tokens / (stepMillis / 1000),
+          stepMillis, (System.nanoTime() - started) / 1_000_000, skipped);
+      listeners.forEach(l -> l.onStep(metrics));
+      if (evaluation != null && config.evaluateEvery() > 0 && step % config.evaluateEvery() == 0) {
+        long at = step;
+        Map<String, Double> results = evaluation.evaluate(at);
+        listeners.forEach(l -> l.onEvaluate(at, results));
+      }
+      boolean periodic = config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0;
+      if (config.outputDir() != null && (periodic || step == config.maxSteps())) {
+        checkpoint = TrainingCheckpoints.write(config.outputDir(), step, consumed, trainables, optimizer, configJson);
+        Path written = checkpoint;
+        long at = step;
+        listeners.forEach(l -> l.onCheckpoint(at, written));
+      }
+    }
+    long end = step;
+    listeners.forEach(l -> l.onEnd(end));
+    return new TrainingRun(firstStep, step, losses, trainables.trainableCount(), trainables.totalCount(), peakRss,
+        checkpoint);
+  }
+
+  private boolean handleNonFinite(long step, String what) {
+    if (config.nanPolicy() == NanPolicy.STOP) {
+      trainables.clearGradients();
+      throw new TrainingDivergedException(step, what);
+    }
+    log.warn("{} at step {} is not finite: step skipped", what, step);
+    return true;
+  }
+}

@@ -1,0 +1,28 @@
+package io.lntune.training.loop;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What a run did.
+ *
+ * @param firstStep the first step this run executed (after a resume, the one after the checkpoint)
+ * @param lastStep the last step executed
+ * @param losses the loss of each executed step, in order
+ * @param trainableParameters trainable elements
+ * @param totalParameters all parameter elements of the model
+ * @param peakResidentBytes the highest resident set size seen between steps
+ * @param checkpoint the last checkpoint written (or resumed from), if any
+ */
+public record TrainingRun(long firstStep, long lastStep, List<Double> losses, long trainableParameters,
+    long totalParameters, long peakResidentBytes, Path checkpointOrNull) {
+
+  public TrainingRun {
+    losses = List.copyOf(losses);
+  }
+
+  public Optional<Path> checkpoint() {
+    return Optional.ofNullable(checkpointOrNull);
+  }
+}

@@ -1,0 +1,12 @@
+package io.lntune.training.loop;
+
+/**
+ * What the trainer trains: a model's loss on one micro-batch.
+ *
+ * @param <B> the batch type; the trainer closes each batch after its backward pass
+ */
+@FunctionalInterface
+public interface TrainingTask<B extends AutoCloseable> {
+  /** {@return the summed loss of {@code batch} and its supervised token count} */
+  LossOutput loss(B batch);
+}
