@@ -1,0 +1,132 @@
+package io.lntune.models.image;
+
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import javax.imageio.IIOException;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+
+/**
+ * Decodes image files into 8-bit RGB, as LLaVA and Hugging Face load them with PIL's
+ * {@code Image.open(f).convert("RGB")}: greyscale is replicated into three channels, alpha is dropped (not
+ * composited), palettes are looked up. Samples are read from the raster as stored, never through Java's colour
+ * conversion (which treats greyscale as linear and would brighten it). 16-bit PNGs keep the high byte of each
+ * sample, as PIL does for 16-bit RGB.
+ *
+ * <p>Decoding goes through {@code javax.imageio}: JPEG (RGB and greyscale), PNG (every colour type and depth),
+ * GIF and BMP. CMYK and YCCK JPEGs, which COCO contains a few of, are refused with a message naming the file:
+ * PIL's conversion of them is not reproduced.
+ *
+ * <pre>{@code
+ * RgbImage img = ImageDecoder.read(Path.of("cat.jpg"));
+ * }</pre>
+ *
+ * <p>Thread-safe: every call uses its own reader.
+ */
+public final class ImageDecoder {
+  private static final String CONVERT = "convert it to RGB first (e.g. with PIL's Image.open(f).convert(\"RGB\"))";
+
+  private ImageDecoder() {}
+
+  /**
+   * {@return the image in {@code file} as 8-bit RGB}
+   *
+   * @throws ImageException naming the file: missing, unreadable, not an image, or an encoding javax.imageio cannot
+   *     decode (CMYK/YCCK JPEG, unsupported colour space)
+   */
+  public static RgbImage read(Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw new ImageException(file, "no such file");
+    }
+    try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+      Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+      if (readers == null || !readers.hasNext()) {
+        throw new ImageException(file, "is not an image javax.imageio can decode (JPEG, PNG, GIF, BMP)");
+      }
+      ImageReader reader = readers.next();
+      try {
+        reader.setInput(in, true, true);
+        return toRgb(file, reader.read(0));
+      } catch (IIOException e) {
+        String format = reader.getFormatName().toUpperCase(java.util.Locale.ROOT);
+        boolean jpeg = format.equals("JPEG") || format.equals("JPG");
+        throw new ImageException(file, "cannot decode this " + format + ": " + e.getMessage()
+            + (jpeg ? " (javax.imageio decodes RGB and greyscale JPEGs; for a CMYK or YCCK one, " + CONVERT + ")" : ""),
+            e);
+      } finally {
+        reader.dispose();
+      }
+    } catch (IOException e) {
+      throw new ImageException(file, "cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  private static RgbImage toRgb(Path file, BufferedImage image) {
+    int width = image.getWidth();
+    int height = image.getHeight();
+    ColorModel cm = image.getColorModel();
+    Raster raster = image.getRaster();
+    byte[] out = new byte[width * height * 3];
+    if (cm instanceof IndexColorModel palette) {
+      int[] row = new int[width];
+      for (int y = 0; y < height; y++) {
+        raster.getSamples(0, y, width, 1, 0, row);
+        for (int x = 0; x < width; x++) {
+          int o = (y * width + x) * 3;
+          out[o] = (byte) palette.getRed(row[x]);
+          out[o + 1] = (byte) palette.getGreen(row[x]);
+          out[o + 2] = (byte) palette.getBlue(row[x]);
+        }
+      }
+      return new RgbImage(width, height, out);
+    }
+    int space = cm.getColorSpace().getType();
+    int colours = cm.getNumColorComponents();
+    boolean grey = space == ColorSpace.TYPE_GRAY && colours == 1;
+    if (!grey && !(space == ColorSpace.TYPE_RGB && colours == 3)) {
+      throw new ImageException(file, "is a " + spaceName(space) + " image with " + colours + " colour components, "
+          + "which lntune does not decode: " + CONVERT);
+    }
+    int bands = raster.getNumBands();
+    int[] bits = new int[3];
+    for (int c = 0; c < 3; c++) {
+      bits[c] = cm.getComponentSize(grey ? 0 : c);
+    }
+    int[] row = new int[width * bands];
+    for (int y = 0; y < height; y++) {
+      raster.getPixels(0, y, width, 1, row);
+      for (int x = 0; x < width; x++) {
+        for (int c = 0; c < 3; c++) {
+          out[(y * width + x) * 3 + c] = (byte) to8Bits(row[x * bands + (grey ? 0 : c)], bits[c]);
+        }
+      }
+    }
+    return new RgbImage(width, height, out);
+  }
+
+  private static String spaceName(int type) {
+    switch (type) {
+      case ColorSpace.TYPE_CMYK: return "CMYK";
+      case ColorSpace.TYPE_YCbCr: return "YCbCr";
+      case ColorSpace.TYPE_GRAY: return "greyscale";
+      case ColorSpace.TYPE_RGB: return "RGB";
+      default: return "colour space type " + type;
+    }
+  }
+
+  /** 16-bit samples keep their high byte (PIL's choice); 1, 2 and 4-bit ones are stretched over 0..255, as PIL does. */
+  private static int to8Bits(int sample, int bits) {
+    if (bits == 8) {
+      return sample;
+    }
+    return bits > 8 ? sample >>> (bits - 8) : sample * 255 / ((1 << bits) - 1);
+  }
+}
