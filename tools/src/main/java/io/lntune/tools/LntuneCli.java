@@ -22,7 +22,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = LntuneCli.Version.class,
     description = "Finetune LLaVA-style multi-modal LLMs by training only the LayerNorms in attention blocks.",
-    subcommands = {InspectCommand.class, LogitsCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      InspectCommand.class,
+      LogitsCommand.class,
+      TokenizeCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class LntuneCli {
 
   public static void main(String[] args) {

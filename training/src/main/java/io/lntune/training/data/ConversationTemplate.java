@@ -1,0 +1,58 @@
+package io.lntune.training.data;
+
+import io.lntune.models.tokenizer.Tokenizer;
+import java.util.List;
+
+/**
+ * A LLaVA conversation template: the exact prompt text of LLaVA's {@code conversation.py} and the label masking
+ * of its {@code preprocess_*} functions, so that only the assistant's replies (and their end-of-sequence tokens)
+ * are supervised. Where LLaVA's length arithmetic disagrees with the tokenized prompt and LLaVA silently masks the
+ * whole sample, lntune throws a {@link SampleException} naming the sample.
+ *
+ * <pre>{@code
+ * ConversationTemplate t = ConversationTemplate.forName("vicuna_v1");
+ * Tokenizer tok = Tokenizer.load(dir).withPadToken(t.padToken());
+ * TokenizedConversation ids = t.tokenize(sample, tok);
+ * }</pre>
+ *
+ * <p>Templates: {@code plain} (stage 1: image then caption), {@code vicuna_v1} (alias {@code v1}),
+ * {@code llava_v1}, {@code llama_2} and {@code v0}. Implementations are immutable and thread-safe.
+ */
+public sealed interface ConversationTemplate permits PlainTemplate, TwoSeparatorTemplate, Llama2Template, V0Template {
+
+  /** {@return the template's name as LLaVA's {@code --version} spells it} */
+  String name();
+
+  /** {@return the token LLaVA pads with under this template: {@code <unk>}, or {@code [PAD]} for v0} */
+  default String padToken() {
+    return "<unk>";
+  }
+
+  /** {@return the prompt text of {@code turns}, which must already have their image moved to the front} */
+  String render(List<Turn> turns);
+
+  /**
+   * Renders and tokenizes {@code sample} and masks its labels as LLaVA does.
+   *
+   * @param tok the tokenizer, whose pad token is {@link #padToken()}
+   * @throws SampleException if the sample is malformed, has an empty reply, or its masking does not line up
+   */
+  TokenizedConversation tokenize(LlavaSample sample, Tokenizer tok);
+
+  /**
+   * {@return the template called {@code name}}
+   *
+   * @throws IllegalArgumentException for a name lntune does not know (LLaVA silently falls back to vicuna_v1)
+   */
+  static ConversationTemplate forName(String name) {
+    return switch (name) {
+      case "plain" -> new PlainTemplate();
+      case "vicuna_v1", "v1" -> TwoSeparatorTemplate.vicunaV1();
+      case "llava_v1" -> TwoSeparatorTemplate.llavaV1();
+      case "llama_2" -> new Llama2Template();
+      case "v0" -> new V0Template();
+      default -> throw new IllegalArgumentException("unknown conversation template '" + name
+          + "': expected plain, vicuna_v1 (v1), llava_v1, llama_2 or v0");
+    };
+  }
+}

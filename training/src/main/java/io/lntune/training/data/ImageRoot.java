@@ -1,0 +1,97 @@
+package io.lntune.training.data;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+
+/**
+ * The folder LLaVA's {@code image} paths are relative to ({@code --image_folder}). Resolves a sample's path,
+ * refusing any that leaves the folder (absolute paths, {@code ..}, symbolic links pointing outside), and decodes
+ * the image. Thread-safe.
+ *
+ * <pre>{@code
+ * ImageRoot root = ImageRoot.of(Path.of("/data/llava/images"));
+ * BufferedImage img = root.read("000000215677", "coco/train2017/000000215677.jpg");
+ * }</pre>
+ */
+public final class ImageRoot {
+  private final Path root;
+  private final Path realRoot;
+
+  private ImageRoot(Path root, Path realRoot) {
+    this.root = root;
+    this.realRoot = realRoot;
+  }
+
+  /** @throws IllegalArgumentException if {@code folder} is not a directory */
+  public static ImageRoot of(Path folder) {
+    if (!Files.isDirectory(folder)) {
+      throw new IllegalArgumentException(folder + ": the image root is not a directory");
+    }
+    try {
+      return new ImageRoot(folder.toAbsolutePath().normalize(), folder.toRealPath());
+    } catch (IOException e) {
+      throw new IllegalArgumentException(folder + ": cannot resolve the image root: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * {@return the file of {@code relative}, checked to exist inside the root}
+   *
+   * @throws SampleException ({@link BadRow#IMAGE_OUTSIDE_ROOT} or {@link BadRow#MISSING_IMAGE})
+   */
+  public Path resolve(String sampleId, String relative) {
+    Path file;
+    try {
+      Path rel = Path.of(relative);
+      if (rel.isAbsolute() || relative.isEmpty()) {
+        throw outside(sampleId, relative);
+      }
+      file = root.resolve(rel).normalize();
+    } catch (InvalidPathException e) {
+      throw new SampleException(sampleId, BadRow.IMAGE_OUTSIDE_ROOT, "'" + relative + "' is not a valid path", e);
+    }
+    if (!file.startsWith(root)) {
+      throw outside(sampleId, relative);
+    }
+    if (!Files.isRegularFile(file)) {
+      throw new SampleException(sampleId, BadRow.MISSING_IMAGE, file + " does not exist");
+    }
+    try {
+      if (!file.toRealPath().startsWith(realRoot)) {
+        throw outside(sampleId, relative);
+      }
+    } catch (IOException e) {
+      throw new SampleException(sampleId, BadRow.MISSING_IMAGE, file + ": " + e.getMessage(), e);
+    }
+    return file;
+  }
+
+  /**
+   * {@return the decoded image of {@code relative}}
+   *
+   * @throws SampleException as {@link #resolve}, or {@link BadRow#UNREADABLE_IMAGE} if it cannot be decoded
+   */
+  public BufferedImage read(String sampleId, String relative) {
+    Path file = resolve(sampleId, relative);
+    try {
+      BufferedImage img = ImageIO.read(file.toFile());
+      if (img == null) {
+        throw new SampleException(sampleId, BadRow.UNREADABLE_IMAGE, file + " is not in an image format Java reads");
+      }
+      return img;
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof SampleException s) {
+        throw s;
+      }
+      throw new SampleException(sampleId, BadRow.UNREADABLE_IMAGE, file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private SampleException outside(String sampleId, String relative) {
+    return new SampleException(sampleId, BadRow.IMAGE_OUTSIDE_ROOT, "'" + relative + "' leaves " + root);
+  }
+}

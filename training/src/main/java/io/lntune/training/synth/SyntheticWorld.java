@@ -1,0 +1,108 @@
+package io.lntune.training.synth;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lntune.torch.LntuneException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import javax.imageio.ImageIO;
+
+/**
+ * Generates the synthetic visual world that lntune's tests and demo train on: PNG pictures of coloured shapes
+ * on a 3 x 3 grid, with LLaVA JSON for stage 1 ({@code stage1.json}: caption samples for the {@code plain}
+ * template) and stage 2 ({@code stage2-train.json} and the held-out {@code stage2-eval.json}: question/answer
+ * conversations whose answers depend on the picture). The same seed gives the same files.
+ *
+ * <pre>{@code
+ * SyntheticWorld.Summary s = new SyntheticWorld(500, 7, 64, 0.1).generate(Path.of("data/synth"));
+ * s.stage2Train();   // data/synth/stage2-train.json; images under data/synth/images/
+ * }</pre>
+ *
+ * @param images how many pictures
+ * @param seed the random seed
+ * @param size the picture width and height in pixels
+ * @param evalFraction the share of pictures held out for evaluation (their questions are in stage2-eval.json)
+ */
+public record SyntheticWorld(int images, long seed, int size, double evalFraction) {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  public SyntheticWorld {
+    if (images < 1) {
+      throw new IllegalArgumentException("images must be >= 1, got " + images);
+    }
+    if (size < 12) {
+      throw new IllegalArgumentException("size must be >= 12 pixels, got " + size);
+    }
+    if (evalFraction < 0 || evalFraction >= 1) {
+      throw new IllegalArgumentException("evalFraction must be in [0, 1), got " + evalFraction);
+    }
+  }
+
+  /** {@return a world of {@code images} pictures of 64 pixels with seed 0 and a tenth held out} */
+  public static SyntheticWorld of(int images) {
+    return new SyntheticWorld(images, 0, 64, 0.1);
+  }
+
+  /**
+   * Where the files went and how many samples each holds.
+   *
+   * @param stage1 the caption samples
+   * @param stage2Train the training conversations
+   * @param stage2Eval the held-out conversations
+   * @param imageRoot the folder the {@code image} paths are relative to
+   * @param trainImages how many pictures the training files use
+   * @param evalImages how many pictures are held out
+   */
+  public record Summary(Path stage1, Path stage2Train, Path stage2Eval, Path imageRoot, int trainImages,
+      int evalImages) {}
+
+  /**
+   * Writes the pictures and the three JSON files under {@code out}.
+   *
+   * @throws LntuneException if a file cannot be written
+   */
+  public Summary generate(Path out) {
+    Random random = new Random(seed);
+    int eval = (int) Math.round(images * evalFraction);
+    ArrayNode stage1 = JSON.createArrayNode();
+    ArrayNode train = JSON.createArrayNode();
+    ArrayNode held = JSON.createArrayNode();
+    try {
+      Files.createDirectories(out.resolve("images"));
+      for (int i = 0; i < images; i++) {
+        Scene scene = Scene.random(random);
+        String id = String.format("synth-%06d", i);
+        String image = "images/" + id + ".png";
+        ImageIO.write(SceneRenderer.render(scene, size), "png", out.resolve(image).toFile());
+        boolean isEval = i >= images - eval;
+        if (!isEval) {
+          stage1.add(sample(id, image, List.of(new SceneText.QA("Describe the image briefly.",
+              SceneText.caption(scene)))));
+        }
+        (isEval ? held : train).add(sample(id, image, SceneText.questions(scene, random)));
+      }
+      Summary s = new Summary(out.resolve("stage1.json"), out.resolve("stage2-train.json"),
+          out.resolve("stage2-eval.json"), out, images - eval, eval);
+      JSON.writeValue(s.stage1().toFile(), stage1);
+      JSON.writeValue(s.stage2Train().toFile(), train);
+      JSON.writeValue(s.stage2Eval().toFile(), held);
+      return s;
+    } catch (IOException e) {
+      throw new LntuneException(out + ": cannot write the synthetic world: " + e.getMessage(), e);
+    }
+  }
+
+  private static ObjectNode sample(String id, String image, List<SceneText.QA> qas) {
+    ObjectNode s = JSON.createObjectNode().put("id", id).put("image", image);
+    ArrayNode conv = s.putArray("conversations");
+    for (int i = 0; i < qas.size(); i++) {
+      conv.addObject().put("from", "human").put("value", (i == 0 ? "<image>\n" : "") + qas.get(i).question());
+      conv.addObject().put("from", "gpt").put("value", qas.get(i).answer());
+    }
+    return s;
+  }
+}
