@@ -67,6 +67,11 @@ public final class ConfigFile {
     return n == null ? Optional.empty() : Optional.of(section(field));
   }
 
+  /** {@return a copy of the underlying JSON object} */
+  public com.fasterxml.jackson.databind.node.ObjectNode raw() {
+    return ((com.fasterxml.jackson.databind.node.ObjectNode) root).deepCopy();
+  }
+
   public boolean has(String field) {
     return present(field) != null;
   }

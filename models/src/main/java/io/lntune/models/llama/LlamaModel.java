@@ -45,6 +45,7 @@ public final class LlamaModel extends Module {
 
   private final LlamaConfig config;
   private final Placement placement;
+  private final Module decoder; // the "model" namespace: embed_tokens, layers, norm
   private final Embedding embedTokens;
   private final List<LlamaDecoderLayer> layers = new ArrayList<>();
   private final RmsNorm norm;
@@ -56,6 +57,7 @@ public final class LlamaModel extends Module {
     this.config = config;
     this.placement = placement;
     Module model = register_module("model", new Module("LlamaDecoder"));
+    decoder = model;
     embedTokens = model.register_module("embed_tokens", new Embedding(config.vocabSize(), config.hiddenSize(), placement));
     Module stack = model.register_module("layers", new Module("Layers"));
     for (int i = 0; i < config.numHiddenLayers(); i++) {
@@ -109,6 +111,20 @@ public final class LlamaModel extends Module {
 
   public Embedding embedTokens() {
     return embedTokens;
+  }
+
+  /**
+   * {@return the {@code model} module (embed_tokens, layers, norm)} A composite model such as LLaVA registers it,
+   * and {@link #lmHead()}, under its own root, so that the checkpoint's names carry over; modules it adds inside
+   * (LLaVA's {@code mm_projector}) then appear in this model's parameters too.
+   */
+  public Module decoder() {
+    return decoder;
+  }
+
+  /** {@return the output head, or null when it is tied to the embeddings} */
+  public Linear lmHead() {
+    return lmHead;
   }
 
   /**

@@ -1,0 +1,180 @@
+package io.lntune.models.llava;
+
+import io.lntune.models.clip.ClipKeys;
+import io.lntune.models.clip.ClipVisionTower;
+import io.lntune.models.llama.LlamaModel;
+import io.lntune.models.load.KeyMap;
+import io.lntune.models.load.StateDictLoader;
+import io.lntune.models.nn.CausalLmLoss;
+import io.lntune.models.nn.Modules;
+import io.lntune.models.nn.Placement;
+import io.lntune.torch.Tensors;
+import io.lntune.torch.Torch;
+import io.lntune.torch.safetensors.SafetensorsCheckpoint;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * LLaVA: a CLIP vision tower, a connector that projects its features to the language model's width, and a
+ * LLaMA-family decoder that reads them where the input holds an image placeholder. Parameters are named as the
+ * original LLaVA checkpoints name them ({@code model.layers.*}, {@code model.mm_projector.*},
+ * {@code model.vision_tower.vision_tower.vision_model.*}, {@code lm_head.weight}).
+ *
+ * <pre>{@code
+ * LlavaModel llava = LlavaModel.load(Path.of("/models/llava-v1.5-7b"), Placement.cpu(DType.BF16));
+ * try (TensorScope scope = TensorScope.open()) {
+ *   LlavaOutput out = llava.forward(ids, mask, labels, pixels);   // ids hold -200 where each image goes
+ *   out.loss().get().sum().backward();
+ * }
+ * var counting = new LlavaModel(LlavaConfigs.byName("llava-v1-llama2-13b"), Placement.meta(DType.F16));
+ * }</pre>
+ *
+ * <p>Weights start frozen. Build and load outside any {@code TensorScope}.
+ */
+public final class LlavaModel extends Module {
+  private static final Logger log = LoggerFactory.getLogger(LlavaModel.class);
+
+  private final LlavaConfig config;
+  private final Placement placement;
+  private final LlamaModel llm;
+  private final Projector projector;
+  private final ClipVisionTower visionTower;
+
+  public LlavaModel(LlavaConfig config, Placement placement) {
+    super("LlavaModel");
+    this.config = config;
+    this.placement = placement;
+    this.llm = new LlamaModel(config.text(), placement);
+    Module model = register_module("model", llm.decoder());
+    if (llm.lmHead() != null) {
+      register_module("lm_head", llm.lmHead());
+    }
+    this.projector = Projector.create(config.projectorType(), config.vision().hiddenSize(), config.text().hiddenSize(),
+        placement);
+    model.register_module("mm_projector", projector.module());
+    Module wrapper = model.register_module("vision_tower", new Module("ClipVisionTowerWrapper"));
+    this.visionTower = wrapper.register_module("vision_tower", new ClipVisionTower(config.vision(), placement));
+  }
+
+  /**
+   * Loads a LLaVA directory in the original layout or llava-hf's. An original checkpoint without the vision tower
+   * inside takes it from the directory its {@code mm_vision_tower} names (or from {@code visionTowerDir}).
+   *
+   * @param visionTowerDir a CLIP directory overriding {@code mm_vision_tower}, or null
+   * @throws io.lntune.models.load.StateDictMismatchException listing every key that does not fit
+   */
+  public static LlavaModel load(Path dir, Placement placement, Path visionTowerDir) {
+    LlavaConfig config = LlavaConfig.read(dir);
+    LlavaModel model = new LlavaModel(config, placement);
+    boolean towerInside;
+    try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(dir)) {
+      LlavaKeys.Layout layout = LlavaKeys.detect(ckpt);
+      towerInside = ckpt.names().stream().anyMatch(k -> k.startsWith(LlavaKeys.toCheckpoint(
+          LlavaKeys.VISION + "vision_model.", layout)));
+      KeyMap keys = LlavaKeys.of(layout).ignoring(".*rotary_emb\\.inv_freq")
+          .ignoring(".*vision_tower.*\\.position_ids");
+      if (!towerInside) {
+        keys = keys.excluding(LlavaKeys::isVision);
+      }
+      StateDictLoader.load(model, ckpt, keys, placement);
+      log.info("loaded {} ({} layout{})", dir, layout, towerInside ? ", vision tower inside" : "");
+    }
+    if (!towerInside) {
+      model.loadVisionTower(visionTowerDir != null ? visionTowerDir : towerDir(dir, config));
+    }
+    return model;
+  }
+
+  private static Path towerDir(Path dir, LlavaConfig config) {
+    String named = config.visionTowerPath().orElseThrow(() -> new io.lntune.models.config.ConfigException(
+        dir + ": the checkpoint holds no vision tower and the config names none; pass the CLIP directory"));
+    for (Path candidate : new Path[] {Path.of(named), dir.resolve(named)}) {
+      if (Files.isDirectory(candidate)) {
+        return candidate;
+      }
+    }
+    throw new io.lntune.models.config.ConfigException(dir + ": the checkpoint holds no vision tower and mm_vision_tower '"
+        + named + "' is not a local directory; pass the CLIP directory (lntune does not download)");
+  }
+
+  /** Loads the vision tower's weights from a Hugging Face CLIP directory. */
+  public void loadVisionTower(Path clipDir) {
+    try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(clipDir)) {
+      StateDictLoader.load(visionTower, ckpt, ClipKeys.huggingFace(), placement);
+    }
+  }
+
+  /** Loads a stand-alone connector (stage 1's output, LLaVA's or llava-hf's names). */
+  public void loadProjector(Path file) {
+    try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(file)) {
+      StateDictLoader.load(projector.module(), ckpt, ProjectorKeys.detect(ckpt), placement);
+    }
+  }
+
+  public LlavaConfig config() {
+    return config;
+  }
+
+  public Placement placement() {
+    return placement;
+  }
+
+  /** {@return the language model (its {@code model} module is shared with this one)} */
+  public LlamaModel languageModel() {
+    return llm;
+  }
+
+  public ClipVisionTower visionTower() {
+    return visionTower;
+  }
+
+  public Projector projector() {
+    return projector;
+  }
+
+  /** {@return the projected features [N, tokens, D] of images [N, 3, H, W]} */
+  public Tensor imageFeatures(Tensor pixels) {
+    Tensor features;
+    boolean towerTrains = Modules.namedParameters(visionTower).values().stream().anyMatch(Tensor::requires_grad);
+    if (towerTrains) {
+      features = visionTower.features(pixels.to(placement.dtype().scalarType()), config.featureSelection());
+    } else {
+      try (NoGradGuard g = new NoGradGuard()) {  // LLaVA runs a frozen tower without a graph
+        features = visionTower.features(pixels.to(placement.dtype().scalarType()), config.featureSelection());
+      }
+    }
+    return projector.forward(features);
+  }
+
+  /**
+   * Runs LLaVA on token ids with image placeholders ({@link LlavaConfig#imageTokenIndex()}, one per image).
+   *
+   * @param ids [B, T] int64
+   * @param mask [B, T] (1 = real token) or null
+   * @param labels [B, T] with -100 where unsupervised, or null
+   * @param pixels [N, 3, H, W] for the N placeholders in row order, or null when there are none
+   * @throws IllegalArgumentException if placeholders and images do not pair up
+   */
+  public LlavaOutput forward(Tensor ids, Tensor mask, Tensor labels, Tensor pixels) {
+    Tensor images = pixels == null ? null : imageFeatures(pixels);                  // [N, P, D]
+    Tensor tokens = llm.embed(SplicedSequence.embeddable(ids, config.imageTokenIndex()));  // [B, T, D]
+    SplicedSequence seq = Torch.call(() -> "splicing images into ids " + Tensors.shape(ids),
+        () -> SplicedSequence.of(ids, mask, labels, tokens, images, config.imageTokenIndex(), config.maxLength()));
+    Tensor hidden = llm.hiddenStates(seq.embeds(), seq.attentionMask(), null);       // [B, L, D]
+    Tensor logits = llm.logits(hidden);                                              // [B, L, vocab]
+    return new LlavaOutput(logits, seq.labels(), seq.attentionMask(),
+        seq.labels() == null ? null : CausalLmLoss.of(logits, seq.labels()));
+  }
+
+  /** {@return the parameter count of each component, and the total} */
+  public ComponentCounts parameterCounts() {
+    return ComponentCounts.of(this);
+  }
+
+}

@@ -1,0 +1,145 @@
+package io.lntune.models.llava;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.bytedeco.pytorch.global.torch.randn;
+
+import io.lntune.models.nn.CausalLmLoss;
+import io.lntune.models.nn.Placement;
+import io.lntune.torch.DType;
+import io.lntune.torch.TensorScope;
+import io.lntune.torch.Torch;
+import java.nio.file.Path;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LlavaModelTest {
+  private static LlavaModel model;
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void build() {
+    model = TinyLlava.random(21);
+  }
+
+  @AfterAll
+  static void release() {
+    model.close();
+  }
+
+  private static final long IMG = LlavaConfig.IMAGE_TOKEN_INDEX;
+
+  static Tensor pixels(int n) {
+    Torch.seed(n);
+    return randn(n, 3, 16, 16);
+  }
+
+  @Test
+  void splicedPositionsCarryTheProjectorOutputAndTextPositionsTheEmbeddings() {
+    long p = model.config().imageTokens();                                  // 16 patches of the tiny tower
+    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+      // row 0: text, image, text, image, text; row 1: image first, then text, then right padding
+      Tensor ids = Tensor.create(new long[] {1, 5, IMG, 7, IMG, 9, 11, 1, IMG, 4, 8, 0, 0, 0}, 2, 7);
+      Tensor mask = Tensor.create(new long[] {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0}, 2, 7);
+      Tensor labels = Tensor.create(new long[] {-100, -100, -100, 7, -100, 9, 11, -100, -100, 4, 8, -100, -100, -100},
+          2, 7);
+      Tensor pix = pixels(3);
+      Tensor images = model.imageFeatures(pix);                             // [3, P, D]
+      Tensor embeds = model.languageModel().embed(SplicedSequence.embeddable(ids, IMG));
+      SplicedSequence s = SplicedSequence.of(ids, mask, labels, embeds, images, IMG, 1000);
+      long length0 = 5 + 2 * p;
+      assertThat(s.embeds().size(1)).isEqualTo(length0);
+      Tensor row0 = s.embeds().select(0, 0);
+      assertThat(row0.narrow(0, 0, 2).equal(embeds.select(0, 0).narrow(0, 0, 2))).isTrue();
+      assertThat(row0.narrow(0, 2, p).equal(images.select(0, 0))).as("first image").isTrue();
+      assertThat(row0.narrow(0, 2 + p, 1).equal(embeds.select(0, 0).narrow(0, 3, 1))).isTrue();
+      assertThat(row0.narrow(0, 3 + p, p).equal(images.select(0, 1))).as("second image").isTrue();
+      assertThat(row0.narrow(0, 3 + 2 * p, 2).equal(embeds.select(0, 0).narrow(0, 5, 2))).isTrue();
+      Tensor row1 = s.embeds().select(0, 1);
+      assertThat(row1.narrow(0, 1, p).equal(images.select(0, 2))).as("third image, in row 1").isTrue();
+      long length1 = 3 + p;                                                  // 1, image, 4, 8
+      assertThat(row1.narrow(0, length1, length0 - length1).abs().sum().item_double()).as("zero padding").isZero();
+      assertThat(s.attentionMask().select(0, 1).sum().item_long()).isEqualTo(length1);
+      // labels: image positions -100, text labels carried over
+      assertThat(s.labels().select(0, 0).ne(new org.bytedeco.pytorch.Scalar(-100L)).sum().item_long()).isEqualTo(3);
+      assertThat(s.labels().select(0, 0).select(0, 2 + p).item_long()).isEqualTo(7);
+    }
+  }
+
+  @Test
+  void lossCountsOnlySupervisedPositions() {
+    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+      Tensor ids = Tensor.create(new long[] {1, IMG, 7, 9, 11, 13}, 1, 6);
+      Tensor labels = Tensor.create(new long[] {-100, -100, -100, 9, 11, -100}, 1, 6);
+      LlavaOutput out = model.forward(ids, null, labels, pixels(1));
+      CausalLmLoss.Result loss = out.loss().orElseThrow();
+      assertThat(loss.tokens()).isEqualTo(2);
+      // by hand: the logits that predict 9 and 11 sit just before them in the spliced sequence
+      long p = model.config().imageTokens();
+      Tensor logp = out.logits().select(0, 0).log_softmax(-1);
+      double expected = -logp.select(0, 1 + p).select(0, 9).item_double() - logp.select(0, 2 + p).select(0, 11).item_double();
+      assertThat(loss.sum().item_double()).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-4));
+    }
+  }
+
+  @Test
+  void placeholdersAndImagesMustPairUp() {
+    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+      Tensor ids = Tensor.create(new long[] {1, IMG, 7, IMG}, 1, 4);
+      assertThatThrownBy(() -> model.forward(ids, null, null, pixels(1)))
+          .hasMessageContaining("more image placeholders (-200) than the 1 images given");
+      Tensor one = Tensor.create(new long[] {1, IMG, 7}, 1, 3);
+      assertThatThrownBy(() -> model.forward(one, null, null, pixels(2)))
+          .hasMessageContaining("2 images were given but the input ids hold 1 image placeholders");
+    }
+  }
+
+  @Test
+  void truncationCountsImagePositions() {
+    LlavaConfig c = LlavaConfigs.tiny();
+    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+      Tensor ids = Tensor.create(new long[] {1, IMG, 7, 9}, 1, 4);
+      Tensor embeds = model.languageModel().embed(SplicedSequence.embeddable(ids, IMG));
+      SplicedSequence s = SplicedSequence.of(ids, null, null, embeds, model.imageFeatures(pixels(1)), IMG,
+          c.imageTokens() + 2);
+      assertThat(s.embeds().size(1)).isEqualTo(c.imageTokens() + 2);
+    }
+  }
+
+  @Test
+  void everyLayoutLoadsWithIdenticalOutputs() throws Exception {
+    Path[] dirs = {
+      TinyLlava.original(model, dir.resolve("original"), true),
+      TinyLlava.original(model, dir.resolve("original-separate-tower"), false),
+      TinyLlava.llavaHf(model, dir.resolve("hf"), LlavaKeys.Layout.LLAVA_HF),
+      TinyLlava.llavaHf(model, dir.resolve("hf-v5"), LlavaKeys.Layout.LLAVA_HF_V5)
+    };
+    Tensor ids = Tensor.create(new long[] {1, IMG, 7, 9, 11}, 1, 5);
+    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+      Tensor expected = model.forward(ids, null, null, pixels(1)).logits();
+      for (Path d : dirs) {
+        LlavaModel loaded = LlavaModel.load(d, Placement.cpu(DType.F32), null);
+        assertThat(loaded.forward(ids, null, null, pixels(1)).logits().equal(expected)).as(d.getFileName().toString())
+            .isTrue();
+        loaded.close();
+      }
+    }
+  }
+
+  @Test
+  void standAloneProjectorLoads() throws Exception {
+    Path file = dir.resolve("mm_projector.safetensors");
+    TinyLlava.weights(model, file, k -> k.startsWith("model.mm_projector."), k -> k);
+    LlavaModel fresh = new LlavaModel(LlavaConfigs.tiny(), Placement.cpu(DType.F32));
+    fresh.loadProjector(file);
+    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+      Tensor features = randn(2, 16, 32);
+      assertThat(fresh.projector().forward(features).equal(model.projector().forward(features))).isTrue();
+    }
+    fresh.close();
+  }
+}
