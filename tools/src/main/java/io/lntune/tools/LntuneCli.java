@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       InspectCommand.class,
       LogitsCommand.class,
+      ParamsCommand.class,
       TokenizeCommand.class,
       CommandLine.HelpCommand.class
     })
