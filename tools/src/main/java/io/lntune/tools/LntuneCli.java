@@ -22,7 +22,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = LntuneCli.Version.class,
     description = "Finetune LLaVA-style multi-modal LLMs by training only the LayerNorms in attention blocks.",
-    subcommands = {InspectCommand.class, TokenizeCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {InspectCommand.class, TokenizeCommand.class, SynthCommand.class, BenchDataCommand.class,
+      CommandLine.HelpCommand.class})
 public final class LntuneCli {
 
   public static void main(String[] args) {
