@@ -45,6 +45,7 @@ class BadRowsTest {
         sample("link", "images/link.png", "<image>\\nHow many?", "two"),
         "{\"id\":\"speaker\",\"conversations\":[{\"from\":\"bot\",\"value\":\"hi\"},{\"from\":\"gpt\",\"value\":\"x\"}]}",
         sample("empty-reply", null, "Hello?", " "),
+        sample("no-placeholder", "images/synth-000001.png", "How many?", "two"),
         sample("mismatch", null, "Say ASSISTANT: now", "ok"),
         sample("good-2", null, "Hello?", "Hi.")) + "]");
   }
@@ -70,7 +71,7 @@ class BadRowsTest {
     assertThat(delivered).containsExactly("good-1", "good-2");
     assertThat(stats.samples()).isEqualTo(2);
     assertThat(stats.badRows()).isEqualTo(Map.of(BadRow.MALFORMED_ENTRY, 1L, BadRow.MISSING_IMAGE, 1L,
-        BadRow.UNREADABLE_IMAGE, 1L, BadRow.IMAGE_OUTSIDE_ROOT, 2L, BadRow.MALFORMED_CONVERSATION, 1L,
+        BadRow.UNREADABLE_IMAGE, 1L, BadRow.IMAGE_OUTSIDE_ROOT, 2L, BadRow.MALFORMED_CONVERSATION, 2L,
         BadRow.EMPTY_REPLY, 1L, BadRow.TOKENIZATION_MISMATCH, 1L));
   }
 
@@ -92,7 +93,9 @@ class BadRowsTest {
         "escape", "sample escape: image path outside the image root: '../secret.png' leaves " + dir.resolve("root"),
         "link", "sample link: image path outside the image root: 'images/link.png' leaves " + dir.resolve("root"),
         "speaker", "sample speaker: malformed conversation: turn 0 is from 'bot', expected human or gpt",
-        "empty-reply", "sample empty-reply: empty reply: turn 1 (gpt) is empty");
+        "empty-reply", "sample empty-reply: empty reply: turn 1 (gpt) is empty",
+        "no-placeholder", "sample no-placeholder: malformed conversation: has an image but 0 <image> placeholders "
+            + "in its turns (one is needed)");
     for (Map.Entry<String, String> want : expected.entrySet()) {
       DataStats stats = new DataStats();
       try (LlavaDataset data = LlavaDataset.open(file, SampleFilter.idMatches(want.getKey()), BadRowPolicy.SKIP,

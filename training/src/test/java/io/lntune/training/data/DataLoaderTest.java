@@ -142,4 +142,67 @@ class DataLoaderTest {
           .hasMessage("batchSize was already set");
     }
   }
+
+  @Test
+  void workersPrepareAtMostThePrefetchWindowAhead() throws InterruptedException {
+    java.util.concurrent.atomic.AtomicInteger transformed = new java.util.concurrent.atomic.AtomicInteger();
+    ImageTransform counting = new ImageTransform() {
+      @Override
+      public int[] shape() {
+        return new int[] {3, 4, 4};
+      }
+
+      @Override
+      public float[] apply(java.awt.image.BufferedImage image) {
+        transformed.incrementAndGet();
+        return new float[48];
+      }
+    };
+    try (LlavaDataset data = LlavaDataset.open(world.stage2Train(), SampleFilter.all(), BadRowPolicy.FAIL,
+        new DataStats()); DataLoader l = DataLoader.builder().dataset(data).tokenizer(TOK).template(V1)
+        .imageRoot(ImageRoot.of(dir)).imageTransform(counting).imageTokens(4).batchSize(2).prefetchBatches(2)
+        .build()) {
+      assertThat(l.hasNext()).isTrue();
+      Thread.sleep(300); // give the workers time to run ahead, if they would
+      // One batch taken off the window, which was refilled to two: three batches of two at most.
+      assertThat(transformed.get()).isLessThanOrEqualTo(6);
+      assertThat(ids(l)).hasSize(12);
+      assertThat(transformed.get()).isEqualTo(12);
+    }
+  }
+
+  @Test
+  void batchTensorsOutliveTheCallersScopeUntilClosed() {
+    try (LlavaDataset data = LlavaDataset.open(world.stage2Train(), SampleFilter.all(), BadRowPolicy.FAIL,
+        new DataStats()); DataLoader l = loader(data).batchSize(2).build()) {
+      Batch b;
+      try (io.lntune.torch.TensorScope scope = io.lntune.torch.TensorScope.open()) {
+        b = l.next();
+      }
+      assertThat(b.inputIds().isNull()).isFalse();
+      assertThat(b.inputIds().size(0)).isEqualTo(2);
+      org.bytedeco.pytorch.Tensor ids = b.inputIds();
+      b.close();
+      assertThat(ids.isNull()).isTrue();
+      assertThatThrownBy(b::labels).hasMessage("batch is closed");
+    }
+  }
+
+  @Test
+  void aLargeFileIsIndexedWithoutKeepingItsSamples() throws IOException {
+    Path big = dir.resolve("big.json");
+    try (var w = Files.newBufferedWriter(big)) {
+      w.write("[");
+      for (int i = 0; i < 20_000; i++) {
+        w.write((i > 0 ? "," : "") + "{\"id\":\"s" + i + "\",\"conversations\":[{\"from\":\"human\",\"value\":"
+            + "\"Question " + i + "?\"},{\"from\":\"gpt\",\"value\":\"Answer " + i + ".\"}]}");
+      }
+      w.write("]");
+    }
+    try (LlavaDataset data = LlavaDataset.open(big, SampleFilter.all(), BadRowPolicy.FAIL, new DataStats())) {
+      assertThat(data.size()).isEqualTo(20_000);
+      assertThat(data.sample(12_345).conversations().get(1).value()).isEqualTo("Answer 12345.");
+      assertThat(data.modalityLength(7)).isEqualTo(-4);
+    }
+  }
 }
