@@ -1,6 +1,6 @@
 /**
- * LLaVA data: {@link io.lntune.training.data.LlavaDataset} indexes a LLaVA JSON file in one streaming pass,
- * {@link io.lntune.training.data.ConversationTemplate} renders and masks conversations exactly as LLaVA's templates
+ * LLaVA data: {@link io.lntune.training.data.LlavaDataset} indexes a LLaVA JSON file in one streaming pass
+ * (entries read by {@link io.lntune.training.data.LlavaJson}), {@link io.lntune.training.data.ConversationTemplate} renders and masks conversations exactly as LLaVA's templates
  * ({@code plain}, {@code vicuna_v1}, {@code llava_v1}, {@code llama_2}, {@code v0}), and
  * {@link io.lntune.training.data.DataLoader} turns them into padded {@link io.lntune.training.data.Batch}es on
  * worker threads, with images from an {@link io.lntune.training.data.ImageRoot} through an
