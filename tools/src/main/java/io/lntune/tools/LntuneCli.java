@@ -27,6 +27,8 @@ import picocli.CommandLine.Command;
       LogitsCommand.class,
       ParamsCommand.class,
       TokenizeCommand.class,
+      SynthCommand.class,
+      BenchDataCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class LntuneCli {

@@ -66,6 +66,10 @@ final class TokenizerFiles {
         throw new TokenizerException(where + ": id must be an integer, got " + e.getValue());
       }
       AddedToken known = tokens.get(e.getKey());
+      if (known != null && known.id() != e.getValue().asInt()) {
+        throw new TokenizerException(where + ": id " + e.getValue().asInt() + " contradicts id " + known.id()
+            + " given to the same token before (tokenizer.model or tokenizer_config.json)");
+      }
       put(tokens, known != null ? known : new AddedToken(e.getKey(), e.getValue().asInt(), false, false, false), sp,
           where);
     }

@@ -136,4 +136,14 @@ class TokenizerTest {
         .hasMessage(dir + ": no tokenizer.model (lntune reads SentencePiece models; a tokenizer.json alone is not "
             + "enough)");
   }
+
+  @Test
+  void contradictoryIdsAcrossFilesAreRefused() throws IOException {
+    Path d = modelDir("{\"added_tokens_decoder\": {\"32000\": {\"content\": \"<image>\"}}}", null,
+        "{\"<image>\": 32001}");
+    assertThatThrownBy(() -> Tokenizer.load(d))
+        .isInstanceOf(TokenizerException.class)
+        .hasMessage("added_tokens.json: <image>: id 32001 contradicts id 32000 given to the same token before "
+            + "(tokenizer.model or tokenizer_config.json)");
+  }
 }

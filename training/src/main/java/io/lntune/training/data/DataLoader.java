@@ -123,10 +123,10 @@ public final class DataLoader implements Iterator<Batch>, AutoCloseable {
     LlavaSample s = config.dataset.sample(index);
     try {
       TokenizedConversation t = config.template.tokenize(s, config.tokenizer);
-      if (s.hasImage() != (t.images() == 1) || t.images() > 1) {
-        throw new SampleException(s.id(), BadRow.MALFORMED_CONVERSATION, s.hasImage()
-            ? "has an image but " + t.images() + " <image> placeholders (one is needed)"
-            : "has no image but an <image> placeholder");
+      if (s.hasImage() && t.images() != 1) {
+        // LLaVA would leave the picture unused (no placeholder) or splice it twice; neither trains what is meant.
+        throw new SampleException(s.id(), BadRow.MALFORMED_CONVERSATION, "has an image but " + t.images()
+            + " <image> placeholders in its turns (one is needed)");
       }
       t = t.truncate(config.maxLength, config.imageTokens);
       float[] pixels = null;

@@ -34,10 +34,14 @@ public final class DataLoaderBuilder {
   int imageTokens = 576;
   DataStats stats = new DataStats();
   private final java.util.Set<String> set = new java.util.HashSet<>();
+  private boolean built;
 
   DataLoaderBuilder() {}
 
   private void once(String name) {
+    if (built) {
+      throw new IllegalStateException("the loader was already built: use a new builder");
+    }
     if (!set.add(name)) {
       throw new IllegalStateException(name + " was already set");
     }
@@ -157,6 +161,7 @@ public final class DataLoaderBuilder {
     check(prefetchBatches >= 1, "prefetchBatches must be >= 1, got " + prefetchBatches);
     check(imageTokens >= 1, "imageTokens must be >= 1, got " + imageTokens);
     check(maxLength >= 2, "maxLength must be >= 2, got " + maxLength);
+    built = true;
     return new DataLoader(this);
   }
 

@@ -76,7 +76,7 @@ public final class LlavaDataset implements AutoCloseable {
         long to = p.currentLocation().getByteOffset();
         LlavaSample s;
         try {
-          s = LlavaJsonReader.sample(node, index);
+          s = LlavaJson.sample(node, index);
         } catch (SampleException e) {
           stats.report(e, policy);
           continue;
@@ -138,7 +138,7 @@ public final class LlavaDataset implements AutoCloseable {
           throw new LntuneException(file + ": the file shrank while training (entry at byte " + start[i] + ")");
         }
       }
-      return LlavaJsonReader.sample(JSON.readTree(buf.array()), i);
+      return LlavaJson.sample(JSON.readTree(buf.array()), i);
     } catch (IOException e) {
       throw new LntuneException(file + ": cannot read the entry at byte " + start[i] + ": " + e.getMessage(), e);
     }

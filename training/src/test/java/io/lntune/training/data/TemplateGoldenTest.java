@@ -36,7 +36,7 @@ class TemplateGoldenTest {
     Map<String, LlavaSample> samples = new HashMap<>();
     int i = 0;
     for (JsonNode s : root.get("samples")) {
-      LlavaSample sample = LlavaJsonReader.sample(s, i++);
+      LlavaSample sample = LlavaJson.sample(s, i++);
       samples.put(sample.id(), sample);
     }
     ConversationTemplate template = ConversationTemplate.forName(name);
