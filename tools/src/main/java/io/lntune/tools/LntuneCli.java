@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
  * <pre>{@code
  * bin/lntune --help
  * bin/lntune inspect /models/vicuna-7b-v1.5
+ * bin/lntune features --model /models/clip-vit-large-patch14-336 --image cat.jpg --out cat-features.safetensors
  * }</pre>
  */
 @Command(
@@ -22,7 +23,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = LntuneCli.Version.class,
     description = "Finetune LLaVA-style multi-modal LLMs by training only the LayerNorms in attention blocks.",
-    subcommands = {InspectCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {InspectCommand.class, FeaturesCommand.class, CommandLine.HelpCommand.class})
 public final class LntuneCli {
 
   public static void main(String[] args) {
