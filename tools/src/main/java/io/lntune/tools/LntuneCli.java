@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
  * <pre>{@code
  * bin/lntune --help
  * bin/lntune inspect /models/vicuna-7b-v1.5
+ * bin/lntune features --model /models/clip-vit-large-patch14-336 --image cat.jpg --out cat-features.safetensors
  * }</pre>
  */
 @Command(
@@ -26,6 +27,7 @@ import picocli.CommandLine.Command;
       InspectCommand.class,
       LogitsCommand.class,
       ParamsCommand.class,
+      FeaturesCommand.class,
       TokenizeCommand.class,
       SynthCommand.class,
       BenchDataCommand.class,

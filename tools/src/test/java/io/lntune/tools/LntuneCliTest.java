@@ -35,7 +35,7 @@ class LntuneCliTest {
   @Test
   void helpListsTheCommands() {
     assertThat(run("--help")).isZero();
-    assertThat(out.toString()).contains("Usage: lntune").contains("inspect");
+    assertThat(out.toString()).contains("Usage: lntune").contains("inspect").contains("features");
   }
 
   @Test
