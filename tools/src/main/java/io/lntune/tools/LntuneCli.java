@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       InspectCommand.class,
       LogitsCommand.class,
+      GenerateCommand.class,
       ParamsCommand.class,
       FeaturesCommand.class,
       TokenizeCommand.class,
