@@ -1,6 +1,25 @@
 package io.lntune.tools;
 
+import io.lntune.models.clip.ClipVisionConfig;
+import io.lntune.models.clip.FeatureSelection;
+import io.lntune.models.llama.LlamaConfig;
+import io.lntune.models.llama.LlamaConfigs;
+import io.lntune.models.llava.LlavaConfig;
+import io.lntune.models.llava.LlavaModel;
+import io.lntune.models.llava.ProjectorType;
+import io.lntune.models.nn.Init;
+import io.lntune.models.nn.Placement;
 import io.lntune.models.tokenizer.Tokenizer;
+import io.lntune.torch.DType;
+import io.lntune.training.loop.LlavaTask;
+import io.lntune.training.loop.NanPolicy;
+import io.lntune.training.loop.Trainer;
+import io.lntune.training.loop.TrainerConfig;
+import io.lntune.training.optim.AdamW;
+import io.lntune.training.optim.LrSchedule;
+import io.lntune.training.optim.TrainableParameters;
+import io.lntune.training.strategy.Selection;
+import io.lntune.training.strategy.Strategy;
 import io.lntune.training.data.Batch;
 import io.lntune.training.data.BadRowPolicy;
 import io.lntune.training.data.ConversationTemplate;
@@ -16,6 +35,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,8 +46,9 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "bench-data",
     mixinStandardHelpOptions = true,
-    description = "Measure the data pipeline: generate a synthetic world, then time one pass of the loader over its "
-        + "stage-2 conversations (JSON read, template, tokenizer, PNG decode, resize, batching into tensors).")
+    description = {"Measure the data pipeline: generate a synthetic world, then time one pass of the loader over its "
+        + "stage-2 conversations (JSON read, template, tokenizer, PNG decode, resize, batching into tensors).",
+        "Then train a tiny LLaVA on the same batches and compare: the pipeline should outrun the training loop."})
 final class BenchDataCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -47,6 +68,10 @@ final class BenchDataCommand implements Callable<Integer> {
       description = "Pixels per side after the transform. Default: ${DEFAULT-VALUE}.")
   int imageSize;
 
+  @Option(names = "--training-steps", defaultValue = "20",
+      description = "Steps of a tiny LLaVA trained on the batches, to compare with (0: skip). Default: ${DEFAULT-VALUE}.")
+  int trainingSteps;
+
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
@@ -65,15 +90,21 @@ final class BenchDataCommand implements Callable<Integer> {
     return 0;
   }
 
+  private DataLoader loader(Path dir, SyntheticWorld.Summary world, ConversationTemplate template, Tokenizer tok,
+      DataStats stats, long seed, LlavaDataset data) {
+    return DataLoader.builder().dataset(data).tokenizer(tok).template(template)
+        .imageRoot(ImageRoot.of(dir)).imageTransform(ResizeNormalize.unit(imageSize)).batchSize(batchSize)
+        .workers(workers).ordering(DataLoaderBuilder.Ordering.SHUFFLED).seed(seed).build();
+  }
+
   private void run(PrintWriter out, Path dir, SyntheticWorld.Summary world, ConversationTemplate template,
       Tokenizer tok, DataStats stats) {
+    double batchesPerSecond = 0;
     for (int pass = 0; pass < 2; pass++) { // the first pass warms up the JIT and the file cache
       long start = System.nanoTime();
       int batches = 0;
       try (LlavaDataset data = LlavaDataset.open(world.stage2Train(), SampleFilter.all(), BadRowPolicy.FAIL, stats);
-          DataLoader loader = DataLoader.builder().dataset(data).tokenizer(tok).template(template)
-              .imageRoot(ImageRoot.of(dir)).imageTransform(ResizeNormalize.unit(imageSize)).batchSize(batchSize)
-              .workers(workers).ordering(DataLoaderBuilder.Ordering.SHUFFLED).seed(pass).build()) {
+          DataLoader loader = loader(dir, world, template, tok, stats, pass, data)) {
         while (loader.hasNext()) {
           try (Batch b = loader.next()) {
             batches++;
@@ -81,9 +112,67 @@ final class BenchDataCommand implements Callable<Integer> {
         }
       }
       double seconds = (System.nanoTime() - start) / 1e9;
+      batchesPerSecond = batches / seconds;
       out.printf("%s: %d batches of %d in %.2f s: %.1f batches/s, %.0f samples/s (%d workers, %dpx images)%n",
-          pass == 0 ? "warm-up" : "measured", batches, batchSize, seconds, batches / seconds,
+          pass == 0 ? "warm-up" : "measured", batches, batchSize, seconds, batchesPerSecond,
           images / seconds, workers, imageSize);
+    }
+    if (trainingSteps > 0) {
+      double stepsPerSecond = training(out, dir, world, template, tok, stats);
+      out.printf("pipeline / training: %.1f batches/s against %.1f steps/s: the pipeline is %.1fx as fast as the "
+          + "tiny-model training loop consumes batches%n", batchesPerSecond, stepsPerSecond,
+          batchesPerSecond / stepsPerSecond);
+    }
+  }
+
+  /**
+   * Trains a tiny LLaVA (LAYERNORM, the tiny LLaMA and CLIP shapes, the tokenizer's vocabulary) on the pipeline's
+   * batches and {@return its steps per second}, counting the time it waits for data separately.
+   */
+  private double training(PrintWriter out, Path dir, SyntheticWorld.Summary world, ConversationTemplate template,
+      Tokenizer tok, DataStats stats) {
+    LlamaConfig t = LlamaConfigs.tiny();
+    LlamaConfig text = new LlamaConfig(t.hiddenSize(), t.intermediateSize(), t.numHiddenLayers(),
+        t.numAttentionHeads(), t.numKeyValueHeads(), t.rmsNormEps(), t.ropeTheta(), t.ropeLinearFactor(),
+        tok.vocabSize(), 4096, false, 1, java.util.List.of(2L), tok.specialTokens().pad(), t.torchDtype());
+    ClipVisionConfig vision = ClipVisionConfig.builder().hiddenSize(32).intermediateSize(64).numHiddenLayers(2)
+        .numAttentionHeads(4).imageSize(imageSize).patchSize(imageSize / 4).build();
+    LlavaConfig config = new LlavaConfig(text, vision, ProjectorType.mlpGelu(2), FeatureSelection.llava(),
+        LlavaConfig.IMAGE_TOKEN_INDEX, false, "square", 4096, java.util.Optional.empty());
+    LlavaModel model = new LlavaModel(config, Placement.cpu(DType.F32));
+    Init.normal(model, 0.02, 1);
+    TrainableParameters trainables = TrainableParameters.select(model, Selection.of(Strategy.LAYERNORM), true);
+    AdamW adam = new AdamW(0.9, 0.999, 1e-8);
+    adam.addGroup("all", Strategy.LAYERNORM.defaultLearningRate(), 0.0, trainables.all());
+    long[] waitNanos = {0};
+    try (LlavaDataset data = LlavaDataset.open(world.stage2Train(), SampleFilter.all(), BadRowPolicy.FAIL, stats);
+        DataLoader loader = loader(dir, world, template, tok, stats, 7, data)) {
+      Iterator<Batch> timed = new Iterator<>() {
+        @Override
+        public boolean hasNext() {
+          return loader.hasNext();
+        }
+
+        @Override
+        public Batch next() {
+          long start = System.nanoTime();
+          Batch b = loader.next();
+          waitNanos[0] += System.nanoTime() - start;
+          return b;
+        }
+      };
+      TrainerConfig run = new TrainerConfig(trainingSteps, 1, 1.0, LrSchedule.constant(LrSchedule.Warmup.none()),
+          NanPolicy.STOP, 0, 0, null);
+      long start = System.nanoTime();
+      new Trainer<>(trainables, adam, new LlavaTask(model), run, null, java.util.List.of()).run(from -> timed);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      double computeSeconds = seconds - waitNanos[0] / 1e9;
+      out.printf("training: %d LAYERNORM steps of a tiny LLaVA (%,d parameters) in %.2f s, %.2f s of it waiting "
+          + "for data: %.1f steps/s of compute%n", trainingSteps, trainables.totalCount(), seconds,
+          waitNanos[0] / 1e9, trainingSteps / computeSeconds);
+      return trainingSteps / computeSeconds;
+    } finally {
+      model.close();
     }
   }
 }

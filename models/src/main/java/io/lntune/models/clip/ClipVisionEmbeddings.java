@@ -4,6 +4,7 @@ import static org.bytedeco.pytorch.global.torch.cat;
 import static org.bytedeco.pytorch.global.torch.linear;
 
 import io.lntune.models.nn.Embedding;
+import io.lntune.models.nn.Namespace;
 import io.lntune.models.nn.Params;
 import io.lntune.models.nn.Placement;
 import io.lntune.torch.Tensors;
@@ -24,6 +25,7 @@ import org.bytedeco.pytorch.TensorVector;
 public final class ClipVisionEmbeddings extends Module {
   private final ClipVisionConfig config;
   private final Tensor classEmbedding;
+  private final Namespace patchEmbedding; // holds the conv weight; kept for its Java peer (see Namespace)
   private final Tensor patchWeight;
   private final Embedding positionEmbedding;
 
@@ -33,8 +35,8 @@ public final class ClipVisionEmbeddings extends Module {
     int width = config.hiddenSize();
     int patch = config.patchSize();
     this.classEmbedding = Params.frozen(this, "class_embedding", placement.empty(width));
-    Module conv = register_module("patch_embedding", new Module("Conv2d"));
-    this.patchWeight = Params.frozen(conv, "weight", placement.empty(width, config.numChannels(), patch, patch));
+    this.patchEmbedding = register_module("patch_embedding", new Namespace("Conv2d"));
+    this.patchWeight = Params.frozen(patchEmbedding, "weight", placement.empty(width, config.numChannels(), patch, patch));
     this.positionEmbedding = register_module("position_embedding",
         new Embedding(config.numPositions(), width, placement));
   }

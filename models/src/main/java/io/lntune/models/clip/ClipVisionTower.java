@@ -3,6 +3,7 @@ package io.lntune.models.clip;
 import io.lntune.models.load.StateDictLoader;
 import io.lntune.models.nn.LayerNorm;
 import io.lntune.models.nn.Modules;
+import io.lntune.models.nn.Namespace;
 import io.lntune.models.nn.Placement;
 import io.lntune.torch.TensorScope;
 import io.lntune.torch.safetensors.SafetensorsCheckpoint;
@@ -36,6 +37,7 @@ public final class ClipVisionTower extends Module {
   private static final Logger log = LoggerFactory.getLogger(ClipVisionTower.class);
 
   private final ClipVisionConfig config;
+  private final Namespace visionModel; // keeps the namespace's Java peer alive (see Namespace)
   private final ClipVisionEmbeddings embeddings;
   private final LayerNorm preLayrnorm;
   private final List<ClipEncoderLayer> layers = new ArrayList<>();
@@ -44,16 +46,17 @@ public final class ClipVisionTower extends Module {
   public ClipVisionTower(ClipVisionConfig config, Placement placement) {
     super("ClipVisionTower");
     this.config = config;
-    Module visionModel = register_module("vision_model", new Module("ClipVisionTransformer"));
-    this.embeddings = visionModel.register_module("embeddings", new ClipVisionEmbeddings(config, placement));
-    this.preLayrnorm = visionModel.register_module("pre_layrnorm",
+    Namespace visionModel = register_module("vision_model", new Namespace("ClipVisionTransformer"));
+    this.visionModel = visionModel;
+    this.embeddings = visionModel.add("embeddings", new ClipVisionEmbeddings(config, placement));
+    this.preLayrnorm = visionModel.add("pre_layrnorm",
         new LayerNorm(config.hiddenSize(), config.layerNormEps(), placement));
-    Module encoder = visionModel.register_module("encoder", new Module("ClipEncoder"));
-    Module list = encoder.register_module("layers", new Module("ModuleList"));
+    Namespace encoder = visionModel.add("encoder", new Namespace("ClipEncoder"));
+    Namespace list = encoder.add("layers", new Namespace("ModuleList"));
     for (int i = 0; i < config.numHiddenLayers(); i++) {
-      layers.add(list.register_module(Integer.toString(i), new ClipEncoderLayer(config, placement)));
+      layers.add(list.add(Integer.toString(i), new ClipEncoderLayer(config, placement)));
     }
-    this.postLayernorm = visionModel.register_module("post_layernorm",
+    this.postLayernorm = visionModel.add("post_layernorm",
         new LayerNorm(config.hiddenSize(), config.layerNormEps(), placement));
   }
 

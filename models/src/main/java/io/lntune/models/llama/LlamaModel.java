@@ -7,6 +7,7 @@ import io.lntune.models.load.KeyMap;
 import io.lntune.models.load.StateDictLoader;
 import io.lntune.models.nn.Embedding;
 import io.lntune.models.nn.Linear;
+import io.lntune.models.nn.Namespace;
 import io.lntune.models.nn.Placement;
 import io.lntune.models.nn.RmsNorm;
 import io.lntune.torch.Tensors;
@@ -45,7 +46,7 @@ public final class LlamaModel extends Module {
 
   private final LlamaConfig config;
   private final Placement placement;
-  private final Module decoder; // the "model" namespace: embed_tokens, layers, norm
+  private final Namespace decoder; // the "model" namespace: embed_tokens, layers, norm
   private final Embedding embedTokens;
   private final List<LlamaDecoderLayer> layers = new ArrayList<>();
   private final RmsNorm norm;
@@ -56,14 +57,14 @@ public final class LlamaModel extends Module {
     super("LlamaModel");
     this.config = config;
     this.placement = placement;
-    Module model = register_module("model", new Module("LlamaDecoder"));
+    Namespace model = register_module("model", new Namespace("LlamaDecoder"));
     decoder = model;
-    embedTokens = model.register_module("embed_tokens", new Embedding(config.vocabSize(), config.hiddenSize(), placement));
-    Module stack = model.register_module("layers", new Module("Layers"));
+    embedTokens = model.add("embed_tokens", new Embedding(config.vocabSize(), config.hiddenSize(), placement));
+    Namespace stack = model.add("layers", new Namespace("Layers"));
     for (int i = 0; i < config.numHiddenLayers(); i++) {
-      layers.add(stack.register_module(Integer.toString(i), new LlamaDecoderLayer(config, placement)));
+      layers.add(stack.add(Integer.toString(i), new LlamaDecoderLayer(config, placement)));
     }
-    norm = model.register_module("norm", new RmsNorm(config.hiddenSize(), config.rmsNormEps(), placement));
+    norm = model.add("norm", new RmsNorm(config.hiddenSize(), config.rmsNormEps(), placement));
     lmHead = config.tieWordEmbeddings() ? null
         : register_module("lm_head", new Linear(config.hiddenSize(), config.vocabSize(), false, placement));
     rope = new RotaryEmbedding(config, placement);
@@ -118,7 +119,7 @@ public final class LlamaModel extends Module {
    * and {@link #lmHead()}, under its own root, so that the checkpoint's names carry over; modules it adds inside
    * (LLaVA's {@code mm_projector}) then appear in this model's parameters too.
    */
-  public Module decoder() {
+  public Namespace decoder() {
     return decoder;
   }
 

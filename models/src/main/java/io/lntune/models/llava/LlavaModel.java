@@ -7,6 +7,7 @@ import io.lntune.models.load.KeyMap;
 import io.lntune.models.load.StateDictLoader;
 import io.lntune.models.nn.CausalLmLoss;
 import io.lntune.models.nn.Modules;
+import io.lntune.models.nn.Namespace;
 import io.lntune.models.nn.Placement;
 import io.lntune.torch.Tensors;
 import io.lntune.torch.Torch;
@@ -51,15 +52,15 @@ public final class LlavaModel extends Module {
     this.config = config;
     this.placement = placement;
     this.llm = new LlamaModel(config.text(), placement);
-    Module model = register_module("model", llm.decoder());
+    Namespace model = register_module("model", llm.decoder());
     if (llm.lmHead() != null) {
       register_module("lm_head", llm.lmHead());
     }
     this.projector = Projector.create(config.projectorType(), config.vision().hiddenSize(), config.text().hiddenSize(),
         placement);
-    model.register_module("mm_projector", projector.module());
-    Module wrapper = model.register_module("vision_tower", new Module("ClipVisionTowerWrapper"));
-    this.visionTower = wrapper.register_module("vision_tower", new ClipVisionTower(config.vision(), placement));
+    model.add("mm_projector", projector.module());
+    Namespace wrapper = model.add("vision_tower", new Namespace("ClipVisionTowerWrapper"));
+    this.visionTower = wrapper.add("vision_tower", new ClipVisionTower(config.vision(), placement));
   }
 
   /**

@@ -6,6 +6,7 @@ import static org.bytedeco.pytorch.global.torch.arange;
 import static org.bytedeco.pytorch.global.torch.randn;
 
 import io.lntune.models.nn.Linear;
+import io.lntune.models.nn.Namespace;
 import io.lntune.models.nn.Placement;
 import io.lntune.models.nn.RmsNorm;
 import io.lntune.torch.DType;
@@ -31,10 +32,12 @@ class StateDictLoaderTest {
   static final class Tiny extends Module {
     final Linear proj;
     final RmsNorm norm;
+    final Namespace block;
 
     Tiny(Placement p) {
       super("Tiny");
-      Module block = register_module("block", new Module("Block"));
+      Namespace block = register_module("block", new Namespace("Block"));
+      this.block = block;
       proj = block.register_module("proj", new Linear(4, 3, true, p));
       norm = block.register_module("norm", new RmsNorm(3, 1e-6, p));
     }
