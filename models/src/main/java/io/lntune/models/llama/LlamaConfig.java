@@ -70,6 +70,13 @@ public record LlamaConfig(
     }
   }
 
+  /** {@return this config with {@code rows} embedding rows (after tokens were added)} */
+  public LlamaConfig withVocabSize(long rows) {
+    return new LlamaConfig(hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads,
+        rmsNormEps, ropeTheta, ropeLinearFactor, rows, maxPositionEmbeddings, tieWordEmbeddings, bosTokenId,
+        eosTokenIds, padTokenId, torchDtype);
+  }
+
   /** {@return the width of one attention head} */
   public long headDim() {
     return hiddenSize / numAttentionHeads;

@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
 public final class LlamaModel extends Module {
   private static final Logger log = LoggerFactory.getLogger(LlamaModel.class);
 
-  private final LlamaConfig config;
+  private LlamaConfig config; // replaced when the vocabulary grows
   private final Placement placement;
   private final Namespace decoder; // the "model" namespace: embed_tokens, layers, norm
   private final Embedding embedTokens;
@@ -103,6 +103,26 @@ public final class LlamaModel extends Module {
 
   public Placement placement() {
     return placement;
+  }
+
+  /**
+   * Grows the embeddings (and an untied head) to {@code rows}, for tokens added to the tokenizer such as
+   * {@code <im_start>}, {@code <im_end>} or {@code [PAD]}: new rows are the mean of the old ones, as LLaVA does.
+   *
+   * @throws IllegalArgumentException if {@code rows} is below the current vocabulary
+   */
+  public void resizeVocabulary(long rows) {
+    if (rows == config.vocabSize()) {
+      return;
+    }
+    try (io.lntune.torch.TensorScope scope = io.lntune.torch.TensorScope.open();
+        org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+      embedTokens.weight().set_data(io.lntune.models.EmbeddingRows.grow(embedTokens.weight(), rows));
+      if (lmHead != null) {
+        lmHead.weight().set_data(io.lntune.models.EmbeddingRows.grow(lmHead.weight(), rows));
+      }
+    }
+    config = config.withVocabSize(rows);
   }
 
   /** {@return the number of parameter elements} */

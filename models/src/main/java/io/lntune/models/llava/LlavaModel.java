@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
 public final class LlavaModel extends Module {
   private static final Logger log = LoggerFactory.getLogger(LlavaModel.class);
 
-  private final LlavaConfig config;
+  private LlavaConfig config; // replaced when the vocabulary grows
   private final Placement placement;
   private final LlamaModel llm;
   private final Projector projector;
@@ -102,6 +102,17 @@ public final class LlavaModel extends Module {
     }
     throw new io.lntune.models.config.ConfigException(dir + ": the checkpoint holds no vision tower and mm_vision_tower '"
         + named + "' is not a local directory; pass the CLIP directory (lntune does not download)");
+  }
+
+  /**
+   * Grows the language model's vocabulary to {@code rows} for added tokens ({@code <im_start>}, {@code <im_end>},
+   * {@code [PAD]}); see {@link LlamaModel#resizeVocabulary}.
+   */
+  public void resizeVocabulary(long rows) {
+    llm.resizeVocabulary(rows);
+    config = new LlavaConfig(llm.config(), config.vision(), config.projectorType(), config.featureSelection(),
+        config.imageTokenIndex(), config.useImStartEnd(), config.imageAspectRatio(), config.maxLength(),
+        config.visionTowerPath());
   }
 
   /** Loads the vision tower's weights from a Hugging Face CLIP directory. */
