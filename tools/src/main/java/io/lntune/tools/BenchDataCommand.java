@@ -100,6 +100,7 @@ final class BenchDataCommand implements Callable<Integer> {
   private void run(PrintWriter out, Path dir, SyntheticWorld.Summary world, ConversationTemplate template,
       Tokenizer tok, DataStats stats) {
     double batchesPerSecond = 0;
+    int batchesPerPass = 0;
     for (int pass = 0; pass < 2; pass++) { // the first pass warms up the JIT and the file cache
       long start = System.nanoTime();
       int batches = 0;
@@ -113,12 +114,13 @@ final class BenchDataCommand implements Callable<Integer> {
       }
       double seconds = (System.nanoTime() - start) / 1e9;
       batchesPerSecond = batches / seconds;
+      batchesPerPass = batches;
       out.printf("%s: %d batches of %d in %.2f s: %.1f batches/s, %.0f samples/s (%d workers, %dpx images)%n",
           pass == 0 ? "warm-up" : "measured", batches, batchSize, seconds, batchesPerSecond,
           images / seconds, workers, imageSize);
     }
     if (trainingSteps > 0) {
-      double stepsPerSecond = training(out, dir, world, template, tok, stats);
+      double stepsPerSecond = training(out, dir, world, template, tok, stats, Math.min(trainingSteps, batchesPerPass));
       out.printf("pipeline / training: %.1f batches/s against %.1f steps/s: the pipeline is %.1fx as fast as the "
           + "tiny-model training loop consumes batches%n", batchesPerSecond, stepsPerSecond,
           batchesPerSecond / stepsPerSecond);
@@ -130,7 +132,7 @@ final class BenchDataCommand implements Callable<Integer> {
    * batches and {@return its steps per second}, counting the time it waits for data separately.
    */
   private double training(PrintWriter out, Path dir, SyntheticWorld.Summary world, ConversationTemplate template,
-      Tokenizer tok, DataStats stats) {
+      Tokenizer tok, DataStats stats, int steps) {
     LlamaConfig t = LlamaConfigs.tiny();
     LlamaConfig text = new LlamaConfig(t.hiddenSize(), t.intermediateSize(), t.numHiddenLayers(),
         t.numAttentionHeads(), t.numKeyValueHeads(), t.rmsNormEps(), t.ropeTheta(), t.ropeLinearFactor(),
@@ -161,16 +163,16 @@ final class BenchDataCommand implements Callable<Integer> {
           return b;
         }
       };
-      TrainerConfig run = new TrainerConfig(trainingSteps, 1, 1.0, LrSchedule.constant(LrSchedule.Warmup.none()),
+      TrainerConfig run = new TrainerConfig(steps, 1, 1.0, LrSchedule.constant(LrSchedule.Warmup.none()),
           NanPolicy.STOP, 0, 0, null);
       long start = System.nanoTime();
       new Trainer<>(trainables, adam, new LlavaTask(model), run, null, java.util.List.of()).run(from -> timed);
       double seconds = (System.nanoTime() - start) / 1e9;
       double computeSeconds = seconds - waitNanos[0] / 1e9;
       out.printf("training: %d LAYERNORM steps of a tiny LLaVA (%,d parameters) in %.2f s, %.2f s of it waiting "
-          + "for data: %.1f steps/s of compute%n", trainingSteps, trainables.totalCount(), seconds,
-          waitNanos[0] / 1e9, trainingSteps / computeSeconds);
-      return trainingSteps / computeSeconds;
+          + "for data: %.1f steps/s of compute%n", steps, trainables.totalCount(), seconds,
+          waitNanos[0] / 1e9, steps / computeSeconds);
+      return steps / computeSeconds;
     } finally {
       model.close();
     }

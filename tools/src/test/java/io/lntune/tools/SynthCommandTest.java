@@ -34,6 +34,8 @@ class SynthCommandTest {
     String model = Path.of(System.getProperty("lntune.testdata"), "llama-tokenizer.model").toString();
     assertThat(cli.execute("bench-data", "--tokenizer", model, "--images", "16", "--batch-size", "4",
         "--image-size", "32")).isZero();
-    assertThat(out.toString()).containsPattern("measured: 4 batches of 4 in [0-9.]+ s: [0-9.]+ batches/s");
+    assertThat(out.toString()).containsPattern("measured: 4 batches of 4 in [0-9.]+ s: [0-9.]+ batches/s")
+        .containsPattern("training: 4 LAYERNORM steps of a tiny LLaVA")
+        .containsPattern("the pipeline is [0-9.]+x as fast as the tiny-model training loop");
   }
 }
