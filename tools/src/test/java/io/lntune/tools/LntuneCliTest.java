@@ -7,8 +7,6 @@ import static org.bytedeco.pytorch.global.torch.ones;
 import io.lntune.torch.TensorScope;
 import io.lntune.torch.safetensors.SafetensorsWriter;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -18,30 +16,29 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class LntuneCliTest {
   @TempDir Path dir;
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
+  private String out = "";
+  private String err = "";
 
   private int run(String... args) {
-    CommandLine cli = LntuneCli.commandLine();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    return cli.execute(args);
+    CliRun r = CliRun.of(args);
+    out = r.out();
+    err = r.err();
+    return r.code();
   }
 
   @Test
   void helpListsTheCommands() {
     assertThat(run("--help")).isZero();
-    assertThat(out.toString()).contains("Usage: lntune").contains("inspect").contains("features");
+    assertThat(out).contains("Usage: lntune").contains("inspect").contains("features");
   }
 
   @Test
   void versionNamesLntuneAndLibtorch() {
     assertThat(run("--version")).isZero();
-    assertThat(out.toString()).containsPattern("lntune \\d+\\.\\d+\\.\\d+").contains("pytorch 2.10.0-1.5.13");
+    assertThat(out).containsPattern("lntune \\d+\\.\\d+\\.\\d+").contains("pytorch 2.10.0-1.5.13");
   }
 
   @Test
@@ -54,7 +51,7 @@ class LntuneCliTest {
       SafetensorsWriter.write(file, t, Map.of("format", "pt"));
     }
     assertThat(run("inspect", file.toString())).isZero();
-    assertThat(out.toString())
+    assertThat(out)
         .containsPattern("model\\.embed_tokens\\.weight\\s+F32\\s+\\[3, 4\\]\\s+48\\n")
         .containsPattern("model\\.norm\\.weight\\s+BF16\\s+\\[4096\\]\\s+8,192\\n")
         .contains("2 tensors in 1 file, 4,108 parameters, 8,240 bytes (8.05 KiB)")
@@ -66,7 +63,7 @@ class LntuneCliTest {
     Path file = dir.resolve("broken.safetensors");
     Files.write(file, new byte[] {9, 0, 0, 0, 0, 0, 0, 0, '{', '}'});
     assertThat(run("inspect", file.toString())).isEqualTo(1);
-    assertThat(err.toString().strip()).isEqualTo("lntune: " + file + ": header length 9 runs past the end of the file "
+    assertThat(err.strip()).isEqualTo("lntune: " + file + ": header length 9 runs past the end of the file "
         + "(10 bytes): file truncated?");
   }
 }

@@ -2,19 +2,13 @@ package io.lntune.tools;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 class ParamsCommandTest {
   private String run(String... args) {
-    StringWriter out = new StringWriter();
-    CommandLine cli = LntuneCli.commandLine();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(out, true));
-    assertThat(cli.execute(args)).as(out.toString()).isZero();
-    return out.toString();
+    CliRun r = CliRun.of(args);
+    assertThat(r.code()).as(r.err()).isZero();
+    return r.out();
   }
 
   @Test
