@@ -1,11 +1,12 @@
 package io.lntune.training.data;
 
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
+import io.lntune.models.image.ImageDecoder;
+import io.lntune.models.image.ImageException;
+import io.lntune.models.image.RgbImage;
 import java.nio.file.Path;
-import javax.imageio.ImageIO;
 
 /**
  * The folder LLaVA's {@code image} paths are relative to ({@code --image_folder}). Resolves a sample's path,
@@ -14,7 +15,7 @@ import javax.imageio.ImageIO;
  *
  * <pre>{@code
  * ImageRoot root = ImageRoot.of(Path.of("/data/llava/images"));
- * BufferedImage img = root.read("000000215677", "coco/train2017/000000215677.jpg");
+ * RgbImage img = root.read("000000215677", "coco/train2017/000000215677.jpg");
  * }</pre>
  */
 public final class ImageRoot {
@@ -75,19 +76,12 @@ public final class ImageRoot {
    *
    * @throws SampleException as {@link #resolve}, or {@link BadRow#UNREADABLE_IMAGE} if it cannot be decoded
    */
-  public BufferedImage read(String sampleId, String relative) {
+  public RgbImage read(String sampleId, String relative) {
     Path file = resolve(sampleId, relative);
     try {
-      BufferedImage img = ImageIO.read(file.toFile());
-      if (img == null) {
-        throw new SampleException(sampleId, BadRow.UNREADABLE_IMAGE, file + " is not in an image format Java reads");
-      }
-      return img;
-    } catch (IOException | RuntimeException e) {
-      if (e instanceof SampleException s) {
-        throw s;
-      }
-      throw new SampleException(sampleId, BadRow.UNREADABLE_IMAGE, file + ": " + e.getMessage(), e);
+      return ImageDecoder.read(file); // grey, palette, RGBA and 16-bit decoded as PIL does
+    } catch (ImageException e) {
+      throw new SampleException(sampleId, BadRow.UNREADABLE_IMAGE, e.getMessage(), e);
     }
   }
 

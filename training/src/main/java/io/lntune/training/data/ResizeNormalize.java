@@ -1,11 +1,9 @@
 package io.lntune.training.data;
 
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
+import io.lntune.models.image.RgbImage;
 
 /**
- * The simplest {@link ImageTransform}: stretch to {@code size x size} with bilinear interpolation, scale to
+ * The simplest {@link ImageTransform}: stretch to {@code size x size} (PIL's bicubic filter), scale to
  * [0, 1], then subtract a per-channel mean and divide by a per-channel standard deviation. RGB, channels first.
  * Not CLIP's processor (no aspect-preserving resize, no crop, no antialiasing); meant for tests and for the
  * synthetic world, whose images are already square.
@@ -41,22 +39,14 @@ public record ResizeNormalize(int size, float[] mean, float[] std) implements Im
   }
 
   @Override
-  public float[] apply(BufferedImage image) {
-    BufferedImage rgb = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = rgb.createGraphics();
-    try {
-      g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-      g.drawImage(image, 0, 0, size, size, null);
-    } finally {
-      g.dispose();
-    }
+  public float[] apply(RgbImage image) {
+    RgbImage square = image.resize(size, size); // PIL's bicubic
     int plane = size * size;
     float[] out = new float[3 * plane];
-    int[] argb = rgb.getRGB(0, 0, size, size, null, 0, size);
+    byte[] rgb = square.toArray();
     for (int i = 0; i < plane; i++) {
       for (int c = 0; c < 3; c++) {
-        int v = argb[i] >> (16 - 8 * c) & 0xff;
-        out[c * plane + i] = (v / 255f - mean[c]) / std[c];
+        out[c * plane + i] = ((rgb[i * 3 + c] & 0xff) / 255f - mean[c]) / std[c];
       }
     }
     return out;

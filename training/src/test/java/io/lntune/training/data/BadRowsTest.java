@@ -89,7 +89,7 @@ class BadRowsTest {
     Map<String, String> expected = Map.of(
         "missing", "sample missing: missing image: " + dir.resolve("root/images/nope.png") + " does not exist",
         "unreadable", "sample unreadable: unreadable image: " + dir.resolve("root/images/broken.png")
-            + " is not in an image format Java reads",
+            + ": is not an image javax.imageio can decode (JPEG, PNG, GIF, BMP)",
         "escape", "sample escape: image path outside the image root: '../secret.png' leaves " + dir.resolve("root"),
         "link", "sample link: image path outside the image root: 'images/link.png' leaves " + dir.resolve("root"),
         "speaker", "sample speaker: malformed conversation: turn 0 is from 'bot', expected human or gpt",

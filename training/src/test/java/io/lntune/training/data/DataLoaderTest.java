@@ -153,7 +153,7 @@ class DataLoaderTest {
       }
 
       @Override
-      public float[] apply(java.awt.image.BufferedImage image) {
+      public float[] apply(io.lntune.models.image.RgbImage image) {
         transformed.incrementAndGet();
         return new float[48];
       }

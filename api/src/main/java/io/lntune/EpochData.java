@@ -1,0 +1,96 @@
+package io.lntune;
+
+import io.lntune.models.tokenizer.Tokenizer;
+import io.lntune.training.data.BadRowPolicy;
+import io.lntune.training.data.Batch;
+import io.lntune.training.data.ConversationTemplate;
+import io.lntune.training.data.DataLoader;
+import io.lntune.training.data.DataLoaderBuilder;
+import io.lntune.training.data.DataStats;
+import io.lntune.training.data.ImageRoot;
+import io.lntune.training.data.LlavaDataset;
+import io.lntune.training.data.SampleFilter;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+
+/**
+ * The tuner's data: epoch after epoch of the dataset, each shuffled with {@code seed + epoch}, addressed by
+ * micro-batch position so that a resumed run continues exactly where its checkpoint was.
+ */
+final class EpochData implements AutoCloseable {
+  private final TunerSettings settings;
+  private final LlavaDataset dataset;
+  private final DataStats stats = new DataStats();
+  private final Tokenizer tokenizer;
+  private final ConversationTemplate template;
+  private final int batchesPerEpoch;
+  private DataLoader current;
+
+  private EpochData(TunerSettings settings) {
+    this.settings = settings;
+    this.template = ConversationTemplate.forName(settings.template());
+    this.tokenizer = settings.tokenizer().withPadToken(template.padToken());
+    this.dataset = LlavaDataset.open(settings.trainData(), SampleFilter.all(), BadRowPolicy.SKIP, stats);
+    try (DataLoader probe = loader(0)) {
+      this.batchesPerEpoch = probe.batchCount();
+    }
+    if (batchesPerEpoch == 0) {
+      throw new IllegalStateException(settings.trainData() + " yields no batch");
+    }
+  }
+
+  static EpochData open(TunerSettings settings) {
+    return new EpochData(settings);
+  }
+
+  int batchesPerEpoch() {
+    return batchesPerEpoch;
+  }
+
+  private DataLoader loader(long epoch) {
+    return DataLoader.builder().dataset(dataset).tokenizer(tokenizer).template(template)
+        .imageRoot(ImageRoot.of(settings.imageRoot())).imageTransform(settings.imageTransform())
+        .batchSize(settings.batchSize()).workers(settings.workers()).ordering(DataLoaderBuilder.Ordering.SHUFFLED)
+        .seed(settings.seed() + epoch).maxLength((int) settings.model().config().maxLength())
+        .imageTokens((int) settings.model().config().imageTokens()).badRows(BadRowPolicy.SKIP).stats(stats).build();
+  }
+
+  /** {@return the micro-batches from {@code position} on, across epochs} */
+  Iterator<Batch> from(long position) {
+    return new Iterator<>() {
+      long epoch = position / batchesPerEpoch;
+      long skip = position % batchesPerEpoch;
+
+      @Override
+      public boolean hasNext() {
+        return true;
+      }
+
+      @Override
+      public Batch next() {
+        while (current == null || !current.hasNext()) {
+          if (current != null) {
+            current.close();
+            epoch++;
+          }
+          current = loader(epoch);
+          for (; skip > 0 && current.hasNext(); skip--) {
+            current.next().close();
+          }
+        }
+        if (!current.hasNext()) {
+          throw new NoSuchElementException();
+        }
+        return current.next();
+      }
+    };
+  }
+
+  @Override
+  public void close() {
+    if (current != null) {
+      current.close();
+    }
+    dataset.close();
+  }
+}
