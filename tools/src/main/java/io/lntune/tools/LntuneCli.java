@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
       InspectCommand.class,
       LogitsCommand.class,
       GenerateCommand.class,
+      TrainCommand.class,
       ParamsCommand.class,
       FeaturesCommand.class,
       TokenizeCommand.class,
@@ -37,12 +38,13 @@ import picocli.CommandLine.Command;
 public final class LntuneCli {
 
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    System.exit(commandLine().execute(ConfigArgs.expand(args)));
   }
 
   /** {@return the configured command line: lntune's own errors print as one line and exit with status 1} */
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new LntuneCli());
+    cli.setOverwrittenOptionsAllowed(true); // --config values first, the command line's own after them
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       if (e instanceof LntuneException || e instanceof IllegalArgumentException) {
         cmd.getErr().println("lntune: " + e.getMessage());

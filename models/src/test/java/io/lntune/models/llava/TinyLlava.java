@@ -18,19 +18,29 @@ import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import org.bytedeco.pytorch.Tensor;
 
-/** A random tiny LLaVA and writers of its checkpoint in each layout, for tests. */
-final class TinyLlava {
+/** A random tiny LLaVA and writers of its checkpoint in each layout, for tests (shared through the test-jar). */
+public final class TinyLlava {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private TinyLlava() {}
 
-  static LlavaModel random(long seed) {
+  public static LlavaModel random(long seed) {
     LlavaModel model = new LlavaModel(LlavaConfigs.tiny(), Placement.cpu(DType.F32));
     Init.normal(model, 0.2, seed);
     return model;
   }
 
-  static ObjectNode textJson(LlamaConfig t) {
+  /** {@return a random tiny LLaVA whose vocabulary has {@code vocab} rows (e.g. the LLaMA tokenizer's, plus pad)} */
+  public static LlavaModel random(long seed, long vocab) {
+    LlavaConfig t = LlavaConfigs.tiny();
+    LlavaModel model = new LlavaModel(new LlavaConfig(t.text().withVocabSize(vocab), t.vision(), t.projectorType(),
+        t.featureSelection(), t.imageTokenIndex(), false, "square", 512, java.util.Optional.empty()),
+        Placement.cpu(DType.F32));
+    Init.normal(model, 0.05, seed);
+    return model;
+  }
+
+  public static ObjectNode textJson(LlamaConfig t) {
     return JSON.createObjectNode().put("model_type", "llama").put("hidden_size", t.hiddenSize())
         .put("intermediate_size", t.intermediateSize()).put("num_hidden_layers", t.numHiddenLayers())
         .put("num_attention_heads", t.numAttentionHeads()).put("num_key_value_heads", t.numKeyValueHeads())
@@ -38,7 +48,7 @@ final class TinyLlava {
         .put("max_position_embeddings", t.maxPositionEmbeddings()).put("tie_word_embeddings", t.tieWordEmbeddings());
   }
 
-  static ObjectNode visionJson(ClipVisionConfig v) {
+  public static ObjectNode visionJson(ClipVisionConfig v) {
     return JSON.createObjectNode().put("model_type", "clip_vision_model").put("hidden_size", v.hiddenSize())
         .put("intermediate_size", v.intermediateSize()).put("num_hidden_layers", v.numHiddenLayers())
         .put("num_attention_heads", v.numAttentionHeads()).put("num_channels", v.numChannels())
@@ -47,7 +57,7 @@ final class TinyLlava {
   }
 
   /** Writes the weights whose (LLaVA) names {@code keep} accepts, renamed by {@code rename}. */
-  static void weights(LlavaModel model, Path file, Predicate<String> keep, UnaryOperator<String> rename) {
+  public static void weights(LlavaModel model, Path file, Predicate<String> keep, UnaryOperator<String> rename) {
     Map<String, Tensor> out = new LinkedHashMap<>();
     Modules.namedParameters(model).forEach((k, v) -> {
       if (keep.test(k)) {
@@ -58,7 +68,7 @@ final class TinyLlava {
   }
 
   /** An original LLaVA directory; the vision tower inside the weights, or in {@code clip/} next to them. */
-  static Path original(LlavaModel model, Path dir, boolean towerInside) throws IOException {
+  public static Path original(LlavaModel model, Path dir, boolean towerInside) throws IOException {
     Files.createDirectories(dir);
     LlavaConfig c = model.config();
     ObjectNode config = textJson(c.text()).put("mm_projector_type", c.projectorType().name())
@@ -76,7 +86,7 @@ final class TinyLlava {
   }
 
   /** A llava-hf directory in the given layout. */
-  static Path llavaHf(LlavaModel model, Path dir, LlavaKeys.Layout layout) throws IOException {
+  public static Path llavaHf(LlavaModel model, Path dir, LlavaKeys.Layout layout) throws IOException {
     Files.createDirectories(dir);
     LlavaConfig c = model.config();
     ObjectNode config = JSON.createObjectNode().put("model_type", "llava").put("image_token_index", -200)

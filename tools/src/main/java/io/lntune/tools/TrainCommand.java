@@ -1,0 +1,182 @@
+package io.lntune.tools;
+
+import io.lntune.LayerNormTuner;
+import io.lntune.TuningResult;
+import io.lntune.models.llava.LlavaModel;
+import io.lntune.models.nn.Placement;
+import io.lntune.models.tokenizer.Tokenizer;
+import io.lntune.torch.DType;
+import io.lntune.torch.Device;
+import io.lntune.training.listener.LoggingListener;
+import io.lntune.training.listener.ProgressBarListener;
+import io.lntune.training.loop.NanPolicy;
+import io.lntune.training.optim.LrSchedule;
+import io.lntune.training.strategy.LoraConfig;
+import io.lntune.training.strategy.Strategy;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code lntune train}: {@link LayerNormTuner} from the command line. Each option maps onto one builder setter
+ * ({@link #SETTERS}); {@code --config FILE.json} supplies options as a JSON object ({@code {"lr": 0.01,
+ * "strategy": "LAYERNORM"}}), and options on the command line override it.
+ */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    description = {"Finetune a LLaVA model on LLaVA-format data with a tuning strategy (default LAYERNORM), writing "
+        + "checkpoints, metrics.jsonl, run.json and the exports (trainable.safetensors, a PEFT adapter) to --output.",
+        "A run whose --output already holds checkpoints resumes from the last one."})
+final class TrainCommand implements Callable<Integer> {
+  /** The builder setter behind each option (the test keeps the two in step). */
+  static final Map<String, String> SETTERS = Map.ofEntries(Map.entry("--model", "model"),
+      Map.entry("--tokenizer", "tokenizer"), Map.entry("--data", "trainData"), Map.entry("--strategy", "strategy"),
+      Map.entry("--lora-r", "lora"), Map.entry("--template", "template"), Map.entry("--lr", "learningRate"),
+      Map.entry("--connector-lr", "connectorLearningRate"), Map.entry("--weight-decay", "weightDecay"),
+      Map.entry("--schedule", "schedule"), Map.entry("--batch-size", "batchSize"),
+      Map.entry("--grad-accum", "gradientAccumulation"), Map.entry("--max-steps", "maxSteps"),
+      Map.entry("--max-grad-norm", "maxGradNorm"), Map.entry("--seed", "seed"), Map.entry("--output", "outputDir"),
+      Map.entry("--checkpoint-every", "checkpointEvery"), Map.entry("--nan-policy", "nanPolicy"),
+      Map.entry("--workers", "workers"), Map.entry("--base-model-name", "baseModelName"));
+  /** Builder setters that take Java objects and have no option. */
+  static final List<String> API_ONLY = List.of("selection", "imageTransform", "listener");
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--config", paramLabel = "FILE.json", description = "Options as a JSON object; flags override it.")
+  Path config;
+
+  @Option(names = "--model", required = true, paramLabel = "DIR", description = "LLaVA model directory.")
+  Path model;
+
+  @Option(names = "--vision-tower", paramLabel = "DIR", description = "CLIP directory when the model has none inside.")
+  Path visionTower;
+
+  @Option(names = "--dtype", defaultValue = "f32", description = "Frozen weights' dtype. Default: ${DEFAULT-VALUE}.")
+  String dtype;
+
+  @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N. Default: ${DEFAULT-VALUE}.")
+  String device;
+
+  @Option(names = "--tokenizer", paramLabel = "FILE|DIR", description = "Tokenizer (default: the model directory).")
+  Path tokenizer;
+
+  @Option(names = "--data", required = true, paramLabel = "FILE.json", description = "LLaVA JSON training data.")
+  Path data;
+
+  @Option(names = "--image-root", paramLabel = "DIR", description = "Image folder (default: the data file's folder).")
+  Path imageRoot;
+
+  @Option(names = "--strategy", defaultValue = "LAYERNORM", description = "LAYERNORM, LAYERNORM_SIMPLE, LORA, "
+      + "ATTN_QV, ATTN_MLP, FULL or CONNECTOR_ONLY. Default: ${DEFAULT-VALUE}.")
+  String strategy;
+
+  @Option(names = "--lora-r", defaultValue = "64", description = "LoRA rank. Default: ${DEFAULT-VALUE}.")
+  int loraR;
+
+  @Option(names = "--lora-alpha", defaultValue = "16", description = "LoRA alpha. Default: ${DEFAULT-VALUE}.")
+  double loraAlpha;
+
+  @Option(names = "--lora-dropout", defaultValue = "0.05", description = "Default: ${DEFAULT-VALUE}.")
+  double loraDropout;
+
+  @Option(names = "--template", description = "Conversation template (default: plain for CONNECTOR_ONLY, else "
+      + "vicuna_v1).")
+  String template;
+
+  @Option(names = "--lr", description = "Peak learning rate (default: the strategy's).")
+  Double lr;
+
+  @Option(names = "--connector-lr", description = "The connector's learning rate (default: --lr).")
+  Double connectorLr;
+
+  @Option(names = "--weight-decay", defaultValue = "0", description = "Default: ${DEFAULT-VALUE}.")
+  double weightDecay;
+
+  @Option(names = "--schedule", defaultValue = "cosine", description = "cosine, linear or constant. "
+      + "Default: ${DEFAULT-VALUE}.")
+  String schedule;
+
+  @Option(names = "--warmup-ratio", defaultValue = "0.03", description = "Default: ${DEFAULT-VALUE}.")
+  double warmupRatio;
+
+  @Option(names = "--batch-size", defaultValue = "4", description = "Default: ${DEFAULT-VALUE}.")
+  int batchSize;
+
+  @Option(names = "--grad-accum", defaultValue = "1", description = "Default: ${DEFAULT-VALUE}.")
+  int gradAccum;
+
+  @Option(names = "--max-steps", description = "Optimizer steps (default: one epoch).")
+  Long maxSteps;
+
+  @Option(names = "--max-grad-norm", defaultValue = "1.0", description = "Default: ${DEFAULT-VALUE}.")
+  double maxGradNorm;
+
+  @Option(names = "--seed", defaultValue = "42", description = "Default: ${DEFAULT-VALUE}.")
+  long seed;
+
+  @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output directory.")
+  Path output;
+
+  @Option(names = "--checkpoint-every", defaultValue = "0", description = "Steps between checkpoints (0: at the end "
+      + "only). Default: ${DEFAULT-VALUE}.")
+  long checkpointEvery;
+
+  @Option(names = "--nan-policy", defaultValue = "STOP", description = "STOP or SKIP. Default: ${DEFAULT-VALUE}.")
+  NanPolicy nanPolicy;
+
+  @Option(names = "--workers", defaultValue = "2", description = "Data worker threads. Default: ${DEFAULT-VALUE}.")
+  int workers;
+
+  @Option(names = "--base-model-name", description = "Recorded in the exports (default: the model directory).")
+  String baseModelName;
+
+  @Override
+  public Integer call() {
+    LlavaModel llava = LlavaModel.load(model, new Placement(Device.parse(device), DType.parse(dtype)), visionTower);
+    Strategy s = Strategy.parse(strategy);
+    LayerNormTuner.Builder b = LayerNormTuner.builder().model(llava)
+        .tokenizer(Tokenizer.load(tokenizer != null ? tokenizer : model))
+        .trainData(data, imageRoot != null ? imageRoot : data.toAbsolutePath().getParent()).strategy(s)
+        .weightDecay(weightDecay).schedule(LrSchedule.parse(schedule, LrSchedule.Warmup.ratio(warmupRatio)))
+        .batchSize(batchSize).gradientAccumulation(gradAccum).maxGradNorm(maxGradNorm).seed(seed).outputDir(output)
+        .checkpointEvery(checkpointEvery).nanPolicy(nanPolicy).workers(workers)
+        .baseModelName(baseModelName != null ? baseModelName : model.toString())
+        .listener(ProgressBarListener.console()).listener(new LoggingListener(50));
+    if (s == Strategy.LORA) {
+      b.lora(new LoraConfig(loraR, loraAlpha, loraDropout, LoraConfig.ALL_BLOCK_LINEARS));
+    }
+    if (template != null) {
+      b.template(template);
+    }
+    if (lr != null) {
+      b.learningRate(lr);
+    }
+    if (connectorLr != null) {
+      b.connectorLearningRate(connectorLr);
+    }
+    if (maxSteps != null) {
+      b.maxSteps(maxSteps);
+    }
+    TuningResult r;
+    try (LayerNormTuner tuner = b.build()) {
+      r = tuner.fit();
+    } finally {
+      llava.close();
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    out.printf("trained %d steps: loss %.4f -> %.4f; %,d of %,d parameters trainable (%.4f%%)%n", r.losses().size(),
+        r.losses().get(0), r.losses().get(r.losses().size() - 1), r.trainableParameters(), r.totalParameters(),
+        r.trainablePercent());
+    r.delta().ifPresent(p -> out.println("trainable tensors: " + p));
+    r.adapter().ifPresent(p -> out.println("PEFT adapter: " + p));
+    return 0;
+  }
+}

@@ -1,0 +1,66 @@
+package io.lntune.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lntune.LayerNormTuner;
+import io.lntune.models.llava.LlavaModel;
+import io.lntune.models.llava.TinyLlava;
+import io.lntune.training.synth.SyntheticWorld;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class TrainCommandTest {
+  @TempDir Path dir;
+
+  /** Every builder setter has an option (or is Java-only by design), and every mapped option exists. */
+  @Test
+  void optionsMapOneToOneOntoTheBuilder() {
+    Set<String> setters = Arrays.stream(LayerNormTuner.Builder.class.getDeclaredMethods())
+        .filter(m -> Modifier.isPublic(m.getModifiers()) && !m.getName().equals("build")).map(Method::getName)
+        .collect(Collectors.toSet());
+    Set<String> covered = new HashSet<>(TrainCommand.SETTERS.values());
+    covered.addAll(TrainCommand.API_ONLY);
+    covered.add("imageRoot"); // part of trainData(json, imageRoot): --data and --image-root
+    assertThat(covered).containsAll(setters);
+    assertThat(setters).containsAll(TrainCommand.SETTERS.values());
+    Set<String> options = new CommandLine(new TrainCommand()).getCommandSpec().options().stream()
+        .map(o -> o.longestName()).collect(Collectors.toSet());
+    assertThat(options).containsAll(TrainCommand.SETTERS.keySet());
+  }
+
+  /** A tiny LLaVA directory with the LLaMA tokenizer, and the synthetic world's data. */
+  static Path[] fixture(Path dir) throws Exception {
+    Path model = dir.resolve("tiny-llava");
+    LlavaModel llava = TinyLlava.random(2, 32001);
+    TinyLlava.original(llava, model, true);
+    llava.close();
+    Files.copy(Path.of(System.getProperty("lntune.testdata"), "llama-tokenizer.model"), model.resolve("tokenizer.model"));
+    SyntheticWorld.Summary world = new SyntheticWorld(16, 5, 16, 0.25).generate(dir.resolve("world"));
+    return new Path[] {model, world.stage2Train(), world.imageRoot()};
+  }
+
+  @Test
+  void trainsFromFlagsAndAConfigFile() throws Exception {
+    Path[] f = fixture(dir);
+    Path config = dir.resolve("train.json");
+    Files.writeString(config, "{\"strategy\": \"LAYERNORM_SIMPLE\", \"lr\": 0.05, \"batch-size\": 2, \"max-steps\": 9}");
+    Path out = dir.resolve("out");
+    CliRun r = CliRun.of(ConfigArgs.expand(new String[] {"train", "--config", config.toString(), "--model",
+        f[0].toString(), "--data", f[1].toString(), "--image-root", f[2].toString(), "--max-steps", "3", "--output",
+        out.toString()}));
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("trained 3 steps").contains("trainable tensors: ").contains("PEFT adapter: ");
+    assertThat(Files.readString(out.resolve("run.json"))).contains("\"learning_rate\" : 0.05")
+        .contains("LAYERNORM_SIMPLE").contains("\"batch_size\" : 2").contains("\"max_steps\" : 3");
+    assertThat(out.resolve("checkpoint-000003/checkpoint.safetensors")).exists();
+  }
+}
