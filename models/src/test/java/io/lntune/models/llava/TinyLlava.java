@@ -40,22 +40,6 @@ public final class TinyLlava {
     return model;
   }
 
-  public static ObjectNode textJson(LlamaConfig t) {
-    return JSON.createObjectNode().put("model_type", "llama").put("hidden_size", t.hiddenSize())
-        .put("intermediate_size", t.intermediateSize()).put("num_hidden_layers", t.numHiddenLayers())
-        .put("num_attention_heads", t.numAttentionHeads()).put("num_key_value_heads", t.numKeyValueHeads())
-        .put("rms_norm_eps", t.rmsNormEps()).put("rope_theta", t.ropeTheta()).put("vocab_size", t.vocabSize())
-        .put("max_position_embeddings", t.maxPositionEmbeddings()).put("tie_word_embeddings", t.tieWordEmbeddings());
-  }
-
-  public static ObjectNode visionJson(ClipVisionConfig v) {
-    return JSON.createObjectNode().put("model_type", "clip_vision_model").put("hidden_size", v.hiddenSize())
-        .put("intermediate_size", v.intermediateSize()).put("num_hidden_layers", v.numHiddenLayers())
-        .put("num_attention_heads", v.numAttentionHeads()).put("num_channels", v.numChannels())
-        .put("image_size", v.imageSize()).put("patch_size", v.patchSize()).put("hidden_act", v.hiddenAct().hfName())
-        .put("layer_norm_eps", v.layerNormEps());
-  }
-
   /** Writes the weights whose (LLaVA) names {@code keep} accepts, renamed by {@code rename}. */
   public static void weights(LlavaModel model, Path file, Predicate<String> keep, UnaryOperator<String> rename) {
     Map<String, Tensor> out = new LinkedHashMap<>();
@@ -71,16 +55,12 @@ public final class TinyLlava {
   public static Path original(LlavaModel model, Path dir, boolean towerInside) throws IOException {
     Files.createDirectories(dir);
     LlavaConfig c = model.config();
-    ObjectNode config = textJson(c.text()).put("mm_projector_type", c.projectorType().name())
-        .put("mm_vision_select_layer", c.featureSelection().layer())
-        .put("mm_vision_select_feature", c.featureSelection().tokens().llavaName())
-        .put("mm_vision_tower", "clip").put("mm_hidden_size", c.vision().hiddenSize())
-        .put("tokenizer_model_max_length", c.maxLength()).put("image_aspect_ratio", c.imageAspectRatio());
+    ObjectNode config = LlavaConfigJson.original(c, "clip");
     Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(config));
     String vision = LlavaKeys.VISION;
     weights(model, dir.resolve("model.safetensors"), k -> towerInside || !k.startsWith(vision), k -> k);
     Path clip = Files.createDirectories(dir.resolve("clip"));
-    Files.writeString(clip.resolve("config.json"), JSON.writeValueAsString(visionJson(c.vision())));
+    Files.writeString(clip.resolve("config.json"), JSON.writeValueAsString(LlavaConfigJson.vision(c.vision())));
     weights(model, clip.resolve("model.safetensors"), k -> k.startsWith(vision), k -> k.substring(vision.length()));
     return dir;
   }
@@ -92,8 +72,8 @@ public final class TinyLlava {
     ObjectNode config = JSON.createObjectNode().put("model_type", "llava").put("image_token_index", -200)
         .put("projector_hidden_act", "gelu").put("vision_feature_layer", c.featureSelection().layer())
         .put("vision_feature_select_strategy", "default");
-    config.set("text_config", textJson(c.text()));
-    config.set("vision_config", visionJson(c.vision()));
+    config.set("text_config", LlavaConfigJson.text(c.text()));
+    config.set("vision_config", LlavaConfigJson.vision(c.vision()));
     Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(config));
     weights(model, dir.resolve("model.safetensors"), k -> true, k -> LlavaKeys.toCheckpoint(k, layout));
     return dir;

@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -49,8 +48,7 @@ public final class TrainingCheckpoints {
       com.fasterxml.jackson.databind.JsonNode config) {
     Path target = outputDir.resolve(String.format("%s%06d", PREFIX, step));
     try (TensorScope scope = TensorScope.open()) {
-      Files.createDirectories(outputDir);
-      Path tmp = Files.createTempDirectory(outputDir, "." + target.getFileName() + ".tmp-");
+      Path tmp = AtomicDirectory.begin(target);
       Map<String, Tensor> tensors = new LinkedHashMap<>();
       for (Trainable t : trainables.all()) {
         tensors.put("param." + t.name(), t.master());
@@ -62,23 +60,10 @@ public final class TrainingCheckpoints {
           .put("micro_batches_consumed", consumed);
       state.set("config", config);
       Files.writeString(tmp.resolve(STATE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
-      replace(tmp, target);
+      AtomicDirectory.commit(tmp, target);
       return target;
     } catch (IOException e) {
       throw new UncheckedIOException("writing checkpoint " + target, e);
-    }
-  }
-
-  /** Moves {@code tmp} to {@code target}; an older {@code target} is moved aside first, then deleted. */
-  private static void replace(Path tmp, Path target) throws IOException {
-    Path old = null;
-    if (Files.exists(target)) {
-      old = target.resolveSibling("." + target.getFileName() + ".old-" + System.nanoTime());
-      Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-    }
-    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-    if (old != null) {
-      deleteTree(old);
     }
   }
 
@@ -129,14 +114,6 @@ public final class TrainingCheckpoints {
       throw new UncheckedIOException("reading checkpoint " + dir, e);
     } catch (IllegalArgumentException e) {
       throw new LntuneException(dir + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    try (Stream<Path> s = Files.walk(root)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
     }
   }
 }
