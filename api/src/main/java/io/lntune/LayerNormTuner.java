@@ -6,6 +6,7 @@ import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.tokenizer.Tokenizer;
 import io.lntune.training.data.Batch;
 import io.lntune.training.data.ImageTransform;
+import io.lntune.training.export.MergedCheckpoint;
 import io.lntune.training.export.PeftAdapter;
 import io.lntune.training.export.TrainableDelta;
 import io.lntune.training.listener.JsonlMetricsListener;
@@ -107,9 +108,13 @@ public final class LayerNormTuner implements AutoCloseable {
       long steps = settings.maxSteps() > 0 ? settings.maxSteps()
           : Math.max(1, data.batchesPerEpoch() / settings.gradientAccumulation());
       TrainerConfig config = new TrainerConfig(steps, settings.gradientAccumulation(), settings.maxGradNorm(),
-          settings.schedule(), settings.nanPolicy(), settings.checkpointEvery(), 0, settings.outputDir());
+          settings.schedule(), settings.nanPolicy(), settings.checkpointEvery(), settings.evaluateEvery(),
+          settings.outputDir());
       Trainer<Batch> trainer = new Trainer<>(trainables, optimizer, new LlavaTask(model), config, settingsJson(),
           listeners);
+      if (settings.evaluation() != null) {
+        trainer.setEvaluation(settings.evaluation());
+      }
       run = trainer.run(data::from);
     } finally {
       if (metrics != null) {
@@ -126,6 +131,10 @@ public final class LayerNormTuner implements AutoCloseable {
       if (settings.selection().strategy() != null && settings.selection().strategy() != Strategy.FULL) {
         adapter = settings.outputDir().resolve("adapter");
         PeftAdapter.write(adapter, model, settings.selection(), settings.lora(), settings.baseModelName());
+      }
+      if (settings.exportMerged() != null) {
+        MergedCheckpoint.write(settings.outputDir().resolve("merged"), model, settings.lora(), settings.exportMerged(),
+            5L << 30);
       }
     }
     log.info("trained {} steps: loss {} -> {}", run.losses().size(), run.losses().get(0),
@@ -293,6 +302,22 @@ public final class LayerNormTuner implements AutoCloseable {
     /** The base model's name recorded in exports. If not set: "unknown". */
     public Builder baseModelName(String name) {
       draft.set("baseModelName", name);
+      return this;
+    }
+
+    /** Calls {@code hook} every {@code every} steps; its figures go to the listeners and metrics.jsonl. */
+    public Builder evaluation(long every, Trainer.Evaluation hook) {
+      draft.set("evaluateEvery", every);
+      draft.set("evaluation", hook);
+      return this;
+    }
+
+    /**
+     * Also writes {@code merged/}, a complete checkpoint with everything trained folded in, copying the tokenizer files
+     * from {@code tokenizerFiles}. If not set: no merged checkpoint (the delta and the adapter are always written).
+     */
+    public Builder exportMerged(Path tokenizerFiles) {
+      draft.set("exportMerged", tokenizerFiles);
       return this;
     }
 

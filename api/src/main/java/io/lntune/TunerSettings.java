@@ -7,6 +7,7 @@ import io.lntune.models.tokenizer.Tokenizer;
 import io.lntune.training.data.ConversationTemplate;
 import io.lntune.training.data.ImageTransform;
 import io.lntune.training.loop.NanPolicy;
+import io.lntune.training.loop.Trainer;
 import io.lntune.training.loop.TrainingListener;
 import io.lntune.training.optim.LrSchedule;
 import io.lntune.training.strategy.LoraConfig;
@@ -27,7 +28,8 @@ public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainDat
     LoraConfig lora, String template, double learningRate, double connectorLearningRate, double weightDecay,
     LrSchedule schedule, int batchSize, int gradientAccumulation, long maxSteps, double maxGradNorm, long seed,
     Path outputDir, long checkpointEvery, NanPolicy nanPolicy, ImageTransform imageTransform, int workers,
-    String baseModelName, List<TrainingListener> listeners) {
+    String baseModelName, long evaluateEvery, Trainer.Evaluation evaluation, Path exportMerged,
+    List<TrainingListener> listeners) {
 
   public TunerSettings {
     listeners = List.copyOf(listeners);
@@ -110,6 +112,11 @@ public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainDat
       long maxSteps = get("maxSteps", 0L);
       long checkpointEvery = get("checkpointEvery", 0L);
       double maxGradNorm = get("maxGradNorm", 1.0);
+      long evaluateEvery = get("evaluateEvery", 0L);
+      atLeast(problems, "evaluation's every", evaluateEvery, values.containsKey("evaluation") ? 1 : 0);
+      if (values.containsKey("exportMerged") && !values.containsKey("outputDir")) {
+        problems.add("exportMerged needs an outputDir");
+      }
       atLeast(problems, "batchSize", batchSize, 1);
       atLeast(problems, "gradientAccumulation", accumulation, 1);
       atLeast(problems, "workers", workers, 1);
@@ -135,7 +142,8 @@ public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainDat
       return new TunerSettings(model, get("tokenizer", null), data, root, selection, lora, template, lr, connectorLr,
           wd, get("schedule", LrSchedule.cosine(LrSchedule.Warmup.ratio(0.03))), batchSize, accumulation, maxSteps,
           maxGradNorm, get("seed", 42L), get("outputDir", null), checkpointEvery, get("nanPolicy", NanPolicy.STOP),
-          transform, workers, get("baseModelName", "unknown"), listeners);
+          transform, workers, get("baseModelName", "unknown"), evaluateEvery, get("evaluation", null),
+          get("exportMerged", null), listeners);
     }
 
     private static void positive(List<String> problems, String name, double v) {

@@ -77,7 +77,8 @@ class LayerNormTunerTest {
     Path out2 = world.resolve("stage2");
     TuningResult stage2 = LayerNormTuner.builder().model(model).tokenizer(TOK)
         .trainData(data.stage2Train(), data.imageRoot()).strategy(Strategy.LAYERNORM).batchSize(4).maxSteps(12)
-        .learningRate(2e-2).imageTransform(ResizeNormalize.unit(16)).checkpointEvery(6).outputDir(out2).build().fit();
+        .learningRate(2e-2).imageTransform(ResizeNormalize.unit(16)).checkpointEvery(6).outputDir(out2)
+        .evaluation(6, step -> java.util.Map.of("steps_seen", (double) step)).build().fit();
     List<Double> l = stage2.losses();
     double first = (l.get(0) + l.get(1) + l.get(2)) / 3;
     double last = (l.get(9) + l.get(10) + l.get(11)) / 3;
@@ -88,7 +89,10 @@ class LayerNormTunerTest {
     assertThat(stage2.adapter()).isPresent();
     assertThat(out2.resolve("adapter/adapter_config.json")).exists();
     assertThat(out2.resolve("run.json")).exists();
-    assertThat(Files.readAllLines(out2.resolve("metrics.jsonl"))).hasSize(12);
+    List<String> metrics = Files.readAllLines(out2.resolve("metrics.jsonl"));
+    assertThat(metrics.stream().filter(m -> m.contains("\"type\":\"step\""))).hasSize(12);
+    assertThat(metrics.stream().filter(m -> m.contains("\"type\":\"eval\""))).containsExactly(
+        "{\"type\":\"eval\",\"step\":6,\"steps_seen\":6.0}", "{\"type\":\"eval\",\"step\":12,\"steps_seen\":12.0}");
     model.close();
   }
 }

@@ -44,9 +44,10 @@ final class TrainCommand implements Callable<Integer> {
       Map.entry("--grad-accum", "gradientAccumulation"), Map.entry("--max-steps", "maxSteps"),
       Map.entry("--max-grad-norm", "maxGradNorm"), Map.entry("--seed", "seed"), Map.entry("--output", "outputDir"),
       Map.entry("--checkpoint-every", "checkpointEvery"), Map.entry("--nan-policy", "nanPolicy"),
-      Map.entry("--workers", "workers"), Map.entry("--base-model-name", "baseModelName"));
+      Map.entry("--workers", "workers"), Map.entry("--base-model-name", "baseModelName"),
+      Map.entry("--export-merged", "exportMerged"));
   /** Builder setters that take Java objects and have no option. */
-  static final List<String> API_ONLY = List.of("selection", "imageTransform", "listener");
+  static final List<String> API_ONLY = List.of("selection", "imageTransform", "listener", "evaluation");
 
   @Spec CommandSpec spec;
 
@@ -138,6 +139,10 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--base-model-name", description = "Recorded in the exports (default: the model directory).")
   String baseModelName;
 
+  @Option(names = "--export-merged", description = "Also write out/merged, a complete checkpoint with the training "
+      + "folded in.")
+  boolean exportMerged;
+
   @Override
   public Integer call() {
     LlavaModel llava = LlavaModel.load(model, new Placement(Device.parse(device), DType.parse(dtype)), visionTower);
@@ -165,6 +170,9 @@ final class TrainCommand implements Callable<Integer> {
     if (maxSteps != null) {
       b.maxSteps(maxSteps);
     }
+    if (exportMerged) {
+      b.exportMerged(tokenizer != null && java.nio.file.Files.isDirectory(tokenizer) ? tokenizer : model);
+    }
     TuningResult r;
     try (LayerNormTuner tuner = b.build()) {
       r = tuner.fit();
@@ -177,6 +185,9 @@ final class TrainCommand implements Callable<Integer> {
         r.trainablePercent());
     r.delta().ifPresent(p -> out.println("trainable tensors: " + p));
     r.adapter().ifPresent(p -> out.println("PEFT adapter: " + p));
+    if (exportMerged) {
+      out.println("merged checkpoint: " + output.resolve("merged"));
+    }
     return 0;
   }
 }

@@ -56,11 +56,13 @@ class TrainCommandTest {
     Path out = dir.resolve("out");
     CliRun r = CliRun.of(ConfigArgs.expand(new String[] {"train", "--config", config.toString(), "--model",
         f[0].toString(), "--data", f[1].toString(), "--image-root", f[2].toString(), "--max-steps", "3", "--output",
-        out.toString()}));
+        out.toString(), "--export-merged"}));
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).contains("trained 3 steps").contains("trainable tensors: ").contains("PEFT adapter: ");
     assertThat(Files.readString(out.resolve("run.json"))).contains("\"learning_rate\" : 0.05")
         .contains("LAYERNORM_SIMPLE").contains("\"batch_size\" : 2").contains("\"max_steps\" : 3");
     assertThat(out.resolve("checkpoint-000003/checkpoint.safetensors")).exists();
+    assertThat(out.resolve("merged/config.json")).exists();
+    assertThat(out.resolve("merged/tokenizer.model")).exists();
   }
 }
