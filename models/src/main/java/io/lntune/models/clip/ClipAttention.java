@@ -13,7 +13,13 @@ import org.bytedeco.pytorch.TensorOptional;
 
 /**
  * Multi-head self-attention over all tokens (no mask), scaled by {@code headDim^-0.5}: Hugging Face's
- * {@code CLIPAttention} with {@code q_proj}, {@code k_proj}, {@code v_proj} and {@code out_proj}, each with a bias.
+ * {@code CLIPAttention} with {@code q_proj}, {@code k_proj}, {@code v_proj} and {@code out_proj}, each with a bias
+ * (registered in HF's order, k, v, q, out).
+ *
+ * <pre>{@code
+ * var attn = new ClipAttention(ClipConfigs.tiny(), Placement.cpu(DType.F32));
+ * Tensor y = attn.forward(x);   // [batch, tokens, 32] -> [batch, tokens, 32]
+ * }</pre>
  */
 public final class ClipAttention extends Module {
   private final Linear qProj;

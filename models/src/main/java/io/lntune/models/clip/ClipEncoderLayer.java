@@ -8,6 +8,11 @@ import org.bytedeco.pytorch.Tensor;
 /**
  * One pre-norm transformer layer, Hugging Face's {@code CLIPEncoderLayer}:
  * {@code x + self_attn(layer_norm1(x))}, then {@code x + mlp(layer_norm2(x))}.
+ *
+ * <pre>{@code
+ * var layer = new ClipEncoderLayer(ClipConfigs.tiny(), Placement.cpu(DType.F32));
+ * Tensor y = layer.forward(x);   // [batch, tokens, width], same shape
+ * }</pre>
  */
 public final class ClipEncoderLayer extends Module {
   private final ClipAttention selfAttn;

@@ -25,6 +25,7 @@ import org.bytedeco.pytorch.Tensor;
  *
  * <pre>{@code
  * ClipImageProcessor processor = ClipImageProcessor.forImageSize(336).withPadToSquare(true);   // LLaVA-1.5
+ * ClipImageProcessor custom = ClipImageProcessor.builder().shortestEdge(256).cropSize(224).build();
  * try (TensorScope scope = TensorScope.open()) {
  *   Tensor pixels = processor.process(List.of(Path.of("a.jpg"), Path.of("b.png")));   // [2, 3, 336, 336] F32
  * }
@@ -44,11 +45,7 @@ public final class ClipImageProcessor {
   private final double[] std;
   private final boolean padToSquare;
 
-  /**
-   * @throws IllegalArgumentException if a size is not positive, the crop is larger than the resized short side,
-   *     or mean and std are not three values with std positive
-   */
-  public ClipImageProcessor(int shortestEdge, int cropSize, double[] mean, double[] std, boolean padToSquare) {
+  private ClipImageProcessor(int shortestEdge, int cropSize, double[] mean, double[] std, boolean padToSquare) {
     if (shortestEdge <= 0 || cropSize <= 0) {
       throw new IllegalArgumentException("shortestEdge and cropSize must be > 0, got " + shortestEdge + " and "
           + cropSize);
@@ -68,9 +65,14 @@ public final class ClipImageProcessor {
     this.padToSquare = padToSquare;
   }
 
+  /** {@return a builder; only the shortest edge must be set} */
+  public static Builder builder() {
+    return new Builder();
+  }
+
   /** {@return CLIP's processor for a tower of {@code imageSize}: resize and crop to it, CLIP's mean and std} */
   public static ClipImageProcessor forImageSize(int imageSize) {
-    return new ClipImageProcessor(imageSize, imageSize, CLIP_MEAN, CLIP_STD, false);
+    return builder().shortestEdge(imageSize).build();
   }
 
   /**
@@ -99,8 +101,8 @@ public final class ClipImageProcessor {
     int shortest = size(c, "size", "shortest_edge");
     int crop = c.has("crop_size") ? size(c, "crop_size", null) : shortest;
     try {
-      return new ClipImageProcessor(shortest, crop, triple(c, "image_mean", CLIP_MEAN),
-          triple(c, "image_std", CLIP_STD), false);
+      return builder().shortestEdge(shortest).cropSize(crop).mean(triple(c, "image_mean", CLIP_MEAN))
+          .std(triple(c, "image_std", CLIP_STD)).build();
     } catch (IllegalArgumentException e) {
       throw new ConfigException(preprocessorConfig + ": " + e.getMessage());
     }
@@ -135,7 +137,7 @@ public final class ClipImageProcessor {
 
   /** {@return this processor, padding to a square of the mean colour first or not} */
   public ClipImageProcessor withPadToSquare(boolean pad) {
-    return new ClipImageProcessor(shortestEdge, cropSize, mean, std, pad);
+    return builder().shortestEdge(shortestEdge).cropSize(cropSize).mean(mean).std(std).padToSquare(pad).build();
   }
 
   public int shortestEdge() {
@@ -228,5 +230,58 @@ public final class ClipImageProcessor {
   public String toString() {
     return "ClipImageProcessor[shortestEdge=" + shortestEdge + ", cropSize=" + cropSize + ", mean="
         + Arrays.toString(mean) + ", std=" + Arrays.toString(std) + ", padToSquare=" + padToSquare + "]";
+  }
+
+  /** Builds a {@link ClipImageProcessor}; {@link #build()} validates. Not thread-safe. */
+  public static final class Builder {
+    private Integer shortestEdge;
+    private Integer cropSize;
+    private double[] mean = CLIP_MEAN;
+    private double[] std = CLIP_STD;
+    private boolean padToSquare;
+
+    private Builder() {}
+
+    /** The target of the shortest side. Required. */
+    public Builder shortestEdge(int pixels) {
+      shortestEdge = pixels;
+      return this;
+    }
+
+    /** The side of the centre crop. If not set: the shortest edge. */
+    public Builder cropSize(int pixels) {
+      cropSize = pixels;
+      return this;
+    }
+
+    /** The per-channel mean, RGB. If not set: CLIP's (0.48145466, 0.4578275, 0.40821073). */
+    public Builder mean(double... rgb) {
+      mean = rgb.clone();
+      return this;
+    }
+
+    /** The per-channel standard deviation, RGB. If not set: CLIP's (0.26862954, 0.26130258, 0.27577711). */
+    public Builder std(double... rgb) {
+      std = rgb.clone();
+      return this;
+    }
+
+    /** Whether to pad to a square of the mean colour first (LLaVA-1.5). If not set: false. */
+    public Builder padToSquare(boolean pad) {
+      padToSquare = pad;
+      return this;
+    }
+
+    /**
+     * @throws IllegalStateException if the shortest edge is not set
+     * @throws IllegalArgumentException if a size is not positive, the crop is larger than the shortest edge, or
+     *     mean and std are not three values with std positive
+     */
+    public ClipImageProcessor build() {
+      if (shortestEdge == null) {
+        throw new IllegalStateException("shortestEdge is not set");
+      }
+      return new ClipImageProcessor(shortestEdge, cropSize == null ? shortestEdge : cropSize, mean, std, padToSquare);
+    }
   }
 }

@@ -6,7 +6,15 @@ import io.lntune.models.nn.Placement;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 
-/** The feed-forward part of an encoder layer: {@code fc2(act(fc1(x)))}, as Hugging Face's {@code CLIPMLP}. */
+/**
+ * The feed-forward part of an encoder layer: {@code fc2(act(fc1(x)))}, as Hugging Face's {@code CLIPMLP}, with the
+ * config's {@code hidden_act}.
+ *
+ * <pre>{@code
+ * var mlp = new ClipMlp(ClipConfigs.tiny(), Placement.cpu(DType.F32));
+ * Tensor y = mlp.forward(x);   // [batch, tokens, 32] -> [batch, tokens, 32] via 64
+ * }</pre>
+ */
 public final class ClipMlp extends Module {
   private final Linear fc1;
   private final Linear fc2;

@@ -21,6 +21,11 @@ import org.bytedeco.pytorch.TensorVector;
  *
  * <p>The patch convolution is computed as what it is, one matrix product over non-overlapping patches: libtorch's
  * {@code conv2d} has no meta kernel, and this form also runs on the meta device.
+ *
+ * <pre>{@code
+ * var embeddings = new ClipVisionEmbeddings(ClipConfigs.tiny(), Placement.cpu(DType.F32));
+ * Tensor tokens = embeddings.forward(pixels);   // [batch, 3, 16, 16] -> [batch, 17, 32]
+ * }</pre>
  */
 public final class ClipVisionEmbeddings extends Module {
   private final ClipVisionConfig config;

@@ -12,6 +12,10 @@ import org.bytedeco.pytorch.Tensor;
  * LLaVA's {@code mlpNx_gelu} connector: {@code Linear(vision, text)}, then N-1 times GELU and
  * {@code Linear(text, text)}, numbered as in LLaVA's {@code nn.Sequential} (linears at 0, 2, 4, ...; the GELUs
  * at the odd indexes hold no parameters). {@code mlp2x_gelu} is LLaVA-1.5's.
+ *
+ * <pre>{@code
+ * Projector p = Projector.create(ProjectorType.parse("mlp2x_gelu"), 1024, 4096, placement);   // an MlpProjector
+ * }</pre>
  */
 public final class MlpProjector extends Module implements Projector {
   private final ProjectorType type;

@@ -73,8 +73,7 @@ class ClipImageProcessorTest {
   }
 
   static ClipImageProcessor clip(int shortestEdge, int cropSize) {
-    return new ClipImageProcessor(shortestEdge, cropSize, ClipImageProcessor.forImageSize(1).mean(),
-        ClipImageProcessor.forImageSize(1).std(), false);
+    return ClipImageProcessor.builder().shortestEdge(shortestEdge).cropSize(cropSize).build();
   }
 
   /**
@@ -131,6 +130,12 @@ class ClipImageProcessorTest {
         .hasMessage("image 0 is 15x16, expected 16x16: pass it through prepare() first");
     assertThatThrownBy(() -> clip(16, 17)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("cropSize 17 is larger than shortestEdge 16");
+    assertThatThrownBy(() -> ClipImageProcessor.builder().cropSize(16).build()).isInstanceOf(IllegalStateException.class)
+        .hasMessage("shortestEdge is not set");
+    assertThatThrownBy(() -> ClipImageProcessor.builder().shortestEdge(16).std(0.5, 0.0, 0.5).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("mean and std need 3 values (RGB), std positive, got [0.48145466, 0.4578275, 0.40821073] and "
+            + "[0.5, 0.0, 0.5]");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.lntune.models.nn;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.bytedeco.pytorch.global.torch.randn;
 
 import io.lntune.torch.DType;
@@ -45,6 +46,19 @@ class NormTest {
       Tensor var = x32.sub(mean).pow(new Scalar(2L)).mean(new long[] {-1}, true, new ScalarTypeOptional());
       Tensor expected = x32.sub(mean).div(var.add(new Scalar(1e-5)).sqrt());
       assertThat(y.to(ScalarType.Float).sub(expected).abs().max().item_double()).isLessThan(0.02);
+    }
+  }
+
+  @Test
+  void layerNormPassesShapesThroughOnTheMetaDevice() {
+    LayerNorm norm = new LayerNorm(6, 1e-5, Placement.meta(DType.BF16));
+    try (TensorScope scope = TensorScope.open()) {
+      Tensor y = norm.forward(Placement.meta(DType.BF16).empty(2, 3, 6));
+      assertThat(y.is_meta()).isTrue();
+      assertThat(y.sizes().vec().get()).containsExactly(2, 3, 6);
+      assertThat(DType.of(y.scalar_type())).isEqualTo(DType.BF16);
+      assertThatThrownBy(() -> norm.forward(Placement.meta(DType.BF16).empty(2, 5)))
+          .isInstanceOf(IllegalArgumentException.class).hasMessage("LayerNorm over 6 features got input [2, 5]");
     }
   }
 
