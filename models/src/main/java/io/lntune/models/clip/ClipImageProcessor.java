@@ -190,27 +190,42 @@ public final class ClipImageProcessor {
     if (prepared.isEmpty()) {
       throw new IllegalArgumentException("no images");
     }
-    int plane = cropSize * cropSize;
-    float[] values = new float[prepared.size() * 3 * plane];
+    int size = 3 * cropSize * cropSize;
+    float[] values = new float[prepared.size() * size];
     for (int n = 0; n < prepared.size(); n++) {
-      RgbImage img = prepared.get(n);
-      if (img.width() != cropSize || img.height() != cropSize) {
-        throw new IllegalArgumentException("image " + n + " is " + img.width() + "x" + img.height() + ", expected "
-            + cropSize + "x" + cropSize + ": pass it through prepare() first");
-      }
-      byte[] rgb = img.toArray();
-      for (int c = 0; c < 3; c++) {
-        float m = (float) mean[c];
-        float s = (float) std[c];
-        int base = (n * 3 + c) * plane;
-        for (int i = 0; i < plane; i++) {
-          float scaled = (float) ((rgb[i * 3 + c] & 0xFF) * (1.0 / 255));
-          values[base + i] = (scaled - m) / s;
-        }
-      }
+      System.arraycopy(normalize(prepared.get(n), n), 0, values, n * size, size);
     }
     Torch.init();
     return Tensor.create(values, prepared.size(), 3, cropSize, cropSize);
+  }
+
+  /**
+   * {@return one prepared image's normalised values, channels first [3 * cropSize * cropSize]}: per value
+   * {@code (v / 255 - mean) / std} in float arithmetic, as Hugging Face computes it in numpy float32
+   *
+   * @throws IllegalArgumentException if the image is not cropSize square
+   */
+  public float[] normalize(RgbImage prepared) {
+    return normalize(prepared, 0);
+  }
+
+  private float[] normalize(RgbImage img, int index) {
+    if (img.width() != cropSize || img.height() != cropSize) {
+      throw new IllegalArgumentException("image " + index + " is " + img.width() + "x" + img.height() + ", expected "
+          + cropSize + "x" + cropSize + ": pass it through prepare() first");
+    }
+    int plane = cropSize * cropSize;
+    float[] values = new float[3 * plane];
+    byte[] rgb = img.toArray();
+    for (int c = 0; c < 3; c++) {
+      float m = (float) mean[c];
+      float s = (float) std[c];
+      for (int i = 0; i < plane; i++) {
+        float scaled = (float) ((rgb[i * 3 + c] & 0xFF) * (1.0 / 255));
+        values[c * plane + i] = (scaled - m) / s;
+      }
+    }
+    return values;
   }
 
   /**

@@ -33,20 +33,6 @@ public final class ClipTransform implements ImageTransform {
 
   @Override
   public float[] apply(RgbImage image) {
-    RgbImage prepared = processor.prepare(image);
-    int plane = processor.cropSize() * processor.cropSize();
-    double[] mean = processor.mean();
-    double[] std = processor.std();
-    byte[] rgb = prepared.toArray();
-    float[] out = new float[3 * plane];
-    for (int c = 0; c < 3; c++) {
-      float m = (float) mean[c];
-      float s = (float) std[c];
-      for (int i = 0; i < plane; i++) {
-        float scaled = (float) ((rgb[i * 3 + c] & 0xFF) * (1.0 / 255)); // as ClipImageProcessor.pixelValues
-        out[c * plane + i] = (scaled - m) / s;
-      }
-    }
-    return out;
+    return processor.normalize(processor.prepare(image));
   }
 }
