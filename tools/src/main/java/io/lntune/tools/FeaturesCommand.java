@@ -4,6 +4,7 @@ import io.lntune.models.clip.ClipImageProcessor;
 import io.lntune.models.clip.ClipVisionOutput;
 import io.lntune.models.clip.ClipVisionTower;
 import io.lntune.models.clip.FeatureSelection;
+import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.llava.Projector;
 import io.lntune.models.llava.ProjectorType;
 import io.lntune.models.nn.Placement;
@@ -42,13 +43,15 @@ import picocli.CommandLine.Spec;
           + "write to a safetensors file: hidden_states [layers+1, N, tokens, width] (entry 0 the embeddings after "
           + "pre_layrnorm), image_features (the hidden state LLaVA selects) and, with --projector, projected.",
       "Images are processed with the model directory's preprocessor_config.json if it has one, otherwise with "
-          + "CLIP's defaults at the tower's image size."
+          + "CLIP's defaults at the tower's image size.",
+      "Given a LLaVA directory (original or llava-hf), its tower, connector (projected is always written), feature "
+          + "selection and aspect ratio are used."
     })
 final class FeaturesCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--model", required = true, paramLabel = "DIR",
-      description = "A Hugging Face CLIP directory: config.json (CLIP or CLIPVisionConfig) and *.safetensors.")
+      description = "A Hugging Face CLIP directory (config.json and *.safetensors), or a LLaVA directory.")
   Path model;
 
   @ArgGroup(exclusive = true, multiplicity = "1")
@@ -100,12 +103,16 @@ final class FeaturesCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    FeatureSelection selection = new FeatureSelection(selectLayer, FeatureSelection.Tokens.parse(selectFeature));
     ProjectorType type = ProjectorType.parse(projectorType);
     Placement placement = new Placement(Device.parse(device), DType.parse(dtype));
-    ClipVisionTower tower = ClipVisionTower.load(model, placement);
+    // A LLaVA directory brings its own tower, connector, feature selection and aspect ratio.
+    LlavaModel llava = isLlava(model) ? LlavaModel.load(model, placement, null) : null;
+    FeatureSelection selection = llava != null ? llava.config().featureSelection()
+        : new FeatureSelection(selectLayer, FeatureSelection.Tokens.parse(selectFeature));
+    padToSquare |= llava != null && llava.config().imageAspectRatio().equals("pad");
+    ClipVisionTower tower = llava != null ? llava.visionTower() : ClipVisionTower.load(model, placement);
     selection.hiddenStateIndex(tower.config().numHiddenLayers()); // an out-of-range layer fails before inference
-    Projector proj = projector == null ? null
+    Projector proj = llava != null ? llava.projector() : projector == null ? null
         : Projector.load(projector, type, tower.config().hiddenSize(), placement);
     PrintWriter console = spec.commandLine().getOut();
     try (TensorScope scope = TensorScope.open(); NoGradGuard noGrad = new NoGradGuard()) {
@@ -119,7 +126,7 @@ final class FeaturesCommand implements Callable<Integer> {
       }
       Map<String, String> metadata = new LinkedHashMap<>();
       metadata.put("model", model.toString());
-      metadata.put("select_layer", Integer.toString(selectLayer));
+      metadata.put("select_layer", Integer.toString(selection.layer()));
       metadata.put("select_feature", selection.tokens().llavaName());
       if (proj != null) {
         metadata.put("projector", projector + " (" + type + ")");
@@ -129,6 +136,17 @@ final class FeaturesCommand implements Callable<Integer> {
       console.printf("wrote %s%n", out);
     }
     return 0;
+  }
+
+  /** An original LLaVA config names its tower ({@code mm_vision_tower}); a llava-hf one has a {@code text_config}. */
+  private static boolean isLlava(Path dir) {
+    Path config = dir.resolve("config.json");
+    try {
+      String text = Files.isRegularFile(config) ? Files.readString(config) : "";
+      return text.contains("\"mm_vision_tower\"") || text.contains("\"text_config\"");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("reading " + config, e);
+    }
   }
 
   private ClipImageProcessor processor(ClipVisionTower tower) {

@@ -65,6 +65,26 @@ class FeaturesCommandTest {
   }
 
   @Test
+  void aLlavaDirectoryBringsItsTowerAndConnector() throws IOException {
+    io.lntune.models.llava.LlavaModel llava = io.lntune.models.llava.TinyLlava.random(6);
+    Path dirLlava = io.lntune.models.llava.TinyLlava.original(llava, dir.resolve("llava"), true);
+    Path pixelsFile = dir.resolve("llava-pixels.safetensors");
+    Path result = dir.resolve("llava-features.safetensors");
+    Torch.seed(3);
+    try (TensorScope scope = TensorScope.open()) {
+      SafetensorsWriter.write(pixelsFile, Map.of("pixel_values", randn(1, 3, 16, 16)));
+    }
+    assertThat(run("features", "--model", dirLlava.toString(), "--pixels", pixelsFile.toString(), "--out",
+        result.toString())).as(err.toString()).isZero();
+    try (SafetensorsFile pixels = SafetensorsFile.open(pixelsFile); SafetensorsFile f = SafetensorsFile.open(result);
+        TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+      Tensor expected = llava.imageFeatures(pixels.tensor("pixel_values"));
+      assertThat(f.tensor("projected").sub(expected).abs().max().item_double()).isLessThan(1e-6);
+    }
+    llava.close();
+  }
+
+  @Test
   void writesEveryHiddenStateAndTheSelectedFeatures() {
     Path pixelsFile = dir.resolve("pixels.safetensors");
     Path result = dir.resolve("features.safetensors");
