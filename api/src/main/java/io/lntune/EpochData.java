@@ -74,6 +74,10 @@ final class EpochData implements AutoCloseable {
             epoch++;
           }
           current = loader(epoch);
+          if (!current.hasNext()) {
+            throw new IllegalStateException(settings.trainData() + ": epoch " + epoch + " yields no batch: every sample "
+                + "was skipped as a bad row (" + stats.badRows() + "); check the template (" + settings.template() + ") and data");
+          }
           for (; skip > 0 && current.hasNext(); skip--) {
             current.next().close();
           }
