@@ -6,6 +6,7 @@ import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
+import java.awt.Shape;
 import java.awt.geom.AffineTransform;
 import java.awt.geom.Ellipse2D;
 import java.awt.geom.Line2D;
@@ -16,6 +17,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
 
@@ -29,10 +31,10 @@ final class DemoChart {
   /** Where the right panel starts. */
   static final int SPLIT = 620;
 
-  // Tableau 10 without its yellow, which vanishes on white; a strategy past the tenth reuses a colour.
+  // Tableau 10 with D3's olive for its yellow, which vanishes on white; an eleventh strategy reuses the first colour.
   private static final Color[] PALETTE = {new Color(0x4E79A7), new Color(0xF28E2B), new Color(0x59A14F),
       new Color(0xE15759), new Color(0xB07AA1), new Color(0x9C755F), new Color(0xFF9DA7), new Color(0x76B7B2),
-      new Color(0xBAB0AC)};
+      new Color(0xBAB0AC), new Color(0xBCBD22)};
   private static final Color TEXT = new Color(0x222222);
   private static final Color AXIS = new Color(0x444444);
   private static final Color GRID = new Color(0xE6E6E6);
@@ -107,7 +109,9 @@ final class DemoChart {
     vertical(g, "loss", p.x - 55, p.getCenterY());
     centred(g, TITLE, "Stage-2 training loss", p.getCenterX(), 35);
 
-    g.setStroke(new BasicStroke(2.5f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
+    BasicStroke stroke = new BasicStroke(2.5f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND);
+    g.setStroke(stroke);
+    List<Shape> drawn = new ArrayList<>();
     for (int r = 0; r < runs.size(); r++) {
       List<Double> losses = runs.get(r).losses();
       Path2D.Double line = new Path2D.Double();
@@ -126,13 +130,17 @@ final class DemoChart {
       g.setColor(colour(r));
       g.draw(line);
       // The end of every run is marked, which is all that shows of a single-step run.
-      g.fill(new Ellipse2D.Double(x - 4, y - 4, 8, 8));
+      Ellipse2D.Double end = new Ellipse2D.Double(x - 4, y - 4, 8, 8);
+      g.fill(end);
+      drawn.add(stroke.createStrokedShape(line));
+      drawn.add(end);
     }
     g.setStroke(new BasicStroke(1));
-    drawLegend(g, runs, p);
+    drawLegend(g, runs, p, drawn);
   }
 
-  private static void drawLegend(Graphics2D g, List<DemoRun> runs, Rectangle2D.Double p) {
+  /** The legend, in the corner of the plot where it covers the fewest of the {@code drawn} curves and dots. */
+  private static void drawLegend(Graphics2D g, List<DemoRun> runs, Rectangle2D.Double p, List<Shape> drawn) {
     g.setFont(LABEL);
     FontMetrics fm = g.getFontMetrics();
     int widest = 0;
@@ -142,8 +150,23 @@ final class DemoChart {
     double rowHeight = 20;
     double width = 10 + 26 + 8 + widest + 10;
     double height = 8 + rowHeight * runs.size() + 4;
-    // Top right: losses fall, so that corner is the emptiest after the first steps.
-    Rectangle2D.Double box = new Rectangle2D.Double(p.getMaxX() - width - 8, p.y + 8, width, height);
+    double left = p.x + 8;
+    double right = p.getMaxX() - width - 8;
+    double top = p.y + 8;
+    double bottom = p.getMaxY() - height - 8;
+    // Falling losses usually leave top right or bottom left empty; the order breaks ties.
+    List<Rectangle2D.Double> corners = List.of(new Rectangle2D.Double(right, top, width, height),
+        new Rectangle2D.Double(left, bottom, width, height), new Rectangle2D.Double(left, top, width, height),
+        new Rectangle2D.Double(right, bottom, width, height));
+    Rectangle2D.Double box = corners.get(0);
+    long fewest = Long.MAX_VALUE;
+    for (Rectangle2D.Double corner : corners) {
+      long covered = drawn.stream().filter(shape -> shape.intersects(corner)).count();
+      if (covered < fewest) {
+        fewest = covered;
+        box = corner;
+      }
+    }
     g.setColor(new Color(255, 255, 255, 225));
     g.fill(box);
     g.setColor(GRID.darker());

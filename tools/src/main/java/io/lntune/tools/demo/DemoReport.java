@@ -98,7 +98,7 @@ public final class DemoReport {
   static String markdown(DemoSetup setup, List<DemoRun> runs) {
     StringBuilder out = new StringBuilder("# lntune demo: LayerNorm tuning and the other strategies\n\n");
     for (String line : DemoTable.setupLines(setup)) {
-      out.append("- ").append(line).append('\n');
+      out.append("- ").append(markdownEscape(line)).append('\n');
     }
     out.append('\n');
     appendMarkdownRow(out, DemoTable.HEADERS);
@@ -112,10 +112,25 @@ public final class DemoReport {
 
   private static void appendMarkdownRow(StringBuilder out, List<String> cells) {
     for (String cell : cells) {
-      // A bare pipe would end the cell early.
-      out.append("| ").append(cell.replace("|", "\\|")).append(' ');
+      out.append("| ").append(markdownEscape(cell)).append(' ');
     }
     out.append("|\n");
+  }
+
+  /**
+   * {@return {@code text} with a backslash before the characters that Markdown would read as markup: a pipe would end
+   * a table cell, {@code <} start an HTML tag, the others emphasis, code or links}
+   */
+  static String markdownEscape(String text) {
+    StringBuilder out = new StringBuilder(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if ("\\|<*`[]".indexOf(c) >= 0) {
+        out.append('\\');
+      }
+      out.append(c);
+    }
+    return out.toString();
   }
 
   static String csv(List<DemoRun> runs) {

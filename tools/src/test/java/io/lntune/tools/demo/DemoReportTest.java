@@ -80,13 +80,13 @@ class DemoReportTest {
     String md = Files.readString(w.markdown());
     assertThat(md).contains("512 pictures, 3x3 grid", "Seed 42, quick mode, finished in 1 min 23 s",
         "Chance accuracy on the held-out questions: 25.0%", "| 14,400 |", "| 179.0 MiB |", "| 41.3 |",
-        "| 0.3121 |", "(chart.png)");
+        "| 0.3121 |", "(chart.png)", "| \\<connector> & co |");
     String html = Files.readString(w.html());
     assertThat(html).doesNotContain("<connector>").contains("&lt;connector&gt; &amp; co", "<h2>How to read this</h2>")
         .doesNotContain("http://", "https://", "src=\"chart.png\"");
     for (List<String> expected : EXPECTED) {
-      assertThat(lineStarting(md, "| " + expected.get(0) + " |")).contains("| " + expected.get(1) + " |",
-          "| " + expected.get(2) + " |");
+      assertThat(lineStarting(md, "| " + DemoReport.markdownEscape(expected.get(0)) + " |"))
+          .contains("| " + expected.get(1) + " |", "| " + expected.get(2) + " |");
       assertThat(lineStarting(html, "<tr><td>" + DemoHtml.escape(expected.get(0)) + "</td>"))
           .contains("<td>" + expected.get(1) + "</td>", "<td>" + expected.get(2) + "</td>");
     }
@@ -126,7 +126,8 @@ class DemoReportTest {
       assertThat(files.map(p -> p.getFileName().toString()))
           .containsExactlyInAnyOrder("report.md", "report.csv", "chart.png", "report.html");
     }
-    assertThat(Files.readAllLines(dir.resolve("report.csv"))).hasSize(2).last().isEqualTo("ONLY,1,2,50.0,3,4.0,0.0,0.0");
+    assertThat(Files.readAllLines(dir.resolve("report.csv"))).hasSize(2).last()
+        .isEqualTo("ONLY,1,2,50.0,3,4.0,0.0,0.0");
     assertThat(ImageIO.read(dir.resolve("chart.png").toFile()).getWidth()).isEqualTo(1200);
   }
 
@@ -173,6 +174,12 @@ class DemoReportTest {
     assertThatThrownBy(() -> DemoReport.write(dir, SETUP, List.of())).hasMessageContaining("at least one run");
     DemoRun ln = runs().get(0);
     assertThatThrownBy(() -> DemoReport.consoleTable(List.of(ln, ln))).hasMessageContaining("'LAYERNORM' twice");
+  }
+
+  @Test
+  void escapesMarkdownMarkup() {
+    assertThat(DemoReport.markdownEscape("a|b <c> *d* `e` [f] g\\h LAYERNORM_SIMPLE"))
+        .isEqualTo("a\\|b \\<c> \\*d\\* \\`e\\` \\[f\\] g\\\\h LAYERNORM_SIMPLE");
   }
 
   @Test
