@@ -69,7 +69,7 @@ final class DemoChart {
     return bytes.toByteArray();
   }
 
-  static BufferedImage draw(List<DemoRun> runs, double chanceAccuracy) {
+  private static BufferedImage draw(List<DemoRun> runs, double chanceAccuracy) {
     BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = image.createGraphics();
     try {
