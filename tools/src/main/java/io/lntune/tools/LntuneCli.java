@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
       LogitsCommand.class,
       GenerateCommand.class,
       TrainCommand.class,
+      io.lntune.tools.demo.DemoCommand.class,
       ParamsCommand.class,
       FeaturesCommand.class,
       TokenizeCommand.class,

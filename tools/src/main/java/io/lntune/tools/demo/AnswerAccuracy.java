@@ -1,0 +1,98 @@
+package io.lntune.tools.demo;
+
+import io.lntune.models.image.ImageDecoder;
+import io.lntune.models.llava.LlavaModel;
+import io.lntune.models.llava.LlavaOutput;
+import io.lntune.models.tokenizer.Tokenizer;
+import io.lntune.torch.TensorScope;
+import io.lntune.training.data.BadRowPolicy;
+import io.lntune.training.data.ClipTransform;
+import io.lntune.training.data.ConversationTemplate;
+import io.lntune.training.data.DataStats;
+import io.lntune.training.data.LlavaDataset;
+import io.lntune.training.data.LlavaSample;
+import io.lntune.training.data.SampleFilter;
+import io.lntune.training.data.TokenizedConversation;
+import io.lntune.training.data.Turn;
+import io.lntune.training.synth.Scene;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Held-out accuracy on questions whose answer must be read off the picture and comes from a closed set: "What
+ * colour is the circle?" (6 colours) and "Where is the red star?" (9 places). The model's answer is the candidate
+ * it gives the highest likelihood, so chance is 1/6 and 1/9 (at most 25%, as the demo promises).
+ */
+final class AnswerAccuracy {
+  /** One held-out question with its picture, its right answer and the candidates. */
+  record Question(String image, String text, String answer, List<String> candidates) {}
+
+  static final List<String> COLOURS = Arrays.stream(Scene.Colour.values()).map(Scene.Colour::word).toList();
+  static final List<String> PLACES = java.util.stream.IntStream.range(0, 9)
+      .mapToObj(i -> new Scene.Thing(Scene.Shape.CIRCLE, Scene.Colour.RED, i).where()).toList();
+
+  private AnswerAccuracy() {}
+
+  /** {@return up to {@code limit} closed-set questions of the held-out conversations} */
+  static List<Question> questions(Path evalJson, int limit) {
+    List<Question> out = new ArrayList<>();
+    try (LlavaDataset data = LlavaDataset.open(evalJson, SampleFilter.all(), BadRowPolicy.FAIL, new DataStats())) {
+      for (int i = 0; i < data.size() && out.size() < limit; i++) {
+        LlavaSample s = data.sample(i);
+        List<Turn> turns = s.conversations();
+        for (int j = 0; j + 1 < turns.size() && out.size() < limit; j += 2) {
+          String q = turns.get(j).value().replace("<image>\n", "");
+          List<String> candidates = q.startsWith("What colour") ? COLOURS : q.startsWith("Where is") ? PLACES : null;
+          if (candidates != null) {
+            out.add(new Question(s.image(), q, turns.get(j + 1).value(), candidates));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** {@return the share of {@code questions} whose most likely candidate is the right answer} */
+  static double of(LlavaModel model, Tokenizer tok, Path imageRoot, List<Question> questions) {
+    ConversationTemplate template = ConversationTemplate.forName("vicuna_v1");
+    Tokenizer padded = tok.withPadToken(template.padToken());
+    ClipTransform transform = ClipTransform.forModel(model.config());
+    model.eval();
+    int right = 0;
+    for (Question q : questions) {
+      try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+        float[] px = transform.apply(ImageDecoder.read(imageRoot.resolve(q.image())));
+        Tensor pixels = Tensor.create(px, 1, 3, DemoModels.IMAGE, DemoModels.IMAGE);
+        double[] scores = new double[q.candidates().size()];
+        for (int c = 0; c < scores.length; c++) {
+          scores[c] = logLikelihood(model, template, padded, pixels, q, q.candidates().get(c));
+        }
+        int best = 0;
+        for (int c = 1; c < scores.length; c++) {
+          if (scores[c] > scores[best]) {
+            best = c;
+          }
+        }
+        right += q.candidates().get(best).equals(q.answer()) ? 1 : 0;
+      }
+    }
+    model.train(true);
+    return questions.isEmpty() ? 0 : (double) right / questions.size();
+  }
+
+  /** Log-likelihood of {@code answer} (and the end of the turn) after the question, as the template supervises it. */
+  private static double logLikelihood(LlavaModel model, ConversationTemplate template, Tokenizer tok, Tensor pixels,
+      Question q, String answer) {
+    LlavaSample sample = new LlavaSample("eval", q.image(), List.of(new Turn(Turn.HUMAN, "<image>\n" + q.text()),
+        new Turn(Turn.GPT, answer)), java.util.Map.of());
+    TokenizedConversation t = template.tokenize(sample, tok);
+    Tensor ids = Tensor.create(Arrays.stream(t.inputIds()).asLongStream().toArray(), 1, t.inputIds().length);
+    Tensor labels = Tensor.create(Arrays.stream(t.labels()).asLongStream().toArray(), 1, t.labels().length);
+    LlavaOutput out = model.forward(ids, null, labels, pixels);
+    return -out.loss().orElseThrow().sum().item_double();
+  }
+}

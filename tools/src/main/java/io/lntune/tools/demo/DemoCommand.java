@@ -1,0 +1,180 @@
+package io.lntune.tools.demo;
+
+import io.lntune.LayerNormTuner;
+import io.lntune.TuningResult;
+import io.lntune.models.llava.LlavaModel;
+import io.lntune.models.nn.Init;
+import io.lntune.models.nn.Modules;
+import io.lntune.models.nn.Placement;
+import io.lntune.models.tokenizer.SentencePieceModelWriter;
+import io.lntune.models.tokenizer.Tokenizer;
+import io.lntune.torch.DType;
+import io.lntune.torch.safetensors.SafetensorsWriter;
+import io.lntune.training.export.TrainableDelta;
+import io.lntune.training.listener.ProgressBarListener;
+import io.lntune.training.loop.StepMetrics;
+import io.lntune.training.loop.TrainingListener;
+import io.lntune.training.strategy.Strategy;
+import io.lntune.training.synth.SyntheticWorld;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code lntune demo}: the paper in miniature on a synthetic visual world, on the CPU in minutes. */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {"Reproduce the paper in miniature: generate a synthetic world of coloured shapes, pretrain a tiny "
+        + "LLaMA on its text and a tiny ViT on its pictures (cached for reruns), align them (stage 1, connector only), "
+        + "then instruction-tune with each strategy (stage 2) and compare held-out accuracy on questions whose "
+        + "answers are in the picture, trainable parameters, memory, speed and loss.",
+        "Writes report.md, report.csv, chart.png, report.html and each run's metrics.jsonl to --out."})
+public final class DemoCommand implements Callable<Integer> {
+  /** The learning rates the demo uses: LayerNorm tuning wants far larger steps than LoRA or full finetuning. */
+  static final Map<Strategy, Double> LEARNING_RATES = Map.of(Strategy.LAYERNORM, 2e-2, Strategy.LAYERNORM_SIMPLE, 3e-2,
+      Strategy.LORA, 2e-3, Strategy.FULL, 1e-3, Strategy.CONNECTOR_ONLY, 1e-2, Strategy.ATTN_QV, 1e-3,
+      Strategy.ATTN_MLP, 1e-3);
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--quick", description = "A few steps of everything: checks that the demo runs (numbers mean little).")
+  boolean quick;
+
+  @Option(names = "--strategies", split = ",", defaultValue = "LAYERNORM,LAYERNORM_SIMPLE,LORA,FULL,CONNECTOR_ONLY",
+      description = "Stage-2 strategies to compare. Default: ${DEFAULT-VALUE}.")
+  List<String> strategies;
+
+  @Option(names = "--seed", defaultValue = "7", description = "Default: ${DEFAULT-VALUE}.")
+  long seed;
+
+  @Option(names = "--out", defaultValue = "lntune-demo", description = "Output directory. Default: ${DEFAULT-VALUE}.")
+  Path out;
+
+  @Option(names = "--cache", description = "Where the world and pretrained models are kept between runs "
+      + "(default: $XDG_CACHE_HOME/lntune or ~/.cache/lntune).")
+  Path cache;
+
+  @Override
+  public Integer call() throws IOException {
+    long started = System.currentTimeMillis();
+    PrintWriter console = spec.commandLine().getOut();
+    DemoSize size = quick ? DemoSize.quick() : DemoSize.full();
+    Path home = (cache != null ? cache : defaultCache()).resolve("demo-v1-" + (quick ? "quick" : "full") + "-" + seed);
+    Files.createDirectories(out);
+    SyntheticWorld.Summary world = world(home, size, console);
+    Tokenizer tok = tokenizer(home, world);
+    long vocab = tok.vocabSize() + 1;                                  // + LLaVA's pad token
+    Path pretrained = home.resolve("pretrained.safetensors");
+    if (!Files.isRegularFile(pretrained)) {
+      pretrain(world, tok, vocab, size, pretrained, console);
+    } else {
+      console.printf("pretrained tiny LLaMA and ViT: cached in %s%n", home);
+    }
+    LlavaModel aligned = load(pretrained, vocab);
+    console.printf("stage 1: connector alignment on captions, %d steps%n", size.stage1Steps());
+    tune(aligned, tok, world.stage1(), world.imageRoot(), Strategy.CONNECTOR_ONLY, size.stage1Steps(), size, null);
+    Path stage1 = out.resolve("stage1.safetensors");
+    SafetensorsWriter.write(stage1, Modules.namedParameters(aligned));
+    aligned.close();
+
+    List<AnswerAccuracy.Question> questions = AnswerAccuracy.questions(world.stage2Eval(), size.evalQuestions());
+    List<DemoRun> runs = new ArrayList<>();
+    for (String name : strategies) {
+      Strategy strategy = Strategy.parse(name);
+      console.printf("stage 2: %s, %d steps at lr %.0e%n", strategy, size.stage2Steps(), LEARNING_RATES.get(strategy));
+      LlavaModel model = load(stage1, vocab);
+      List<Double> stepMillis = new ArrayList<>();
+      TuningResult r = tune(model, tok, world.stage2Train(), world.imageRoot(), strategy, size.stage2Steps(), size,
+          stepMillis);
+      double accuracy = AnswerAccuracy.of(model, tok, world.imageRoot(), questions);
+      double ms = stepMillis.stream().skip(Math.min(2, stepMillis.size() - 1)).mapToDouble(d -> d).average().orElse(0);
+      runs.add(new DemoRun(strategy.name(), r.trainableParameters(), r.totalParameters(), r.peakResidentBytes(), ms,
+          accuracy, r.losses().get(r.losses().size() - 1), r.losses()));
+      console.printf("  %s: held-out accuracy %.1f%% on %d questions%n", strategy, 100 * accuracy, questions.size());
+      model.close();
+    }
+    DemoSetup setup = new DemoSetup(String.format("%d pictures (%d held out), %d held-out questions; tiny LLaMA "
+        + "3 layers x 96, tiny ViT 2 layers x 64 on 36 px (one patch per cell), mlp2x_gelu connector",
+        size.images(), world.evalImages(), questions.size()), seed, quick, chance(questions),
+        System.currentTimeMillis() - started);
+    console.println(DemoReport.consoleTable(runs));
+    DemoReport.Written w = DemoReport.write(out, setup, runs);
+    console.printf("report: %s (and %s, %s, %s)%n", w.html(), w.markdown(), w.csv(), w.chart());
+    return 0;
+  }
+
+  private static Path defaultCache() {
+    String xdg = System.getenv("XDG_CACHE_HOME");
+    return (xdg != null ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache")).resolve("lntune");
+  }
+
+  private SyntheticWorld.Summary world(Path home, DemoSize size, PrintWriter console) {
+    console.printf("synthetic world: %d pictures in %s%n", size.images(), home.resolve("world"));
+    return new SyntheticWorld(size.images(), seed, DemoModels.IMAGE, 0.2).generate(home.resolve("world"));
+  }
+
+  private static Tokenizer tokenizer(Path home, SyntheticWorld.Summary world) throws IOException {
+    Path file = home.resolve("tokenizer.model");
+    if (!Files.isRegularFile(file)) {
+      List<String> corpus = List.of(Files.readString(world.stage1()), Files.readString(world.stage2Train()),
+          "A chat between a curious user and an artificial intelligence assistant. The assistant gives helpful, "
+              + "detailed, and polite answers to the user's questions. USER: ASSISTANT:");
+      Path tmp = home.resolve(".tokenizer.model.tmp");
+      Files.write(tmp, SentencePieceModelWriter.forCorpus(corpus));
+      Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+    return Tokenizer.load(file);
+  }
+
+  private void pretrain(SyntheticWorld.Summary world, Tokenizer tok, long vocab, DemoSize size, Path file,
+      PrintWriter console) {
+    LlavaModel model = new LlavaModel(DemoModels.llava(vocab), Placement.cpu(DType.F32));
+    Init.normal(model, 0.02, seed);
+    console.printf("pretraining the tiny LLaMA on the world's text, %d steps%n", size.pretrainTextSteps());
+    TextPretraining.run(model.languageModel(), tok, world.stage2Train(), size.pretrainTextSteps(), size.batchSize(),
+        seed);
+    console.printf("pretraining the tiny ViT to name each cell, %d steps%n", size.pretrainVisionSteps());
+    VisionPretraining.run(model.visionTower(), size.pretrainVisionSteps(), size.batchSize(), seed);
+    SafetensorsWriter.write(file, Modules.namedParameters(model));
+    model.close();
+  }
+
+  private static LlavaModel load(Path state, long vocab) {
+    LlavaModel model = new LlavaModel(DemoModels.llava(vocab), Placement.cpu(DType.F32));
+    TrainableDelta.apply(model, state);
+    return model;
+  }
+
+  private TuningResult tune(LlavaModel model, Tokenizer tok, Path data, Path images, Strategy strategy, int steps,
+      DemoSize size, List<Double> stepMillis) {
+    Path dir = out.resolve(strategy.name().toLowerCase(java.util.Locale.ROOT) + (stepMillis == null ? "-stage1" : ""));
+    LayerNormTuner.Builder b = LayerNormTuner.builder().model(model).tokenizer(tok).trainData(data, images)
+        .strategy(strategy).batchSize(size.batchSize()).maxSteps(steps).learningRate(LEARNING_RATES.get(strategy))
+        .seed(seed).outputDir(dir).listener(ProgressBarListener.console())
+        .template(stepMillis == null ? "plain" : "vicuna_v1"); // stage 1 on captions, stage 2 on conversations
+    if (stepMillis != null) {
+      b.listener(new TrainingListener() {
+        @Override
+        public void onStep(StepMetrics m) {
+          stepMillis.add(m.stepMillis());
+        }
+      });
+    }
+    try (LayerNormTuner tuner = b.build()) {
+      return tuner.fit();
+    }
+  }
+
+  private static double chance(List<AnswerAccuracy.Question> questions) {
+    return questions.stream().mapToDouble(q -> 1.0 / q.candidates().size()).average().orElse(0);
+  }
+}

@@ -1,0 +1,25 @@
+package io.lntune.tools.demo;
+
+/**
+ * How big the demo is. The full size is tuned to finish in minutes on two CPU cores; {@code quick} only checks
+ * that every part runs (CI), its accuracies mean little.
+ *
+ * @param images pictures in the synthetic world (a fifth held out)
+ * @param pretrainTextSteps steps of language-model pretraining of the tiny LLaMA
+ * @param pretrainVisionSteps steps of pretraining the tiny ViT to name what each cell holds
+ * @param stage1Steps connector pretraining steps on captions
+ * @param stage2Steps instruction-tuning steps per strategy
+ * @param batchSize samples per step
+ * @param evalQuestions held-out questions scored per strategy
+ */
+record DemoSize(int images, int pretrainTextSteps, int pretrainVisionSteps, int stage1Steps, int stage2Steps,
+    int batchSize, int evalQuestions) {
+
+  static DemoSize full() {
+    return new DemoSize(600, 300, 300, 150, 250, 16, 200);
+  }
+
+  static DemoSize quick() {
+    return new DemoSize(40, 6, 6, 4, 6, 8, 20);
+  }
+}

@@ -1,0 +1,119 @@
+package io.lntune.tools.demo;
+
+import static org.bytedeco.pytorch.global.torch.cross_entropy_loss;
+
+import io.lntune.models.clip.ClipImageProcessor;
+import io.lntune.models.clip.ClipVisionTower;
+import io.lntune.models.image.RgbImage;
+import io.lntune.models.nn.Linear;
+import io.lntune.models.nn.Namespace;
+import io.lntune.models.nn.Placement;
+import io.lntune.torch.DType;
+import io.lntune.training.loop.LossOutput;
+import io.lntune.training.loop.NanPolicy;
+import io.lntune.training.loop.Trainer;
+import io.lntune.training.loop.TrainerConfig;
+import io.lntune.training.optim.AdamW;
+import io.lntune.training.optim.LrSchedule;
+import io.lntune.training.optim.TrainableParameters;
+import io.lntune.training.strategy.Selection;
+import io.lntune.training.synth.Scene;
+import io.lntune.training.synth.SceneRenderer;
+import java.awt.image.BufferedImage;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Random;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+
+/**
+ * Pretrains the tiny ViT on freshly drawn scenes: from each cell's patch token it must name the cell's content
+ * (empty, or one of the colour-shape pairs), so that its features carry what the questions ask about.
+ */
+final class VisionPretraining {
+  private static final int CLASSES = 1 + Scene.Colour.values().length * Scene.Shape.values().length;
+
+  private VisionPretraining() {}
+
+  /** A batch of pictures and each cell's class. */
+  record Batch(Tensor pixels, Tensor labels) implements AutoCloseable {
+    @Override
+    public void close() {
+      pixels.close();
+      labels.close();
+    }
+  }
+
+  /** The tower with a classification head, as one module so that the trainer sees both. */
+  static final class Classifier extends Namespace {
+    final ClipVisionTower tower;
+    final Linear head;
+
+    Classifier(ClipVisionTower tower) {
+      super("VisionClassifier");
+      this.tower = add("tower", tower);
+      this.head = add("head", new Linear(tower.config().hiddenSize(), CLASSES, true, Placement.cpu(DType.F32)));
+    }
+  }
+
+  static void run(ClipVisionTower tower, int steps, int batchSize, long seed) {
+    Classifier model = new Classifier(tower);
+    io.lntune.models.nn.Init.normal(model.head, 0.02, seed);
+    TrainableParameters t = TrainableParameters.select(model, Selection.custom(n -> true), true);
+    AdamW adam = new AdamW(0.9, 0.999, 1e-8);
+    adam.addGroup("all", 3e-3, 0.0, t.all());
+    ClipImageProcessor processor = ClipImageProcessor.forImageSize(DemoModels.IMAGE);
+    Random random = new Random(seed);
+    TrainerConfig config = new TrainerConfig(steps, 1, 1.0, LrSchedule.cosine(LrSchedule.Warmup.ratio(0.05)),
+        NanPolicy.STOP, 0, 0, null);
+    new Trainer<Batch>(t, adam, b -> {
+      Tensor features = model.tower.features(b.pixels(), new io.lntune.models.clip.FeatureSelection(-1,
+          io.lntune.models.clip.FeatureSelection.Tokens.PATCH));                            // [B, 9, width]
+      Tensor logits = model.head.forward(features).reshape(-1, CLASSES);                    // [B * 9, classes]
+      Tensor labels = b.labels().reshape(-1);
+      return new LossOutput(cross_entropy_loss(logits, labels, new TensorOptional(), 2, -100, 0.0), labels.numel());
+    }, config, null, List.of()).run(from -> batches(random, processor, batchSize));
+    model.tower.eval();
+  }
+
+  private static Iterator<Batch> batches(Random random, ClipImageProcessor processor, int batchSize) {
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return true;
+      }
+
+      @Override
+      public Batch next() {
+        int plane = 3 * DemoModels.IMAGE * DemoModels.IMAGE;
+        float[] pixels = new float[batchSize * plane];
+        long[] labels = new long[batchSize * 9];
+        for (int i = 0; i < batchSize; i++) {
+          Scene scene = Scene.random(random);
+          System.arraycopy(processor.normalize(processor.prepare(rgb(SceneRenderer.render(scene, DemoModels.IMAGE)))),
+              0, pixels, i * plane, plane);
+          for (Scene.Thing thing : scene.objects()) {
+            labels[i * 9 + thing.cell()] = 1 + thing.colour().ordinal() * Scene.Shape.values().length
+                + thing.shape().ordinal();
+          }
+        }
+        return new Batch(Tensor.create(pixels, batchSize, 3, DemoModels.IMAGE, DemoModels.IMAGE),
+            Tensor.create(labels, batchSize, 9));
+      }
+    };
+  }
+
+  /** The renderer draws opaque RGB, so {@code getRGB} is exact. */
+  static RgbImage rgb(BufferedImage image) {
+    int w = image.getWidth();
+    int h = image.getHeight();
+    int[] argb = image.getRGB(0, 0, w, h, null, 0, w);
+    byte[] out = new byte[w * h * 3];
+    for (int i = 0; i < argb.length; i++) {
+      out[i * 3] = (byte) (argb[i] >> 16);
+      out[i * 3 + 1] = (byte) (argb[i] >> 8);
+      out[i * 3 + 2] = (byte) argb[i];
+    }
+    return RgbImage.of(w, h, out);
+  }
+}
