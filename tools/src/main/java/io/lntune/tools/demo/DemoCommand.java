@@ -41,7 +41,7 @@ import picocli.CommandLine.Spec;
 public final class DemoCommand implements Callable<Integer> {
   /** The learning rates the demo uses: LayerNorm tuning wants far larger steps than LoRA or full finetuning. */
   static final Map<Strategy, Double> LEARNING_RATES = Map.of(Strategy.LAYERNORM, 2e-2, Strategy.LAYERNORM_SIMPLE, 3e-2,
-      Strategy.LORA, 2e-3, Strategy.FULL, 1e-3, Strategy.CONNECTOR_ONLY, 1e-2, Strategy.ATTN_QV, 1e-3,
+      Strategy.LORA, 2e-3, Strategy.FULL, 1e-3, Strategy.CONNECTOR_ONLY, 3e-2, Strategy.ATTN_QV, 1e-3,
       Strategy.ATTN_MLP, 1e-3);
 
   @Spec CommandSpec spec;
@@ -126,6 +126,7 @@ public final class DemoCommand implements Callable<Integer> {
     Path file = home.resolve("tokenizer.model");
     if (!Files.isRegularFile(file)) {
       List<String> corpus = List.of(Files.readString(world.stage1()), Files.readString(world.stage2Train()),
+          String.join(" ", CellWords.vocabulary()),
           "A chat between a curious user and an artificial intelligence assistant. The assistant gives helpful, "
               + "detailed, and polite answers to the user's questions. USER: ASSISTANT:");
       Path tmp = home.resolve(".tokenizer.model.tmp");
@@ -140,12 +141,18 @@ public final class DemoCommand implements Callable<Integer> {
     LlavaModel model = new LlavaModel(DemoModels.llava(vocab), Placement.cpu(DType.F32));
     Init.normal(model, 0.02, seed);
     console.printf("pretraining the tiny LLaMA on the world's text, %d steps%n", size.pretrainTextSteps());
-    TextPretraining.run(model.languageModel(), tok, world.stage2Train(), size.pretrainTextSteps(), size.batchSize(),
-        seed);
+    report(console, TextPretraining.run(model.languageModel(), tok, world.stage1(), world.stage2Train(),
+        size.pretrainTextSteps(),
+        size.batchSize(), seed));
     console.printf("pretraining the tiny ViT to name each cell, %d steps%n", size.pretrainVisionSteps());
-    VisionPretraining.run(model.visionTower(), size.pretrainVisionSteps(), size.batchSize(), seed);
+    report(console, VisionPretraining.run(model.visionTower(), size.pretrainVisionSteps(), size.batchSize(), seed));
     SafetensorsWriter.write(file, Modules.namedParameters(model));
     model.close();
+  }
+
+  private static void report(PrintWriter console, io.lntune.training.loop.TrainingRun run) {
+    List<Double> l = run.losses();
+    console.printf("  loss %.3f -> %.3f%n", l.get(0), l.get(l.size() - 1));
   }
 
   private static LlavaModel load(Path state, long vocab) {

@@ -22,14 +22,17 @@ import io.lntune.training.strategy.Strategy;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Iterator;
+import java.util.Map;
 import java.util.List;
 import java.util.Random;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * Pretrains the tiny LLaMA as a language model on the synthetic world's own text: its conversations in the chat
- * template, pictures left out. It learns the words and the question-answer form, not the answers' link to pictures.
+ * Pretrains the tiny LLaMA as a language model on the synthetic world's own text: captions and conversations in
+ * the chat template, each picture written as its nine {@link CellWords}. It learns to describe and answer from a
+ * scene given as words laid out like the picture's patches.
  */
 final class TextPretraining {
   private TextPretraining() {}
@@ -42,23 +45,43 @@ final class TextPretraining {
     }
   }
 
-  static void run(LlamaModel model, Tokenizer tok, Path conversations, int steps, int batchSize, long seed) {
-    List<int[]> texts = texts(tok, conversations);
+  static io.lntune.training.loop.TrainingRun run(LlamaModel model, Tokenizer tok, Path captions, Path conversations,
+      int steps, int batchSize, long seed) {
+    Map<String, String> captionOf = captions(captions);
+    List<int[]> texts = new ArrayList<>(texts(tok, captions, captionOf));
+    texts.addAll(texts(tok, conversations, captionOf));
     TrainableParameters t = TrainableParameters.select(model, Selection.of(Strategy.FULL), true);
     AdamW adam = new AdamW(0.9, 0.999, 1e-8);
     adam.addGroup("all", 3e-3, 0.0, t.all());
     TrainerConfig config = new TrainerConfig(steps, 1, 1.0, LrSchedule.cosine(LrSchedule.Warmup.ratio(0.05)),
         NanPolicy.STOP, 0, 0, null);
     Random random = new Random(seed);
-    new Trainer<Batch>(t, adam, b -> {
+    io.lntune.training.loop.TrainingRun result = new Trainer<Batch>(t, adam, b -> {
       CausalLmLoss.Result r = CausalLmLoss.of(model.forward(b.ids()), b.labels());
       return new LossOutput(r.sum(), r.tokens());
     }, config, null, List.of()).run(from -> batches(texts, random, batchSize));
     model.eval();
+    return result;
   }
 
-  /** Each conversation rendered in the vicuna_v1 template without its picture, as ids. */
-  private static List<int[]> texts(Tokenizer tok, Path conversations) {
+  /** {@return each picture as its nine cell words, by image path} */
+  private static Map<String, String> captions(Path captions) {
+    Map<String, String> out = new HashMap<>();
+    try (LlavaDataset data = LlavaDataset.open(captions, SampleFilter.all(), BadRowPolicy.FAIL, new DataStats())) {
+      for (int i = 0; i < data.size(); i++) {
+        LlavaSample s = data.sample(i);
+        out.put(s.image(), CellWords.of(s.conversations().get(1).value()));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Each conversation rendered in the vicuna_v1 template, its picture replaced by the picture's cell words: the
+   * language model learns to use a scene given in words, which the connector later learns to feed it from the
+   * picture itself (stage 1), as LLaVA relies on an LLM that reasons over text.
+   */
+  private static List<int[]> texts(Tokenizer tok, Path conversations, Map<String, String> captionOf) {
     ConversationTemplate template = ConversationTemplate.forName("vicuna_v1");
     Tokenizer padded = tok.withPadToken(template.padToken());
     List<int[]> out = new ArrayList<>();
@@ -67,7 +90,8 @@ final class TextPretraining {
       for (int i = 0; i < data.size(); i++) {
         LlavaSample s = data.sample(i);
         List<Turn> turns = s.conversations().stream()
-            .map(turn -> new Turn(turn.from(), turn.value().replace("<image>\n", ""))).toList();
+            .map(turn -> new Turn(turn.from(), turn.value().replace("<image>\n",
+                captionOf.containsKey(s.image()) ? captionOf.get(s.image()) + "\n" : ""))).toList();
         out.add(template.tokenize(new LlavaSample(s.id(), null, turns, s.fields()), padded).inputIds());
       }
     }

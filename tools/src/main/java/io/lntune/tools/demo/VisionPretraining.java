@@ -56,7 +56,7 @@ final class VisionPretraining {
     }
   }
 
-  static void run(ClipVisionTower tower, int steps, int batchSize, long seed) {
+  static io.lntune.training.loop.TrainingRun run(ClipVisionTower tower, int steps, int batchSize, long seed) {
     Classifier model = new Classifier(tower);
     io.lntune.models.nn.Init.normal(model.head, 0.02, seed);
     TrainableParameters t = TrainableParameters.select(model, Selection.custom(n -> true), true);
@@ -66,7 +66,7 @@ final class VisionPretraining {
     Random random = new Random(seed);
     TrainerConfig config = new TrainerConfig(steps, 1, 1.0, LrSchedule.cosine(LrSchedule.Warmup.ratio(0.05)),
         NanPolicy.STOP, 0, 0, null);
-    new Trainer<Batch>(t, adam, b -> {
+    io.lntune.training.loop.TrainingRun result = new Trainer<Batch>(t, adam, b -> {
       Tensor features = model.tower.features(b.pixels(), new io.lntune.models.clip.FeatureSelection(-1,
           io.lntune.models.clip.FeatureSelection.Tokens.PATCH));                            // [B, 9, width]
       Tensor logits = model.head.forward(features).reshape(-1, CLASSES);                    // [B * 9, classes]
@@ -74,6 +74,7 @@ final class VisionPretraining {
       return new LossOutput(cross_entropy_loss(logits, labels, new TensorOptional(), 2, -100, 0.0), labels.numel());
     }, config, null, List.of()).run(from -> batches(random, processor, batchSize));
     model.tower.eval();
+    return result;
   }
 
   private static Iterator<Batch> batches(Random random, ClipImageProcessor processor, int batchSize) {
