@@ -8,8 +8,6 @@ import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.llava.Projector;
 import io.lntune.models.llava.ProjectorType;
 import io.lntune.models.nn.Placement;
-import io.lntune.torch.DType;
-import io.lntune.torch.Device;
 import io.lntune.torch.TensorScope;
 import io.lntune.torch.Tensors;
 import io.lntune.torch.safetensors.SafetensorsException;
@@ -26,6 +24,7 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -93,18 +92,12 @@ final class FeaturesCommand implements Callable<Integer> {
       description = "linear, mlp2x_gelu or mlpNx_gelu. Default: ${DEFAULT-VALUE}.")
   String projectorType;
 
-  @Option(names = "--dtype", paramLabel = "DTYPE", defaultValue = "f32",
-      description = "Weight dtype: f32, bf16 or f16. Default: ${DEFAULT-VALUE}.")
-  String dtype;
-
-  @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu",
-      description = "cpu, cuda or cuda:N. Default: ${DEFAULT-VALUE}.")
-  String device;
+  @Mixin PlacementOptions placementOptions;
 
   @Override
   public Integer call() {
     ProjectorType type = ProjectorType.parse(projectorType);
-    Placement placement = new Placement(Device.parse(device), DType.parse(dtype));
+    Placement placement = placementOptions.placement();
     // A LLaVA directory brings its own tower, connector, feature selection and aspect ratio.
     LlavaModel llava = isLlava(model) ? LlavaModel.load(model, placement, null) : null;
     FeatureSelection selection = llava != null ? llava.config().featureSelection()

@@ -3,16 +3,14 @@ package io.lntune.tools;
 import io.lntune.models.llama.GenerationConfig;
 import io.lntune.models.llama.Generator;
 import io.lntune.models.llama.LlamaModel;
-import io.lntune.models.nn.Placement;
 import io.lntune.models.tokenizer.Tokenizer;
-import io.lntune.torch.DType;
-import io.lntune.torch.Device;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -51,16 +49,12 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "0", description = "Sampling seed. Default: ${DEFAULT-VALUE}.")
   long seed;
 
-  @Option(names = "--dtype", defaultValue = "f32", description = "f32, bf16 or f16. Default: ${DEFAULT-VALUE}.")
-  String dtype;
-
-  @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N. Default: ${DEFAULT-VALUE}.")
-  String device;
+  @Mixin PlacementOptions placementOptions;
 
   @Override
   public Integer call() {
     Tokenizer tok = Tokenizer.load(tokenizer != null ? tokenizer : model);
-    LlamaModel llama = LlamaModel.load(model, new Placement(Device.parse(device), DType.parse(dtype)));
+    LlamaModel llama = LlamaModel.load(model, placementOptions.placement());
     try {
       List<long[]> ids = prompts.stream()
           .map(p -> Arrays.stream(tok.encodeForModel(p)).asLongStream().toArray()).toList();

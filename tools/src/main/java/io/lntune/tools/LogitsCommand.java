@@ -3,7 +3,6 @@ package io.lntune.tools;
 import io.lntune.models.llama.LlamaModel;
 import io.lntune.models.nn.Placement;
 import io.lntune.torch.DType;
-import io.lntune.torch.Device;
 import io.lntune.torch.TensorScope;
 import io.lntune.torch.safetensors.SafetensorsWriter;
 import java.nio.file.Path;
@@ -14,6 +13,7 @@ import java.util.concurrent.Callable;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -35,20 +35,14 @@ final class LogitsCommand implements Callable<Integer> {
       description = "Comma-separated token ids, e.g. 1,15043,3186.")
   List<Long> ids;
 
-  @Option(names = "--dtype", defaultValue = "f32", paramLabel = "DTYPE",
-      description = "Compute dtype: f32, bf16 or f16 (default: ${DEFAULT-VALUE}).")
-  String dtype;
-
-  @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
-      description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE}).")
-  String device;
+  @Mixin PlacementOptions placementOptions;
 
   @Option(names = "--out", required = true, paramLabel = "FILE", description = "The safetensors file to write.")
   Path out;
 
   @Override
   public Integer call() {
-    Placement placement = new Placement(Device.parse(device), DType.parse(dtype));
+    Placement placement = placementOptions.placement();
     LlamaModel llama = LlamaModel.load(model, placement);
     long vocab = llama.config().vocabSize();
     for (long id : ids) {

@@ -3,10 +3,7 @@ package io.lntune.tools;
 import io.lntune.LayerNormTuner;
 import io.lntune.TuningResult;
 import io.lntune.models.llava.LlavaModel;
-import io.lntune.models.nn.Placement;
 import io.lntune.models.tokenizer.Tokenizer;
-import io.lntune.torch.DType;
-import io.lntune.torch.Device;
 import io.lntune.training.listener.LoggingListener;
 import io.lntune.training.listener.ProgressBarListener;
 import io.lntune.training.loop.NanPolicy;
@@ -19,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -60,11 +58,7 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--vision-tower", paramLabel = "DIR", description = "CLIP directory when the model has none inside.")
   Path visionTower;
 
-  @Option(names = "--dtype", defaultValue = "f32", description = "Frozen weights' dtype. Default: ${DEFAULT-VALUE}.")
-  String dtype;
-
-  @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N. Default: ${DEFAULT-VALUE}.")
-  String device;
+  @Mixin PlacementOptions placementOptions;
 
   @Option(names = "--tokenizer", paramLabel = "FILE|DIR", description = "Tokenizer (default: the model directory).")
   Path tokenizer;
@@ -145,7 +139,7 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    LlavaModel llava = LlavaModel.load(model, new Placement(Device.parse(device), DType.parse(dtype)), visionTower);
+    LlavaModel llava = LlavaModel.load(model, placementOptions.placement(), visionTower);
     Strategy s = Strategy.parse(strategy);
     LayerNormTuner.Builder b = LayerNormTuner.builder().model(llava)
         .tokenizer(Tokenizer.load(tokenizer != null ? tokenizer : model))
