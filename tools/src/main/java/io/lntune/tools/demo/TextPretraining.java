@@ -47,8 +47,11 @@ final class TextPretraining {
 
   static io.lntune.training.loop.TrainingRun run(LlamaModel model, Tokenizer tok, Path captions, Path conversations,
       int steps, int batchSize, long seed) {
-    Map<String, String> captionOf = captions(captions);
+    Map<String, String> captionText = new HashMap<>();
+    Map<String, String> captionOf = captions(captions, captionText);
+    // Captions as stage 1 shows them (LLaVA's plain template: the picture, then the caption), and as an answer.
     List<int[]> texts = new ArrayList<>(texts(tok, captions, captionOf));
+    captionOf.forEach((image, cells) -> texts.add(tok.encodeForModel(cells + " " + captionText.get(image) + "\n")));
     texts.addAll(texts(tok, conversations, captionOf));
     TrainableParameters t = TrainableParameters.select(model, Selection.of(Strategy.FULL), true);
     AdamW adam = new AdamW(0.9, 0.999, 1e-8);
@@ -64,13 +67,14 @@ final class TextPretraining {
     return result;
   }
 
-  /** {@return each picture as its nine cell words, by image path} */
-  private static Map<String, String> captions(Path captions) {
+  /** {@return each picture as its nine cell words, by image path; fills {@code text} with the captions} */
+  private static Map<String, String> captions(Path captions, Map<String, String> text) {
     Map<String, String> out = new HashMap<>();
     try (LlavaDataset data = LlavaDataset.open(captions, SampleFilter.all(), BadRowPolicy.FAIL, new DataStats())) {
       for (int i = 0; i < data.size(); i++) {
         LlavaSample s = data.sample(i);
-        out.put(s.image(), CellWords.of(s.conversations().get(1).value()));
+        text.put(s.image(), s.conversations().get(1).value());
+        out.put(s.image(), CellWords.of(text.get(s.image())));
       }
     }
     return out;
