@@ -19,26 +19,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 class LntuneCliTest {
   @TempDir Path dir;
-  private String out = "";
-  private String err = "";
-
-  private int run(String... args) {
-    CliRun r = CliRun.of(args);
-    out = r.out();
-    err = r.err();
-    return r.code();
-  }
-
   @Test
   void helpListsTheCommands() {
-    assertThat(run("--help")).isZero();
-    assertThat(out).contains("Usage: lntune").contains("inspect").contains("features");
+    CliRun r1 = CliRun.of("--help");
+    assertThat(r1.code()).isZero();
+    assertThat(r1.out()).contains("Usage: lntune").contains("inspect").contains("features");
   }
 
   @Test
   void versionNamesLntuneAndLibtorch() {
-    assertThat(run("--version")).isZero();
-    assertThat(out).containsPattern("lntune \\d+\\.\\d+\\.\\d+").contains("pytorch 2.10.0-1.5.13");
+    CliRun r2 = CliRun.of("--version");
+    assertThat(r2.code()).isZero();
+    assertThat(r2.out()).containsPattern("lntune \\d+\\.\\d+\\.\\d+").contains("pytorch 2.10.0-1.5.13");
   }
 
   @Test
@@ -50,8 +42,9 @@ class LntuneCliTest {
       t.put("model.embed_tokens.weight", arange(new Scalar(12L)).view(3, 4).to(ScalarType.Float));
       SafetensorsWriter.write(file, t, Map.of("format", "pt"));
     }
-    assertThat(run("inspect", file.toString())).isZero();
-    assertThat(out)
+    CliRun r3 = CliRun.of("inspect", file.toString());
+    assertThat(r3.code()).isZero();
+    assertThat(r3.out())
         .containsPattern("model\\.embed_tokens\\.weight\\s+F32\\s+\\[3, 4\\]\\s+48\\n")
         .containsPattern("model\\.norm\\.weight\\s+BF16\\s+\\[4096\\]\\s+8,192\\n")
         .contains("2 tensors in 1 file, 4,108 parameters, 8,240 bytes (8.05 KiB)")
@@ -62,8 +55,9 @@ class LntuneCliTest {
   void inspectReportsABadFileInOneLine() throws IOException {
     Path file = dir.resolve("broken.safetensors");
     Files.write(file, new byte[] {9, 0, 0, 0, 0, 0, 0, 0, '{', '}'});
-    assertThat(run("inspect", file.toString())).isEqualTo(1);
-    assertThat(err.strip()).isEqualTo("lntune: " + file + ": header length 9 runs past the end of the file "
+    CliRun r4 = CliRun.of("inspect", file.toString());
+    assertThat(r4.code()).isEqualTo(1);
+    assertThat(r4.err().strip()).isEqualTo("lntune: " + file + ": header length 9 runs past the end of the file "
         + "(10 bytes): file truncated?");
   }
 }

@@ -3,7 +3,6 @@ package io.lntune.tools;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lntune.LayerNormTuner;
-import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.llava.TinyLlava;
 import io.lntune.training.synth.SyntheticWorld;
 import java.lang.reflect.Method;
@@ -39,11 +38,7 @@ class TrainCommandTest {
 
   /** A tiny LLaVA directory with the LLaMA tokenizer, and the synthetic world's data. */
   static Path[] fixture(Path dir) throws Exception {
-    Path model = dir.resolve("tiny-llava");
-    LlavaModel llava = TinyLlava.random(2, 32001);
-    TinyLlava.original(llava, model, true);
-    llava.close();
-    Files.copy(Path.of(System.getProperty("lntune.testdata"), "llama-tokenizer.model"), model.resolve("tokenizer.model"));
+    Path model = TinyLlava.withLlamaTokenizer(dir);
     SyntheticWorld.Summary world = new SyntheticWorld(16, 5, 16, 0.25).generate(dir.resolve("world"));
     return new Path[] {model, world.stage2Train(), world.imageRoot()};
   }

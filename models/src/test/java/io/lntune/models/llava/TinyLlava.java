@@ -51,6 +51,19 @@ public final class TinyLlava {
     SafetensorsWriter.write(file, out);
   }
 
+  /**
+   * {@return an original LLaVA directory {@code dir/tiny-llava} holding a random tiny model with the real LLaMA
+   * tokenizer's vocabulary (plus LLaVA's pad) and that tokenizer (a test asset from {@code lntune.testdata})}
+   */
+  public static Path withLlamaTokenizer(Path dir) throws IOException {
+    Path model = dir.resolve("tiny-llava");
+    LlavaModel llava = random(2, 32001);
+    original(llava, model, true);
+    llava.close();
+    Files.copy(Path.of(System.getProperty("lntune.testdata"), "llama-tokenizer.model"), model.resolve("tokenizer.model"));
+    return model;
+  }
+
   /** An original LLaVA directory; the vision tower inside the weights, or in {@code clip/} next to them. */
   public static Path original(LlavaModel model, Path dir, boolean towerInside) throws IOException {
     Files.createDirectories(dir);

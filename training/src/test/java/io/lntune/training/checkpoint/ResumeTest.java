@@ -9,6 +9,7 @@ import io.lntune.models.nn.CausalLmLoss;
 import io.lntune.models.nn.Init;
 import io.lntune.models.nn.Placement;
 import io.lntune.torch.DType;
+import io.lntune.training.loop.Endless;
 import io.lntune.training.loop.LossOutput;
 import io.lntune.training.loop.NanPolicy;
 import io.lntune.training.loop.Trainer;
@@ -48,21 +49,11 @@ class ResumeTest {
   }
 
   static Iterator<Batch> data(long from) {
-    return new Iterator<>() {
-      long i = from;
-
-      @Override
-      public boolean hasNext() {
-        return true;
-      }
-
-      @Override
-      public Batch next() {
-        Random r = new Random(77 + i++);
-        long[] ids = r.longs(2 * 10, 0, 256).toArray();
-        return new Batch(Tensor.create(ids, 2, 10));
-      }
-    };
+    return Endless.from(from, i -> {
+      Random r = new Random(77 + i);
+      long[] ids = r.longs(2 * 10, 0, 256).toArray();
+      return new Batch(Tensor.create(ids, 2, 10));
+    });
   }
 
   /** Trains LoRA (dropout 0.1) on a fresh model; {@code stopAfter} throws once that many steps are done. */

@@ -42,24 +42,14 @@ class LlavaStrategiesTest {
   }
 
   static Iterator<Batch> data(long from) {
-    return new Iterator<>() {
-      long i = from;
-
-      @Override
-      public boolean hasNext() {
-        return true;
+    return Endless.from(from, i -> {
+      Random r = new Random(i);
+      long[] ids = {1, LlavaConfig.IMAGE_TOKEN_INDEX, 3 + r.nextInt(200), 3 + r.nextInt(200), 3 + r.nextInt(200)};
+      try (TensorScope scope = TensorScope.open()) {
+        io.lntune.torch.Torch.seed(i);
+        return new Batch(scope.keep(Tensor.create(ids, 1, 5)), scope.keep(randn(1, 3, 16, 16)));
       }
-
-      @Override
-      public Batch next() {
-        Random r = new Random(i++);
-        long[] ids = {1, LlavaConfig.IMAGE_TOKEN_INDEX, 3 + r.nextInt(200), 3 + r.nextInt(200), 3 + r.nextInt(200)};
-        try (TensorScope scope = TensorScope.open()) {
-          io.lntune.torch.Torch.seed(i);
-          return new Batch(scope.keep(Tensor.create(ids, 1, 5)), scope.keep(randn(1, 3, 16, 16)));
-        }
-      }
-    };
+    });
   }
 
   @ParameterizedTest

@@ -27,27 +27,17 @@ final class TextTask {
 
   /** Micro-batches of {@code rows} sequences of {@code length}, the i-th always the same for a seed. */
   static Iterator<Batch> data(long seed, long from, int rows, int length, long vocab) {
-    return new Iterator<>() {
-      long index = from;
-
-      @Override
-      public boolean hasNext() {
-        return true;
-      }
-
-      @Override
-      public Batch next() {
-        Random r = new Random(seed * 1_000_003 + index++);
-        long[] ids = new long[rows * length];
-        for (int row = 0; row < rows; row++) {
-          long start = r.nextInt((int) vocab);
-          long stride = 1 + r.nextInt(3);
-          for (int t = 0; t < length; t++) {
-            ids[row * length + t] = (start + stride * t) % vocab;
-          }
+    return Endless.from(from, index -> {
+      Random r = new Random(seed * 1_000_003 + index);
+      long[] ids = new long[rows * length];
+      for (int row = 0; row < rows; row++) {
+        long start = r.nextInt((int) vocab);
+        long stride = 1 + r.nextInt(3);
+        for (int t = 0; t < length; t++) {
+          ids[row * length + t] = (start + stride * t) % vocab;
         }
-        return new Batch(Tensor.create(ids, rows, length));
       }
-    };
+      return new Batch(Tensor.create(ids, rows, length));
+    });
   }
 }
