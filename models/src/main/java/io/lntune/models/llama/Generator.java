@@ -28,12 +28,19 @@ public final class Generator {
    * One sequence's result.
    *
    * @param tokens the generated ids, without the prompt and without the end-of-sequence token
-   * @param stoppedAtEos whether generation ended at an end-of-sequence token rather than the length limit
+   * @param stoppedAtEos whether generation ended at an end-of-sequence token (rather than the length limit or a
+   *     {@link StopCriterion})
    */
   public record Output(long[] tokens, boolean stoppedAtEos) {}
 
   /** Generates a continuation of each prompt (token ids, each non-empty). */
   public static List<Output> generate(LlamaModel model, List<long[]> prompts, GenerationConfig config) {
+    return generate(model, prompts, config, StopCriterion.NEVER);
+  }
+
+  /** Generates a continuation of each prompt, ending a sequence early where {@code stop} says. */
+  public static List<Output> generate(LlamaModel model, List<long[]> prompts, GenerationConfig config,
+      StopCriterion stop) {
     if (prompts.isEmpty() || prompts.stream().anyMatch(p -> p.length == 0)) {
       throw new IllegalArgumentException("generation needs at least one prompt, each with at least one token");
     }
@@ -50,7 +57,7 @@ public final class Generator {
     }
     try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
       Tensor embeds = model.embed(matrix(ids, model));
-      return generate(model, embeds, matrix(real, model), config);
+      return generate(model, embeds, matrix(real, model), config, stop);
     }
   }
 
@@ -61,6 +68,17 @@ public final class Generator {
    * @param padding [B, T], 1 for real positions and 0 for left padding
    */
   public static List<Output> generate(LlamaModel model, Tensor promptEmbeds, Tensor padding, GenerationConfig config) {
+    return generate(model, promptEmbeds, padding, config, StopCriterion.NEVER);
+  }
+
+  /**
+   * Generates from prompt embeddings, ending a sequence early where {@code stop} says (its last token is kept).
+   *
+   * @param promptEmbeds [B, T, D]
+   * @param padding [B, T], 1 for real positions and 0 for left padding
+   */
+  public static List<Output> generate(LlamaModel model, Tensor promptEmbeds, Tensor padding, GenerationConfig config,
+      StopCriterion stop) {
     int batch = (int) promptEmbeds.size(0);
     int promptLength = (int) promptEmbeds.size(1);
     long[][] real = new long[batch][promptLength + config.maxNewTokens()];
@@ -75,6 +93,7 @@ public final class Generator {
     List<Long> eos = model.config().eosTokenIds();
     List<List<Long>> out = new ArrayList<>();
     boolean[] done = new boolean[batch];
+    boolean[] atEos = new boolean[batch];
     for (int b = 0; b < batch; b++) {
       out.add(new ArrayList<>());
     }
@@ -98,15 +117,17 @@ public final class Generator {
           }
           if (config.stopOnEos() && eos.contains(chosen[b])) {
             done[b] = true;
+            atEos[b] = true;
           } else {
             out.get(b).add(chosen[b]);
+            done[b] = stop.isDone(b, out.get(b).stream().mapToLong(Long::longValue).toArray());
           }
         }
       }
     }
     List<Output> result = new ArrayList<>();
     for (int b = 0; b < batch; b++) {
-      result.add(new Output(out.get(b).stream().mapToLong(Long::longValue).toArray(), done[b]));
+      result.add(new Output(out.get(b).stream().mapToLong(Long::longValue).toArray(), atEos[b]));
     }
     return result;
   }

@@ -2,6 +2,9 @@ package io.lntune.models.llava;
 
 import io.lntune.models.clip.ClipKeys;
 import io.lntune.models.clip.ClipVisionTower;
+import io.lntune.models.llama.GenerationConfig;
+import io.lntune.models.llama.Generator;
+import io.lntune.models.llama.StopCriterion;
 import io.lntune.models.llama.LlamaModel;
 import io.lntune.models.load.KeyMap;
 import io.lntune.models.load.StateDictLoader;
@@ -9,15 +12,17 @@ import io.lntune.models.nn.CausalLmLoss;
 import io.lntune.models.nn.Modules;
 import io.lntune.models.nn.Namespace;
 import io.lntune.models.nn.Placement;
+import io.lntune.torch.TensorScope;
 import io.lntune.torch.Tensors;
 import io.lntune.torch.Torch;
 import io.lntune.torch.safetensors.SafetensorsCheckpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
+import java.util.List;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -182,6 +187,38 @@ public final class LlavaModel extends Module {
     Tensor logits = llm.logits(hidden);                                              // [B, L, vocab]
     return new LlavaOutput(logits, seq.labels(), seq.attentionMask(),
         seq.labels() == null ? null : CausalLmLoss.of(logits, seq.labels()));
+  }
+
+  /**
+   * Generates answers to prompts with images, batched with a KV cache: each prompt's images are spliced in as
+   * {@link #forward} does, then the sequences are left-padded to a common length for {@link Generator}.
+   *
+   * @param prompts token ids with a placeholder ({@link LlavaConfig#imageTokenIndex()}) where each image goes
+   * @param pixels [N, 3, H, W] for the N placeholders in prompt order, or null when there are none
+   * @param stop ends a sequence early ({@link StopCriterion#NEVER} for none)
+   */
+  public List<Generator.Output> generate(List<long[]> prompts, Tensor pixels, GenerationConfig generation,
+      StopCriterion stop) {
+    if (prompts.isEmpty() || prompts.stream().anyMatch(p -> p.length == 0)) {
+      throw new IllegalArgumentException("generation needs at least one prompt, each with at least one token");
+    }
+    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+      int width = prompts.stream().mapToInt(p -> p.length).max().orElseThrow();
+      long[] ids = new long[prompts.size() * width];
+      long[] mask = new long[ids.length];
+      for (int b = 0; b < prompts.size(); b++) {
+        System.arraycopy(prompts.get(b), 0, ids, b * width, prompts.get(b).length);
+        java.util.Arrays.fill(mask, b * width, b * width + prompts.get(b).length, 1L);
+      }
+      Tensor idt = Tensor.create(ids, prompts.size(), width).to(placement.device().toTorch(), ScalarType.Long);
+      Tensor maskt = Tensor.create(mask, prompts.size(), width).to(placement.device().toTorch(), ScalarType.Long);
+      Tensor images = pixels == null ? null : imageFeatures(pixels);                           // [N, P, D]
+      Tensor tokens = llm.embed(SplicedSequence.embeddable(idt, config.imageTokenIndex()));    // [B, T, D]
+      SplicedSequence right = Torch.call(() -> "splicing images into prompts " + Tensors.shape(idt),
+          () -> SplicedSequence.of(idt, maskt, null, tokens, images, config.imageTokenIndex(), Long.MAX_VALUE));
+      SplicedSequence left = right.leftPadded();
+      return Generator.generate(llm, left.embeds(), left.attentionMask(), generation, stop);
+    }
   }
 
   /** {@return the parameter count of each component, and the total} */

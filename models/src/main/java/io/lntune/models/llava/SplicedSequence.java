@@ -104,6 +104,29 @@ record SplicedSequence(Tensor embeds, Tensor attentionMask, Tensor labels) {
         labels == null ? null : onDevice(Tensor.create(outLabels, b, longest), device));
   }
 
+  /**
+   * {@return this sequence with each row's padding moved to its front (generation continues at the end), labels
+   * dropped}
+   */
+  SplicedSequence leftPadded() {
+    int b = (int) embeds.size(0);
+    int width = (int) embeds.size(1);
+    long[] maskv = longs(attentionMask, b * width);
+    long[] outMask = new long[maskv.length];
+    TensorVector rows = new TensorVector();
+    for (int row = 0; row < b; row++) {
+      int length = 0;
+      while (length < width && maskv[row * width + length] != 0) {
+        length++;
+      }
+      Tensor r = embeds.select(0, row).narrow(0, 0, length);                            // [length, D]
+      rows.push_back(length == width ? r
+          : cat(new TensorVector(r.new_zeros(new long[] {width - length, r.size(1)}), r), 0));
+      java.util.Arrays.fill(outMask, row * width + width - length, (row + 1) * width, 1L);
+    }
+    return new SplicedSequence(stack(rows, 0), onDevice(Tensor.create(outMask, b, width), embeds), null);
+  }
+
   private static Tensor onDevice(Tensor cpu, Tensor like) {
     return cpu.to(like.device(), ScalarType.Long);
   }
