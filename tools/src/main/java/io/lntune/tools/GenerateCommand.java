@@ -1,11 +1,14 @@
 package io.lntune.tools;
 
-import io.lntune.models.llama.GenerationConfig;
 import io.lntune.models.llama.Generator;
 import io.lntune.models.llama.LlamaModel;
+import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.tokenizer.Tokenizer;
+import io.lntune.training.eval.LlavaAnswerer;
+import io.lntune.training.export.Adapters;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -15,17 +18,22 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code lntune generate}: continue text prompts with a LLaMA-family model. */
+/**
+ * {@code lntune generate}: continue text prompts with a LLaMA-family model, or, with {@code --image}, answer
+ * questions about pictures with a LLaVA model in its conversation template.
+ */
 @Command(
     name = "generate",
     mixinStandardHelpOptions = true,
-    description = "Continue one or more text prompts with a LLaMA-family model (greedy, or sampling with a seed). "
-        + "Several --prompt options run as one left-padded batch.")
+    description = {"Continue one or more text prompts with a LLaMA-family model (greedy, or sampling with a seed). "
+        + "Several --prompt options run as one left-padded batch with a KV cache.",
+        "With --image, --model is a LLaVA directory and each prompt is a question about the image (one image for "
+        + "every prompt, or one per prompt), asked in the conversation template; the replies are printed one a line."})
 final class GenerateCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--model", required = true, paramLabel = "DIR",
-      description = "Hugging Face model directory (config.json, safetensors, tokenizer.model).")
+      description = "Hugging Face model directory (config.json, safetensors, tokenizer.model), or a LLaVA one.")
   Path model;
 
   @Option(names = "--tokenizer", paramLabel = "FILE|DIR", description = "Tokenizer (default: the model directory).")
@@ -34,42 +42,44 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "A prompt; repeat for a batch.")
   List<String> prompts;
 
-  @Option(names = "--max-new-tokens", defaultValue = "64", description = "Default: ${DEFAULT-VALUE}.")
-  int maxNewTokens;
+  @Option(names = "--image", paramLabel = "FILE", description = "A picture the prompts ask about (LLaVA).")
+  List<Path> images;
 
-  @Option(names = "--temperature", defaultValue = "0", description = "0 is greedy. Default: ${DEFAULT-VALUE}.")
-  double temperature;
+  @Mixin SamplingOptions sampling;
 
-  @Option(names = "--top-k", defaultValue = "0", description = "0 keeps every token. Default: ${DEFAULT-VALUE}.")
-  int topK;
-
-  @Option(names = "--top-p", defaultValue = "1", description = "1 keeps every token. Default: ${DEFAULT-VALUE}.")
-  double topP;
-
-  @Option(names = "--seed", defaultValue = "0", description = "Sampling seed. Default: ${DEFAULT-VALUE}.")
-  long seed;
+  @Mixin LlavaOptions llava;
 
   @Mixin PlacementOptions placementOptions;
 
   @Override
   public Integer call() {
-    Tokenizer tok = Tokenizer.load(tokenizer != null ? tokenizer : model);
-    LlamaModel llama = LlamaModel.load(model, placementOptions.placement());
-    try {
+    Tokenizer tok = LlavaOptions.tokenizer(tokenizer, model);
+    PrintWriter out = spec.commandLine().getOut();
+    if (images != null) {
+      if (images.size() != 1 && images.size() != prompts.size()) {
+        throw new IllegalArgumentException("give one --image for every prompt, or one for all: got " + images.size()
+            + " images and " + prompts.size() + " prompts");
+      }
+      try (LlavaModel m = llava.load(model, placementOptions)) {
+        List<LlavaAnswerer.Question> qs = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+          qs.add(new LlavaAnswerer.Question(images.get(images.size() == 1 ? 0 : i), prompts.get(i), List.of()));
+        }
+        new LlavaAnswerer(m, tok, llava.conversationTemplate(), sampling.config()).answer(qs).forEach(out::println);
+      }
+      return 0;
+    }
+    try (LlamaModel llama = LlamaModel.load(model, placementOptions.placement())) {
+      if (llava.adapter != null) {
+        Adapters.apply(llama, llama.blockLinears(), llava.adapter);
+      }
       List<long[]> ids = prompts.stream()
           .map(p -> Arrays.stream(tok.encodeForModel(p)).asLongStream().toArray()).toList();
-      GenerationConfig config = GenerationConfig.greedy(maxNewTokens);
-      if (temperature > 0) {
-        config = config.withSampling(temperature, topK, topP, seed);
-      }
-      List<Generator.Output> outputs = Generator.generate(llama, ids, config);
-      PrintWriter out = spec.commandLine().getOut();
+      List<Generator.Output> outputs = Generator.generate(llama, ids, sampling.config());
       for (int i = 0; i < outputs.size(); i++) {
         int[] tokens = Arrays.stream(outputs.get(i).tokens()).mapToInt(Math::toIntExact).toArray();
         out.println(prompts.get(i) + tok.decode(tokens));
       }
-    } finally {
-      llama.close();
     }
     return 0;
   }

@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
       InspectCommand.class,
       LogitsCommand.class,
       GenerateCommand.class,
+      EvalCommand.class,
       TrainCommand.class,
       io.lntune.tools.demo.DemoCommand.class,
       ParamsCommand.class,

@@ -1,5 +1,6 @@
 package io.lntune.tools;
 
+import io.lntune.training.synth.SyntheticBenchmarks;
 import io.lntune.training.synth.SyntheticWorld;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -15,7 +16,9 @@ import picocli.CommandLine.Spec;
     description = {
       "Generate the synthetic visual world: PNG pictures of coloured shapes on a 3x3 grid, stage1.json "
           + "(captions, for the plain template), stage2-train.json and the held-out stage2-eval.json "
-          + "(question/answer conversations), all in LLaVA's JSON format. The same seed gives the same files."
+          + "(question/answer conversations), all in LLaVA's JSON format. The same seed gives the same files.",
+      "--benchmarks N also writes DIR/benchmarks: N pictures with MME, POPE, VQAv2, COCO and Flickr30k caption "
+          + "files in the benchmarks' own formats, for lntune eval."
     })
 final class SynthCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -37,6 +40,10 @@ final class SynthCommand implements Callable<Integer> {
       description = "Share of pictures held out for evaluation. Default: ${DEFAULT-VALUE}.")
   double evalFraction;
 
+  @Option(names = "--benchmarks", paramLabel = "N",
+      description = "Also write mini-benchmarks of N pictures to DIR/benchmarks.")
+  Integer benchmarks;
+
   @Override
   public Integer call() {
     long start = System.nanoTime();
@@ -44,6 +51,11 @@ final class SynthCommand implements Callable<Integer> {
     spec.commandLine().getOut().printf("%d pictures (%d for training, %d held out) in %.1f s%n%s%n%s%n%s%n",
         images, s.trainImages(), s.evalImages(), (System.nanoTime() - start) / 1e9, s.stage1(), s.stage2Train(),
         s.stage2Eval());
+    if (benchmarks != null) {
+      Path dir = new SyntheticBenchmarks(benchmarks, seed + 1, size).write(out.resolve("benchmarks"));
+      spec.commandLine().getOut().println(dir + " (mme, pope, vqav2, coco, flickr30k; images in " + dir.resolve("images")
+          + ")");
+    }
     return 0;
   }
 }

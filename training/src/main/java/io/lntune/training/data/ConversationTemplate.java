@@ -32,6 +32,18 @@ public sealed interface ConversationTemplate permits PlainTemplate, TwoSeparator
   String render(List<Turn> turns);
 
   /**
+   * {@return the prompt for generating the next reply}: {@code turns} (earlier exchanges, then the human turn to
+   * answer, image already at its front) rendered as LLaVA's {@code conversation.py} renders a conversation whose
+   * last message is the assistant's, still empty ({@code ... USER: <image>\nQ ASSISTANT:} for vicuna_v1)
+   *
+   * @throws IllegalArgumentException if the last turn is not the human's
+   */
+  String prompt(List<Turn> turns);
+
+  /** {@return where a generated reply ends, as LLaVA's evaluation stops it: the template's end-of-turn text} */
+  String stopString();
+
+  /**
    * Renders and tokenizes {@code sample} and masks its labels as LLaVA does.
    *
    * @param tok the tokenizer, whose pad token is {@link #padToken()}
@@ -44,6 +56,14 @@ public sealed interface ConversationTemplate permits PlainTemplate, TwoSeparator
    *
    * @throws IllegalArgumentException for a name lntune does not know (LLaVA silently falls back to vicuna_v1)
    */
+  /** Checks that {@code turns} end with the human turn a reply is generated for. */
+  static void checkPrompt(List<Turn> turns) {
+    if (turns.isEmpty() || !turns.get(turns.size() - 1).isHuman()) {
+      throw new IllegalArgumentException("a generation prompt must end with a human turn, got " + turns.size()
+          + " turns" + (turns.isEmpty() ? "" : " ending with " + turns.get(turns.size() - 1).from()));
+    }
+  }
+
   static ConversationTemplate forName(String name) {
     return switch (name) {
       case "plain" -> new PlainTemplate();

@@ -49,6 +49,18 @@ public record Llama2Template() implements ConversationTemplate {
     return ret.substring(start);
   }
 
+  /** LLaVA appends nothing for the empty assistant message: the prompt ends with {@code [/INST]}. */
+  @Override
+  public String prompt(List<Turn> turns) {
+    ConversationTemplate.checkPrompt(turns);
+    return render(turns);
+  }
+
+  @Override
+  public String stopString() {
+    return SEP2;
+  }
+
   @Override
   public TokenizedConversation tokenize(LlavaSample sample, Tokenizer tok) {
     List<Turn> turns = Turns.alternating(sample.id(), Turns.prepared(sample));

@@ -25,6 +25,23 @@ public record PlainTemplate() implements ConversationTemplate {
     return LlavaText.IMAGE + turns.get(1).value() + "\n";
   }
 
+  /**
+   * LLaVA's {@code conv_llava_plain}: every message followed by a newline, no roles, no system prompt; the reply
+   * ends at the next newline.
+   */
+  @Override
+  public String prompt(List<Turn> turns) {
+    ConversationTemplate.checkPrompt(turns);
+    StringBuilder ret = new StringBuilder();
+    turns.forEach(t -> ret.append(t.value()).append('\n'));
+    return ret.toString();
+  }
+
+  @Override
+  public String stopString() {
+    return "\n";
+  }
+
   @Override
   public TokenizedConversation tokenize(LlavaSample sample, Tokenizer tok) {
     String id = sample.id();

@@ -43,6 +43,17 @@ public record TwoSeparatorTemplate(String name, String system) implements Conver
   }
 
   @Override
+  public String prompt(List<Turn> turns) {
+    ConversationTemplate.checkPrompt(turns);
+    return render(turns) + ASSISTANT + ":";
+  }
+
+  @Override
+  public String stopString() {
+    return SEP2;
+  }
+
+  @Override
   public TokenizedConversation tokenize(LlavaSample sample, Tokenizer tok) {
     List<Turn> turns = Turns.alternating(sample.id(), Turns.prepared(sample));
     return RoundMasker.mask(sample.id(), render(turns), sample.hasImage(), tok, SEP2, SEP + ASSISTANT + ": ");

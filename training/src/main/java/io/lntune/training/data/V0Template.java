@@ -36,6 +36,24 @@ public record V0Template() implements ConversationTemplate {
     return ret.append("### ").toString();
   }
 
+  /**
+   * The turns as {@link #render} writes them for training, then {@code ### Assistant:}; the reply ends at the next
+   * {@code ###}. (LLaVA's {@code conv_vicuna_v0} also carries a canned example exchange, which lntune leaves out so
+   * that prompts look like the training data.)
+   */
+  @Override
+  public String prompt(List<Turn> turns) {
+    ConversationTemplate.checkPrompt(turns);
+    StringBuilder ret = new StringBuilder(header());
+    turns.forEach(t -> ret.append(signalled(t)));
+    return ret.append("### Assistant:").toString();
+  }
+
+  @Override
+  public String stopString() {
+    return "###";
+  }
+
   @Override
   public TokenizedConversation tokenize(LlavaSample sample, Tokenizer tok) {
     List<Turn> turns = Turns.prepared(sample);
