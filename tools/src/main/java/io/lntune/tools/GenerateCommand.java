@@ -2,6 +2,7 @@ package io.lntune.tools;
 
 import io.lntune.models.llama.Generator;
 import io.lntune.models.llama.LlamaModel;
+import io.lntune.models.llama.StopStrings;
 import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.tokenizer.Tokenizer;
 import io.lntune.training.eval.LlavaAnswerer;
@@ -45,6 +46,10 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--image", paramLabel = "FILE", description = "A picture the prompts ask about (LLaVA).")
   List<Path> images;
 
+  @Option(names = "--stop", paramLabel = "TEXT", description = "Text prompts: end a continuation at this text "
+      + "(cut before it); repeat for several. (With --image the template's own stop string applies.)")
+  List<String> stops = List.of();
+
   @Mixin SamplingOptions sampling;
 
   @Mixin LlavaOptions llava;
@@ -75,10 +80,10 @@ final class GenerateCommand implements Callable<Integer> {
       }
       List<long[]> ids = prompts.stream()
           .map(p -> Arrays.stream(tok.encodeForModel(p)).asLongStream().toArray()).toList();
-      List<Generator.Output> outputs = Generator.generate(llama, ids, sampling.config());
+      StopStrings stop = new StopStrings(tok, stops);
+      List<Generator.Output> outputs = Generator.generate(llama, ids, sampling.config(), stop);
       for (int i = 0; i < outputs.size(); i++) {
-        int[] tokens = Arrays.stream(outputs.get(i).tokens()).mapToInt(Math::toIntExact).toArray();
-        out.println(prompts.get(i) + tok.decode(tokens));
+        out.println(prompts.get(i) + stop.text(outputs.get(i).tokens()));
       }
     }
     return 0;

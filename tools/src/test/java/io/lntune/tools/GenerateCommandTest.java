@@ -58,6 +58,13 @@ class GenerateCommandTest {
     assertThat(lines[0]).isEqualTo("Hello world"
         + tok.decode(Arrays.stream(expected.get(0).tokens()).mapToInt(Math::toIntExact).toArray()));
     assertThat(lines[1]).startsWith("A cat").hasSizeGreaterThan("A cat".length());
+
+    // a stop string at the very start of the continuation leaves the prompt alone
+    String first = lines[0].substring("Hello world".length(), "Hello world".length() + 1);
+    CliRun stopped = CliRun.of("generate", "--model", dir.toString(), "--prompt", "Hello world", "--max-new-tokens",
+        "6", "--stop", first);
+    assertThat(stopped.code()).as(stopped.err()).isZero();
+    assertThat(stopped.out()).isEqualTo("Hello world\n");
     model.close();
   }
 }

@@ -196,10 +196,10 @@ public record SyntheticBenchmarks(int images, long seed, int size) {
     ObjectNode questions = JSON.createObjectNode().put("data_subtype", SUBTYPE).put("task_type", "OpenEnded");
     ArrayNode qs = questions.putArray("questions");
     ArrayNode anns = JSON.createObjectNode().putArray("annotations");
-    int id = 0;
     for (int i = 0; i < scenes.size(); i++) {
+      int k = 0;
       for (SceneText.QA qa : SceneText.questions(scenes.get(i), random)) {
-        int qid = (i + 1) * 10 + id++ % 10;
+        int qid = (i + 1) * 10 + k++;                         // VQA's ids: the image id, then a digit
         qs.addObject().put("image_id", i + 1).put("question", qa.question()).put("question_id", qid);
         ObjectNode a = anns.addObject().put("question_id", qid).put("image_id", i + 1)
             .put("answer_type", answerType(qa.answer())).put("multiple_choice_answer", human(qa.answer()));
@@ -208,7 +208,6 @@ public record SyntheticBenchmarks(int images, long seed, int size) {
           answers.addObject().put("answer", human(qa.answer())).put("answer_confidence", "yes").put("answer_id", h);
         }
       }
-      id = 0;
     }
     JSON.writeValue(dir.resolve("questions.json").toFile(), questions);
     ObjectNode annotations = JSON.createObjectNode().put("data_subtype", SUBTYPE);
