@@ -1,7 +1,9 @@
 package io.lntune.tools.demo;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.lntune.LayerNormTuner;
 import io.lntune.TuningResult;
+import io.lntune.models.llama.GenerationConfig;
 import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.nn.Init;
 import io.lntune.models.nn.Modules;
@@ -10,11 +12,16 @@ import io.lntune.models.tokenizer.SentencePieceModelWriter;
 import io.lntune.models.tokenizer.Tokenizer;
 import io.lntune.torch.DType;
 import io.lntune.torch.safetensors.SafetensorsWriter;
+import io.lntune.training.data.ConversationTemplate;
+import io.lntune.training.eval.Benchmark;
+import io.lntune.training.eval.Evaluation;
+import io.lntune.training.eval.LlavaAnswerer;
 import io.lntune.training.export.TrainableDelta;
 import io.lntune.training.listener.ProgressBarListener;
 import io.lntune.training.loop.StepMetrics;
 import io.lntune.training.loop.TrainingListener;
 import io.lntune.training.strategy.Strategy;
+import io.lntune.training.synth.SyntheticBenchmarks;
 import io.lntune.training.synth.SyntheticWorld;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -37,6 +44,8 @@ import picocli.CommandLine.Spec;
         + "LLaMA on its text and a tiny ViT on its pictures (cached for reruns), align them (stage 1, connector only), "
         + "then instruction-tune with each strategy (stage 2) and compare held-out accuracy on questions whose "
         + "answers are in the picture, trainable parameters, memory, speed and loss.",
+        "Each strategy also answers a synthetic VQAv2 mini-benchmark by generation (lntune eval's code; answers and "
+        + "scores in --out/<strategy>/eval-vqav2).",
         "Writes report.md, report.csv, chart.png, report.html and each run's metrics.jsonl to --out."})
 public final class DemoCommand implements Callable<Integer> {
   /** The learning rates the demo uses: LayerNorm tuning wants far larger steps than LoRA or full finetuning. */
@@ -87,6 +96,7 @@ public final class DemoCommand implements Callable<Integer> {
     aligned.close();
 
     List<AnswerAccuracy.Question> questions = AnswerAccuracy.questions(world.stage2Eval(), size.evalQuestions());
+    Path bench = benchmarks(home, size);
     List<DemoRun> runs = new ArrayList<>();
     for (String name : strategies) {
       Strategy strategy = Strategy.parse(name);
@@ -100,6 +110,12 @@ public final class DemoCommand implements Callable<Integer> {
       runs.add(new DemoRun(strategy.name(), r.trainableParameters(), r.totalParameters(), r.peakResidentBytes(), ms,
           accuracy, r.losses().get(r.losses().size() - 1), r.losses()));
       console.printf("  %s: held-out accuracy %.1f%% on %d questions%n", strategy, 100 * accuracy, questions.size());
+      JsonNode vqa = Evaluation.run(new Evaluation.Settings(Benchmark.VQAV2, bench.resolve("vqav2/questions.json"),
+          bench.resolve("images"), bench.resolve("vqav2/annotations.json"), runDir(strategy, false).resolve("eval-vqav2"),
+          "", List.of(), size.batchSize(), 0, strategy.name()), new LlavaAnswerer(model, tok,
+          ConversationTemplate.forName("vicuna_v1"), GenerationConfig.greedy(6)));
+      console.printf("  %s: VQA accuracy %.1f%% on %d generated answers (synthetic VQAv2)%n", strategy,
+          vqa.get("accuracy").asDouble(), vqa.get("questions").asInt());
       model.close();
     }
     DemoSetup setup = new DemoSetup(String.format("%d pictures (%d held out), %d held-out questions; tiny LLaMA "
@@ -120,6 +136,15 @@ public final class DemoCommand implements Callable<Integer> {
   private SyntheticWorld.Summary world(Path home, DemoSize size, PrintWriter console) {
     console.printf("synthetic world: %d pictures in %s%n", size.images(), home.resolve("world"));
     return new SyntheticWorld(size.images(), seed, DemoModels.IMAGE, 0.2).generate(home.resolve("world"));
+  }
+
+  /** Mini-benchmarks of unseen pictures (VQAv2's format), about as many questions as the held-out set. */
+  private Path benchmarks(Path home, DemoSize size) {
+    Path dir = home.resolve("benchmarks");
+    if (!Files.isRegularFile(dir.resolve("vqav2/annotations.json"))) {
+      new SyntheticBenchmarks(Math.max(2, size.evalQuestions() * 2 / 5), seed + 1, DemoModels.IMAGE).write(dir);
+    }
+    return dir;
   }
 
   private static Tokenizer tokenizer(Path home, SyntheticWorld.Summary world) throws IOException {
@@ -163,7 +188,7 @@ public final class DemoCommand implements Callable<Integer> {
 
   private TuningResult tune(LlavaModel model, Tokenizer tok, Path data, Path images, Strategy strategy, int steps,
       DemoSize size, List<Double> stepMillis) {
-    Path dir = out.resolve(strategy.name().toLowerCase(java.util.Locale.ROOT) + (stepMillis == null ? "-stage1" : ""));
+    Path dir = runDir(strategy, stepMillis == null);
     LayerNormTuner.Builder b = LayerNormTuner.builder().model(model).tokenizer(tok).trainData(data, images)
         .strategy(strategy).batchSize(size.batchSize()).maxSteps(steps).learningRate(LEARNING_RATES.get(strategy))
         .seed(seed).outputDir(dir).listener(ProgressBarListener.console())
@@ -179,6 +204,10 @@ public final class DemoCommand implements Callable<Integer> {
     try (LayerNormTuner tuner = b.build()) {
       return tuner.fit();
     }
+  }
+
+  private Path runDir(Strategy strategy, boolean stage1) {
+    return out.resolve(strategy.name().toLowerCase(java.util.Locale.ROOT) + (stage1 ? "-stage1" : ""));
   }
 
   private static double chance(List<AnswerAccuracy.Question> questions) {

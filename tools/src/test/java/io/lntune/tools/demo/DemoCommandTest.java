@@ -44,7 +44,13 @@ class DemoCommandTest {
       double accuracy = Double.parseDouble(f[6]);
       assertThat(accuracy).isBetween(0.0, 1.0);
       assertThat(Files.readString(out.resolve("report.md"))).contains(strategy);
+      JsonNode vqa = new ObjectMapper().readTree(out.resolve(strategy.toLowerCase() + "/eval-vqav2/scores.json")
+          .toFile());
+      assertThat(vqa.get("accuracy").asDouble()).isBetween(0.0, 100.0);
+      assertThat(Files.readAllLines(out.resolve(strategy.toLowerCase() + "/eval-vqav2/answers.jsonl")))
+          .hasSize(vqa.get("questions").asInt());
     }
-    assertThat(text.toString()).contains("stage 1: connector alignment").contains("report: ");
+    assertThat(text.toString()).contains("stage 1: connector alignment").contains("VQA accuracy")
+        .contains("report: ");
   }
 }

@@ -112,8 +112,9 @@ final class Scoring {
   private static void vqa(Evaluation.Settings s, List<Evaluation.Answered> answers, ObjectNode scores) {
     ArrayNode submission = JsonInput.JSON.createArrayNode();
     for (Evaluation.Answered a : answers) {
-      submission.addObject().set("question_id", a.question().id());
-      ((ObjectNode) submission.get(submission.size() - 1)).put("answer", VqaAccuracy.normalize(a.text()));
+      ObjectNode entry = submission.addObject();
+      entry.set("question_id", a.question().id());
+      entry.put("answer", VqaAccuracy.normalize(a.text()));
     }
     write(s.out().resolve("vqav2-submission.json"), submission);
     scores.put("submission", "vqav2-submission.json");
