@@ -21,5 +21,11 @@ class MemoryStatsTest {
     assertThat(after.cuda()).hasSize(Torch.cudaDeviceCount());
     assertThat(after.format()).startsWith("rss ").contains("javacpp");
     big.close();
+    long released = MemoryStats.residentBytes();
+    assertThat(MemoryStats.peakResidentBytes()).as("the high-water mark keeps the freed 256 MiB")
+        .isGreaterThanOrEqualTo(after.rssBytes()).isGreaterThan(released + (200L << 20));
+    if (MemoryStats.resetPeakResident()) {
+      assertThat(MemoryStats.peakResidentBytes()).as("after a reset").isLessThan(released + (100L << 20));
+    }
   }
 }

@@ -239,7 +239,10 @@ public final class LlamaModel extends Module {
       LlamaDecoderLayer layer = layers.get(i);
       Tensor in = x;
       int index = i;
-      x = Torch.call(() -> "decoder layer " + index + " on " + Tensors.describe(in), () -> layer.forward(in, angles, mask, slot));
+      // A scope per layer frees the layer's temporaries now (the graph keeps what the backward needs), not when
+      // the caller's scope closes.
+      x = Torch.call(() -> "decoder layer " + index + " on " + Tensors.describe(in),
+          () -> io.lntune.torch.TensorScope.returning(() -> layer.forward(in, angles, mask, slot)));
     }
     if (cache != null) {
       cache.advance(t);

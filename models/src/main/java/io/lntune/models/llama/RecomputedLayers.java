@@ -2,6 +2,7 @@ package io.lntune.models.llama;
 
 import static org.bytedeco.pytorch.global.torch.getDefaultCPUGenerator;
 
+import io.lntune.torch.TensorScope;
 import java.util.List;
 import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.Generator;
@@ -49,7 +50,9 @@ final class RecomputedLayers {
       for (int i = 0; i < layers.size(); i++) {
         inputs[i] = x;
         rngStates[i] = rng.get_state();
-        x = layers.get(i).forward(x, angles, mask, null);
+        LlamaDecoderLayer layer = layers.get(i);
+        Tensor in = x;
+        x = TensorScope.returning(() -> layer.forward(in, angles, mask, null)); // frees the layer's temporaries
       }
     }
     rngAfter = rng.get_state();
@@ -69,12 +72,18 @@ final class RecomputedLayers {
         boolean inputNeedsGrad = i > 0 || embeds.requires_grad();
         Tensor in = inputs[i].requires_grad_(inputNeedsGrad);
         rng.set_state(rngStates[i]);
-        Tensor out = layers.get(i).forward(in, angles, mask, null);
-        if (out.requires_grad()) {
-          out.backward(grad, new BoolOptional(), false, new TensorArrayRefOptional());
-        }
-        grad = inputNeedsGrad && in.grad().defined() ? in.grad() : null;
-        inputs[i] = null; // its layer's graph and input are no longer needed
+        LlamaDecoderLayer layer = layers.get(i);
+        Tensor outputGrad = grad;
+        // One scope per layer: its recomputed graph and temporaries are freed before the next layer's.
+        Tensor inputGrad = TensorScope.returning(() -> {
+          Tensor out = layer.forward(in, angles, mask, null);
+          if (out.requires_grad()) {
+            out.backward(outputGrad, new BoolOptional(), false, new TensorArrayRefOptional());
+          }
+          return in.grad();
+        });
+        grad = inputNeedsGrad && inputGrad.defined() ? inputGrad : null;
+        inputs[i] = null;
       }
       if (grad != null && embeds.requires_grad()) {
         embeds.backward(grad, new BoolOptional(), false, new TensorArrayRefOptional());
