@@ -36,8 +36,9 @@ import picocli.CommandLine.Spec;
  * lntune bench --size medium --output runs/bench
  * }</pre>
  *
- * <p>Each training configuration runs in a child JVM ({@code lntune bench-step}) with this JVM's options and
- * environment, because a process's peak resident memory only grows: each row's peak is its own process's.
+ * <p>Each training configuration runs in child JVMs ({@code lntune bench-step}) with this JVM's options and
+ * environment, because a process's peak resident memory only grows: each row's peak is its own process's. One
+ * child times the steps; a second, whose large allocations are unmapped on release, measures the memory.
  */
 @Command(
     name = "bench",
@@ -80,8 +81,9 @@ public final class BenchCommand implements Callable<Integer> {
   int decodeTokens;
 
   @Option(names = "--mmap-threshold", defaultValue = "131072", paramLabel = "BYTES", description = "glibc's "
-      + "MALLOC_MMAP_THRESHOLD_ in the training JVMs: tensors above it are mapped and unmapped on release, so the "
-      + "peaks count live tensors, not heap glibc keeps (0: glibc's default). Default: ${DEFAULT-VALUE}.")
+      + "MALLOC_MMAP_THRESHOLD_ in the memory-measuring JVMs: tensors above it are mapped and unmapped on release, "
+      + "so the peaks count live tensors, not heap glibc keeps; 0 measures memory in the timing JVMs instead, under "
+      + "glibc's defaults. Default: ${DEFAULT-VALUE}.")
   long mmapThreshold;
 
   @Option(names = "--output", paramLabel = "DIR", description = "Also write bench.json and bench.md here.")
@@ -104,7 +106,7 @@ public final class BenchCommand implements Callable<Integer> {
     for (String config : configs) {
       err.println("bench: training " + config + " on " + s.name().toLowerCase() + " in a child JVM...");
       err.flush();
-      rows.add(child(config));
+      rows.add(measure(config));
     }
     LlamaModel model = BenchModels.build(s, d, 1);
     MachineProbes.Gemm gemm = MachineProbes.gemm(model, s.batch * s.sequence);
@@ -138,7 +140,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   private static Map<String, String> environment(long mmapThreshold) {
     Map<String, String> env = new LinkedHashMap<>();
-    env.put("MALLOC_MMAP_THRESHOLD_ (training JVMs)", mmapThreshold > 0 ? Long.toString(mmapThreshold) : "default");
+    env.put("MALLOC_MMAP_THRESHOLD_ (memory JVMs)", mmapThreshold > 0 ? Long.toString(mmapThreshold) : "default");
     for (String name : List.of("OMP_WAIT_POLICY", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")) {
       env.put(name, System.getenv().getOrDefault(name, "unset"));
     }
@@ -147,19 +149,37 @@ public final class BenchCommand implements Callable<Integer> {
     return env;
   }
 
+  /**
+   * {@return {@code config}'s timings from a JVM under glibc's default allocator settings and, with a threshold, its
+   * memory from a second JVM whose large allocations are unmapped on release} The threshold makes every large tensor
+   * a fresh mapping whose pages are faulted in and zeroed, which slowed a small LAYERNORM step by half: so it never
+   * applies to the timed run.
+   */
+  private StepResult measure(String config) throws IOException, InterruptedException {
+    StepResult timed = child(config, steps, 0);
+    if (mmapThreshold <= 0) {
+      return timed;
+    }
+    StepResult memory = child(config, 1, mmapThreshold);
+    return new StepResult(config, timed.stepMillis(), timed.tokensPerSecond(), memory.peakRssBytes(),
+        memory.baseRssBytes(), memory.stepPeakRssBytes(), memory.cudaPeakBytes(), timed.flopsPerStep(),
+        timed.achievedFlops(), timed.overheadFraction(), timed.trainableParameters(), timed.totalParameters(),
+        timed.finalLoss());
+  }
+
   /** Runs {@code lntune bench-step} for {@code config} in a child JVM and {@return its result} */
-  private StepResult child(String config) throws IOException, InterruptedException {
+  private StepResult child(String config, int measuredSteps, long threshold) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin",
         "java").toString()));
     ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
         .filter(a -> !a.startsWith("-agentlib:jdwp")).forEach(command::add);
     command.addAll(Arrays.asList("-cp", System.getProperty("java.class.path"), io.lntune.tools.LntuneCli.class.getName(),
-        "bench-step", "--size", size, "--run", config, "--dtype", dtype, "--steps", Integer.toString(steps),
+        "bench-step", "--size", size, "--run", config, "--dtype", dtype, "--steps", Integer.toString(measuredSteps),
         "--warmup", Integer.toString(warmup), "--lora-r", Integer.toString(loraR)));
     ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
-    if (mmapThreshold > 0) {
-      builder.environment().put("MALLOC_MMAP_THRESHOLD_", Long.toString(mmapThreshold));
+    if (threshold > 0) {
+      builder.environment().put("MALLOC_MMAP_THRESHOLD_", Long.toString(threshold));
     }
     Process p = builder.start();
     StepResult result = null;

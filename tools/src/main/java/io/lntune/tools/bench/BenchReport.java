@@ -112,8 +112,9 @@ record BenchReport(String size, String dtype, String device, long sequence, long
     md.append("Threads: ").append(environment).append("\n\n");
     md.append(String.format(Locale.ROOT, "GEMM [%d x %d] x [%d x %d]: %s%n%n", gemm.m(), gemm.k(), gemm.k(),
         gemm.n(), flops(gemm.flops())));
-    md.append("Each configuration trains in its own JVM. Peak RSS: its whole-life resident high-water mark. Step "
-        + "memory: the high-water mark over the measured steps minus the resident set between steps (activations "
+    md.append("Each configuration trains in JVMs of its own: one for the times, one for the memory (large tensors "
+        + "unmapped on release, see the environment). Peak RSS: the whole-life resident high-water mark. Step "
+        + "memory: the high-water mark over a measured step minus the resident set between steps (activations "
         + "and gradients; optimizer state and masters persist). Achieved: forward 2NT + input gradients 2NT + "
         + "trainable weights' gradients 2N'T over the median step. Overhead: sampled share of the step outside "
         + "native code.\n\n");
