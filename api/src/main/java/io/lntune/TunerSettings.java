@@ -29,7 +29,7 @@ public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainDat
     LrSchedule schedule, int batchSize, int gradientAccumulation, long maxSteps, double maxGradNorm, long seed,
     Path outputDir, long checkpointEvery, NanPolicy nanPolicy, ImageTransform imageTransform, int workers,
     String baseModelName, long evaluateEvery, Trainer.Evaluation evaluation, Path exportMerged,
-    List<TrainingListener> listeners) {
+    boolean activationRecomputation, List<TrainingListener> listeners) {
 
   public TunerSettings {
     listeners = List.copyOf(listeners);
@@ -48,7 +48,8 @@ public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainDat
         .put("weight_decay", weightDecay).put("schedule", schedule.toString()).put("batch_size", batchSize)
         .put("gradient_accumulation", gradientAccumulation).put("max_steps", maxSteps)
         .put("max_grad_norm", maxGradNorm).put("seed", seed).put("checkpoint_every", checkpointEvery)
-        .put("nan_policy", nanPolicy.name()).put("workers", workers).put("base_model", baseModelName)
+        .put("nan_policy", nanPolicy.name()).put("workers", workers)
+        .put("activation_recomputation", activationRecomputation).put("base_model", baseModelName)
         .put("model_dtype", model.placement().dtype().name()).put("device", model.placement().device().toString())
         .put("vocab_size", model.config().text().vocabSize()).put("image_tokens", model.config().imageTokens());
     return n;
@@ -143,7 +144,7 @@ public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainDat
           wd, get("schedule", LrSchedule.cosine(LrSchedule.Warmup.ratio(0.03))), batchSize, accumulation, maxSteps,
           maxGradNorm, get("seed", 42L), get("outputDir", null), checkpointEvery, get("nanPolicy", NanPolicy.STOP),
           transform, workers, get("baseModelName", "unknown"), evaluateEvery, get("evaluation", null),
-          get("exportMerged", null), listeners);
+          get("exportMerged", null), get("activationRecomputation", false), listeners);
     }
 
     private static void positive(List<String> problems, String name, double v) {

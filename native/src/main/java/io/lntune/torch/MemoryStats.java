@@ -56,9 +56,32 @@ public record MemoryStats(
     return residentSet()[0];
   }
 
-  /** VmRSS, RssAnon, RssFile from /proc/self/status, -1 where absent. */
+  /**
+   * {@return the high-water mark of this process's resident set (VmHWM) in bytes, or -1 where the kernel does not
+   * report it} It only grows over a process's life, so comparing configurations needs one process each.
+   */
+  public static long peakResidentBytes() {
+    return residentSet()[3];
+  }
+
+  /**
+   * Resets the resident high-water mark to the current resident set (Linux: {@code 5} into
+   * {@code /proc/self/clear_refs}), so that {@link #peakResidentBytes()} measures from now on.
+   *
+   * @return whether the kernel took the reset (false where {@code clear_refs} is missing or not writable)
+   */
+  public static boolean resetPeakResident() {
+    try {
+      Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+      return true;
+    } catch (IOException | UnsupportedOperationException e) {
+      return false;
+    }
+  }
+
+  /** VmRSS, RssAnon, RssFile, VmHWM from /proc/self/status, -1 where absent. */
   private static long[] residentSet() {
-    long[] out = {-1, -1, -1};
+    long[] out = {-1, -1, -1, -1};
     Path status = Path.of("/proc/self/status");
     if (!Files.isReadable(status)) {
       out[0] = Pointer.physicalBytes();
@@ -66,7 +89,8 @@ public record MemoryStats(
     }
     try {
       for (String line : Files.readAllLines(status)) {
-        int field = line.startsWith("VmRSS:") ? 0 : line.startsWith("RssAnon:") ? 1 : line.startsWith("RssFile:") ? 2 : -1;
+        int field = line.startsWith("VmRSS:") ? 0 : line.startsWith("RssAnon:") ? 1 : line.startsWith("RssFile:") ? 2
+            : line.startsWith("VmHWM:") ? 3 : -1;
         if (field >= 0) {
           String[] parts = line.split("\\s+");
           out[field] = Long.parseLong(parts[1]) * 1024; // the kernel reports kB

@@ -21,5 +21,12 @@ class MemoryStatsTest {
     assertThat(after.cuda()).hasSize(Torch.cudaDeviceCount());
     assertThat(after.format()).startsWith("rss ").contains("javacpp");
     big.close();
+    long released = MemoryStats.residentBytes();
+    // The kernel updates VmHWM lazily (per-CPU RSS counters), so it may trail VmRSS by a few pages.
+    assertThat(MemoryStats.peakResidentBytes()).as("the high-water mark keeps the freed 256 MiB")
+        .isGreaterThan(after.rssBytes() - (16L << 20)).isGreaterThan(released + (200L << 20));
+    if (MemoryStats.resetPeakResident()) {
+      assertThat(MemoryStats.peakResidentBytes()).as("after a reset").isLessThan(released + (100L << 20));
+    }
   }
 }

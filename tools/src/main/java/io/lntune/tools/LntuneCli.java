@@ -35,6 +35,8 @@ import picocli.CommandLine.Command;
       TokenizeCommand.class,
       SynthCommand.class,
       BenchDataCommand.class,
+      io.lntune.tools.bench.BenchCommand.class,
+      io.lntune.tools.bench.BenchStepCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class LntuneCli {

@@ -43,7 +43,7 @@ final class TrainCommand implements Callable<Integer> {
       Map.entry("--max-grad-norm", "maxGradNorm"), Map.entry("--seed", "seed"), Map.entry("--output", "outputDir"),
       Map.entry("--checkpoint-every", "checkpointEvery"), Map.entry("--nan-policy", "nanPolicy"),
       Map.entry("--workers", "workers"), Map.entry("--base-model-name", "baseModelName"),
-      Map.entry("--export-merged", "exportMerged"));
+      Map.entry("--export-merged", "exportMerged"), Map.entry("--recompute-activations", "activationRecomputation"));
   /** Builder setters that take Java objects and have no option. */
   static final List<String> API_ONLY = List.of("selection", "imageTransform", "listener", "evaluation");
 
@@ -137,6 +137,10 @@ final class TrainCommand implements Callable<Integer> {
       + "folded in.")
   boolean exportMerged;
 
+  @Option(names = "--recompute-activations", description = "Keep only each decoder layer's input in the forward and "
+      + "recompute the layers in the backward: far less activation memory for about one more forward pass.")
+  boolean recomputeActivations;
+
   @Override
   public Integer call() {
     LlavaModel llava = LlavaModel.load(model, placementOptions.placement(), visionTower);
@@ -147,6 +151,7 @@ final class TrainCommand implements Callable<Integer> {
         .weightDecay(weightDecay).schedule(LrSchedule.parse(schedule, LrSchedule.Warmup.ratio(warmupRatio)))
         .batchSize(batchSize).gradientAccumulation(gradAccum).maxGradNorm(maxGradNorm).seed(seed).outputDir(output)
         .checkpointEvery(checkpointEvery).nanPolicy(nanPolicy).workers(workers)
+        .activationRecomputation(recomputeActivations)
         .baseModelName(baseModelName != null ? baseModelName : model.toString())
         .listener(ProgressBarListener.console()).listener(new LoggingListener(50));
     if (s == Strategy.LORA) {

@@ -52,6 +52,8 @@ public final class LlamaModel extends Module {
   private final RmsNorm norm;
   private final Linear lmHead; // null when tied
   private final RotaryEmbedding rope;
+  private boolean recomputeActivations;
+  private RecomputedLayers pendingRecomputation; // the last recomputing forward, until its backward
 
   public LlamaModel(LlamaConfig config, Placement placement) {
     super("LlamaModel");
@@ -125,6 +127,36 @@ public final class LlamaModel extends Module {
     config = config.withVocabSize(rows);
   }
 
+  /**
+   * Switches activation recomputation: when on, a forward with gradients enabled keeps only each decoder layer's
+   * input and {@link #backwardRecomputed()} recomputes the layers during the backward. It trades about one more
+   * forward pass for the memory of every layer's activations. Off by default; generation and no-grad forwards are
+   * unaffected.
+   */
+  public void setActivationRecomputation(boolean on) {
+    this.recomputeActivations = on;
+  }
+
+  public boolean activationRecomputation() {
+    return recomputeActivations;
+  }
+
+  /**
+   * Finishes the backward pass of the last forward that recomputes activations: call it right after
+   * {@code loss.backward()}. Does nothing when that forward kept its graph. One recomputing forward is pending at
+   * a time; a new one replaces it.
+   */
+  public void backwardRecomputed() {
+    RecomputedLayers pending = pendingRecomputation;
+    pendingRecomputation = null;
+    if (pending != null) {
+      Torch.call(() -> "recomputing the decoder layers in the backward pass", () -> {
+        pending.backward();
+        return null;
+      });
+    }
+  }
+
   /** {@return the number of parameter elements} */
   public long parameterCount() {
     return io.lntune.models.nn.Modules.parameterCount(this);
@@ -196,13 +228,21 @@ public final class LlamaModel extends Module {
     Tensor positions = positions(inputsEmbeds, padding, past, t);                          // [B, T]
     RotaryEmbedding.Angles angles = rope.angles(positions, inputsEmbeds.scalar_type().intern());
     AttentionMask mask = AttentionMask.of(padding, past, t);
+    if (recomputeActivations && cache == null && org.bytedeco.pytorch.GradMode.is_enabled()) {
+      pendingRecomputation = new RecomputedLayers(layers, angles, mask, inputsEmbeds);
+      return norm.forward(Torch.call(() -> "decoder layers (recomputed) on " + Tensors.describe(inputsEmbeds),
+          pendingRecomputation::forward));
+    }
     Tensor x = inputsEmbeds;
     for (int i = 0; i < layers.size(); i++) {
       KvCache.Layer slot = cache == null ? null : cache.layer(i);
       LlamaDecoderLayer layer = layers.get(i);
       Tensor in = x;
       int index = i;
-      x = Torch.call(() -> "decoder layer " + index + " on " + Tensors.describe(in), () -> layer.forward(in, angles, mask, slot));
+      // A scope per layer frees the layer's temporaries now (the graph keeps what the backward needs), not when
+      // the caller's scope closes.
+      x = Torch.call(() -> "decoder layer " + index + " on " + Tensors.describe(in),
+          () -> io.lntune.torch.TensorScope.returning(() -> layer.forward(in, angles, mask, slot)));
     }
     if (cache != null) {
       cache.advance(t);

@@ -6,7 +6,8 @@ import io.lntune.training.data.Batch;
 
 /**
  * Trains a {@link LlavaModel} on the data pipeline's batches: images spliced in at their placeholders, the summed
- * next-token loss over the supervised positions.
+ * next-token loss over the supervised positions. Honours the language model's activation recomputation
+ * ({@link io.lntune.models.llama.LlamaModel#setActivationRecomputation}).
  */
 public final class LlavaTask implements TrainingTask<Batch> {
   private final LlavaModel model;
@@ -22,5 +23,11 @@ public final class LlavaTask implements TrainingTask<Batch> {
     CausalLmLoss.Result r = model.forward(batch.inputIds(), batch.attentionMask(), batch.labels(),
         hasImages ? batch.images() : null).loss().orElseThrow();
     return new LossOutput(r.sum(), r.tokens());
+  }
+
+  @Override
+  public void backward(LossOutput loss) {
+    loss.sum().backward();
+    model.languageModel().backwardRecomputed();
   }
 }

@@ -101,7 +101,7 @@ public final class Trainer<B extends AutoCloseable> {
           LossOutput out = task.loss(batch);
           lossSum += out.sum().item_double();
           tokens += out.tokens();
-          out.sum().backward();
+          task.backward(out);
         } catch (Exception e) {
           throw e instanceof RuntimeException r ? r : new IllegalStateException("closing a batch: " + e.getMessage(), e);
         }

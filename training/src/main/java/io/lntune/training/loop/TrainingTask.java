@@ -9,4 +9,12 @@ package io.lntune.training.loop;
 public interface TrainingTask<B extends AutoCloseable> {
   /** {@return the summed loss of {@code batch} and its supervised token count} */
   LossOutput loss(B batch);
+
+  /**
+   * Backpropagates {@code loss}, the output of {@link #loss} on the current micro-batch. A task whose model
+   * recomputes activations overrides this to finish the pass through the recomputed layers.
+   */
+  default void backward(LossOutput loss) {
+    loss.sum().backward();
+  }
 }

@@ -87,15 +87,18 @@ public final class AdamW {
           if (grad == null) {
             continue;
           }
-          Tensor p = t.master();
-          Tensor[] m = moments.get(t);
-          if (group.weightDecay() > 0) {
-            p.mul_(new Scalar(1 - lr * group.weightDecay()));
+          // A scope per parameter: its one temporary (denom) is freed before the next parameter's is made.
+          try (TensorScope perParameter = TensorScope.open()) {
+            Tensor p = t.master();
+            Tensor[] m = moments.get(t);
+            if (group.weightDecay() > 0) {
+              p.mul_(new Scalar(1 - lr * group.weightDecay()));
+            }
+            m[0].mul_(new Scalar(beta1)).add_(grad, new Scalar(1 - beta1));
+            m[1].mul_(new Scalar(beta2)).addcmul_(grad, grad, new Scalar(1 - beta2));
+            Tensor denom = m[1].sqrt().div_(new Scalar(Math.sqrt(correction2))).add_(new Scalar(eps));
+            p.addcdiv_(m[0], denom, new Scalar(-lr / correction1));
           }
-          m[0].mul_(new Scalar(beta1)).add_(grad, new Scalar(1 - beta1));
-          m[1].mul_(new Scalar(beta2)).addcmul_(grad, grad, new Scalar(1 - beta2));
-          Tensor denom = m[1].sqrt().div(new Scalar(Math.sqrt(correction2))).add(new Scalar(eps));
-          p.addcdiv_(m[0], denom, new Scalar(-lr / correction1));
         }
       }
     }

@@ -20,8 +20,10 @@ public final class GradientClipping {
       for (Trainable t : trainables) {
         Tensor grad = t.gradient();
         if (grad != null) {
-          sumSquares += grad.to(org.bytedeco.pytorch.global.torch.ScalarType.Double).pow(new Scalar(2L)).sum()
-              .item_double();
+          try (TensorScope perTensor = TensorScope.open()) { // one double copy at a time, freed at once
+            sumSquares += grad.to(org.bytedeco.pytorch.global.torch.ScalarType.Double).pow_(new Scalar(2L)).sum()
+                .item_double();
+          }
         }
       }
       double norm = Math.sqrt(sumSquares);

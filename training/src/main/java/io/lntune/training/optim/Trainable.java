@@ -56,7 +56,7 @@ public final class Trainable {
       return;
     }
     try (NoGradGuard guard = new NoGradGuard()) {
-      gradient.add_(g.to(ScalarType.Float));
+      gradient.add_(g); // promotes to fp32 in the kernel: no fp32 copy of the gradient
     }
     hasGradient = true;
     param.mutable_grad().reset();

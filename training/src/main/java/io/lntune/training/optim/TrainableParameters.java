@@ -67,12 +67,16 @@ public final class TrainableParameters {
 
   /** Moves fresh gradients into the fp32 accumulators; call after each backward. */
   public void collectGradients() {
-    trainables.forEach(Trainable::collectGradient);
+    try (TensorScope scope = TensorScope.open()) { // the gradients' wrappers, freed now rather than by the GC
+      trainables.forEach(Trainable::collectGradient);
+    }
   }
 
   /** Refreshes the model's low-precision copies from the masters; call after each optimizer step. */
   public void syncToModel() {
-    trainables.forEach(Trainable::syncToModel);
+    try (TensorScope scope = TensorScope.open()) {
+      trainables.forEach(Trainable::syncToModel);
+    }
   }
 
   /** Multiplies every accumulated gradient by {@code factor}. */
@@ -89,6 +93,8 @@ public final class TrainableParameters {
 
   /** Forgets all gradients. */
   public void clearGradients() {
-    trainables.forEach(Trainable::clearGradient);
+    try (TensorScope scope = TensorScope.open()) { // else the wrappers of grad() would hold the freed gradients
+      trainables.forEach(Trainable::clearGradient);
+    }
   }
 }

@@ -1,0 +1,95 @@
+package io.lntune.models.llama;
+
+import static org.bytedeco.pytorch.global.torch.getDefaultCPUGenerator;
+
+import io.lntune.torch.TensorScope;
+import java.util.List;
+import org.bytedeco.pytorch.BoolOptional;
+import org.bytedeco.pytorch.Generator;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorArrayRefOptional;
+
+/**
+ * One forward pass through the decoder layers that kept no graph, only each layer's input, and the backward pass
+ * that recomputes them (activation recomputation, "gradient checkpointing" per layer; libtorch's C++ API has no
+ * {@code checkpoint()}). The forward runs every layer under {@link NoGradGuard} and returns its output as a fresh
+ * leaf, so the loss's backward stops there and leaves the output's gradient on it; {@link #backward()} then reruns
+ * the layers from the last to the first with a graph, one at a time, and backpropagates each with the gradient
+ * of its output, which gives the gradient of its input for the layer before. The embeddings' own graph (the
+ * connector, the token embeddings) is backpropagated last. Activation memory is one layer's graph plus one
+ * [B, T, D] input per layer, instead of every layer's graph.
+ *
+ * <p>Dropout draws the same masks both times: the CPU generator's state is saved before each layer and restored
+ * for its recomputation, then set to where the forward left it.
+ */
+final class RecomputedLayers {
+  private final List<LlamaDecoderLayer> layers;
+  private final RotaryEmbedding.Angles angles;
+  private final AttentionMask mask;
+  private final Tensor embeds;
+  private final Tensor[] inputs;
+  private final Tensor[] rngStates;
+  private Tensor rngAfter;
+  private Tensor output;
+
+  RecomputedLayers(List<LlamaDecoderLayer> layers, RotaryEmbedding.Angles angles, AttentionMask mask, Tensor embeds) {
+    this.layers = layers;
+    this.angles = angles;
+    this.mask = mask;
+    this.embeds = embeds;
+    this.inputs = new Tensor[layers.size()];
+    this.rngStates = new Tensor[layers.size()];
+  }
+
+  /** {@return the last layer's output [B, T, D], a leaf that requires grad} */
+  Tensor forward() {
+    Generator rng = getDefaultCPUGenerator();
+    Tensor x = embeds.detach();
+    try (NoGradGuard g = new NoGradGuard()) {
+      for (int i = 0; i < layers.size(); i++) {
+        inputs[i] = x;
+        rngStates[i] = rng.get_state();
+        LlamaDecoderLayer layer = layers.get(i);
+        Tensor in = x;
+        x = TensorScope.returning(() -> layer.forward(in, angles, mask, null)); // frees the layer's temporaries
+      }
+    }
+    rngAfter = rng.get_state();
+    output = x.requires_grad_(true);
+    return output;
+  }
+
+  /** Backpropagates through the layers, recomputing each, then through the embeddings' graph. */
+  void backward() {
+    Tensor grad = output.grad();
+    if (!grad.defined()) {
+      return; // the loss did not reach the decoder output
+    }
+    Generator rng = getDefaultCPUGenerator();
+    try {
+      for (int i = layers.size() - 1; i >= 0 && grad != null; i--) {
+        boolean inputNeedsGrad = i > 0 || embeds.requires_grad();
+        Tensor in = inputs[i].requires_grad_(inputNeedsGrad);
+        rng.set_state(rngStates[i]);
+        LlamaDecoderLayer layer = layers.get(i);
+        Tensor outputGrad = grad;
+        // One scope per layer: its recomputed graph and temporaries are freed before the next layer's.
+        Tensor inputGrad = TensorScope.returning(() -> {
+          Tensor out = layer.forward(in, angles, mask, null);
+          if (out.requires_grad()) {
+            out.backward(outputGrad, new BoolOptional(), false, new TensorArrayRefOptional());
+          }
+          return in.grad();
+        });
+        grad = inputNeedsGrad && inputGrad.defined() ? inputGrad : null;
+        inputs[i] = null;
+      }
+      if (grad != null && embeds.requires_grad()) {
+        embeds.backward(grad, new BoolOptional(), false, new TensorArrayRefOptional());
+      }
+    } finally {
+      rng.set_state(rngAfter);
+    }
+  }
+}

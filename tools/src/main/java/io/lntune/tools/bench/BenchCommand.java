@@ -1,0 +1,204 @@
+package io.lntune.tools.bench;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lntune.models.llama.LlamaModel;
+import io.lntune.torch.DType;
+import io.lntune.torch.LntuneException;
+import io.lntune.torch.Torch;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code lntune bench}: training step time, tokens/s, peak memory and achieved FLOP/s of each strategy on the same
+ * model and batch, the machine's GEMM FLOP/s, checkpoint loading against a plain read, and KV-cache decoding at a
+ * short and a long context; as Markdown on stdout and, with {@code --output}, {@code bench.json} and
+ * {@code bench.md}.
+ *
+ * <pre>{@code
+ * lntune bench                              # small (about 100M parameters, 512 tokens), bf16, 3 measured steps
+ * lntune bench --size medium --output runs/bench
+ * }</pre>
+ *
+ * <p>Each training configuration runs in child JVMs ({@code lntune bench-step}) with this JVM's options and
+ * environment, because a process's peak resident memory only grows: each row's peak is its own process's. One
+ * child times the steps; a second, whose large allocations are unmapped on release, measures the memory.
+ */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = {"Measure training step time, tokens/s and peak memory of each strategy on one model and batch "
+        + "(each in its own process), the machine's GEMM FLOP/s, the achieved FLOP/s of a step, checkpoint loading "
+        + "against reading the file, and KV-cache decoding at short and long context. Prints Markdown; --output "
+        + "also writes bench.json and bench.md."})
+public final class BenchCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--size", defaultValue = "small", description = "tiny, small (about 100M parameters, 512 tokens), "
+      + "medium (about 350M) or llava7b (Vicuna-7B, CUDA only). Default: ${DEFAULT-VALUE}.")
+  String size;
+
+  @Option(names = "--dtype", defaultValue = "BF16", description = "Frozen weights' dtype; trainable parameters "
+      + "keep fp32 masters. Default: ${DEFAULT-VALUE}.")
+  String dtype;
+
+  @Option(names = "--configs", split = ",", defaultValue = "LAYERNORM,LAYERNORM+recompute,LORA,FULL",
+      description = "Strategies to train, '+recompute' for activation recomputation. Default: ${DEFAULT-VALUE}.")
+  List<String> configs;
+
+  @Option(names = "--steps", defaultValue = "3", description = "Measured steps per configuration (the median "
+      + "counts). Default: ${DEFAULT-VALUE}.")
+  int steps;
+
+  @Option(names = "--warmup", defaultValue = "1", description = "Steps before measuring. Default: ${DEFAULT-VALUE}.")
+  int warmup;
+
+  @Option(names = "--lora-r", defaultValue = "64", description = "LoRA's rank. Default: ${DEFAULT-VALUE}.")
+  int loraR;
+
+  @Option(names = "--contexts", split = ",", defaultValue = "16,512",
+      description = "Context lengths for decoding, shortest first. Default: ${DEFAULT-VALUE}.")
+  List<Long> contexts;
+
+  @Option(names = "--decode-tokens", defaultValue = "16", description = "Tokens decoded per context (the median "
+      + "counts). Default: ${DEFAULT-VALUE}.")
+  int decodeTokens;
+
+  @Option(names = "--mmap-threshold", defaultValue = "131072", paramLabel = "BYTES", description = "glibc's "
+      + "MALLOC_MMAP_THRESHOLD_ in the memory-measuring JVMs: tensors above it are mapped and unmapped on release, "
+      + "so the peaks count live tensors, not heap glibc keeps; 0 measures memory in the timing JVMs instead, under "
+      + "glibc's defaults. Default: ${DEFAULT-VALUE}.")
+  long mmapThreshold;
+
+  @Option(names = "--output", paramLabel = "DIR", description = "Also write bench.json and bench.md here.")
+  Path output;
+
+  @Override
+  public Integer call() throws IOException, InterruptedException {
+    BenchSize s = BenchSize.parse(size);
+    DType d = DType.parse(dtype);
+    if (s.needsCuda && !Torch.cudaAvailable()) {
+      throw new LntuneException("bench size " + size + " (a 7B model) runs on CUDA only and no CUDA device is "
+          + "available (a CPU build of libtorch, or no GPU): pick tiny, small or medium");
+    }
+    if (steps < 1 || warmup < 0 || decodeTokens < 1 || configs.isEmpty()) {
+      throw new IllegalArgumentException("--steps and --decode-tokens must be >= 1, --warmup >= 0, --configs "
+          + "not empty");
+    }
+    PrintWriter err = spec.commandLine().getErr();
+    List<StepResult> rows = new ArrayList<>();
+    for (String config : configs) {
+      err.println("bench: training " + config + " on " + s.name().toLowerCase() + " in a child JVM...");
+      err.flush();
+      rows.add(measure(config));
+    }
+    LlamaModel model = BenchModels.build(s, d, 1);
+    MachineProbes.Gemm gemm = MachineProbes.gemm(model, s.batch * s.sequence);
+    Path tmp = Files.createTempDirectory("lntune-bench");
+    MachineProbes.Checkpoint checkpoint;
+    try {
+      checkpoint = MachineProbes.checkpoint(model, tmp);
+    } finally {
+      try (var files = Files.walk(tmp)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+    List<MachineProbes.Decode> decodes = new ArrayList<>();
+    for (long context : contexts) {
+      decodes.add(MachineProbes.decode(model, context, decodeTokens));
+    }
+    model.close();
+    BenchReport report = new BenchReport(s.name().toLowerCase(), d.name(), model.placement().device().toString(),
+        s.sequence, s.batch, environment(mmapThreshold), gemm, rows, checkpoint, decodes,
+        BenchReport.ratios(gemm, rows, checkpoint, decodes));
+    PrintWriter out = spec.commandLine().getOut();
+    out.print(report.toMarkdown());
+    out.flush();
+    if (output != null) {
+      Files.createDirectories(output);
+      Files.writeString(output.resolve("bench.json"), report.toJson());
+      Files.writeString(output.resolve("bench.md"), report.toMarkdown());
+    }
+    return 0;
+  }
+
+  private static Map<String, String> environment(long mmapThreshold) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("MALLOC_MMAP_THRESHOLD_ (memory JVMs)", mmapThreshold > 0 ? Long.toString(mmapThreshold) : "default");
+    for (String name : List.of("OMP_WAIT_POLICY", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")) {
+      env.put(name, System.getenv().getOrDefault(name, "unset"));
+    }
+    env.put("torch_threads", Integer.toString(Torch.threads()));
+    env.put("cpus", Integer.toString(Runtime.getRuntime().availableProcessors()));
+    return env;
+  }
+
+  /**
+   * {@return {@code config}'s timings from a JVM under glibc's default allocator settings and, with a threshold, its
+   * memory from a second JVM whose large allocations are unmapped on release} The threshold makes every large tensor
+   * a fresh mapping whose pages are faulted in and zeroed, which slowed a small LAYERNORM step by half: so it never
+   * applies to the timed run.
+   */
+  private StepResult measure(String config) throws IOException, InterruptedException {
+    StepResult timed = child(config, steps, 0);
+    if (mmapThreshold <= 0) {
+      return timed;
+    }
+    StepResult memory = child(config, 1, mmapThreshold);
+    return new StepResult(config, timed.stepMillis(), timed.tokensPerSecond(), memory.peakRssBytes(),
+        memory.baseRssBytes(), memory.stepPeakRssBytes(), memory.cudaPeakBytes(), timed.flopsPerStep(),
+        timed.achievedFlops(), timed.overheadFraction(), timed.trainableParameters(), timed.totalParameters(),
+        timed.finalLoss());
+  }
+
+  /** Runs {@code lntune bench-step} for {@code config} in a child JVM and {@return its result} */
+  private StepResult child(String config, int measuredSteps, long threshold) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin",
+        "java").toString()));
+    ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+        .filter(a -> !a.startsWith("-agentlib:jdwp")).forEach(command::add);
+    command.addAll(Arrays.asList("-cp", System.getProperty("java.class.path"), io.lntune.tools.LntuneCli.class.getName(),
+        "bench-step", "--size", size, "--run", config, "--dtype", dtype, "--steps", Integer.toString(measuredSteps),
+        "--warmup", Integer.toString(warmup), "--lora-r", Integer.toString(loraR)));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+    if (threshold > 0) {
+      builder.environment().put("MALLOC_MMAP_THRESHOLD_", Long.toString(threshold));
+    }
+    Process p = builder.start();
+    StepResult result = null;
+    List<String> lines = new ArrayList<>();
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String line = r.readLine(); line != null; line = r.readLine()) {
+        if (line.startsWith(BenchStepCommand.MARKER)) {
+          result = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+              .readValue(line.substring(BenchStepCommand.MARKER.length()), StepResult.class);
+        } else {
+          lines.add(line);
+        }
+      }
+    }
+    int code = p.waitFor();
+    if (code != 0 || result == null) {
+      throw new LntuneException("bench: the child JVM for " + config + " exited with status " + code
+          + (result == null ? " without a result" : "") + "; its output: " + String.join("\n", lines));
+    }
+    return result;
+  }
+}

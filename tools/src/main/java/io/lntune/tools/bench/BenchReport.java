@@ -1,0 +1,150 @@
+package io.lntune.tools.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.lntune.torch.ByteSize;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything one {@code lntune bench} run measured, with the ratios the performance targets are stated in; as JSON
+ * and as Markdown tables (the same numbers in both).
+ *
+ * @param size the model size
+ * @param dtype the weights' dtype (trainable parameters keep fp32 masters)
+ * @param device where the model ran
+ * @param sequence tokens per sample
+ * @param batch samples per step
+ * @param environment the thread settings in force (OMP_WAIT_POLICY, OPENBLAS_NUM_THREADS, libtorch threads)
+ * @param gemm the machine's matrix-product FLOP/s in this dtype, at the MLP's shape
+ * @param steps one row per training configuration, each measured in its own process
+ * @param checkpoint loading the model's checkpoint against reading the file
+ * @param decodes per-token decoding time at each context length
+ * @param ratios the targets' ratios over the rows above
+ */
+record BenchReport(String size, String dtype, String device, long sequence, long batch, Map<String, String> environment,
+    MachineProbes.Gemm gemm, List<StepResult> steps, MachineProbes.Checkpoint checkpoint,
+    List<MachineProbes.Decode> decodes, List<Ratio> ratios) {
+
+  /**
+   * One performance target.
+   *
+   * @param name what is compared, e.g. "LAYERNORM / FULL step time"
+   * @param value the measured ratio
+   * @param bound the target's bound
+   * @param atMost whether the value must stay at or below the bound (else at or above)
+   */
+  record Ratio(String name, double value, double bound, boolean atMost) {
+    @com.fasterxml.jackson.annotation.JsonProperty("met")
+    public boolean met() {
+      return atMost ? value <= bound : value >= bound;
+    }
+
+    @com.fasterxml.jackson.annotation.JsonProperty("target")
+    public String target() {
+      return (atMost ? "<= " : ">= ") + bound;
+    }
+  }
+
+  /** {@return the ratios the targets name, over whichever of their rows were measured} */
+  static List<Ratio> ratios(MachineProbes.Gemm gemm, List<StepResult> steps, MachineProbes.Checkpoint checkpoint,
+      List<MachineProbes.Decode> decodes) {
+    List<Ratio> out = new ArrayList<>();
+    Optional<StepResult> ln = row(steps, "LAYERNORM");
+    Optional<StepResult> lnRecompute = row(steps, "LAYERNORM+recompute");
+    Optional<StepResult> lora = row(steps, "LORA");
+    Optional<StepResult> full = row(steps, "FULL");
+    if (ln.isPresent() && full.isPresent()) {
+      out.add(new Ratio("LAYERNORM / FULL step time", ln.get().stepMillis() / full.get().stepMillis(), 0.70, true));
+    }
+    if (ln.isPresent() && lora.isPresent()) {
+      out.add(new Ratio("LAYERNORM / LORA step time", ln.get().stepMillis() / lora.get().stepMillis(), 0.95, true));
+      out.add(new Ratio("LAYERNORM / LORA peak memory",
+          (double) ln.get().peakRssBytes() / lora.get().peakRssBytes(), 1.0, true));
+    }
+    if (lora.isPresent() && full.isPresent()) {
+      out.add(new Ratio("LORA / FULL peak memory",
+          (double) lora.get().peakRssBytes() / full.get().peakRssBytes(), 1.0, true));
+    }
+    if (ln.isPresent() && lnRecompute.isPresent()) {
+      out.add(new Ratio("LAYERNORM step memory / with recomputation",
+          (double) ln.get().stepMemoryBytes() / Math.max(1, lnRecompute.get().stepMemoryBytes()), 3.0, false));
+      out.add(new Ratio("LAYERNORM step time with recomputation / without",
+          lnRecompute.get().stepMillis() / ln.get().stepMillis(), 1.4, true));
+    }
+    if (ln.isPresent()) {
+      out.add(new Ratio("LAYERNORM achieved FLOP/s / GEMM FLOP/s", ln.get().achievedFlops() / gemm.flops(), 0.5,
+          false));
+      out.add(new Ratio("LAYERNORM framework overhead (share of step)", ln.get().overheadFraction(), 0.05, true));
+    }
+    if (checkpoint != null) {
+      out.add(new Ratio("checkpoint load+touch / page-cache read",
+          checkpoint.loadAndTouchMillis() / checkpoint.readMillis(), 1.5, true));
+    }
+    if (decodes.size() >= 2) {
+      MachineProbes.Decode shortest = decodes.get(0);
+      MachineProbes.Decode longest = decodes.get(decodes.size() - 1);
+      out.add(new Ratio("decode per-token time, context " + longest.context() + " / " + shortest.context(),
+          longest.tokenMillis() / shortest.tokenMillis(), 1.5, true));
+    }
+    return out;
+  }
+
+  private static Optional<StepResult> row(List<StepResult> steps, String config) {
+    return steps.stream().filter(s -> s.config().equals(config)).findFirst();
+  }
+
+  String toJson() {
+    try {
+      return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(this) + "\n";
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("writing the bench report as JSON", e);
+    }
+  }
+
+  String toMarkdown() {
+    StringBuilder md = new StringBuilder();
+    md.append(String.format(Locale.ROOT, "# lntune bench: %s, %s on %s, batch %d x %d tokens%n%n", size, dtype,
+        device, batch, sequence));
+    md.append("Threads: ").append(environment).append("\n\n");
+    md.append(String.format(Locale.ROOT, "GEMM [%d x %d] x [%d x %d]: %s%n%n", gemm.m(), gemm.k(), gemm.k(),
+        gemm.n(), flops(gemm.flops())));
+    md.append("Each configuration trains in JVMs of its own: one for the times, one for the memory (large tensors "
+        + "unmapped on release, see the environment). Peak RSS: the whole-life resident high-water mark. Step "
+        + "memory: the high-water mark over a measured step minus the resident set between steps (activations "
+        + "and gradients; optimizer state and masters persist). Achieved: forward 2NT + input gradients 2NT + "
+        + "trainable weights' gradients 2N'T over the median step. Overhead: sampled share of the step outside "
+        + "native code.\n\n");
+    md.append("| config | step ms | tokens/s | peak RSS | step memory | achieved | of GEMM | overhead | trainable |"
+        + " loss |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (StepResult s : steps) {
+      md.append(String.format(Locale.ROOT, "| %s | %.1f | %.0f | %s | %s | %s | %.0f%% | %.1f%% | %,d | %.4f |%n",
+          s.config(), s.stepMillis(), s.tokensPerSecond(), ByteSize.format(s.peakRssBytes()),
+          ByteSize.format(s.stepMemoryBytes()), flops(s.achievedFlops()), 100 * s.achievedFlops() / gemm.flops(),
+          100 * s.overheadFraction(), s.trainableParameters(), s.finalLoss()));
+    }
+    md.append('\n');
+    if (checkpoint != null) {
+      md.append(String.format(Locale.ROOT, "Checkpoint %s: read from page cache %.1f ms, load %.1f ms, load + touch "
+          + "every weight %.1f ms%n%n", ByteSize.format(checkpoint.fileBytes()), checkpoint.readMillis(),
+          checkpoint.loadMillis(), checkpoint.loadAndTouchMillis()));
+    }
+    for (MachineProbes.Decode d : decodes) {
+      md.append(String.format(Locale.ROOT, "Decoding at context %d: %.2f ms/token (%.1f tokens/s)%n", d.context(),
+          d.tokenMillis(), 1000 / d.tokenMillis()));
+    }
+    md.append("\n| ratio | value | target | met |\n|---|---:|---|---|\n");
+    for (Ratio r : ratios) {
+      md.append(String.format(Locale.ROOT, "| %s | %.3f | %s | %s |%n", r.name(), r.value(), r.target(),
+          r.met() ? "yes" : "no"));
+    }
+    return md.toString();
+  }
+
+  private static String flops(double f) {
+    return String.format(Locale.ROOT, "%.1f GFLOP/s", f / 1e9);
+  }
+}

@@ -1,0 +1,81 @@
+package io.lntune.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code lntune bench} on the tiny model: every row measured, the JSON, its ratios and the Markdown agree. */
+class BenchCommandTest {
+  @TempDir Path dir;
+
+  @Test
+  void benchesTinyAndReportsTheSameNumbersInJsonAndMarkdown() throws Exception {
+    CliRun r = CliRun.of("bench", "--size", "tiny", "--steps", "1", "--warmup", "1", "--configs",
+        "LAYERNORM,LAYERNORM+recompute,FULL", "--contexts", "4,32", "--decode-tokens", "3", "--output", dir.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonNode json = new ObjectMapper().readTree(dir.resolve("bench.json").toFile());
+    String md = Files.readString(dir.resolve("bench.md"));
+    assertThat(r.out()).isEqualTo(md);
+    assertThat(json.get("size").asText()).isEqualTo("tiny");
+
+    Map<String, JsonNode> rows = new HashMap<>();
+    json.get("steps").forEach(s -> rows.put(s.get("config").asText(), s));
+    assertThat(rows).containsOnlyKeys("LAYERNORM", "LAYERNORM+recompute", "FULL");
+    for (JsonNode s : rows.values()) {
+      assertThat(s.get("stepMillis").asDouble()).isPositive();
+      assertThat(s.get("peakRssBytes").asLong()).isGreaterThanOrEqualTo(s.get("stepPeakRssBytes").asLong());
+      assertThat(s.get("stepPeakRssBytes").asLong()).isGreaterThanOrEqualTo(s.get("baseRssBytes").asLong());
+      assertThat(s.get("baseRssBytes").asLong()).isPositive();
+      assertThat(s.get("stepMemoryBytes").asLong())
+          .isEqualTo(s.get("stepPeakRssBytes").asLong() - s.get("baseRssBytes").asLong());
+      assertThat(s.get("overheadFraction").asDouble()).isBetween(0.0, 1.0);
+      assertThat(md).contains(String.format(Locale.ROOT, "| %s | %.1f | %.0f |", s.get("config").asText(),
+          s.get("stepMillis").asDouble(), s.get("tokensPerSecond").asDouble()));
+    }
+    JsonNode ln = rows.get("LAYERNORM");
+    // 2 layers x (q, o 64x64; k, v 32x64; gate, up, down 128x64) + the 256x64 head, which LAYERNORM trains;
+    // 2 x 64 tokens: forward and input gradients 2NT each, the head's weight gradient 2N'T
+    long matrices = 2 * (2 * 4096 + 2 * 2048 + 3 * 8192) + 16384;
+    assertThat(ln.get("flopsPerStep").asDouble()).isEqualTo(2.0 * 128 * (2 * matrices + 16384));
+    assertThat(rows.get("LAYERNORM+recompute").get("finalLoss").asDouble())
+        .as("recomputation trains exactly as the plain pass").isCloseTo(ln.get("finalLoss").asDouble(), within(1e-5));
+    assertThat(rows.get("FULL").get("trainableParameters").asLong())
+        .isGreaterThan(ln.get("trainableParameters").asLong());
+
+    Map<String, JsonNode> ratios = new HashMap<>();
+    json.get("ratios").forEach(x -> ratios.put(x.get("name").asText(), x));
+    assertThat(ratios.get("LAYERNORM / FULL step time").get("value").asDouble())
+        .isCloseTo(ln.get("stepMillis").asDouble() / rows.get("FULL").get("stepMillis").asDouble(), within(1e-9));
+    assertThat(ratios.get("LAYERNORM achieved FLOP/s / GEMM FLOP/s").get("value").asDouble()).isCloseTo(
+        ln.get("achievedFlops").asDouble() / json.get("gemm").get("flops").asDouble(), within(1e-9));
+    JsonNode decode = ratios.get("decode per-token time, context 32 / 4");
+    assertThat(decode.get("value").asDouble()).isCloseTo(json.get("decodes").get(1).get("tokenMillis").asDouble()
+        / json.get("decodes").get(0).get("tokenMillis").asDouble(), within(1e-9));
+    assertThat(ratios).doesNotContainKey("LAYERNORM / LORA step time"); // LORA was not run
+    for (JsonNode x : ratios.values()) {
+      double value = x.get("value").asDouble();
+      boolean met = x.get("target").asText().startsWith("<=") ? value <= x.get("bound").asDouble()
+          : value >= x.get("bound").asDouble();
+      assertThat(x.get("met").asBoolean()).as(x.get("name").asText()).isEqualTo(met);
+      assertThat(md).contains(String.format(Locale.ROOT, "| %s | %.3f | %s | %s |", x.get("name").asText(), value,
+          x.get("target").asText(), met ? "yes" : "no"));
+    }
+  }
+
+  @Test
+  void theSevenBillionSizeRefusesWithoutCuda() {
+    org.junit.jupiter.api.Assumptions.assumeFalse(io.lntune.torch.Torch.cudaAvailable());
+    CliRun r = CliRun.of("bench", "--size", "llava7b");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("runs on CUDA only").contains("pick tiny, small or medium");
+  }
+}
