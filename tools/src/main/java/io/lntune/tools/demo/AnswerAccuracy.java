@@ -18,22 +18,46 @@ import io.lntune.training.synth.Scene;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * Held-out accuracy on questions whose answer must be read off the picture and comes from a closed set: "What
- * colour is the circle?" (6 colours) and "Where is the red star?" (9 places). The model's answer is the candidate
- * it gives the highest likelihood, so chance is 1/6 and 1/9 (at most 25%, as the demo promises).
+ * Held-out accuracy on every question whose answer must be read off the picture and comes from a closed set of at
+ * least four: "What colour is the circle?" (6 colours), "Where is the red star?" (9 places), "How many shapes are
+ * there?" and "How many red shapes are there?" (one to four). Only the yes/no questions are left out, as their
+ * chance is 50%. The model's answer is the candidate it gives the highest likelihood, so chance is 1/6, 1/9 and 1/4
+ * (at most 25%, as the demo promises). Accuracy is also kept per kind of question, as the kinds differ widely.
  */
 final class AnswerAccuracy {
   /** One held-out question with its picture, its right answer and the candidates. */
-  record Question(String image, String text, String answer, List<String> candidates) {}
+  record Question(String image, String text, String answer, List<String> candidates) {
+    /** {@return the kind of question: "colour", "place" or "count"} */
+    String kind() {
+      return candidates == COLOURS ? "colour" : candidates == PLACES ? "place" : "count";
+    }
+  }
+
+  /**
+   * The share of questions answered right, overall and per kind.
+   *
+   * @param byKind right and asked per kind of question, in the order first asked
+   */
+  record Score(double accuracy, Map<String, int[]> byKind) {
+    /** {@return "colour 21/27, place 22/40, count 80/90"} */
+    String breakdown() {
+      return byKind.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()[0] + "/" + e.getValue()[1])
+          .collect(java.util.stream.Collectors.joining(", "));
+    }
+  }
 
   static final List<String> COLOURS = Arrays.stream(Scene.Colour.values()).map(Scene.Colour::word).toList();
   static final List<String> PLACES = java.util.stream.IntStream.range(0, 9)
       .mapToObj(i -> new Scene.Thing(Scene.Shape.CIRCLE, Scene.Colour.RED, i).where()).toList();
+  /** Every picture has one to four shapes, and a "how many red shapes" question names a colour that is there. */
+  static final List<String> COUNTS = List.of("one", "two", "three", "four");
 
   private AnswerAccuracy() {}
 
@@ -46,7 +70,8 @@ final class AnswerAccuracy {
         List<Turn> turns = s.conversations();
         for (int j = 0; j + 1 < turns.size() && out.size() < limit; j += 2) {
           String q = turns.get(j).value().replace("<image>\n", "");
-          List<String> candidates = q.startsWith("What colour") ? COLOURS : q.startsWith("Where is") ? PLACES : null;
+          List<String> candidates = q.startsWith("What colour") ? COLOURS : q.startsWith("Where is") ? PLACES
+              : q.startsWith("How many") ? COUNTS : null;
           if (candidates != null) {
             out.add(new Question(s.image(), q, turns.get(j + 1).value(), candidates));
           }
@@ -57,12 +82,13 @@ final class AnswerAccuracy {
   }
 
   /** {@return the share of {@code questions} whose most likely candidate is the right answer} */
-  static double of(LlavaModel model, Tokenizer tok, Path imageRoot, List<Question> questions) {
+  static Score of(LlavaModel model, Tokenizer tok, Path imageRoot, List<Question> questions) {
     ConversationTemplate template = ConversationTemplate.forName("vicuna_v1");
     Tokenizer padded = tok.withPadToken(template.padToken());
     ClipTransform transform = ClipTransform.forModel(model.config());
     model.eval();
     int right = 0;
+    Map<String, int[]> byKind = new LinkedHashMap<>();
     for (Question q : questions) {
       try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
         float[] px = transform.apply(ImageDecoder.read(imageRoot.resolve(q.image())));
@@ -77,18 +103,22 @@ final class AnswerAccuracy {
             best = c;
           }
         }
-        right += q.candidates().get(best).equals(q.answer()) ? 1 : 0;
+        int correct = q.candidates().get(best).equals(q.answer()) ? 1 : 0;
+        right += correct;
+        int[] kind = byKind.computeIfAbsent(q.kind(), k -> new int[2]);
+        kind[0] += correct;
+        kind[1]++;
       }
     }
     model.train(true);
-    return questions.isEmpty() ? 0 : (double) right / questions.size();
+    return new Score(questions.isEmpty() ? 0 : (double) right / questions.size(), byKind);
   }
 
   /** Log-likelihood of {@code answer} (and the end of the turn) after the question, as the template supervises it. */
   private static double logLikelihood(LlavaModel model, ConversationTemplate template, Tokenizer tok, Tensor pixels,
       Question q, String answer) {
     LlavaSample sample = new LlavaSample("eval", q.image(), List.of(new Turn(Turn.HUMAN, "<image>\n" + q.text()),
-        new Turn(Turn.GPT, answer)), java.util.Map.of());
+        new Turn(Turn.GPT, answer)), Map.of());
     TokenizedConversation t = template.tokenize(sample, tok);
     Tensor ids = Tensor.create(Arrays.stream(t.inputIds()).asLongStream().toArray(), 1, t.inputIds().length);
     Tensor labels = Tensor.create(Arrays.stream(t.labels()).asLongStream().toArray(), 1, t.labels().length);

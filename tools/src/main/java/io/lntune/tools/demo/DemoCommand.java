@@ -88,12 +88,16 @@ public final class DemoCommand implements Callable<Integer> {
     } else {
       console.printf("pretrained tiny LLaMA and ViT: cached in %s%n", home);
     }
-    LlavaModel aligned = load(pretrained, vocab);
-    console.printf("stage 1: connector alignment on captions, %d steps%n", size.stage1Steps());
-    tune(aligned, tok, world.stage1(), world.imageRoot(), Strategy.CONNECTOR_ONLY, size.stage1Steps(), size, null);
-    Path stage1 = out.resolve("stage1.safetensors");
-    SafetensorsWriter.write(stage1, Modules.namedParameters(aligned));
-    aligned.close();
+    Path stage1 = home.resolve("stage1.safetensors");
+    if (!Files.isRegularFile(stage1)) {
+      LlavaModel aligned = load(pretrained, vocab);
+      console.printf("stage 1: connector alignment on captions, %d steps%n", size.stage1Steps());
+      tune(aligned, tok, world.stage1(), world.imageRoot(), Strategy.CONNECTOR_ONLY, size.stage1Steps(), size, null);
+      SafetensorsWriter.write(stage1, Modules.namedParameters(aligned));
+      aligned.close();
+    } else {
+      console.printf("stage 1 (connector alignment): cached in %s%n", stage1);
+    }
 
     List<AnswerAccuracy.Question> questions = AnswerAccuracy.questions(world.stage2Eval(), size.evalQuestions());
     Path bench = benchmarks(home, size);
@@ -105,11 +109,13 @@ public final class DemoCommand implements Callable<Integer> {
       List<Double> stepMillis = new ArrayList<>();
       TuningResult r = tune(model, tok, world.stage2Train(), world.imageRoot(), strategy, size.stage2Steps(), size,
           stepMillis);
-      double accuracy = AnswerAccuracy.of(model, tok, world.imageRoot(), questions);
+      AnswerAccuracy.Score score = AnswerAccuracy.of(model, tok, world.imageRoot(), questions);
+      double accuracy = score.accuracy();
       double ms = stepMillis.stream().skip(Math.min(2, stepMillis.size() - 1)).mapToDouble(d -> d).average().orElse(0);
       runs.add(new DemoRun(strategy.name(), r.trainableParameters(), r.totalParameters(), r.peakResidentBytes(), ms,
           accuracy, r.losses().get(r.losses().size() - 1), r.losses()));
-      console.printf("  %s: held-out accuracy %.1f%% on %d questions%n", strategy, 100 * accuracy, questions.size());
+      console.printf("  %s: held-out accuracy %.1f%% on %d questions (%s)%n", strategy, 100 * accuracy,
+          questions.size(), score.breakdown());
       JsonNode vqa = Evaluation.run(new Evaluation.Settings(Benchmark.VQAV2, bench.resolve("vqav2/questions.json"),
           bench.resolve("images"), bench.resolve("vqav2/annotations.json"), runDir(strategy, false).resolve("eval-vqav2"),
           "", List.of(), size.batchSize(), 0, strategy.name()), new LlavaAnswerer(model, tok,
@@ -134,8 +140,15 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   private SyntheticWorld.Summary world(Path home, DemoSize size, PrintWriter console) {
-    console.printf("synthetic world: %d pictures in %s%n", size.images(), home.resolve("world"));
-    return new SyntheticWorld(size.images(), seed, DemoModels.IMAGE, 0.2).generate(home.resolve("world"));
+    Path dir = home.resolve("world");
+    SyntheticWorld world = new SyntheticWorld(size.images(), seed, DemoModels.IMAGE, 0.2);
+    SyntheticWorld.Summary existing = world.summary(dir);
+    if (Files.isRegularFile(existing.stage2Eval())) {  // written last, so the world is complete
+      console.printf("synthetic world: cached in %s%n", dir);
+      return existing;
+    }
+    console.printf("synthetic world: %d pictures in %s%n", size.images(), dir);
+    return world.generate(dir);
   }
 
   /** Mini-benchmarks of unseen pictures (VQAv2's format), about as many questions as the held-out set. */

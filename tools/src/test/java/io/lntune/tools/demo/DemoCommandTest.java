@@ -52,5 +52,21 @@ class DemoCommandTest {
     }
     assertThat(text.toString()).contains("stage 1: connector alignment").contains("VQA accuracy")
         .contains("report: ");
+
+    // A rerun takes the world, the pretrained models and stage 1 from the cache, and repeats stage 2 exactly.
+    Path again = dir.resolve("again");
+    StringWriter rerun = new StringWriter();
+    cli.setOut(new PrintWriter(rerun, true));
+    assertThat(cli.execute("demo", "--quick", "--out", again.toString(), "--cache", dir.resolve("cache").toString(),
+        "--strategies", "LAYERNORM,LORA")).as(rerun.toString()).isZero();
+    assertThat(rerun.toString()).contains("synthetic world: cached", "pretrained tiny LLaMA and ViT: cached",
+        "stage 1 (connector alignment): cached").doesNotContain("pretraining the tiny");
+    List<String> csvAgain = Files.readAllLines(again.resolve("report.csv"));
+    for (int i = 1; i < csv.size(); i++) {
+      String[] first = csv.get(i).split(",");
+      String[] second = csvAgain.get(i).split(",");
+      assertThat(second[6]).as("accuracy of " + first[0] + " on the rerun").isEqualTo(first[6]);
+      assertThat(second[7]).as("final loss of " + first[0] + " on the rerun").isEqualTo(first[7]);
+    }
   }
 }

@@ -67,7 +67,7 @@ public record SyntheticWorld(int images, long seed, int size, double evalFractio
    */
   public Summary generate(Path out) {
     Random random = new Random(seed);
-    int eval = (int) Math.round(images * evalFraction);
+    int eval = summary(out).evalImages();
     ArrayNode stage1 = JSON.createArrayNode();
     ArrayNode train = JSON.createArrayNode();
     ArrayNode held = JSON.createArrayNode();
@@ -85,15 +85,25 @@ public record SyntheticWorld(int images, long seed, int size, double evalFractio
         }
         (isEval ? held : train).add(sample(id, image, SceneText.questions(scene, random)));
       }
-      Summary s = new Summary(out.resolve("stage1.json"), out.resolve("stage2-train.json"),
-          out.resolve("stage2-eval.json"), out, images - eval, eval);
+      Summary s = summary(out);
       JSON.writeValue(s.stage1().toFile(), stage1);
       JSON.writeValue(s.stage2Train().toFile(), train);
-      JSON.writeValue(s.stage2Eval().toFile(), held);
+      // Last and atomically: a complete held-out file marks a complete world (the demo caches worlds).
+      Path partial = out.resolve(".stage2-eval.json.tmp");
+      JSON.writeValue(partial.toFile(), held);
+      Files.move(partial, s.stage2Eval(), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       return s;
     } catch (IOException e) {
       throw new LntuneException(out + ": cannot write the synthetic world: " + e.getMessage(), e);
     }
+  }
+
+  /** {@return where {@link #generate} puts the files of this world under {@code out}; it writes nothing} */
+  public Summary summary(Path out) {
+    int eval = (int) Math.round(images * evalFraction);
+    return new Summary(out.resolve("stage1.json"), out.resolve("stage2-train.json"), out.resolve("stage2-eval.json"),
+        out, images - eval, eval);
   }
 
   private static ObjectNode sample(String id, String image, List<SceneText.QA> qas) {
