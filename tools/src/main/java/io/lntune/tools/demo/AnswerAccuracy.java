@@ -1,8 +1,11 @@
 package io.lntune.tools.demo;
 
+import static org.bytedeco.pytorch.global.torch.cross_entropy_loss;
+
 import io.lntune.models.image.ImageDecoder;
 import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.llava.LlavaOutput;
+import io.lntune.models.nn.CausalLmLoss;
 import io.lntune.models.tokenizer.Tokenizer;
 import io.lntune.torch.TensorScope;
 import io.lntune.training.data.BadRowPolicy;
@@ -22,7 +25,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * Held-out accuracy on every question whose answer must be read off the picture and comes from a closed set of at
@@ -93,10 +99,7 @@ final class AnswerAccuracy {
       try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
         float[] px = transform.apply(ImageDecoder.read(imageRoot.resolve(q.image())));
         Tensor pixels = Tensor.create(px, 1, 3, DemoModels.IMAGE, DemoModels.IMAGE);
-        double[] scores = new double[q.candidates().size()];
-        for (int c = 0; c < scores.length; c++) {
-          scores[c] = logLikelihood(model, template, padded, pixels, q, q.candidates().get(c));
-        }
+        double[] scores = logLikelihoods(model, template, padded, pixels, q);
         int best = 0;
         for (int c = 1; c < scores.length; c++) {
           if (scores[c] > scores[best]) {
@@ -114,15 +117,37 @@ final class AnswerAccuracy {
     return new Score(questions.isEmpty() ? 0 : (double) right / questions.size(), byKind);
   }
 
-  /** Log-likelihood of {@code answer} (and the end of the turn) after the question, as the template supervises it. */
-  private static double logLikelihood(LlavaModel model, ConversationTemplate template, Tokenizer tok, Tensor pixels,
-      Question q, String answer) {
-    LlavaSample sample = new LlavaSample("eval", q.image(), List.of(new Turn(Turn.HUMAN, "<image>\n" + q.text()),
-        new Turn(Turn.GPT, answer)), Map.of());
-    TokenizedConversation t = template.tokenize(sample, tok);
-    Tensor ids = Tensor.create(Arrays.stream(t.inputIds()).asLongStream().toArray(), 1, t.inputIds().length);
-    Tensor labels = Tensor.create(Arrays.stream(t.labels()).asLongStream().toArray(), 1, t.labels().length);
-    LlavaOutput out = model.forward(ids, null, labels, pixels);
-    return -out.loss().orElseThrow().sum().item_double();
+  /**
+   * Log-likelihood of each candidate answer (and the end of the turn) after the question, as the template
+   * supervises it: the candidates run as one right-padded batch.
+   */
+  static double[] logLikelihoods(LlavaModel model, ConversationTemplate template, Tokenizer tok,
+      Tensor pixels, Question q) {
+    int n = q.candidates().size();
+    List<TokenizedConversation> rows = q.candidates().stream().map(answer -> template.tokenize(new LlavaSample(
+        "eval", q.image(), List.of(new Turn(Turn.HUMAN, "<image>\n" + q.text()), new Turn(Turn.GPT, answer)),
+        Map.of()), tok)).toList();
+    int length = rows.stream().mapToInt(r -> r.inputIds().length).max().orElseThrow();
+    long[] ids = new long[n * length];
+    long[] labels = new long[n * length];
+    long[] mask = new long[n * length];
+    Arrays.fill(labels, CausalLmLoss.IGNORE_INDEX);
+    for (int c = 0; c < n; c++) {
+      TokenizedConversation t = rows.get(c);
+      for (int j = 0; j < t.inputIds().length; j++) {
+        ids[c * length + j] = t.inputIds()[j];
+        labels[c * length + j] = t.labels()[j];
+        mask[c * length + j] = 1;
+      }
+    }
+    LlavaOutput out = model.forward(Tensor.create(ids, n, length), Tensor.create(mask, n, length),
+        Tensor.create(labels, n, length), pixels.expand(n, -1, -1, -1).contiguous());
+    long steps = out.logits().size(1) - 1;                                      // spliced length - 1
+    Tensor nll = cross_entropy_loss(out.logits().narrow(1, 0, steps).reshape(n * steps, -1).to(ScalarType.Float),
+        out.labels().narrow(1, 1, steps).reshape(n * steps), new TensorOptional(), 0, CausalLmLoss.IGNORE_INDEX, 0.0);
+    double[] scores = new double[n];
+    nll.reshape(n, steps).sum(new long[] {1}, false, new ScalarTypeOptional()).neg().to(ScalarType.Double)
+        .contiguous().data_ptr_double().get(scores);
+    return scores;
   }
 }
