@@ -1,10 +1,12 @@
 package io.lntune.torch;
 
 import java.util.Arrays;
+import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * Small helpers for messages and shape checks. (Tensor ops themselves are libtorch's, through
+ * Small helpers for messages, shape checks and reading small tensors into Java. (Tensor ops themselves are libtorch's, through
  * {@code org.bytedeco.pytorch.global.torch}; lntune does not wrap them.)
  */
 public final class Tensors {
@@ -24,6 +26,15 @@ public final class Tensors {
       return "undefined";
     }
     return shape(t) + " " + DType.of(t.scalar_type()) + " " + t.device().str().getString();
+  }
+
+  /** {@return the first {@code n} elements of {@code t} (any device, any integer or float dtype) as longs} */
+  public static long[] longs(Tensor t, int n) {
+    long[] out = new long[n];
+    try (TensorScope scope = TensorScope.open()) {
+      new LongPointer(t.to(ScalarType.Long).cpu().contiguous().data_ptr()).get(out);
+    }
+    return out;
   }
 
   /** {@return the product of {@code shape}} @throws ArithmeticException on overflow */

@@ -1,11 +1,11 @@
 package io.lntune.models.llama;
 
 import io.lntune.torch.TensorScope;
+import io.lntune.torch.Tensors;
 import io.lntune.torch.Torch;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -82,7 +82,7 @@ public final class Generator {
     int batch = (int) promptEmbeds.size(0);
     int promptLength = (int) promptEmbeds.size(1);
     long[][] real = new long[batch][promptLength + config.maxNewTokens()];
-    long[] given = longs(padding, batch * promptLength);
+    long[] given = Tensors.longs(padding, batch * promptLength);
     boolean padded = false;
     for (int b = 0; b < batch; b++) {
       for (int t = 0; t < promptLength; t++) {
@@ -108,7 +108,7 @@ public final class Generator {
           Tensor input = step == 0 ? promptEmbeds : model.embed(matrix(column(chosen), model));   // [B, T or 1, D]
           Tensor mask = padded ? matrix(prefix(real, length), model) : null;                      // [B, length]
           Tensor hidden = model.hiddenStates(input, mask, cache);
-          chosen = longs(sampler.next(model.logits(hidden.select(1, -1))), batch);                // [B]
+          chosen = Tensors.longs(sampler.next(model.logits(hidden.select(1, -1))), batch);                // [B]
         }
         for (int b = 0; b < batch; b++) {
           real[b][length] = 1;
@@ -139,14 +139,6 @@ public final class Generator {
       }
     }
     return true;
-  }
-
-  private static long[] longs(Tensor t, int n) {
-    long[] out = new long[n];
-    try (TensorScope scope = TensorScope.open()) {
-      new LongPointer(t.to(ScalarType.Long).cpu().contiguous().data_ptr()).get(out);
-    }
-    return out;
   }
 
   private static long[][] column(long[] ids) {

@@ -1,12 +1,12 @@
 package io.lntune.models.llava;
 
+import io.lntune.torch.Tensors;
 import static org.bytedeco.pytorch.global.torch.cat;
 import static org.bytedeco.pytorch.global.torch.stack;
 
 import io.lntune.models.nn.CausalLmLoss;
 import java.util.ArrayList;
 import java.util.List;
-import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -35,9 +35,9 @@ record SplicedSequence(Tensor embeds, Tensor attentionMask, Tensor labels) {
       long placeholder, long maxLength) {
     int b = (int) ids.size(0);
     int t = (int) ids.size(1);
-    long[] idv = longs(ids, b * t);
-    long[] maskv = mask == null ? null : longs(mask, b * t);
-    long[] labelv = labels == null ? null : longs(labels, b * t);
+    long[] idv = Tensors.longs(ids, b * t);
+    long[] maskv = mask == null ? null : Tensors.longs(mask, b * t);
+    long[] labelv = labels == null ? null : Tensors.longs(labels, b * t);
     long imagesGiven = images == null ? 0 : images.size(0);
     long imageTokens = images == null ? 0 : images.size(1);
     int image = 0;
@@ -111,7 +111,7 @@ record SplicedSequence(Tensor embeds, Tensor attentionMask, Tensor labels) {
   SplicedSequence leftPadded() {
     int b = (int) embeds.size(0);
     int width = (int) embeds.size(1);
-    long[] maskv = longs(attentionMask, b * width);
+    long[] maskv = Tensors.longs(attentionMask, b * width);
     long[] outMask = new long[maskv.length];
     TensorVector rows = new TensorVector();
     for (int row = 0; row < b; row++) {
@@ -129,12 +129,6 @@ record SplicedSequence(Tensor embeds, Tensor attentionMask, Tensor labels) {
 
   private static Tensor onDevice(Tensor cpu, Tensor like) {
     return cpu.to(like.device(), ScalarType.Long);
-  }
-
-  private static long[] longs(Tensor t, int n) {
-    long[] out = new long[n];
-    new LongPointer(t.to(ScalarType.Long).cpu().contiguous().data_ptr()).get(out);
-    return out;
   }
 
   /** {@return the ids with placeholders replaced by 0, so that they can be embedded} */

@@ -18,6 +18,7 @@ import io.lntune.training.data.SampleFilter;
 import io.lntune.training.data.TokenizedConversation;
 import io.lntune.training.data.Turn;
 import io.lntune.training.synth.Scene;
+import io.lntune.training.synth.SceneText;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -63,7 +64,7 @@ final class AnswerAccuracy {
   static final List<String> PLACES = java.util.stream.IntStream.range(0, 9)
       .mapToObj(i -> new Scene.Thing(Scene.Shape.CIRCLE, Scene.Colour.RED, i).where()).toList();
   /** Every picture has one to four shapes, and a "how many red shapes" question names a colour that is there. */
-  static final List<String> COUNTS = List.of("one", "two", "three", "four");
+  static final List<String> COUNTS = SceneText.NUMBERS.subList(1, SceneText.NUMBERS.size());
 
   private AnswerAccuracy() {}
 

@@ -14,7 +14,8 @@ import java.util.Random;
  * }</pre>
  */
 public final class SceneText {
-  private static final String[] NUMBERS = {"zero", "one", "two", "three", "four"};
+  /** The answers to "how many" questions, by count: a scene has at most four shapes. */
+  public static final List<String> NUMBERS = List.of("zero", "one", "two", "three", "four");
 
   private SceneText() {}
 
@@ -39,7 +40,7 @@ public final class SceneText {
   public static List<QA> questions(Scene scene, Random random) {
     List<QA> pool = new ArrayList<>();
     List<Scene.Thing> things = scene.objects();
-    pool.add(new QA("How many shapes are there?", NUMBERS[things.size()]));
+    pool.add(new QA("How many shapes are there?", NUMBERS.get(things.size())));
     Scene.Thing t = things.get(random.nextInt(things.size()));
     String shape = t.shape().name().toLowerCase(java.util.Locale.ROOT);
     if (things.stream().filter(o -> o.shape() == t.shape()).count() == 1) {
@@ -54,7 +55,7 @@ public final class SceneText {
     pool.add(new QA("Is there a " + c.word() + " " + s.name().toLowerCase(java.util.Locale.ROOT) + "?",
         present ? "yes" : "no"));
     long ofColour = things.stream().filter(o -> o.colour() == t.colour()).count();
-    pool.add(new QA("How many " + t.colour().word() + " shapes are there?", NUMBERS[(int) ofColour]));
+    pool.add(new QA("How many " + t.colour().word() + " shapes are there?", NUMBERS.get((int) ofColour)));
     java.util.Collections.shuffle(pool, random);
     return pool.subList(0, Math.min(pool.size(), 2 + random.nextInt(2)));
   }

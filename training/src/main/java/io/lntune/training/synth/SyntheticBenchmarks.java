@@ -43,7 +43,6 @@ import javax.imageio.ImageIO;
 public record SyntheticBenchmarks(int images, long seed, int size) {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String SUBTYPE = "synth";
-  private static final String[] NUMBERS = {"zero", "one", "two", "three", "four"};
 
   public SyntheticBenchmarks {
     if (images < 2) {
@@ -102,8 +101,8 @@ public record SyntheticBenchmarks(int images, long seed, int size) {
       existence.add(line(image, "Is there a " + absent(s, random).name() + " in this image?" + ask, "No"));
       int n = s.objects().size();
       int wrong = n == 1 ? 2 : n - 1;
-      count.add(line(image, "Are there " + NUMBERS[n] + " shapes in the image?" + ask, "Yes"));
-      count.add(line(image, "Are there " + NUMBERS[wrong] + " shapes in the image?" + ask, "No"));
+      count.add(line(image, "Are there " + SceneText.NUMBERS.get(n) + " shapes in the image?" + ask, "Yes"));
+      count.add(line(image, "Are there " + SceneText.NUMBERS.get(wrong) + " shapes in the image?" + ask, "No"));
       Scene.Colour missing = Scene.Colour.values()[random.nextInt(Scene.Colour.values().length)];
       while (hasColour(s, missing)) {
         missing = Scene.Colour.values()[random.nextInt(Scene.Colour.values().length)];
@@ -222,12 +221,8 @@ public record SyntheticBenchmarks(int images, long seed, int size) {
 
   /** VQA's annotators' answers are normalised: numbers as digits. */
   private static String human(String answer) {
-    for (int n = 0; n < NUMBERS.length; n++) {
-      if (answer.equals(NUMBERS[n])) {
-        return Integer.toString(n);
-      }
-    }
-    return answer;
+    int n = SceneText.NUMBERS.indexOf(answer);
+    return n >= 0 ? Integer.toString(n) : answer;
   }
 
   private static String answerType(String answer) {
