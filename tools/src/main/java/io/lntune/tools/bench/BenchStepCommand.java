@@ -106,7 +106,9 @@ public final class BenchStepCommand implements Callable<Integer> {
     long tokens = s.batch * s.sequence;
     double flops = BenchModels.stepFlops(model, tokens);
     List<MemoryStats.CudaMemory> cuda = MemoryStats.now().cuda();
-    long stepPeak = MemoryStats.peakResidentBytes();
+    // The kernel's resident counters are approximate by a few dozen pages, so the mark read now can trail the base
+    // read after its reset; the measured steps' peak is at least that base.
+    long stepPeak = Math.max(MemoryStats.peakResidentBytes(), recorder.base);
     long peak = Math.max(peakBeforeRun, Math.max(recorder.peakBefore, stepPeak));
     StepResult r = new StepResult(config, median, MachineProbes.median(recorder.forwardMillis),
         MachineProbes.median(recorder.backwardMillis), tokens / (median / 1000), peak, recorder.base, stepPeak,
