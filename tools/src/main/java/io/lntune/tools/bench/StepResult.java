@@ -15,7 +15,8 @@ package io.lntune.tools.bench;
  * @param stepPeakRssBytes the resident high-water mark over the measured steps alone (reset after the warm-up)
  * @param activationBytes activation memory: the resident set right after the forward pass and the loss minus right
  *     before the forward, the largest over the measured steps; what the graph holds for the backward (saved
- *     activations, the logits and their fp32 copy for the loss, and with recomputation each layer's input)
+ *     activations, the logits and their fp32 copy for the loss; with recomputation, each layer's input and the
+ *     last layer's graph)
  * @param cudaPeakBytes the CUDA allocator's peak allocation, -1 on the CPU
  * @param flopsPerStep the step's useful FLOPs: forward 2NT, input gradients 2NT, weight gradients of trainable
  *     matrices 2N'T (recomputation not counted)
