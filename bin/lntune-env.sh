@@ -5,11 +5,15 @@
 # With bf16 weights (oneDNN) ACTIVE can be faster on an idle machine, but on a shared one the spinning threads
 # lose their cores: lntune bench on `small` took 3.5 s per LAYERNORM step with ACTIVE against 1.9 s with PASSIVE.
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
-# One thread per CPU this process may run on (nproc honours affinity and cpusets), for ATen's OpenMP pool and for
-# OpenBLAS, which otherwise counts the host's CPUs and oversubscribes a container.
+# One thread per CPU this process may run on (nproc honours affinity and cpusets) for ATen's OpenMP pool.
 LNTUNE_CPUS="$(nproc 2>/dev/null || echo 1)"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$LNTUNE_CPUS}"
-export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-$LNTUNE_CPUS}"
+# One OpenBLAS thread: ATen calls OpenBLAS from inside its own OpenMP regions (CPU attention multiplies its blocks
+# with sgemm on every OpenMP thread), where a threaded OpenBLAS oversubscribes the cores and, when another process
+# holds one, stalls. On 2 shared cores a bf16 `small` LAYERNORM step took 2.1 s with 1 OpenBLAS thread and 3.0 to
+# 80 s with 2. bf16 matrix products run in oneDNN on ATen's threads either way; large fp32 products lose
+# OpenBLAS's threads: set OPENBLAS_NUM_THREADS for an fp32 model on an idle machine.
+export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
 # Weights live off-heap: JavaCPP's default limit (4 x heap) would refuse a 7B model.
 LNTUNE_JVM_OPTS="-Dorg.bytedeco.javacpp.maxPhysicalBytes=0"
 

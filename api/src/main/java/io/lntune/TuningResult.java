@@ -10,7 +10,8 @@ import java.util.Optional;
  * @param losses the mean token loss of each step run, in order
  * @param trainableParameters trainable elements
  * @param totalParameters all parameter elements (a LoRA model's adapters included)
- * @param peakResidentBytes the highest resident set size seen between steps
+ * @param peakResidentBytes the resident high-water mark over the run, peaks inside steps included (the kernel's
+ *     VmHWM, reset when the run starts; where it cannot be reset, the process's whole-life mark)
  * @param checkpointOrNull the last checkpoint, when an output directory was set
  * @param deltaOrNull the trainable delta export ({@code trainable.safetensors}), when an output directory was set
  * @param adapterOrNull the PEFT adapter directory, when an output directory was set and the strategy has a PEFT form

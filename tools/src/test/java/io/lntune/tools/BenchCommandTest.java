@@ -38,6 +38,11 @@ class BenchCommandTest {
       assertThat(s.get("stepMemoryBytes").asLong())
           .isEqualTo(s.get("stepPeakRssBytes").asLong() - s.get("baseRssBytes").asLong());
       assertThat(s.get("overheadFraction").asDouble()).isBetween(0.0, 1.0);
+      assertThat(s.get("forwardMillis").asDouble()).isPositive();
+      assertThat(s.get("backwardMillis").asDouble()).isPositive();
+      assertThat(s.get("forwardMillis").asDouble() + s.get("backwardMillis").asDouble())
+          .as("medians of the parts of a step").isLessThanOrEqualTo(2 * s.get("stepMillis").asDouble());
+      assertThat(s.has("activationBytes")).isTrue();
       assertThat(md).contains(String.format(Locale.ROOT, "| %s | %.1f | %.0f |", s.get("config").asText(),
           s.get("stepMillis").asDouble(), s.get("tokensPerSecond").asDouble()));
     }
@@ -57,6 +62,13 @@ class BenchCommandTest {
         .isCloseTo(ln.get("stepMillis").asDouble() / rows.get("FULL").get("stepMillis").asDouble(), within(1e-9));
     assertThat(ratios.get("LAYERNORM achieved FLOP/s / GEMM FLOP/s").get("value").asDouble()).isCloseTo(
         ln.get("achievedFlops").asDouble() / json.get("gemm").get("flops").asDouble(), within(1e-9));
+    JsonNode ckpt = json.get("checkpoint");
+    assertThat(ckpt.get("fileBytes").asLong()).as("tiny's probe checkpoint, about 4 MiB")
+        .isBetween(3L << 20, 6L << 20);
+    assertThat(ckpt.get("tensors").asInt()).isGreaterThan(9);
+    assertThat(ckpt.get("firstLoadAndTouchMillis").asDouble()).isPositive();
+    assertThat(ckpt.get("loadAndTouchMillis").asDouble()).isGreaterThanOrEqualTo(ckpt.get("loadMillis").asDouble());
+    assertThat(md).contains(String.format(Locale.ROOT, "(%d tensors)", ckpt.get("tensors").asInt()));
     JsonNode decode = ratios.get("decode per-token time, context 32 / 4");
     assertThat(decode.get("value").asDouble()).isCloseTo(json.get("decodes").get(1).get("tokenMillis").asDouble()
         / json.get("decodes").get(0).get("tokenMillis").asDouble(), within(1e-9));

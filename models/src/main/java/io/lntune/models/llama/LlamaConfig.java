@@ -77,6 +77,13 @@ public record LlamaConfig(
         eosTokenIds, padTokenId, torchDtype);
   }
 
+  /** {@return this config with {@code layers} decoder layers} */
+  public LlamaConfig withNumHiddenLayers(int layers) {
+    return new LlamaConfig(hiddenSize, intermediateSize, layers, numAttentionHeads, numKeyValueHeads, rmsNormEps,
+        ropeTheta, ropeLinearFactor, vocabSize, maxPositionEmbeddings, tieWordEmbeddings, bosTokenId, eosTokenIds,
+        padTokenId, torchDtype);
+  }
+
   /** {@return the width of one attention head} */
   public long headDim() {
     return hiddenSize / numAttentionHeads;

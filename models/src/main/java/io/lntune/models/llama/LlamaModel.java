@@ -129,8 +129,9 @@ public final class LlamaModel extends Module {
 
   /**
    * Switches activation recomputation: when on, a forward with gradients enabled keeps only each decoder layer's
-   * input and {@link #backwardRecomputed()} recomputes the layers during the backward. It trades about one more
-   * forward pass for the memory of every layer's activations. Off by default; generation and no-grad forwards are
+   * input (and the last layer's graph, whose backward comes first) and {@link #backwardRecomputed()} recomputes the
+   * other layers during the backward. It trades about one more forward pass for the memory of every layer's
+   * activations. Off by default; generation and no-grad forwards are
    * unaffected.
    */
   public void setActivationRecomputation(boolean on) {

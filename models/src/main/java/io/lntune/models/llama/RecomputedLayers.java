@@ -13,15 +13,17 @@ import org.bytedeco.pytorch.TensorArrayRefOptional;
 /**
  * One forward pass through the decoder layers that kept no graph, only each layer's input, and the backward pass
  * that recomputes them (activation recomputation, "gradient checkpointing" per layer; libtorch's C++ API has no
- * {@code checkpoint()}). The forward runs every layer under {@link NoGradGuard} and returns its output as a fresh
- * leaf, so the loss's backward stops there and leaves the output's gradient on it; {@link #backward()} then reruns
- * the layers from the last to the first with a graph, one at a time, and backpropagates each with the gradient
- * of its output, which gives the gradient of its input for the layer before. The embeddings' own graph (the
- * connector, the token embeddings) is backpropagated last. Activation memory is one layer's graph plus one
- * [B, T, D] input per layer, instead of every layer's graph.
+ * {@code checkpoint()}). The forward runs every layer but the last under {@link NoGradGuard}; the last layer's input
+ * is a fresh leaf, and the last layer runs with its graph, because its backward follows the loss's at once and
+ * recomputing it would only repeat its forward (PyTorch's {@code checkpoint_sequential} leaves its last segment
+ * alone too). The loss's backward therefore stops at that leaf and leaves the gradient of the last layer's input on
+ * it; {@link #backward()} then reruns the other layers from the last to the first with a graph, one at a time, and
+ * backpropagates each with the gradient of its output, which gives the gradient of its input for the layer before.
+ * The embeddings' own graph (the connector, the token embeddings) is backpropagated last. Activation memory is one
+ * layer's graph plus one [B, T, D] input per layer, instead of every layer's graph.
  *
- * <p>Dropout draws the same masks both times: the CPU generator's state is saved before each layer and restored
- * for its recomputation, then set to where the forward left it.
+ * <p>Dropout draws the same masks both times: the CPU generator's state is saved before each recomputed layer and
+ * restored for its recomputation, then set to where the forward left it.
  */
 final class RecomputedLayers {
   private final List<LlamaDecoderLayer> layers;
@@ -31,7 +33,6 @@ final class RecomputedLayers {
   private final Tensor[] inputs;
   private final Tensor[] rngStates;
   private Tensor rngAfter;
-  private Tensor output;
 
   RecomputedLayers(List<LlamaDecoderLayer> layers, RotaryEmbedding.Angles angles, AttentionMask mask, Tensor embeds) {
     this.layers = layers;
@@ -42,12 +43,13 @@ final class RecomputedLayers {
     this.rngStates = new Tensor[layers.size()];
   }
 
-  /** {@return the last layer's output [B, T, D], a leaf that requires grad} */
+  /** {@return the last layer's output [B, T, D], with the last layer's graph} */
   Tensor forward() {
     Generator rng = getDefaultCPUGenerator();
+    int last = layers.size() - 1;
     Tensor x = embeds.detach();
     try (NoGradGuard g = new NoGradGuard()) {
-      for (int i = 0; i < layers.size(); i++) {
+      for (int i = 0; i < last; i++) {
         inputs[i] = x;
         rngStates[i] = rng.get_state();
         LlamaDecoderLayer layer = layers.get(i);
@@ -55,20 +57,29 @@ final class RecomputedLayers {
         x = TensorScope.returning(() -> layer.forward(in, angles, mask, null)); // frees the layer's temporaries
       }
     }
+    inputs[last] = x.requires_grad_(last > 0 || embeds.requires_grad());
+    LlamaDecoderLayer lastLayer = layers.get(last);
+    Tensor in = x;
+    Tensor out = TensorScope.returning(() -> lastLayer.forward(in, angles, mask, null));
     rngAfter = rng.get_state();
-    output = x.requires_grad_(true);
-    return output;
+    return out;
   }
 
   /** Backpropagates through the layers, recomputing each, then through the embeddings' graph. */
   void backward() {
-    Tensor grad = output.grad();
+    int last = layers.size() - 1;
+    Tensor grad = inputs[last].grad();
+    inputs[last] = null;
     if (!grad.defined()) {
-      return; // the loss did not reach the decoder output
+      return; // the loss did not reach the last layer's input
+    }
+    if (last == 0) {
+      backwardEmbeddings(grad);
+      return;
     }
     Generator rng = getDefaultCPUGenerator();
     try {
-      for (int i = layers.size() - 1; i >= 0 && grad != null; i--) {
+      for (int i = last - 1; i >= 0 && grad != null; i--) {
         boolean inputNeedsGrad = i > 0 || embeds.requires_grad();
         Tensor in = inputs[i].requires_grad_(inputNeedsGrad);
         rng.set_state(rngStates[i]);
@@ -85,11 +96,17 @@ final class RecomputedLayers {
         grad = inputNeedsGrad && inputGrad.defined() ? inputGrad : null;
         inputs[i] = null;
       }
-      if (grad != null && embeds.requires_grad()) {
-        embeds.backward(grad, new BoolOptional(), false, new TensorArrayRefOptional());
+      if (grad != null) {
+        backwardEmbeddings(grad);
       }
     } finally {
       rng.set_state(rngAfter);
+    }
+  }
+
+  private void backwardEmbeddings(Tensor grad) {
+    if (embeds.requires_grad()) {
+      embeds.backward(grad, new BoolOptional(), false, new TensorArrayRefOptional());
     }
   }
 }

@@ -26,10 +26,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code lntune bench}: training step time, tokens/s, peak memory and achieved FLOP/s of each strategy on the same
- * model and batch, the machine's GEMM FLOP/s, checkpoint loading against a plain read, and KV-cache decoding at a
- * short and a long context; as Markdown on stdout and, with {@code --output}, {@code bench.json} and
- * {@code bench.md}.
+ * {@code lntune bench}: training step time (forward and backward apart), tokens/s, peak and activation memory and
+ * achieved FLOP/s of each strategy on the same model and batch, the machine's GEMM FLOP/s, loading a checkpoint of
+ * about 1 GiB against a plain read of it, and KV-cache decoding at a short and a long context; as Markdown on stdout
+ * and, with {@code --output}, {@code bench.json} and {@code bench.md}.
  *
  * <pre>{@code
  * lntune bench                              # small (about 100M parameters, 512 tokens), bf16, 3 measured steps
@@ -44,9 +44,9 @@ import picocli.CommandLine.Spec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = {"Measure training step time, tokens/s and peak memory of each strategy on one model and batch "
-        + "(each in its own process), the machine's GEMM FLOP/s, the achieved FLOP/s of a step, checkpoint loading "
-        + "against reading the file, and KV-cache decoding at short and long context. Prints Markdown; --output "
-        + "also writes bench.json and bench.md."})
+        + "(each in its own process), the machine's GEMM FLOP/s, the achieved FLOP/s of a step, loading a checkpoint "
+        + "of about 1 GiB against reading the file, and KV-cache decoding at short and long context. Prints Markdown; "
+        + "--output also writes bench.json and bench.md."})
 public final class BenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -113,7 +113,8 @@ public final class BenchCommand implements Callable<Integer> {
     Path tmp = Files.createTempDirectory("lntune-bench");
     MachineProbes.Checkpoint checkpoint;
     try {
-      checkpoint = MachineProbes.checkpoint(model, tmp);
+      checkpoint = MachineProbes.checkpoint(MachineProbes.sizedFor(model.config(), d, s.checkpointBytes),
+          model.placement(), tmp, 3);
     } finally {
       try (var files = Files.walk(tmp)) {
         files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -161,8 +162,9 @@ public final class BenchCommand implements Callable<Integer> {
       return timed;
     }
     StepResult memory = child(config, 1, mmapThreshold);
-    return new StepResult(config, timed.stepMillis(), timed.tokensPerSecond(), memory.peakRssBytes(),
-        memory.baseRssBytes(), memory.stepPeakRssBytes(), memory.cudaPeakBytes(), timed.flopsPerStep(),
+    return new StepResult(config, timed.stepMillis(), timed.forwardMillis(), timed.backwardMillis(),
+        timed.tokensPerSecond(), memory.peakRssBytes(), memory.baseRssBytes(), memory.stepPeakRssBytes(),
+        memory.activationBytes(), memory.cudaPeakBytes(), timed.flopsPerStep(),
         timed.achievedFlops(), timed.overheadFraction(), timed.trainableParameters(), timed.totalParameters(),
         timed.finalLoss());
   }

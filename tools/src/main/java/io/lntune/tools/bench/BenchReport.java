@@ -70,8 +70,8 @@ record BenchReport(String size, String dtype, String device, long sequence, long
           (double) lora.get().peakRssBytes() / full.get().peakRssBytes(), 1.0, true));
     }
     if (ln.isPresent() && lnRecompute.isPresent()) {
-      out.add(new Ratio("LAYERNORM step memory / with recomputation",
-          (double) ln.get().stepMemoryBytes() / Math.max(1, lnRecompute.get().stepMemoryBytes()), 3.0, false));
+      out.add(new Ratio("LAYERNORM activation memory / with recomputation",
+          (double) ln.get().activationBytes() / Math.max(1, lnRecompute.get().activationBytes()), 3.0, false));
       out.add(new Ratio("LAYERNORM step time with recomputation / without",
           lnRecompute.get().stepMillis() / ln.get().stepMillis(), 1.4, true));
     }
@@ -81,7 +81,7 @@ record BenchReport(String size, String dtype, String device, long sequence, long
       out.add(new Ratio("LAYERNORM framework overhead (share of step)", ln.get().overheadFraction(), 0.05, true));
     }
     if (checkpoint != null) {
-      out.add(new Ratio("checkpoint load+touch / page-cache read",
+      out.add(new Ratio("checkpoint (" + ByteSize.format(checkpoint.fileBytes()) + ") load+touch / page-cache read",
           checkpoint.loadAndTouchMillis() / checkpoint.readMillis(), 1.5, true));
     }
     if (decodes.size() >= 2) {
@@ -114,23 +114,30 @@ record BenchReport(String size, String dtype, String device, long sequence, long
         gemm.n(), flops(gemm.flops())));
     md.append("Each configuration trains in JVMs of its own: one for the times, one for the memory (large tensors "
         + "unmapped on release, see the environment). Peak RSS: the whole-life resident high-water mark. Step "
-        + "memory: the high-water mark over a measured step minus the resident set between steps (activations "
-        + "and gradients; optimizer state and masters persist). Achieved: forward 2NT + input gradients 2NT + "
-        + "trainable weights' gradients 2N'T over the median step. Overhead: sampled share of the step outside "
-        + "native code.\n\n");
-    md.append("| config | step ms | tokens/s | peak RSS | step memory | achieved | of GEMM | overhead | trainable |"
-        + " loss |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        + "memory: the high-water mark over a measured step minus the resident set between steps (activations, "
+        + "gradients and the backward's temporaries; optimizer state and masters persist). Activations: the resident "
+        + "set right after the forward and the loss minus right before the forward (what the graph keeps for the "
+        + "backward, the logits included); the recomputation target's ratio is taken on it. Forward and backward: "
+        + "median times of the two passes (the backward includes recomputation). Achieved: forward 2NT + input "
+        + "gradients 2NT + trainable weights' gradients 2N'T over the median step. Overhead: sampled share of the "
+        + "step outside native code.\n\n");
+    md.append("| config | step ms | tokens/s | forward ms | backward ms | peak RSS | step memory | activations "
+        + "| achieved | of GEMM | overhead | trainable | loss |\n"
+        + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (StepResult s : steps) {
-      md.append(String.format(Locale.ROOT, "| %s | %.1f | %.0f | %s | %s | %s | %.0f%% | %.1f%% | %,d | %.4f |%n",
-          s.config(), s.stepMillis(), s.tokensPerSecond(), ByteSize.format(s.peakRssBytes()),
-          ByteSize.format(s.stepMemoryBytes()), flops(s.achievedFlops()), 100 * s.achievedFlops() / gemm.flops(),
+      md.append(String.format(Locale.ROOT, "| %s | %.1f | %.0f | %.1f | %.1f | %s | %s | %s | %s | %.0f%% | %.1f%% "
+          + "| %,d | %.4f |%n", s.config(), s.stepMillis(), s.tokensPerSecond(), s.forwardMillis(),
+          s.backwardMillis(), ByteSize.format(s.peakRssBytes()), ByteSize.format(s.stepMemoryBytes()),
+          ByteSize.format(s.activationBytes()), flops(s.achievedFlops()), 100 * s.achievedFlops() / gemm.flops(),
           100 * s.overheadFraction(), s.trainableParameters(), s.finalLoss()));
     }
     md.append('\n');
     if (checkpoint != null) {
-      md.append(String.format(Locale.ROOT, "Checkpoint %s: read from page cache %.1f ms, load %.1f ms, load + touch "
-          + "every weight %.1f ms%n%n", ByteSize.format(checkpoint.fileBytes()), checkpoint.readMillis(),
-          checkpoint.loadMillis(), checkpoint.loadAndTouchMillis()));
+      md.append(String.format(Locale.ROOT, "Checkpoint %s (%d tensors): read from page cache %.1f ms; load %.1f ms, "
+          + "load + touch every weight %.1f ms (median of the loads after the first); the first load in this JVM, "
+          + "its code still cold, %.1f ms with the touch%n%n", ByteSize.format(checkpoint.fileBytes()),
+          checkpoint.tensors(), checkpoint.readMillis(), checkpoint.loadMillis(), checkpoint.loadAndTouchMillis(),
+          checkpoint.firstLoadAndTouchMillis()));
     }
     for (MachineProbes.Decode d : decodes) {
       md.append(String.format(Locale.ROOT, "Decoding at context %d: %.2f ms/token (%.1f tokens/s)%n", d.context(),

@@ -13,24 +13,30 @@ import java.util.Optional;
  */
 enum BenchSize {
   /** LlamaConfigs.tiny(): 2 layers of width 64; for tests. */
-  TINY(64, 2, false),
+  TINY(64, 2, false, 4L << 20),
   /** About 100M parameters: 12 layers of width 768. */
-  SMALL(512, 1, false),
+  SMALL(512, 1, false, 1L << 30),
   /** About 350M parameters: 24 layers of width 1024. */
-  MEDIUM(512, 1, false),
+  MEDIUM(512, 1, false, 1L << 30),
   /** Vicuna-7B (LLaVA-1.5-7B's decoder), 2048 tokens as in LLaVA's instruction tuning. */
-  LLAVA7B(2048, 1, true);
+  LLAVA7B(2048, 1, true, 1L << 30);
 
   private static final long VOCAB = 8192;
 
   final long sequence;
   final long batch;
   final boolean needsCuda;
+  /**
+   * The size of the checkpoint the loading probe writes: the target is stated for a 1 GiB file, which the probe's
+   * decoder (this size's shape, with as many layers as it takes) approaches.
+   */
+  final long checkpointBytes;
 
-  BenchSize(long sequence, long batch, boolean needsCuda) {
+  BenchSize(long sequence, long batch, boolean needsCuda, long checkpointBytes) {
     this.sequence = sequence;
     this.batch = batch;
     this.needsCuda = needsCuda;
+    this.checkpointBytes = checkpointBytes;
   }
 
   LlamaConfig config() {

@@ -95,19 +95,26 @@ public final class BenchStepCommand implements Callable<Integer> {
         return batch; // the same batch every step: no per-step allocation in the data path
       }
     };
-    Recorder recorder = new Recorder(warmup);
+    Phases phases = new Phases();
+    Recorder recorder = new Recorder(warmup, phases);
     TrainerConfig run = new TrainerConfig(warmup + steps, 1, 1.0, LrSchedule.constant(LrSchedule.Warmup.none()),
         NanPolicy.STOP, 0, 0, null);
-    new Trainer<>(trainables, adam, new TextTask(model), run, null, List.of(recorder)).run(from -> data);
+    long peakBeforeRun = MemoryStats.peakResidentBytes(); // the trainer resets the mark when it starts
+    new Trainer<>(trainables, adam, new TextTask(model, phases), run, null, List.of(recorder)).run(from -> data);
     double overhead = recorder.stopSampling();
     double median = recorder.medianMillis();
     long tokens = s.batch * s.sequence;
     double flops = BenchModels.stepFlops(model, tokens);
     List<MemoryStats.CudaMemory> cuda = MemoryStats.now().cuda();
-    long stepPeak = MemoryStats.peakResidentBytes();
-    StepResult r = new StepResult(config, median, tokens / (median / 1000), Math.max(recorder.peakBefore, stepPeak),
-        recorder.base, stepPeak, cuda.isEmpty() ? -1 : cuda.get(0).peakAllocatedBytes(), flops, flops / (median / 1000), overhead,
-        trainables.trainableCount(), trainables.totalCount(), recorder.lastLoss);
+    // The kernel's resident counters are approximate by a few dozen pages, so the mark read now can trail the base
+    // read after its reset; the measured steps' peak is at least that base.
+    long stepPeak = Math.max(MemoryStats.peakResidentBytes(), recorder.base);
+    long peak = Math.max(peakBeforeRun, Math.max(recorder.peakBefore, stepPeak));
+    StepResult r = new StepResult(config, median, MachineProbes.median(recorder.forwardMillis),
+        MachineProbes.median(recorder.backwardMillis), tokens / (median / 1000), peak, recorder.base, stepPeak,
+        recorder.activationBytes, cuda.isEmpty() ? -1 : cuda.get(0).peakAllocatedBytes(),
+        flops, flops / (median / 1000), overhead, trainables.trainableCount(), trainables.totalCount(),
+        recorder.lastLoss);
     PrintWriter out = spec.commandLine().getOut();
     out.println(MARKER + new ObjectMapper().writeValueAsString(r));
     out.flush();
@@ -121,32 +128,54 @@ public final class BenchStepCommand implements Callable<Integer> {
     public void close() {}
   }
 
-  /** Next-token loss of the decoder on its own input, finishing recomputed layers in the backward. */
-  private record TextTask(LlamaModel model) implements TrainingTask<TokenBatch> {
+  /** What the last step's forward and backward took: time, and the resident memory the forward left behind. */
+  private static final class Phases {
+    double forwardMillis;
+    double backwardMillis;
+    long activationBytes;
+  }
+
+  /**
+   * Next-token loss of the decoder on its own input, finishing recomputed layers in the backward. Notes each phase's
+   * time and the resident memory the forward and loss add: what the graph keeps for the backward (saved activations,
+   * logits, recomputation's layer inputs).
+   */
+  private record TextTask(LlamaModel model, Phases phases) implements TrainingTask<TokenBatch> {
     @Override
     public LossOutput loss(TokenBatch batch) {
+      long before = MemoryStats.residentBytes();
+      long start = System.nanoTime();
       CausalLmLoss.Result r = CausalLmLoss.of(model.forward(batch.ids()), batch.ids());
+      phases.forwardMillis = (System.nanoTime() - start) / 1e6;
+      phases.activationBytes = MemoryStats.residentBytes() - before;
       return new LossOutput(r.sum(), r.tokens());
     }
 
     @Override
     public void backward(LossOutput loss) {
+      long start = System.nanoTime();
       loss.sum().backward();
       model.backwardRecomputed();
+      phases.backwardMillis = (System.nanoTime() - start) / 1e6;
     }
   }
 
   /** Step times after the warm-up, and the memory and framework-overhead figures of the same steps. */
   private static final class Recorder implements TrainingListener {
     private final int warmup;
+    private final Phases phases;
     private final List<Double> millis = new ArrayList<>();
+    private final List<Double> forwardMillis = new ArrayList<>();
+    private final List<Double> backwardMillis = new ArrayList<>();
+    private long activationBytes;
     private NativeTimeSampler sampler;
     private double lastLoss;
     private long peakBefore;
     private long base;
 
-    Recorder(int warmup) {
+    Recorder(int warmup, Phases phases) {
       this.warmup = warmup;
+      this.phases = phases;
       if (warmup == 0) {
         startMeasuring();
       }
@@ -168,6 +197,9 @@ public final class BenchStepCommand implements Callable<Integer> {
       lastLoss = m.loss();
       if (m.step() > warmup) {
         millis.add(m.stepMillis());
+        forwardMillis.add(phases.forwardMillis);
+        backwardMillis.add(phases.backwardMillis);
+        activationBytes = Math.max(activationBytes, phases.activationBytes);
       }
       if (m.step() == warmup) {
         startMeasuring();

@@ -8,7 +8,10 @@ import io.lntune.models.llama.KvCache;
 import io.lntune.models.llama.LlamaConfig;
 import io.lntune.models.llama.LlamaModel;
 import io.lntune.models.load.KeyMap;
+import io.lntune.models.nn.Init;
 import io.lntune.models.nn.Modules;
+import io.lntune.models.nn.Placement;
+import io.lntune.torch.DType;
 import io.lntune.torch.TensorScope;
 import io.lntune.torch.safetensors.SafetensorsCheckpoint;
 import io.lntune.torch.safetensors.SafetensorsWriter;
@@ -21,6 +24,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
@@ -40,12 +44,21 @@ final class MachineProbes {
   record Gemm(long m, long k, long n, double flops) {}
 
   /**
+   * Loading a checkpoint against reading its file. Each load builds a model and loads the file into it; loads after
+   * the first run on warm code, as the read does (the second of two reads).
+   *
    * @param fileBytes the checkpoint's size
+   * @param tensors the tensors in it
    * @param readMillis reading the whole file from the page cache into a buffer (the second of two reads)
-   * @param loadMillis building the model and loading the checkpoint into it (memory-mapped where the dtype matches)
-   * @param loadAndTouchMillis loading, then reading every parameter once (faulting mapped pages in)
+   * @param loadMillis building the model and loading the checkpoint into it (memory-mapped where the dtype matches),
+   *     the median of the loads after the first
+   * @param loadAndTouchMillis loading, then reading every parameter once (faulting mapped pages in), the median of
+   *     the loads after the first
+   * @param firstLoadAndTouchMillis the same for the first load in this JVM, which also pays for loading and
+   *     compiling the loader's code
    */
-  record Checkpoint(long fileBytes, double readMillis, double loadMillis, double loadAndTouchMillis) {}
+  record Checkpoint(long fileBytes, int tensors, double readMillis, double loadMillis, double loadAndTouchMillis,
+      double firstLoadAndTouchMillis) {}
 
   /**
    * @param context tokens already in the KV cache
@@ -75,21 +88,60 @@ final class MachineProbes {
     }
   }
 
-  /** Writes {@code model}'s weights to {@code dir}, then times reading the file against loading it. */
-  static Checkpoint checkpoint(LlamaModel model, Path dir) throws IOException {
+  /**
+   * {@return a decoder shaped as {@code like}, with as many layers as bring its {@code dtype} weights nearest to
+   * {@code bytes} (at least one)}
+   */
+  static LlamaConfig sizedFor(LlamaConfig like, DType dtype, long bytes) {
+    long d = like.hiddenSize();
+    long kv = like.numKeyValueHeads() * like.headDim();
+    long layer = 2 * d * d + 2 * d * kv + 3 * d * like.intermediateSize() + 2 * d;
+    long rest = like.vocabSize() * d * (like.tieWordEmbeddings() ? 1 : 2) + d;
+    long layers = Math.max(1, Math.round((double) (bytes / dtype.byteSize() - rest) / layer));
+    return like.withNumHiddenLayers((int) Math.min(layers, Integer.MAX_VALUE));
+  }
+
+  /**
+   * Writes the random weights of a decoder of {@code config} to {@code dir}, then times reading the file against
+   * {@code loads} loads of it into fresh models.
+   */
+  static Checkpoint checkpoint(LlamaConfig config, Placement placement, Path dir, int loads) throws IOException {
     Path file = dir.resolve("model.safetensors");
-    SafetensorsWriter.write(file, Modules.namedParameters(model));
+    LlamaModel source = new LlamaModel(config, placement);
+    Init.normal(source, 0.02, 1);
+    Map<String, Tensor> weights = Modules.namedParameters(source);
+    SafetensorsWriter.write(file, weights);
+    source.close();
     long bytes = Files.size(file);
     double read = 0;
     for (int pass = 0; pass < 2; pass++) { // the first pass brings the file into the page cache
       read = readMillis(file);
     }
-    long start = System.nanoTime();
-    LlamaModel loaded = new LlamaModel(model.config(), model.placement());
-    try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(file)) {
-      loaded.load(ckpt, KeyMap.identity());
+    double first = 0;
+    List<Double> load = new ArrayList<>();
+    List<Double> touched = new ArrayList<>();
+    for (int i = 0; i < loads; i++) {
+      long start = System.nanoTime();
+      LlamaModel loaded = new LlamaModel(config, placement);
+      try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(file)) {
+        loaded.load(ckpt, KeyMap.identity());
+      }
+      double loadMillis = (System.nanoTime() - start) / 1e6;
+      touchEveryWeight(loaded, file);
+      double touchedMillis = (System.nanoTime() - start) / 1e6;
+      loaded.close();
+      if (i == 0) {
+        first = touchedMillis;
+      }
+      if (i > 0 || loads == 1) {
+        load.add(loadMillis);
+        touched.add(touchedMillis);
+      }
     }
-    double load = (System.nanoTime() - start) / 1e6;
+    return new Checkpoint(bytes, weights.size(), read, median(load), median(touched), first);
+  }
+
+  private static void touchEveryWeight(LlamaModel loaded, Path file) {
     try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
       double sum = 0;
       for (Tensor p : Modules.namedParameters(loaded).values()) {
@@ -99,9 +151,6 @@ final class MachineProbes {
         throw new IllegalStateException("the loaded checkpoint " + file + " holds NaN");
       }
     }
-    double touched = (System.nanoTime() - start) / 1e6;
-    loaded.close();
-    return new Checkpoint(bytes, read, load, touched);
   }
 
   private static double readMillis(Path file) throws IOException {

@@ -2,9 +2,9 @@ package io.lntune.tools.bench;
 
 /**
  * Estimates how much of a thread's wall time is spent outside native code (libtorch), by sampling its stack every
- * millisecond: a sample whose top frame is a native method counts as inside libtorch (JavaCPP calls are native
- * methods), any other sample as framework overhead (Java code: the loop, JavaCPP wrappers, scopes). Samples are
- * taken at safepoints, so a thread running Java code is caught at the next one; the estimate is a sampled
+ * {@value #INTERVAL_MILLIS} ms: a sample whose top frame is a native method counts as inside libtorch (JavaCPP
+ * calls are native methods), any other sample as framework overhead (Java code: the loop, JavaCPP wrappers,
+ * scopes). Samples are taken at safepoints, so a thread running Java code is caught at the next one; the estimate is a sampled
  * fraction, not an exact account.
  *
  * <pre>{@code
@@ -14,6 +14,12 @@ package io.lntune.tools.bench;
  * }</pre>
  */
 final class NativeTimeSampler {
+  /**
+   * Taking a stack costs the sampling thread tens of microseconds, CPU time the measured step's threads compete for
+   * when they use every core; a sample every few milliseconds still gives hundreds per step.
+   */
+  static final int INTERVAL_MILLIS = 5;
+
   private final Thread target;
   private final Thread sampler;
   private volatile boolean running = true;
@@ -44,7 +50,7 @@ final class NativeTimeSampler {
         }
       }
       try {
-        Thread.sleep(1);
+        Thread.sleep(INTERVAL_MILLIS);
       } catch (InterruptedException e) {
         return;
       }

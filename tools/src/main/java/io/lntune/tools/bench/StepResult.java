@@ -5,11 +5,18 @@ package io.lntune.tools.bench;
  *
  * @param config the strategy, with "+recompute" when activations are recomputed
  * @param stepMillis median wall time of the measured steps
+ * @param forwardMillis median time of the forward pass and the loss
+ * @param backwardMillis median time of the backward pass (recomputation included); the rest of a step is the
+ *     optimizer, gradient handling and the loop
  * @param tokensPerSecond tokens (batch x sequence) per second of the median step
  * @param peakRssBytes the process's resident high-water mark (VmHWM) over its whole life
  * @param baseRssBytes resident memory when the measured steps start: the model, the fp32 masters, optimizer state
  *     (created by the warm-up step), the batch
  * @param stepPeakRssBytes the resident high-water mark over the measured steps alone (reset after the warm-up)
+ * @param activationBytes activation memory: the resident set right after the forward pass and the loss minus right
+ *     before the forward, the largest over the measured steps; what the graph holds for the backward (saved
+ *     activations, the logits and their fp32 copy for the loss; with recomputation, each layer's input and the
+ *     last layer's graph)
  * @param cudaPeakBytes the CUDA allocator's peak allocation, -1 on the CPU
  * @param flopsPerStep the step's useful FLOPs: forward 2NT, input gradients 2NT, weight gradients of trainable
  *     matrices 2N'T (recomputation not counted)
@@ -19,8 +26,9 @@ package io.lntune.tools.bench;
  * @param totalParameters all elements
  * @param finalLoss the last step's loss (the same seed and data for every configuration)
  */
-record StepResult(String config, double stepMillis, double tokensPerSecond, long peakRssBytes, long baseRssBytes,
-    long stepPeakRssBytes, long cudaPeakBytes, double flopsPerStep, double achievedFlops, double overheadFraction, long trainableParameters,
+record StepResult(String config, double stepMillis, double forwardMillis, double backwardMillis,
+    double tokensPerSecond, long peakRssBytes, long baseRssBytes, long stepPeakRssBytes, long activationBytes,
+    long cudaPeakBytes, double flopsPerStep, double achievedFlops, double overheadFraction, long trainableParameters,
     long totalParameters, double finalLoss) {
 
   /** {@return the memory a step adds on top of what persists between steps: activations and gradients} */

@@ -86,7 +86,10 @@ public final class Trainer<B extends AutoCloseable> {
     Iterator<B> batches = data.apply(consumed);
     List<Double> losses = new ArrayList<>();
     long started = System.nanoTime();
-    long peakRss = MemoryStats.residentBytes();
+    long startRss = MemoryStats.residentBytes();
+    // The kernel keeps the high-water mark, intra-step peaks included: reset it now, read it once at the end, and
+    // leave /proc alone during the steps.
+    MemoryStats.resetPeakResident();
     Path checkpoint = last.orElse(null);
     while (step < config.maxSteps()) {
       step++;
@@ -126,7 +129,6 @@ public final class Trainer<B extends AutoCloseable> {
       }
       trainables.clearGradients();
       losses.add(loss);
-      peakRss = Math.max(peakRss, MemoryStats.residentBytes());
       double stepMillis = (System.nanoTime() - stepStart) / 1e6;
       StepMetrics metrics = new StepMetrics(step, config.maxSteps(), loss,
           optimizer.groups().get(0).learningRate() * lrFactor, gradNorm, tokens, tokens / (stepMillis / 1000),
@@ -147,8 +149,8 @@ public final class Trainer<B extends AutoCloseable> {
     }
     long end = step;
     listeners.forEach(l -> l.onEnd(end));
-    return new TrainingRun(firstStep, step, losses, trainables.trainableCount(), trainables.totalCount(), peakRss,
-        checkpoint);
+    return new TrainingRun(firstStep, step, losses, trainables.trainableCount(), trainables.totalCount(),
+        Math.max(startRss, MemoryStats.peakResidentBytes()), checkpoint);
   }
 
   private boolean handleNonFinite(long step, String what) {
