@@ -20,6 +20,7 @@ import io.lntune.training.export.TrainableDelta;
 import io.lntune.training.listener.ProgressBarListener;
 import io.lntune.training.loop.StepMetrics;
 import io.lntune.training.loop.TrainingListener;
+import io.lntune.training.strategy.LoraConfig;
 import io.lntune.training.strategy.Strategy;
 import io.lntune.training.synth.SyntheticBenchmarks;
 import io.lntune.training.synth.SyntheticWorld;
@@ -31,9 +32,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.bytedeco.javacpp.Loader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code lntune demo}: the paper in miniature on a synthetic visual world, on the CPU in minutes. */
@@ -49,9 +52,15 @@ import picocli.CommandLine.Spec;
         "Writes report.md, report.csv, chart.png, report.html and each run's metrics.jsonl to --out."})
 public final class DemoCommand implements Callable<Integer> {
   /** The learning rates the demo uses: LayerNorm tuning wants far larger steps than LoRA or full finetuning. */
-  static final Map<Strategy, Double> LEARNING_RATES = Map.of(Strategy.LAYERNORM, 2e-2, Strategy.LAYERNORM_SIMPLE, 3e-2,
+  static final Map<Strategy, Double> LEARNING_RATES = Map.of(Strategy.LAYERNORM, 5e-3, Strategy.LAYERNORM_SIMPLE, 3e-2,
       Strategy.LORA, 2e-3, Strategy.FULL, 1e-3, Strategy.CONNECTOR_ONLY, 3e-2, Strategy.ATTN_QV, 1e-3,
       Strategy.ATTN_MLP, 1e-3);
+
+  /**
+   * LoRA scaled to the tiny model: rank 8 of 96 features (LLaVA's r=128 is 3% of 4096; the default r=64 would
+   * give each 96 x 96 matrix more adapter weights than it has), alpha/r = 0.25 as in the defaults.
+   */
+  static final LoraConfig LORA = new LoraConfig(8, 2, 0.05, LoraConfig.ALL_BLOCK_LINEARS);
 
   @Spec CommandSpec spec;
 
@@ -61,6 +70,17 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--strategies", split = ",", defaultValue = "LAYERNORM,LAYERNORM_SIMPLE,LORA,FULL,CONNECTOR_ONLY",
       description = "Stage-2 strategies to compare. Default: ${DEFAULT-VALUE}.")
   List<String> strategies;
+
+  @Option(names = "--lr", paramLabel = "STRATEGY=RATE", description = "A stage-2 learning rate other than the demo's "
+      + "own for a strategy, e.g. --lr LAYERNORM=1e-2 (repeatable).")
+  Map<String, Double> learningRates = new java.util.HashMap<>();
+
+  private Map<Strategy, Double> chosenRates = Map.of();
+
+  @Option(names = "--blas-threads", description = "OpenBLAS threads for the demo's fp32 matrix products (default: "
+      + "every CPU; the launcher's default of 1 suits bf16 models, but on 2 cores LoRA's fp32 steps here take a "
+      + "fifth less time with 2).")
+  Integer blasThreads;
 
   @Option(names = "--seed", defaultValue = "7", description = "Default: ${DEFAULT-VALUE}.")
   long seed;
@@ -76,8 +96,15 @@ public final class DemoCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     long started = System.currentTimeMillis();
     PrintWriter console = spec.commandLine().getOut();
+    chosenRates = chosenRates();
+    int threads = blasThreads != null ? blasThreads : Runtime.getRuntime().availableProcessors();
+    if (threads < 1) {
+      throw new ParameterException(spec.commandLine(), "--blas-threads must be at least 1, got " + threads);
+    }
+    Loader.load(org.bytedeco.openblas.global.openblas_nolapack.class);
+    org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(threads);
     DemoSize size = quick ? DemoSize.quick() : DemoSize.full();
-    Path home = (cache != null ? cache : defaultCache()).resolve("demo-v1-" + (quick ? "quick" : "full") + "-" + seed);
+    Path home = (cache != null ? cache : defaultCache()).resolve("demo-v2-" + (quick ? "quick" : "full") + "-" + seed);
     Files.createDirectories(out);
     SyntheticWorld.Summary world = world(home, size, console);
     Tokenizer tok = tokenizer(home, world);
@@ -104,7 +131,8 @@ public final class DemoCommand implements Callable<Integer> {
     List<DemoRun> runs = new ArrayList<>();
     for (String name : strategies) {
       Strategy strategy = Strategy.parse(name);
-      console.printf("stage 2: %s, %d steps at lr %.0e%n", strategy, size.stage2Steps(), LEARNING_RATES.get(strategy));
+      console.printf("stage 2: %s, %d steps at lr %.0e%n", strategy, size.stage2Steps(),
+          learningRate(strategy, false));
       LlavaModel model = load(stage1, vocab);
       List<Double> stepMillis = new ArrayList<>();
       TuningResult r = tune(model, tok, world.stage2Train(), world.imageRoot(), strategy, size.stage2Steps(), size,
@@ -179,9 +207,7 @@ public final class DemoCommand implements Callable<Integer> {
     LlavaModel model = new LlavaModel(DemoModels.llava(vocab), Placement.cpu(DType.F32));
     Init.normal(model, 0.02, seed);
     console.printf("pretraining the tiny LLaMA on the world's text, %d steps%n", size.pretrainTextSteps());
-    report(console, TextPretraining.run(model.languageModel(), tok, world.stage1(), world.stage2Train(),
-        size.pretrainTextSteps(),
-        size.batchSize(), seed));
+    report(console, TextPretraining.run(model.languageModel(), tok, size.pretrainTextSteps(), size.batchSize(), seed));
     console.printf("pretraining the tiny ViT to name each cell, %d steps%n", size.pretrainVisionSteps());
     report(console, VisionPretraining.run(model.visionTower(), size.pretrainVisionSteps(), size.batchSize(), seed));
     SafetensorsWriter.write(file, Modules.namedParameters(model));
@@ -203,9 +229,13 @@ public final class DemoCommand implements Callable<Integer> {
       DemoSize size, List<Double> stepMillis) {
     Path dir = runDir(strategy, stepMillis == null);
     LayerNormTuner.Builder b = LayerNormTuner.builder().model(model).tokenizer(tok).trainData(data, images)
-        .strategy(strategy).batchSize(size.batchSize()).maxSteps(steps).learningRate(LEARNING_RATES.get(strategy))
+        .strategy(strategy).batchSize(size.batchSize()).maxSteps(steps)
+        .learningRate(learningRate(strategy, stepMillis == null))
         .seed(seed).outputDir(dir).listener(ProgressBarListener.console())
         .template(stepMillis == null ? "plain" : "vicuna_v1"); // stage 1 on captions, stage 2 on conversations
+    if (strategy == Strategy.LORA) {
+      b.lora(LORA);
+    }
     if (stepMillis != null) {
       b.listener(new TrainingListener() {
         @Override
@@ -217,6 +247,28 @@ public final class DemoCommand implements Callable<Integer> {
     try (LayerNormTuner tuner = b.build()) {
       return tuner.fit();
     }
+  }
+
+  /** {@return stage 1's fixed rate, or stage 2's: the rate --lr gives the strategy, else the demo's own} */
+  private double learningRate(Strategy strategy, boolean stage1) {
+    Double chosen = stage1 ? null : chosenRates.get(strategy);
+    return chosen != null ? chosen : LEARNING_RATES.get(strategy);
+  }
+
+  /** {@return the --lr rates by strategy; refuses an unknown strategy or a rate that is not positive} */
+  private Map<Strategy, Double> chosenRates() {
+    Map<Strategy, Double> out = new java.util.EnumMap<>(Strategy.class);
+    learningRates.forEach((name, rate) -> {
+      if (!(rate > 0 && Double.isFinite(rate))) {
+        throw new ParameterException(spec.commandLine(), "--lr " + name + ": the rate must be positive, got " + rate);
+      }
+      try {
+        out.put(Strategy.parse(name), rate);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), "--lr: " + e.getMessage());
+      }
+    });
+    return out;
   }
 
   private Path runDir(Strategy strategy, boolean stage1) {

@@ -20,7 +20,7 @@ final class DemoModels {
   private DemoModels() {}
 
   static LlamaConfig text(long vocab) {
-    return new LlamaConfig(96, 256, 3, 4, 2, 1e-5, 10000.0, 1.0, vocab, 512, false, 1, List.of(2L), 0,
+    return new LlamaConfig(96, 256, 3, 4, 4, 1e-5, 10000.0, 1.0, vocab, 512, false, 1, List.of(2L), 0,
         Optional.of(DType.F32));
   }
 

@@ -3,13 +3,11 @@ package io.lntune.tools.demo;
 import io.lntune.models.llama.LlamaModel;
 import io.lntune.models.nn.CausalLmLoss;
 import io.lntune.models.tokenizer.Tokenizer;
-import io.lntune.training.data.BadRowPolicy;
 import io.lntune.training.data.ConversationTemplate;
-import io.lntune.training.data.DataStats;
-import io.lntune.training.data.LlavaDataset;
 import io.lntune.training.data.LlavaSample;
-import io.lntune.training.data.SampleFilter;
+import io.lntune.training.data.TokenizedConversation;
 import io.lntune.training.data.Turn;
+import io.lntune.training.listener.ProgressBarListener;
 import io.lntune.training.loop.LossOutput;
 import io.lntune.training.loop.NanPolicy;
 import io.lntune.training.loop.Trainer;
@@ -19,10 +17,10 @@ import io.lntune.training.optim.LrSchedule;
 import io.lntune.training.optim.TrainableParameters;
 import io.lntune.training.strategy.Selection;
 import io.lntune.training.strategy.Strategy;
-import java.nio.file.Path;
+import io.lntune.training.synth.Scene;
+import io.lntune.training.synth.SceneText;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.List;
@@ -30,13 +28,35 @@ import java.util.Random;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * Pretrains the tiny LLaMA as a language model on the synthetic world's own text: captions and conversations in
- * the chat template, each picture written as its nine {@link CellWords}. It learns to describe and answer from a
- * scene given as words laid out like the picture's patches.
+ * Pretrains the tiny LLaMA as a language model on the synthetic world's kind of text: captions and conversations
+ * in the chat template about freshly drawn scenes, each scene written as its nine {@link CellWords}. It learns to
+ * describe and answer from a scene given as words laid out like the picture's patches. Only what follows from the
+ * scene is supervised (answers and captions, not the random cell words), and every text has a new scene: trained
+ * on the world's 1,600 pictures with every token supervised, it remembered those scenes and answered colour and
+ * place questions about new ones at 63% and 39%; this way it reads them (74% and 51%, 98% on counts).
  */
 final class TextPretraining {
   private TextPretraining() {}
 
+  /**
+   * A training text and what it supervises: the words that follow from the scene (answers, captions), never the
+   * scene's own cell words or the question, which are given.
+   *
+   * @param ids the token ids
+   * @param labels the ids to predict, {@link CausalLmLoss#IGNORE_INDEX} where nothing is
+   */
+  record Text(int[] ids, int[] labels) {
+    /** {@return {@code given} then {@code supervised}, only the latter labelled} */
+    static Text after(int[] given, int[] supervised) {
+      int[] ids = Arrays.copyOf(given, given.length + supervised.length);
+      System.arraycopy(supervised, 0, ids, given.length, supervised.length);
+      int[] labels = ids.clone();
+      Arrays.fill(labels, 0, given.length, (int) CausalLmLoss.IGNORE_INDEX);
+      return new Text(ids, labels);
+    }
+  }
+
+  /** Token ids [B, T] and labels [B, T]. */
   record Batch(Tensor ids, Tensor labels) implements AutoCloseable {
     @Override
     public void close() {
@@ -45,64 +65,58 @@ final class TextPretraining {
     }
   }
 
-  static io.lntune.training.loop.TrainingRun run(LlamaModel model, Tokenizer tok, Path captions, Path conversations,
-      int steps, int batchSize, long seed) {
-    Map<String, String> captionText = new HashMap<>();
-    Map<String, String> captionOf = captions(captions, captionText);
-    // Captions as stage 1 shows them (LLaVA's plain template: the picture, then the caption), and as an answer.
-    List<int[]> texts = new ArrayList<>(texts(tok, captions, captionOf));
-    captionOf.forEach((image, cells) -> texts.add(tok.encodeForModel(cells + " " + captionText.get(image) + "\n")));
-    texts.addAll(texts(tok, conversations, captionOf));
+  static io.lntune.training.loop.TrainingRun run(LlamaModel model, Tokenizer tok, int steps, int batchSize,
+      long seed) {
     TrainableParameters t = TrainableParameters.select(model, Selection.of(Strategy.FULL), true);
     AdamW adam = new AdamW(0.9, 0.999, 1e-8);
-    adam.addGroup("all", 3e-3, 0.0, t.all());
+    adam.addGroup("all", 1e-3, 0.0, t.all());
     TrainerConfig config = new TrainerConfig(steps, 1, 1.0, LrSchedule.cosine(LrSchedule.Warmup.ratio(0.05)),
         NanPolicy.STOP, 0, 0, null);
     Random random = new Random(seed);
+    Texts texts = new Texts(tok);
     io.lntune.training.loop.TrainingRun result = new Trainer<Batch>(t, adam, b -> {
       CausalLmLoss.Result r = CausalLmLoss.of(model.forward(b.ids()), b.labels());
       return new LossOutput(r.sum(), r.tokens());
-    }, config, null, List.of()).run(from -> batches(texts, random, batchSize));
+    }, config, null, List.of(ProgressBarListener.console()))
+        .run(from -> batches(() -> texts.next(random), batchSize));
     model.eval();
     return result;
   }
 
-  /** {@return each picture as its nine cell words, by image path; fills {@code text} with the captions} */
-  private static Map<String, String> captions(Path captions, Map<String, String> text) {
-    Map<String, String> out = new HashMap<>();
-    try (LlavaDataset data = LlavaDataset.open(captions, SampleFilter.all(), BadRowPolicy.FAIL, new DataStats())) {
-      for (int i = 0; i < data.size(); i++) {
-        LlavaSample s = data.sample(i);
-        text.put(s.image(), s.conversations().get(1).value());
-        out.put(s.image(), CellWords.of(text.get(s.image())));
-      }
-    }
-    return out;
-  }
-
   /**
-   * Each conversation rendered in the vicuna_v1 template, its picture replaced by the picture's cell words: the
-   * language model learns to use a scene given in words, which the connector later learns to feed it from the
-   * picture itself (stage 1), as LLaVA relies on an LLM that reasons over text.
+   * Texts about freshly drawn scenes, each scene written as its nine cell words: a fifth are captions as stage 1
+   * shows them (LLaVA's plain template: the picture, then the caption), the rest conversations in the vicuna_v1
+   * template. The language model learns to use a scene given in words, which the connector later learns to feed it
+   * from the picture itself (stage 1), as LLaVA relies on an LLM that reasons over text. A new scene every time
+   * makes it learn to read the scene rather than remember the world's pictures.
    */
-  private static List<int[]> texts(Tokenizer tok, Path conversations, Map<String, String> captionOf) {
-    ConversationTemplate template = ConversationTemplate.forName("vicuna_v1");
-    Tokenizer padded = tok.withPadToken(template.padToken());
-    List<int[]> out = new ArrayList<>();
-    try (LlavaDataset data = LlavaDataset.open(conversations, SampleFilter.all(), BadRowPolicy.FAIL,
-        new DataStats())) {
-      for (int i = 0; i < data.size(); i++) {
-        LlavaSample s = data.sample(i);
-        List<Turn> turns = s.conversations().stream()
-            .map(turn -> new Turn(turn.from(), turn.value().replace("<image>\n",
-                captionOf.containsKey(s.image()) ? captionOf.get(s.image()) + "\n" : ""))).toList();
-        out.add(template.tokenize(new LlavaSample(s.id(), null, turns, s.fields()), padded).inputIds());
-      }
+  private static final class Texts {
+    private final Tokenizer tok;
+    private final Tokenizer padded;
+    private final ConversationTemplate template = ConversationTemplate.forName("vicuna_v1");
+
+    Texts(Tokenizer tok) {
+      this.tok = tok;
+      this.padded = tok.withPadToken(template.padToken());
     }
-    return out;
+
+    Text next(Random random) {
+      Scene scene = Scene.random(random);
+      String cells = CellWords.of(SceneText.caption(scene));
+      if (random.nextInt(5) == 0) {
+        return Text.after(tok.encodeForModel(cells), tok.encode(" " + SceneText.caption(scene) + "\n"));
+      }
+      List<Turn> turns = new ArrayList<>();
+      for (SceneText.QA qa : SceneText.questions(scene, random)) {
+        turns.add(new Turn(Turn.HUMAN, (turns.isEmpty() ? cells + "\n" : "") + qa.question()));
+        turns.add(new Turn(Turn.GPT, qa.answer()));
+      }
+      TokenizedConversation t = template.tokenize(new LlavaSample("text", null, turns, Map.of()), padded);
+      return new Text(t.inputIds(), t.labels());
+    }
   }
 
-  private static Iterator<Batch> batches(List<int[]> texts, Random random, int batchSize) {
+  private static Iterator<Batch> batches(java.util.function.Supplier<Text> texts, int batchSize) {
     return new Iterator<>() {
       @Override
       public boolean hasNext() {
@@ -111,22 +125,24 @@ final class TextPretraining {
 
       @Override
       public Batch next() {
-        List<int[]> rows = new ArrayList<>();
-        for (int i = 0; i < batchSize; i++) {
-          rows.add(texts.get(random.nextInt(texts.size())));
-        }
-        int length = rows.stream().mapToInt(r -> r.length).max().orElseThrow();
-        long[] ids = new long[batchSize * length];
-        long[] labels = new long[batchSize * length];
-        Arrays.fill(labels, CausalLmLoss.IGNORE_INDEX);
-        for (int b = 0; b < batchSize; b++) {
-          for (int j = 0; j < rows.get(b).length; j++) {
-            ids[b * length + j] = rows.get(b)[j];
-            labels[b * length + j] = rows.get(b)[j];
-          }
-        }
-        return new Batch(Tensor.create(ids, batchSize, length), Tensor.create(labels, batchSize, length));
+        return batch(java.util.stream.Stream.generate(texts).limit(batchSize).toList());
       }
     };
+  }
+
+  /** {@return {@code rows} right-padded into one batch} */
+  static Batch batch(List<Text> rows) {
+    int n = rows.size();
+    int length = rows.stream().mapToInt(r -> r.ids().length).max().orElseThrow();
+    long[] ids = new long[n * length];
+    long[] labels = new long[n * length];
+    Arrays.fill(labels, CausalLmLoss.IGNORE_INDEX);
+    for (int b = 0; b < n; b++) {
+      for (int j = 0; j < rows.get(b).ids().length; j++) {
+        ids[b * length + j] = rows.get(b).ids()[j];
+        labels[b * length + j] = rows.get(b).labels()[j];
+      }
+    }
+    return new Batch(Tensor.create(ids, n, length), Tensor.create(labels, n, length));
   }
 }

@@ -9,6 +9,7 @@ import io.lntune.models.nn.Linear;
 import io.lntune.models.nn.Namespace;
 import io.lntune.models.nn.Placement;
 import io.lntune.torch.DType;
+import io.lntune.training.listener.ProgressBarListener;
 import io.lntune.training.loop.LossOutput;
 import io.lntune.training.loop.NanPolicy;
 import io.lntune.training.loop.Trainer;
@@ -72,7 +73,8 @@ final class VisionPretraining {
       Tensor logits = model.head.forward(features).reshape(-1, CLASSES);                    // [B * 9, classes]
       Tensor labels = b.labels().reshape(-1);
       return new LossOutput(cross_entropy_loss(logits, labels, new TensorOptional(), 2, -100, 0.0), labels.numel());
-    }, config, null, List.of()).run(from -> batches(random, processor, batchSize));
+    }, config, null, List.of(ProgressBarListener.console()))
+        .run(from -> batches(random, processor, batchSize));
     model.tower.eval();
     return result;
   }

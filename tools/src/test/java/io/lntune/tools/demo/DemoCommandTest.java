@@ -69,4 +69,19 @@ class DemoCommandTest {
       assertThat(second[7]).as("final loss of " + first[0] + " on the rerun").isEqualTo(first[7]);
     }
   }
+
+  @Test
+  void refusesALearningRateForAnUnknownStrategyOrNotPositive() {
+    for (String[] bad : List.of(new String[] {"NOPE=1e-3", "unknown strategy 'NOPE'"},
+        new String[] {"LAYERNORM=-1", "--lr LAYERNORM: the rate must be positive, got -1.0"})) {
+      StringWriter err = new StringWriter();
+      CommandLine cli = LntuneCli.commandLine();
+      cli.setErr(new PrintWriter(err, true));
+      int code = cli.execute("demo", "--quick", "--out", dir.resolve("x").toString(), "--cache",
+          dir.resolve("c").toString(), "--lr", bad[0]);
+      assertThat(code).as(err.toString()).isEqualTo(2);
+      assertThat(err.toString()).contains(bad[1]);
+      assertThat(dir.resolve("c")).doesNotExist();
+    }
+  }
 }
