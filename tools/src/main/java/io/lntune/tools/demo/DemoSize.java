@@ -16,7 +16,7 @@ record DemoSize(int images, int pretrainTextSteps, int pretrainVisionSteps, int 
     int batchSize, int evalQuestions) {
 
   static DemoSize full() {
-    return new DemoSize(2000, 2400, 300, 1000, 450, 16, 200);
+    return new DemoSize(2000, 3000, 300, 1000, 500, 16, 200);
   }
 
   static DemoSize quick() {
