@@ -9,6 +9,7 @@ import io.lntune.models.nn.CausalLmLoss;
 import io.lntune.models.tokenizer.Tokenizer;
 import io.lntune.torch.TensorScope;
 import io.lntune.training.data.BadRowPolicy;
+import io.lntune.training.data.Batch;
 import io.lntune.training.data.ClipTransform;
 import io.lntune.training.data.ConversationTemplate;
 import io.lntune.training.data.DataStats;
@@ -128,21 +129,10 @@ final class AnswerAccuracy {
     List<TokenizedConversation> rows = q.candidates().stream().map(answer -> template.tokenize(new LlavaSample(
         "eval", q.image(), List.of(new Turn(Turn.HUMAN, "<image>\n" + q.text()), new Turn(Turn.GPT, answer)),
         Map.of()), tok)).toList();
-    int length = rows.stream().mapToInt(r -> r.inputIds().length).max().orElseThrow();
-    long[] ids = new long[n * length];
-    long[] labels = new long[n * length];
-    long[] mask = new long[n * length];
-    Arrays.fill(labels, CausalLmLoss.IGNORE_INDEX);
-    for (int c = 0; c < n; c++) {
-      TokenizedConversation t = rows.get(c);
-      for (int j = 0; j < t.inputIds().length; j++) {
-        ids[c * length + j] = t.inputIds()[j];
-        labels[c * length + j] = t.labels()[j];
-        mask[c * length + j] = 1;
-      }
+    LlavaOutput out;
+    try (Batch b = Batch.ofTokens(rows, 0)) {
+      out = model.forward(b.inputIds(), b.attentionMask(), b.labels(), pixels.expand(n, -1, -1, -1).contiguous());
     }
-    LlavaOutput out = model.forward(Tensor.create(ids, n, length), Tensor.create(mask, n, length),
-        Tensor.create(labels, n, length), pixels.expand(n, -1, -1, -1).contiguous());
     long steps = out.logits().size(1) - 1;                                      // spliced length - 1
     Tensor nll = cross_entropy_loss(out.logits().narrow(1, 0, steps).reshape(n * steps, -1).to(ScalarType.Float),
         out.labels().narrow(1, 1, steps).reshape(n * steps), new TensorOptional(), 0, CausalLmLoss.IGNORE_INDEX, 0.0);

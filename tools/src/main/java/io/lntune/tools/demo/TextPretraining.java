@@ -3,6 +3,7 @@ package io.lntune.tools.demo;
 import io.lntune.models.llama.LlamaModel;
 import io.lntune.models.nn.CausalLmLoss;
 import io.lntune.models.tokenizer.Tokenizer;
+import io.lntune.training.data.Batch;
 import io.lntune.training.data.ConversationTemplate;
 import io.lntune.training.data.LlavaSample;
 import io.lntune.training.data.TokenizedConversation;
@@ -25,7 +26,6 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.List;
 import java.util.Random;
-import org.bytedeco.pytorch.Tensor;
 
 /**
  * Pretrains the tiny LLaMA as a language model on the synthetic world's kind of text: captions and conversations
@@ -39,30 +39,15 @@ final class TextPretraining {
   private TextPretraining() {}
 
   /**
-   * A training text and what it supervises: the words that follow from the scene (answers, captions), never the
-   * scene's own cell words or the question, which are given.
-   *
-   * @param ids the token ids
-   * @param labels the ids to predict, {@link CausalLmLoss#IGNORE_INDEX} where nothing is
+   * {@return {@code given} then {@code supervised}, only the latter labelled: what follows from the scene (a
+   * caption), never the scene's own cell words, which are given}
    */
-  record Text(int[] ids, int[] labels) {
-    /** {@return {@code given} then {@code supervised}, only the latter labelled} */
-    static Text after(int[] given, int[] supervised) {
-      int[] ids = Arrays.copyOf(given, given.length + supervised.length);
-      System.arraycopy(supervised, 0, ids, given.length, supervised.length);
-      int[] labels = ids.clone();
-      Arrays.fill(labels, 0, given.length, (int) CausalLmLoss.IGNORE_INDEX);
-      return new Text(ids, labels);
-    }
-  }
-
-  /** Token ids [B, T] and labels [B, T]. */
-  record Batch(Tensor ids, Tensor labels) implements AutoCloseable {
-    @Override
-    public void close() {
-      ids.close();
-      labels.close();
-    }
+  static TokenizedConversation captioned(int[] given, int[] supervised) {
+    int[] ids = Arrays.copyOf(given, given.length + supervised.length);
+    System.arraycopy(supervised, 0, ids, given.length, supervised.length);
+    int[] labels = ids.clone();
+    Arrays.fill(labels, 0, given.length, (int) CausalLmLoss.IGNORE_INDEX);
+    return new TokenizedConversation("caption", ids, labels, 0);
   }
 
   static io.lntune.training.loop.TrainingRun run(LlamaModel model, Tokenizer tok, int steps, int batchSize,
@@ -75,7 +60,7 @@ final class TextPretraining {
     Random random = new Random(seed);
     Texts texts = new Texts(tok);
     io.lntune.training.loop.TrainingRun result = new Trainer<Batch>(t, adam, b -> {
-      CausalLmLoss.Result r = CausalLmLoss.of(model.forward(b.ids()), b.labels());
+      CausalLmLoss.Result r = CausalLmLoss.of(model.forward(b.inputIds()), b.labels());
       return new LossOutput(r.sum(), r.tokens());
     }, config, null, List.of(ProgressBarListener.console()))
         .run(from -> batches(() -> texts.next(random), batchSize));
@@ -100,23 +85,24 @@ final class TextPretraining {
       this.padded = tok.withPadToken(template.padToken());
     }
 
-    Text next(Random random) {
+    TokenizedConversation next(Random random) {
       Scene scene = Scene.random(random);
-      String cells = CellWords.of(SceneText.caption(scene));
+      String caption = SceneText.caption(scene);
+      String cells = CellWords.of(caption);
       if (random.nextInt(5) == 0) {
-        return Text.after(tok.encodeForModel(cells), tok.encode(" " + SceneText.caption(scene) + "\n"));
+        return captioned(tok.encodeForModel(cells), tok.encode(" " + caption + "\n"));
       }
       List<Turn> turns = new ArrayList<>();
       for (SceneText.QA qa : SceneText.questions(scene, random)) {
         turns.add(new Turn(Turn.HUMAN, (turns.isEmpty() ? cells + "\n" : "") + qa.question()));
         turns.add(new Turn(Turn.GPT, qa.answer()));
       }
-      TokenizedConversation t = template.tokenize(new LlavaSample("text", null, turns, Map.of()), padded);
-      return new Text(t.inputIds(), t.labels());
+      return template.tokenize(new LlavaSample("text", null, turns, Map.of()), padded);
     }
   }
 
-  private static Iterator<Batch> batches(java.util.function.Supplier<Text> texts, int batchSize) {
+  /** Each batch is {@code batchSize} fresh texts, right-padded with id 0 (no label, so never learned). */
+  private static Iterator<Batch> batches(java.util.function.Supplier<TokenizedConversation> texts, int batchSize) {
     return new Iterator<>() {
       @Override
       public boolean hasNext() {
@@ -125,24 +111,8 @@ final class TextPretraining {
 
       @Override
       public Batch next() {
-        return batch(java.util.stream.Stream.generate(texts).limit(batchSize).toList());
+        return Batch.ofTokens(java.util.stream.Stream.generate(texts).limit(batchSize).toList(), 0);
       }
     };
-  }
-
-  /** {@return {@code rows} right-padded into one batch} */
-  static Batch batch(List<Text> rows) {
-    int n = rows.size();
-    int length = rows.stream().mapToInt(r -> r.ids().length).max().orElseThrow();
-    long[] ids = new long[n * length];
-    long[] labels = new long[n * length];
-    Arrays.fill(labels, CausalLmLoss.IGNORE_INDEX);
-    for (int b = 0; b < n; b++) {
-      for (int j = 0; j < rows.get(b).ids().length; j++) {
-        ids[b * length + j] = rows.get(b).ids()[j];
-        labels[b * length + j] = rows.get(b).labels()[j];
-      }
-    }
-    return new Batch(Tensor.create(ids, n, length), Tensor.create(labels, n, length));
   }
 }

@@ -35,6 +35,14 @@ public final class Batch implements AutoCloseable {
     this.images = images;
   }
 
+  /**
+   * {@return token rows right-padded with {@code padId} into one batch without pictures} Its {@code images} is
+   * {@code [0, 0, 0, 0]}: a caller that spliced placeholders in passes the pictures to the model itself.
+   */
+  public static Batch ofTokens(List<TokenizedConversation> rows, int padId) {
+    return collate(rows.stream().map(t -> new PreparedSample(t, null, null)).toList(), padId, new int[] {0, 0, 0});
+  }
+
   /** Pads and stacks prepared samples; {@code imageShape} is the transform's {@code [C, H, W]}. */
   static Batch collate(List<PreparedSample> samples, int padId, int[] imageShape) {
     int b = samples.size();
