@@ -9,7 +9,6 @@ import io.lntune.models.nn.Linear;
 import io.lntune.models.nn.Namespace;
 import io.lntune.models.nn.Placement;
 import io.lntune.torch.DType;
-import io.lntune.training.listener.ProgressBarListener;
 import io.lntune.training.loop.LossOutput;
 import io.lntune.training.loop.NanPolicy;
 import io.lntune.training.loop.Trainer;
@@ -50,33 +49,39 @@ final class VisionPretraining {
     final ClipVisionTower tower;
     final Linear head;
 
-    Classifier(ClipVisionTower tower) {
+    /** Adds a head initialised from {@code seed} to {@code tower}. */
+    Classifier(ClipVisionTower tower, long seed) {
       super("VisionClassifier");
       this.tower = add("tower", tower);
       this.head = add("head", new Linear(tower.config().hiddenSize(), CLASSES, true, Placement.cpu(DType.F32)));
+      io.lntune.models.nn.Init.normal(head, 0.02, seed);
     }
-  }
 
-  static io.lntune.training.loop.TrainingRun run(ClipVisionTower tower, int steps, int batchSize, long seed) {
-    Classifier model = new Classifier(tower);
-    io.lntune.models.nn.Init.normal(model.head, 0.02, seed);
-    TrainableParameters t = TrainableParameters.select(model, Selection.custom(n -> true), true);
-    AdamW adam = new AdamW(0.9, 0.999, 1e-8);
-    adam.addGroup("all", 3e-3, 0.0, t.all());
-    ClipImageProcessor processor = ClipImageProcessor.forImageSize(DemoModels.IMAGE);
-    Random random = new Random(seed);
-    TrainerConfig config = new TrainerConfig(steps, 1, 1.0, LrSchedule.cosine(LrSchedule.Warmup.ratio(0.05)),
-        NanPolicy.STOP, 0, 0, null);
-    io.lntune.training.loop.TrainingRun result = new Trainer<Batch>(t, adam, b -> {
-      Tensor features = model.tower.features(b.pixels(), new io.lntune.models.clip.FeatureSelection(-1,
+    /**
+     * Trains tower and head for {@code steps} on fresh scenes, without a progress bar (it runs alongside the
+     * LLaMA's), then puts the tower in eval mode; {@return the run}
+     */
+    io.lntune.training.loop.TrainingRun train(int steps, int batchSize, long seed) {
+      TrainableParameters t = TrainableParameters.select(this, Selection.custom(n -> true), true);
+      AdamW adam = new AdamW(0.9, 0.999, 1e-8);
+      adam.addGroup("all", 3e-3, 0.0, t.all());
+      ClipImageProcessor processor = ClipImageProcessor.forImageSize(DemoModels.IMAGE);
+      Random random = new Random(seed);
+      TrainerConfig config = new TrainerConfig(steps, 1, 1.0, LrSchedule.cosine(LrSchedule.Warmup.ratio(0.05)),
+          NanPolicy.STOP, 0, 0, null);
+      io.lntune.training.loop.TrainingRun result = new Trainer<Batch>(t, adam, this::loss, config, null, List.of())
+          .run(from -> batches(random, processor, batchSize));
+      tower.eval();
+      return result;
+    }
+
+    private LossOutput loss(Batch b) {
+      Tensor features = tower.features(b.pixels(), new io.lntune.models.clip.FeatureSelection(-1,
           io.lntune.models.clip.FeatureSelection.Tokens.PATCH));                            // [B, 9, width]
-      Tensor logits = model.head.forward(features).reshape(-1, CLASSES);                    // [B * 9, classes]
+      Tensor logits = head.forward(features).reshape(-1, CLASSES);                          // [B * 9, classes]
       Tensor labels = b.labels().reshape(-1);
       return new LossOutput(cross_entropy_loss(logits, labels, new TensorOptional(), 2, -100, 0.0), labels.numel());
-    }, config, null, List.of(ProgressBarListener.console()))
-        .run(from -> batches(random, processor, batchSize));
-    model.tower.eval();
-    return result;
+    }
   }
 
   private static Iterator<Batch> batches(Random random, ClipImageProcessor processor, int batchSize) {

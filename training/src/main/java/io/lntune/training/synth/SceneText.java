@@ -36,6 +36,11 @@ public final class SceneText {
     return String.join(" and ", parts) + ".";
   }
 
+  /** {@return the request for a caption and the caption: what stage 1 trains on} */
+  public static QA description(Scene scene) {
+    return new QA("Describe the image briefly.", caption(scene));
+  }
+
   /** {@return two or three questions about {@code scene}, drawn from {@code random}} */
   public static List<QA> questions(Scene scene, Random random) {
     List<QA> pool = new ArrayList<>();

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lntune.torch.LntuneException;
+import io.lntune.training.data.LlavaText;
+import io.lntune.training.data.Turn;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,8 +82,7 @@ public record SyntheticWorld(int images, long seed, int size, double evalFractio
         ImageIO.write(SceneRenderer.render(scene, size), "png", out.resolve(image).toFile());
         boolean isEval = i >= images - eval;
         if (!isEval) {
-          stage1.add(sample(id, image, List.of(new SceneText.QA("Describe the image briefly.",
-              SceneText.caption(scene)))));
+          stage1.add(sample(id, image, List.of(SceneText.description(scene))));
         }
         (isEval ? held : train).add(sample(id, image, SceneText.questions(scene, random)));
       }
@@ -106,12 +107,24 @@ public record SyntheticWorld(int images, long seed, int size, double evalFractio
         out, images - eval, eval);
   }
 
+  /**
+   * {@return the LLaVA conversation of a picture's questions and answers: the picture's {@code <image>} placeholder
+   * and a newline open the first question}
+   */
+  public static List<Turn> conversation(List<SceneText.QA> qas) {
+    List<Turn> turns = new java.util.ArrayList<>();
+    for (SceneText.QA qa : qas) {
+      turns.add(new Turn(Turn.HUMAN, (turns.isEmpty() ? LlavaText.IMAGE + "\n" : "") + qa.question()));
+      turns.add(new Turn(Turn.GPT, qa.answer()));
+    }
+    return turns;
+  }
+
   private static ObjectNode sample(String id, String image, List<SceneText.QA> qas) {
     ObjectNode s = JSON.createObjectNode().put("id", id).put("image", image);
     ArrayNode conv = s.putArray("conversations");
-    for (int i = 0; i < qas.size(); i++) {
-      conv.addObject().put("from", "human").put("value", (i == 0 ? "<image>\n" : "") + qas.get(i).question());
-      conv.addObject().put("from", "gpt").put("value", qas.get(i).answer());
+    for (Turn t : conversation(qas)) {
+      conv.addObject().put("from", t.from()).put("value", t.value());
     }
     return s;
   }
