@@ -107,7 +107,7 @@ public final class DemoCommand implements Callable<Integer> {
     Loader.load(org.bytedeco.openblas.global.openblas_nolapack.class);
     org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(threads);
     DemoSize size = quick ? DemoSize.quick() : DemoSize.full();
-    Path home = (cache != null ? cache : defaultCache()).resolve("demo-v3-" + (quick ? "quick" : "full") + "-" + seed);
+    Path home = (cache != null ? cache : defaultCache()).resolve("demo-v4-" + (quick ? "quick" : "full") + "-" + seed);
     Files.createDirectories(out);
     SyntheticWorld.Summary world = world(home, size, console);
     Tokenizer tok = tokenizer(home, world);
