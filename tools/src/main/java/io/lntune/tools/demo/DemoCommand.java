@@ -60,6 +60,13 @@ public final class DemoCommand implements Callable<Integer> {
       Strategy.ATTN_MLP, 1e-3);
 
   /**
+   * The connector's rate in stage 1. The pretrained ViT's patch features are large next to the word embeddings the
+   * connector must learn to produce (norms of about 14 against 0.2), and at 3e-2 stage 1 ended at a caption loss of
+   * 0.18 with the language model answering 42% of the held-out questions; at 1e-2, 0.05 and 74%.
+   */
+  static final double STAGE1_LEARNING_RATE = 1e-2;
+
+  /**
    * LoRA scaled to the tiny model: rank 8 of 96 features (LLaVA's r=128 is 3% of 4096; the default r=64 would
    * give each 96 x 96 matrix more adapter weights than it has), alpha/r = 0.25 as in the defaults.
    */
@@ -299,7 +306,10 @@ public final class DemoCommand implements Callable<Integer> {
 
   /** {@return stage 1's fixed rate, or stage 2's: the rate --lr gives the strategy, else the demo's own} */
   private double learningRate(Strategy strategy, boolean stage1) {
-    Double chosen = stage1 ? null : chosenRates.get(strategy);
+    if (stage1) {
+      return STAGE1_LEARNING_RATE;
+    }
+    Double chosen = chosenRates.get(strategy);
     return chosen != null ? chosen : LEARNING_RATES.get(strategy);
   }
 
