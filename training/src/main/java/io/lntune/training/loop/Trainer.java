@@ -19,8 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The training loop. Each step reads {@code gradientAccumulation} micro-batches, each in its own native-memory
- * scope, backpropagates their summed token losses, divides the gradients by the step's supervised token count (so
+ * The training loop. Each step reads {@code gradientAccumulation} micro-batches (timing how long it waits for
+ * them: {@link StepMetrics#dataMillis()}), each in its own native-memory scope, backpropagates their summed token losses, divides the gradients by the step's supervised token count (so
  * the loss is the mean over all of them), clips, and lets AdamW update the fp32 masters, which are then copied
  * into the model. Checkpoints make a run resumable exactly.
  *
@@ -96,11 +96,15 @@ public final class Trainer<B extends AutoCloseable> {
       long stepStart = System.nanoTime();
       double lossSum = 0;
       long tokens = 0;
+      long dataNanos = 0;
       for (int micro = 0; micro < config.gradientAccumulation(); micro++) {
+        long waitStart = System.nanoTime();
         if (!batches.hasNext()) {
           throw new IllegalStateException("the data ran out at step " + step + " (micro-batch " + consumed + ")");
         }
-        try (B batch = batches.next(); TensorScope scope = TensorScope.open()) {
+        B batch = batches.next();
+        dataNanos += System.nanoTime() - waitStart;
+        try (batch; TensorScope scope = TensorScope.open()) {
           LossOutput out = task.loss(batch);
           lossSum += out.sum().item_double();
           tokens += out.tokens();
@@ -132,7 +136,7 @@ public final class Trainer<B extends AutoCloseable> {
       double stepMillis = (System.nanoTime() - stepStart) / 1e6;
       StepMetrics metrics = new StepMetrics(step, config.maxSteps(), loss,
           optimizer.groups().get(0).learningRate() * lrFactor, gradNorm, tokens, tokens / (stepMillis / 1000),
-          stepMillis, (System.nanoTime() - started) / 1_000_000, skipped);
+          stepMillis, dataNanos / 1e6, (System.nanoTime() - started) / 1_000_000, skipped);
       listeners.forEach(l -> l.onStep(metrics));
       if (evaluation != null && config.evaluateEvery() > 0 && step % config.evaluateEvery() == 0) {
         long at = step;
