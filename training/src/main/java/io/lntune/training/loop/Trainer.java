@@ -84,7 +84,11 @@ public final class Trainer<B extends AutoCloseable> {
     long firstStep = step + 1;
     listeners.forEach(l -> l.onStart(firstStep, config.maxSteps(), trainables.trainableCount(), trainables.totalCount()));
     Iterator<B> batches = data.apply(consumed);
-    List<Double> losses = new ArrayList<>();
+    // Per step the trainer allocates no Java objects of its own beyond the step's metrics: no boxed losses, no
+    // lambdas, no copies of the groups (see TrainerAllocationTest).
+    double[] losses = new double[(int) Math.min(Math.max(config.maxSteps() - step, 0), 1 << 16)];
+    int lossCount = 0;
+    double learningRate = optimizer.groups().get(0).learningRate();
     long started = System.nanoTime();
     long startRss = MemoryStats.residentBytes();
     // The kernel keeps the high-water mark, intra-step peaks included: reset it now, read it once at the end, and
@@ -132,12 +136,16 @@ public final class Trainer<B extends AutoCloseable> {
         trainables.syncToModel();
       }
       trainables.clearGradients();
-      losses.add(loss);
+      if (lossCount == losses.length) {
+        losses = java.util.Arrays.copyOf(losses, Math.max(16, 2 * losses.length));
+      }
+      losses[lossCount++] = loss;
       double stepMillis = (System.nanoTime() - stepStart) / 1e6;
-      StepMetrics metrics = new StepMetrics(step, config.maxSteps(), loss,
-          optimizer.groups().get(0).learningRate() * lrFactor, gradNorm, tokens, tokens / (stepMillis / 1000),
-          stepMillis, dataNanos / 1e6, (System.nanoTime() - started) / 1_000_000, skipped);
-      listeners.forEach(l -> l.onStep(metrics));
+      StepMetrics metrics = new StepMetrics(step, config.maxSteps(), loss, learningRate * lrFactor, gradNorm, tokens,
+          tokens / (stepMillis / 1000), stepMillis, dataNanos / 1e6, (System.nanoTime() - started) / 1_000_000, skipped);
+      for (int i = 0; i < listeners.size(); i++) {
+        listeners.get(i).onStep(metrics);
+      }
       if (evaluation != null && config.evaluateEvery() > 0 && step % config.evaluateEvery() == 0) {
         long at = step;
         Map<String, Double> results = evaluation.evaluate(at);
@@ -153,7 +161,11 @@ public final class Trainer<B extends AutoCloseable> {
     }
     long end = step;
     listeners.forEach(l -> l.onEnd(end));
-    return new TrainingRun(firstStep, step, losses, trainables.trainableCount(), trainables.totalCount(),
+    List<Double> lossList = new ArrayList<>(lossCount);
+    for (int i = 0; i < lossCount; i++) {
+      lossList.add(losses[i]);
+    }
+    return new TrainingRun(firstStep, step, lossList, trainables.trainableCount(), trainables.totalCount(),
         Math.max(startRss, MemoryStats.peakResidentBytes()), checkpoint);
   }
 
