@@ -147,8 +147,20 @@ public final class DataLoader implements Iterator<Batch>, AutoCloseable {
         samples.add(CompletableFuture.supplyAsync(() -> prepare(i), pool));
       }
       window.add(CompletableFuture.allOf(samples.toArray(CompletableFuture[]::new))
-          .thenApplyAsync(done -> collate(samples), pool));
+          .thenApplyAsync(done -> collate(samples), this::collateLater));
       submitted++;
+    }
+  }
+
+  /**
+   * Queues a batch's collation on the workers. The last sample of a batch can finish after {@link #close()} has
+   * shut them down: its collation is then dropped (nobody waits for that batch) rather than thrown on the worker.
+   */
+  private void collateLater(Runnable collation) {
+    try {
+      pool.execute(collation);
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      // the loader is closed
     }
   }
 
