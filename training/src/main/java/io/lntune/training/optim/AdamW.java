@@ -167,9 +167,14 @@ public final class AdamW {
           }
           state[1].mul_(beta1Scalar).add_(grad, oneMinusBeta1);
           state[2].mul_(beta2Scalar).addcmul_(grad, grad, oneMinusBeta2);
-          Tensor denominator = state[3] != null ? sqrt_out(state[3], state[2]) : state[2].sqrt();
-          denominator.div_(sqrtCorrection2).add_(epsScalar);
-          p.addcdiv_(state[1], denominator, stepSize);
+          if (state[3] != null) {
+            sqrt_out(state[3], state[2]).div_(sqrtCorrection2).add_(epsScalar);
+            p.addcdiv_(state[1], state[3], stepSize);
+          } else { // a master that is not fp32: its denominator a temporary, freed before the next parameter's
+            try (TensorScope perParameter = TensorScope.open()) {
+              p.addcdiv_(state[1], state[2].sqrt().div_(sqrtCorrection2).add_(epsScalar), stepSize);
+            }
+          }
         }
       }
     }
