@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
  * <p>Each training configuration runs in child JVMs ({@code lntune bench-step}) with this JVM's options and
  * environment, because a process's peak resident memory only grows: each row's peak is its own process's. Timing
  * children run round-robin, every configuration once per round, so that a change in the machine's load (it may be
- * shared) hits every configuration alike, and the target ratios pair each round's figures; a last child per
+ * shared) hits every configuration alike, and each row's times are the medians over its rounds; a last child per
  * configuration, whose large allocations are unmapped on release, measures the memory.
  */
 @Command(

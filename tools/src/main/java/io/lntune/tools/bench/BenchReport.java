@@ -99,20 +99,12 @@ record BenchReport(String size, String dtype, String device, long sequence, long
   }
 
   /**
-   * {@return {@code a}'s step time over {@code b}'s: the median of the rounds' ratios when both ran the same rounds
-   * (the two figures of a round were measured minutes apart at most, under the same load), else of the medians}
+   * {@return {@code a}'s step time over {@code b}'s: the ratio of their medians over the rounds} A disturbed
+   * timing process (the machine is shared) spoils one round of one configuration; the median over each
+   * configuration's rounds drops it, where pairing the configurations round by round would keep it in a pair.
    */
   static double stepRatio(StepResult a, StepResult b) {
-    List<Double> x = a.roundStepMillis();
-    List<Double> y = b.roundStepMillis();
-    if (x == null || y == null || x.size() != y.size() || x.isEmpty()) {
-      return a.stepMillis() / b.stepMillis();
-    }
-    List<Double> ratios = new ArrayList<>();
-    for (int i = 0; i < x.size(); i++) {
-      ratios.add(x.get(i) / y.get(i));
-    }
-    return MachineProbes.median(ratios);
+    return a.stepMillis() / b.stepMillis();
   }
 
   private static Optional<StepResult> row(List<StepResult> steps, String config) {
@@ -143,7 +135,7 @@ record BenchReport(String size, String dtype, String device, long sequence, long
         + "median times of the two passes (the backward includes recomputation). Achieved: forward 2NT + input "
         + "gradients 2NT + trainable weights' gradients 2N'T over the median step. Overhead: sampled share of the "
         + "step outside native code. Rounds: each timing round's median step (the configurations ran "
-        + "round-robin; step ms is their median, and the step-time ratios below are the medians of the rounds' ratios). Data wait: the median "
+        + "round-robin; step ms is their median, which the step-time ratios below compare). Data wait: the median "
         + "time a step waited for its batch and its share of the step (+loader: batches from the data loader over "
         + "generated LLaVA data, pictures decoded and preprocessed by its workers; else one fixed batch). Java B/step: "
         + "heap bytes allocated on the training thread per step, by the trainer (loop, gradients, clipping, "
