@@ -167,6 +167,8 @@ public final class BenchStepCommand implements Callable<Integer> {
     long tokens;
     /** Java heap bytes the task's calls allocated on the training thread during the step. */
     long taskJavaBytes;
+    /** Java heap bytes the bench's own probes (resident memory) allocated on the training thread during the step. */
+    long benchJavaBytes;
   }
 
   /**
@@ -210,15 +212,19 @@ public final class BenchStepCommand implements Callable<Integer> {
   }
 
   private static LossOutput timedLoss(LlamaModel model, Phases phases, Tensor ids, Tensor labels) {
+    long probe = threadAllocatedBytes();
     long before = MemoryStats.residentBytes();
     long bytes = threadAllocatedBytes();
+    phases.benchJavaBytes += bytes - probe; // reading /proc: the bench's, not the trainer's
     long start = System.nanoTime();
     CausalLmLoss.Result r = CausalLmLoss.of(model.forward(ids), labels);
     LossOutput out = new LossOutput(r.sum(), r.tokens());
     phases.forwardMillis = (System.nanoTime() - start) / 1e6;
-    phases.taskJavaBytes += threadAllocatedBytes() - bytes;
+    probe = threadAllocatedBytes();
+    phases.taskJavaBytes += probe - bytes;
     phases.activationBytes = MemoryStats.residentBytes() - before;
     phases.tokens = ids.numel();
+    phases.benchJavaBytes += threadAllocatedBytes() - probe;
     return out;
   }
 
@@ -273,9 +279,10 @@ public final class BenchStepCommand implements Callable<Integer> {
     @Override
     public void onStep(StepMetrics m) {
       // The step's Java allocation on the training thread: from the end of the last onStep to here, so that this
-      // listener's own bookkeeping is left out; the task's share was counted by the task.
+      // listener's own bookkeeping is left out, and without the task's probes of resident memory; the task's share
+      // was counted by the task.
       long allocated = threadAllocatedBytes();
-      long stepBytes = allocatedAfterLastStep < 0 ? -1 : allocated - allocatedAfterLastStep;
+      long stepBytes = allocatedAfterLastStep < 0 ? -1 : allocated - allocatedAfterLastStep - phases.benchJavaBytes;
       lastLoss = m.loss();
       if (m.step() > warmup) {
         millis.add(m.stepMillis());
@@ -294,6 +301,7 @@ public final class BenchStepCommand implements Callable<Integer> {
         startMeasuring();
       }
       phases.taskJavaBytes = 0;
+      phases.benchJavaBytes = 0;
       allocatedAfterLastStep = threadAllocatedBytes();
     }
 

@@ -28,8 +28,8 @@ package io.lntune.tools.bench;
  * @param dataMillis median time a measured step waited for its batch (the trainer's {@code dataMillis}); about 0
  *     when the batch is ready, as the fixed batch of the configurations without {@code +loader} always is
  * @param dataShare median over the measured steps of the data wait's share of the step time
- * @param javaBytesPerStep median Java heap bytes allocated on the training thread per measured step (the
- *     listener that measures left out)
+ * @param javaBytesPerStep median Java heap bytes allocated on the training thread per measured step (the bench's
+ *     own probes, the listener that measures and the reading of resident memory, left out)
  * @param taskJavaBytesPerStep the part of {@code javaBytesPerStep} allocated inside the task's forward, loss and
  *     backward (the model's calls: mostly JavaCPP wrappers of the tensors libtorch returns); the rest is the
  *     trainer's own: the loop, gradient handling, clipping and the optimizer
