@@ -19,8 +19,9 @@ class BenchCommandTest {
 
   @Test
   void benchesTinyAndReportsTheSameNumbersInJsonAndMarkdown() throws Exception {
-    CliRun r = CliRun.of("bench", "--size", "tiny", "--steps", "1", "--warmup", "1", "--configs",
-        "LAYERNORM,LAYERNORM+recompute,FULL", "--contexts", "4,32", "--decode-tokens", "3", "--output", dir.toString());
+    CliRun r = CliRun.of("bench", "--size", "tiny", "--steps", "1", "--warmup", "1", "--rounds", "2", "--configs",
+        "LAYERNORM,LAYERNORM+recompute,FULL,LAYERNORM+loader", "--loader-batch", "2", "--contexts", "4,32",
+        "--decode-tokens", "3", "--output", dir.toString());
     assertThat(r.code()).as(r.err()).isZero();
     JsonNode json = new ObjectMapper().readTree(dir.resolve("bench.json").toFile());
     String md = Files.readString(dir.resolve("bench.md"));
@@ -29,7 +30,7 @@ class BenchCommandTest {
 
     Map<String, JsonNode> rows = new HashMap<>();
     json.get("steps").forEach(s -> rows.put(s.get("config").asText(), s));
-    assertThat(rows).containsOnlyKeys("LAYERNORM", "LAYERNORM+recompute", "FULL");
+    assertThat(rows).containsOnlyKeys("LAYERNORM", "LAYERNORM+recompute", "FULL", "LAYERNORM+loader");
     for (JsonNode s : rows.values()) {
       assertThat(s.get("stepMillis").asDouble()).isPositive();
       assertThat(s.get("peakRssBytes").asLong()).isGreaterThanOrEqualTo(s.get("stepPeakRssBytes").asLong());
@@ -43,8 +44,16 @@ class BenchCommandTest {
       assertThat(s.get("forwardMillis").asDouble() + s.get("backwardMillis").asDouble())
           .as("medians of the parts of a step").isLessThanOrEqualTo(2 * s.get("stepMillis").asDouble());
       assertThat(s.has("activationBytes")).isTrue();
-      assertThat(md).contains(String.format(Locale.ROOT, "| %s | %.1f | %.0f |", s.get("config").asText(),
-          s.get("stepMillis").asDouble(), s.get("tokensPerSecond").asDouble()));
+      assertThat(s.get("roundStepMillis")).as("one median per round").hasSize(2);
+      assertThat(s.get("stepMillis").asDouble()).isCloseTo((s.get("roundStepMillis").get(0).asDouble()
+          + s.get("roundStepMillis").get(1).asDouble()) / 2, within(1e-9));
+      assertThat(s.get("dataShare").asDouble()).isBetween(0.0, 1.0);
+      assertThat(s.get("javaBytesPerStep").asLong()).isPositive()
+          .isGreaterThanOrEqualTo(s.get("taskJavaBytesPerStep").asLong());
+      assertThat(s.get("taskJavaBytesPerStep").asLong()).as("the model's calls create JavaCPP wrappers").isPositive();
+      assertThat(md).contains(String.format(Locale.ROOT, "| %s | %.1f | %.0f %.0f | %.0f |", s.get("config").asText(),
+          s.get("stepMillis").asDouble(), s.get("roundStepMillis").get(0).asDouble(),
+          s.get("roundStepMillis").get(1).asDouble(), s.get("tokensPerSecond").asDouble()));
     }
     JsonNode ln = rows.get("LAYERNORM");
     // 2 layers x (q, o 64x64; k, v 32x64; gate, up, down 128x64) + the 256x64 head, which LAYERNORM trains;
@@ -58,8 +67,11 @@ class BenchCommandTest {
 
     Map<String, JsonNode> ratios = new HashMap<>();
     json.get("ratios").forEach(x -> ratios.put(x.get("name").asText(), x));
-    assertThat(ratios.get("LAYERNORM / FULL step time").get("value").asDouble())
-        .isCloseTo(ln.get("stepMillis").asDouble() / rows.get("FULL").get("stepMillis").asDouble(), within(1e-9));
+    JsonNode full = rows.get("FULL");
+    assertThat(ratios.get("LAYERNORM / FULL step time").get("value").asDouble()).as("the ratio of the medians")
+        .isCloseTo(ln.get("stepMillis").asDouble() / full.get("stepMillis").asDouble(), within(1e-9));
+    assertThat(ratios.get("LAYERNORM with the data loader: data wait / step time").get("value").asDouble())
+        .isEqualTo(rows.get("LAYERNORM+loader").get("dataShare").asDouble());
     assertThat(ratios.get("LAYERNORM achieved FLOP/s / GEMM FLOP/s").get("value").asDouble()).isCloseTo(
         ln.get("achievedFlops").asDouble() / json.get("gemm").get("flops").asDouble(), within(1e-9));
     JsonNode ckpt = json.get("checkpoint");

@@ -22,6 +22,11 @@ public final class LlamaMlp extends Module {
 
   /** [B, T, D] → [B, T, D]. */
   public Tensor forward(Tensor x) {
-    return downProj.forward(silu(gateProj.forward(x)).mul(upProj.forward(x)));
+    return downProj.forward(hidden(x));
+  }
+
+  /** {@return the down projection's input, {@code silu(gate_proj(x)) * up_proj(x)}} [B, T, D] → [B, T, I]. */
+  Tensor hidden(Tensor x) {
+    return silu(gateProj.forward(x)).mul(upProj.forward(x));
   }
 }

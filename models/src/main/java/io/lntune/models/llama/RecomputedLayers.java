@@ -9,6 +9,7 @@ import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorArrayRefOptional;
+import org.bytedeco.pytorch.TensorVector;
 
 /**
  * One forward pass through the decoder layers that kept no graph, only each layer's input, and the backward pass
@@ -21,6 +22,10 @@ import org.bytedeco.pytorch.TensorArrayRefOptional;
  * backpropagates each with the gradient of its output, which gives the gradient of its input for the layer before.
  * The embeddings' own graph (the connector, the token embeddings) is backpropagated last. Activation memory is one
  * layer's graph plus one [B, T, D] input per layer, instead of every layer's graph.
+ *
+ * <p>A recomputed layer whose down projection trains nothing (LayerNorm tuning) stops before that product: the
+ * backward needs the product's input and weight, not its output, so the recomputation costs the layer's forward
+ * less a fifth of its matrix work (the down projection is one of seven weight matrices, a third of the MLP).
  *
  * <p>Dropout draws the same masks both times: the CPU generator's state is saved before each recomputed layer and
  * restored for its recomputation, then set to where the forward left it.
@@ -87,9 +92,21 @@ final class RecomputedLayers {
         Tensor outputGrad = grad;
         // One scope per layer: its recomputed graph and temporaries are freed before the next layer's.
         Tensor inputGrad = TensorScope.returning(() -> {
-          Tensor out = layer.forward(in, angles, mask, null);
-          if (out.requires_grad()) {
-            out.backward(outputGrad, new BoolOptional(), false, new TensorArrayRefOptional());
+          Tensor down = layer.frozenDownProjection();
+          if (down != null) {
+            // The output is h + down_proj(m): skip that product (a fifth of the layer's) and backpropagate h with
+            // the output's gradient and m with the gradient down_proj's backward would give it, grad W.
+            Tensor[] parts = layer.forwardToDownProjection(in, angles, mask);
+            if (parts[0].requires_grad()) {
+              org.bytedeco.pytorch.global.torch.backward(new TensorVector(parts[0], parts[1]),
+                  new TensorVector(outputGrad, outputGrad.matmul(down)), new BoolOptional(), false,
+                  new TensorVector());
+            }
+          } else {
+            Tensor out = layer.forward(in, angles, mask, null);
+            if (out.requires_grad()) {
+              out.backward(outputGrad, new BoolOptional(), false, new TensorArrayRefOptional());
+            }
           }
           return in.grad();
         });

@@ -12,18 +12,19 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Recomputation keeps the last layer's graph and recomputes the others: the gradients of every parameter equal the
- * plain pass's, with one layer (nothing recomputed) and with several.
+ * plain pass's, with one layer (nothing recomputed) and with several, with the down projections frozen (their
+ * product skipped) and trained.
  */
 class RecomputedLayersTest {
   @ParameterizedTest
-  @ValueSource(ints = {1, 3})
-  void gradientsEqualThePlainPass(int layers) {
-    Map<String, Tensor> plain = gradients(layers, false);
-    Map<String, Tensor> recomputed = gradients(layers, true);
+  @CsvSource({"1, false", "3, false", "3, true"})
+  void gradientsEqualThePlainPass(int layers, boolean trainDownProjections) {
+    Map<String, Tensor> plain = gradients(layers, false, trainDownProjections);
+    Map<String, Tensor> recomputed = gradients(layers, true, trainDownProjections);
     assertThat(recomputed.keySet()).isEqualTo(plain.keySet()).isNotEmpty();
     try (TensorScope scope = TensorScope.open()) {
       plain.forEach((name, g) -> {
@@ -34,13 +35,18 @@ class RecomputedLayersTest {
     }
   }
 
-  /** Trains the embeddings and every norm, so the gradient crosses every layer into the embeddings' graph. */
-  private static Map<String, Tensor> gradients(int layers, boolean recompute) {
+  /**
+   * Trains the embeddings and every norm, so the gradient crosses every layer into the embeddings' graph; the norms
+   * alone leave the down projections frozen, which recomputation then skips, and training them too takes the full
+   * recomputation.
+   */
+  private static Map<String, Tensor> gradients(int layers, boolean recompute, boolean trainDownProjections) {
     LlamaModel model = new LlamaModel(LlamaConfigs.tiny().withNumHiddenLayers(layers), Placement.cpu(DType.F32));
     Init.normal(model, 0.02, 5);
     Map<String, Tensor> trained = new LinkedHashMap<>();
     Modules.namedParameters(model).forEach((name, p) -> {
-      boolean trains = name.endsWith("norm.weight") || name.endsWith("embed_tokens.weight");
+      boolean trains = name.endsWith("norm.weight") || name.endsWith("embed_tokens.weight")
+          || trainDownProjections && name.endsWith("down_proj.weight");
       p.requires_grad_(trains);
       if (trains) {
         trained.put(name, p);

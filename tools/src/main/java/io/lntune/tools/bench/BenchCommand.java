@@ -32,13 +32,15 @@ import picocli.CommandLine.Spec;
  * and, with {@code --output}, {@code bench.json} and {@code bench.md}.
  *
  * <pre>{@code
- * lntune bench                              # small (about 100M parameters, 512 tokens), bf16, 3 measured steps
+ * lntune bench                              # small (about 100M parameters, 512 tokens), bf16, 3 rounds of 3 steps
  * lntune bench --size medium --output runs/bench
  * }</pre>
  *
  * <p>Each training configuration runs in child JVMs ({@code lntune bench-step}) with this JVM's options and
- * environment, because a process's peak resident memory only grows: each row's peak is its own process's. One
- * child times the steps; a second, whose large allocations are unmapped on release, measures the memory.
+ * environment, because a process's peak resident memory only grows: each row's peak is its own process's. Timing
+ * children run round-robin, every configuration once per round, so that a change in the machine's load (it may be
+ * shared) hits every configuration alike, and each row's times are the medians over its rounds; a last child per
+ * configuration, whose large allocations are unmapped on release, measures the memory.
  */
 @Command(
     name = "bench",
@@ -58,12 +60,23 @@ public final class BenchCommand implements Callable<Integer> {
       + "keep fp32 masters. Default: ${DEFAULT-VALUE}.")
   String dtype;
 
-  @Option(names = "--configs", split = ",", defaultValue = "LAYERNORM,LAYERNORM+recompute,LORA,FULL",
-      description = "Strategies to train, '+recompute' for activation recomputation. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--configs", split = ",", defaultValue = "LAYERNORM,LAYERNORM+recompute,LORA,FULL,LAYERNORM+loader",
+      description = "Strategies to train, '+recompute' for activation recomputation, '+loader' for batches from the "
+          + "data loader over generated LLaVA data (pictures included) instead of one fixed batch. Default: "
+          + "${DEFAULT-VALUE}.")
   List<String> configs;
 
-  @Option(names = "--steps", defaultValue = "3", description = "Measured steps per configuration (the median "
-      + "counts). Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--rounds", defaultValue = "3", description = "Timing processes per configuration, run "
+      + "round-robin (every configuration once per round) so that a change in the machine's load hits all alike; "
+      + "the median round counts. Default: ${DEFAULT-VALUE}.")
+  int rounds;
+
+  @Option(names = "--loader-batch", defaultValue = "8", description = "Samples per batch of the '+loader' "
+      + "configurations. Default: ${DEFAULT-VALUE}.")
+  int loaderBatch;
+
+  @Option(names = "--steps", defaultValue = "3", description = "Measured steps per configuration and round (the "
+      + "median counts). Default: ${DEFAULT-VALUE}.")
   int steps;
 
   @Option(names = "--warmup", defaultValue = "1", description = "Steps before measuring. Default: ${DEFAULT-VALUE}.")
@@ -97,16 +110,29 @@ public final class BenchCommand implements Callable<Integer> {
       throw new LntuneException("bench size " + size + " (a 7B model) runs on CUDA only and no CUDA device is "
           + "available (a CPU build of libtorch, or no GPU): pick tiny, small or medium");
     }
-    if (steps < 1 || warmup < 0 || decodeTokens < 1 || configs.isEmpty()) {
-      throw new IllegalArgumentException("--steps and --decode-tokens must be >= 1, --warmup >= 0, --configs "
-          + "not empty");
+    if (steps < 1 || rounds < 1 || loaderBatch < 1 || warmup < 0 || decodeTokens < 1 || configs.isEmpty()) {
+      throw new IllegalArgumentException("--steps, --rounds, --loader-batch and --decode-tokens must be >= 1, "
+          + "--warmup >= 0, --configs not empty");
     }
     PrintWriter err = spec.commandLine().getErr();
+    Map<String, List<StepResult>> timed = new LinkedHashMap<>();
+    for (int round = 1; round <= rounds; round++) {
+      for (String config : configs) {
+        err.println("bench: round " + round + " of " + rounds + ": timing " + config + " on "
+            + s.name().toLowerCase() + " in a child JVM...");
+        err.flush();
+        timed.computeIfAbsent(config, c -> new ArrayList<>()).add(child(config, steps, 0));
+      }
+    }
     List<StepResult> rows = new ArrayList<>();
     for (String config : configs) {
-      err.println("bench: training " + config + " on " + s.name().toLowerCase() + " in a child JVM...");
-      err.flush();
-      rows.add(measure(config));
+      StepResult memory = null;
+      if (mmapThreshold > 0) {
+        err.println("bench: measuring the memory of " + config + " in a child JVM...");
+        err.flush();
+        memory = child(config, 1, mmapThreshold);
+      }
+      rows.add(combine(timed.get(config), memory));
     }
     LlamaModel model = BenchModels.build(s, d, 1);
     MachineProbes.Gemm gemm = MachineProbes.gemm(model, s.batch * s.sequence);
@@ -151,22 +177,30 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   /**
-   * {@return {@code config}'s timings from a JVM under glibc's default allocator settings and, with a threshold, its
-   * memory from a second JVM whose large allocations are unmapped on release} The threshold makes every large tensor
-   * a fresh mapping whose pages are faulted in and zeroed, which slowed a small LAYERNORM step by half: so it never
-   * applies to the timed run.
+   * {@return one row from a configuration's timing rounds and, when there is one, its memory run} The times are
+   * the medians over the rounds (each round's own figure is its median step); the memory comes from the memory run,
+   * a JVM whose large allocations are unmapped on release. That threshold makes every large tensor a fresh mapping
+   * whose pages are faulted in and zeroed, which slowed a small LAYERNORM step by half: so it never applies to the
+   * timed runs.
    */
-  private StepResult measure(String config) throws IOException, InterruptedException {
-    StepResult timed = child(config, steps, 0);
-    if (mmapThreshold <= 0) {
-      return timed;
-    }
-    StepResult memory = child(config, 1, mmapThreshold);
-    return new StepResult(config, timed.stepMillis(), timed.forwardMillis(), timed.backwardMillis(),
-        timed.tokensPerSecond(), memory.peakRssBytes(), memory.baseRssBytes(), memory.stepPeakRssBytes(),
-        memory.activationBytes(), memory.cudaPeakBytes(), timed.flopsPerStep(),
-        timed.achievedFlops(), timed.overheadFraction(), timed.trainableParameters(), timed.totalParameters(),
-        timed.finalLoss());
+  static StepResult combine(List<StepResult> rounds, StepResult memory) {
+    StepResult first = rounds.get(0);
+    StepResult mem = memory != null ? memory : first;
+    double step = median(rounds, StepResult::stepMillis);
+    double tokens = first.tokensPerSecond() * first.stepMillis() / 1000; // tokens per step, the same every round
+    return new StepResult(first.config(), step, median(rounds, StepResult::forwardMillis),
+        median(rounds, StepResult::backwardMillis), tokens / (step / 1000), mem.peakRssBytes(), mem.baseRssBytes(),
+        mem.stepPeakRssBytes(), mem.activationBytes(), mem.cudaPeakBytes(), first.flopsPerStep(),
+        first.flopsPerStep() / (step / 1000), median(rounds, StepResult::overheadFraction),
+        first.trainableParameters(), first.totalParameters(), first.finalLoss(),
+        median(rounds, StepResult::dataMillis), median(rounds, StepResult::dataShare),
+        (long) median(rounds, r -> (double) r.javaBytesPerStep()),
+        (long) median(rounds, r -> (double) r.taskJavaBytesPerStep()),
+        rounds.stream().map(StepResult::stepMillis).toList());
+  }
+
+  private static double median(List<StepResult> rounds, java.util.function.ToDoubleFunction<StepResult> figure) {
+    return MachineProbes.median(rounds.stream().map(figure::applyAsDouble).toList());
   }
 
   /** Runs {@code lntune bench-step} for {@code config} in a child JVM and {@return its result} */
@@ -178,7 +212,8 @@ public final class BenchCommand implements Callable<Integer> {
         .filter(a -> !a.startsWith("-agentlib:jdwp")).forEach(command::add);
     command.addAll(Arrays.asList("-cp", System.getProperty("java.class.path"), io.lntune.tools.LntuneCli.class.getName(),
         "bench-step", "--size", size, "--run", config, "--dtype", dtype, "--steps", Integer.toString(measuredSteps),
-        "--warmup", Integer.toString(warmup), "--lora-r", Integer.toString(loraR)));
+        "--warmup", Integer.toString(warmup), "--lora-r", Integer.toString(loraR), "--loader-batch",
+        Integer.toString(loaderBatch)));
     ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
     if (threshold > 0) {
       builder.environment().put("MALLOC_MMAP_THRESHOLD_", Long.toString(threshold));

@@ -58,10 +58,10 @@ record BenchReport(String size, String dtype, String device, long sequence, long
     Optional<StepResult> lora = row(steps, "LORA");
     Optional<StepResult> full = row(steps, "FULL");
     if (ln.isPresent() && full.isPresent()) {
-      out.add(new Ratio("LAYERNORM / FULL step time", ln.get().stepMillis() / full.get().stepMillis(), 0.70, true));
+      out.add(new Ratio("LAYERNORM / FULL step time", stepRatio(ln.get(), full.get()), 0.70, true));
     }
     if (ln.isPresent() && lora.isPresent()) {
-      out.add(new Ratio("LAYERNORM / LORA step time", ln.get().stepMillis() / lora.get().stepMillis(), 0.95, true));
+      out.add(new Ratio("LAYERNORM / LORA step time", stepRatio(ln.get(), lora.get()), 0.95, true));
       out.add(new Ratio("LAYERNORM / LORA peak memory",
           (double) ln.get().peakRssBytes() / lora.get().peakRssBytes(), 1.0, true));
     }
@@ -72,13 +72,18 @@ record BenchReport(String size, String dtype, String device, long sequence, long
     if (ln.isPresent() && lnRecompute.isPresent()) {
       out.add(new Ratio("LAYERNORM activation memory / with recomputation",
           (double) ln.get().activationBytes() / Math.max(1, lnRecompute.get().activationBytes()), 3.0, false));
-      out.add(new Ratio("LAYERNORM step time with recomputation / without",
-          lnRecompute.get().stepMillis() / ln.get().stepMillis(), 1.4, true));
+      out.add(new Ratio("LAYERNORM step time with recomputation / without", stepRatio(lnRecompute.get(), ln.get()),
+          1.4, true));
     }
     if (ln.isPresent()) {
       out.add(new Ratio("LAYERNORM achieved FLOP/s / GEMM FLOP/s", ln.get().achievedFlops() / gemm.flops(), 0.5,
           false));
       out.add(new Ratio("LAYERNORM framework overhead (share of step)", ln.get().overheadFraction(), 0.05, true));
+    }
+    Optional<StepResult> lnLoader = row(steps, "LAYERNORM" + BenchStepCommand.LOADER);
+    if (lnLoader.isPresent()) {
+      out.add(new Ratio("LAYERNORM with the data loader: data wait / step time", lnLoader.get().dataShare(), 0.05,
+          true));
     }
     if (checkpoint != null) {
       out.add(new Ratio("checkpoint (" + ByteSize.format(checkpoint.fileBytes()) + ") load+touch / page-cache read",
@@ -91,6 +96,15 @@ record BenchReport(String size, String dtype, String device, long sequence, long
           longest.tokenMillis() / shortest.tokenMillis(), 1.5, true));
     }
     return out;
+  }
+
+  /**
+   * {@return {@code a}'s step time over {@code b}'s: the ratio of their medians over the rounds} A disturbed
+   * timing process (the machine is shared) spoils one round of one configuration; the median over each
+   * configuration's rounds drops it, where pairing the configurations round by round would keep it in a pair.
+   */
+  static double stepRatio(StepResult a, StepResult b) {
+    return a.stepMillis() / b.stepMillis();
   }
 
   private static Optional<StepResult> row(List<StepResult> steps, String config) {
@@ -120,16 +134,26 @@ record BenchReport(String size, String dtype, String device, long sequence, long
         + "backward, the logits included); the recomputation target's ratio is taken on it. Forward and backward: "
         + "median times of the two passes (the backward includes recomputation). Achieved: forward 2NT + input "
         + "gradients 2NT + trainable weights' gradients 2N'T over the median step. Overhead: sampled share of the "
-        + "step outside native code.\n\n");
-    md.append("| config | step ms | tokens/s | forward ms | backward ms | peak RSS | step memory | activations "
-        + "| achieved | of GEMM | overhead | trainable | loss |\n"
-        + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        + "step outside native code. Rounds: each timing round's median step (the configurations ran "
+        + "round-robin; step ms is their median, which the step-time ratios below compare). Data wait: the median "
+        + "time a step waited for its batch and its share of the step (+loader: batches from the data loader over "
+        + "generated LLaVA data, pictures decoded and preprocessed by its workers; else one fixed batch). Java B/step: "
+        + "heap bytes allocated on the training thread per step, by the trainer (loop, gradients, clipping, "
+        + "optimizer) and by the task's forward, loss and backward.\n\n");
+    md.append("| config | step ms | rounds ms | tokens/s | forward ms | backward ms | data wait | peak RSS "
+        + "| step memory | activations | achieved | of GEMM | overhead | Java B/step: trainer + task | trainable "
+        + "| loss |\n"
+        + "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (StepResult s : steps) {
-      md.append(String.format(Locale.ROOT, "| %s | %.1f | %.0f | %.1f | %.1f | %s | %s | %s | %s | %.0f%% | %.1f%% "
-          + "| %,d | %.4f |%n", s.config(), s.stepMillis(), s.tokensPerSecond(), s.forwardMillis(),
-          s.backwardMillis(), ByteSize.format(s.peakRssBytes()), ByteSize.format(s.stepMemoryBytes()),
+      md.append(String.format(Locale.ROOT, "| %s | %.1f | %s | %.0f | %.1f | %.1f | %.1f ms (%.1f%%) | %s | %s | %s "
+          + "| %s | %.0f%% | %.1f%% | %,d + %,d | %,d | %.4f |%n", s.config(), s.stepMillis(),
+          s.roundStepMillis() == null ? "" : s.roundStepMillis().stream()
+              .map(v -> String.format(Locale.ROOT, "%.0f", v)).collect(java.util.stream.Collectors.joining(" ")),
+          s.tokensPerSecond(), s.forwardMillis(), s.backwardMillis(), s.dataMillis(), 100 * s.dataShare(),
+          ByteSize.format(s.peakRssBytes()), ByteSize.format(s.stepMemoryBytes()),
           ByteSize.format(s.activationBytes()), flops(s.achievedFlops()), 100 * s.achievedFlops() / gemm.flops(),
-          100 * s.overheadFraction(), s.trainableParameters(), s.finalLoss()));
+          100 * s.overheadFraction(), s.trainerJavaBytesPerStep(), s.taskJavaBytesPerStep(),
+          s.trainableParameters(), s.finalLoss()));
     }
     md.append('\n');
     if (checkpoint != null) {

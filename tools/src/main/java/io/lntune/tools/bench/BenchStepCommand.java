@@ -7,6 +7,7 @@ import io.lntune.torch.DType;
 import io.lntune.torch.MemoryStats;
 import io.lntune.torch.TensorScope;
 import io.lntune.torch.Torch;
+import io.lntune.training.data.Batch;
 import io.lntune.training.loop.LossOutput;
 import io.lntune.training.loop.NanPolicy;
 import io.lntune.training.loop.StepMetrics;
@@ -26,6 +27,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -41,13 +43,20 @@ import picocli.CommandLine.Spec;
 public final class BenchStepCommand implements Callable<Integer> {
   /** Precedes the result's JSON on stdout. */
   static final String MARKER = "lntune-bench-step: ";
+  /** A configuration suffix: activation recomputation. */
+  static final String RECOMPUTE = "+recompute";
+  /** A configuration suffix: batches from a {@link io.lntune.training.data.DataLoader} ({@link LoaderData}). */
+  static final String LOADER = "+loader";
+  private static final com.sun.management.ThreadMXBean THREADS =
+      (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
 
   @Spec CommandSpec spec;
 
   @Option(names = "--size", required = true)
   String size;
 
-  @Option(names = "--run", required = true, description = "A strategy, optionally with +recompute.")
+  @Option(names = "--run", required = true, description = "A strategy, optionally with +recompute, then "
+      + "optionally +loader.")
   String config;
 
   @Option(names = "--dtype", required = true)
@@ -62,11 +71,16 @@ public final class BenchStepCommand implements Callable<Integer> {
   @Option(names = "--lora-r", defaultValue = "64")
   int loraR;
 
+  @Option(names = "--loader-batch", defaultValue = "8", description = "Samples per batch of a +loader run.")
+  int loaderBatch;
+
   @Override
   public Integer call() throws Exception {
     BenchSize s = BenchSize.parse(size);
-    boolean recompute = config.endsWith("+recompute");
-    Strategy strategy = Strategy.parse(recompute ? config.substring(0, config.length() - "+recompute".length()) : config);
+    boolean loader = config.endsWith(LOADER);
+    String run = loader ? config.substring(0, config.length() - LOADER.length()) : config;
+    boolean recompute = run.endsWith(RECOMPUTE);
+    Strategy strategy = Strategy.parse(recompute ? run.substring(0, run.length() - RECOMPUTE.length()) : run);
     LlamaModel model = BenchModels.build(s, DType.parse(dtype), 1);
     if (strategy == Strategy.LORA) {
       Lora.attach(model.blockLinears(), LoraConfig.defaults().withRank(loraR), 1);
@@ -76,34 +90,34 @@ public final class BenchStepCommand implements Callable<Integer> {
     model.train(true);
     AdamW adam = new AdamW(0.9, 0.999, 1e-8);
     adam.addGroup("all", strategy.defaultLearningRate(), 0.0, trainables.all());
-    Tensor ids;
-    try (TensorScope scope = TensorScope.open()) {
-      Torch.seed(7);
-      ids = scope.keep(org.bytedeco.pytorch.global.torch.randint(s.config().vocabSize(), new long[] {s.batch, s.sequence},
-          new org.bytedeco.pytorch.TensorOptions(org.bytedeco.pytorch.global.torch.ScalarType.Long))
-          .to(model.placement().device().toTorch(), org.bytedeco.pytorch.global.torch.ScalarType.Long));
-    }
-    TokenBatch batch = new TokenBatch(ids);
-    Iterator<TokenBatch> data = new Iterator<>() {
-      @Override
-      public boolean hasNext() {
-        return true;
-      }
-
-      @Override
-      public TokenBatch next() {
-        return batch; // the same batch every step: no per-step allocation in the data path
-      }
-    };
     Phases phases = new Phases();
     Recorder recorder = new Recorder(warmup, phases);
-    TrainerConfig run = new TrainerConfig(warmup + steps, 1, 1.0, LrSchedule.constant(LrSchedule.Warmup.none()),
+    TrainerConfig trainer = new TrainerConfig(warmup + steps, 1, 1.0, LrSchedule.constant(LrSchedule.Warmup.none()),
         NanPolicy.STOP, 0, 0, null);
     long peakBeforeRun = MemoryStats.peakResidentBytes(); // the trainer resets the mark when it starts
-    new Trainer<>(trainables, adam, new TextTask(model, phases), run, null, List.of(recorder)).run(from -> data);
+    if (loader) {
+      try (LoaderData data = LoaderData.create(loaderBatch, warmup + steps, (int) s.sequence)) {
+        new Trainer<>(trainables, adam, new LoaderTask(model, phases), trainer, null, List.of(recorder))
+            .run(from -> data.loader());
+      }
+    } else {
+      TokenBatch batch = tokenBatch(s, model);
+      Iterator<TokenBatch> data = new Iterator<>() {
+        @Override
+        public boolean hasNext() {
+          return true;
+        }
+
+        @Override
+        public TokenBatch next() {
+          return batch; // the same batch every step: no per-step allocation in the data path
+        }
+      };
+      new Trainer<>(trainables, adam, new TextTask(model, phases), trainer, null, List.of(recorder)).run(from -> data);
+    }
     double overhead = recorder.stopSampling();
     double median = recorder.medianMillis();
-    long tokens = s.batch * s.sequence;
+    long tokens = (long) MachineProbes.median(recorder.tokens);
     double flops = BenchModels.stepFlops(model, tokens);
     List<MemoryStats.CudaMemory> cuda = MemoryStats.now().cuda();
     // The kernel's resident counters are approximate by a few dozen pages, so the mark read now can trail the base
@@ -114,7 +128,9 @@ public final class BenchStepCommand implements Callable<Integer> {
         MachineProbes.median(recorder.backwardMillis), tokens / (median / 1000), peak, recorder.base, stepPeak,
         recorder.activationBytes, cuda.isEmpty() ? -1 : cuda.get(0).peakAllocatedBytes(),
         flops, flops / (median / 1000), overhead, trainables.trainableCount(), trainables.totalCount(),
-        recorder.lastLoss);
+        recorder.lastLoss, MachineProbes.median(recorder.dataMillis), MachineProbes.median(recorder.dataShares),
+        (long) MachineProbes.median(recorder.javaBytes), (long) MachineProbes.median(recorder.taskJavaBytes),
+        List.of(median));
     PrintWriter out = spec.commandLine().getOut();
     out.println(MARKER + new ObjectMapper().writeValueAsString(r));
     out.flush();
@@ -122,6 +138,21 @@ public final class BenchStepCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** {@return the fixed batch of random tokens every step of a configuration without the loader trains on} */
+  private static TokenBatch tokenBatch(BenchSize s, LlamaModel model) {
+    try (TensorScope scope = TensorScope.open()) {
+      Torch.seed(7);
+      return new TokenBatch(scope.keep(org.bytedeco.pytorch.global.torch.randint(s.config().vocabSize(),
+          new long[] {s.batch, s.sequence},
+          new org.bytedeco.pytorch.TensorOptions(org.bytedeco.pytorch.global.torch.ScalarType.Long))
+          .to(model.placement().device().toTorch(), org.bytedeco.pytorch.global.torch.ScalarType.Long)));
+    }
+  }
+
+  /** {@return the bytes this thread has allocated on the Java heap so far} */
+  static long threadAllocatedBytes() {
+    return THREADS.getCurrentThreadAllocatedBytes();
+  }
   /** The batch every step reuses; the trainer's close after the step leaves it alone. */
   private record TokenBatch(Tensor ids) implements AutoCloseable {
     @Override
@@ -133,6 +164,11 @@ public final class BenchStepCommand implements Callable<Integer> {
     double forwardMillis;
     double backwardMillis;
     long activationBytes;
+    long tokens;
+    /** Java heap bytes the task's calls allocated on the training thread during the step. */
+    long taskJavaBytes;
+    /** Java heap bytes the bench's own probes (resident memory) allocated on the training thread during the step. */
+    long benchJavaBytes;
   }
 
   /**
@@ -143,21 +179,62 @@ public final class BenchStepCommand implements Callable<Integer> {
   private record TextTask(LlamaModel model, Phases phases) implements TrainingTask<TokenBatch> {
     @Override
     public LossOutput loss(TokenBatch batch) {
-      long before = MemoryStats.residentBytes();
-      long start = System.nanoTime();
-      CausalLmLoss.Result r = CausalLmLoss.of(model.forward(batch.ids()), batch.ids());
-      phases.forwardMillis = (System.nanoTime() - start) / 1e6;
-      phases.activationBytes = MemoryStats.residentBytes() - before;
-      return new LossOutput(r.sum(), r.tokens());
+      return timedLoss(model, phases, batch.ids(), batch.ids());
     }
 
     @Override
     public void backward(LossOutput loss) {
-      long start = System.nanoTime();
-      loss.sum().backward();
-      model.backwardRecomputed();
-      phases.backwardMillis = (System.nanoTime() - start) / 1e6;
+      timedBackward(model, phases, loss);
     }
+  }
+
+  /**
+   * As {@link TextTask}, on the loader's batches: the text rows with the image placeholder as token 0, the labels
+   * as the data pipeline masked them; the pictures the loader prepared are not used by this text-only decoder.
+   */
+  private record LoaderTask(LlamaModel model, Phases phases) implements TrainingTask<Batch> {
+    @Override
+    public LossOutput loss(Batch batch) {
+      Tensor ids = batch.inputIds().clamp_min(new Scalar(0L));
+      Tensor labels = batch.labels();
+      Scalar vocab = new Scalar(model.config().vocabSize());
+      if (ids.max().item_long() >= model.config().vocabSize()) { // tiny's vocabulary: fold the ids in
+        ids = ids.remainder(vocab);
+        labels = org.bytedeco.pytorch.global.torch.where(labels.lt(new Scalar(0L)), labels, labels.remainder(vocab));
+      }
+      return timedLoss(model, phases, ids, labels);
+    }
+
+    @Override
+    public void backward(LossOutput loss) {
+      timedBackward(model, phases, loss);
+    }
+  }
+
+  private static LossOutput timedLoss(LlamaModel model, Phases phases, Tensor ids, Tensor labels) {
+    long probe = threadAllocatedBytes();
+    long before = MemoryStats.residentBytes();
+    long bytes = threadAllocatedBytes();
+    phases.benchJavaBytes += bytes - probe; // reading /proc: the bench's, not the trainer's
+    long start = System.nanoTime();
+    CausalLmLoss.Result r = CausalLmLoss.of(model.forward(ids), labels);
+    LossOutput out = new LossOutput(r.sum(), r.tokens());
+    phases.forwardMillis = (System.nanoTime() - start) / 1e6;
+    probe = threadAllocatedBytes();
+    phases.taskJavaBytes += probe - bytes;
+    phases.activationBytes = MemoryStats.residentBytes() - before;
+    phases.tokens = ids.numel();
+    phases.benchJavaBytes += threadAllocatedBytes() - probe;
+    return out;
+  }
+
+  private static void timedBackward(LlamaModel model, Phases phases, LossOutput loss) {
+    long bytes = threadAllocatedBytes();
+    long start = System.nanoTime();
+    loss.sum().backward();
+    model.backwardRecomputed();
+    phases.backwardMillis = (System.nanoTime() - start) / 1e6;
+    phases.taskJavaBytes += threadAllocatedBytes() - bytes;
   }
 
   /** Step times after the warm-up, and the memory and framework-overhead figures of the same steps. */
@@ -167,6 +244,13 @@ public final class BenchStepCommand implements Callable<Integer> {
     private final List<Double> millis = new ArrayList<>();
     private final List<Double> forwardMillis = new ArrayList<>();
     private final List<Double> backwardMillis = new ArrayList<>();
+    private final List<Double> tokens = new ArrayList<>();
+    private final List<Double> dataMillis = new ArrayList<>();
+    private final List<Double> dataShares = new ArrayList<>();
+    private final List<Double> javaBytes = new ArrayList<>();
+    private final List<Double> taskJavaBytes = new ArrayList<>();
+    /** The thread's allocation counter when the last onStep returned; -1 before the first. */
+    private long allocatedAfterLastStep = -1;
     private long activationBytes;
     private NativeTimeSampler sampler;
     private double lastLoss;
@@ -194,16 +278,31 @@ public final class BenchStepCommand implements Callable<Integer> {
 
     @Override
     public void onStep(StepMetrics m) {
+      // The step's Java allocation on the training thread: from the end of the last onStep to here, so that this
+      // listener's own bookkeeping is left out, and without the task's probes of resident memory; the task's share
+      // was counted by the task.
+      long allocated = threadAllocatedBytes();
+      long stepBytes = allocatedAfterLastStep < 0 ? -1 : allocated - allocatedAfterLastStep - phases.benchJavaBytes;
       lastLoss = m.loss();
       if (m.step() > warmup) {
         millis.add(m.stepMillis());
         forwardMillis.add(phases.forwardMillis);
         backwardMillis.add(phases.backwardMillis);
+        tokens.add((double) phases.tokens);
+        dataMillis.add(m.dataMillis());
+        dataShares.add(m.dataMillis() / m.stepMillis());
+        if (stepBytes >= 0) {
+          javaBytes.add((double) stepBytes);
+          taskJavaBytes.add((double) phases.taskJavaBytes);
+        }
         activationBytes = Math.max(activationBytes, phases.activationBytes);
       }
       if (m.step() == warmup) {
         startMeasuring();
       }
+      phases.taskJavaBytes = 0;
+      phases.benchJavaBytes = 0;
+      allocatedAfterLastStep = threadAllocatedBytes();
     }
 
     double stopSampling() {

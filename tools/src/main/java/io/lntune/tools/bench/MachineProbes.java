@@ -200,10 +200,14 @@ final class MachineProbes {
     return model.logits(last).argmax(new org.bytedeco.pytorch.LongOptional(-1), false); // [1, 1]
   }
 
+  /** {@return the median of {@code values}, NaN when there are none} */
   static double median(List<Double> values) {
     List<Double> sorted = new ArrayList<>(values);
     sorted.sort(null);
     int n = sorted.size();
+    if (n == 0) {
+      return Double.NaN;
+    }
     return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
   }
 }

@@ -25,11 +25,28 @@ package io.lntune.tools.bench;
  * @param trainableParameters trainable elements
  * @param totalParameters all elements
  * @param finalLoss the last step's loss (the same seed and data for every configuration)
+ * @param dataMillis median time a measured step waited for its batch (the trainer's {@code dataMillis}); about 0
+ *     when the batch is ready, as the fixed batch of the configurations without {@code +loader} always is
+ * @param dataShare median over the measured steps of the data wait's share of the step time
+ * @param javaBytesPerStep median Java heap bytes allocated on the training thread per measured step (the bench's
+ *     own probes, the listener that measures and the reading of resident memory, left out)
+ * @param taskJavaBytesPerStep the part of {@code javaBytesPerStep} allocated inside the task's forward, loss and
+ *     backward (the model's calls: mostly JavaCPP wrappers of the tensors libtorch returns); the rest is the
+ *     trainer's own: the loop, gradient handling, clipping and the optimizer
+ * @param roundStepMillis the median step time of each round, in the order the rounds ran (one per timing process);
+ *     {@code stepMillis} is their median
  */
 record StepResult(String config, double stepMillis, double forwardMillis, double backwardMillis,
     double tokensPerSecond, long peakRssBytes, long baseRssBytes, long stepPeakRssBytes, long activationBytes,
     long cudaPeakBytes, double flopsPerStep, double achievedFlops, double overheadFraction, long trainableParameters,
-    long totalParameters, double finalLoss) {
+    long totalParameters, double finalLoss, double dataMillis, double dataShare, long javaBytesPerStep,
+    long taskJavaBytesPerStep, java.util.List<Double> roundStepMillis) {
+
+  /** {@return the Java heap bytes per step the trainer allocated itself, outside the task's calls} */
+  @com.fasterxml.jackson.annotation.JsonProperty("trainerJavaBytesPerStep")
+  long trainerJavaBytesPerStep() {
+    return javaBytesPerStep - taskJavaBytesPerStep;
+  }
 
   /** {@return the memory a step adds on top of what persists between steps: activations and gradients} */
   @com.fasterxml.jackson.annotation.JsonProperty("stepMemoryBytes")

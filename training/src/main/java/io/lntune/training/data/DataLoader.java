@@ -7,6 +7,8 @@ import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -14,10 +16,12 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One pass over a {@link LlavaDataset} in batches: worker threads read each sample, apply the template, truncate,
- * decode and transform the image, at most {@code prefetchBatches} batches ahead of the consumer; the consumer's
- * {@link #next()} pads and stacks them into a {@link Batch}. Bad samples are counted and skipped with a warning
- * or thrown, as the {@link BadRowPolicy} says; a batch that loses samples is delivered smaller.
+ * One pass over a {@link LlavaDataset} in batches, prepared ahead of the consumer: worker threads read each sample,
+ * apply the template, truncate, decode and transform the image, and, once a batch's samples are all ready, pad and
+ * stack them into a {@link Batch} (its tensors made on the worker), at most {@code prefetchBatches} batches ahead. So
+ * {@link #next()} hands out a batch that is ready, and the consumer waits only when the workers fall behind. Bad
+ * samples are counted and skipped with a warning or thrown, as the {@link BadRowPolicy} says, in batch order when
+ * the consumer reaches them; a batch that loses samples is delivered smaller.
  *
  * <pre>{@code
  * try (DataLoader loader = DataLoader.builder().dataset(data).tokenizer(tok).template(template)
@@ -28,7 +32,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * }
  * }</pre>
  *
- * <p>Not thread-safe: one consumer. Close it to stop the workers.
+ * <p>A batch belongs to the loader until {@link #next()} returns it, then to the caller, who closes it (on any
+ * thread: its tensors belong to no {@code TensorScope}). Closing the loader stops the workers and closes every batch
+ * they made that was not handed out, those that finish afterwards included. Not thread-safe: one consumer.
  */
 public final class DataLoader implements Iterator<Batch>, AutoCloseable {
   private static final AtomicInteger POOLS = new AtomicInteger();
@@ -36,9 +42,15 @@ public final class DataLoader implements Iterator<Batch>, AutoCloseable {
   private final DataLoaderBuilder config;
   private final List<int[]> batches;
   private final ExecutorService pool;
-  private final Deque<List<Future<PreparedSample>>> window = new ArrayDeque<>();
+  private final Deque<CompletableFuture<Collated>> window = new ArrayDeque<>();
+  /** Batches the workers made and {@link #next()} has not handed out; guarded by itself, as is {@link #closed}. */
+  private final Set<Batch> pending = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+  private boolean closed;
   private int submitted;
-  private List<PreparedSample> ready;
+  private Batch ready;
+
+  /** A batch as the workers left it: the batch of the good samples (null if none) and the bad ones, in order. */
+  private record Collated(Batch batch, List<SampleException> errors) {}
 
   DataLoader(DataLoaderBuilder config) {
     this.config = config;
@@ -75,24 +87,34 @@ public final class DataLoader implements Iterator<Batch>, AutoCloseable {
     return config.stats;
   }
 
+  /**
+   * {@return whether another batch follows} Waits for it if the workers have not finished it.
+   *
+   * @throws IllegalStateException if the loader is closed
+   */
   @Override
   public boolean hasNext() {
+    synchronized (pending) {
+      if (closed) {
+        throw new IllegalStateException("the data loader is closed");
+      }
+    }
     while (ready == null) {
       fill();
       if (window.isEmpty()) {
         return false;
       }
-      List<PreparedSample> good = new ArrayList<>();
-      for (Future<PreparedSample> f : window.poll()) {
-        PreparedSample s = await(f);
-        if (s.error() != null) {
-          config.stats.report(s.error(), config.policy);
-        } else {
-          good.add(s);
-        }
-      }
+      Collated c = await(window.poll());
       fill();
-      ready = good.isEmpty() ? null : good;
+      try {
+        for (SampleException e : c.errors()) {
+          config.stats.report(e, config.policy);
+        }
+      } catch (RuntimeException e) {
+        release(c.batch());
+        throw e;
+      }
+      ready = c.batch();
     }
     return true;
   }
@@ -102,20 +124,80 @@ public final class DataLoader implements Iterator<Batch>, AutoCloseable {
     if (!hasNext()) {
       throw new NoSuchElementException("no more batches");
     }
-    List<PreparedSample> samples = ready;
+    Batch b = ready;
     ready = null;
-    config.stats.delivered(samples.size());
-    return Batch.collate(samples, config.tokenizer.specialTokens().pad(), config.transform.shape());
+    synchronized (pending) {
+      pending.remove(b);
+    }
+    config.stats.delivered(b.size());
+    return b;
+  }
+
+  /** {@return the batches made and not handed out; for tests} */
+  List<Batch> pendingBatches() {
+    synchronized (pending) {
+      return List.copyOf(pending);
+    }
   }
 
   private void fill() {
     while (window.size() < config.prefetchBatches && submitted < batches.size()) {
-      List<Future<PreparedSample>> futures = new ArrayList<>();
+      List<CompletableFuture<PreparedSample>> samples = new ArrayList<>();
       for (int i : batches.get(submitted)) {
-        futures.add(pool.submit(() -> prepare(i)));
+        samples.add(CompletableFuture.supplyAsync(() -> prepare(i), pool));
       }
-      window.add(futures);
+      window.add(CompletableFuture.allOf(samples.toArray(CompletableFuture[]::new))
+          .thenApplyAsync(done -> collate(samples), this::collateLater));
       submitted++;
+    }
+  }
+
+  /**
+   * Queues a batch's collation on the workers. The last sample of a batch can finish after {@link #close()} has
+   * shut them down: its collation is then dropped (nobody waits for that batch) rather than thrown on the worker.
+   */
+  private void collateLater(Runnable collation) {
+    try {
+      pool.execute(collation);
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      // the loader is closed
+    }
+  }
+
+  /** Runs on a worker once the batch's samples are ready: pads and stacks the good ones. */
+  private Collated collate(List<CompletableFuture<PreparedSample>> samples) {
+    List<PreparedSample> good = new ArrayList<>();
+    List<SampleException> errors = new ArrayList<>();
+    for (CompletableFuture<PreparedSample> f : samples) {
+      PreparedSample s = f.join(); // done: allOf completed without an exception
+      if (s.error() != null) {
+        errors.add(s.error());
+      } else {
+        good.add(s);
+      }
+    }
+    Batch batch = good.isEmpty() ? null
+        : Batch.collate(good, config.tokenizer.specialTokens().pad(), config.transform.shape());
+    synchronized (pending) {
+      if (closed) { // nobody will take it
+        if (batch != null) {
+          batch.close();
+        }
+        return new Collated(null, errors);
+      }
+      if (batch != null) {
+        pending.add(batch);
+      }
+    }
+    return new Collated(batch, errors);
+  }
+
+  private void release(Batch batch) {
+    if (batch != null) {
+      synchronized (pending) {
+        pending.remove(batch);
+      }
+      batch.close();
     }
   }
 
@@ -142,7 +224,7 @@ public final class DataLoader implements Iterator<Batch>, AutoCloseable {
     }
   }
 
-  private static PreparedSample await(Future<PreparedSample> f) {
+  private static Collated await(Future<Collated> f) {
     try {
       return f.get();
     } catch (InterruptedException e) {
@@ -156,9 +238,17 @@ public final class DataLoader implements Iterator<Batch>, AutoCloseable {
     }
   }
 
+  /** Stops the workers and closes the batches they made that were not handed out. Closing twice is a no-op. */
   @Override
   public void close() {
+    List<Batch> orphans;
+    synchronized (pending) {
+      closed = true;
+      orphans = List.copyOf(pending);
+      pending.clear();
+    }
     pool.shutdownNow();
+    orphans.forEach(Batch::close);
     window.clear();
     ready = null;
   }

@@ -38,7 +38,7 @@ public final class JsonlMetricsListener implements TrainingListener, AutoCloseab
     ObjectNode n = JSON.createObjectNode().put("type", "step").put("step", m.step()).put("loss", m.loss())
         .put("lr", m.learningRate()).put("grad_norm", m.gradNorm()).put("tokens", m.tokens())
         .put("tokens_per_second", m.tokensPerSecond()).put("step_ms", m.stepMillis())
-        .put("elapsed_ms", m.elapsedMillis()).put("skipped", m.skipped());
+        .put("data_ms", m.dataMillis()).put("elapsed_ms", m.elapsedMillis()).put("skipped", m.skipped());
     write(n);
   }
 

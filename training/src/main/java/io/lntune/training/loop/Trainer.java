@@ -19,8 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The training loop. Each step reads {@code gradientAccumulation} micro-batches, each in its own native-memory
- * scope, backpropagates their summed token losses, divides the gradients by the step's supervised token count (so
+ * The training loop. Each step reads {@code gradientAccumulation} micro-batches (timing how long it waits for
+ * them: {@link StepMetrics#dataMillis()}), each in its own native-memory scope, backpropagates their summed token losses, divides the gradients by the step's supervised token count (so
  * the loss is the mean over all of them), clips, and lets AdamW update the fp32 masters, which are then copied
  * into the model. Checkpoints make a run resumable exactly.
  *
@@ -84,7 +84,11 @@ public final class Trainer<B extends AutoCloseable> {
     long firstStep = step + 1;
     listeners.forEach(l -> l.onStart(firstStep, config.maxSteps(), trainables.trainableCount(), trainables.totalCount()));
     Iterator<B> batches = data.apply(consumed);
-    List<Double> losses = new ArrayList<>();
+    // Per step the trainer allocates no Java objects of its own beyond the step's metrics: no boxed losses, no
+    // lambdas, no copies of the groups (see TrainerAllocationTest).
+    double[] losses = new double[(int) Math.min(Math.max(config.maxSteps() - step, 0), 1 << 16)];
+    int lossCount = 0;
+    double learningRate = optimizer.groups().get(0).learningRate();
     long started = System.nanoTime();
     long startRss = MemoryStats.residentBytes();
     // The kernel keeps the high-water mark, intra-step peaks included: reset it now, read it once at the end, and
@@ -96,11 +100,15 @@ public final class Trainer<B extends AutoCloseable> {
       long stepStart = System.nanoTime();
       double lossSum = 0;
       long tokens = 0;
+      long dataNanos = 0;
       for (int micro = 0; micro < config.gradientAccumulation(); micro++) {
+        long waitStart = System.nanoTime();
         if (!batches.hasNext()) {
           throw new IllegalStateException("the data ran out at step " + step + " (micro-batch " + consumed + ")");
         }
-        try (B batch = batches.next(); TensorScope scope = TensorScope.open()) {
+        B batch = batches.next();
+        dataNanos += System.nanoTime() - waitStart;
+        try (batch; TensorScope scope = TensorScope.open()) {
           LossOutput out = task.loss(batch);
           lossSum += out.sum().item_double();
           tokens += out.tokens();
@@ -128,12 +136,16 @@ public final class Trainer<B extends AutoCloseable> {
         trainables.syncToModel();
       }
       trainables.clearGradients();
-      losses.add(loss);
+      if (lossCount == losses.length) {
+        losses = java.util.Arrays.copyOf(losses, Math.max(16, 2 * losses.length));
+      }
+      losses[lossCount++] = loss;
       double stepMillis = (System.nanoTime() - stepStart) / 1e6;
-      StepMetrics metrics = new StepMetrics(step, config.maxSteps(), loss,
-          optimizer.groups().get(0).learningRate() * lrFactor, gradNorm, tokens, tokens / (stepMillis / 1000),
-          stepMillis, (System.nanoTime() - started) / 1_000_000, skipped);
-      listeners.forEach(l -> l.onStep(metrics));
+      StepMetrics metrics = new StepMetrics(step, config.maxSteps(), loss, learningRate * lrFactor, gradNorm, tokens,
+          tokens / (stepMillis / 1000), stepMillis, dataNanos / 1e6, (System.nanoTime() - started) / 1_000_000, skipped);
+      for (int i = 0; i < listeners.size(); i++) {
+        listeners.get(i).onStep(metrics);
+      }
       if (evaluation != null && config.evaluateEvery() > 0 && step % config.evaluateEvery() == 0) {
         long at = step;
         Map<String, Double> results = evaluation.evaluate(at);
@@ -149,7 +161,11 @@ public final class Trainer<B extends AutoCloseable> {
     }
     long end = step;
     listeners.forEach(l -> l.onEnd(end));
-    return new TrainingRun(firstStep, step, losses, trainables.trainableCount(), trainables.totalCount(),
+    List<Double> lossList = new ArrayList<>(lossCount);
+    for (int i = 0; i < lossCount; i++) {
+      lossList.add(losses[i]);
+    }
+    return new TrainingRun(firstStep, step, lossList, trainables.trainableCount(), trainables.totalCount(),
         Math.max(startRss, MemoryStats.peakResidentBytes()), checkpoint);
   }
 

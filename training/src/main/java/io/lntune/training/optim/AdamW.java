@@ -1,10 +1,14 @@
 package io.lntune.training.optim;
 
+import static org.bytedeco.pytorch.global.torch.sqrt_out;
+
+import io.lntune.torch.DType;
 import io.lntune.torch.TensorScope;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -35,6 +39,16 @@ public final class AdamW {
   private final double eps;
   private final List<Group> groups = new ArrayList<>();
   private final Map<Trainable, Tensor[]> moments = new LinkedHashMap<>(); // exp_avg, exp_avg_sq
+  // What every step uses, made once so that a step allocates only the wrappers of the tensors libtorch returns:
+  // the parameters and their state in step order, the constant scalars, and a buffer for the denominator.
+  private final List<Tensor[]> stepOrder = new ArrayList<>(); // master, exp_avg, exp_avg_sq, denominator view
+  private final List<Trainable> stepTrainables = new ArrayList<>();
+  private final Scalar beta1Scalar;
+  private final Scalar oneMinusBeta1;
+  private final Scalar beta2Scalar;
+  private final Scalar oneMinusBeta2;
+  private final Scalar epsScalar;
+  private Tensor scratch; // fp32, as many elements as the largest fp32 master; each denominator is a view of it
   private long steps;
 
   public AdamW(double beta1, double beta2, double eps) {
@@ -45,6 +59,17 @@ public final class AdamW {
     this.beta1 = beta1;
     this.beta2 = beta2;
     this.eps = eps;
+    this.beta1Scalar = kept(new Scalar(beta1));
+    this.oneMinusBeta1 = kept(new Scalar(1 - beta1));
+    this.beta2Scalar = kept(new Scalar(beta2));
+    this.oneMinusBeta2 = kept(new Scalar(1 - beta2));
+    this.epsScalar = kept(new Scalar(eps));
+  }
+
+  /** {@return {@code pointer}, kept alive past any scope open now (it lives as long as this optimizer)} */
+  private static <T extends Pointer> T kept(T pointer) {
+    pointer.retainReference();
+    return pointer;
   }
 
   /** Adds a group; its moments are allocated now (create the optimizer outside any {@code TensorScope}). */
@@ -61,6 +86,49 @@ public final class AdamW {
       }
     }
     groups.add(new Group(name, learningRate, weightDecay, params));
+    planSteps();
+  }
+
+  /**
+   * Lays out what {@link #step} walks: every parameter with its moments and, for fp32 masters, a denominator view of
+   * one shared fp32 scratch buffer (parameters are updated one after another, so one buffer of the largest size
+   * serves them all). A master in another dtype (only without fp32 masters) gets its denominator from a temporary.
+   */
+  private void planSteps() {
+    long largest = 0;
+    Tensor anFp32Master = null;
+    for (Trainable t : moments.keySet()) {
+      if (DType.of(t.master().scalar_type()) == DType.F32) {
+        largest = Math.max(largest, t.master().numel());
+        anFp32Master = t.master();
+      }
+    }
+    for (Tensor[] state : stepOrder) {
+      if (state[3] != null) {
+        state[3].releaseReference();
+      }
+    }
+    if (scratch != null) {
+      scratch.releaseReference();
+      scratch = null;
+    }
+    stepOrder.clear();
+    stepTrainables.clear();
+    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+      if (anFp32Master != null) {
+        scratch = scope.keep(anFp32Master.new_empty(new long[] {largest}));
+      }
+      for (Group group : groups) {
+        for (Trainable t : group.params()) {
+          Tensor[] m = moments.get(t);
+          Tensor master = t.master();
+          Tensor denominator = DType.of(master.scalar_type()) != DType.F32 ? null
+              : scope.keep(scratch.narrow(0, 0, master.numel()).view(master.sizes()));
+          stepOrder.add(new Tensor[] {master, m[0], m[1], denominator});
+          stepTrainables.add(t);
+        }
+      }
+    }
   }
 
   public List<Group> groups() {
@@ -80,24 +148,32 @@ public final class AdamW {
     double correction1 = 1 - Math.pow(beta1, steps);
     double correction2 = 1 - Math.pow(beta2, steps);
     try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
-      for (Group group : groups) {
+      Scalar sqrtCorrection2 = new Scalar(Math.sqrt(correction2));
+      int at = 0;
+      for (int gi = 0; gi < groups.size(); gi++) {
+        Group group = groups.get(gi);
         double lr = group.learningRate() * lrFactor;
-        for (Trainable t : group.params()) {
-          Tensor grad = t.gradient();
+        Scalar decay = group.weightDecay() > 0 ? new Scalar(1 - lr * group.weightDecay()) : null;
+        Scalar stepSize = new Scalar(-lr / correction1);
+        for (int i = 0; i < group.params().size(); i++, at++) {
+          Tensor grad = stepTrainables.get(at).gradient();
           if (grad == null) {
             continue;
           }
-          // A scope per parameter: its one temporary (denom) is freed before the next parameter's is made.
-          try (TensorScope perParameter = TensorScope.open()) {
-            Tensor p = t.master();
-            Tensor[] m = moments.get(t);
-            if (group.weightDecay() > 0) {
-              p.mul_(new Scalar(1 - lr * group.weightDecay()));
+          Tensor[] state = stepOrder.get(at);
+          Tensor p = state[0];
+          if (decay != null) {
+            p.mul_(decay);
+          }
+          state[1].mul_(beta1Scalar).add_(grad, oneMinusBeta1);
+          state[2].mul_(beta2Scalar).addcmul_(grad, grad, oneMinusBeta2);
+          if (state[3] != null) {
+            sqrt_out(state[3], state[2]).div_(sqrtCorrection2).add_(epsScalar);
+            p.addcdiv_(state[1], state[3], stepSize);
+          } else { // a master that is not fp32: its denominator a temporary, freed before the next parameter's
+            try (TensorScope perParameter = TensorScope.open()) {
+              p.addcdiv_(state[1], state[2].sqrt().div_(sqrtCorrection2).add_(epsScalar), stepSize);
             }
-            m[0].mul_(new Scalar(beta1)).add_(grad, new Scalar(1 - beta1));
-            m[1].mul_(new Scalar(beta2)).addcmul_(grad, grad, new Scalar(1 - beta2));
-            Tensor denom = m[1].sqrt().div_(new Scalar(Math.sqrt(correction2))).add_(new Scalar(eps));
-            p.addcdiv_(m[0], denom, new Scalar(-lr / correction1));
           }
         }
       }

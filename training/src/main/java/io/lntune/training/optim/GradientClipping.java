@@ -1,14 +1,29 @@
 package io.lntune.training.optim;
 
+import static org.bytedeco.pytorch.global.torch.linalg_vector_norm;
+
 import io.lntune.torch.TensorScope;
 import java.util.List;
+import org.bytedeco.pytorch.LongArrayRefOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /** Scales gradients so that their global L2 norm is at most a limit, as {@code clip_grad_norm_} does. */
 public final class GradientClipping {
+  // Constants of every call, made once and never freed: they belong to no scope (retained).
+  private static final Scalar TWO = retained(new Scalar(2.0));
+  private static final LongArrayRefOptional ALL_DIMS = retained(new LongArrayRefOptional());
+  private static final ScalarTypeOptional IN_DOUBLE = retained(new ScalarTypeOptional(ScalarType.Double));
+
   private GradientClipping() {}
+
+  private static <T extends org.bytedeco.javacpp.Pointer> T retained(T pointer) {
+    pointer.retainReference();
+    return pointer;
+  }
 
   /**
    * @param maxNorm the limit; {@code Double.POSITIVE_INFINITY} measures without clipping
@@ -17,22 +32,22 @@ public final class GradientClipping {
   public static double clip(List<Trainable> trainables, double maxNorm) {
     try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
       double sumSquares = 0;
-      for (Trainable t : trainables) {
-        Tensor grad = t.gradient();
+      for (int i = 0; i < trainables.size(); i++) {
+        Tensor grad = trainables.get(i).gradient();
         if (grad != null) {
-          try (TensorScope perTensor = TensorScope.open()) { // one double copy at a time, freed at once
-            sumSquares += grad.to(org.bytedeco.pytorch.global.torch.ScalarType.Double).pow_(new Scalar(2L)).sum()
-                .item_double();
-          }
+          // Each tensor's norm accumulated in double by the reduction itself: no double copy of the gradient.
+          double norm = linalg_vector_norm(grad, TWO, ALL_DIMS, false, IN_DOUBLE).item_double();
+          sumSquares += norm * norm;
         }
       }
       double norm = Math.sqrt(sumSquares);
       double coefficient = maxNorm / (norm + 1e-6);
       if (Double.isFinite(norm) && coefficient < 1) {
-        for (Trainable t : trainables) {
-          Tensor grad = t.gradient();
+        Scalar by = new Scalar(coefficient);
+        for (int i = 0; i < trainables.size(); i++) {
+          Tensor grad = trainables.get(i).gradient();
           if (grad != null) {
-            grad.mul_(new Scalar(coefficient));
+            grad.mul_(by);
           }
         }
       }

@@ -46,7 +46,10 @@ public final class Trainable {
     return master != param;
   }
 
-  /** Moves the gradient that backward left on a low-precision parameter into the fp32 accumulator. */
+  /**
+   * Moves the gradient that backward left on a low-precision parameter into the fp32 accumulator. Call under a
+   * {@link NoGradGuard} (the caller holds one for all parameters).
+   */
   void collectGradient() {
     if (!hasSeparateMaster()) {
       return;
@@ -55,9 +58,7 @@ public final class Trainable {
     if (!g.defined()) {
       return;
     }
-    try (NoGradGuard guard = new NoGradGuard()) {
-      gradient.add_(g); // promotes to fp32 in the kernel: no fp32 copy of the gradient
-    }
+    gradient.add_(g); // promotes to fp32 in the kernel: no fp32 copy of the gradient
     hasGradient = true;
     param.mutable_grad().reset();
   }
@@ -82,12 +83,10 @@ public final class Trainable {
     }
   }
 
-  /** Copies the master into the model's parameter (rounding to its dtype). */
+  /** Copies the master into the model's parameter (rounding to its dtype). Call under a {@link NoGradGuard}. */
   void syncToModel() {
     if (hasSeparateMaster()) {
-      try (NoGradGuard g = new NoGradGuard()) {
-        param.copy_(master);
-      }
+      param.copy_(master);
     }
   }
 }

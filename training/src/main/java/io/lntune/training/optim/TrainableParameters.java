@@ -65,27 +65,36 @@ public final class TrainableParameters {
     return total;
   }
 
+  // The per-step methods below loop by index and share one guard and one scalar among all parameters: they run
+  // every step, and the only Java objects they make are the wrappers of the tensors libtorch returns.
+
   /** Moves fresh gradients into the fp32 accumulators; call after each backward. */
   public void collectGradients() {
-    try (TensorScope scope = TensorScope.open()) { // the gradients' wrappers, freed now rather than by the GC
-      trainables.forEach(Trainable::collectGradient);
+    // The scope frees the gradients' wrappers now rather than by the GC.
+    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+      for (int i = 0; i < trainables.size(); i++) {
+        trainables.get(i).collectGradient();
+      }
     }
   }
 
   /** Refreshes the model's low-precision copies from the masters; call after each optimizer step. */
   public void syncToModel() {
-    try (TensorScope scope = TensorScope.open()) {
-      trainables.forEach(Trainable::syncToModel);
+    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+      for (int i = 0; i < trainables.size(); i++) {
+        trainables.get(i).syncToModel();
+      }
     }
   }
 
   /** Multiplies every accumulated gradient by {@code factor}. */
   public void scaleGradients(double factor) {
     try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
-      for (Trainable t : trainables) {
-        Tensor grad = t.gradient();
+      Scalar by = new Scalar(factor);
+      for (int i = 0; i < trainables.size(); i++) {
+        Tensor grad = trainables.get(i).gradient();
         if (grad != null) {
-          grad.mul_(new Scalar(factor));
+          grad.mul_(by);
         }
       }
     }
@@ -94,7 +103,9 @@ public final class TrainableParameters {
   /** Forgets all gradients. */
   public void clearGradients() {
     try (TensorScope scope = TensorScope.open()) { // else the wrappers of grad() would hold the freed gradients
-      trainables.forEach(Trainable::clearGradient);
+      for (int i = 0; i < trainables.size(); i++) {
+        trainables.get(i).clearGradient();
+      }
     }
   }
 }

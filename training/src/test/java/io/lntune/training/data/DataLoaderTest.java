@@ -189,6 +189,52 @@ class DataLoaderTest {
   }
 
   @Test
+  void batchesAreCollatedAheadOnTheWorkers() throws InterruptedException {
+    try (LlavaDataset data = LlavaDataset.open(world.stage2Train(), SampleFilter.all(), BadRowPolicy.FAIL,
+        new DataStats()); DataLoader l = loader(data).batchSize(2).prefetchBatches(3).build()) {
+      assertThat(l.hasNext()).isTrue(); // starts the workers: the first batch, then the window refilled to three
+      waitForPending(l, 4);
+      assertThat(l.pendingBatches()).hasSize(4);
+      for (Batch b : l.pendingBatches()) {
+        assertThat(b.inputIds().size(0)).isEqualTo(2); // stacked tensors already, not samples
+      }
+    }
+  }
+
+  @Test
+  void closingEarlyClosesTheBatchesNotHandedOut() throws InterruptedException {
+    List<Batch> pending;
+    Batch taken;
+    try (LlavaDataset data = LlavaDataset.open(world.stage2Train(), SampleFilter.all(), BadRowPolicy.FAIL,
+        new DataStats())) {
+      DataLoader l = loader(data).batchSize(2).prefetchBatches(3).build();
+      taken = l.next();
+      waitForPending(l, 3);
+      pending = l.pendingBatches();
+      l.close();
+      assertThat(l.pendingBatches()).isEmpty();
+      assertThatThrownBy(l::hasNext).isInstanceOf(IllegalStateException.class)
+          .hasMessage("the data loader is closed");
+      l.close(); // twice is a no-op
+    }
+    assertThat(pending).hasSize(3).doesNotContain(taken);
+    for (Batch b : pending) {
+      assertThatThrownBy(b::inputIds).hasMessage("batch is closed");
+    }
+    assertThat(taken.inputIds().size(0)).isEqualTo(2); // the caller's batch is the caller's to close
+    taken.close();
+  }
+
+  private static void waitForPending(DataLoader l, int batches) throws InterruptedException {
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (l.pendingBatches().size() < batches) {
+      assertThat(System.nanoTime()).as("workers made " + l.pendingBatches().size() + " of " + batches + " batches")
+          .isLessThan(deadline);
+      Thread.sleep(10);
+    }
+  }
+
+  @Test
   void aLargeFileIsIndexedWithoutKeepingItsSamples() throws IOException {
     Path big = dir.resolve("big.json");
     try (var w = Files.newBufferedWriter(big)) {

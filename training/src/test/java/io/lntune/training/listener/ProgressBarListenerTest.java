@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 class ProgressBarListenerTest {
   private static StepMetrics step(long n) {
-    return new StepMetrics(n, 20, 2.5 - n * 0.1, 1e-3, 0.8, 100, 2000, 50, n * 50, false);
+    return new StepMetrics(n, 20, 2.5 - n * 0.1, 1e-3, 0.8, 100, 2000, 50, 0, n * 50, false);
   }
 
   @Test
