@@ -130,9 +130,9 @@ final class TextPretraining {
   }
 
   /**
-   * Texts about freshly drawn scenes, each scene written as its nine cell words in the picture's place: captions as
-   * stage 1 shows them (LLaVA's plain template: the picture, then the caption) and conversations in the
-   * vicuna_v1 template as stage 2 has them. The language model learns to use a scene given in words, which
+   * Texts about freshly drawn scenes, each scene written as its nine cell words in the picture's place: a fifth are
+   * captions as stage 1 shows them (LLaVA's plain template: the picture, then the caption), the rest conversations
+   * in the vicuna_v1 template as stage 2 has them. The language model learns to use a scene given in words, which
    * the connector later learns to feed it from the picture itself (stage 1), as LLaVA relies on an LLM that reasons
    * over text. A new scene every time makes it learn to read the scene rather than remember the world's pictures.
    */
@@ -149,28 +149,17 @@ final class TextPretraining {
       this.vicunaTok = tok.withPadToken(vicuna.padToken());
     }
 
-    /** {@return a caption of a fresh scene if {@code caption}, else a conversation about one} */
-    TokenizedConversation next(Random random, boolean caption) {
+    /** {@return a caption of a fresh scene (one time in five) or a conversation about one} */
+    TokenizedConversation next(Random random) {
       Scene scene = Scene.random(random);
       int[] cells = tok.encode(CellWords.of(SceneText.caption(scene)));
       if (cells.length != 9) {
         throw new IllegalStateException("the tokenizer splits the cell words: " + cells.length + " tokens for 9");
       }
-      TokenizedConversation t = caption
+      TokenizedConversation t = random.nextInt(5) == 0
           ? plain.tokenize(picture(List.of(SceneText.description(scene))), plainTok)
-          : vicuna.tokenize(picture(questions(scene, random)), vicunaTok);
+          : vicuna.tokenize(picture(SceneText.questions(scene, random)), vicunaTok);
       return inPlaceOfImage(t, cells);
-    }
-
-    /**
-     * {@return two draws of the world's questions about {@code scene}, each asked once} A conversation of the world
-     * asks two or three, about one of the shapes; asking about two gives the model twice the answers to learn from
-     * for a fifth more tokens.
-     */
-    private static List<SceneText.QA> questions(Scene scene, Random random) {
-      java.util.LinkedHashSet<SceneText.QA> qas = new java.util.LinkedHashSet<>(SceneText.questions(scene, random));
-      qas.addAll(SceneText.questions(scene, random));
-      return List.copyOf(qas);
     }
 
     private static LlavaSample picture(List<SceneText.QA> qas) {
@@ -178,11 +167,7 @@ final class TextPretraining {
     }
   }
 
-  /**
-   * Each batch is {@code batchSize} fresh texts, right-padded with id 0 (no label, so never learned): a fifth of the
-   * batches captions, the rest conversations, as captions are a third as long and would be padded to a
-   * conversation's length in a mixed batch.
-   */
+  /** Each batch is {@code batchSize} fresh texts, right-padded with id 0 (no label, so never learned). */
   private static Iterator<SupervisedBatch> batches(Texts texts, Random random, int batchSize) {
     return new Iterator<>() {
       @Override
@@ -192,9 +177,8 @@ final class TextPretraining {
 
       @Override
       public SupervisedBatch next() {
-        boolean captions = random.nextInt(5) == 0;
-        return SupervisedBatch.of(java.util.stream.Stream.generate(() -> texts.next(random, captions))
-            .limit(batchSize).toList());
+        return SupervisedBatch.of(java.util.stream.Stream.generate(() -> texts.next(random)).limit(batchSize)
+            .toList());
       }
     };
   }

@@ -20,9 +20,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The training loop. Each step reads {@code gradientAccumulation} micro-batches (timing how long it waits for
- * them: {@link StepMetrics#dataMillis()}), each in its own native-memory scope, backpropagates their summed token losses, divides the gradients by the step's supervised token count (so
- * the loss is the mean over all of them), clips, and lets AdamW update the fp32 masters, which are then copied
- * into the model. Checkpoints make a run resumable exactly.
+ * them: {@link StepMetrics#dataMillis()}), each in its own native-memory scope, backpropagates their summed token
+ * losses, divides the gradients by the step's supervised token count (so the loss is the mean over all of them),
+ * clips, and lets AdamW update the fp32 masters, which are then copied into the model. Checkpoints make a run
+ * resumable exactly.
  *
  * <pre>{@code
  * Trainer<Batch> trainer = new Trainer<>(trainables, optimizer, task, config, configJson, List.of(listener));
