@@ -15,8 +15,13 @@ package io.lntune.tools.demo;
 record DemoSize(int images, int pretrainTextSteps, int pretrainVisionSteps, int stage1Steps, int stage2Steps,
     int batchSize, int evalQuestions) {
 
+  /**
+   * {@return the demo's size} 4,000 pictures: with 2,000, stage 1 saw each training caption ten times and stage 2
+   * each conversation five, and LAYERNORM answered 76 to 78.5% of the held-out questions; with 4,000 (half the
+   * repeats, a few seconds more to draw), 83.5%.
+   */
   static DemoSize full() {
-    return new DemoSize(2000, 3000, 300, 1000, 500, 16, 200);
+    return new DemoSize(4000, 3000, 300, 1000, 500, 16, 200);
   }
 
   static DemoSize quick() {

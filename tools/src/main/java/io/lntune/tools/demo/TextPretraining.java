@@ -37,8 +37,8 @@ import org.bytedeco.pytorch.TensorOptional;
  * about freshly drawn scenes, each scene written as its nine {@link CellWords} exactly where the picture's nine
  * patch tokens will be in stage 1 and 2 (same template, same tokens around them). It learns to describe and answer
  * from a scene given as words laid out like the picture's patches. Only what follows from the scene is supervised
- * (answers and captions, not the random cell words), and every text has a new scene: trained on the world's 1,600
- * pictures with every token supervised, it remembered those scenes and answered colour and place questions about
+ * (answers and captions, not the random cell words), and every text has a new scene: trained on the world's training
+ * pictures (1,600 then) with every token supervised, it remembered those scenes and answered colour and place questions about
  * new ones at 63% and 39%; this way it reads them (74% and 51%, 98% on counts).
  */
 final class TextPretraining {
