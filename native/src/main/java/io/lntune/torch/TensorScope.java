@@ -54,6 +54,15 @@ public final class TensorScope implements AutoCloseable {
   }
 
   /**
+   * Keeps {@code pointer} alive past every scope open now, for good: for constants (scalars, optionals) that an
+   * owner makes once and uses for as long as it lives. {@return {@code pointer}}
+   */
+  public static <T extends Pointer> T unscoped(T pointer) {
+    pointer.retainReference();
+    return pointer;
+  }
+
+  /**
    * Runs {@code body} in a scope of its own, frees its temporaries, and hands the result to the enclosing
    * scope (or to the caller, when there is none). For functions that chain many ops.
    */

@@ -28,6 +28,16 @@ class TensorScopeTest {
   }
 
   @Test
+  void unscopedPointersOutliveEveryOpenScope() {
+    Scalar constant;
+    try (TensorScope outer = TensorScope.open(); TensorScope inner = TensorScope.open()) {
+      constant = TensorScope.unscoped(new Scalar(3.0));
+    }
+    assertThat(constant.isNull()).isFalse();
+    assertThat(constant.toDouble()).isEqualTo(3.0);
+  }
+
+  @Test
   void returningHandsTheResultToTheEnclosingScope() {
     Tensor result;
     try (TensorScope outer = TensorScope.open()) {

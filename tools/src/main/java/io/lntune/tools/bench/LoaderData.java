@@ -6,13 +6,13 @@ import io.lntune.models.tokenizer.Tokenizer;
 import io.lntune.torch.LntuneException;
 import io.lntune.training.data.BadRowPolicy;
 import io.lntune.training.data.ClipTransform;
-import io.lntune.training.data.ConversationTemplate;
 import io.lntune.training.data.DataLoader;
 import io.lntune.training.data.DataLoaderBuilder;
 import io.lntune.training.data.DataStats;
 import io.lntune.training.data.ImageRoot;
 import io.lntune.training.data.LlavaDataset;
 import io.lntune.training.data.SampleFilter;
+import io.lntune.training.data.TwoSeparatorTemplate;
 import io.lntune.training.synth.SyntheticWorld;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,7 +36,7 @@ import java.util.List;
  */
 final class LoaderData implements AutoCloseable {
   /** The template LLaVA-1.5 trains with, whose system prompt the tokenizer learns too. */
-  private static final ConversationTemplate TEMPLATE = ConversationTemplate.forName("vicuna_v1");
+  private static final TwoSeparatorTemplate TEMPLATE = TwoSeparatorTemplate.vicunaV1();
 
   private final Path dir;
   private final LlavaDataset dataset;
@@ -61,8 +61,7 @@ final class LoaderData implements AutoCloseable {
       SyntheticWorld.Summary world = new SyntheticWorld(batchSize * batches, 11, 64, 0).generate(dir);
       Path model = dir.resolve("tokenizer.model");
       Files.write(model, SentencePieceModelWriter.forCorpus(List.of(Files.readString(world.stage2Train()),
-          "A chat between a curious user and an artificial intelligence assistant. The assistant gives helpful, "
-              + "detailed, and polite answers to the user's questions. USER: ASSISTANT:")));
+          TEMPLATE.words())));
       Tokenizer tok = Tokenizer.load(model).withPadToken(TEMPLATE.padToken());
       DataStats stats = new DataStats();
       LlavaDataset dataset = LlavaDataset.open(world.stage2Train(), SampleFilter.all(), BadRowPolicy.FAIL, stats);

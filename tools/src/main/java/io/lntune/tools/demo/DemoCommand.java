@@ -15,6 +15,7 @@ import io.lntune.models.tokenizer.Tokenizer;
 import io.lntune.torch.DType;
 import io.lntune.torch.safetensors.SafetensorsWriter;
 import io.lntune.training.data.ConversationTemplate;
+import io.lntune.training.data.TwoSeparatorTemplate;
 import io.lntune.training.eval.Benchmark;
 import io.lntune.training.eval.Evaluation;
 import io.lntune.training.eval.LlavaAnswerer;
@@ -36,6 +37,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import org.bytedeco.javacpp.Loader;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -203,8 +207,7 @@ public final class DemoCommand implements Callable<Integer> {
     if (!Files.isRegularFile(file)) {
       List<String> corpus = List.of(Files.readString(world.stage1()), Files.readString(world.stage2Train()),
           String.join(" ", CellWords.vocabulary()),
-          "A chat between a curious user and an artificial intelligence assistant. The assistant gives helpful, "
-              + "detailed, and polite answers to the user's questions. USER: ASSISTANT:");
+          TwoSeparatorTemplate.vicunaV1().words());
       Path tmp = home.resolve(".tokenizer.model.tmp");
       Files.write(tmp, SentencePieceModelWriter.forCorpus(corpus));
       Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
@@ -253,11 +256,11 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   /** Copies every parameter of {@code from} into the parameter of the same name in {@code to}. */
-  private static void copyParameters(org.bytedeco.pytorch.Module from, org.bytedeco.pytorch.Module to) {
-    Map<String, org.bytedeco.pytorch.Tensor> target = Modules.namedParameters(to);
-    try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+  private static void copyParameters(Module from, Module to) {
+    Map<String, Tensor> target = Modules.namedParameters(to);
+    try (NoGradGuard g = new NoGradGuard()) {
       Modules.namedParameters(from).forEach((name, p) -> {
-        org.bytedeco.pytorch.Tensor t = target.get(name);
+        Tensor t = target.get(name);
         if (t == null) {
           throw new IllegalStateException("no parameter " + name + " to copy into");
         }

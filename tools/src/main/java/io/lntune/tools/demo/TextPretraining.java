@@ -10,14 +10,7 @@ import io.lntune.training.data.ConversationTemplate;
 import io.lntune.training.data.LlavaSample;
 import io.lntune.training.data.PromptTokens;
 import io.lntune.training.data.TokenizedConversation;
-import io.lntune.training.listener.ProgressBarListener;
 import io.lntune.training.loop.LossOutput;
-import io.lntune.training.loop.NanPolicy;
-import io.lntune.training.loop.Trainer;
-import io.lntune.training.loop.TrainerConfig;
-import io.lntune.training.optim.AdamW;
-import io.lntune.training.optim.LrSchedule;
-import io.lntune.training.optim.TrainableParameters;
 import io.lntune.training.strategy.Selection;
 import io.lntune.training.strategy.Strategy;
 import io.lntune.training.synth.Scene;
@@ -37,9 +30,9 @@ import org.bytedeco.pytorch.TensorOptional;
  * about freshly drawn scenes, each scene written as its nine {@link CellWords} exactly where the picture's nine
  * patch tokens will be in stage 1 and 2 (same template, same tokens around them). It learns to describe and answer
  * from a scene given as words laid out like the picture's patches. Only what follows from the scene is supervised
- * (answers and captions, not the random cell words), and every text has a new scene: trained on the world's training
- * pictures (1,600 then) with every token supervised, it remembered those scenes and answered colour and place questions about
- * new ones at 63% and 39%; this way it reads them (74% and 51%, 98% on counts).
+ * (answers and captions, not the random cell words), and every text has a new scene: trained on the world's
+ * training pictures (1,600 then) with every token supervised, it remembered those scenes and answered colour and
+ * place questions about new ones at 63% and 39%; this way it reads them (74% and 51%, 98% on counts).
  */
 final class TextPretraining {
   private TextPretraining() {}
@@ -53,8 +46,11 @@ final class TextPretraining {
    * @throws IllegalArgumentException if {@code t} has no image placeholder
    */
   static TokenizedConversation inPlaceOfImage(TokenizedConversation t, int[] cells) {
-    int at = Arrays.stream(t.inputIds()).boxed().toList().indexOf(PromptTokens.IMAGE_TOKEN_INDEX);
-    if (at < 0) {
+    int at = 0;
+    while (at < t.inputIds().length && t.inputIds()[at] != PromptTokens.IMAGE_TOKEN_INDEX) {
+      at++;
+    }
+    if (at == t.inputIds().length) {
       throw new IllegalArgumentException("sample " + t.id() + " has no image placeholder");
     }
     int n = t.inputIds().length;
@@ -71,15 +67,8 @@ final class TextPretraining {
 
   static io.lntune.training.loop.TrainingRun run(LlamaModel model, Tokenizer tok, int steps, int batchSize,
       long seed) {
-    TrainableParameters t = TrainableParameters.select(model, Selection.of(Strategy.FULL), true);
-    AdamW adam = new AdamW(0.9, 0.999, 1e-8);
-    adam.addGroup("all", 1e-3, 0.0, t.all());
-    TrainerConfig config = new TrainerConfig(steps, 1, 1.0, LrSchedule.cosine(LrSchedule.Warmup.ratio(0.05)),
-        NanPolicy.STOP, 0, 0, null);
-    Random random = new Random(seed);
-    Texts texts = new Texts(tok);
-    io.lntune.training.loop.TrainingRun result = new Trainer<SupervisedBatch>(t, adam, b -> loss(model, b), config,
-        null, List.of(ProgressBarListener.console())).run(from -> batches(texts, random, batchSize));
+    io.lntune.training.loop.TrainingRun result = Pretraining.run(model, Selection.of(Strategy.FULL), 1e-3, steps,
+        (SupervisedBatch b) -> loss(model, b), batches(new Texts(tok), new Random(seed), batchSize), true);
     model.eval();
     return result;
   }
@@ -125,8 +114,8 @@ final class TextPretraining {
   static LossOutput loss(LlamaModel model, SupervisedBatch b) {
     Tensor hidden = model.hiddenStates(model.embed(b.tokens().inputIds()), null, null);   // [B, T, D]
     Tensor logits = model.logits(hidden.flatten(0, 1).index_select(0, b.predictors()));   // [N, vocab]
-    return new LossOutput(cross_entropy_loss(logits, b.targets(), new TensorOptional(), 2, -100, 0.0),
-        b.targets().numel());
+    Tensor sum = cross_entropy_loss(logits, b.targets(), new TensorOptional(), 2, CausalLmLoss.IGNORE_INDEX, 0.0);
+    return new LossOutput(sum, b.targets().numel());
   }
 
   /**

@@ -10,18 +10,11 @@ import io.lntune.models.nn.Namespace;
 import io.lntune.models.nn.Placement;
 import io.lntune.torch.DType;
 import io.lntune.training.loop.LossOutput;
-import io.lntune.training.loop.NanPolicy;
-import io.lntune.training.loop.Trainer;
-import io.lntune.training.loop.TrainerConfig;
-import io.lntune.training.optim.AdamW;
-import io.lntune.training.optim.LrSchedule;
-import io.lntune.training.optim.TrainableParameters;
 import io.lntune.training.strategy.Selection;
 import io.lntune.training.synth.Scene;
 import io.lntune.training.synth.SceneRenderer;
 import java.awt.image.BufferedImage;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Random;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
@@ -69,15 +62,8 @@ final class VisionPretraining {
      * LLaMA's), then puts the tower in eval mode; {@return the run}
      */
     io.lntune.training.loop.TrainingRun train(int steps, int batchSize, long seed) {
-      TrainableParameters t = TrainableParameters.select(this, Selection.custom(n -> true), true);
-      AdamW adam = new AdamW(0.9, 0.999, 1e-8);
-      adam.addGroup("all", 3e-3, 0.0, t.all());
-      ClipImageProcessor processor = ClipImageProcessor.forImageSize(DemoModels.IMAGE);
-      Random random = new Random(seed);
-      TrainerConfig config = new TrainerConfig(steps, 1, 1.0, LrSchedule.cosine(LrSchedule.Warmup.ratio(0.05)),
-          NanPolicy.STOP, 0, 0, null);
-      io.lntune.training.loop.TrainingRun result = new Trainer<Batch>(t, adam, this::loss, config, null, List.of())
-          .run(from -> batches(random, processor, batchSize));
+      io.lntune.training.loop.TrainingRun result = Pretraining.run(this, Selection.custom(n -> true), 3e-3, steps,
+          this::loss, batches(new Random(seed), ClipImageProcessor.forImageSize(DemoModels.IMAGE), batchSize), false);
       tower.eval();
       return result;
     }

@@ -32,6 +32,11 @@ public record TwoSeparatorTemplate(String name, String system) implements Conver
         + "assistant. The assistant gives helpful, detailed, and polite answers to the human's questions.");
   }
 
+  /** {@return the template's own words, the system prompt and the role names: what a tokenizer's corpus needs} */
+  public String words() {
+    return system + SEP + USER + ": " + ASSISTANT + ":";
+  }
+
   @Override
   public String render(List<Turn> turns) {
     StringBuilder ret = new StringBuilder(system).append(SEP);

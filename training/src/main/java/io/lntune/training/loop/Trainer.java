@@ -143,7 +143,8 @@ public final class Trainer<B extends AutoCloseable> {
       losses[lossCount++] = loss;
       double stepMillis = (System.nanoTime() - stepStart) / 1e6;
       StepMetrics metrics = new StepMetrics(step, config.maxSteps(), loss, learningRate * lrFactor, gradNorm, tokens,
-          tokens / (stepMillis / 1000), stepMillis, dataNanos / 1e6, (System.nanoTime() - started) / 1_000_000, skipped);
+          tokens / (stepMillis / 1000), stepMillis, dataNanos / 1e6, (System.nanoTime() - started) / 1_000_000,
+          skipped);
       for (int i = 0; i < listeners.size(); i++) {
         listeners.get(i).onStep(metrics);
       }

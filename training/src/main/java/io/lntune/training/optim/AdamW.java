@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -41,8 +40,7 @@ public final class AdamW {
   private final Map<Trainable, Tensor[]> moments = new LinkedHashMap<>(); // exp_avg, exp_avg_sq
   // What every step uses, made once so that a step allocates only the wrappers of the tensors libtorch returns:
   // the parameters and their state in step order, the constant scalars, and a buffer for the denominator.
-  private final List<Tensor[]> stepOrder = new ArrayList<>(); // master, exp_avg, exp_avg_sq, denominator view
-  private final List<Trainable> stepTrainables = new ArrayList<>();
+  private final List<Update> updates = new ArrayList<>();
   private final Scalar beta1Scalar;
   private final Scalar oneMinusBeta1;
   private final Scalar beta2Scalar;
@@ -59,18 +57,20 @@ public final class AdamW {
     this.beta1 = beta1;
     this.beta2 = beta2;
     this.eps = eps;
-    this.beta1Scalar = kept(new Scalar(beta1));
-    this.oneMinusBeta1 = kept(new Scalar(1 - beta1));
-    this.beta2Scalar = kept(new Scalar(beta2));
-    this.oneMinusBeta2 = kept(new Scalar(1 - beta2));
-    this.epsScalar = kept(new Scalar(eps));
+    this.beta1Scalar = TensorScope.unscoped(new Scalar(beta1));
+    this.oneMinusBeta1 = TensorScope.unscoped(new Scalar(1 - beta1));
+    this.beta2Scalar = TensorScope.unscoped(new Scalar(beta2));
+    this.oneMinusBeta2 = TensorScope.unscoped(new Scalar(1 - beta2));
+    this.epsScalar = TensorScope.unscoped(new Scalar(eps));
   }
 
-  /** {@return {@code pointer}, kept alive past any scope open now (it lives as long as this optimizer)} */
-  private static <T extends Pointer> T kept(T pointer) {
-    pointer.retainReference();
-    return pointer;
-  }
+  /**
+   * One parameter's update, in step order.
+   *
+   * @param denominator where the step writes {@code sqrt(exp_avg_sq / correction) + eps}: a view of the shared fp32
+   *     scratch buffer, or null for a master in another dtype (its denominator is then a temporary)
+   */
+  private record Update(Trainable trainable, Tensor expAvg, Tensor expAvgSq, Tensor denominator) {}
 
   /** Adds a group; its moments are allocated now (create the optimizer outside any {@code TensorScope}). */
   public void addGroup(String name, double learningRate, double weightDecay, List<Trainable> params) {
@@ -103,17 +103,16 @@ public final class AdamW {
         anFp32Master = t.master();
       }
     }
-    for (Tensor[] state : stepOrder) {
-      if (state[3] != null) {
-        state[3].releaseReference();
+    for (Update u : updates) {
+      if (u.denominator() != null) {
+        u.denominator().releaseReference();
       }
     }
     if (scratch != null) {
       scratch.releaseReference();
       scratch = null;
     }
-    stepOrder.clear();
-    stepTrainables.clear();
+    updates.clear();
     try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
       if (anFp32Master != null) {
         scratch = scope.keep(anFp32Master.new_empty(new long[] {largest}));
@@ -124,8 +123,7 @@ public final class AdamW {
           Tensor master = t.master();
           Tensor denominator = DType.of(master.scalar_type()) != DType.F32 ? null
               : scope.keep(scratch.narrow(0, 0, master.numel()).view(master.sizes()));
-          stepOrder.add(new Tensor[] {master, m[0], m[1], denominator});
-          stepTrainables.add(t);
+          updates.add(new Update(t, m[0], m[1], denominator));
         }
       }
     }
@@ -156,23 +154,23 @@ public final class AdamW {
         Scalar decay = group.weightDecay() > 0 ? new Scalar(1 - lr * group.weightDecay()) : null;
         Scalar stepSize = new Scalar(-lr / correction1);
         for (int i = 0; i < group.params().size(); i++, at++) {
-          Tensor grad = stepTrainables.get(at).gradient();
+          Update u = updates.get(at);
+          Tensor grad = u.trainable().gradient();
           if (grad == null) {
             continue;
           }
-          Tensor[] state = stepOrder.get(at);
-          Tensor p = state[0];
+          Tensor p = u.trainable().master();
           if (decay != null) {
             p.mul_(decay);
           }
-          state[1].mul_(beta1Scalar).add_(grad, oneMinusBeta1);
-          state[2].mul_(beta2Scalar).addcmul_(grad, grad, oneMinusBeta2);
-          if (state[3] != null) {
-            sqrt_out(state[3], state[2]).div_(sqrtCorrection2).add_(epsScalar);
-            p.addcdiv_(state[1], state[3], stepSize);
+          u.expAvg().mul_(beta1Scalar).add_(grad, oneMinusBeta1);
+          u.expAvgSq().mul_(beta2Scalar).addcmul_(grad, grad, oneMinusBeta2);
+          if (u.denominator() != null) {
+            sqrt_out(u.denominator(), u.expAvgSq()).div_(sqrtCorrection2).add_(epsScalar);
+            p.addcdiv_(u.expAvg(), u.denominator(), stepSize);
           } else { // a master that is not fp32: its denominator a temporary, freed before the next parameter's
             try (TensorScope perParameter = TensorScope.open()) {
-              p.addcdiv_(state[1], state[2].sqrt().div_(sqrtCorrection2).add_(epsScalar), stepSize);
+              p.addcdiv_(u.expAvg(), u.expAvgSq().sqrt().div_(sqrtCorrection2).add_(epsScalar), stepSize);
             }
           }
         }

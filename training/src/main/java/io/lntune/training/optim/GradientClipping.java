@@ -13,17 +13,12 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /** Scales gradients so that their global L2 norm is at most a limit, as {@code clip_grad_norm_} does. */
 public final class GradientClipping {
-  // Constants of every call, made once and never freed: they belong to no scope (retained).
-  private static final Scalar TWO = retained(new Scalar(2.0));
-  private static final LongArrayRefOptional ALL_DIMS = retained(new LongArrayRefOptional());
-  private static final ScalarTypeOptional IN_DOUBLE = retained(new ScalarTypeOptional(ScalarType.Double));
+  // Constants of every call, made once and never freed.
+  private static final Scalar TWO = TensorScope.unscoped(new Scalar(2.0));
+  private static final LongArrayRefOptional ALL_DIMS = TensorScope.unscoped(new LongArrayRefOptional());
+  private static final ScalarTypeOptional IN_DOUBLE = TensorScope.unscoped(new ScalarTypeOptional(ScalarType.Double));
 
   private GradientClipping() {}
-
-  private static <T extends org.bytedeco.javacpp.Pointer> T retained(T pointer) {
-    pointer.retainReference();
-    return pointer;
-  }
 
   /**
    * @param maxNorm the limit; {@code Double.POSITIVE_INFINITY} measures without clipping

@@ -29,6 +29,16 @@ class TemplateTest {
   }
 
   @Test
+  void vicunaWordsAreWhatItsRenderingAddsAroundTheTurns() {
+    assertThat(TwoSeparatorTemplate.vicunaV1().words()).isEqualTo("A chat between a curious user and an artificial "
+        + "intelligence assistant. The assistant gives helpful, detailed, and polite answers to the user's questions. "
+        + "USER: ASSISTANT:");
+    assertThat(V1.render(List.of(new Turn("human", "Hi"), new Turn("gpt", "Yo"))))
+        .isEqualTo(TwoSeparatorTemplate.vicunaV1().words().replace("USER: ", "USER: Hi ").replace("ASSISTANT:",
+            "ASSISTANT: Yo</s>"));
+  }
+
+  @Test
   void emptyRepliesAreBadRows() {
     assertThatThrownBy(() -> V1.tokenize(sample(null, new Turn("human", "Hi"), new Turn("gpt", "  ")), TOK))
         .isInstanceOfSatisfying(SampleException.class, e -> assertThat(e.problem()).isEqualTo(BadRow.EMPTY_REPLY))
