@@ -9,7 +9,7 @@ behaviour that LLaVA relies on (legacy mode: text is split on the special tokens
 the added [PAD]; each piece is encoded by SentencePiece with its dummy prefix; BOS in front). It shares no code
 with lntune's Java.
 
-    /usr/bin/python3 tools/scripts/make_template_goldens.py ../shared/testdata/llama-tokenizer.model \
+    /usr/bin/python3 tools/scripts/make_template_goldens.py testdata/llama-tokenizer.model \
         training/src/test/resources/io/lntune/training/data/template-goldens.json
 
 A sample LLaVA would silently mask after a "tokenization mismatch" is written with "mismatch": [cur_len, total].

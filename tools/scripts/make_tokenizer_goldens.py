@@ -7,7 +7,7 @@ implementation, not against itself.
 
     apt-get install -y --no-install-recommends python3-sentencepiece
     /usr/bin/python3 tools/scripts/make_tokenizer_goldens.py \
-        ../shared/testdata/llama-tokenizer.model \
+        testdata/llama-tokenizer.model \
         models/src/test/resources/io/lntune/models/tokenizer/llama-goldens.json
 
 The strings are a fixed hand-written list (scripts, emoji, whitespace runs, tabs and newlines, digits, control
