@@ -14,8 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A JVM whose JavaCPP cache is empty starts cleanly. Where a system libtorch is installed (Debian's
- * {@code libtorch-dev}), loading libtorch straight from a cold cache crashes the JVM with SIGSEGV (JAVACPP.md
- * section 8); {@code Torch.init()} extracts the natives first.
+ * {@code libtorch-dev}), loading libtorch straight from a cold cache crashes the JVM with SIGSEGV (docs/LIBTORCH.md,
+ * "Cold-cache crash"); {@code Torch.init()} extracts the natives first.
  */
 class ColdStartIT {
   @TempDir Path cache;

@@ -8,7 +8,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 /**
  * Element types, with their libtorch {@link ScalarType} and safetensors name.
  *
- * <p>Enums that come back from native calls are not the Java constants (JAVACPP.md section 9):
+ * <p>Enums that come back from native calls are not the Java constants (docs/LIBTORCH.md, "Interned enums"):
  * {@link #of(ScalarType)} interns them, so use it rather than comparing {@code scalar_type()} directly.
  *
  * <pre>{@code

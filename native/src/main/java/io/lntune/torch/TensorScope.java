@@ -7,7 +7,7 @@ import org.bytedeco.javacpp.PointerScope;
 /**
  * Releases every tensor (and every other native object) created on this thread while it is open, when it
  * closes. The Java GC almost never runs on its own because the wrappers are tiny, so without a scope a
- * training loop grows by megabytes per step (JAVACPP.md section 4). Open one per step; keep what must
+ * training loop grows by megabytes per step (docs/LIBTORCH.md, "Native memory"). Open one per step; keep what must
  * outlive it with {@link #keep}.
  *
  * <pre>{@code

@@ -38,7 +38,7 @@ public final class Torch {
    *       {@code OutOfMemoryError}.
    *   <li>The libtorch natives are extracted into JavaCPP's cache before anything loads. Otherwise a cold
    *       cache lets the dynamic loader pick up a system libtorch (such as Debian's {@code libtorch-dev})
-   *       and the JVM crashes (JAVACPP.md section 8).
+   *       and the JVM crashes (docs/LIBTORCH.md, "Cold-cache crash").
    * </ul>
    *
    * @throws LntuneException if the natives cannot be extracted or loaded

@@ -47,7 +47,7 @@ public final class LlamaAttention extends Module {
     }
     ScalarType dtype = q.scalar_type().intern();
     // On the CPU, bf16 attention kernels run several times slower than fp32 ones while bf16 matrix products run
-    // faster (JAVACPP.md section 6): with bf16 weights, attend in fp32.
+    // faster (docs/LIBTORCH.md, "Threads"): with bf16 weights, attend in fp32.
     boolean upcast = dtype == ScalarType.BFloat16 && q.is_cpu();
     if (upcast) {
       q = q.to(ScalarType.Float);

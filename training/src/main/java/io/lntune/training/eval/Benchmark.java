@@ -25,7 +25,10 @@ public enum Benchmark {
 
   /** LLaVA-1.5's instruction after short-answer questions (its VQAv2, POPE and MME question files). */
   public static final String SHORT_ANSWER = "Answer the question using a single word or phrase.";
-  /** The caption prompt of the evaluation scripts the paper most likely used (PAPER.md, section 6). */
+  /**
+   * The caption prompt of the evaluation scripts the paper most likely used (docs/MODELS.md, "Evaluation
+   * protocol").
+   */
   public static final String CAPTION_PROMPT = "Please provide a description of the picture.";
 
   private final String cliName;

@@ -1,7 +1,7 @@
 package io.lntune.training.strategy;
 
 /**
- * What a finetuning run trains (DESIGN.md section 1, the paper's comparison set). Every strategy but
+ * What a finetuning run trains (the paper's comparison set; docs/MODELS.md, "The method"). Every strategy but
  * {@link #LAYERNORM_SIMPLE} and {@link #CONNECTOR_ONLY} also trains the vision-language connector, the token
  * embeddings and the output head, as the paper does by default; the vision tower stays frozen.
  *

@@ -30,7 +30,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Every strategy on a tiny LLaVA: after training, each tensor outside the selection is bit-identical to before and
- * each inside has changed, and the selected components are DESIGN.md's (vision tower never).
+ * each inside has changed, and the selected components are those of docs/MODELS.md's strategy table (vision tower
+ * never).
  */
 class LlavaStrategiesTest {
   record Batch(Tensor ids, Tensor pixels) implements AutoCloseable {
