@@ -173,4 +173,36 @@ class EvalCommandTest {
     assertThat(bad.code()).isEqualTo(1);
     assertThat(bad.err()).contains("annotations.json").contains("no top-level 'questions' array");
   }
+
+  @Test
+  void aFailedEvaluationLeavesThePreviousResultsAndNamesTheBadQuestion() throws Exception {
+    Path out = dir.resolve("out-pope-rerun");
+    Path good = bench.resolve("pope/coco_pope_synth.jsonl");
+    eval("pope", out, "--questions", good.toString());
+    String answers = Files.readString(out.resolve("answers.jsonl"));
+    String scores = Files.readString(out.resolve("scores.json"));
+    List<String> lines = Files.readAllLines(good);
+
+    Path duplicated = dir.resolve("duplicated.jsonl");
+    Files.write(duplicated, List.of(lines.get(0), lines.get(1), lines.get(0)));
+    CliRun dup = CliRun.of("eval", "--benchmark", "pope", "--model", model.toString(), "--images",
+        bench.resolve("images").toString(), "--out", out.toString(), "--questions", duplicated.toString());
+    assertThat(dup.code()).isEqualTo(1);
+    assertThat(dup.err()).contains(duplicated + ":3: question id " + JSON.readTree(lines.get(0)).get("question_id")
+        + " appears more than once");
+    assertThat(Files.readString(out.resolve("answers.jsonl"))).as("previous answers intact").isEqualTo(answers);
+    assertThat(Files.readString(out.resolve("scores.json"))).as("previous scores intact").isEqualTo(scores);
+
+    Path image = bench.resolve("images").resolve(SyntheticBenchmarks.imageName(1)).toAbsolutePath();
+    for (String outside : List.of(image.toString(), "../vqav2/shots.json")) {
+      Path escaping = dir.resolve("escaping.jsonl");
+      Files.writeString(escaping, "{\"question_id\": 1, \"image\": " + JSON.writeValueAsString(outside)
+          + ", \"text\": \"Is there a circle?\", \"label\": \"yes\"}\n");
+      CliRun run = CliRun.of("eval", "--benchmark", "pope", "--model", model.toString(), "--images",
+          bench.resolve("images").toString(), "--out", out.toString(), "--questions", escaping.toString());
+      assertThat(run.code()).as(outside).isEqualTo(1);
+      assertThat(run.err()).contains(escaping + ":1: image path '" + outside + "' leaves the image folder");
+    }
+    assertThat(Files.readString(out.resolve("scores.json"))).isEqualTo(scores);
+  }
 }

@@ -125,11 +125,7 @@ public record ClipVisionConfig(int hiddenSize, int intermediateSize, int numHidd
   }
 
   private static int intField(ConfigFile file, String field, int fallback) {
-    long v = file.optLong(field).orElse((long) fallback);
-    if (v <= 0 || v > Integer.MAX_VALUE) {
-      throw file.error(field, "must be a positive int", file.node(field).orElse(null));
-    }
-    return (int) v;
+    return file.optInt(field, 1, Integer.MAX_VALUE).orElse(fallback);
   }
 
   /** {@return a builder holding Hugging Face's {@code CLIPVisionConfig} defaults (ViT-B/32 at 224 px)} */

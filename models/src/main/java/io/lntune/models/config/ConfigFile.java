@@ -91,6 +91,26 @@ public final class ConfigFile {
     return Optional.of(n.longValue());
   }
 
+  /**
+   * {@return {@code field} as an int, checked as a long against {@code [min, max]} before it is narrowed} (A value
+   * such as 2^32 + 2 would otherwise become 2.)
+   *
+   * @throws ConfigException if absent, not an integer, or out of range
+   */
+  public int requireInt(String field, int min, int max) {
+    return optInt(field, min, max).orElseThrow(() -> error(field, "is required (an integer)", null));
+  }
+
+  /** {@return {@code field} as an int in {@code [min, max]}, if present} @throws ConfigException as requireInt */
+  public Optional<Integer> optInt(String field, int min, int max) {
+    Optional<Long> value = optLong(field);
+    if (value.isPresent() && (value.get() < min || value.get() > max)) {
+      throw error(field, min == 1 && max == Integer.MAX_VALUE ? "must be a positive int"
+          : "expected an integer from " + min + " to " + max, present(field));
+    }
+    return value.map(Math::toIntExact);
+  }
+
   public Optional<Double> optDouble(String field) {
     JsonNode n = present(field);
     if (n == null) {

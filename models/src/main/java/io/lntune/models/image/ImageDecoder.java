@@ -29,20 +29,40 @@ import javax.imageio.stream.ImageInputStream;
  * RgbImage img = ImageDecoder.read(Path.of("cat.jpg"));
  * }</pre>
  *
+ * <p>The size an image declares in its header is checked against a pixel budget before anything is decoded, so
+ * that a small file declaring a huge picture (a decompression bomb) is refused instead of exhausting memory.
+ *
  * <p>Thread-safe: every call uses its own reader.
  */
 public final class ImageDecoder {
+  /** The default pixel budget: PIL's {@code Image.MAX_IMAGE_PIXELS}, about 9,459 pixels square. */
+  public static final long DEFAULT_MAX_PIXELS = 89_478_485L;
+
   private static final String CONVERT = "convert it to RGB first (e.g. with PIL's Image.open(f).convert(\"RGB\"))";
+  private static final long MAX_RGB_BYTES = Integer.MAX_VALUE - 8; // the largest Java array
 
   private ImageDecoder() {}
 
   /**
-   * {@return the image in {@code file} as 8-bit RGB}
+   * {@return the image in {@code file} as 8-bit RGB} The pixel budget is {@link #DEFAULT_MAX_PIXELS}.
    *
-   * @throws ImageException naming the file: missing, unreadable, not an image, or an encoding javax.imageio cannot
-   *     decode (CMYK/YCCK JPEG, unsupported colour space)
+   * @throws ImageException naming the file: missing, unreadable, not an image, over the pixel budget, or an encoding
+   *     javax.imageio cannot decode (CMYK/YCCK JPEG, unsupported colour space)
    */
   public static RgbImage read(Path file) {
+    return read(file, DEFAULT_MAX_PIXELS);
+  }
+
+  /**
+   * {@return the image in {@code file} as 8-bit RGB, if its header declares at most {@code maxPixels} pixels}
+   *
+   * @throws ImageException as {@link #read(Path)}
+   * @throws IllegalArgumentException if {@code maxPixels} is not positive
+   */
+  public static RgbImage read(Path file, long maxPixels) {
+    if (maxPixels <= 0) {
+      throw new IllegalArgumentException("the pixel budget must be positive, got " + maxPixels);
+    }
     if (!Files.isRegularFile(file)) {
       throw new ImageException(file, "no such file");
     }
@@ -54,6 +74,7 @@ public final class ImageDecoder {
       ImageReader reader = readers.next();
       try {
         reader.setInput(in, true, true);
+        checkSize(file, reader.getWidth(0), reader.getHeight(0), maxPixels);
         return toRgb(file, reader.read(0));
       } catch (IIOException e) {
         String format = reader.getFormatName().toUpperCase(java.util.Locale.ROOT);
@@ -66,6 +87,14 @@ public final class ImageDecoder {
       }
     } catch (IOException e) {
       throw new ImageException(file, "cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  private static void checkSize(Path file, int width, int height, long maxPixels) {
+    long pixels = (long) width * height;
+    if (pixels > maxPixels || pixels * 3 > MAX_RGB_BYTES) {
+      throw new ImageException(file, String.format("declares %,d x %,d = %,d pixels, over the budget of %,d (a "
+          + "decompression bomb, or raise the budget)", width, height, pixels, Math.min(maxPixels, MAX_RGB_BYTES / 3)));
     }
   }
 

@@ -1,6 +1,7 @@
 package io.lntune.models.llama;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.lntune.models.config.ConfigException;
 import io.lntune.models.config.ConfigFile;
 import io.lntune.torch.DType;
@@ -37,6 +38,7 @@ public record LlamaConfig(
     long hiddenSize, long intermediateSize, int numHiddenLayers, int numAttentionHeads, int numKeyValueHeads,
     double rmsNormEps, double ropeTheta, double ropeLinearFactor, long vocabSize, long maxPositionEmbeddings,
     boolean tieWordEmbeddings, long bosTokenId, List<Long> eosTokenIds, long padTokenId, Optional<DType> torchDtype) {
+  private static final String SILU = "silu";
 
   public LlamaConfig {
     eosTokenIds = List.copyOf(eosTokenIds);
@@ -119,10 +121,15 @@ public record LlamaConfig(
               new com.fasterxml.jackson.databind.node.TextNode(type));
       }
     }
-    long heads = c.requireLong("num_attention_heads");
+    String act = c.optString("hidden_act").orElse(SILU);
+    if (!act.equals(SILU)) {
+      throw c.error("hidden_act", "must be silu (LLaMA's SwiGLU MLP)", TextNode.valueOf(act));
+    }
+    int heads = c.requireInt("num_attention_heads", 1, Integer.MAX_VALUE);
     try {
       return new LlamaConfig(c.requireLong("hidden_size"), c.requireLong("intermediate_size"),
-          (int) c.requireLong("num_hidden_layers"), (int) heads, (int) (long) c.optLong("num_key_value_heads").orElse(heads),
+          c.requireInt("num_hidden_layers", 1, Integer.MAX_VALUE), heads,
+          c.optInt("num_key_value_heads", 1, Integer.MAX_VALUE).orElse(heads),
           c.optDouble("rms_norm_eps").orElse(1e-6), theta, factor, c.requireLong("vocab_size"),
           c.optLong("max_position_embeddings").orElse(2048L), c.optBoolean("tie_word_embeddings").orElse(false),
           c.optLong("bos_token_id").orElse(1L), eosIds(c), c.optLong("pad_token_id").orElse(-1L),

@@ -73,7 +73,8 @@ public record LlavaConfig(LlamaConfig text, ClipVisionConfig vision, ProjectorTy
     Optional<String> tower = c.optString("mm_vision_tower");
     ClipVisionConfig vision = tower.map(t -> visionOf(dir, c, t))
         .orElseThrow(() -> c.error("mm_vision_tower", "is required: it names the CLIP vision tower", null));
-    FeatureSelection selection = new FeatureSelection((int) (long) c.optLong("mm_vision_select_layer").orElse(-2L),
+    FeatureSelection selection = new FeatureSelection(
+        c.optInt("mm_vision_select_layer", Integer.MIN_VALUE, Integer.MAX_VALUE).orElse(-2),
         FeatureSelection.Tokens.parse(c.optString("mm_vision_select_feature").orElse("patch")));
     return new LlavaConfig(LlamaConfig.from(c), vision,
         ProjectorType.parse(c.optString("mm_projector_type").orElse("linear")), selection, IMAGE_TOKEN_INDEX,
@@ -115,7 +116,8 @@ public record LlavaConfig(LlamaConfig text, ClipVisionConfig vision, ProjectorTy
         throw c.error("vision_feature_select_strategy", "must be default or full",
             new com.fasterxml.jackson.databind.node.TextNode(strategy));
     }
-    FeatureSelection selection = new FeatureSelection((int) (long) c.optLong("vision_feature_layer").orElse(-2L), tokens);
+    FeatureSelection selection = new FeatureSelection(
+        c.optInt("vision_feature_layer", Integer.MIN_VALUE, Integer.MAX_VALUE).orElse(-2), tokens);
     return new LlavaConfig(text, vision, ProjectorType.mlpGelu(2), selection,
         c.optLong("image_token_index").orElse(32000L), false, "pad", 2048, Optional.empty());
   }

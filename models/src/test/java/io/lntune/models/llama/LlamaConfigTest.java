@@ -60,6 +60,29 @@ class LlamaConfigTest {
   }
 
   @Test
+  void countsBeyondAnIntAreRefusedNotTruncated() throws IOException {
+    String rest = "\"hidden_size\": 8, \"intermediate_size\": 8, \"vocab_size\": 10";
+    long wraps = (1L << 32) + 2; // an int cast makes this 2
+    assertThatThrownBy(() -> read("{\"num_hidden_layers\": " + wraps + ", \"num_attention_heads\": 2, " + rest + "}"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("config.json")
+        .hasMessageContaining("field 'num_hidden_layers' must be a positive int, got 4294967298");
+    assertThatThrownBy(() -> read("{\"num_hidden_layers\": 1, \"num_attention_heads\": " + wraps + ", " + rest + "}"))
+        .hasMessageContaining("field 'num_attention_heads' must be a positive int");
+    assertThatThrownBy(() -> read("{\"num_hidden_layers\": 1, \"num_attention_heads\": 2, \"num_key_value_heads\": 0, "
+        + rest + "}")).hasMessageContaining("field 'num_key_value_heads' must be a positive int, got 0");
+  }
+
+  @Test
+  void activationsOtherThanSiluAreRefused() throws IOException {
+    String rest = "\"hidden_size\": 8, \"intermediate_size\": 8, \"num_hidden_layers\": 1, \"num_attention_heads\": 2,"
+        + " \"vocab_size\": 10";
+    assertThat(read("{\"hidden_act\": \"silu\", " + rest + "}").numHiddenLayers()).isEqualTo(1);
+    assertThatThrownBy(() -> read("{\"hidden_act\": \"bogus\", " + rest + "}")).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("config.json").hasMessageContaining("field 'hidden_act' must be silu")
+        .hasMessageContaining("\"bogus\"");
+  }
+
+  @Test
   void presetsHaveThePublishedShapes() {
     assertThat(LlamaConfigs.byName("llama2-7b").hiddenSize()).isEqualTo(4096);
     assertThat(LlamaConfigs.byName("vicuna-13b-v1.5").intermediateSize()).isEqualTo(13824);

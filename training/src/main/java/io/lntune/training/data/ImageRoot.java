@@ -21,10 +21,12 @@ import java.nio.file.Path;
 public final class ImageRoot {
   private final Path root;
   private final Path realRoot;
+  private final long maxPixels;
 
-  private ImageRoot(Path root, Path realRoot) {
+  private ImageRoot(Path root, Path realRoot, long maxPixels) {
     this.root = root;
     this.realRoot = realRoot;
+    this.maxPixels = maxPixels;
   }
 
   /** @throws IllegalArgumentException if {@code folder} is not a directory */
@@ -33,10 +35,23 @@ public final class ImageRoot {
       throw new IllegalArgumentException(folder + ": the image root is not a directory");
     }
     try {
-      return new ImageRoot(folder.toAbsolutePath().normalize(), folder.toRealPath());
+      return new ImageRoot(folder.toAbsolutePath().normalize(), folder.toRealPath(), ImageDecoder.DEFAULT_MAX_PIXELS);
     } catch (IOException e) {
       throw new IllegalArgumentException(folder + ": cannot resolve the image root: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * {@return this root with another pixel budget for the images it decodes} (default
+   * {@link ImageDecoder#DEFAULT_MAX_PIXELS})
+   *
+   * @throws IllegalArgumentException if {@code maxPixels} is not positive
+   */
+  public ImageRoot withMaxPixels(long maxPixels) {
+    if (maxPixels <= 0) {
+      throw new IllegalArgumentException("the pixel budget must be positive, got " + maxPixels);
+    }
+    return new ImageRoot(root, realRoot, maxPixels);
   }
 
   /**
@@ -79,7 +94,7 @@ public final class ImageRoot {
   public RgbImage read(String sampleId, String relative) {
     Path file = resolve(sampleId, relative);
     try {
-      return ImageDecoder.read(file); // grey, palette, RGBA and 16-bit decoded as PIL does
+      return ImageDecoder.read(file, maxPixels); // grey, palette, RGBA and 16-bit decoded as PIL does
     } catch (ImageException e) {
       throw new SampleException(sampleId, BadRow.UNREADABLE_IMAGE, e.getMessage(), e);
     }

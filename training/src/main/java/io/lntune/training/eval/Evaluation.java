@@ -10,8 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Runs a benchmark: reads its questions a batch at a time, answers each batch with a {@link LlavaAnswerer}, appends
@@ -87,9 +89,13 @@ public final class Evaluation {
    */
   public static JsonNode run(Settings s, LlavaAnswerer answerer) {
     List<Answered> answered = new ArrayList<>();
+    Set<JsonNode> ids = new HashSet<>();
+    // Answers go to a temporary name and replace the previous ones only once scoring has succeeded, so that a failed
+    // evaluation leaves the last complete results as they were.
+    Path partial = s.out().resolve(ANSWERS + ".partial");
     try {
       Files.createDirectories(s.out());
-      try (BufferedWriter w = Files.newBufferedWriter(s.out().resolve(ANSWERS), StandardCharsets.UTF_8)) {
+      try (BufferedWriter w = Files.newBufferedWriter(partial, StandardCharsets.UTF_8)) {
         List<EvalQuestion> batch = new ArrayList<>();
         Runnable flush = () -> {
           answerBatch(s, answerer, batch, answered, w);
@@ -97,6 +103,10 @@ public final class Evaluation {
         };
         try {
           QuestionFiles.read(s.benchmark(), s.questions(), s.images(), q -> {
+            // MME asks two questions per image under one id; every other benchmark's ids name one question.
+            if (s.benchmark() != Benchmark.MME && !ids.add(q.id())) {
+              throw new EvalDataException(q.where() + ": question id " + q.id() + " appears more than once");
+            }
             if (s.limit() > 0 && answered.size() + batch.size() >= s.limit()) {
               return;
             }
@@ -118,7 +128,9 @@ public final class Evaluation {
     if (answered.isEmpty()) {
       throw new EvalDataException(s.questions() + ": no questions");
     }
-    return Scoring.score(s, answered);
+    JsonNode scores = Scoring.score(s, answered);
+    Scoring.replace(partial, s.out().resolve(ANSWERS));
+    return scores;
   }
 
   private static void answerBatch(Settings s, LlavaAnswerer answerer, List<EvalQuestion> batch,

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -63,8 +65,7 @@ final class QuestionFiles {
           if (!truth.equals("yes") && !truth.equals("no")) {
             throw new EvalDataException(where + ": the answer must be Yes or No, got '" + cols[2] + "'");
           }
-          Path image = existing(where, images.resolve(subtask).resolve(cols[0]),
-              images.resolve(subtask).resolve("images").resolve(cols[0]), images.resolve(cols[0]));
+          Path image = existing(where, images, subtask + "/" + cols[0], subtask + "/images/" + cols[0], cols[0]);
           sink.accept(new EvalQuestion(new TextNode(subtask + "/" + cols[0]), image, cols[1], subtask, truth, where));
         }
       } catch (IOException e) {
@@ -81,7 +82,8 @@ final class QuestionFiles {
       JsonInput.Located l = it.next();
       String label = l.node().has("label") ? label(l, l.text("label")) : null;
       String category = l.node().has("category") ? l.text("category") : split;
-      sink.accept(new EvalQuestion(l.field("question_id"), existing(l.where(), images.resolve(l.text("image"))),
+      sink.accept(new EvalQuestion(l.field("question_id"),
+          existing(l.where(), images, l.text("image")),
           l.text("text"), category, label, l.where()));
     }
   }
@@ -99,8 +101,8 @@ final class QuestionFiles {
     if (questions.getFileName().toString().endsWith(".jsonl")) {
       for (Iterator<JsonInput.Located> it = JsonInput.lines(questions); it.hasNext(); ) {
         JsonInput.Located l = it.next();
-        sink.accept(new EvalQuestion(l.field("question_id"), existing(l.where(), images.resolve(l.text("image"))),
-            l.text("text"), "", null, l.where()));
+        sink.accept(new EvalQuestion(l.field("question_id"),
+            existing(l.where(), images, l.text("image")), l.text("text"), "", null, l.where()));
       }
       return;
     }
@@ -109,9 +111,9 @@ final class QuestionFiles {
       long imageId = number(l, "image_id");
       String id = String.format("%012d", imageId);
       String prefix = subtype[0] == null ? "" : "COCO_" + subtype[0] + "_";
-      sink.accept(new EvalQuestion(l.field("question_id"), existing(l.where(), images.resolve(prefix + id + ".jpg"),
-          images.resolve(prefix + id + ".png"), images.resolve(id + ".jpg")), l.text("question"), "", null,
-          l.where()));
+      sink.accept(new EvalQuestion(l.field("question_id"), existing(l.where(), images, prefix + id + ".jpg",
+          prefix + id + ".png", id + ".jpg"),
+          l.text("question"), "", null, l.where()));
     }, (name, value) -> {
       if (name.equals("data_subtype")) {
         subtype[0] = value;
@@ -121,8 +123,8 @@ final class QuestionFiles {
 
   private static void captions(Path questions, Path images, Consumer<EvalQuestion> sink) {
     JsonInput.forEach(questions, "images", (i, l) -> sink.accept(new EvalQuestion(IntNode.valueOf(
-        Math.toIntExact(number(l, "id"))), existing(l.where(), images.resolve(l.text("file_name"))), "", "", null,
-        l.where())), (name, value) -> { });
+        Math.toIntExact(number(l, "id"))), existing(l.where(), images, l.text("file_name")), "", "",
+        null, l.where())), (name, value) -> { });
   }
 
   static long number(JsonInput.Located l, String field) {
@@ -132,14 +134,39 @@ final class QuestionFiles {
     return l.field(field).asLong();
   }
 
-  /** {@return the first of {@code candidates} that exists} @throws EvalDataException naming them all */
-  private static Path existing(String where, Path... candidates) {
-    for (Path p : candidates) {
-      if (Files.isRegularFile(p)) {
-        return p;
+  /**
+   * {@return the first of {@code names} (paths relative to {@code images}) that exists} Like training's image root,
+   * the image folder confines what a question file names: an absolute path, {@code ..} or a link that leaves the
+   * folder is refused.
+   *
+   * @throws EvalDataException naming the path that leaves the folder, or every file looked for
+   */
+  private static Path existing(String where, Path images, String... names) {
+    Path root = images.toAbsolutePath().normalize();
+    List<Path> candidates = new ArrayList<>();
+    for (String name : names) {
+      Path file;
+      try {
+        file = Path.of(name).isAbsolute() ? null : root.resolve(name).normalize();
+      } catch (InvalidPathException e) {
+        throw new EvalDataException(where + ": image path '" + name + "' is not a valid path", e);
       }
+      if (file == null || !file.startsWith(root)) {
+        throw new EvalDataException(where + ": image path '" + name + "' leaves the image folder " + root);
+      }
+      if (Files.isRegularFile(file)) {
+        try {
+          if (!file.toRealPath().startsWith(root.toRealPath())) {
+            throw new EvalDataException(where + ": image '" + name + "' links outside the image folder " + root);
+          }
+        } catch (IOException e) {
+          throw new EvalDataException(where + ": cannot resolve image " + file + ": " + e.getMessage(), e);
+        }
+        return images.resolve(name);
+      }
+      candidates.add(images.resolve(name));
     }
     throw new EvalDataException(where + ": image not found; looked for " + String.join(", ",
-        Stream.of(candidates).map(Path::toString).toList()));
+        candidates.stream().map(Path::toString).toList()));
   }
 }

@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lntune.torch.LntuneException;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -62,12 +62,7 @@ final class Scoring {
           .put("score", m.score()).put("questions", m.questions()).put("images", m.images());
       perception += MmeScore.PERCEPTION.contains(e.getKey()) ? m.score() : 0;
       cognition += MmeScore.COGNITION.contains(e.getKey()) ? m.score() : 0;
-      try {
-        Files.createDirectories(dir);
-        Files.write(dir.resolve(e.getKey() + ".txt"), resultLines.get(e.getKey()), StandardCharsets.UTF_8);
-      } catch (IOException ex) {
-        throw new LntuneException(dir + ": cannot write the MME results: " + ex.getMessage(), ex);
-      }
+      writeAtomically(dir.resolve(e.getKey() + ".txt"), String.join("\n", resultLines.get(e.getKey())) + "\n");
     }
     scores.put("perception", perception).put("cognition", cognition).put("total", perception + cognition);
   }
@@ -193,11 +188,31 @@ final class Scoring {
   }
 
   private static void write(Path file, JsonNode node) {
-    try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-      w.write(JsonInput.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node));
-      w.newLine();
+    try {
+      writeAtomically(file, JsonInput.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node) + "\n");
     } catch (IOException e) {
       throw new LntuneException(file + ": cannot write: " + e.getMessage(), e);
+    }
+  }
+
+  /** Writes {@code text} to a temporary sibling and renames it over {@code file}: the old file or the new, never half. */
+  private static void writeAtomically(Path file, String text) {
+    try {
+      Files.createDirectories(file.getParent());
+      Path tmp = file.resolveSibling(file.getFileName() + ".partial");
+      Files.writeString(tmp, text, StandardCharsets.UTF_8);
+      replace(tmp, file);
+    } catch (IOException e) {
+      throw new LntuneException(file + ": cannot write: " + e.getMessage(), e);
+    }
+  }
+
+  /** Renames the complete {@code tmp} over {@code file} in one step. */
+  static void replace(Path tmp, Path file) {
+    try {
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new LntuneException(file + ": cannot replace it with " + tmp + ": " + e.getMessage(), e);
     }
   }
 }
