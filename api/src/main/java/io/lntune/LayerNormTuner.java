@@ -138,8 +138,12 @@ public final class LayerNormTuner implements AutoCloseable {
             5L << 30);
       }
     }
-    log.info("trained {} steps: loss {} -> {}", run.losses().size(), run.losses().get(0),
-        run.losses().get(run.losses().size() - 1));
+    if (run.losses().isEmpty()) {
+      log.info("nothing left to train: the run is complete at step {}", run.lastStep());
+    } else {
+      log.info("trained {} steps: loss {} -> {}", run.losses().size(), run.losses().get(0),
+          run.losses().get(run.losses().size() - 1));
+    }
     return new TuningResult(run.losses(), run.trainableParameters(), run.totalParameters(), run.peakResidentBytes(),
         run.checkpointOrNull(), delta, adapter);
   }

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Expands {@code --config FILE.json} into options: each key of the JSON object becomes {@code --key value}, placed
+ * Expands {@code --config FILE.json} (or {@code --config=FILE.json}) into options: each key of the JSON object becomes {@code --key value}, placed
  * before the command line's own options, which therefore win (the command line allows an option twice, last wins).
  */
 final class ConfigArgs {
@@ -20,13 +20,18 @@ final class ConfigArgs {
 
   static String[] expand(String[] args) {
     List<String> list = new ArrayList<>(Arrays.asList(args));
-    int at = list.indexOf("--config");
-    if (at < 0 || at + 1 >= list.size() || list.isEmpty()) {
+    int at = -1;
+    for (int i = 0; i < list.size() && at < 0; i++) {
+      at = list.get(i).equals("--config") || list.get(i).startsWith("--config=") ? i : -1;
+    }
+    if (at < 0) {
       return args;
     }
-    Path file = Path.of(list.get(at + 1));
-    list.remove(at + 1);
-    list.remove(at);
+    String option = list.remove(at);
+    if (option.equals("--config") && at >= list.size()) {
+      throw new IllegalArgumentException("--config needs a file: --config FILE.json");
+    }
+    Path file = Path.of(option.equals("--config") ? list.remove(at) : option.substring("--config=".length()));
     JsonNode root;
     try {
       root = new ObjectMapper().readTree(file.toFile());

@@ -1,12 +1,14 @@
 package io.lntune.tools;
 
-import io.lntune.torch.LntuneException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
 
 /**
  * The {@code lntune} command. Started by {@code bin/lntune}, which builds the project on first use and sets
@@ -41,22 +43,46 @@ import picocli.CommandLine.Command;
     })
 public final class LntuneCli {
 
+  @Option(names = "--verbose", scope = ScopeType.INHERITED, description = "Print the stack trace of a failure "
+      + "(also LNTUNE_VERBOSE=1).")
+  boolean verbose;
+
   public static void main(String[] args) {
-    System.exit(commandLine().execute(ConfigArgs.expand(args)));
+    System.exit(execute(commandLine(), args));
   }
 
-  /** {@return the configured command line: lntune's own errors print as one line and exit with status 1} */
+  /**
+   * Runs {@code args} on {@code cli} after expanding {@code --config}; every failure goes through {@link CliErrors}.
+   * {@return the exit status}
+   */
+  static int execute(CommandLine cli, String[] args) {
+    String[] expanded;
+    try {
+      expanded = ConfigArgs.expand(args);
+    } catch (RuntimeException e) {
+      return CliErrors.report(e, cli.getErr(), CliErrors.verboseFromEnvironment(System.getenv()));
+    }
+    return cli.execute(expanded);
+  }
+
+  /**
+   * {@return the configured command line} Failures print as one line naming what was wrong: status 2 for a bad option
+   * or setting, 1 for a failure while running (see {@link CliErrors}).
+   */
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new LntuneCli());
     cli.setOverwrittenOptionsAllowed(true); // --config values first, the command line's own after them
-    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      if (e instanceof LntuneException || e instanceof IllegalArgumentException) {
-        cmd.getErr().println("lntune: " + e.getMessage());
-        return 1;
-      }
-      throw e;
-    });
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> CliErrors.report(e, cmd.getErr(), verbose(parsed)));
     return cli;
+  }
+
+  private static boolean verbose(ParseResult parsed) {
+    for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+      if (p.hasMatchedOption("--verbose")) {
+        return true;
+      }
+    }
+    return CliErrors.verboseFromEnvironment(System.getenv());
   }
 
   /** Reads the versions Maven wrote into the jar. */

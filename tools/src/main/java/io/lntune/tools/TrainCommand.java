@@ -4,6 +4,7 @@ import io.lntune.LayerNormTuner;
 import io.lntune.TuningResult;
 import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.tokenizer.Tokenizer;
+import io.lntune.training.checkpoint.TrainingCheckpoints;
 import io.lntune.training.listener.LoggingListener;
 import io.lntune.training.listener.ProgressBarListener;
 import io.lntune.training.loop.NanPolicy;
@@ -179,9 +180,14 @@ final class TrainCommand implements Callable<Integer> {
       llava.close();
     }
     PrintWriter out = spec.commandLine().getOut();
-    out.printf("trained %d steps: loss %.4f -> %.4f; %,d of %,d parameters trainable (%.4f%%)%n", r.losses().size(),
-        r.losses().get(0), r.losses().get(r.losses().size() - 1), r.trainableParameters(), r.totalParameters(),
-        r.trainablePercent());
+    if (r.losses().isEmpty()) {
+      out.printf("nothing left to train: %s is complete at step %d; exports rewritten%n", output,
+          r.checkpoint().map(TrainingCheckpoints::step).orElse(0L));
+    } else {
+      out.printf("trained %d steps: loss %.4f -> %.4f; %,d of %,d parameters trainable (%.4f%%)%n",
+          r.losses().size(), r.losses().get(0), r.losses().get(r.losses().size() - 1), r.trainableParameters(),
+          r.totalParameters(), r.trainablePercent());
+    }
     r.delta().ifPresent(p -> out.println("trainable tensors: " + p));
     r.adapter().ifPresent(p -> out.println("PEFT adapter: " + p));
     if (exportMerged) {

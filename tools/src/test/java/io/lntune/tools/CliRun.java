@@ -12,7 +12,7 @@ record CliRun(int code, String out, String err) {
     CommandLine cli = LntuneCli.commandLine();
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
-    int code = cli.execute(args);
+    int code = LntuneCli.execute(cli, args);
     return new CliRun(code, out.toString(), err.toString());
   }
 }

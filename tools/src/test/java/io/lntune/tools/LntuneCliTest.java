@@ -7,6 +7,8 @@ import static org.bytedeco.pytorch.global.torch.ones;
 import io.lntune.torch.TensorScope;
 import io.lntune.torch.safetensors.SafetensorsWriter;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -59,5 +61,45 @@ class LntuneCliTest {
     assertThat(r4.code()).isEqualTo(1);
     assertThat(r4.err().strip()).isEqualTo("lntune: " + file + ": header length 9 runs past the end of the file "
         + "(10 bytes): file truncated?");
+  }
+
+  @Test
+  void badSettingsAreUsageErrorsAndFailuresExitWithOneInOneLine() throws IOException {
+    CliRun unknown = CliRun.of("params", "--preset", "llava-v9");
+    assertThat(unknown.code()).isEqualTo(CliErrors.USAGE);
+    assertThat(unknown.err().strip()).startsWith("lntune: unknown LLaVA preset 'llava-v9': expected one of")
+        .doesNotContain("\n").doesNotContain("Exception");
+
+    Path missing = dir.resolve("absent.json");
+    CliRun noConfig = CliRun.of("params", "--config", missing.toString());
+    assertThat(noConfig.code()).isEqualTo(CliErrors.FAILURE);
+    assertThat(noConfig.err()).startsWith("lntune: " + missing + ": cannot read the config");
+    assertThat(CliRun.of("params", "--config").code()).isEqualTo(CliErrors.USAGE);
+
+    Path config = dir.resolve("params.json");
+    Files.writeString(config, "{\"preset\": \"tiny\"}");
+    for (String[] args : new String[][] {{"params", "--config", config.toString()}, {"params", "--config=" + config}}) {
+      CliRun run = CliRun.of(args);
+      assertThat(run.code()).as(run.err()).isZero();
+      assertThat(run.out()).as("the config's preset is used").contains("tiny");
+    }
+  }
+
+  @Test
+  void unexpectedErrorsSayHowToSeeTheStackTrace() {
+    StringWriter quiet = new StringWriter();
+    int code = CliErrors.report(new NullPointerException("x is null"), new PrintWriter(quiet), false);
+    assertThat(code).isEqualTo(CliErrors.FAILURE);
+    assertThat(quiet.toString().lines()).containsExactly("lntune: NullPointerException: x is null",
+        "lntune: this is a bug in lntune or an input it does not check; rerun with --verbose (or LNTUNE_VERBOSE=1) "
+            + "for the stack trace");
+    StringWriter verbose = new StringWriter();
+    CliErrors.report(new IllegalStateException("bad state", new IOException("disk full")), new PrintWriter(verbose),
+        true);
+    assertThat(verbose.toString()).startsWith("lntune: bad state (disk full)\n")
+        .contains("at io.lntune.tools.LntuneCliTest");
+    assertThat(CliErrors.verboseFromEnvironment(Map.of("LNTUNE_VERBOSE", "1"))).isTrue();
+    assertThat(CliErrors.verboseFromEnvironment(Map.of("LNTUNE_VERBOSE", "0"))).isFalse();
+    assertThat(CliErrors.verboseFromEnvironment(Map.of())).isFalse();
   }
 }

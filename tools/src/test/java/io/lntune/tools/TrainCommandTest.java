@@ -49,9 +49,9 @@ class TrainCommandTest {
     Path config = dir.resolve("train.json");
     Files.writeString(config, "{\"strategy\": \"LAYERNORM_SIMPLE\", \"lr\": 0.05, \"batch-size\": 2, \"max-steps\": 9}");
     Path out = dir.resolve("out");
-    CliRun r = CliRun.of(ConfigArgs.expand(new String[] {"train", "--config", config.toString(), "--model",
-        f[0].toString(), "--data", f[1].toString(), "--image-root", f[2].toString(), "--max-steps", "3", "--output",
-        out.toString(), "--export-merged"}));
+    String[] args = {"train", "--config", config.toString(), "--model", f[0].toString(), "--data", f[1].toString(),
+        "--image-root", f[2].toString(), "--max-steps", "3", "--output", out.toString(), "--export-merged"};
+    CliRun r = CliRun.of(args);
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).contains("trained 3 steps").contains("trainable tensors: ").contains("PEFT adapter: ");
     assertThat(Files.readString(out.resolve("run.json"))).contains("\"learning_rate\" : 0.05")
@@ -59,5 +59,11 @@ class TrainCommandTest {
     assertThat(out.resolve("checkpoint-000003/checkpoint.safetensors")).exists();
     assertThat(out.resolve("merged/config.json")).exists();
     assertThat(out.resolve("merged/tokenizer.model")).exists();
+
+    Files.delete(out.resolve("trainable.safetensors"));
+    CliRun again = CliRun.of(args);
+    assertThat(again.code()).as("a finished run reruns as a no-op: " + again.err()).isZero();
+    assertThat(again.out()).contains("nothing left to train: " + out + " is complete at step 3");
+    assertThat(out.resolve("trainable.safetensors")).as("missing exports rewritten").exists();
   }
 }

@@ -67,6 +67,15 @@ public final class TrainingCheckpoints {
     }
   }
 
+  /** {@return the step a checkpoint directory holds, read from its name ({@code checkpoint-000120}: 120)} */
+  public static long step(Path checkpoint) {
+    String name = checkpoint.getFileName().toString();
+    if (!name.matches(PREFIX + "\\d+")) {
+      throw new IllegalArgumentException(checkpoint + " is not a checkpoint directory (" + PREFIX + "NNNNNN)");
+    }
+    return Long.parseLong(name.substring(PREFIX.length()));
+  }
+
   /** {@return the newest complete checkpoint under {@code outputDir}, if any (temporary directories ignored)} */
   public static Optional<Path> latest(Path outputDir) {
     if (!Files.isDirectory(outputDir)) {
