@@ -43,7 +43,7 @@ import picocli.CommandLine.ScopeType;
     })
 public final class LntuneCli {
 
-  @Option(names = "--verbose", scope = ScopeType.INHERITED, description = "Print the stack trace of a failure "
+  @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print the stack trace of a failure "
       + "(also LNTUNE_VERBOSE=1).")
   boolean verbose;
 
