@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -60,6 +61,13 @@ class WriterTest {
         assertThat(TestTensors.bytes(back)).as(e.getKey()).isEqualTo(TestTensors.bytes(e.getValue()));
       }
     }
+  }
+
+  @Test
+  void theFileIsReadableByAllLikeItsSiblingsNotPrivateLikeATemporary() throws IOException {
+    Path file = dir.resolve("shared.safetensors");
+    SafetensorsWriter.write(file, Map.of("x", randn(3)));
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-r--r--");
   }
 
   @Test

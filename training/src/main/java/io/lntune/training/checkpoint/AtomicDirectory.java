@@ -4,13 +4,19 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
  * Writes a directory all at once: its content goes into a hidden sibling, which is renamed into place when complete
  * (an older directory of that name is moved aside first, then deleted). A crash leaves the old directory or the new
- * one, and at most a hidden leftover that readers ignore.
+ * one, and at most a hidden leftover that readers ignore and {@link #removeLeftovers} deletes. The directory gets the
+ * usual {@code rwxr-xr-x} rather than the owner-only mode of a temporary directory.
  *
  * <pre>{@code
  * Path tmp = AtomicDirectory.begin(target);
@@ -19,6 +25,8 @@ import java.util.stream.Stream;
  * }</pre>
  */
 public final class AtomicDirectory {
+  private static final Pattern LEFTOVER = Pattern.compile("\\..+\\.(tmp-.+|old-\\d+|[^.]+\\.tmp)");
+
   private AtomicDirectory() {}
 
   /** {@return a new hidden directory next to {@code target} to write into} */
@@ -30,6 +38,9 @@ public final class AtomicDirectory {
 
   /** Renames {@code tmp} to {@code target}, replacing an older {@code target}. */
   public static void commit(Path tmp, Path target) throws IOException {
+    if (Files.getFileStore(tmp).supportsFileAttributeView(PosixFileAttributeView.class)) {
+      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
     Path old = null;
     if (Files.exists(target)) {
       old = target.resolveSibling("." + target.getFileName() + ".old-" + System.nanoTime());
@@ -39,6 +50,25 @@ public final class AtomicDirectory {
     if (old != null) {
       delete(old);
     }
+  }
+
+  /**
+   * Deletes what interrupted atomic writes left in {@code dir}: hidden directories {@code .NAME.tmp-*} and
+   * {@code .NAME.old-*} of this class, and hidden files {@code .NAME.*.tmp} of {@code SafetensorsWriter}. For the
+   * start of a run, when no other writer works in {@code dir}. {@return the paths removed}
+   */
+  public static List<Path> removeLeftovers(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    List<Path> removed = new ArrayList<>();
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path p : s.filter(p -> LEFTOVER.matcher(p.getFileName().toString()).matches()).toList()) {
+        delete(p);
+        removed.add(p);
+      }
+    }
+    return removed;
   }
 
   /** Deletes {@code root} and everything under it. */

@@ -3,11 +3,14 @@ package io.lntune.training.loop;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lntune.torch.MemoryStats;
 import io.lntune.torch.TensorScope;
+import io.lntune.training.checkpoint.AtomicDirectory;
 import io.lntune.training.checkpoint.CheckpointState;
 import io.lntune.training.checkpoint.TrainingCheckpoints;
 import io.lntune.training.optim.AdamW;
 import io.lntune.training.optim.GradientClipping;
 import io.lntune.training.optim.TrainableParameters;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -74,6 +77,9 @@ public final class Trainer<B extends AutoCloseable> {
   public TrainingRun run(LongFunction<Iterator<B>> data) {
     long step = 0;
     long consumed = 0;
+    if (config.outputDir() != null) {
+      removeLeftovers(config.outputDir());
+    }
     Optional<Path> last = config.outputDir() == null ? Optional.empty() : TrainingCheckpoints.latest(config.outputDir());
     if (last.isPresent()) {
       CheckpointState state = TrainingCheckpoints.restore(last.get(), trainables, optimizer);
@@ -178,5 +184,18 @@ public final class Trainer<B extends AutoCloseable> {
     }
     log.warn("{} at step {} is not finite: step skipped", what, step);
     return true;
+  }
+
+  /** A run killed while writing leaves hidden temporaries of up to a checkpoint's size: they go when it reruns. */
+  private static void removeLeftovers(Path outputDir) {
+    try {
+      List<Path> removed = AtomicDirectory.removeLeftovers(outputDir);
+      if (!removed.isEmpty()) {
+        log.info("removed {} unfinished writes of an interrupted run from {}: {}", removed.size(), outputDir,
+            removed.stream().map(p -> p.getFileName().toString()).toList());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("removing the unfinished writes in " + outputDir, e);
+    }
   }
 }
