@@ -102,6 +102,7 @@ public final class Trainer<B extends AutoCloseable> {
     // leave /proc alone during the steps.
     MemoryStats.resetPeakResident();
     Path checkpoint = last.orElse(null);
+    DivergenceGuard guard = new DivergenceGuard(config.nanPolicy());
     while (step < config.maxSteps()) {
       step++;
       long stepStart = System.nanoTime();
@@ -137,8 +138,10 @@ public final class Trainer<B extends AutoCloseable> {
         gradNorm = GradientClipping.clip(trainables.all(), config.maxGradNorm());
       }
       if (!Double.isFinite(loss) || !Double.isFinite(gradNorm)) {
-        skipped = handleNonFinite(step, Double.isFinite(loss) ? "the gradient norm" : "the loss");
+        trainables.clearGradients();
+        skipped = guard.nonFinite(step, Double.isFinite(loss) ? "the gradient norm" : "the loss");
       } else {
+        guard.finite(step, loss);
         optimizer.step(lrFactor);
         trainables.syncToModel();
       }
@@ -167,6 +170,7 @@ public final class Trainer<B extends AutoCloseable> {
         listeners.forEach(l -> l.onCheckpoint(at, written));
       }
     }
+    guard.finish(step, step - firstStep + 1);
     long end = step;
     listeners.forEach(l -> l.onEnd(end));
     List<Double> lossList = new ArrayList<>(lossCount);
@@ -175,15 +179,6 @@ public final class Trainer<B extends AutoCloseable> {
     }
     return new TrainingRun(firstStep, step, lossList, trainables.trainableCount(), trainables.totalCount(),
         Math.max(startRss, MemoryStats.peakResidentBytes()), checkpoint);
-  }
-
-  private boolean handleNonFinite(long step, String what) {
-    if (config.nanPolicy() == NanPolicy.STOP) {
-      trainables.clearGradients();
-      throw new TrainingDivergedException(step, what);
-    }
-    log.warn("{} at step {} is not finite: step skipped", what, step);
-    return true;
   }
 
   /** A run killed while writing leaves hidden temporaries of up to a checkpoint's size: they go when it reruns. */

@@ -214,4 +214,16 @@ class TrainerTest {
     assertThat(seen).extracting(StepMetrics::skipped).containsExactly(false, true, false, false);
     model.close();
   }
+
+  @Test
+  void anAbsurdLearningRateStopsTheRunInsteadOfTrainingGarbage() {
+    LlamaModel model = tinyModel(DType.F32);
+    TrainableParameters t = TrainableParameters.select(model, Selection.of(Strategy.LAYERNORM_SIMPLE), true);
+    AdamW adam = new AdamW(0.9, 0.999, 1e-8);
+    adam.addGroup("all", 1e6, 0.0, t.all());
+    assertThatThrownBy(() -> new Trainer<>(t, adam, TextTask.loss(model), config(40, 1, null), null, List.of())
+        .run(from -> TextTask.data(5, from, 2, 8, 256))).isInstanceOf(TrainingDivergedException.class)
+        .hasMessageContaining("--nan-policy SKIP");
+    model.close();
+  }
 }
