@@ -84,6 +84,29 @@ public record Device(Kind kind, int index) {
     return kind == Kind.CUDA;
   }
 
+  /**
+   * {@return this device, checked to exist on this machine with this libtorch} Checking up front turns libtorch's
+   * raw text about a missing device into a message that says what there is.
+   *
+   * @throws LntuneException for a CUDA device when libtorch has no CUDA or the machine no such device
+   */
+  public Device requireAvailable() {
+    if (kind != Kind.CUDA) {
+      return this;
+    }
+    int count = Torch.cudaAvailable() ? Torch.cudaDeviceCount() : 0;
+    if (count == 0) {
+      throw new LntuneException("device " + this + ": no CUDA device is available (this libtorch "
+          + (Torch.cudaAvailable() ? "sees no GPU" : "is the CPU build; build with -Pcuda on a machine with a GPU")
+          + "); use --device cpu");
+    }
+    if (index >= count) {
+      throw new LntuneException("device " + this + " does not exist: this machine has " + count + " CUDA device"
+          + (count == 1 ? " (cuda:0)" : "s (cuda:0 to cuda:" + (count - 1) + ")"));
+    }
+    return this;
+  }
+
   /** {@return the libtorch device; loads libtorch if needed} */
   public org.bytedeco.pytorch.Device toTorch() {
     Torch.init();

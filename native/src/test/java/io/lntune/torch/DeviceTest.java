@@ -31,4 +31,21 @@ class DeviceTest {
     assertThat(Device.meta().toTorch().is_meta()).isTrue();
     assertThat(Device.cuda(1).toTorch().index()).isEqualTo((byte) 1);
   }
+
+  @Test
+  void aCudaDeviceThisMachineLacksIsNamedWithWhatThereIs() {
+    assertThat(Device.cpu().requireAvailable()).isEqualTo(Device.cpu());
+    assertThat(Device.meta().requireAvailable()).isEqualTo(Device.meta());
+    int count = Torch.cudaAvailable() ? Torch.cudaDeviceCount() : 0;
+    Device seventh = Device.parse("cuda:7");
+    if (count > 7) {
+      assertThat(seventh.requireAvailable()).isEqualTo(seventh);
+    } else if (count == 0) {
+      assertThatThrownBy(seventh::requireAvailable).isInstanceOf(LntuneException.class)
+          .hasMessageStartingWith("device cuda:7: no CUDA device is available").hasMessageEndingWith("use --device cpu");
+    } else {
+      assertThatThrownBy(seventh::requireAvailable).isInstanceOf(LntuneException.class)
+          .hasMessageStartingWith("device cuda:7 does not exist: this machine has " + count + " CUDA device");
+    }
+  }
 }

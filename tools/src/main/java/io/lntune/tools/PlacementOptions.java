@@ -15,8 +15,13 @@ final class PlacementOptions {
       description = "cpu, cuda or cuda:N. Default: ${DEFAULT-VALUE}.")
   String device;
 
-  /** {@return the placement these options name} @throws IllegalArgumentException for an unknown dtype or device */
+  /**
+   * {@return the placement these options name}
+   *
+   * @throws IllegalArgumentException for an unknown dtype or device
+   * @throws io.lntune.torch.LntuneException for a CUDA device this machine does not have
+   */
   Placement placement() {
-    return new Placement(Device.parse(device), DType.parse(dtype));
+    return new Placement(Device.parse(device).requireAvailable(), DType.parse(dtype));
   }
 }

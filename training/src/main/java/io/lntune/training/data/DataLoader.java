@@ -221,7 +221,19 @@ public final class DataLoader implements Iterator<Batch>, AutoCloseable {
       return new PreparedSample(t, pixels, null);
     } catch (SampleException e) {
       return PreparedSample.bad(e);
+    } catch (OutOfMemoryError e) {
+      // on a worker thread the error would otherwise surface with no word of which sample caused it
+      throw new LntuneException(where(s) + ": out of Java heap memory while preparing it (raise the heap with "
+          + "LNTUNE_JAVA_OPTS=-Xmx<size>, or lower --workers or the image pixel budget)", e);
+    } catch (LntuneException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new LntuneException(where(s) + ": " + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
     }
+  }
+
+  private static String where(LlavaSample s) {
+    return "sample " + s.id() + (s.hasImage() ? " (image " + s.image() + ")" : "");
   }
 
   private static Collated await(Future<Collated> f) {

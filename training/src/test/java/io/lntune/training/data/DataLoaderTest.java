@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lntune.models.tokenizer.Tokenizer;
+import io.lntune.torch.LntuneException;
 import io.lntune.training.synth.SyntheticWorld;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -168,6 +169,29 @@ class DataLoaderTest {
       assertThat(transformed.get()).isLessThanOrEqualTo(6);
       assertThat(ids(l)).hasSize(12);
       assertThat(transformed.get()).isEqualTo(12);
+    }
+  }
+
+  @Test
+  void aWorkerRunningOutOfMemoryNamesTheSampleAndItsImage() {
+    ImageTransform exhausting = new ImageTransform() {
+      @Override
+      public int[] shape() {
+        return new int[] {3, 4, 4};
+      }
+
+      @Override
+      public float[] apply(io.lntune.models.image.RgbImage image) {
+        throw new OutOfMemoryError("Java heap space");
+      }
+    };
+    try (LlavaDataset data = LlavaDataset.open(world.stage2Train(), SampleFilter.all(), BadRowPolicy.FAIL,
+        new DataStats()); DataLoader l = DataLoader.builder().dataset(data).tokenizer(TOK).template(V1)
+        .imageRoot(ImageRoot.of(dir)).imageTransform(exhausting).imageTokens(4).batchSize(2).build()) {
+      // the first batch's samples are drawn in a shuffled order: any of them may fail first
+      assertThatThrownBy(() -> l.hasNext()).isInstanceOf(LntuneException.class)
+          .hasMessageMatching("sample (synth-\\d+) \\(image images/\\1\\.png\\): out of Java heap memory .*")
+          .hasMessageContaining("LNTUNE_JAVA_OPTS=-Xmx");
     }
   }
 
