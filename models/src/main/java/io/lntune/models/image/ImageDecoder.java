@@ -9,10 +9,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.Locale;
 import javax.imageio.IIOException;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+import org.w3c.dom.NodeList;
 
 /**
  * Decodes image files into 8-bit RGB, as LLaVA and Hugging Face load them with PIL's
@@ -21,9 +25,8 @@ import javax.imageio.stream.ImageInputStream;
  * conversion (which treats greyscale as linear and would brighten it). 16-bit PNGs keep the high byte of each
  * sample, as PIL does for 16-bit RGB.
  *
- * <p>Decoding goes through {@code javax.imageio}: JPEG (RGB and greyscale), PNG (every colour type and depth),
- * GIF and BMP. CMYK and YCCK JPEGs, which COCO contains a few of, are refused with a message naming the file:
- * PIL's conversion of them is not reproduced.
+ * <p>Decoding goes through {@code javax.imageio}: JPEG (RGB, greyscale, and the CMYK and YCCK ones COCO contains a
+ * few of, converted as PIL converts them: {@link AdobeJpeg}), PNG (every colour type and depth), GIF and BMP.
  *
  * <pre>{@code
  * RgbImage img = ImageDecoder.read(Path.of("cat.jpg"));
@@ -38,6 +41,7 @@ public final class ImageDecoder {
   /** The default pixel budget: PIL's {@code Image.MAX_IMAGE_PIXELS}, about 9,459 pixels square. */
   public static final long DEFAULT_MAX_PIXELS = 89_478_485L;
 
+  private static final String JPEG_METADATA = "javax_imageio_jpeg_image_1.0";
   private static final String CONVERT = "convert it to RGB first (e.g. with PIL's Image.open(f).convert(\"RGB\"))";
   private static final long MAX_RGB_BYTES = Integer.MAX_VALUE - 8; // the largest Java array
 
@@ -72,22 +76,41 @@ public final class ImageDecoder {
         throw new ImageException(file, "is not an image javax.imageio can decode (JPEG, PNG, GIF, BMP)");
       }
       ImageReader reader = readers.next();
+      String format = reader.getFormatName().toUpperCase(Locale.ROOT);
+      boolean jpeg = format.equals("JPEG") || format.equals("JPG");
       try {
-        reader.setInput(in, true, true);
+        reader.setInput(in, true, !jpeg); // a JPEG's markers tell whether it holds CMYK or YCCK
         checkSize(file, reader.getWidth(0), reader.getHeight(0), maxPixels);
+        Node markers = jpeg ? reader.getImageMetadata(0).getAsTree(JPEG_METADATA) : null;
+        if (markers != null && components(markers) == 4) {
+          return AdobeJpeg.toRgb(reader.readRaster(0, null), adobeTransform(markers));
+        }
         return toRgb(file, reader.read(0));
       } catch (IIOException e) {
-        String format = reader.getFormatName().toUpperCase(java.util.Locale.ROOT);
-        boolean jpeg = format.equals("JPEG") || format.equals("JPG");
-        throw new ImageException(file, "cannot decode this " + format + ": " + e.getMessage()
-            + (jpeg ? " (javax.imageio decodes RGB and greyscale JPEGs; for a CMYK or YCCK one, " + CONVERT + ")" : ""),
-            e);
+        throw new ImageException(file, "cannot decode this " + format + ": " + e.getMessage(), e);
       } finally {
         reader.dispose();
       }
     } catch (IOException e) {
       throw new ImageException(file, "cannot read: " + e.getMessage(), e);
     }
+  }
+
+  /** {@return the number of components in the frame header (SOF) of a JPEG's metadata tree} */
+  private static int components(Node markers) {
+    Node sof = first(markers, "sof");
+    return sof == null ? 3 : Integer.parseInt(((Element) sof).getAttribute("numFrameComponents"));
+  }
+
+  /** {@return the transform of the Adobe APP14 marker: 0 CMYK (also without the marker), 2 YCCK} */
+  private static int adobeTransform(Node markers) {
+    Node adobe = first(markers, "app14Adobe");
+    return adobe == null ? AdobeJpeg.CMYK : Integer.parseInt(((Element) adobe).getAttribute("transform"));
+  }
+
+  private static Node first(Node tree, String name) {
+    NodeList nodes = ((Element) tree).getElementsByTagName(name);
+    return nodes.getLength() == 0 ? null : nodes.item(0);
   }
 
   private static void checkSize(Path file, int width, int height, long maxPixels) {

@@ -3,6 +3,7 @@ package io.lntune.models.image;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lntune.torch.TestResources;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -15,9 +16,14 @@ import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The pixel budget: sizes are checked from the header, before a decompression bomb is decoded. */
+/**
+ * The pixel budget (sizes are checked from the header, before a decompression bomb is decoded), and CMYK and YCCK
+ * JPEGs decoded as PIL decodes them ({@code tools/scripts/make_cmyk_jpeg_fixtures.py}).
+ */
 class ImageDecoderTest {
   @TempDir Path dir;
 
@@ -32,6 +38,16 @@ class ImageDecoderTest {
     // a budget above what a Java array holds is capped, not overflowed
     assertThatThrownBy(() -> ImageDecoder.read(bomb, Long.MAX_VALUE)).isInstanceOf(ImageException.class)
         .hasMessageContaining("over the budget of 715,827,879");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"cmyk", "ycck"})
+  void adobeJpegsBecomeTheRgbPilMakesOfThem(String name) {
+    RgbImage decoded = ImageDecoder.read(TestResources.path(ImageDecoderTest.class, name + ".jpg"));
+    RgbImage pil = ImageDecoder.read(TestResources.path(ImageDecoderTest.class, name + ".pil-rgb.png"));
+    assertThat(decoded.width()).isEqualTo(24);
+    assertThat(decoded.height()).isEqualTo(16);
+    assertThat(decoded.pixels()).as("every sample as PIL has it").isEqualTo(pil.pixels());
   }
 
   @Test
