@@ -92,6 +92,9 @@ final class EvalCommand implements Callable<Integer> {
     if (shots != null && shotsFile == null) {
       throw new IllegalArgumentException("--shots needs --shots-file");
     }
+    if (shots != null && shots < 0) {
+      throw new IllegalArgumentException("--shots must be >= 0, got " + shots);
+    }
     List<Turn> demos = shotsFile == null ? List.of() : Shots.read(shotsFile, shots == null ? -1 : shots);
     Evaluation.Settings settings = new Evaluation.Settings(b, questions, images, annotations, out,
         instruction != null ? instruction : b.defaultInstruction(), demos, batchSize, limit,

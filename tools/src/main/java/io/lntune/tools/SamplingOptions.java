@@ -1,6 +1,7 @@
 package io.lntune.tools;
 
 import io.lntune.models.llama.GenerationConfig;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** How the commands that generate pick tokens: {@code --max-new-tokens} and the sampling flags (a picocli mixin). */
@@ -20,9 +21,24 @@ final class SamplingOptions {
   @Option(names = "--seed", defaultValue = "0", description = "Sampling seed. Default: ${DEFAULT-VALUE}.")
   long seed;
 
-  /** {@return greedy decoding, or sampling when the temperature is above 0} */
+  /** The generation setting behind each option, as {@link GenerationConfig}'s messages name them. */
+  private static final Map<String, String> OPTIONS = Map.of("maxNewTokens", "--max-new-tokens", "temperature",
+      "--temperature", "topK", "--top-k", "topP", "--top-p");
+
+  /**
+   * {@return greedy decoding, or sampling when the temperature is above 0}
+   *
+   * @throws IllegalArgumentException naming the option whose value is out of range
+   */
   GenerationConfig config() {
-    GenerationConfig config = GenerationConfig.greedy(maxNewTokens);
-    return temperature > 0 ? config.withSampling(temperature, topK, topP, seed) : config;
+    try {
+      GenerationConfig checked = new GenerationConfig(maxNewTokens, temperature, topK, topP, seed, true);
+      return checked.greedy() ? GenerationConfig.greedy(maxNewTokens) : checked;
+    } catch (IllegalArgumentException e) {
+      String message = e.getMessage();
+      String setting = message.substring(0, Math.max(0, message.indexOf(' ')));
+      throw new IllegalArgumentException(OPTIONS.getOrDefault(setting, setting) + message.substring(setting.length()),
+          e);
+    }
   }
 }

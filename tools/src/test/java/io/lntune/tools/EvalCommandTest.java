@@ -205,4 +205,22 @@ class EvalCommandTest {
     }
     assertThat(Files.readString(out.resolve("scores.json"))).isEqualTo(scores);
   }
+
+  @Test
+  void outOfRangeOptionsAreUsageErrorsNamingTheOption() {
+    CliRun shots = CliRun.of("eval", "--benchmark", "vqav2", "--model", model.toString(), "--images",
+        bench.resolve("images").toString(), "--out", dir.resolve("out-shots").toString(), "--questions",
+        bench.resolve("vqav2/questions.json").toString(), "--shots-file", bench.resolve("vqav2/shots.json").toString(),
+        "--shots", "-1");
+    assertThat(shots.code()).isEqualTo(CliErrors.USAGE);
+    assertThat(shots.err().strip()).isEqualTo("lntune: --shots must be >= 0, got -1");
+    Path image = bench.resolve("images").resolve(SyntheticBenchmarks.imageName(1));
+    for (String[] bad : new String[][] {{"--temperature", "-1"}, {"--top-p", "0"}, {"--top-k", "-3"},
+        {"--max-new-tokens", "0"}}) {
+      CliRun run = CliRun.of("generate", "--model", model.toString(), "--image", image.toString(), "--prompt", "Hi",
+          bad[0], bad[1]);
+      assertThat(run.code()).as(String.join(" ", bad)).isEqualTo(CliErrors.USAGE);
+      assertThat(run.err()).startsWith("lntune: " + bad[0] + " must be");
+    }
+  }
 }

@@ -50,6 +50,13 @@ public final class LlavaJson {
       }
       turns.add(new Turn(t.get("from").asText(), t.get("value").asText()));
     }
+    if (turns.isEmpty()) {
+      throw new SampleException(id, BadRow.MALFORMED_ENTRY, "'conversations' is empty: there is nothing to train on");
+    }
+    if (image == null && turns.stream().anyMatch(t -> t.value().contains(LlavaText.IMAGE))) {
+      throw new SampleException(id, BadRow.MALFORMED_ENTRY, "has an " + LlavaText.IMAGE + " placeholder in its turns but no "
+          + "'image' field");
+    }
     Map<String, String> fields = new LinkedHashMap<>();
     node.fields().forEachRemaining(f -> {
       if (f.getValue().isValueNode() && !f.getValue().isNull() && !KNOWN.contains(f.getKey())) {

@@ -1,8 +1,10 @@
 package io.lntune.training.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lntune.models.tokenizer.Tokenizer;
 import io.lntune.training.synth.SyntheticWorld;
 import java.io.IOException;
@@ -47,6 +49,8 @@ class BadRowsTest {
         sample("empty-reply", null, "Hello?", " "),
         sample("no-placeholder", "images/synth-000001.png", "How many?", "two"),
         sample("mismatch", null, "Say ASSISTANT: now", "ok"),
+        "{\"id\":\"empty\",\"conversations\":[]}",
+        sample("stray-placeholder", null, "<image>\\nHow many?", "two"),
         sample("good-2", null, "Hello?", "Hi.")) + "]");
   }
 
@@ -70,7 +74,7 @@ class BadRowsTest {
     }
     assertThat(delivered).containsExactly("good-1", "good-2");
     assertThat(stats.samples()).isEqualTo(2);
-    assertThat(stats.badRows()).isEqualTo(Map.of(BadRow.MALFORMED_ENTRY, 1L, BadRow.MISSING_IMAGE, 1L,
+    assertThat(stats.badRows()).isEqualTo(Map.of(BadRow.MALFORMED_ENTRY, 3L, BadRow.MISSING_IMAGE, 1L,
         BadRow.UNREADABLE_IMAGE, 1L, BadRow.IMAGE_OUTSIDE_ROOT, 2L, BadRow.MALFORMED_CONVERSATION, 2L,
         BadRow.EMPTY_REPLY, 1L, BadRow.TOKENIZATION_MISMATCH, 1L));
   }
@@ -82,6 +86,16 @@ class BadRowsTest {
         () -> LlavaDataset.open(file, SampleFilter.all(), BadRowPolicy.FAIL, stats));
     assertThat(e.sampleId()).isEqualTo("no-turns");
     assertThat(e).hasMessage("sample no-turns: malformed entry: 'conversations' must be a list of turns");
+  }
+
+  @Test
+  void entriesWithNothingToTrainOnOrAStrayPlaceholderAreMalformed() throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    assertThatThrownBy(() -> LlavaJson.sample(json.readTree("{\"id\":\"e\",\"conversations\":[]}"), 0))
+        .isInstanceOf(SampleException.class)
+        .hasMessage("sample e: malformed entry: 'conversations' is empty: there is nothing to train on");
+    assertThatThrownBy(() -> LlavaJson.sample(json.readTree(sample("s", null, "<image>\\nHi", "x")), 0))
+        .hasMessage("sample s: malformed entry: has an <image> placeholder in its turns but no 'image' field");
   }
 
   @Test
@@ -102,9 +116,9 @@ class BadRowsTest {
           stats); DataLoader loader = loader(data, BadRowPolicy.FAIL, stats)) {
         SampleException e = catchThrowableOfType(SampleException.class, loader::hasNext);
         assertThat(e).as(want.getKey()).hasMessage(want.getValue());
-        // The malformed entry is counted while the file is indexed, whatever the filter; then this sample.
-        assertThat(stats.badRows()).containsEntry(BadRow.MALFORMED_ENTRY, 1L);
-        assertThat(stats.badTotal()).isEqualTo(2);
+        // The three malformed entries are counted while the file is indexed, whatever the filter; then this sample.
+        assertThat(stats.badRows()).containsEntry(BadRow.MALFORMED_ENTRY, 3L);
+        assertThat(stats.badTotal()).isEqualTo(4);
       }
     }
   }
