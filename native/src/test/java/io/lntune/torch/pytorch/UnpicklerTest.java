@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lntune.torch.pytorch.TorchSaveWriter.Pickle;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.zip.ZipFile;
 import org.junit.jupiter.api.Test;
 
 /** The restricted pickle machine, on hand-written pickles. */
@@ -86,5 +89,27 @@ class UnpicklerTest {
     assertThatThrownBy(() -> load(proto2().op('}').op(']').op(']').op('s').op('.')))
         .hasMessageContaining("dict key of type list: state dicts use string keys");
     assertThatThrownBy(() -> load(new Pickle().op(0x80).op(1).op('.'))).hasMessageContaining("pickle protocol 1");
+  }
+
+  @Test
+  void corruptedPicklesFailOnlyWithPickleExceptions() throws IOException {
+    byte[] good;
+    try (ZipFile zip = new ZipFile(FixtureFileTest.fixture("every_dtype.bin").toFile())) {
+      good = zip.getInputStream(zip.getEntry("every_dtype/data.pkl")).readAllBytes();
+    }
+    Random random = new Random(16);
+    int refused = 0;
+    for (int trial = 0; trial < 3000; trial++) {
+      byte[] bad = good.clone();
+      for (int flips = 1 + random.nextInt(3); flips > 0; flips--) {
+        bad[random.nextInt(bad.length)] = (byte) random.nextInt(256);
+      }
+      try {
+        Unpickler.load(bad, new WeightsOnlyObjects());
+      } catch (PickleException e) {
+        refused++;
+      }
+    }
+    assertThat(refused).as("most corruptions are caught").isGreaterThan(1500);
   }
 }

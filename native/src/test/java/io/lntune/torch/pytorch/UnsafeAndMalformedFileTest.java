@@ -4,6 +4,7 @@ import static io.lntune.torch.pytorch.FixtureFileTest.fixture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lntune.torch.TensorScope;
 import io.lntune.torch.checkpoint.CheckpointException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -11,6 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -114,6 +118,32 @@ class UnsafeAndMalformedFileTest {
     bytes[(int) (pickle.dataOffset() + pickle.compressedSize() / 2)] ^= 0x10;
     Files.write(p, bytes);
     assertOpenFails(p).hasMessageContaining("views/data.pkl");
+  }
+
+  @Test
+  void corruptedPicklesInValidArchivesFailCleanlyOrReadSafely() throws IOException {
+    Map<String, byte[]> entries = new LinkedHashMap<>();
+    try (ZipFile zip = new ZipFile(fixture("views.bin").toFile())) {
+      for (Enumeration<? extends ZipEntry> it = zip.entries(); it.hasMoreElements(); ) {
+        ZipEntry e = it.nextElement();
+        entries.put(e.getName(), zip.getInputStream(e).readAllBytes());
+      }
+    }
+    byte[] pickle = entries.get("views/data.pkl");
+    Random random = new Random(16);
+    Path p = dir.resolve("mutated.bin");
+    for (int trial = 0; trial < 200; trial++) {
+      byte[] bad = pickle.clone();
+      bad[random.nextInt(bad.length)] = (byte) random.nextInt(256);
+      AlignedZipWriter zip = new AlignedZipWriter(false);
+      entries.forEach((name, data) -> zip.add(name, name.endsWith("data.pkl") ? bad : data));
+      zip.write(p);
+      try (PyTorchFile f = PyTorchFile.open(p); TensorScope scope = TensorScope.open()) {
+        f.tensors().forEach(t -> assertThat(f.tensor(t.name()).numel()).isEqualTo(t.numel()));
+      } catch (CheckpointException e) {
+        assertThat(e.file()).isEqualTo(p);
+      }
+    }
   }
 
   /** Copies a zip with {@code java.util.zip}, every entry in {@code method}, leaving out {@code drop}. */
