@@ -50,7 +50,7 @@ final class FeaturesCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--model", required = true, paramLabel = "DIR",
-      description = "A Hugging Face CLIP directory (config.json and *.safetensors), or a LLaVA directory.")
+      description = "A Hugging Face CLIP directory (config.json and safetensors or .bin weights), or a LLaVA directory.")
   Path model;
 
   @ArgGroup(exclusive = true, multiplicity = "1")
@@ -84,8 +84,8 @@ final class FeaturesCommand implements Callable<Integer> {
   boolean padToSquare;
 
   @Option(names = "--projector", paramLabel = "FILE",
-      description = "A LLaVA projector (model.mm_projector.* or multi_modal_projector.*) in a safetensors file or "
-          + "directory; adds 'projected'.")
+      description = "A LLaVA projector (model.mm_projector.* or multi_modal_projector.*) in a safetensors or PyTorch "
+          + "file (e.g. mm_projector.bin) or directory; adds 'projected'.")
   Path projector;
 
   @Option(names = "--projector-type", paramLabel = "TYPE", defaultValue = "mlp2x_gelu",

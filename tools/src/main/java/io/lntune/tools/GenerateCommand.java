@@ -34,7 +34,7 @@ final class GenerateCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--model", required = true, paramLabel = "DIR",
-      description = "Hugging Face model directory (config.json, safetensors, tokenizer.model), or a LLaVA one.")
+      description = "Hugging Face model directory (config.json, safetensors or .bin weights, tokenizer.model), or a LLaVA one.")
   Path model;
 
   @Option(names = "--tokenizer", paramLabel = "FILE|DIR", description = "Tokenizer (default: the model directory).")

@@ -28,7 +28,7 @@ final class LogitsCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--model", required = true, paramLabel = "DIR",
-      description = "Hugging Face model directory (config.json + safetensors).")
+      description = "Hugging Face model directory (config.json + safetensors or .bin weights).")
   Path model;
 
   @Option(names = "--ids", required = true, split = ",", paramLabel = "ID",

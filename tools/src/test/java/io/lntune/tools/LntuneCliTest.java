@@ -5,6 +5,7 @@ import static org.bytedeco.pytorch.global.torch.arange;
 import static org.bytedeco.pytorch.global.torch.ones;
 
 import io.lntune.torch.TensorScope;
+import io.lntune.torch.pytorch.TorchSaveWriter;
 import io.lntune.torch.safetensors.SafetensorsWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -101,5 +102,28 @@ class LntuneCliTest {
     assertThat(CliErrors.verboseFromEnvironment(Map.of("LNTUNE_VERBOSE", "1"))).isTrue();
     assertThat(CliErrors.verboseFromEnvironment(Map.of("LNTUNE_VERBOSE", "0"))).isFalse();
     assertThat(CliErrors.verboseFromEnvironment(Map.of())).isFalse();
+  }
+
+  @Test
+  void inspectReadsPyTorchFiles() throws IOException {
+    Path file = dir.resolve("mm_projector.bin");
+    try (TensorScope scope = TensorScope.open()) {
+      Map<String, Tensor> t = new LinkedHashMap<>();
+      t.put("model.mm_projector.0.weight", ones(8, 4).to(ScalarType.BFloat16));
+      t.put("model.mm_projector.0.bias", ones(8).to(ScalarType.BFloat16));
+      TorchSaveWriter.write(file, t);
+    }
+    CliRun ok = CliRun.of("inspect", file.toString());
+    assertThat(ok.code()).isZero();
+    assertThat(ok.out())
+        .containsPattern("model\\.mm_projector\\.0\\.weight\\s+BF16\\s+\\[8, 4\\]\\s+64\\n")
+        .contains("2 tensors in 1 file, 40 parameters, 80 bytes")
+        .contains("metadata mm_projector.bin: version = 3");
+
+    Path legacy = dir.resolve("legacy.bin");
+    Files.write(legacy, new byte[] {(byte) 0x80, 2, (byte) 0x8a, 10});
+    CliRun bad = CliRun.of("inspect", legacy.toString());
+    assertThat(bad.code()).isEqualTo(1);
+    assertThat(bad.err().strip()).startsWith("lntune: " + legacy + ": is in the legacy torch.save format");
   }
 }

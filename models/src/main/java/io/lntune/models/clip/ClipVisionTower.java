@@ -6,7 +6,7 @@ import io.lntune.models.nn.Modules;
 import io.lntune.models.nn.Namespace;
 import io.lntune.models.nn.Placement;
 import io.lntune.torch.TensorScope;
-import io.lntune.torch.safetensors.SafetensorsCheckpoint;
+import io.lntune.torch.checkpoint.Checkpoint;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,16 +62,16 @@ public final class ClipVisionTower extends Module {
 
   /**
    * Reads a Hugging Face CLIP directory: {@code config.json} (a {@code CLIPVisionConfig} or a full CLIP config)
-   * and its safetensors weights ({@code CLIPVisionModel} or {@code CLIPModel}; the text half is ignored).
+   * and its weights, safetensors or PyTorch ({@code CLIPVisionModel} or {@code CLIPModel}; the text half is ignored).
    *
    * @throws io.lntune.models.config.ConfigException if the config is missing or malformed
    * @throws io.lntune.models.load.StateDictMismatchException listing every key that does not fit
-   * @throws io.lntune.torch.safetensors.SafetensorsException if the weights are missing or malformed
+   * @throws io.lntune.torch.checkpoint.CheckpointException if the weights are missing or malformed
    */
   public static ClipVisionTower load(Path dir, Placement placement) {
     ClipVisionConfig config = ClipVisionConfig.read(dir.resolve("config.json"));
     ClipVisionTower tower = new ClipVisionTower(config, placement);
-    try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(dir)) {
+    try (Checkpoint checkpoint = Checkpoint.open(dir)) {
       StateDictLoader.load(tower, checkpoint, ClipKeys.huggingFace(), placement);
     }
     log.info("loaded CLIP vision tower from {}: {} layers of width {}, {} px in {} px patches, {} parameters, {}",

@@ -12,7 +12,7 @@ import io.lntune.models.nn.Placement;
 import io.lntune.models.nn.RmsNorm;
 import io.lntune.torch.Tensors;
 import io.lntune.torch.Torch;
-import io.lntune.torch.safetensors.SafetensorsCheckpoint;
+import io.lntune.torch.checkpoint.Checkpoint;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,8 +73,8 @@ public final class LlamaModel extends Module {
   }
 
   /**
-   * Loads a Hugging Face model directory ({@code config.json} plus {@code model.safetensors} or shards with their
-   * index). Weights stored in {@code placement}'s dtype stay memory-mapped, without a copy, on the CPU.
+   * Loads a Hugging Face model directory ({@code config.json} plus {@code model.safetensors} or
+   * {@code pytorch_model.bin}, or shards with their index; see {@link Checkpoint#open}). Weights stored in {@code placement}'s dtype stay memory-mapped, without a copy, on the CPU.
    *
    * @throws io.lntune.models.config.ConfigException if config.json is missing or wrong
    * @throws io.lntune.models.load.StateDictMismatchException listing every missing, unexpected or mis-shaped key
@@ -82,7 +82,7 @@ public final class LlamaModel extends Module {
   public static LlamaModel load(Path dir, Placement placement) {
     LlamaConfig config = LlamaConfig.read(dir.resolve("config.json"));
     LlamaModel model = new LlamaModel(config, placement);
-    try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(dir)) {
+    try (Checkpoint ckpt = Checkpoint.open(dir)) {
       model.load(ckpt, KeyMap.identity());
     }
     log.info("loaded {} ({} layers, {} parameters) as {} on {}", dir, config.numHiddenLayers(),
@@ -91,7 +91,7 @@ public final class LlamaModel extends Module {
   }
 
   /** Loads this model's weights from {@code ckpt} under {@code keys} (LLaVA layouts prefix them). */
-  public void load(SafetensorsCheckpoint ckpt, KeyMap keys) {
+  public void load(Checkpoint ckpt, KeyMap keys) {
     KeyMap map = keys.ignoring(".*rotary_emb\\.inv_freq");
     if (config.tieWordEmbeddings()) {
       map = map.ignoring(".*lm_head\\.weight"); // some exports of tied models still carry a copy of the head

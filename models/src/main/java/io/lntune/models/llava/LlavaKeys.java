@@ -1,7 +1,7 @@
 package io.lntune.models.llava;
 
 import io.lntune.models.load.KeyMap;
-import io.lntune.torch.safetensors.SafetensorsCheckpoint;
+import io.lntune.torch.checkpoint.Checkpoint;
 
 /**
  * Where LLaVA's parameters live in each checkpoint layout. {@link LlavaModel} names its parameters as the original
@@ -22,7 +22,7 @@ public final class LlavaKeys {
   private LlavaKeys() {}
 
   /** {@return the layout of {@code checkpoint}, told by its key prefixes} */
-  public static Layout detect(SafetensorsCheckpoint checkpoint) {
+  public static Layout detect(Checkpoint checkpoint) {
     if (checkpoint.names().stream().anyMatch(k -> k.startsWith("language_model."))) {
       return Layout.LLAVA_HF;
     }

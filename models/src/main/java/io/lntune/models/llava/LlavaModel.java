@@ -15,7 +15,7 @@ import io.lntune.models.nn.Placement;
 import io.lntune.torch.TensorScope;
 import io.lntune.torch.Tensors;
 import io.lntune.torch.Torch;
-import io.lntune.torch.safetensors.SafetensorsCheckpoint;
+import io.lntune.torch.checkpoint.Checkpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -69,7 +69,8 @@ public final class LlavaModel extends Module {
   }
 
   /**
-   * Loads a LLaVA directory in the original layout or llava-hf's. An original checkpoint without the vision tower
+   * Loads a LLaVA directory in the original layout or llava-hf's, its weights in safetensors or PyTorch files (the
+   * published original checkpoints ship {@code pytorch_model-0000N-of-0000M.bin} shards). An original checkpoint without the vision tower
    * inside takes it from the directory its {@code mm_vision_tower} names (or from {@code visionTowerDir}).
    *
    * @param visionTowerDir a CLIP directory overriding {@code mm_vision_tower}, or null
@@ -79,7 +80,7 @@ public final class LlavaModel extends Module {
     LlavaConfig config = LlavaConfig.read(dir);
     LlavaModel model = new LlavaModel(config, placement);
     boolean towerInside;
-    try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(dir)) {
+    try (Checkpoint ckpt = Checkpoint.open(dir)) {
       LlavaKeys.Layout layout = LlavaKeys.detect(ckpt);
       towerInside = ckpt.names().stream().anyMatch(k -> k.startsWith(LlavaKeys.toCheckpoint(
           LlavaKeys.VISION + "vision_model.", layout)));
@@ -122,14 +123,17 @@ public final class LlavaModel extends Module {
 
   /** Loads the vision tower's weights from a Hugging Face CLIP directory. */
   public void loadVisionTower(Path clipDir) {
-    try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(clipDir)) {
+    try (Checkpoint ckpt = Checkpoint.open(clipDir)) {
       StateDictLoader.load(visionTower, ckpt, ClipKeys.huggingFace(), placement);
     }
   }
 
-  /** Loads a stand-alone connector (stage 1's output, LLaVA's or llava-hf's names). */
+  /**
+   * Loads a stand-alone connector: stage 1's output ({@code mm_projector.bin} or a safetensors file, LLaVA's names)
+   * or llava-hf's names.
+   */
   public void loadProjector(Path file) {
-    try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(file)) {
+    try (Checkpoint ckpt = Checkpoint.open(file)) {
       StateDictLoader.load(projector.module(), ckpt, ProjectorKeys.detect(ckpt), placement);
     }
   }

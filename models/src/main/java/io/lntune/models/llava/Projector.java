@@ -3,8 +3,8 @@ package io.lntune.models.llava;
 import io.lntune.models.load.KeyMap;
 import io.lntune.models.load.StateDictLoader;
 import io.lntune.models.nn.Placement;
-import io.lntune.torch.safetensors.SafetensorsCheckpoint;
-import io.lntune.torch.safetensors.SafetensorsException;
+import io.lntune.torch.checkpoint.Checkpoint;
+import io.lntune.torch.checkpoint.CheckpointException;
 import java.nio.file.Path;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
@@ -42,21 +42,21 @@ public sealed interface Projector permits LinearProjector, MlpProjector {
   }
 
   /**
-   * Loads a projector from a safetensors file or directory holding one under LLaVA's names
+   * Loads a projector from a checkpoint file or directory (safetensors or PyTorch) holding one under LLaVA's names
    * ({@code model.mm_projector.*}, as LLaVA's stage-1 {@code mm_projector} output or a full LLaVA checkpoint) or
    * llava-hf's ({@code multi_modal_projector.linear_1/2}); other keys are ignored. The text width is read from
    * the checkpoint.
    *
-   * @throws SafetensorsException if the file holds no projector or the first layer of {@code type}
+   * @throws CheckpointException if the file holds no projector or the first layer of {@code type}
    * @throws io.lntune.models.load.StateDictMismatchException if the layers do not fit {@code type} and
    *     {@code visionWidth}
    */
   static Projector load(Path path, ProjectorType type, long visionWidth, Placement placement) {
-    try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(path)) {
+    try (Checkpoint checkpoint = Checkpoint.open(path)) {
       KeyMap keys = ProjectorKeys.detect(checkpoint);
       String first = keys.toCheckpoint().apply(type.sequential() ? "0.weight" : "weight");
       if (!checkpoint.contains(first)) {
-        throw new SafetensorsException(path, "holds no '" + first + "', the first layer of a " + type + " projector");
+        throw new CheckpointException(path, "holds no '" + first + "', the first layer of a " + type + " projector");
       }
       Projector projector = create(type, visionWidth, checkpoint.info(first).shape()[0], placement);
       StateDictLoader.load(projector.module(), checkpoint, keys, placement);

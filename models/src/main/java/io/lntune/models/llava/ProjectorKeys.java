@@ -1,8 +1,8 @@
 package io.lntune.models.llava;
 
 import io.lntune.models.load.KeyMap;
-import io.lntune.torch.safetensors.SafetensorsCheckpoint;
-import io.lntune.torch.safetensors.SafetensorsException;
+import io.lntune.torch.checkpoint.Checkpoint;
+import io.lntune.torch.checkpoint.CheckpointException;
 import java.util.Map;
 
 /**
@@ -58,16 +58,16 @@ public final class ProjectorKeys {
   /**
    * {@return the map for whichever layout {@code checkpoint} holds a projector in, ignoring every other key}
    *
-   * @throws SafetensorsException if it holds no projector key in either layout
+   * @throws CheckpointException if it holds no projector key in either layout
    */
-  public static KeyMap detect(SafetensorsCheckpoint checkpoint) {
+  public static KeyMap detect(Checkpoint checkpoint) {
     if (checkpoint.names().stream().anyMatch(k -> k.startsWith(ORIGINAL_PREFIX))) {
       return original().ignoring("(?!model\\.mm_projector\\.).*");
     }
     if (checkpoint.names().stream().anyMatch(k -> k.startsWith(LLAVA_HF_PREFIX))) {
       return llavaHf().ignoring("(?!multi_modal_projector\\.).*");
     }
-    throw new SafetensorsException(checkpoint.source(), "holds no projector: expected keys under " + ORIGINAL_PREFIX
+    throw new CheckpointException(checkpoint.source(), "holds no projector: expected keys under " + ORIGINAL_PREFIX
         + " (LLaVA) or " + LLAVA_HF_PREFIX + " (llava-hf)");
   }
 }

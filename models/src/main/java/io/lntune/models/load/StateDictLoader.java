@@ -5,8 +5,8 @@ import io.lntune.models.nn.Placement;
 import io.lntune.torch.DType;
 import io.lntune.torch.TensorScope;
 import io.lntune.torch.Torch;
-import io.lntune.torch.safetensors.SafetensorsCheckpoint;
-import io.lntune.torch.safetensors.TensorInfo;
+import io.lntune.torch.checkpoint.Checkpoint;
+import io.lntune.torch.checkpoint.TensorEntry;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * memory-mapped file); others are converted.
  *
  * <pre>{@code
- * try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(dir)) {
+ * try (Checkpoint ckpt = Checkpoint.open(dir)) {
  *   StateDictLoader.load(model, ckpt, KeyMap.identity().ignoring(".*rotary_emb\\.inv_freq"), placement);
  * }
  * }</pre>
@@ -46,7 +46,7 @@ public final class StateDictLoader {
    * @throws StateDictMismatchException listing every missing, unexpected, wrongly shaped or typed key
    * @throws IllegalArgumentException if {@code placement} is the meta device
    */
-  public static int load(Module model, SafetensorsCheckpoint checkpoint, KeyMap keys, Placement placement) {
+  public static int load(Module model, Checkpoint checkpoint, KeyMap keys, Placement placement) {
     if (placement.isMeta()) {
       throw new IllegalArgumentException("cannot load weights onto the meta device: it holds shapes only");
     }
@@ -68,7 +68,7 @@ public final class StateDictLoader {
   }
 
   /** Maps each parameter to its checkpoint key, or throws with every problem found. */
-  static Map<String, String> plan(Module model, SafetensorsCheckpoint checkpoint, KeyMap keys) {
+  static Map<String, String> plan(Module model, Checkpoint checkpoint, KeyMap keys) {
     Map<String, String> plan = new LinkedHashMap<>();
     List<String> missing = new ArrayList<>();
     List<String> wrongShape = new ArrayList<>();
@@ -84,7 +84,7 @@ public final class StateDictLoader {
         continue;
       }
       used.add(key);
-      TensorInfo info = checkpoint.info(key);
+      TensorEntry info = checkpoint.info(key);
       long[] expected = e.getValue().sizes().vec().get();
       if (!Arrays.equals(info.shape(), expected)) {
         wrongShape.add(key + ": checkpoint " + Arrays.toString(info.shape()) + ", model " + Arrays.toString(expected));

@@ -9,6 +9,7 @@ import io.lntune.models.load.StateDictMismatchException;
 import io.lntune.models.nn.Placement;
 import io.lntune.torch.DType;
 import io.lntune.torch.TensorScope;
+import io.lntune.torch.pytorch.TorchSaveWriter;
 import io.lntune.torch.safetensors.SafetensorsCheckpoint;
 import io.lntune.torch.safetensors.SafetensorsWriter;
 import java.io.IOException;
@@ -25,16 +26,23 @@ import org.junit.jupiter.api.io.TempDir;
 class LlamaLoadTest {
   @TempDir Path dir;
 
-  @Test
-  void aBrokenCheckpointNamesEveryProblemAtOnce() throws IOException {
-    Path golden = LlamaParityTest.golden("mha-untied");
-    Files.copy(golden.resolve("config.json"), dir.resolve("config.json"));
-    try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(golden.resolve("model.safetensors"));
-        TensorScope scope = TensorScope.open()) {
+  /** {@return every tensor of a golden model, in the caller's scope} */
+  private static Map<String, Tensor> tensors(Path golden) {
+    try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(golden.resolve("model.safetensors"))) {
       Map<String, Tensor> tensors = new LinkedHashMap<>();
       for (String name : ckpt.names()) {
         tensors.put(name, ckpt.tensor(name));
       }
+      return tensors;
+    }
+  }
+
+  @Test
+  void aBrokenCheckpointNamesEveryProblemAtOnce() throws IOException {
+    Path golden = LlamaParityTest.golden("mha-untied");
+    Files.copy(golden.resolve("config.json"), dir.resolve("config.json"));
+    try (TensorScope scope = TensorScope.open()) {
+      Map<String, Tensor> tensors = tensors(golden);
       tensors.remove("model.norm.weight");                                                  // missing
       tensors.put("lm_head.weight", tensors.get("lm_head.weight").t());                     // wrong shape
       tensors.put("model.layers.1.input_layernorm.weight", arange(new Scalar(24L)));        // wrong dtype (I64)
@@ -60,6 +68,24 @@ class LlamaLoadTest {
       assertThat(logits.isfinite().all().item_bool()).isTrue();
     } finally {
       model.close();
+    }
+  }
+
+  @Test
+  void aPyTorchBinLoadsLikeItsSafetensors() throws IOException {
+    Path golden = LlamaParityTest.golden("mha-untied");
+    Files.copy(golden.resolve("config.json"), dir.resolve("config.json"));
+    try (TensorScope scope = TensorScope.open()) {
+      TorchSaveWriter.write(dir.resolve("pytorch_model.bin"), tensors(golden));
+    }
+    LlamaModel fromBin = LlamaModel.load(dir, Placement.cpu(DType.F32));
+    LlamaModel fromSafetensors = LlamaModel.load(golden, Placement.cpu(DType.F32));
+    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+      Tensor ids = Tensor.create(new long[] {3, 1, 4, 1, 5}, 1, 5);
+      assertThat(fromBin.forward(ids).equal(fromSafetensors.forward(ids))).isTrue();
+    } finally {
+      fromBin.close();
+      fromSafetensors.close();
     }
   }
 

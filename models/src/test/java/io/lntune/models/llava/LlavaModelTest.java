@@ -5,17 +5,25 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.bytedeco.pytorch.global.torch.randn;
 
 import io.lntune.models.nn.CausalLmLoss;
+import io.lntune.models.nn.Modules;
 import io.lntune.models.nn.Placement;
 import io.lntune.torch.DType;
 import io.lntune.torch.TensorScope;
+import io.lntune.torch.TestTensors;
 import io.lntune.torch.Torch;
+import io.lntune.torch.pytorch.TorchSaveWriter;
+import io.lntune.torch.safetensors.SafetensorsWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class LlavaModelTest {
   private static LlavaModel model;
@@ -115,6 +123,7 @@ class LlavaModelTest {
     Path[] dirs = {
       TinyLlava.original(model, dir.resolve("original"), true),
       TinyLlava.original(model, dir.resolve("original-separate-tower"), false),
+      TinyLlava.originalPyTorch(model, dir.resolve("original-pytorch-shards")),
       TinyLlava.llavaHf(model, dir.resolve("hf"), LlavaKeys.Layout.LLAVA_HF),
       TinyLlava.llavaHf(model, dir.resolve("hf-v5"), LlavaKeys.Layout.LLAVA_HF_V5)
     };
@@ -131,9 +140,31 @@ class LlavaModelTest {
   }
 
   @Test
-  void standAloneProjectorLoads() throws Exception {
-    Path file = dir.resolve("mm_projector.safetensors");
-    TinyLlava.weights(model, file, k -> k.startsWith("model.mm_projector."), k -> k);
+  void pytorchShardsLoadEveryWeightBitExactly() throws Exception {
+    LlavaModel loaded = LlavaModel.load(TinyLlava.originalPyTorch(model, dir.resolve("llava")), Placement.cpu(DType.F32),
+        null);
+    Map<String, Tensor> want = Modules.namedParameters(model);
+    Map<String, Tensor> got = Modules.namedParameters(loaded);
+    assertThat(got.keySet()).isEqualTo(want.keySet());
+    want.forEach((k, v) -> assertThat(TestTensors.bytes(got.get(k))).as(k).isEqualTo(TestTensors.bytes(v)));
+    loaded.close();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"mm_projector.safetensors", "mm_projector.bin"})
+  void standAloneProjectorLoads(String name) throws Exception {
+    Path file = dir.resolve(name);
+    Map<String, Tensor> projector = new LinkedHashMap<>();
+    Modules.namedParameters(model).forEach((k, v) -> {
+      if (k.startsWith("model.mm_projector.")) {
+        projector.put(k, v);
+      }
+    });
+    if (name.endsWith(".bin")) {
+      TorchSaveWriter.write(file, projector);
+    } else {
+      SafetensorsWriter.write(file, projector);
+    }
     LlavaModel fresh = new LlavaModel(LlavaConfigs.tiny(), Placement.cpu(DType.F32));
     fresh.loadProjector(file);
     try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {

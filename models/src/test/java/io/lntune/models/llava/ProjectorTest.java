@@ -11,7 +11,7 @@ import io.lntune.models.nn.Placement;
 import io.lntune.torch.DType;
 import io.lntune.torch.TensorScope;
 import io.lntune.torch.Torch;
-import io.lntune.torch.safetensors.SafetensorsException;
+import io.lntune.torch.checkpoint.CheckpointException;
 import io.lntune.torch.safetensors.SafetensorsWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -124,7 +124,7 @@ class ProjectorTest {
           .isInstanceOf(StateDictMismatchException.class)
           .hasMessageContaining("model.mm_projector.0.weight: checkpoint [10, 6], model [10, 8]");
       assertThatThrownBy(() -> Projector.load(a, ProjectorType.linear(), 6, F32))
-          .isInstanceOf(SafetensorsException.class)
+          .isInstanceOf(CheckpointException.class)
           .hasMessage(a + ": holds no 'model.mm_projector.weight', the first layer of a linear projector");
       assertThatThrownBy(() -> Projector.load(a, ProjectorType.mlpGelu(3), 6, F32))
           .isInstanceOf(StateDictMismatchException.class).hasMessageContaining("model.mm_projector.4.weight");
@@ -134,6 +134,6 @@ class ProjectorTest {
       SafetensorsWriter.write(none, Map.of("model.norm.weight", randn(4)));
     }
     assertThatThrownBy(() -> Projector.load(none, ProjectorType.linear(), 6, F32))
-        .isInstanceOf(SafetensorsException.class).hasMessageContaining("holds no projector");
+        .isInstanceOf(CheckpointException.class).hasMessageContaining("holds no projector");
   }
 }

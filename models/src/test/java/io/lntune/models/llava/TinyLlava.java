@@ -8,11 +8,13 @@ import io.lntune.models.nn.Init;
 import io.lntune.models.nn.Modules;
 import io.lntune.models.nn.Placement;
 import io.lntune.torch.DType;
+import io.lntune.torch.pytorch.TorchSaveWriter;
 import io.lntune.torch.safetensors.SafetensorsWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
@@ -76,6 +78,39 @@ public final class TinyLlava {
     Files.writeString(clip.resolve("config.json"), JSON.writeValueAsString(LlavaConfigJson.vision(c.vision())));
     weights(model, clip.resolve("model.safetensors"), k -> k.startsWith(vision), k -> k.substring(vision.length()));
     return dir;
+  }
+
+  /**
+   * An original LLaVA directory as the published checkpoints ship it ({@code liuhaotian/llava-v1.5-7b}): the weights,
+   * vision tower included, in two {@code torch.save} shards listed in {@code pytorch_model.bin.index.json}.
+   */
+  public static Path originalPyTorch(LlavaModel model, Path dir) throws IOException {
+    Files.createDirectories(dir);
+    LlavaConfig c = model.config();
+    Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(LlavaConfigJson.original(c, "clip")));
+    Path clip = Files.createDirectories(dir.resolve("clip")); // the tower's config; its weights are in the shards
+    Files.writeString(clip.resolve("config.json"), JSON.writeValueAsString(LlavaConfigJson.vision(c.vision())));
+    List<Map<String, Tensor>> shards = List.of(new LinkedHashMap<>(), new LinkedHashMap<>());
+    ObjectNode weightMap = JSON.createObjectNode();
+    long bytes = 0;
+    for (Map.Entry<String, Tensor> e : Modules.namedParameters(model).entrySet()) {
+      int shard = e.getKey().startsWith("model.layers.") ? 0 : 1;
+      shards.get(shard).put(e.getKey(), e.getValue());
+      weightMap.put(e.getKey(), shardName(shard));
+      bytes += e.getValue().nbytes();
+    }
+    for (int i = 0; i < shards.size(); i++) {
+      TorchSaveWriter.write(dir.resolve(shardName(i)), shards.get(i));
+    }
+    ObjectNode index = JSON.createObjectNode();
+    index.putObject("metadata").put("total_size", bytes);
+    index.set("weight_map", weightMap);
+    Files.writeString(dir.resolve("pytorch_model.bin.index.json"), JSON.writeValueAsString(index));
+    return dir;
+  }
+
+  private static String shardName(int i) {
+    return String.format("pytorch_model-%05d-of-00002.bin", i + 1);
   }
 
   /** A llava-hf directory in the given layout. */

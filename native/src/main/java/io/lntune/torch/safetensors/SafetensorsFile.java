@@ -1,11 +1,9 @@
 package io.lntune.torch.safetensors;
 
-import static org.bytedeco.pytorch.global.torch.from_file;
-
-import io.lntune.torch.DType;
-import io.lntune.torch.Device;
 import io.lntune.torch.TensorScope;
 import io.lntune.torch.Torch;
+import io.lntune.torch.checkpoint.MappedFile;
+import io.lntune.torch.checkpoint.TensorFile;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
@@ -14,29 +12,13 @@ import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.bytedeco.pytorch.BoolOptional;
-import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
-import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * One safetensors file, memory-mapped. Tensors read in their stored dtype are zero-copy views of the
- * mapping: opening a 10 GB checkpoint costs nothing until its pages are touched, and pages stay file-backed
- * (reclaimable) memory.
- *
- * <p>How the mapping is made safe. libtorch maps the whole file itself ({@code at::from_file}), copy-on-write
- * ({@code MAP_PRIVATE}), and the mapping belongs to the storage of the tensors cut from it. So:
- * <ul>
- *   <li>the mapping lives exactly as long as any tensor uses it, even after this object is closed, and no
- *       Java buffer can be collected from under it (with {@code MappedByteBuffer} + {@code from_blob} that
- *       crashes the JVM);
- *   <li>an in-place write to a tensor copies the touched page and never reaches the file (with a read-only
- *       mapping that crashes the JVM);
- *   <li>there is no 2 GiB limit per tensor or per file.
- * </ul>
- * A tensor whose offset in the file is not a multiple of its element size cannot be viewed in place and is
- * copied.
+ * One safetensors file, memory-mapped (see {@link MappedFile} for how the mapping is made safe). Tensors read in
+ * their stored dtype are zero-copy views of the mapping: opening a 10 GB checkpoint costs nothing until its pages
+ * are touched, and pages stay file-backed (reclaimable) memory. A tensor whose offset in the file is not a multiple
+ * of its element size cannot be viewed in place and is copied.
  *
  * <pre>{@code
  * try (SafetensorsFile f = SafetensorsFile.open(Path.of("model.safetensors"))) {
@@ -48,16 +30,16 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  *
  * <p>Thread-safe for reading once opened.
  */
-public final class SafetensorsFile implements AutoCloseable {
+public final class SafetensorsFile implements TensorFile {
   private final Path path;
   private final SafetensorsHeader header;
   private final Map<String, TensorInfo> byName;
-  private Tensor bytes; // the whole file as uint8, backed by the mapping; null once closed
+  private final MappedFile mapped;
 
-  private SafetensorsFile(Path path, SafetensorsHeader header, Tensor bytes) {
+  private SafetensorsFile(Path path, SafetensorsHeader header, MappedFile mapped) {
     this.path = path;
     this.header = header;
-    this.bytes = bytes;
+    this.mapped = mapped;
     this.byName = new LinkedHashMap<>();
     for (TensorInfo t : header.tensors()) {
       byName.put(t.name(), t);
@@ -82,34 +64,27 @@ public final class SafetensorsFile implements AutoCloseable {
     } catch (IOException e) {
       throw new SafetensorsException(path, null, "cannot open: " + e.getMessage(), e);
     }
-    Tensor bytes = mapWhole(path, size);
-    return new SafetensorsFile(path, header, bytes);
+    return new SafetensorsFile(path, header, MappedFile.map(path, size));
   }
 
-  private static Tensor mapWhole(Path path, long size) {
-    Tensor bytes;
-    try (TensorScope scope = TensorScope.open()) {
-      bytes = scope.keep(Torch.call(() -> "mapping " + path,
-          () -> from_file(path.toString(), new BoolOptional(false), new LongOptional(size),
-              new TensorOptions(ScalarType.Byte))));
-    }
-    return bytes;
-  }
-
+  @Override
   public Path path() {
     return path;
   }
 
   /** {@return the tensors, in header order} */
+  @Override
   public List<TensorInfo> tensors() {
     return header.tensors();
   }
 
   /** {@return the {@code __metadata__} strings, empty if the file has none} */
+  @Override
   public Map<String, String> metadata() {
     return header.metadata();
   }
 
+  @Override
   public boolean contains(String name) {
     return byName.containsKey(name);
   }
@@ -119,6 +94,7 @@ public final class SafetensorsFile implements AutoCloseable {
    *
    * @throws SafetensorsException if there is no such tensor
    */
+  @Override
   public TensorInfo info(String name) {
     TensorInfo info = byName.get(name);
     if (info == null) {
@@ -131,48 +107,12 @@ public final class SafetensorsFile implements AutoCloseable {
    * {@return the tensor {@code name} in its stored dtype, a zero-copy view of the mapping where its offset is
    * aligned to its element size} The tensor belongs to the caller's innermost {@link TensorScope}, if any.
    */
+  @Override
   public Tensor tensor(String name) {
     TensorInfo info = info(name);
-    Tensor whole = mapping();
-    return TensorScope.returning(() -> Torch.call(() -> path + ": reading tensor '" + name + "'", () -> {
-      long offset = header.dataStart() + info.begin();
-      Tensor raw = whole.narrow(0, offset, info.byteSize());
-      if (offset % info.dtype().byteSize() != 0) {
-        raw = raw.clone(); // an unaligned offset cannot be viewed as a wider type: copy to aligned memory
-      }
-      return raw.view(info.dtype().scalarType()).view(info.shape());
-    }));
-  }
-
-  /**
-   * {@return the tensor {@code name} as {@code dtype}: zero-copy when stored so, a converted copy otherwise}
-   */
-  public Tensor tensor(String name, DType dtype) {
-    TensorInfo info = info(name);
-    if (info.dtype() == dtype) {
-      return tensor(name);
-    }
-    return TensorScope.returning(() -> Torch.call(() -> path + ": converting tensor '" + name + "' from "
-        + info.dtype() + " to " + dtype, () -> tensor(name).to(dtype.scalarType())));
-  }
-
-  /**
-   * {@return the tensor {@code name} as {@code dtype} on {@code device}} On the CPU this is
-   * {@link #tensor(String, DType)}; elsewhere the data is copied to the device.
-   */
-  public Tensor tensor(String name, DType dtype, Device device) {
-    if (device.kind() == Device.Kind.CPU) {
-      return tensor(name, dtype);
-    }
-    return TensorScope.returning(() -> Torch.call(() -> path + ": moving tensor '" + name + "' to " + device,
-        () -> tensor(name, dtype).to(device.toTorch(), dtype.scalarType())));
-  }
-
-  private synchronized Tensor mapping() {
-    if (bytes == null) {
-      throw new IllegalStateException(path + " is closed");
-    }
-    return bytes;
+    return TensorScope.returning(() -> Torch.call(() -> path + ": reading tensor '" + name + "'", () ->
+        mapped.bytes(header.dataStart() + info.begin(), info.byteSize(), info.dtype().byteSize())
+            .view(info.dtype().scalarType()).view(info.shape())));
   }
 
   /**
@@ -180,10 +120,7 @@ public final class SafetensorsFile implements AutoCloseable {
    * last of them.
    */
   @Override
-  public synchronized void close() {
-    if (bytes != null) {
-      bytes.close();
-      bytes = null;
-    }
+  public void close() {
+    mapped.close();
   }
 }

@@ -1,6 +1,7 @@
 package io.lntune.torch.safetensors;
 
 import io.lntune.torch.DType;
+import io.lntune.torch.checkpoint.TensorEntry;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -13,8 +14,9 @@ import java.util.Objects;
  * @param begin first byte, relative to the start of the data section
  * @param end one past the last byte, relative to the start of the data section
  */
-public record TensorInfo(String name, DType dtype, long[] shape, long begin, long end) {
+public record TensorInfo(String name, DType dtype, long[] shape, long begin, long end) implements TensorEntry {
 
+  /** Copies the shape. */
   public TensorInfo {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(dtype, "dtype");
@@ -26,16 +28,8 @@ public record TensorInfo(String name, DType dtype, long[] shape, long begin, lon
     return shape.clone();
   }
 
-  /** {@return the number of elements} */
-  public long numel() {
-    long n = 1;
-    for (long d : shape) {
-      n *= d;
-    }
-    return n;
-  }
-
   /** {@return the stored size in bytes} */
+  @Override
   public long byteSize() {
     return end - begin;
   }
