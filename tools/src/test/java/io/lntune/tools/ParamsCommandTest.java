@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lntune.torch.MemoryStats;
 import org.junit.jupiter.api.Test;
 
 class ParamsCommandTest {
@@ -32,10 +33,12 @@ class ParamsCommandTest {
   }
 
   @Test
-  void thirteenBillionTakesASecond() {
-    long start = System.nanoTime();
+  void thirteenBillionIsCountedWithoutTheMemory() {
+    // on the meta device: shapes only (a timed check was flaky on a loaded machine; speed lives in the bench)
+    long before = MemoryStats.residentBytes();
     String text = run("params", "--preset", "llava-v1.5-vicuna-13b");
-    assertThat((System.nanoTime() - start) / 1e9).isLessThan(5);
+    assertThat(MemoryStats.residentBytes() - before).as("bytes resident after counting 13B parameters")
+        .isLessThan(512L << 20);
     assertThat(text).contains("576 image tokens").containsPattern("projector\\s+31,467,520");
   }
 
