@@ -3,7 +3,9 @@
 
 The ids come from Google's SentencePiece itself (Debian's python3-sentencepiece, 0.1.97 when these goldens were
 made) running the real LLaMA tokenizer.model, so the Java tokenizer is checked against the reference
-implementation, not against itself.
+implementation, not against itself. Each string also carries "non_legacy": the ids Hugging Face's slow
+LlamaTokenizer gives it with legacy=False (restated in hf_llama_tokenizer.py over SentencePiece), as the
+tokenizer_config.json of Vicuna v1.5, LLaVA-1.5 and llava-hf asks.
 
     apt-get install -y --no-install-recommends python3-sentencepiece
     /usr/bin/python3 tools/scripts/make_tokenizer_goldens.py \
@@ -19,6 +21,8 @@ import random
 import sys
 
 import sentencepiece
+
+from hf_llama_tokenizer import HfLlamaTokenizer
 
 HAND = [
     "Hello world", "hello world", "HELLO WORLD", "Hello, world!", " Hello world", "Hello world ", "  Hello  world  ",
@@ -51,6 +55,9 @@ HAND = [
     "[INST] <<SYS>>\nYou are a helpful assistant.\n<</SYS>>\n\nDescribe the image. [/INST]",
     " The image shows two blue circles. ", "\nWhat is the color of the triangle?\nAnswer with a single word.",
     "There are 3 red squares at the top left.", "Is there a green star? Yes", "How many shapes are there? 7",
+    # special tokens inside text: where legacy and non-legacy tokenizers differ
+    "A cat.</s>USER: hi<s> <unk>x", "Hello</s>USER: What is it? ASSISTANT: A dog.</s>", "<s>[INST] hi [/INST]",
+    " </s> x", "</s>\nnext", "x</s></s>y", "<s>", "<s> ", "<s>▁a", "▁<s>", "a ▁ b", "</s>   three spaces",
 ]
 
 POOLS = {
@@ -83,12 +90,13 @@ def random_string(rng):
 
 def main(model_path, out_path):
     sp = sentencepiece.SentencePieceProcessor(model_file=model_path)
+    non_legacy = HfLlamaTokenizer(model_path, legacy=False)
     rng = random.Random(20240512)
     texts = list(HAND) + [random_string(rng) for _ in range(120)]
     cases = []
     for text in texts:
         ids = sp.encode(text)
-        cases.append({"text": text, "ids": ids})
+        cases.append({"text": text, "ids": ids, "non_legacy": non_legacy.encode(text)})
     with open(out_path, "w", encoding="utf-8") as f:
         json.dump({"sentencepiece": sentencepiece.__version__, "model": "llama-tokenizer.model", "cases": cases},
                   f, ensure_ascii=True, indent=None, separators=(",", ":"))

@@ -7,8 +7,10 @@ import io.lntune.training.data.ConversationTemplate;
 import io.lntune.training.data.DataLoader;
 import io.lntune.training.data.DataLoaderBuilder;
 import io.lntune.training.data.DataStats;
+import io.lntune.training.data.ImageMarkup;
 import io.lntune.training.data.ImageRoot;
 import io.lntune.training.data.LlavaDataset;
+import io.lntune.training.data.LlavaVocabulary;
 import io.lntune.training.data.SampleFilter;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
@@ -26,10 +28,10 @@ final class EpochData implements AutoCloseable {
   private final int batchesPerEpoch;
   private DataLoader current;
 
-  private EpochData(TunerSettings settings) {
+  private EpochData(TunerSettings settings, Tokenizer tokenizer) {
     this.settings = settings;
     this.template = ConversationTemplate.forName(settings.template());
-    this.tokenizer = settings.tokenizer().withPadToken(template.padToken());
+    this.tokenizer = tokenizer;
     this.dataset = LlavaDataset.open(settings.trainData(), SampleFilter.all(), BadRowPolicy.SKIP, stats);
     try (DataLoader probe = loader(0)) {
       this.batchesPerEpoch = probe.batchCount();
@@ -39,8 +41,9 @@ final class EpochData implements AutoCloseable {
     }
   }
 
-  static EpochData open(TunerSettings settings) {
-    return new EpochData(settings);
+  /** @param tokenizer the settings' tokenizer fitted to the model ({@link LlavaVocabulary#forTraining}) */
+  static EpochData open(TunerSettings settings, Tokenizer tokenizer) {
+    return new EpochData(settings, tokenizer);
   }
 
   int batchesPerEpoch() {
@@ -49,6 +52,7 @@ final class EpochData implements AutoCloseable {
 
   private DataLoader loader(long epoch) {
     return DataLoader.builder().dataset(dataset).tokenizer(tokenizer).template(template)
+        .imageMarkup(ImageMarkup.of(settings.model().config()))
         .imageRoot(ImageRoot.of(settings.imageRoot())).imageTransform(settings.imageTransform())
         .batchSize(settings.batchSize()).workers(settings.workers()).ordering(DataLoaderBuilder.Ordering.SHUFFLED)
         .seed(settings.seed() + epoch).maxLength((int) settings.model().config().maxLength())

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.tokenizer.Tokenizer;
 import io.lntune.training.data.Batch;
+import io.lntune.training.data.ConversationTemplate;
 import io.lntune.training.data.ImageTransform;
+import io.lntune.training.data.LlavaVocabulary;
 import io.lntune.training.export.MergedCheckpoint;
 import io.lntune.training.export.PeftAdapter;
 import io.lntune.training.export.TrainableDelta;
@@ -90,6 +92,9 @@ public final class LayerNormTuner implements AutoCloseable {
       throw new IllegalStateException("tuner is closed");
     }
     LlavaModel model = settings.model();
+    // Before anything holds the trainable tensors: the tokenizer may need new embedding rows ([PAD], <im_start>).
+    Tokenizer tokenizer = LlavaVocabulary.forTraining(model, settings.tokenizer(),
+        ConversationTemplate.forName(settings.template()));
     if (settings.selection().strategy() == Strategy.LORA && !model.languageModel().blockLinears().values().iterator()
         .next().hasAdapter()) {
       Lora.attach(model.languageModel().blockLinears(), settings.lora(), settings.seed());
@@ -105,7 +110,7 @@ public final class LayerNormTuner implements AutoCloseable {
       listeners.add(metrics);
     }
     TrainingRun run;
-    try (EpochData data = EpochData.open(settings)) {
+    try (EpochData data = EpochData.open(settings, tokenizer)) {
       long steps = settings.maxSteps() > 0 ? settings.maxSteps()
           : Math.max(1, data.batchesPerEpoch() / settings.gradientAccumulation());
       TrainerConfig config = new TrainerConfig(steps, settings.gradientAccumulation(), settings.maxGradNorm(),
@@ -183,7 +188,10 @@ public final class LayerNormTuner implements AutoCloseable {
       return this;
     }
 
-    /** The tokenizer, matching the model's vocabulary (required). */
+    /**
+     * The model's tokenizer (required). Tokens the template or the model's image markup need ({@code [PAD]} for v0,
+     * {@code <im_start>}/{@code <im_end>}) are added when it lacks them, and the model's vocabulary grows to match.
+     */
     public Builder tokenizer(Tokenizer tokenizer) {
       draft.set("tokenizer", tokenizer);
       return this;

@@ -37,12 +37,17 @@ class LayerNormTunerTest {
 
   /** The tiny LLaVA with the LLaMA tokenizer's vocabulary (+1 for LLaVA's pad). */
   static LlavaModel tinyLlava() {
+    return tinyLlava(TOK.vocabSize() + 1, false);
+  }
+
+  /** The tiny LLaVA with {@code vocab} rows, its config setting {@code mm_use_im_start_end} as given. */
+  static LlavaModel tinyLlava(long vocab, boolean imStartEnd) {
     LlavaConfig tiny = LlavaConfigs.tiny();
     LlamaConfig t = LlamaConfigs.tiny();
-    LlamaConfig text = new LlamaConfig(32, 64, 2, 4, 2, t.rmsNormEps(), t.ropeTheta(), 1.0, TOK.vocabSize() + 1,
+    LlamaConfig text = new LlamaConfig(32, 64, 2, 4, 2, t.rmsNormEps(), t.ropeTheta(), 1.0, vocab,
         4096, false, 1, List.of(2L), 0, Optional.of(DType.F32));
     LlavaModel m = new LlavaModel(new LlavaConfig(text, tiny.vision(), tiny.projectorType(), tiny.featureSelection(),
-        tiny.imageTokenIndex(), false, "square", 512, Optional.empty()), Placement.cpu(DType.F32));
+        tiny.imageTokenIndex(), imStartEnd, "square", 512, Optional.empty()), Placement.cpu(DType.F32));
     Init.normal(m, 0.05, 1);
     return m;
   }
@@ -94,5 +99,20 @@ class LayerNormTunerTest {
     assertThat(metrics.stream().filter(m -> m.contains("\"type\":\"eval\""))).containsExactly(
         "{\"type\":\"eval\",\"step\":6,\"steps_seen\":6.0}", "{\"type\":\"eval\",\"step\":12,\"steps_seen\":12.0}");
     model.close();
+  }
+
+  /**
+   * v0 pads with a new [PAD] and mm_use_im_start_end wraps every image in two new tokens: the tuner adds them to the
+   * tokenizer and rows to the model before it picks the trainable tensors, so padded batches and wrapped images train.
+   */
+  @Test
+  void v0AndImStartEndTrainWithTheRowsTheyNeed() {
+    try (LlavaModel model = tinyLlava(TOK.vocabSize(), true)) {
+      TuningResult r = LayerNormTuner.builder().model(model).tokenizer(TOK)
+          .trainData(data.stage2Train(), data.imageRoot()).strategy(Strategy.LAYERNORM).template("v0").batchSize(3)
+          .maxSteps(2).imageTransform(ResizeNormalize.unit(16)).build().fit();
+      assertThat(model.config().text().vocabSize()).as("[PAD], <im_start>, <im_end>").isEqualTo(32003);
+      assertThat(r.losses()).hasSize(2).allSatisfy(l -> assertThat(l).isFinite().isPositive());
+    }
   }
 }

@@ -83,7 +83,7 @@ final class GenerateCommand implements Callable<Integer> {
       StopStrings stop = new StopStrings(tok, stops);
       List<Generator.Output> outputs = Generator.generate(llama, ids, sampling.config(), stop);
       for (int i = 0; i < outputs.size(); i++) {
-        out.println(prompts.get(i) + stop.text(outputs.get(i).tokens()));
+        out.println(stop.textAfter(ids.get(i), outputs.get(i).tokens()));
       }
     }
     return 0;

@@ -21,7 +21,7 @@ final class LlavaOptions {
   Path adapter;
 
   @Option(names = "--template", defaultValue = "vicuna_v1", description = "Conversation template: vicuna_v1, "
-      + "llava_v1, llama_2, v0 or plain. Default: ${DEFAULT-VALUE}.")
+      + "llava_v1, llama_2, llava_llama_2, v0 or plain. Default: ${DEFAULT-VALUE}.")
   String template;
 
   /** {@return the LLaVA model in {@code dir}, with the adapter applied when one was given} */

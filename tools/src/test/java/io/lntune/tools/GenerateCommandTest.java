@@ -21,6 +21,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -55,8 +56,12 @@ class GenerateCommandTest {
         Arrays.stream(tok.encodeForModel("A cat")).asLongStream().toArray()), GenerationConfig.greedy(6));
     String[] lines = out.toString().split("\n");
     assertThat(lines).hasSize(2);
-    assertThat(lines[0]).isEqualTo("Hello world"
-        + tok.decode(Arrays.stream(expected.get(0).tokens()).mapToInt(Math::toIntExact).toArray()));
+    int[] continuation = Arrays.stream(expected.get(0).tokens()).mapToInt(Math::toIntExact).toArray();
+    // printed as the whole sequence decodes, so the continuation keeps the space its first piece starts with
+    assertThat(lines[0]).isEqualTo(tok.decode(IntStream.concat(Arrays.stream(tok.encodeForModel("Hello world")),
+        Arrays.stream(continuation)).toArray()));
+    assertThat(tok.sentencePiece().idToPiece(continuation[0])).startsWith("\u2581");
+    assertThat(lines[0]).startsWith("Hello world ");
     assertThat(lines[1]).startsWith("A cat").hasSizeGreaterThan("A cat".length());
 
     // a stop string at the very start of the continuation leaves the prompt alone

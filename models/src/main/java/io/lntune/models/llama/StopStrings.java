@@ -3,6 +3,7 @@ package io.lntune.models.llama;
 import io.lntune.models.tokenizer.Tokenizer;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.LongStream;
 
 /**
  * Stops a sequence once its decoded text holds one of the stop strings, as LLaVA's {@code KeywordsStoppingCriteria}
@@ -34,10 +35,23 @@ public record StopStrings(Tokenizer tokenizer, List<String> stops) implements St
 
   /** {@return the text of {@code tokens}, cut before the first stop string it holds} */
   public String text(long[] tokens) {
-    String text = decode(tokens);
+    return cut(decode(tokens), 0);
+  }
+
+  /**
+   * {@return {@code prompt} and its continuation {@code tokens} as the tokenizer decodes the whole sequence, cut
+   * before the first stop string that starts in the continuation} A continuation decoded on its own would lose the
+   * space its first piece starts with ("Hello world" + "lum" instead of "Hello world lum").
+   */
+  public String textAfter(long[] prompt, long[] tokens) {
+    return cut(decode(LongStream.concat(Arrays.stream(prompt), Arrays.stream(tokens)).toArray()),
+        decode(prompt).length());
+  }
+
+  private String cut(String text, int from) {
     int cut = text.length();
     for (String s : stops) {
-      int at = text.indexOf(s);
+      int at = text.indexOf(s, from);
       if (at >= 0) {
         cut = Math.min(cut, at);
       }

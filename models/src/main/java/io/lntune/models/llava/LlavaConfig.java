@@ -24,7 +24,8 @@ import java.util.Optional;
  * @param vision the CLIP vision tower
  * @param projectorType the connector ({@code linear}, {@code mlp2x_gelu}, ...)
  * @param featureSelection which vision hidden state and tokens become image features
- * @param imageTokenIndex the id that marks an image in input ids: LLaVA's -200, or llava-hf's {@code <image>} id
+ * @param imageTokenIndex the checkpoint's own image token: LLaVA's -200, or llava-hf's {@code <image>} id (32000);
+ *     lntune's data and prompts use -200 for every layout and the model takes both
  * @param useImStartEnd whether prompts wrap images in {@code <im_start>} ... {@code <im_end>} (LLaVA v1 option)
  * @param imageAspectRatio {@code square} (resize and crop) or {@code pad} (pad to a square first, LLaVA-1.5)
  * @param maxLength the longest sequence, image positions included ({@code tokenizer_model_max_length})
@@ -100,7 +101,10 @@ public record LlavaConfig(LlamaConfig text, ClipVisionConfig vision, ProjectorTy
   }
 
   private static LlavaConfig llavaHf(ConfigFile c) {
-    LlamaConfig text = LlamaConfig.from(withDefaults(c.section("text_config"), HfDefaults.LLAMA));
+    ObjectNode textDefaults = HfDefaults.LLAMA.deepCopy();
+    // llava-hf keeps the pad id (its added <pad>, 32001) at the top level, next to image_token_index.
+    c.optLong("pad_token_id").ifPresent(pad -> textDefaults.put("pad_token_id", pad));
+    LlamaConfig text = LlamaConfig.from(withDefaults(c.section("text_config"), textDefaults));
     ClipVisionConfig vision = ClipVisionConfig.from(withDefaults(c.section("vision_config"), HfDefaults.CLIP_VISION));
     String act = c.optString("projector_hidden_act").orElse("gelu");
     if (!act.equals("gelu")) {
@@ -118,8 +122,14 @@ public record LlavaConfig(LlamaConfig text, ClipVisionConfig vision, ProjectorTy
     }
     FeatureSelection selection = new FeatureSelection(
         c.optInt("vision_feature_layer", Integer.MIN_VALUE, Integer.MAX_VALUE).orElse(-2), tokens);
-    return new LlavaConfig(text, vision, ProjectorType.mlpGelu(2), selection,
+    LlavaConfig config = new LlavaConfig(text, vision, ProjectorType.mlpGelu(2), selection,
         c.optLong("image_token_index").orElse(32000L), false, "pad", 2048, Optional.empty());
+    long seqLength = c.optLong("image_seq_length").orElse(config.imageTokens());
+    if (seqLength != config.imageTokens()) {
+      throw c.error("image_seq_length", "must be the vision tower's " + config.imageTokens() + " image tokens",
+          c.node("image_seq_length").orElse(null));
+    }
+    return config;
   }
 
   /** llava-hf configs list only the fields that differ from transformers' defaults. */

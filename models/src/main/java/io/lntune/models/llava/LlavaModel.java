@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.slf4j.Logger;
@@ -31,6 +32,11 @@ import org.slf4j.LoggerFactory;
  * LLaMA-family decoder that reads them where the input holds an image placeholder. Parameters are named as the
  * original LLaVA checkpoints name them ({@code model.layers.*}, {@code model.mm_projector.*},
  * {@code model.vision_tower.vision_tower.vision_model.*}, {@code lm_head.weight}).
+ *
+ * <p>Inside lntune an image is always LLaVA's {@link LlavaConfig#IMAGE_TOKEN_INDEX} (-200) in the ids, whatever the
+ * checkpoint's layout; the model also takes its own image token ({@link LlavaConfig#imageTokenIndex()}, 32000 for
+ * llava-hf, whose tokenizer turns {@code <image>} into it) as the same placeholder, so ids made by either
+ * convention work. Either way the image is one placeholder that becomes all its feature rows.
  *
  * <pre>{@code
  * LlavaModel llava = LlavaModel.load(Path.of("/models/llava-v1.5-7b"), Placement.cpu(DType.BF16));
@@ -174,7 +180,8 @@ public final class LlavaModel extends Module {
   }
 
   /**
-   * Runs LLaVA on token ids with image placeholders ({@link LlavaConfig#imageTokenIndex()}, one per image).
+   * Runs LLaVA on token ids with image placeholders ({@link LlavaConfig#IMAGE_TOKEN_INDEX} or the model's own image
+   * token, one per image).
    *
    * @param ids [B, T] int64
    * @param mask [B, T] (1 = real token) or null
@@ -184,9 +191,10 @@ public final class LlavaModel extends Module {
    */
   public LlavaOutput forward(Tensor ids, Tensor mask, Tensor labels, Tensor pixels) {
     Tensor images = pixels == null ? null : imageFeatures(pixels);                  // [N, P, D]
-    Tensor tokens = llm.embed(SplicedSequence.embeddable(ids, config.imageTokenIndex()));  // [B, T, D]
+    Tensor placed = withLlavaPlaceholders(ids);
+    Tensor tokens = llm.embed(SplicedSequence.embeddable(placed));                  // [B, T, D]
     SplicedSequence seq = Torch.call(() -> "splicing images into ids " + Tensors.shape(ids),
-        () -> SplicedSequence.of(ids, mask, labels, tokens, images, config.imageTokenIndex(), config.maxLength()));
+        () -> SplicedSequence.of(placed, mask, labels, tokens, images, config.maxLength()));
     Tensor hidden = llm.hiddenStates(seq.embeds(), seq.attentionMask(), null);       // [B, L, D]
     Tensor logits = llm.logits(hidden);                                              // [B, L, vocab]
     return new LlavaOutput(logits, seq.labels(), seq.attentionMask(),
@@ -197,7 +205,8 @@ public final class LlavaModel extends Module {
    * Generates answers to prompts with images, batched with a KV cache: each prompt's images are spliced in as
    * {@link #forward} does, then the sequences are left-padded to a common length for {@link Generator}.
    *
-   * @param prompts token ids with a placeholder ({@link LlavaConfig#imageTokenIndex()}) where each image goes
+   * @param prompts token ids with a placeholder ({@link LlavaConfig#IMAGE_TOKEN_INDEX} or the model's own image
+   *     token) where each image goes
    * @param pixels [N, 3, H, W] for the N placeholders in prompt order, or null when there are none
    * @param stop ends a sequence early ({@link StopCriterion#NEVER} for none)
    */
@@ -214,15 +223,23 @@ public final class LlavaModel extends Module {
         System.arraycopy(prompts.get(b), 0, ids, b * width, prompts.get(b).length);
         java.util.Arrays.fill(mask, b * width, b * width + prompts.get(b).length, 1L);
       }
-      Tensor idt = Tensor.create(ids, prompts.size(), width).to(placement.device().toTorch(), ScalarType.Long);
+      Tensor idt = withLlavaPlaceholders(Tensor.create(ids, prompts.size(), width))
+          .to(placement.device().toTorch(), ScalarType.Long);
       Tensor maskt = Tensor.create(mask, prompts.size(), width).to(placement.device().toTorch(), ScalarType.Long);
       Tensor images = pixels == null ? null : imageFeatures(pixels);                           // [N, P, D]
-      Tensor tokens = llm.embed(SplicedSequence.embeddable(idt, config.imageTokenIndex()));    // [B, T, D]
+      Tensor tokens = llm.embed(SplicedSequence.embeddable(idt));                              // [B, T, D]
       SplicedSequence right = Torch.call(() -> "splicing images into prompts " + Tensors.shape(idt),
-          () -> SplicedSequence.of(idt, maskt, null, tokens, images, config.imageTokenIndex(), Long.MAX_VALUE));
+          () -> SplicedSequence.of(idt, maskt, null, tokens, images, Long.MAX_VALUE));
       SplicedSequence left = right.leftPadded();
       return Generator.generate(llm, left.embeds(), left.attentionMask(), generation, stop);
     }
+  }
+
+  /** {@return {@code ids} with the model's own image token (llava-hf's 32000) written as LLaVA's placeholder} */
+  private Tensor withLlavaPlaceholders(Tensor ids) {
+    long own = config.imageTokenIndex();
+    return own == LlavaConfig.IMAGE_TOKEN_INDEX ? ids
+        : ids.masked_fill(ids.eq(new Scalar(own)), new Scalar(LlavaConfig.IMAGE_TOKEN_INDEX));
   }
 
   /** {@return the parameter count of each component, and the total} */

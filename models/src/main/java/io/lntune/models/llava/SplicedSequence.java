@@ -13,10 +13,10 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * Builds the language model's input from token ids with image placeholders, as LLaVA's
- * {@code prepare_inputs_labels_for_multimodal} does: each placeholder is replaced by its image's projected
- * features (one row per image token), labels there become -100, padding is dropped, sequences are truncated to
- * the maximum length (image positions count) and right-padded again with zero embeddings.
+ * Builds the language model's input from token ids with image placeholders ({@link LlavaConfig#IMAGE_TOKEN_INDEX}),
+ * as LLaVA's {@code prepare_inputs_labels_for_multimodal} does: each placeholder is replaced by its image's
+ * projected features (one row per image token), labels there become -100, padding is dropped, sequences are
+ * truncated to the maximum length (image positions count) and right-padded again with zero embeddings.
  *
  * @param embeds [B, L, D]
  * @param attentionMask [B, L] int64
@@ -25,14 +25,15 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 record SplicedSequence(Tensor embeds, Tensor attentionMask, Tensor labels) {
 
   /**
-   * @param ids [B, T] int64 with {@code placeholder} where images go
+   * @param ids [B, T] int64 with {@link LlavaConfig#IMAGE_TOKEN_INDEX} where images go
    * @param mask [B, T] (1 = real token) or null
    * @param labels [B, T] or null
    * @param tokenEmbeds [B, T, D], the embeddings of {@code ids} (placeholders embedded as any id)
    * @param images [N, P, D] projected features, in the order the placeholders appear (row by row), or null
    */
   static SplicedSequence of(Tensor ids, Tensor mask, Tensor labels, Tensor tokenEmbeds, Tensor images,
-      long placeholder, long maxLength) {
+      long maxLength) {
+    long placeholder = LlavaConfig.IMAGE_TOKEN_INDEX;
     int b = (int) ids.size(0);
     int t = (int) ids.size(1);
     long[] idv = Tensors.longs(ids, b * t);
@@ -132,7 +133,7 @@ record SplicedSequence(Tensor embeds, Tensor attentionMask, Tensor labels) {
   }
 
   /** {@return the ids with placeholders replaced by 0, so that they can be embedded} */
-  static Tensor embeddable(Tensor ids, long placeholder) {
-    return ids.masked_fill(ids.eq(new Scalar(placeholder)), new Scalar(0L));
+  static Tensor embeddable(Tensor ids) {
+    return ids.masked_fill(ids.eq(new Scalar(LlavaConfig.IMAGE_TOKEN_INDEX)), new Scalar(0L));
   }
 }

@@ -100,6 +100,16 @@ public record SentencePieceModel(
     return new SentencePieceModel(pieces, modelType, byteFallback, suffix, unkSurface, normalizer);
   }
 
+  /**
+   * {@return this model with the normaliser's dummy prefix switched off, as Hugging Face's non-legacy
+   * {@code LlamaTokenizer} loads {@code tokenizer.model}}
+   */
+  SentencePieceModel withoutDummyPrefix() {
+    NormalizerSpec n = normalizer;
+    return new SentencePieceModel(pieces, modelType, byteFallback, treatWhitespaceAsSuffix, unkSurface,
+        new NormalizerSpec(n.name(), n.charsmapBytes(), false, n.removeExtraWhitespaces(), n.escapeWhitespaces()));
+  }
+
   private static Piece piece(ProtoReader r) {
     String text = null;
     float score = 0f;

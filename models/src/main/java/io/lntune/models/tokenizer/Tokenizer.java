@@ -2,17 +2,22 @@ package io.lntune.models.tokenizer;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.Set;
 
 /**
  * A LLaMA-family tokenizer as Hugging Face's slow {@code LlamaTokenizer} uses it: the text is first split on
  * added and special tokens (longest match, honouring their {@code lstrip}/{@code rstrip}), every other piece
- * is encoded by SentencePiece with its own dummy prefix ({@link SentencePieceBpe}), and BOS/EOS are added as
- * {@code tokenizer_config.json} says.
+ * is encoded by SentencePiece, and BOS/EOS are added as {@code tokenizer_config.json} says. A legacy tokenizer
+ * (the default) gives every piece its own dummy prefix ({@link SentencePieceBpe}); one whose config sets
+ * {@code legacy: false} puts a single {@code ▁} in front of the whole text and none after special tokens
+ * (Hugging Face's {@code legacy=False} mode), as Vicuna v1.5, LLaVA-1.5 and llava-hf tokenizers do.
  *
  * <pre>{@code
  * Tokenizer tok = Tokenizer.load(Path.of("/models/vicuna-7b-v1.5"));   // directory or tokenizer.model
@@ -30,14 +35,32 @@ public final class Tokenizer {
   private final PrefixMatcher matcher;
   private final SpecialTokens special;
   private final OptionalInt modelMaxLength;
+  private final Set<String> extraSpecials;
+  private final NonLegacyText nonLegacy;
+  private final Set<String> allSpecials;
 
-  Tokenizer(SentencePieceBpe sp, Collection<AddedToken> added, SpecialTokens special, OptionalInt modelMaxLength) {
+  /**
+   * @param extraSpecials special tokens beyond BOS/EOS/UNK/PAD ({@code additional_special_tokens}, and tokens added
+   *     as special later)
+   * @param nonLegacy the non-legacy encoder, or null for a legacy tokenizer
+   */
+  Tokenizer(SentencePieceBpe sp, Collection<AddedToken> added, SpecialTokens special, OptionalInt modelMaxLength,
+      Set<String> extraSpecials, NonLegacyText nonLegacy) {
     this.sp = sp;
     this.added = new LinkedHashMap<>();
     added.forEach(t -> this.added.put(t.content(), t));
     this.matcher = new PrefixMatcher(this.added.keySet());
     this.special = special;
     this.modelMaxLength = modelMaxLength;
+    this.extraSpecials = Set.copyOf(extraSpecials);
+    this.nonLegacy = nonLegacy;
+    Set<String> all = new HashSet<>(extraSpecials);
+    for (int id : new int[] {special.bos(), special.eos(), special.unk(), special.pad()}) {
+      if (id >= 0 && id < vocabSize()) {
+        all.add(id < sp.size() ? sp.idToPiece(id) : contentOf(id));
+      }
+    }
+    this.allSpecials = Set.copyOf(all);
   }
 
   /**
@@ -64,6 +87,11 @@ public final class Tokenizer {
   /** {@return the special token ids and the BOS/EOS policy} */
   public SpecialTokens specialTokens() {
     return special;
+  }
+
+  /** {@return whether text after a special token gets its own dummy prefix ({@code legacy}, Hugging Face's default)} */
+  public boolean isLegacy() {
+    return nonLegacy == null;
   }
 
   /** {@return {@code model_max_length} from {@code tokenizer_config.json}, when it gives a usable one} */
@@ -111,14 +139,18 @@ public final class Tokenizer {
    */
   public Tokenizer withAddedTokens(Collection<String> contents, boolean special) {
     List<AddedToken> all = new ArrayList<>(added.values());
+    Set<String> specials = new HashSet<>(extraSpecials);
     int next = vocabSize();
     for (String c : contents) {
       if (!added.containsKey(c) && all.stream().noneMatch(t -> t.content().equals(c))) {
         OptionalInt base = tokenId(c);
         all.add(new AddedToken(c, base.isPresent() ? base.getAsInt() : next++, special, false, false));
+        if (special) {
+          specials.add(c); // Hugging Face lists tokens added as special among additional_special_tokens
+        }
       }
     }
-    return new Tokenizer(sp, all, this.special, modelMaxLength);
+    return new Tokenizer(sp, all, this.special, modelMaxLength, specials, nonLegacy);
   }
 
   /**
@@ -127,17 +159,38 @@ public final class Tokenizer {
    */
   public Tokenizer withPadToken(String content) {
     Tokenizer t = withAddedTokens(List.of(content), true);
-    return new Tokenizer(sp, t.added.values(), special.withPad(t.tokenId(content).orElseThrow()), modelMaxLength);
+    return new Tokenizer(sp, t.added.values(), special.withPad(t.tokenId(content).orElseThrow()), modelMaxLength,
+        t.extraSpecials, nonLegacy);
+  }
+
+  /**
+   * {@return this tokenizer padding with the token of {@code id}} (a model's {@code pad_token_id})
+   *
+   * @throws TokenizerException if {@code id} is outside the vocabulary
+   */
+  public Tokenizer withPadId(int id) {
+    if (id < 0 || id >= vocabSize()) {
+      throw new TokenizerException("pad id " + id + " is outside the vocabulary of " + vocabSize() + " tokens");
+    }
+    return new Tokenizer(sp, added.values(), special.withPad(id), modelMaxLength, extraSpecials, nonLegacy);
   }
 
   /** {@return the ids of {@code text}, with no BOS or EOS} */
   public int[] encode(String text) {
+    boolean prefixed = nonLegacy != null && !text.isEmpty();
+    List<Object> parts = split(prefixed ? nonLegacy.prefixed(text) : text);
     IntList ids = new IntList(text.length() / 3 + 1);
-    for (Object part : split(text)) {
-      if (part instanceof AddedToken t) {
+    for (int i = 0; i < parts.size(); i++) {
+      if (parts.get(i) instanceof AddedToken t) {
         ids.add(t.id());
-      } else {
-        ids.addAll(sp.encode((String) part));
+        continue;
+      }
+      int[] piece = prefixed ? nonLegacy.encode((String) parts.get(i)) : sp.encode((String) parts.get(i));
+      // Hugging Face drops the prefix again when the text starts with a special token.
+      boolean loneSpace = prefixed && i == 0 && parts.size() > 1 && parts.get(1) instanceof AddedToken next
+          && allSpecials.contains(next.content()) && nonLegacy.isLoneSpace(piece);
+      if (!loneSpace) {
+        ids.addAll(piece);
       }
     }
     return ids.toArray();
@@ -168,7 +221,7 @@ public final class Tokenizer {
     int runStart = 0;
     for (int i = 0; i <= ids.length; i++) {
       if (i == ids.length || ids[i] >= sp.size()) {
-        text.append(sp.decode(java.util.Arrays.copyOfRange(ids, runStart, i)));
+        text.append(sp.decode(Arrays.copyOfRange(ids, runStart, i)));
         if (i < ids.length) {
           text.append(contentOf(ids[i]));
         }

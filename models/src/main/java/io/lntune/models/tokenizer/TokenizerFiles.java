@@ -11,21 +11,19 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.Set;
 
 /**
  * Reads a Hugging Face tokenizer directory into a {@link Tokenizer}: {@code tokenizer.model} (required),
  * {@code tokenizer_config.json} ({@code add_bos_token}, {@code add_eos_token}, the special tokens,
- * {@code added_tokens_decoder}, {@code model_max_length}), {@code special_tokens_map.json} (overrides the
- * config's special tokens, as Hugging Face does) and {@code added_tokens.json} (content to id).
+ * {@code added_tokens_decoder}, {@code model_max_length}, {@code legacy}), {@code special_tokens_map.json}
+ * (overrides the config's special tokens, as Hugging Face does) and {@code added_tokens.json} (content to id).
  *
  * <pre>{@code
  * Tokenizer tok = TokenizerFiles.load(Path.of("/models/llava-v1.5-7b"));
  * }</pre>
  */
 final class TokenizerFiles {
-  private static final Logger log = LoggerFactory.getLogger(TokenizerFiles.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String[] SPECIAL_KEYS = {"bos_token", "eos_token", "unk_token", "pad_token"};
 
@@ -74,7 +72,7 @@ final class TokenizerFiles {
           where);
     }
     Map<String, String> specialContent = new LinkedHashMap<>();
-    List<String> newSpecials = new ArrayList<>();
+    List<String> additional = new ArrayList<>();
     for (JsonNode source : new JsonNode[] {config, map}) {
       String file = source == config ? "tokenizer_config.json" : "special_tokens_map.json";
       for (String key : SPECIAL_KEYS) {
@@ -84,28 +82,49 @@ final class TokenizerFiles {
         }
       }
       for (JsonNode v : source.path("additional_special_tokens")) {
-        newSpecials.add(content(v, file + ": additional_special_tokens"));
+        additional.add(content(v, file + ": additional_special_tokens"));
       }
     }
+    List<String> newSpecials = new ArrayList<>(additional);
     newSpecials.addAll(specialContent.values());
     checkContiguous(tokens, sp);
     SpecialTokens base = withDefaults(sp).specialTokens();
-    Tokenizer t = new Tokenizer(sp, tokens.values(), base, maxLength(config)).withAddedTokens(newSpecials, true);
+    NonLegacyText nonLegacy = isLegacy(config, path) ? null
+        : NonLegacyText.of(sp, specialContent.getOrDefault("unk_token", sp.idToPiece(sp.unkId())));
+    Tokenizer t = new Tokenizer(sp, tokens.values(), base, maxLength(config), Set.copyOf(additional), nonLegacy)
+        .withAddedTokens(newSpecials, true);
     SpecialTokens special = new SpecialTokens(
         id(t, specialContent.get("bos_token"), base.bos()), id(t, specialContent.get("eos_token"), base.eos()),
         id(t, specialContent.get("unk_token"), base.unk()), id(t, specialContent.get("pad_token"), -1),
         config.path("add_bos_token").asBoolean(true), config.path("add_eos_token").asBoolean(false));
-    if (config.has("legacy") && !config.get("legacy").asBoolean(true)) {
-      log.warn("{}: tokenizer_config.json sets legacy=false; lntune encodes the text after a special token with "
-          + "SentencePiece's dummy prefix (legacy=true), as LLaVA's label masking assumes", path);
-    }
-    return new Tokenizer(sp, t.splitTokens(), special, t.modelMaxLength());
+    return new Tokenizer(sp, t.splitTokens(), special, t.modelMaxLength(), Set.copyOf(additional), nonLegacy);
   }
 
   static Tokenizer withDefaults(SentencePieceBpe sp) {
     List<AddedToken> specials = baseSpecials(sp);
     SpecialTokens s = new SpecialTokens(idOf(sp, "<s>"), idOf(sp, "</s>"), sp.unkId(), -1, true, false);
-    return new Tokenizer(sp, specials, s, OptionalInt.empty());
+    return new Tokenizer(sp, specials, s, OptionalInt.empty(), Set.of(), null);
+  }
+
+  /**
+   * Hugging Face's {@code legacy}: true when absent or null (transformers warns and keeps the old behaviour). The
+   * non-legacy tokenizer's {@code add_prefix_space: false} is refused rather than half supported.
+   */
+  private static boolean isLegacy(JsonNode config, Path dir) {
+    JsonNode legacy = config.path("legacy");
+    if (legacy.isMissingNode() || legacy.isNull()) {
+      return true;
+    }
+    if (!legacy.isBoolean()) {
+      throw new TokenizerException(dir.resolve("tokenizer_config.json") + ": legacy must be true, false or null, got "
+          + legacy);
+    }
+    if (!legacy.asBoolean() && config.path("add_prefix_space").isBoolean() && !config.get("add_prefix_space")
+        .asBoolean()) {
+      throw new TokenizerException(dir.resolve("tokenizer_config.json") + ": add_prefix_space false with legacy "
+          + "false is not supported (lntune puts the prefix space in front of the text, as the default true does)");
+    }
+    return legacy.asBoolean();
   }
 
   /** SentencePiece's control and unknown pieces, which Hugging Face never splits. */

@@ -46,8 +46,8 @@ class LlavaGenerationTest {
     long[] out = new long[steps];
     try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
       Tensor ids = Tensor.create(prompt, 1, prompt.length);
-      Tensor spliced = SplicedSequence.of(ids, null, null, llm.embed(SplicedSequence.embeddable(ids, IMG)),
-          pixels == null ? null : model.imageFeatures(pixels), IMG, Long.MAX_VALUE).embeds();   // [1, L, D]
+      Tensor spliced = SplicedSequence.of(ids, null, null, llm.embed(SplicedSequence.embeddable(ids)),
+          pixels == null ? null : model.imageFeatures(pixels), Long.MAX_VALUE).embeds();   // [1, L, D]
       for (int s = 0; s < steps; s++) {
         Tensor logits = llm.logits(llm.hiddenStates(spliced, null, null));
         out[s] = logits.select(1, -1).argmax().item_long();

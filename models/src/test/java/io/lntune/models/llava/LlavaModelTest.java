@@ -57,8 +57,8 @@ class LlavaModelTest {
           2, 7);
       Tensor pix = pixels(3);
       Tensor images = model.imageFeatures(pix);                             // [3, P, D]
-      Tensor embeds = model.languageModel().embed(SplicedSequence.embeddable(ids, IMG));
-      SplicedSequence s = SplicedSequence.of(ids, mask, labels, embeds, images, IMG, 1000);
+      Tensor embeds = model.languageModel().embed(SplicedSequence.embeddable(ids));
+      SplicedSequence s = SplicedSequence.of(ids, mask, labels, embeds, images, 1000);
       long length0 = 5 + 2 * p;
       assertThat(s.embeds().size(1)).isEqualTo(length0);
       Tensor row0 = s.embeds().select(0, 0);
@@ -111,8 +111,8 @@ class LlavaModelTest {
     LlavaConfig c = LlavaConfigs.tiny();
     try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
       Tensor ids = Tensor.create(new long[] {1, IMG, 7, 9}, 1, 4);
-      Tensor embeds = model.languageModel().embed(SplicedSequence.embeddable(ids, IMG));
-      SplicedSequence s = SplicedSequence.of(ids, null, null, embeds, model.imageFeatures(pixels(1)), IMG,
+      Tensor embeds = model.languageModel().embed(SplicedSequence.embeddable(ids));
+      SplicedSequence s = SplicedSequence.of(ids, null, null, embeds, model.imageFeatures(pixels(1)),
           c.imageTokens() + 2);
       assertThat(s.embeds().size(1)).isEqualTo(c.imageTokens() + 2);
     }
@@ -130,10 +130,14 @@ class LlavaModelTest {
     Tensor ids = Tensor.create(new long[] {1, IMG, 7, 9, 11}, 1, 5);
     try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
       Tensor expected = model.forward(ids, null, null, pixels(1)).logits();
+      Tensor hfIds = Tensor.create(new long[] {1, 32000, 7, 9, 11}, 1, 5);   // llava-hf's own <image> id
       for (Path d : dirs) {
         LlavaModel loaded = LlavaModel.load(d, Placement.cpu(DType.F32), null);
         assertThat(loaded.forward(ids, null, null, pixels(1)).logits().equal(expected)).as(d.getFileName().toString())
             .isTrue();
+        if (loaded.config().imageTokenIndex() == 32000) {
+          assertThat(loaded.forward(hfIds, null, null, pixels(1)).logits().equal(expected)).isTrue();
+        }
         loaded.close();
       }
     }

@@ -13,6 +13,7 @@ import io.lntune.training.data.Batch;
 import io.lntune.training.data.ClipTransform;
 import io.lntune.training.data.ConversationTemplate;
 import io.lntune.training.data.DataStats;
+import io.lntune.training.data.ImageMarkup;
 import io.lntune.training.data.LlavaDataset;
 import io.lntune.training.data.LlavaSample;
 import io.lntune.training.data.SampleFilter;
@@ -128,7 +129,7 @@ final class AnswerAccuracy {
     int n = q.candidates().size();
     List<TokenizedConversation> rows = q.candidates().stream().map(answer -> template.tokenize(new LlavaSample(
         "eval", q.image(), List.of(new Turn(Turn.HUMAN, "<image>\n" + q.text()), new Turn(Turn.GPT, answer)),
-        Map.of()), tok)).toList();
+        Map.of()), tok, ImageMarkup.of(model.config()))).toList();
     LlavaOutput out;
     try (Batch b = Batch.ofTokens(rows, 0)) {
       out = model.forward(b.inputIds(), b.attentionMask(), b.labels(), pixels.expand(n, -1, -1, -1).contiguous());

@@ -7,6 +7,7 @@ import io.lntune.models.nn.CausalLmLoss;
 import io.lntune.models.tokenizer.Tokenizer;
 import io.lntune.training.data.Batch;
 import io.lntune.training.data.ConversationTemplate;
+import io.lntune.training.data.ImageMarkup;
 import io.lntune.training.data.LlavaSample;
 import io.lntune.training.data.PromptTokens;
 import io.lntune.training.data.TokenizedConversation;
@@ -146,8 +147,8 @@ final class TextPretraining {
         throw new IllegalStateException("the tokenizer splits the cell words: " + cells.length + " tokens for 9");
       }
       TokenizedConversation t = random.nextInt(5) == 0
-          ? plain.tokenize(picture(List.of(SceneText.description(scene))), plainTok)
-          : vicuna.tokenize(picture(SceneText.questions(scene, random)), vicunaTok);
+          ? plain.tokenize(picture(List.of(SceneText.description(scene))), plainTok, ImageMarkup.BARE)
+          : vicuna.tokenize(picture(SceneText.questions(scene, random)), vicunaTok, ImageMarkup.BARE);
       return inPlaceOfImage(t, cells);
     }
 

@@ -13,6 +13,7 @@ import io.lntune.torch.DType;
 import io.lntune.torch.TensorScope;
 import io.lntune.torch.Torch;
 import io.lntune.training.data.ConversationTemplate;
+import io.lntune.training.data.ImageMarkup;
 import io.lntune.training.data.LlavaSample;
 import io.lntune.training.data.TokenizedConversation;
 import io.lntune.training.data.Turn;
@@ -51,7 +52,7 @@ class AnswerAccuracyTest {
       for (int c = 0; c < 9; c++) {
         TokenizedConversation t = template.tokenize(new LlavaSample("eval", "a.png", List.of(
             new Turn(Turn.HUMAN, "<image>\n" + q.text()), new Turn(Turn.GPT, q.candidates().get(c))), Map.of()),
-            padded);
+            padded, ImageMarkup.BARE);
         Tensor ids = Tensor.create(Arrays.stream(t.inputIds()).asLongStream().toArray(), 1, t.inputIds().length);
         Tensor labels = Tensor.create(Arrays.stream(t.labels()).asLongStream().toArray(), 1, t.labels().length);
         double alone = -model.forward(ids, null, labels, pixels).loss().orElseThrow().sum().item_double();

@@ -11,19 +11,23 @@ import java.util.List;
  *
  * <pre>{@code
  * ConversationTemplate t = ConversationTemplate.forName("vicuna_v1");
- * Tokenizer tok = Tokenizer.load(dir).withPadToken(t.padToken());
- * TokenizedConversation ids = t.tokenize(sample, tok);
+ * Tokenizer tok = LlavaVocabulary.forTraining(model, Tokenizer.load(dir), t);   // pad token, added tokens
+ * TokenizedConversation ids = t.tokenize(sample, tok, ImageMarkup.of(model.config()));
  * }</pre>
  *
  * <p>Templates: {@code plain} (stage 1: image then caption), {@code vicuna_v1} (alias {@code v1}),
- * {@code llava_v1}, {@code llama_2} and {@code v0}. Implementations are immutable and thread-safe.
+ * {@code llava_v1}, {@code llama_2}, {@code llava_llama_2} and {@code v0}. Implementations are immutable and
+ * thread-safe.
  */
 public sealed interface ConversationTemplate permits PlainTemplate, TwoSeparatorTemplate, Llama2Template, V0Template {
 
   /** {@return the template's name as LLaVA's {@code --version} spells it} */
   String name();
 
-  /** {@return the token LLaVA pads with under this template: {@code <unk>}, or {@code [PAD]} for v0} */
+  /**
+   * {@return the token LLaVA pads with under this template when the tokenizer has no pad token of its own:
+   * {@code <unk>}, or {@code [PAD]} (a new token) for v0}
+   */
   default String padToken() {
     return "<unk>";
   }
@@ -46,16 +50,12 @@ public sealed interface ConversationTemplate permits PlainTemplate, TwoSeparator
   /**
    * Renders and tokenizes {@code sample} and masks its labels as LLaVA does.
    *
-   * @param tok the tokenizer, whose pad token is {@link #padToken()}
+   * @param tok the tokenizer, with its pad token set ({@link LlavaVocabulary#forTraining})
+   * @param markup how the image is written in the text (the model's {@code mm_use_im_start_end})
    * @throws SampleException if the sample is malformed, has an empty reply, or its masking does not line up
    */
-  TokenizedConversation tokenize(LlavaSample sample, Tokenizer tok);
+  TokenizedConversation tokenize(LlavaSample sample, Tokenizer tok, ImageMarkup markup);
 
-  /**
-   * {@return the template called {@code name}}
-   *
-   * @throws IllegalArgumentException for a name lntune does not know (LLaVA silently falls back to vicuna_v1)
-   */
   /** Checks that {@code turns} end with the human turn a reply is generated for. */
   static void checkPrompt(List<Turn> turns) {
     if (turns.isEmpty() || !turns.get(turns.size() - 1).isHuman()) {
@@ -64,15 +64,21 @@ public sealed interface ConversationTemplate permits PlainTemplate, TwoSeparator
     }
   }
 
+  /**
+   * {@return the template called {@code name}}
+   *
+   * @throws IllegalArgumentException for a name lntune does not know (LLaVA silently falls back to vicuna_v1)
+   */
   static ConversationTemplate forName(String name) {
     return switch (name) {
       case "plain" -> new PlainTemplate();
       case "vicuna_v1", "v1" -> TwoSeparatorTemplate.vicunaV1();
       case "llava_v1" -> TwoSeparatorTemplate.llavaV1();
-      case "llama_2" -> new Llama2Template();
+      case "llama_2" -> Llama2Template.llama2();
+      case "llava_llama_2" -> Llama2Template.llavaLlama2();
       case "v0" -> new V0Template();
       default -> throw new IllegalArgumentException("unknown conversation template '" + name
-          + "': expected plain, vicuna_v1 (v1), llava_v1, llama_2 or v0");
+          + "': expected plain, vicuna_v1 (v1), llava_v1, llama_2, llava_llama_2 or v0");
     };
   }
 }

@@ -204,7 +204,7 @@ public final class DataLoader implements Iterator<Batch>, AutoCloseable {
   private PreparedSample prepare(int index) {
     LlavaSample s = config.dataset.sample(index);
     try {
-      TokenizedConversation t = config.template.tokenize(s, config.tokenizer);
+      TokenizedConversation t = config.template.tokenize(s, config.tokenizer, config.imageMarkup);
       if (s.hasImage() && t.images() != 1) {
         // LLaVA would leave the picture unused (no placeholder) or splice it twice; neither trains what is meant.
         throw new SampleException(s.id(), BadRow.MALFORMED_CONVERSATION, "has an image but " + t.images()

@@ -8,7 +8,7 @@ import java.util.Objects;
  *
  * <pre>{@code
  * DataLoader loader = DataLoader.builder()
- *     .dataset(data).tokenizer(tok.withPadToken(template.padToken())).template(template)
+ *     .dataset(data).tokenizer(LlavaVocabulary.forTraining(model, tok, template)).template(template)
  *     .imageRoot(ImageRoot.of(images)).imageTransform(ResizeNormalize.unit(64))
  *     .batchSize(8).ordering(DataLoaderBuilder.Ordering.MODALITY_GROUPED).seed(7).build();
  * }</pre>
@@ -22,6 +22,7 @@ public final class DataLoaderBuilder {
   LlavaDataset dataset;
   Tokenizer tokenizer;
   ConversationTemplate template;
+  ImageMarkup imageMarkup = ImageMarkup.BARE;
   ImageRoot imageRoot;
   ImageTransform transform = ResizeNormalize.unit(224);
   int batchSize = 1;
@@ -65,6 +66,13 @@ public final class DataLoaderBuilder {
   public DataLoaderBuilder template(ConversationTemplate t) {
     once("template");
     template = Objects.requireNonNull(t);
+    return this;
+  }
+
+  /** How images are written in the text ({@link ImageMarkup#of} the model's config). If not set: BARE. */
+  public DataLoaderBuilder imageMarkup(ImageMarkup m) {
+    once("imageMarkup");
+    imageMarkup = Objects.requireNonNull(m);
     return this;
   }
 
@@ -154,8 +162,8 @@ public final class DataLoaderBuilder {
     check(dataset != null, "dataset is required");
     check(tokenizer != null, "tokenizer is required");
     check(template != null, "template is required");
-    check(tokenizer.specialTokens().pad() >= 0, "the tokenizer has no pad token: use tokenizer.withPadToken(\""
-        + template.padToken() + "\") for template " + template.name());
+    check(tokenizer.specialTokens().pad() >= 0, "the tokenizer has no pad token: prepare it with "
+        + "LlavaVocabulary.forTraining (template " + template.name() + " pads with " + template.padToken() + ")");
     check(batchSize >= 1, "batchSize must be >= 1, got " + batchSize);
     check(workers >= 1, "workers must be >= 1, got " + workers);
     check(prefetchBatches >= 1, "prefetchBatches must be >= 1, got " + prefetchBatches);

@@ -8,7 +8,7 @@ import java.util.List;
  * ({@code str.strip()} removes Python's whitespace, which is not Java's: U+00A0 and U+0085 count).
  *
  * <pre>{@code
- * LlavaText.moveImageToFront(turns);   // "What is this?\n<image>" becomes "<image>\nWhat is this?"
+ * LlavaText.moveImageToFront(turns, ImageMarkup.BARE);   // "What is this?\n<image>" becomes "<image>\nWhat is this?"
  * }</pre>
  */
 public final class LlavaText {
@@ -19,14 +19,14 @@ public final class LlavaText {
 
   /**
    * LLaVA's {@code preprocess_multimodal}: every turn that mentions {@code <image>} loses it and gets it back at
-   * the very front, followed by a newline; the turn is stripped.
+   * the very front, followed by a newline; the turn is stripped; then the image is written in {@code markup}.
    */
-  public static List<Turn> moveImageToFront(List<Turn> turns) {
+  public static List<Turn> moveImageToFront(List<Turn> turns, ImageMarkup markup) {
     List<Turn> out = new ArrayList<>(turns.size());
     for (Turn t : turns) {
       String v = t.value();
       if (v.contains(IMAGE)) {
-        v = strip(IMAGE + "\n" + strip(v.replace(IMAGE, "")));
+        v = markup.wrap(strip(IMAGE + "\n" + strip(v.replace(IMAGE, ""))));
       }
       out.add(new Turn(t.from(), v));
     }

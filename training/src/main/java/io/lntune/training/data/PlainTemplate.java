@@ -42,13 +42,14 @@ public record PlainTemplate() implements ConversationTemplate {
     return "\n";
   }
 
+  /** {@code preprocess_plain} replaces the human turn by a bare {@code <image>}, whatever the markup. */
   @Override
-  public TokenizedConversation tokenize(LlavaSample sample, Tokenizer tok) {
+  public TokenizedConversation tokenize(LlavaSample sample, Tokenizer tok, ImageMarkup markup) {
     String id = sample.id();
     if (!sample.hasImage()) {
       throw new SampleException(id, BadRow.MALFORMED_CONVERSATION, "the plain template needs an image");
     }
-    List<Turn> turns = Turns.prepared(sample);
+    List<Turn> turns = Turns.prepared(sample, ImageMarkup.BARE);
     if (turns.size() != 2 || !turns.get(0).isHuman() || !turns.get(0).value().contains(LlavaText.IMAGE)) {
       throw new SampleException(id, BadRow.MALFORMED_CONVERSATION, "the plain template needs one human turn with "
           + "<image> and one gpt turn, got " + turns.size() + " turns");

@@ -9,19 +9,27 @@ import java.util.List;
  * The label masking of LLaVA's {@code preprocess_v1} and {@code preprocess_llama_2}: the prompt is cut into
  * rounds at the end-of-reply separator, each round into instruction and reply at the assistant marker; each round
  * and each instruction is tokenized on its own, and the instruction's length less 2 (its BOS, and the trailing
- * space that in context merges into the reply's first token) is masked. Then the summed round lengths must equal
+ * space that in context merges into the reply's first token) is masked; {@code preprocess_v1} takes one more token
+ * off every later round for a non-legacy tokenizer. Then the summed round lengths must equal
  * the prompt's length; LLaVA masks the whole sample when they do not, lntune throws.
  */
 final class RoundMasker {
   private RoundMasker() {}
 
+  /**
+   * @param nonLegacyRounds whether a round after the first counts one token less ({@code preprocess_v1} with a
+   *     non-legacy tokenizer: the round is tokenized with a leading space that it lacks after the previous
+   *     {@code </s>})
+   */
   static TokenizedConversation mask(String id, String prompt, boolean hasImage, Tokenizer tok, String roundEnd,
-      String replyStart) {
+      String replyStart, boolean nonLegacyRounds) {
     int[] ids = PromptTokens.of(tok, prompt, hasImage);
     int[] labels = ids.clone();
     int curLen = 1;
     Arrays.fill(labels, 0, Math.min(curLen, labels.length), PromptTokens.IGNORE_INDEX);
-    for (String round : split(prompt, roundEnd)) {
+    List<String> rounds = split(prompt, roundEnd);
+    for (int i = 0; i < rounds.size(); i++) {
+      String round = rounds.get(i);
       if (round.isEmpty()) {
         break;
       }
@@ -29,8 +37,9 @@ final class RoundMasker {
       if (parts.size() != 2) {
         break;
       }
-      int roundLen = PromptTokens.of(tok, round, hasImage).length;
-      int instructionLen = PromptTokens.of(tok, parts.get(0) + replyStart, hasImage).length - 2;
+      int later = nonLegacyRounds && i > 0 ? 1 : 0;
+      int roundLen = PromptTokens.of(tok, round, hasImage).length - later;
+      int instructionLen = PromptTokens.of(tok, parts.get(0) + replyStart, hasImage).length - 2 - later;
       ignore(labels, curLen, curLen + instructionLen);
       curLen += roundLen;
     }

@@ -6,9 +6,12 @@ import java.util.List;
 final class Turns {
   private Turns() {}
 
-  /** {@return the sample's turns, with the image moved to the front of its turn when the sample has one} */
-  static List<Turn> prepared(LlavaSample s) {
-    List<Turn> turns = s.hasImage() ? LlavaText.moveImageToFront(s.conversations()) : s.conversations();
+  /**
+   * {@return the sample's turns, with the image moved to the front of its turn (and written in {@code markup}) when
+   * the sample has one}
+   */
+  static List<Turn> prepared(LlavaSample s, ImageMarkup markup) {
+    List<Turn> turns = s.hasImage() ? LlavaText.moveImageToFront(s.conversations(), markup) : s.conversations();
     check(s.id(), turns);
     return turns;
   }

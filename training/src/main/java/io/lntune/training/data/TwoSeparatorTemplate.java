@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * LLaVA's {@code SeparatorStyle.TWO} templates, {@code vicuna_v1} (LLaVA-1.5's stage 2) and {@code llava_v1}:
  * {@code SYSTEM USER: <image>\nQ ASSISTANT: A</s>USER: Q2 ASSISTANT: A2</s>}. The {@code </s>} after each reply
- * becomes the EOS id and is supervised with the reply; masking follows {@code preprocess_v1}.
+ * becomes the EOS id and is supervised with the reply; masking follows {@code preprocess_v1}, including its
+ * correction for non-legacy tokenizers (whose later rounds start without a space token).
  *
  * <pre>{@code
  * ConversationTemplate t = TwoSeparatorTemplate.vicunaV1();
@@ -58,9 +59,11 @@ public record TwoSeparatorTemplate(String name, String system) implements Conver
     return SEP2;
   }
 
+  /** Masks as {@code preprocess_v1}, which counts one token less per later round for a non-legacy tokenizer. */
   @Override
-  public TokenizedConversation tokenize(LlavaSample sample, Tokenizer tok) {
-    List<Turn> turns = Turns.alternating(sample.id(), Turns.prepared(sample));
-    return RoundMasker.mask(sample.id(), render(turns), sample.hasImage(), tok, SEP2, SEP + ASSISTANT + ": ");
+  public TokenizedConversation tokenize(LlavaSample sample, Tokenizer tok, ImageMarkup markup) {
+    List<Turn> turns = Turns.alternating(sample.id(), Turns.prepared(sample, markup));
+    return RoundMasker.mask(sample.id(), render(turns), sample.hasImage(), tok, SEP2, SEP + ASSISTANT + ": ",
+        !tok.isLegacy());
   }
 }

@@ -11,8 +11,10 @@ import io.lntune.models.tokenizer.Tokenizer;
 import io.lntune.torch.TensorScope;
 import io.lntune.training.data.ClipTransform;
 import io.lntune.training.data.ConversationTemplate;
+import io.lntune.training.data.ImageMarkup;
 import io.lntune.training.data.ImageTransform;
 import io.lntune.training.data.LlavaText;
+import io.lntune.training.data.LlavaVocabulary;
 import io.lntune.training.data.PromptTokens;
 import io.lntune.training.data.Turn;
 import java.nio.file.Path;
@@ -35,11 +37,13 @@ import org.bytedeco.pytorch.TensorVector;
  *     List.of())));
  * }</pre>
  *
- * <p>Puts the model in evaluation mode. Not thread-safe (it drives one model).
+ * <p>Puts the model in evaluation mode, and grows its vocabulary when its image markup needs tokens the tokenizer
+ * lacks. Not thread-safe (it drives one model).
  */
 public final class LlavaAnswerer {
   private final LlavaModel model;
   private final Tokenizer tokenizer;
+  private final ImageMarkup markup;
   private final ConversationTemplate template;
   private final GenerationConfig generation;
   private final ImageTransform transform;
@@ -59,22 +63,44 @@ public final class LlavaAnswerer {
     }
   }
 
+  /**
+   * Prepares {@code model} and {@code tokenizer} for each other ({@link LlavaVocabulary#forGeneration}: the model
+   * grows when its image markup needs tokens the tokenizer lacks) and puts the model in evaluation mode.
+   */
   public LlavaAnswerer(LlavaModel model, Tokenizer tokenizer, ConversationTemplate template,
       GenerationConfig generation) {
     this.model = model;
-    this.tokenizer = tokenizer;
+    this.tokenizer = LlavaVocabulary.forGeneration(model, tokenizer);
+    this.markup = ImageMarkup.of(model.config());
     this.template = template;
     this.generation = generation;
     this.transform = ClipTransform.forModel(model.config());
-    this.stop = new StopStrings(tokenizer, List.of(template.stopString()));
+    this.stop = new StopStrings(this.tokenizer, List.of(template.stopString()));
     model.eval();
   }
 
-  /** {@return the template's prompt text for {@code q}} */
+  /**
+   * {@return the template's prompt text for {@code q}}: the image goes where the question says {@code <image>},
+   * or, as in LLaVA's evaluation, in front of it on a line of its own; it is written in the model's markup
+   *
+   * @throws IllegalArgumentException if a question with an image says {@code <image>} more than once, or one
+   *     without an image says it at all
+   */
   public String prompt(Question q) {
+    long placeholders = q.text().split(LlavaText.IMAGE, -1).length - 1;
+    if (placeholders > (q.image() == null ? 0 : 1)) {
+      throw new IllegalArgumentException("question '" + q.text() + "' holds " + placeholders + " " + LlavaText.IMAGE
+          + " placeholders but " + (q.image() == null ? "no image" : "one image"));
+    }
+    String text = q.image() == null || placeholders == 1 ? q.text() : LlavaText.IMAGE + "\n" + q.text();
     List<Turn> turns = new ArrayList<>(q.shots());
-    turns.add(new Turn(Turn.HUMAN, q.image() == null ? q.text() : LlavaText.IMAGE + "\n" + q.text()));
+    turns.add(new Turn(Turn.HUMAN, markup.wrap(text)));
     return template.prompt(turns);
+  }
+
+  /** {@return the ids of {@link #prompt}, LLaVA's placeholder where the image goes} */
+  public long[] promptIds(Question q) {
+    return Arrays.stream(PromptTokens.withImages(tokenizer, prompt(q))).asLongStream().toArray();
   }
 
   /**
@@ -83,10 +109,7 @@ public final class LlavaAnswerer {
    * @throws io.lntune.models.image.ImageException if an image cannot be read
    */
   public List<String> answer(List<Question> questions) {
-    List<long[]> prompts = new ArrayList<>();
-    for (Question q : questions) {
-      prompts.add(Arrays.stream(PromptTokens.withImages(tokenizer, prompt(q))).asLongStream().toArray());
-    }
+    List<long[]> prompts = questions.stream().map(this::promptIds).toList();
     List<Generator.Output> out;
     try (TensorScope scope = TensorScope.open()) {
       TensorVector images = new TensorVector();

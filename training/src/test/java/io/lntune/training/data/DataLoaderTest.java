@@ -51,7 +51,7 @@ class DataLoaderTest {
       assertThat(b.inputIds().sizes().vec().get()).containsExactly(5, t);
       assertThat(b.images().sizes().vec().get()).containsExactly(5, 3, 16, 16);
       for (int row = 0; row < 5; row++) {
-        TokenizedConversation expected = V1.tokenize(data.sample(row), TOK);
+        TokenizedConversation expected = V1.tokenize(data.sample(row), TOK, ImageMarkup.BARE);
         int n = expected.inputIds().length;
         for (int j = 0; j < t; j++) {
           long id = b.inputIds().get(row).get(j).item_long();
@@ -138,7 +138,8 @@ class DataLoaderTest {
         new DataStats())) {
       assertThatThrownBy(() -> DataLoader.builder().dataset(data).tokenizer(TemplateGoldenTest.LLAMA).template(V1)
           .build()).isInstanceOf(IllegalStateException.class)
-          .hasMessage("the tokenizer has no pad token: use tokenizer.withPadToken(\"<unk>\") for template vicuna_v1");
+          .hasMessage("the tokenizer has no pad token: prepare it with LlavaVocabulary.forTraining (template vicuna_v1 "
+            + "pads with <unk>)");
       assertThatThrownBy(() -> DataLoader.builder().batchSize(2).batchSize(3))
           .hasMessage("batchSize was already set");
     }

@@ -25,7 +25,11 @@ class GenerationPromptTest {
     assertThat(ConversationTemplate.forName("plain").prompt(List.of(new Turn(Turn.HUMAN, "<image>\nDescribe."))))
         .isEqualTo("<image>\nDescribe.\n");
     assertThat(ConversationTemplate.forName("v0").prompt(List.of(new Turn(Turn.HUMAN, "Hi"))))
-        .isEqualTo(V0Template.SYSTEM + "\n\n### Human: Hi\n### Assistant:");
+        .isEqualTo(V0Template.SYSTEM + "###Human: " + V0Template.EXAMPLE_QUESTION + "###Assistant: "
+            + V0Template.EXAMPLE_ANSWER + "###Human: Hi###Assistant:");
+    assertThat(ConversationTemplate.forName("llava_llama_2").prompt(SHOT_AND_QUESTION))
+        .startsWith("[INST] <<SYS>>\nYou are a helpful language and vision assistant. ")
+        .endsWith(" [/INST] 4 </s><s>[INST] <image>\nWhat colour is it? [/INST]");
     assertThat(ConversationTemplate.forName("v0").stopString()).isEqualTo("###");
     assertThat(ConversationTemplate.forName("plain").stopString()).isEqualTo("\n");
   }

@@ -19,7 +19,7 @@ class TemplateTest {
   @Test
   void onlyRepliesAndTheirEosAreSupervised() {
     TokenizedConversation t = V1.tokenize(sample("a.png", new Turn("human", "<image>\nHi"),
-        new Turn("gpt", "Hello there")), TOK);
+        new Turn("gpt", "Hello there")), TOK, ImageMarkup.BARE);
     int[] reply = TOK.encode("Hello there");
     int n = t.labels().length;
     assertThat(java.util.Arrays.copyOfRange(t.labels(), n - reply.length - 1, n))
@@ -40,7 +40,8 @@ class TemplateTest {
 
   @Test
   void emptyRepliesAreBadRows() {
-    assertThatThrownBy(() -> V1.tokenize(sample(null, new Turn("human", "Hi"), new Turn("gpt", "  ")), TOK))
+    assertThatThrownBy(() -> V1.tokenize(sample(null, new Turn("human", "Hi"), new Turn("gpt", "  ")), TOK,
+        ImageMarkup.BARE))
         .isInstanceOfSatisfying(SampleException.class, e -> assertThat(e.problem()).isEqualTo(BadRow.EMPTY_REPLY))
         .hasMessage("sample s1: empty reply: turn 1 (gpt) is empty");
   }
@@ -48,35 +49,37 @@ class TemplateTest {
   @Test
   void turnsMustAlternate() {
     assertThatThrownBy(() -> V1.tokenize(sample(null, new Turn("human", "Hi"), new Turn("human", "Again"),
-        new Turn("gpt", "Yes")), TOK))
+        new Turn("gpt", "Yes")), TOK, ImageMarkup.BARE))
         .isInstanceOf(SampleException.class)
         .hasMessage("sample s1: malformed conversation: turns must alternate human, gpt: turn 1 is from human");
   }
 
   @Test
   void unknownSpeakersAndMissingRepliesAreBadRows() {
-    assertThatThrownBy(() -> V1.tokenize(sample(null, new Turn("system", "x"), new Turn("gpt", "y")), TOK))
+    assertThatThrownBy(() -> V1.tokenize(sample(null, new Turn("system", "x"), new Turn("gpt", "y")), TOK,
+        ImageMarkup.BARE))
         .hasMessage("sample s1: malformed conversation: turn 0 is from 'system', expected human or gpt");
-    assertThatThrownBy(() -> V1.tokenize(sample(null, new Turn("human", "x")), TOK))
+    assertThatThrownBy(() -> V1.tokenize(sample(null, new Turn("human", "x")), TOK, ImageMarkup.BARE))
         .hasMessage("sample s1: malformed conversation: no reply from gpt");
   }
 
   @Test
   void plainNeedsAnImage() {
     assertThatThrownBy(() -> new PlainTemplate().tokenize(sample(null, new Turn("human", "x"), new Turn("gpt", "y")),
-        TOK)).hasMessage("sample s1: malformed conversation: the plain template needs an image");
+        TOK, ImageMarkup.BARE)).hasMessage("sample s1: malformed conversation: the plain template needs an image");
   }
 
   @Test
   void unknownTemplateNamesAreRefused() {
     assertThatThrownBy(() -> ConversationTemplate.forName("mpt"))
-        .hasMessage("unknown conversation template 'mpt': expected plain, vicuna_v1 (v1), llava_v1, llama_2 or v0");
+        .hasMessage("unknown conversation template 'mpt': expected plain, vicuna_v1 (v1), llava_v1, llama_2, "
+            + "llava_llama_2 or v0");
   }
 
   @Test
   void truncationCountsTheImageAsItsFeatureRows() {
     TokenizedConversation t = V1.tokenize(sample("a.png", new Turn("human", "<image>\nHi"),
-        new Turn("gpt", "Hello there, how are you today?")), TOK);
+        new Turn("gpt", "Hello there, how are you today?")), TOK, ImageMarkup.BARE);
     assertThat(t.expandedLength(576)).isEqualTo(t.inputIds().length + 575);
     TokenizedConversation cut = t.truncate(t.expandedLength(576) - 3, 576);
     assertThat(cut.inputIds()).hasSize(t.inputIds().length - 3);
@@ -89,7 +92,8 @@ class TemplateTest {
 
   @Test
   void imageIsMovedToTheFrontOfItsTurnWithPythonStrip() {
-    List<Turn> moved = LlavaText.moveImageToFront(List.of(new Turn("human", "\u00a0Look <image> here\u00a0")));
+    List<Turn> moved = LlavaText.moveImageToFront(List.of(new Turn("human", "\u00a0Look <image> here\u00a0")),
+        ImageMarkup.BARE);
     assertThat(moved.get(0).value()).isEqualTo("<image>\nLook  here");
   }
 }
