@@ -20,6 +20,7 @@ import io.lntune.torch.safetensors.SafetensorsFile;
 import io.lntune.torch.safetensors.SafetensorsWriter;
 import io.lntune.torch.safetensors.TensorInfo;
 import io.lntune.training.data.ConversationTemplate;
+import io.lntune.training.data.ImageMarkup;
 import io.lntune.training.data.LlavaJson;
 import io.lntune.training.data.LlavaSample;
 import java.awt.image.BufferedImage;
@@ -227,7 +228,7 @@ class MutatedInputsTest {
       }
       feed("row case " + i + " (" + how + ")", "sample ", () -> {
         LlavaSample s = LlavaJson.sample(m, 0);
-        v1.tokenize(s, tok);
+        v1.tokenize(s, tok, ImageMarkup.BARE);
       });
     }
   }
