@@ -2,6 +2,9 @@ package io.lntune.models.llava;
 
 import io.lntune.models.clip.ClipKeys;
 import io.lntune.models.clip.ClipVisionTower;
+import io.lntune.models.config.ConfigException;
+import io.lntune.models.hub.ModelLocator;
+import io.lntune.models.hub.ModelNotFoundException;
 import io.lntune.models.llama.GenerationConfig;
 import io.lntune.models.llama.Generator;
 import io.lntune.models.llama.StopCriterion;
@@ -16,7 +19,6 @@ import io.lntune.torch.TensorScope;
 import io.lntune.torch.Tensors;
 import io.lntune.torch.Torch;
 import io.lntune.torch.safetensors.SafetensorsCheckpoint;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.bytedeco.pytorch.Module;
@@ -76,7 +78,19 @@ public final class LlavaModel extends Module {
    * @throws io.lntune.models.load.StateDictMismatchException listing every key that does not fit
    */
   public static LlavaModel load(Path dir, Placement placement, Path visionTowerDir) {
-    LlavaConfig config = LlavaConfig.read(dir);
+    return load(dir, placement, visionTowerDir, ModelLocator.fromEnvironment());
+  }
+
+  /**
+   * Loads a LLaVA directory as {@link #load(Path, Placement, Path)} does, finding the vision tower that
+   * {@code mm_vision_tower} names with {@code locator}: a directory (absolute, or relative to {@code dir}), else the
+   * model id's snapshot in the Hugging Face cache.
+   *
+   * @param visionTowerDir a CLIP directory overriding {@code mm_vision_tower}, or null
+   * @throws io.lntune.models.config.ConfigException if the tower is needed and found nowhere, naming each place
+   */
+  public static LlavaModel load(Path dir, Placement placement, Path visionTowerDir, ModelLocator locator) {
+    LlavaConfig config = LlavaConfig.read(dir, locator);
     LlavaModel model = new LlavaModel(config, placement);
     boolean towerInside;
     try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(dir)) {
@@ -92,21 +106,20 @@ public final class LlavaModel extends Module {
       log.info("loaded {} ({} layout{})", dir, layout, towerInside ? ", vision tower inside" : "");
     }
     if (!towerInside) {
-      model.loadVisionTower(visionTowerDir != null ? visionTowerDir : towerDir(dir, config));
+      model.loadVisionTower(visionTowerDir != null ? visionTowerDir : towerDir(dir, config, locator));
     }
     return model;
   }
 
-  private static Path towerDir(Path dir, LlavaConfig config) {
-    String named = config.visionTowerPath().orElseThrow(() -> new io.lntune.models.config.ConfigException(
+  private static Path towerDir(Path dir, LlavaConfig config, ModelLocator locator) {
+    String named = config.visionTowerPath().orElseThrow(() -> new ConfigException(
         dir + ": the checkpoint holds no vision tower and the config names none; pass the CLIP directory"));
-    for (Path candidate : new Path[] {Path.of(named), dir.resolve(named)}) {
-      if (Files.isDirectory(candidate)) {
-        return candidate;
-      }
+    try {
+      return locator.locate(named, dir);
+    } catch (ModelNotFoundException e) {
+      throw new ConfigException(dir.resolve("config.json"), "the checkpoint holds no vision tower and "
+          + "mm_vision_tower " + e.getMessage() + "\nor pass the CLIP directory (--vision-tower)", e);
     }
-    throw new io.lntune.models.config.ConfigException(dir + ": the checkpoint holds no vision tower and mm_vision_tower '"
-        + named + "' is not a local directory; pass the CLIP directory (lntune does not download)");
   }
 
   /**
