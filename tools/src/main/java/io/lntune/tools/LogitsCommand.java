@@ -27,8 +27,8 @@ import picocli.CommandLine.Spec;
 final class LogitsCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "DIR",
-      description = "Hugging Face model directory (config.json + safetensors).")
+  @Option(names = "--model", converter = ModelPathConverter.class, required = true, paramLabel = "DIR|ID",
+      description = "Hugging Face model directory (config.json + safetensors), or model id in the Hugging Face cache.")
   Path model;
 
   @Option(names = "--ids", required = true, split = ",", paramLabel = "ID",

@@ -16,8 +16,8 @@ public class ModelNotFoundException extends LntuneException {
    */
   public ModelNotFoundException(String name, boolean modelId, List<String> places) {
     super("'" + name + "' not found; looked at:\n  " + String.join("\n  ", places) + (modelId
-        ? "\nlntune does not download: fetch it with `huggingface-cli download " + name.replaceFirst("@(.*)", " --revision $1")
-        + "`, or give its directory" : ""));
+        ? "\nlntune does not download: fetch it with `huggingface-cli download "
+            + name.replaceFirst("@(.*)", " --revision $1") + "`, or give its directory" : ""));
     this.places = List.copyOf(places);
   }
 

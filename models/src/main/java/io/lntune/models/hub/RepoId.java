@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  *
  * <pre>{@code
  * RepoId clip = RepoId.parse("openai/clip-vit-large-patch14-336").orElseThrow();   // revision "main"
- * clip.cacheFolder();                                                              // models--openai--clip-vit-large-patch14-336
+ * clip.cacheFolder();                               // models--openai--clip-vit-large-patch14-336
  * RepoId pinned = RepoId.parse("lmsys/vicuna-7b-v1.5@v1.0").orElseThrow();
  * }</pre>
  *

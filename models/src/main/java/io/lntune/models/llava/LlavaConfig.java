@@ -51,6 +51,12 @@ public record LlavaConfig(LlamaConfig text, ClipVisionConfig vision, ProjectorTy
     }
   }
 
+  /** {@return this config with {@code text} as the language model's shape} */
+  public LlavaConfig withText(LlamaConfig text) {
+    return new LlavaConfig(text, vision, projectorType, featureSelection, imageTokenIndex, useImStartEnd,
+        imageAspectRatio, maxLength, visionTowerPath);
+  }
+
   /** {@return image positions per image: the selected tokens of the vision tower} */
   public long imageTokens() {
     return featureSelection.tokens() == FeatureSelection.Tokens.PATCH ? vision.numPatches() : vision.numPatches() + 1;

@@ -128,9 +128,7 @@ public final class LlavaModel extends Module {
    */
   public void resizeVocabulary(long rows) {
     llm.resizeVocabulary(rows);
-    config = new LlavaConfig(llm.config(), config.vision(), config.projectorType(), config.featureSelection(),
-        config.imageTokenIndex(), config.useImStartEnd(), config.imageAspectRatio(), config.maxLength(),
-        config.visionTowerPath());
+    config = config.withText(llm.config());
   }
 
   /** Loads the vision tower's weights from a Hugging Face CLIP directory. */
