@@ -34,8 +34,11 @@ import org.bytedeco.pytorch.Tensor;
 /**
  * Writes and reads PEFT adapters: {@code adapter_config.json} and {@code adapter_model.safetensors}, with the key
  * names and config fields PEFT writes, so that {@code PeftModel.from_pretrained(base, dir)} loads them. LayerNorm
- * tuning (and the other strategies that train whole modules) becomes PEFT's {@code LN_TUNING}; LoRA becomes
- * {@code LORA}, with the connector, embeddings and head as {@code modules_to_save}.
+ * tuning (and the other strategies that train whole modules) becomes PEFT's {@code LN_TUNING}, CLIP's norms among
+ * its targets when they trained; LoRA becomes {@code LORA}, its {@code target_modules} a regular expression of the
+ * decoder layers' adapted linears (PEFT applies it to the whole LLaVA, CLIP's layers included) and the connector,
+ * embeddings and head as {@code modules_to_save}. The keys are {@code LlavaLlamaForCausalLM}'s (the original
+ * LLaVA layout): the base model PEFT wraps is the original checkpoint.
  *
  * <pre>{@code
  * ExportTensors tensors = ExportTensors.of(model, trainables);
