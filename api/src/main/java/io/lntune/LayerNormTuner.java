@@ -4,11 +4,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.tokenizer.Tokenizer;
+import io.lntune.torch.DType;
 import io.lntune.training.data.Batch;
 import io.lntune.training.data.ConversationTemplate;
 import io.lntune.training.data.ImageTransform;
 import io.lntune.training.data.LlavaVocabulary;
+import io.lntune.training.export.ExportTensors;
 import io.lntune.training.export.MergedCheckpoint;
+import io.lntune.training.export.MergedLayout;
 import io.lntune.training.export.PeftAdapter;
 import io.lntune.training.export.TrainableDelta;
 import io.lntune.training.listener.JsonlMetricsListener;
@@ -30,8 +33,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,8 +84,8 @@ public final class LayerNormTuner implements AutoCloseable {
 
   /**
    * Trains to {@code maxSteps} (resuming from the output directory's last checkpoint, if any), then writes the exports
-   * when there is an output directory: {@code trainable.safetensors} (the trained tensors) and {@code adapter/} (a PEFT
-   * adapter, for strategies that have one).
+   * when there is an output directory: {@code trainable.safetensors} (the trained tensors), {@code adapter/} (a PEFT
+   * adapter, for strategies that have one) and, when asked for, the merged checkpoint.
    *
    * @throws io.lntune.training.loop.TrainingDivergedException if the loss diverges and the policy is STOP
    * @throws IllegalStateException if this tuner is closed
@@ -130,17 +133,22 @@ public final class LayerNormTuner implements AutoCloseable {
     model.eval();
     Path delta = null;
     Path adapter = null;
+    Path merged = null;
     if (settings.outputDir() != null) {
+      ExportTensors tensors = ExportTensors.of(model, trainables);
+      if (settings.exportDtype() != null) {
+        tensors = tensors.withDtype(settings.exportDtype());
+      }
       delta = settings.outputDir().resolve("trainable.safetensors");
-      TrainableDelta.write(delta, model, settings.selection(), java.util.Map.of("selection",
-          settings.selection().toString()));
+      TrainableDelta.write(delta, tensors, settings.selection(), Map.of("selection", settings.selection().toString()));
       if (settings.selection().strategy() != null && settings.selection().strategy() != Strategy.FULL) {
         adapter = settings.outputDir().resolve("adapter");
-        PeftAdapter.write(adapter, model, settings.selection(), settings.lora(), settings.baseModelName());
+        PeftAdapter.write(adapter, tensors, settings.selection(), settings.lora(), settings.baseModelName());
       }
       if (settings.exportMerged() != null) {
-        MergedCheckpoint.write(settings.outputDir().resolve("merged"), model, settings.lora(), settings.exportMerged(),
-            5L << 30);
+        merged = settings.outputDir().resolve(settings.exportFormat().defaultFolder());
+        MergedCheckpoint.write(merged, model, tensors, settings.lora(), settings.exportFormat(),
+            settings.exportMerged());
       }
     }
     if (run.losses().isEmpty()) {
@@ -150,7 +158,7 @@ public final class LayerNormTuner implements AutoCloseable {
           run.losses().get(run.losses().size() - 1));
     }
     return new TuningResult(run.losses(), run.trainableParameters(), run.totalParameters(), run.peakResidentBytes(),
-        run.checkpointOrNull(), delta, adapter);
+        run.checkpointOrNull(), delta, adapter, merged);
   }
 
   private ObjectNode settingsJson() {
@@ -326,11 +334,32 @@ public final class LayerNormTuner implements AutoCloseable {
     }
 
     /**
-     * Also writes {@code merged/}, a complete checkpoint with everything trained folded in, copying the tokenizer files
-     * from {@code tokenizerFiles}. If not set: no merged checkpoint (the delta and the adapter are always written).
+     * Also writes a merged checkpoint, complete with everything trained folded in, in the layout {@link #exportFormat}
+     * chooses ({@code llava-merged/} or {@code llava-hf-merged/} in the output directory), copying the tokenizer files
+     * from {@code tokenizerFiles} (the base model's directory). If not set: no merged checkpoint (the delta and the
+     * adapter are always written).
      */
     public Builder exportMerged(Path tokenizerFiles) {
       draft.set("exportMerged", tokenizerFiles);
+      return this;
+    }
+
+    /**
+     * The merged checkpoint's layout: {@link MergedLayout#ORIGINAL} for LLaVA's {@code load_pretrained_model},
+     * {@link MergedLayout#LLAVA_HF} for transformers' {@code LlavaForConditionalGeneration}. Needs
+     * {@link #exportMerged}. If not set: ORIGINAL.
+     */
+    public Builder exportFormat(MergedLayout layout) {
+      draft.set("exportFormat", layout);
+      return this;
+    }
+
+    /**
+     * The dtype of every exported tensor (F32, BF16 or F16). If not set: trained tensors are written from their fp32
+     * masters (what training arrived at, before rounding to the model's dtype), the rest in the model's dtype.
+     */
+    public Builder exportDtype(DType dtype) {
+      draft.set("exportDtype", dtype);
       return this;
     }
 

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.tokenizer.Tokenizer;
+import io.lntune.torch.DType;
 import io.lntune.training.data.ConversationTemplate;
 import io.lntune.training.data.ImageTransform;
+import io.lntune.training.export.MergedLayout;
 import io.lntune.training.loop.NanPolicy;
 import io.lntune.training.loop.Trainer;
 import io.lntune.training.loop.TrainingListener;
@@ -29,7 +31,7 @@ public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainDat
     LrSchedule schedule, int batchSize, int gradientAccumulation, long maxSteps, double maxGradNorm, long seed,
     Path outputDir, long checkpointEvery, NanPolicy nanPolicy, ImageTransform imageTransform, int workers,
     String baseModelName, long evaluateEvery, Trainer.Evaluation evaluation, Path exportMerged,
-    boolean activationRecomputation, List<TrainingListener> listeners) {
+    MergedLayout exportFormat, DType exportDtype, boolean activationRecomputation, List<TrainingListener> listeners) {
 
   public TunerSettings {
     listeners = List.copyOf(listeners);
@@ -51,12 +53,18 @@ public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainDat
         .put("nan_policy", nanPolicy.name()).put("workers", workers)
         .put("activation_recomputation", activationRecomputation).put("base_model", baseModelName)
         .put("model_dtype", model.placement().dtype().name()).put("device", model.placement().device().toString())
-        .put("vocab_size", model.config().text().vocabSize()).put("image_tokens", model.config().imageTokens());
+        .put("vocab_size", model.config().text().vocabSize()).put("image_tokens", model.config().imageTokens())
+        .put("export_dtype", exportDtype == null ? "masters" : exportDtype.name());
+    if (exportMerged != null) {
+      n.put("export_format", exportFormat.option());
+    }
     return n;
   }
 
   /** The builder's values before validation: each set once. */
   static final class Draft {
+    private static final List<DType> EXPORT_DTYPES = List.of(DType.F32, DType.BF16, DType.F16);
+
     private final Map<String, Object> values = new HashMap<>();
     final List<TrainingListener> listeners = new ArrayList<>();
 
@@ -118,6 +126,13 @@ public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainDat
       if (values.containsKey("exportMerged") && !values.containsKey("outputDir")) {
         problems.add("exportMerged needs an outputDir");
       }
+      if (values.containsKey("exportFormat") && !values.containsKey("exportMerged")) {
+        problems.add("exportFormat needs exportMerged (the tokenizer files to copy)");
+      }
+      DType exportDtype = get("exportDtype", null);
+      if (exportDtype != null && !EXPORT_DTYPES.contains(exportDtype)) {
+        problems.add("exportDtype must be one of " + EXPORT_DTYPES + ", got " + exportDtype);
+      }
       atLeast(problems, "batchSize", batchSize, 1);
       atLeast(problems, "gradientAccumulation", accumulation, 1);
       atLeast(problems, "workers", workers, 1);
@@ -144,7 +159,8 @@ public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainDat
           wd, get("schedule", LrSchedule.cosine(LrSchedule.Warmup.ratio(0.03))), batchSize, accumulation, maxSteps,
           maxGradNorm, get("seed", 42L), get("outputDir", null), checkpointEvery, get("nanPolicy", NanPolicy.STOP),
           transform, workers, get("baseModelName", "unknown"), evaluateEvery, get("evaluation", null),
-          get("exportMerged", null), get("activationRecomputation", false), listeners);
+          get("exportMerged", null), get("exportFormat", MergedLayout.ORIGINAL), exportDtype,
+          get("activationRecomputation", false), listeners);
     }
 
     private static void positive(List<String> problems, String name, double v) {

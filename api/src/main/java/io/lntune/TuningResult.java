@@ -15,9 +15,10 @@ import java.util.Optional;
  * @param checkpointOrNull the last checkpoint, when an output directory was set
  * @param deltaOrNull the trainable delta export ({@code trainable.safetensors}), when an output directory was set
  * @param adapterOrNull the PEFT adapter directory, when an output directory was set and the strategy has a PEFT form
+ * @param mergedOrNull the merged checkpoint's directory, when one was asked for
  */
 public record TuningResult(List<Double> losses, long trainableParameters, long totalParameters, long peakResidentBytes,
-    Path checkpointOrNull, Path deltaOrNull, Path adapterOrNull) {
+    Path checkpointOrNull, Path deltaOrNull, Path adapterOrNull, Path mergedOrNull) {
 
   public TuningResult {
     losses = List.copyOf(losses);
@@ -38,5 +39,9 @@ public record TuningResult(List<Double> losses, long trainableParameters, long t
 
   public Optional<Path> adapter() {
     return Optional.ofNullable(adapterOrNull);
+  }
+
+  public Optional<Path> merged() {
+    return Optional.ofNullable(mergedOrNull);
   }
 }

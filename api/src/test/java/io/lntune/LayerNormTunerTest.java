@@ -13,6 +13,7 @@ import io.lntune.models.nn.Placement;
 import io.lntune.models.tokenizer.Tokenizer;
 import io.lntune.torch.DType;
 import io.lntune.training.data.ResizeNormalize;
+import io.lntune.training.export.MergedLayout;
 import io.lntune.training.strategy.LoraConfig;
 import io.lntune.training.strategy.Selection;
 import io.lntune.training.strategy.Strategy;
@@ -62,6 +63,9 @@ class LayerNormTunerTest {
         .hasMessageContaining("set either strategy or selection, not both")
         .hasMessageContaining("lora is set but the strategy is FULL, not LORA")
         .hasMessageContaining("batchSize must be >= 1, got 0");
+    assertThatThrownBy(() -> LayerNormTuner.builder().exportFormat(MergedLayout.LLAVA_HF).exportDtype(DType.I64)
+        .build()).hasMessageContaining("exportFormat needs exportMerged")
+        .hasMessageContaining("exportDtype must be one of [F32, BF16, F16], got I64");
     assertThatThrownBy(() -> LayerNormTuner.builder().seed(1).seed(2)).isInstanceOf(IllegalStateException.class)
         .hasMessage("seed was already set to 1");
     assertThatThrownBy(() -> LayerNormTuner.builder().trainData(world.resolve("none.json"), world).template("x")
@@ -83,6 +87,8 @@ class LayerNormTunerTest {
     TuningResult stage2 = LayerNormTuner.builder().model(model).tokenizer(TOK)
         .trainData(data.stage2Train(), data.imageRoot()).strategy(Strategy.LAYERNORM).batchSize(4).maxSteps(12)
         .learningRate(2e-2).imageTransform(ResizeNormalize.unit(16)).checkpointEvery(6).outputDir(out2)
+        .exportMerged(Path.of(System.getProperty("lntune.testdata"), "llama-tokenizer.model"))
+        .exportFormat(MergedLayout.LLAVA_HF)
         .evaluation(6, step -> java.util.Map.of("steps_seen", (double) step)).build().fit();
     List<Double> l = stage2.losses();
     double first = (l.get(0) + l.get(1) + l.get(2)) / 3;
@@ -93,6 +99,10 @@ class LayerNormTunerTest {
     assertThat(stage2.checkpoint()).contains(out2.resolve("checkpoint-000012"));
     assertThat(stage2.adapter()).isPresent();
     assertThat(out2.resolve("adapter/adapter_config.json")).exists();
+    assertThat(stage2.merged()).contains(out2.resolve("llava-hf-merged"));
+    assertThat(out2.resolve("llava-hf-merged/tokenizer.model")).exists();
+    assertThat(Files.readString(out2.resolve("llava-hf-merged/config.json")))
+        .contains("\"architectures\" : [ \"LlavaForConditionalGeneration\" ]");
     assertThat(out2.resolve("run.json")).exists();
     List<String> metrics = Files.readAllLines(out2.resolve("metrics.jsonl"));
     assertThat(metrics.stream().filter(m -> m.contains("\"type\":\"step\""))).hasSize(12);

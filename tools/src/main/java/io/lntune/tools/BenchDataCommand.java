@@ -51,7 +51,8 @@ import picocli.CommandLine.Spec;
 final class BenchDataCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--tokenizer", required = true, paramLabel = "FILE|DIR", description = "A tokenizer.model or dir.")
+  @Option(names = "--tokenizer", converter = ModelPathConverter.class, required = true, paramLabel = "FILE|DIR|ID",
+      description = "A tokenizer.model, a directory, or a model id in the Hugging Face cache.")
   Path tokenizer;
 
   @Option(names = "--images", defaultValue = "512", description = "Pictures to generate. Default: ${DEFAULT-VALUE}.")

@@ -36,10 +36,12 @@ final class EvalCommand implements Callable<Integer> {
       + "flickr30k-caption.")
   String benchmark;
 
-  @Option(names = "--model", required = true, paramLabel = "DIR", description = "LLaVA model directory.")
+  @Option(names = "--model", converter = ModelPathConverter.class, required = true, paramLabel = "DIR|ID",
+      description = "LLaVA model directory, or model id in the Hugging Face cache.")
   Path model;
 
-  @Option(names = "--tokenizer", paramLabel = "FILE|DIR", description = "Tokenizer (default: the model directory).")
+  @Option(names = "--tokenizer", converter = ModelPathConverter.class, paramLabel = "FILE|DIR|ID",
+      description = "Tokenizer (default: the model directory).")
   Path tokenizer;
 
   @Option(names = "--questions", required = true, paramLabel = "FILE", description = "The question file (MME: a "

@@ -49,8 +49,9 @@ import picocli.CommandLine.Spec;
 final class FeaturesCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "DIR",
-      description = "A Hugging Face CLIP directory (config.json and safetensors or .bin weights), or a LLaVA directory.")
+  @Option(names = "--model", converter = ModelPathConverter.class, required = true, paramLabel = "DIR|ID",
+      description = "A Hugging Face CLIP directory (config.json and safetensors or .bin weights), or a LLaVA directory; "
+          + "or a model id in the Hugging Face cache (openai/clip-vit-large-patch14-336).")
   Path model;
 
   @ArgGroup(exclusive = true, multiplicity = "1")

@@ -33,11 +33,13 @@ import picocli.CommandLine.Spec;
 final class GenerateCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "DIR",
-      description = "Hugging Face model directory (config.json, safetensors or .bin weights, tokenizer.model), or a LLaVA one.")
+  @Option(names = "--model", converter = ModelPathConverter.class, required = true, paramLabel = "DIR|ID",
+      description = "Hugging Face model directory (config.json, safetensors or .bin weights, tokenizer.model), or a "
+          + "LLaVA one; or a model id in the Hugging Face cache.")
   Path model;
 
-  @Option(names = "--tokenizer", paramLabel = "FILE|DIR", description = "Tokenizer (default: the model directory).")
+  @Option(names = "--tokenizer", converter = ModelPathConverter.class, paramLabel = "FILE|DIR|ID",
+      description = "Tokenizer (default: the model directory).")
   Path tokenizer;
 
   @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "A prompt; repeat for a batch.")

@@ -12,7 +12,12 @@ import picocli.CommandLine.Option;
  * load it (a picocli mixin; the command has its own {@code --model} and {@code --tokenizer}).
  */
 final class LlavaOptions {
-  @Option(names = "--vision-tower", paramLabel = "DIR", description = "CLIP directory when the model has none inside.")
+  /** The help of {@code --vision-tower}, which {@code train} takes too. */
+  static final String VISION_TOWER_HELP = "CLIP directory (or model id in the Hugging Face cache) when the model has "
+      + "none inside; default: the config's mm_vision_tower.";
+
+  @Option(names = "--vision-tower", converter = ModelPathConverter.class, paramLabel = "DIR|ID",
+      description = VISION_TOWER_HELP)
   Path visionTower;
 
   @Option(names = "--adapter", paramLabel = "DIR|FILE", description = "A training result to apply on top of the "

@@ -27,8 +27,9 @@ import picocli.CommandLine.Spec;
 final class LogitsCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "DIR",
-      description = "Hugging Face model directory (config.json + safetensors or .bin weights).")
+  @Option(names = "--model", converter = ModelPathConverter.class, required = true, paramLabel = "DIR|ID",
+      description = "Hugging Face model directory (config.json + safetensors or .bin weights), or model id in the "
+          + "Hugging Face cache.")
   Path model;
 
   @Option(names = "--ids", required = true, split = ",", paramLabel = "ID",

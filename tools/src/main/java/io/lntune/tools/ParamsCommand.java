@@ -42,7 +42,8 @@ final class ParamsCommand implements Callable<Integer> {
         + "llava-v1-vicuna-7b, llava-v1-vicuna-13b, llava-v1.5-vicuna-7b, llava-v1.5-vicuna-13b, tiny.")
     String preset;
 
-    @Option(names = "--model", paramLabel = "DIR", description = "A LLaVA directory (original or llava-hf config.json).")
+    @Option(names = "--model", converter = ModelPathConverter.class, paramLabel = "DIR|ID",
+        description = "A LLaVA directory (original or llava-hf config.json), or model id in the Hugging Face cache.")
     Path model;
   }
 

@@ -32,8 +32,9 @@ final class TokenizeCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--tokenizer", required = true, paramLabel = "FILE|DIR",
-      description = "A SentencePiece tokenizer.model, or a model directory with it and its tokenizer JSON files.")
+  @Option(names = "--tokenizer", converter = ModelPathConverter.class, required = true, paramLabel = "FILE|DIR|ID",
+      description = "A SentencePiece tokenizer.model, or a model directory with it and its tokenizer JSON files (or "
+          + "a model id in the Hugging Face cache).")
   Path tokenizer;
 
   @ArgGroup(multiplicity = "1")

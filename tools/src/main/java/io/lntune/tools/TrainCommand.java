@@ -4,7 +4,9 @@ import io.lntune.LayerNormTuner;
 import io.lntune.TuningResult;
 import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.tokenizer.Tokenizer;
+import io.lntune.torch.DType;
 import io.lntune.training.checkpoint.TrainingCheckpoints;
+import io.lntune.training.export.MergedLayout;
 import io.lntune.training.listener.LoggingListener;
 import io.lntune.training.listener.ProgressBarListener;
 import io.lntune.training.loop.NanPolicy;
@@ -12,6 +14,7 @@ import io.lntune.training.optim.LrSchedule;
 import io.lntune.training.strategy.LoraConfig;
 import io.lntune.training.strategy.Strategy;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +34,8 @@ import picocli.CommandLine.Spec;
     name = "train",
     mixinStandardHelpOptions = true,
     description = {"Finetune a LLaVA model on LLaVA-format data with a tuning strategy (default LAYERNORM), writing "
-        + "checkpoints, metrics.jsonl, run.json and the exports (trainable.safetensors, a PEFT adapter) to --output.",
+        + "checkpoints, metrics.jsonl, run.json and the exports (trainable.safetensors, a PEFT adapter, a merged "
+        + "checkpoint if asked for) to --output.",
         "A run whose --output already holds checkpoints resumes from the last one."})
 final class TrainCommand implements Callable<Integer> {
   /** The builder setter behind each option (the test keeps the two in step). */
@@ -44,7 +48,8 @@ final class TrainCommand implements Callable<Integer> {
       Map.entry("--max-grad-norm", "maxGradNorm"), Map.entry("--seed", "seed"), Map.entry("--output", "outputDir"),
       Map.entry("--checkpoint-every", "checkpointEvery"), Map.entry("--nan-policy", "nanPolicy"),
       Map.entry("--workers", "workers"), Map.entry("--base-model-name", "baseModelName"),
-      Map.entry("--export-merged", "exportMerged"), Map.entry("--recompute-activations", "activationRecomputation"));
+      Map.entry("--export-merged", "exportMerged"), Map.entry("--export-format", "exportFormat"),
+      Map.entry("--export-dtype", "exportDtype"), Map.entry("--recompute-activations", "activationRecomputation"));
   /** Builder setters that take Java objects and have no option. */
   static final List<String> API_ONLY = List.of("selection", "imageTransform", "listener", "evaluation");
 
@@ -53,15 +58,18 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "FILE.json", description = "Options as a JSON object; flags override it.")
   Path config;
 
-  @Option(names = "--model", required = true, paramLabel = "DIR", description = "LLaVA model directory.")
+  @Option(names = "--model", converter = ModelPathConverter.class, required = true, paramLabel = "DIR|ID",
+      description = "LLaVA model directory, or model id in the Hugging Face cache.")
   Path model;
 
-  @Option(names = "--vision-tower", paramLabel = "DIR", description = "CLIP directory when the model has none inside.")
+  @Option(names = "--vision-tower", converter = ModelPathConverter.class, paramLabel = "DIR|ID",
+      description = LlavaOptions.VISION_TOWER_HELP)
   Path visionTower;
 
   @Mixin PlacementOptions placementOptions;
 
-  @Option(names = "--tokenizer", paramLabel = "FILE|DIR", description = "Tokenizer (default: the model directory).")
+  @Option(names = "--tokenizer", converter = ModelPathConverter.class, paramLabel = "FILE|DIR|ID",
+      description = "Tokenizer (default: the model directory).")
   Path tokenizer;
 
   @Option(names = "--data", required = true, paramLabel = "FILE.json", description = "LLaVA JSON training data.")
@@ -134,13 +142,28 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--base-model-name", description = "Recorded in the exports (default: the model directory).")
   String baseModelName;
 
-  @Option(names = "--export-merged", description = "Also write out/merged, a complete checkpoint with the training "
-      + "folded in.")
+  @Option(names = "--export-merged", description = "Also write a merged checkpoint, complete with the training folded "
+      + "in, in the layout of --export-format.")
   boolean exportMerged;
+
+  @Option(names = "--export-format", paramLabel = "original|llava-hf", description = "The merged checkpoint's layout "
+      + "(implies --export-merged): original, for LLaVA's load_pretrained_model (OUTPUT/llava-merged), or llava-hf, "
+      + "for transformers' LlavaForConditionalGeneration (OUTPUT/llava-hf-merged). Default: original.")
+  String exportFormat;
+
+  @Option(names = "--export-dtype", paramLabel = "f32|bf16|f16", description = "The dtype of every exported tensor "
+      + "(default: trained tensors from their fp32 masters, the rest in the model's dtype).")
+  String exportDtype;
 
   @Option(names = "--recompute-activations", description = "Keep only each decoder layer's input in the forward and "
       + "recompute the layers in the backward: far less activation memory for about one more forward pass.")
   boolean recomputeActivations;
+
+  /** The model as the command line named it: a model id stays an id, not its snapshot directory. */
+  private String modelAsGiven() {
+    List<String> given = spec.findOption("--model").originalStringValues();
+    return given.isEmpty() ? model.toString() : given.get(given.size() - 1);
+  }
 
   @Override
   public Integer call() {
@@ -153,7 +176,7 @@ final class TrainCommand implements Callable<Integer> {
         .batchSize(batchSize).gradientAccumulation(gradAccum).maxGradNorm(maxGradNorm).seed(seed).outputDir(output)
         .checkpointEvery(checkpointEvery).nanPolicy(nanPolicy).workers(workers)
         .activationRecomputation(recomputeActivations)
-        .baseModelName(baseModelName != null ? baseModelName : model.toString())
+        .baseModelName(baseModelName != null ? baseModelName : modelAsGiven())
         .listener(ProgressBarListener.console()).listener(new LoggingListener(50));
     if (s == Strategy.LORA) {
       b.lora(new LoraConfig(loraR, loraAlpha, loraDropout, LoraConfig.ALL_BLOCK_LINEARS));
@@ -170,8 +193,14 @@ final class TrainCommand implements Callable<Integer> {
     if (maxSteps != null) {
       b.maxSteps(maxSteps);
     }
-    if (exportMerged) {
-      b.exportMerged(tokenizer != null && java.nio.file.Files.isDirectory(tokenizer) ? tokenizer : model);
+    if (exportMerged || exportFormat != null) {
+      b.exportMerged(tokenizer != null && Files.isDirectory(tokenizer) ? tokenizer : model);
+    }
+    if (exportFormat != null) {
+      b.exportFormat(MergedLayout.parse(exportFormat));
+    }
+    if (exportDtype != null) {
+      b.exportDtype(DType.parse(exportDtype));
     }
     TuningResult r;
     try (LayerNormTuner tuner = b.build()) {
@@ -190,9 +219,7 @@ final class TrainCommand implements Callable<Integer> {
     }
     r.delta().ifPresent(p -> out.println("trainable tensors: " + p));
     r.adapter().ifPresent(p -> out.println("PEFT adapter: " + p));
-    if (exportMerged) {
-      out.println("merged checkpoint: " + output.resolve("merged"));
-    }
+    r.merged().ifPresent(p -> out.println("merged checkpoint: " + p));
     return 0;
   }
 }

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lntune.LayerNormTuner;
 import io.lntune.models.llava.TinyLlava;
+import io.lntune.torch.DType;
+import io.lntune.torch.safetensors.SafetensorsCheckpoint;
+import io.lntune.torch.safetensors.SafetensorsFile;
 import io.lntune.training.synth.SyntheticWorld;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -57,13 +60,44 @@ class TrainCommandTest {
     assertThat(Files.readString(out.resolve("run.json"))).contains("\"learning_rate\" : 0.05")
         .contains("LAYERNORM_SIMPLE").contains("\"batch_size\" : 2").contains("\"max_steps\" : 3");
     assertThat(out.resolve("checkpoint-000003/checkpoint.safetensors")).exists();
-    assertThat(out.resolve("merged/config.json")).exists();
-    assertThat(out.resolve("merged/tokenizer.model")).exists();
+    assertThat(out.resolve("llava-merged/config.json")).exists();
+    assertThat(out.resolve("llava-merged/tokenizer.model")).exists();
+    assertThat(r.out()).contains("merged checkpoint: " + out.resolve("llava-merged"));
 
     Files.delete(out.resolve("trainable.safetensors"));
     CliRun again = CliRun.of(args);
     assertThat(again.code()).as("a finished run reruns as a no-op: " + again.err()).isZero();
     assertThat(again.out()).contains("nothing left to train: " + out + " is complete at step 3");
     assertThat(out.resolve("trainable.safetensors")).as("missing exports rewritten").exists();
+  }
+
+  @Test
+  void exportsTheLlavaHfLayoutInTheDtypeAskedFor() throws Exception {
+    Path[] f = fixture(dir);
+    Path out = dir.resolve("out");
+    CliRun r = CliRun.of("train", "--model", f[0].toString(), "--data", f[1].toString(), "--image-root",
+        f[2].toString(), "--max-steps", "1", "--batch-size", "2", "--output", out.toString(), "--export-format",
+        "llava-hf", "--export-dtype", "bf16");
+    assertThat(r.code()).as(r.err()).isZero();
+    Path merged = out.resolve("llava-hf-merged");
+    assertThat(r.out()).contains("merged checkpoint: " + merged);
+    assertThat(Files.readString(merged.resolve("config.json"))).contains("\"image_token_index\" : 32001")
+        .contains("\"torch_dtype\" : \"bfloat16\"");
+    try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(merged)) {
+      assertThat(ckpt.info("language_model.model.norm.weight").dtype()).isEqualTo(DType.BF16);
+    }
+    try (SafetensorsFile delta = SafetensorsFile.open(out.resolve("trainable.safetensors"))) {
+      assertThat(delta.info("model.norm.weight").dtype()).isEqualTo(DType.BF16);
+    }
+  }
+
+  @Test
+  void aModelIdThatIsNeitherLocalNorCachedNamesWhereItWasLookedFor() {
+    CliRun r = CliRun.of("train", "--model", "lntune-test/not-cached", "--data", "x.json", "--output", "out");
+    assertThat(r.code()).isNotZero();
+    assertThat(r.err()).contains("'lntune-test/not-cached' not found; looked at:")
+        .contains(Path.of("lntune-test/not-cached").toAbsolutePath() + ": no such file or directory")
+        .contains("models--lntune-test--not-cached: not in the Hugging Face cache")
+        .contains("huggingface-cli download lntune-test/not-cached");
   }
 }

@@ -79,6 +79,13 @@ public record LlamaConfig(
         eosTokenIds, padTokenId, torchDtype);
   }
 
+  /** {@return this config stating {@code dtype} as the dtype its checkpoint is saved in} */
+  public LlamaConfig withTorchDtype(DType dtype) {
+    return new LlamaConfig(hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads,
+        rmsNormEps, ropeTheta, ropeLinearFactor, vocabSize, maxPositionEmbeddings, tieWordEmbeddings, bosTokenId,
+        eosTokenIds, padTokenId, Optional.of(dtype));
+  }
+
   /** {@return this config with {@code layers} decoder layers} */
   public LlamaConfig withNumHiddenLayers(int layers) {
     return new LlamaConfig(hiddenSize, intermediateSize, layers, numAttentionHeads, numKeyValueHeads, rmsNormEps,

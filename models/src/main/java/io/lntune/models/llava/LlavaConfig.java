@@ -6,8 +6,9 @@ import io.lntune.models.clip.ClipVisionConfig;
 import io.lntune.models.clip.FeatureSelection;
 import io.lntune.models.config.ConfigException;
 import io.lntune.models.config.ConfigFile;
+import io.lntune.models.hub.ModelLocator;
+import io.lntune.models.hub.ModelNotFoundException;
 import io.lntune.models.llama.LlamaConfig;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -51,6 +52,12 @@ public record LlavaConfig(LlamaConfig text, ClipVisionConfig vision, ProjectorTy
     }
   }
 
+  /** {@return this config with {@code text} as the language model's shape} */
+  public LlavaConfig withText(LlamaConfig text) {
+    return new LlavaConfig(text, vision, projectorType, featureSelection, imageTokenIndex, useImStartEnd,
+        imageAspectRatio, maxLength, visionTowerPath);
+  }
+
   /** {@return image positions per image: the selected tokens of the vision tower} */
   public long imageTokens() {
     return featureSelection.tokens() == FeatureSelection.Tokens.PATCH ? vision.numPatches() : vision.numPatches() + 1;
@@ -59,20 +66,30 @@ public record LlavaConfig(LlamaConfig text, ClipVisionConfig vision, ProjectorTy
   /**
    * Reads {@code config.json} of an original LLaVA checkpoint ({@code mm_*} fields next to LLaMA's) or a llava-hf
    * one ({@code text_config} and {@code vision_config}). For an original config the vision tower's shape comes
-   * from the directory {@code mm_vision_tower} names (absolute, or relative to the model) or, for OpenAI's CLIP
-   * names, from the matching preset.
+   * from the directory {@code mm_vision_tower} names (absolute, or relative to the model), else from the model id's
+   * snapshot in the Hugging Face cache ({@link ModelLocator}), else, for OpenAI's CLIP ids, from the matching preset.
    *
    * @param dir the model directory
    * @throws ConfigException naming the file and field at fault
    */
   public static LlavaConfig read(Path dir) {
-    ConfigFile c = ConfigFile.read(dir.resolve("config.json"));
-    return c.has("text_config") ? llavaHf(c) : original(dir, c);
+    return read(dir, ModelLocator.fromEnvironment());
   }
 
-  private static LlavaConfig original(Path dir, ConfigFile c) {
+  /**
+   * Reads {@code config.json} as {@link #read(Path)} does, looking up {@code mm_vision_tower} with {@code locator}
+   * (a directory, absolute or relative to the model, else a model id in the Hugging Face cache).
+   *
+   * @throws ConfigException naming the file and field at fault
+   */
+  public static LlavaConfig read(Path dir, ModelLocator locator) {
+    ConfigFile c = ConfigFile.read(dir.resolve("config.json"));
+    return c.has("text_config") ? llavaHf(c) : original(dir, c, locator);
+  }
+
+  private static LlavaConfig original(Path dir, ConfigFile c, ModelLocator locator) {
     Optional<String> tower = c.optString("mm_vision_tower");
-    ClipVisionConfig vision = tower.map(t -> visionOf(dir, c, t))
+    ClipVisionConfig vision = tower.map(t -> visionOf(dir, c, t, locator))
         .orElseThrow(() -> c.error("mm_vision_tower", "is required: it names the CLIP vision tower", null));
     FeatureSelection selection = new FeatureSelection(
         c.optInt("mm_vision_select_layer", Integer.MIN_VALUE, Integer.MAX_VALUE).orElse(-2),
@@ -83,21 +100,21 @@ public record LlavaConfig(LlamaConfig text, ClipVisionConfig vision, ProjectorTy
         c.optLong("tokenizer_model_max_length").orElse(2048L), tower);
   }
 
-  private static ClipVisionConfig visionOf(Path dir, ConfigFile c, String tower) {
-    for (Path candidate : new Path[] {Path.of(tower), dir.resolve(tower)}) {
-      if (Files.isRegularFile(candidate.resolve("config.json"))) {
-        return ClipVisionConfig.read(candidate.resolve("config.json"));
+  private static ClipVisionConfig visionOf(Path dir, ConfigFile c, String tower, ModelLocator locator) {
+    Path found;
+    try {
+      found = locator.locate(tower, dir);
+    } catch (ModelNotFoundException e) {
+      switch (tower) { // the shape alone, enough to count parameters; loading the weights needs the directory
+        case "openai/clip-vit-large-patch14":
+          return ClipConfigs.vitL14();
+        case "openai/clip-vit-large-patch14-336":
+          return ClipConfigs.vitL14_336();
+        default:
+          throw new ConfigException(c + ": field 'mm_vision_tower': " + e.getMessage());
       }
     }
-    switch (tower) {
-      case "openai/clip-vit-large-patch14":
-        return ClipConfigs.vitL14();
-      case "openai/clip-vit-large-patch14-336":
-        return ClipConfigs.vitL14_336();
-      default:
-        throw c.error("mm_vision_tower", "names no local directory with a config.json (lntune does not download): "
-            + "point it at a CLIP directory", new com.fasterxml.jackson.databind.node.TextNode(tower));
-    }
+    return ClipVisionConfig.read(found.resolve("config.json"));
   }
 
   private static LlavaConfig llavaHf(ConfigFile c) {

@@ -11,7 +11,8 @@ import io.lntune.torch.checkpoint.Checkpoint;
  * {@code vision_tower.} and the connector under {@code multi_modal_projector.linear_1/2}.
  */
 public final class LlavaKeys {
-  static final String VISION = "model.vision_tower.vision_tower.";
+  /** Where the original layout keeps the vision tower: a {@code CLIPVisionModel} under this prefix. */
+  public static final String VISION = "model.vision_tower.vision_tower.";
   static final String PROJECTOR = ProjectorKeys.ORIGINAL_PREFIX;
 
   /** The checkpoint layouts lntune reads. */

@@ -2,6 +2,9 @@ package io.lntune.models.llava;
 
 import io.lntune.models.clip.ClipKeys;
 import io.lntune.models.clip.ClipVisionTower;
+import io.lntune.models.config.ConfigException;
+import io.lntune.models.hub.ModelLocator;
+import io.lntune.models.hub.ModelNotFoundException;
 import io.lntune.models.llama.GenerationConfig;
 import io.lntune.models.llama.Generator;
 import io.lntune.models.llama.StopCriterion;
@@ -83,7 +86,19 @@ public final class LlavaModel extends Module {
    * @throws io.lntune.models.load.StateDictMismatchException listing every key that does not fit
    */
   public static LlavaModel load(Path dir, Placement placement, Path visionTowerDir) {
-    LlavaConfig config = LlavaConfig.read(dir);
+    return load(dir, placement, visionTowerDir, ModelLocator.fromEnvironment());
+  }
+
+  /**
+   * Loads a LLaVA directory as {@link #load(Path, Placement, Path)} does, finding the vision tower that
+   * {@code mm_vision_tower} names with {@code locator}: a directory (absolute, or relative to {@code dir}), else the
+   * model id's snapshot in the Hugging Face cache.
+   *
+   * @param visionTowerDir a CLIP directory overriding {@code mm_vision_tower}, or null
+   * @throws io.lntune.models.config.ConfigException if the tower is needed and found nowhere, naming each place
+   */
+  public static LlavaModel load(Path dir, Placement placement, Path visionTowerDir, ModelLocator locator) {
+    LlavaConfig config = LlavaConfig.read(dir, locator);
     LlavaModel model = new LlavaModel(config, placement);
     boolean towerInside;
     try (Checkpoint ckpt = Checkpoint.open(dir)) {
@@ -99,21 +114,20 @@ public final class LlavaModel extends Module {
       log.info("loaded {} ({} layout{})", dir, layout, towerInside ? ", vision tower inside" : "");
     }
     if (!towerInside) {
-      model.loadVisionTower(visionTowerDir != null ? visionTowerDir : towerDir(dir, config));
+      model.loadVisionTower(visionTowerDir != null ? visionTowerDir : towerDir(dir, config, locator));
     }
     return model;
   }
 
-  private static Path towerDir(Path dir, LlavaConfig config) {
-    String named = config.visionTowerPath().orElseThrow(() -> new io.lntune.models.config.ConfigException(
+  private static Path towerDir(Path dir, LlavaConfig config, ModelLocator locator) {
+    String named = config.visionTowerPath().orElseThrow(() -> new ConfigException(
         dir + ": the checkpoint holds no vision tower and the config names none; pass the CLIP directory"));
-    for (Path candidate : new Path[] {Path.of(named), dir.resolve(named)}) {
-      if (Files.isDirectory(candidate)) {
-        return candidate;
-      }
+    try {
+      return locator.locate(named, dir);
+    } catch (ModelNotFoundException e) {
+      throw new ConfigException(dir.resolve("config.json"), "the checkpoint holds no vision tower and "
+          + "mm_vision_tower " + e.getMessage() + "\nor pass the CLIP directory (--vision-tower)", e);
     }
-    throw new io.lntune.models.config.ConfigException(dir + ": the checkpoint holds no vision tower and mm_vision_tower '"
-        + named + "' is not a local directory; pass the CLIP directory (lntune does not download)");
   }
 
   /**
@@ -122,9 +136,7 @@ public final class LlavaModel extends Module {
    */
   public void resizeVocabulary(long rows) {
     llm.resizeVocabulary(rows);
-    config = new LlavaConfig(llm.config(), config.vision(), config.projectorType(), config.featureSelection(),
-        config.imageTokenIndex(), config.useImStartEnd(), config.imageAspectRatio(), config.maxLength(),
-        config.visionTowerPath());
+    config = config.withText(llm.config());
   }
 
   /** Loads the vision tower's weights from a Hugging Face CLIP directory. */

@@ -19,9 +19,14 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -29,69 +34,61 @@ import org.bytedeco.pytorch.Tensor;
 /**
  * Writes and reads PEFT adapters: {@code adapter_config.json} and {@code adapter_model.safetensors}, with the key
  * names and config fields PEFT writes, so that {@code PeftModel.from_pretrained(base, dir)} loads them. LayerNorm
- * tuning (and the other strategies that train whole modules) becomes PEFT's {@code LN_TUNING}; LoRA becomes
- * {@code LORA}, with the connector, embeddings and head as {@code modules_to_save}.
+ * tuning (and the other strategies that train whole modules) becomes PEFT's {@code LN_TUNING}, CLIP's norms among
+ * its targets when they trained; LoRA becomes {@code LORA}, its {@code target_modules} a regular expression of the
+ * decoder layers' adapted linears (PEFT applies it to the whole LLaVA, CLIP's layers included) and the connector,
+ * embeddings and head as {@code modules_to_save}. The keys are {@code LlavaLlamaForCausalLM}'s (the original
+ * LLaVA layout): the base model PEFT wraps is the original checkpoint.
  *
  * <pre>{@code
- * PeftAdapter.write(out, model, Selection.of(Strategy.LAYERNORM), null, "lmsys/vicuna-7b-v1.5");
+ * ExportTensors tensors = ExportTensors.of(model, trainables);
+ * PeftAdapter.write(out, tensors, Selection.of(Strategy.LAYERNORM), null, "liuhaotian/llava-v1.5-7b");
  * PeftAdapter.load(freshModel, out, linears);     // the trained tensors, back on a base model
  * }</pre>
  */
 public final class PeftAdapter {
   static final String CONFIG = "adapter_config.json";
   static final String WEIGHTS = "adapter_model.safetensors";
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = ExportJson.JSON;
 
   private PeftAdapter() {}
 
   /**
-   * Writes the selected parameters of {@code model} as a PEFT adapter in {@code dir}.
+   * Writes the selected parameters as a PEFT adapter in {@code dir}: their fp32 masters, or the dtype {@code tensors}
+   * asks for.
    *
    * @param lora the LoRA configuration when the strategy is LORA, else null
    * @param baseModel recorded as {@code base_model_name_or_path}
-   * @throws IllegalArgumentException for FULL or a custom selection without a strategy
+   * @throws IllegalArgumentException for FULL or a custom selection
    */
-  public static void write(Path dir, Module model, Selection selection, LoraConfig lora, String baseModel) {
-    Strategy strategy = selection.strategy();
-    if (strategy == null) {
-      throw new IllegalArgumentException("a custom selection has no PEFT form; export the trainable delta instead");
-    }
-    Map<String, Tensor> params = Modules.namedParameters(model);
-    Map<String, Tensor> tensors = new LinkedHashMap<>();
+  public static void write(Path dir, ExportTensors tensors, Selection selection, LoraConfig lora, String baseModel) {
     ObjectNode config;
-    if (strategy == Strategy.LORA) {
-      if (lora == null) {
-        throw new IllegalArgumentException("a LORA adapter needs its LoraConfig");
-      }
-      params.forEach((name, t) -> {
-        if (selection.trains(name)) {
-          tensors.put(PeftNames.PREFIX + name, t);
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    try (TensorScope scope = TensorScope.open()) {
+      if (selection.strategy() == Strategy.LORA) {
+        if (lora == null) {
+          throw new IllegalArgumentException("a LORA adapter needs its LoraConfig");
         }
-      });
-      config = loraConfig(lora, baseModel);
-    } else {
-      List<String> targets = PeftNames.lnTuningTargets(strategy, selection.finalNorm());
-      params.forEach((name, t) -> {
-        if (selection.trains(name)) {
+        tensors.tensors(selection::trains).forEach((name, t) -> out.put(PeftNames.PREFIX + name, t));
+        config = loraConfig(lora, PeftNames.loraTargetPattern(tensors.parameters().keySet()),
+            PeftNames.loraModulesToSave(selection), baseModel);
+      } else {
+        List<String> targets = PeftNames.lnTuningTargets(selection);
+        tensors.tensors(selection::trains).forEach((name, t) -> {
           String module = PeftNames.targetModule(name, targets);
           if (module == null) {
             throw new IllegalStateException(name + " trains but no LN_TUNING target covers it");
           }
-          tensors.put(PeftNames.lnTuningKey(name, module), t);
-        }
-      });
-      config = base("LN_TUNING", baseModel);
-      strings(config.putArray("target_modules"), targets);
-      config.putNull("exclude_modules");
-      config.putNull("modules_to_save");
-    }
-    try {
+          out.put(PeftNames.lnTuningKey(name, module), t);
+        });
+        config = base("LN_TUNING", baseModel);
+        strings(config.putArray("target_modules"), targets);
+        config.putNull("exclude_modules");
+        config.putNull("modules_to_save");
+      }
       Files.createDirectories(dir);
-      SafetensorsWriter.write(dir.resolve(WEIGHTS), tensors, Map.of("format", "pt"));
-      Path tmp = dir.resolve("." + CONFIG + ".tmp");
-      Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config));
-      Files.move(tmp, dir.resolve(CONFIG), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      SafetensorsWriter.write(dir.resolve(WEIGHTS), out, Map.of("format", "pt"));
+      ExportJson.write(dir.resolve(CONFIG), config);
     } catch (IOException e) {
       throw new UncheckedIOException("writing PEFT adapter " + dir, e);
     }
@@ -107,13 +104,13 @@ public final class PeftAdapter {
     return c;
   }
 
-  private static ObjectNode loraConfig(LoraConfig lora, String baseModel) {
+  private static ObjectNode loraConfig(LoraConfig lora, String targets, List<String> modulesToSave, String baseModel) {
     ObjectNode c = base("LORA", baseModel);
     c.put("r", lora.r());
     c.put("lora_alpha", lora.alpha());
     c.put("lora_dropout", lora.dropout());
-    strings(c.putArray("target_modules"), PeftNames.loraTargets(lora));
-    strings(c.putArray("modules_to_save"), PeftNames.CONNECTOR_AND_EMBEDDINGS);
+    c.put("target_modules", targets);
+    strings(c.putArray("modules_to_save"), modulesToSave);
     c.put("bias", "none");
     c.put("fan_in_fan_out", false);
     c.put("init_lora_weights", true);
@@ -148,10 +145,8 @@ public final class PeftAdapter {
     String type = config.path("peft_type").asText();
     LoraConfig lora = null;
     if (type.equals("LORA")) {
-      List<String> targets = new ArrayList<>();
-      config.path("target_modules").forEach(n -> targets.add(n.asText()));
       lora = new LoraConfig(config.path("r").asInt(), config.path("lora_alpha").asDouble(),
-          config.path("lora_dropout").asDouble(), targets);
+          config.path("lora_dropout").asDouble(), loraTargets(config.path("target_modules"), linears.keySet()));
       Lora.attach(linears, lora, 0);
     } else if (!type.equals("LN_TUNING")) {
       throw new LntuneException(dir.resolve(CONFIG) + ": peft_type '" + type + "' is not LN_TUNING or LORA");
@@ -164,7 +159,7 @@ public final class PeftAdapter {
         String name = type.equals("LORA") ? info.name().substring(PeftNames.PREFIX.length())
             : PeftNames.fromLnTuningKey(info.name());
         Tensor p = params.get(name);
-        if (p == null || !java.util.Arrays.equals(p.sizes().vec().get(), info.shape())) {
+        if (p == null || !Arrays.equals(p.sizes().vec().get(), info.shape())) {
           problems.add(info.name() + (p == null ? " (no parameter " + name + ")" : " (shape differs from " + name + ")"));
           continue;
         }
@@ -175,5 +170,21 @@ public final class PeftAdapter {
       throw new LntuneException(dir.resolve(WEIGHTS) + " does not fit the model: " + String.join(", ", problems));
     }
     return lora;
+  }
+
+  /**
+   * {@return the last name part of each linear layer that {@code targetModules} names} PEFT takes a list of suffixes
+   * or a regular expression the whole module name must match.
+   */
+  private static List<String> loraTargets(JsonNode targetModules, Collection<String> linears) {
+    Set<String> targets = new LinkedHashSet<>();
+    if (targetModules.isTextual()) {
+      Pattern regex = Pattern.compile(targetModules.textValue());
+      linears.stream().filter(n -> regex.matcher(n).matches())
+          .forEach(n -> targets.add(n.substring(n.lastIndexOf('.') + 1)));
+    } else {
+      targetModules.forEach(n -> targets.add(n.asText()));
+    }
+    return List.copyOf(targets);
   }
 }

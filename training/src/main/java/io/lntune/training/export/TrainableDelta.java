@@ -21,24 +21,23 @@ import org.bytedeco.pytorch.Tensor;
  * the trained model (attach LoRA adapters first when the run had them).
  *
  * <pre>{@code
- * TrainableDelta.write(Path.of("out/delta.safetensors"), model, selection, Map.of("strategy", "LAYERNORM"));
+ * TrainableDelta.write(Path.of("out/delta.safetensors"), ExportTensors.of(model, trainables), selection, Map.of());
  * TrainableDelta.apply(freshBase, Path.of("out/delta.safetensors"));
  * }</pre>
  */
 public final class TrainableDelta {
   private TrainableDelta() {}
 
-  /** Writes every parameter {@code selection} trains, with {@code metadata} in the safetensors header. */
-  public static void write(Path file, Module model, Selection selection, Map<String, String> metadata) {
-    Map<String, Tensor> out = new LinkedHashMap<>();
-    Modules.namedParameters(model).forEach((name, t) -> {
-      if (selection.trains(name)) {
-        out.put(name, t);
-      }
-    });
+  /**
+   * Writes every parameter {@code selection} trains (its fp32 master, or in the dtype {@code tensors} asks for),
+   * with {@code metadata} in the safetensors header.
+   */
+  public static void write(Path file, ExportTensors tensors, Selection selection, Map<String, String> metadata) {
     Map<String, String> meta = new LinkedHashMap<>(metadata);
     meta.put("format", "lntune-delta");
-    SafetensorsWriter.write(file, out, meta);
+    try (TensorScope scope = TensorScope.open()) {
+      SafetensorsWriter.write(file, tensors.tensors(selection::trains), meta);
+    }
   }
 
   /**

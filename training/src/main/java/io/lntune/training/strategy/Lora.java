@@ -75,6 +75,15 @@ public final class Lora {
   }
 
   /**
+   * {@return {@code W + alpha/r * B A} in fp32: the weight {@code w} [out, in] with the adapter {@code a} [r, in],
+   * {@code b} [out, r] folded in} The inputs are left as they are.
+   */
+  public static Tensor folded(Tensor w, Tensor a, Tensor b, LoraConfig config) {
+    Tensor delta = b.to(ScalarType.Float).matmul(a.to(ScalarType.Float)).mul(new Scalar(config.scale())); // [out, in]
+    return w.to(ScalarType.Float).add(delta);
+  }
+
+  /**
    * Folds each adapter into its base weight ({@code W += alpha/r * B A}, computed in fp32) and removes it.
    * Afterwards the layers compute what the adapted ones did, without the adapter cost.
    */
@@ -84,9 +93,8 @@ public final class Lora {
         Module holder = target;
         Tensor a = io.lntune.models.nn.Modules.namedParameters(holder).get("lora_A.weight");
         Tensor b = io.lntune.models.nn.Modules.namedParameters(holder).get("lora_B.weight");
-        Tensor delta = b.matmul(a).mul(new Scalar(config.scale()));                        // [out, in]
         Tensor w = target.weight();
-        w.copy_(w.to(ScalarType.Float).add(delta).to(w.scalar_type().intern()));
+        w.copy_(folded(w, a, b, config));
         target.setAdapter(null);
         target.unregister_module("lora_A");
         target.unregister_module("lora_B");

@@ -1,5 +1,6 @@
 package io.lntune.training.strategy;
 
+import java.util.List;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
@@ -17,8 +18,11 @@ public final class ParameterNames {
   public static final Predicate<String> HEAD = full("lm_head\\.weight");
   public static final Predicate<String> CONNECTOR = n -> n.startsWith("model.mm_projector.");
   public static final Predicate<String> VISION = n -> n.startsWith("model.vision_tower.");
+  /** The vision tower's LayerNorm modules, as CLIP names them ({@code pre_layrnorm} sic). */
+  public static final List<String> VISION_NORM_MODULES =
+      List.of("pre_layrnorm", "layer_norm1", "layer_norm2", "post_layernorm");
   public static final Predicate<String> VISION_NORM = VISION.and(
-      full(".*\\.(pre_layrnorm|layer_norm1|layer_norm2|post_layernorm)\\.(weight|bias)"));
+      full(".*\\.(" + String.join("|", VISION_NORM_MODULES) + ")\\.(weight|bias)"));
   public static final Predicate<String> ATTN_QV = full("model\\.layers\\.\\d+\\.self_attn\\.(q|v)_proj\\.weight");
   public static final Predicate<String> MLP = full("model\\.layers\\.\\d+\\.mlp\\.(gate|up|down)_proj\\.weight");
   public static final Predicate<String> LORA = full(".*\\.lora_[AB]\\.weight");

@@ -35,8 +35,8 @@ class AdaptersTest {
     Selection s = Selection.of(Strategy.LAYERNORM);
     ExportTest.perturb(trained, s);
     Path run = Files.createDirectories(dir.resolve("run"));
-    PeftAdapter.write(run.resolve("adapter"), trained, s, null, "tiny");
-    TrainableDelta.write(dir.resolve("delta.safetensors"), trained, s, Map.of());
+    PeftAdapter.write(run.resolve("adapter"), ExportTensors.of(trained), s, null, "tiny");
+    TrainableDelta.write(dir.resolve("delta.safetensors"), ExportTensors.of(trained), s, Map.of());
     for (Path p : new Path[] {run, run.resolve("adapter"), dir.resolve("delta.safetensors")}) {
       LlavaModel fresh = ExportTest.base();
       assertThat(maxDiff(fresh, trained)).as("training moved the outputs").isGreaterThan(1e-3);
@@ -54,7 +54,7 @@ class AdaptersTest {
     Lora.attach(trained.languageModel().blockLinears(), lora, 5);
     Selection s = Selection.of(Strategy.LORA);
     ExportTest.perturb(trained, s);                                  // B moves away from 0
-    PeftAdapter.write(dir.resolve("lora"), trained, s, lora, "tiny");
+    PeftAdapter.write(dir.resolve("lora"), ExportTensors.of(trained), s, lora, "tiny");
     LlavaModel fresh = ExportTest.base();
     Map<String, Linear> linears = fresh.languageModel().blockLinears();
     Adapters.apply(fresh, linears, dir.resolve("lora"));

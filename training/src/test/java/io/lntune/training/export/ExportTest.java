@@ -21,6 +21,7 @@ import io.lntune.training.strategy.LoraConfig;
 import io.lntune.training.strategy.Selection;
 import io.lntune.training.strategy.Strategy;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
@@ -61,7 +62,7 @@ class ExportTest {
     LlavaModel trained = base();
     Selection s = Selection.of(Strategy.LAYERNORM);
     perturb(trained, s);
-    PeftAdapter.write(dir, trained, s, null, "tiny-llava");
+    PeftAdapter.write(dir, ExportTensors.of(trained), s, null, "tiny-llava");
     JsonNode config = new ObjectMapper().readTree(dir.resolve("adapter_config.json").toFile());
     assertThat(config.get("peft_type").asText()).isEqualTo("LN_TUNING");
     assertThat(config.get("target_modules").toString()).isEqualTo(
@@ -90,18 +91,55 @@ class ExportTest {
   }
 
   @Test
+  void visionNormsOptedInAreLnTuningTargetsToo() throws Exception {
+    LlavaModel trained = base();
+    Selection s = Selection.of(Strategy.LAYERNORM).withVisionNorms();
+    perturb(trained, s);
+    PeftAdapter.write(dir, ExportTensors.of(trained), s, null, "tiny-llava");
+    JsonNode config = new ObjectMapper().readTree(dir.resolve("adapter_config.json").toFile());
+    assertThat(config.get("target_modules").toString()).isEqualTo("[\"input_layernorm\",\"post_attention_layernorm\","
+        + "\"norm\",\"mm_projector\",\"embed_tokens\",\"lm_head\",\"pre_layrnorm\",\"layer_norm1\",\"layer_norm2\","
+        + "\"post_layernorm\"]");
+    String tower = "base_model.model.model.vision_tower.vision_tower.vision_model.";
+    try (SafetensorsFile f = SafetensorsFile.open(dir.resolve("adapter_model.safetensors"))) {
+      assertThat(f.tensors()).extracting(t -> t.name()).contains(tower + "pre_layrnorm.ln_tuning_layers.weight",
+          tower + "encoder.layers.1.layer_norm1.ln_tuning_layers.bias",
+          tower + "encoder.layers.0.layer_norm2.ln_tuning_layers.weight",
+          tower + "post_layernorm.ln_tuning_layers.bias");
+    }
+    LlavaModel fresh = base();
+    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+      PeftAdapter.load(fresh, dir, fresh.languageModel().blockLinears());
+      assertThat(logits(fresh).equal(logits(trained))).isTrue();
+    }
+    LoraConfig lora = new LoraConfig(4, 8, 0.0, List.of("q_proj", "v_proj"));
+    Lora.attach(trained.languageModel().blockLinears(), lora, 2);
+    PeftAdapter.write(dir.resolve("lora"), ExportTensors.of(trained), Selection.of(Strategy.LORA).withVisionNorms(),
+        lora, "tiny-llava");
+    JsonNode loraConfig = new ObjectMapper().readTree(dir.resolve("lora/adapter_config.json").toFile());
+    assertThat(loraConfig.get("modules_to_save").toString()).isEqualTo("[\"mm_projector\",\"embed_tokens\","
+        + "\"lm_head\",\"pre_layrnorm\",\"layer_norm1\",\"layer_norm2\",\"post_layernorm\"]");
+    assertThat(loraConfig.get("target_modules").asText())
+        .isEqualTo(".*model\\.layers\\.\\d+\\.(self_attn\\.q_proj|self_attn\\.v_proj)");
+    trained.close();
+    fresh.close();
+  }
+
+  @Test
   void loraAdapterSavesAdaptersAndModulesToSave() throws Exception {
     LlavaModel trained = base();
     LoraConfig lora = new LoraConfig(4, 8, 0.0, LoraConfig.ALL_BLOCK_LINEARS);
     Lora.attach(trained.languageModel().blockLinears(), lora, 2);
     Selection s = Selection.of(Strategy.LORA);
     perturb(trained, s);
-    PeftAdapter.write(dir, trained, s, lora, "tiny-llava");
+    PeftAdapter.write(dir, ExportTensors.of(trained), s, lora, "tiny-llava");
     JsonNode config = new ObjectMapper().readTree(dir.resolve("adapter_config.json").toFile());
     assertThat(config.get("peft_type").asText()).isEqualTo("LORA");
     assertThat(config.get("r").asInt()).isEqualTo(4);
     assertThat(config.get("lora_alpha").asDouble()).isEqualTo(8.0);
     assertThat(config.get("modules_to_save").toString()).isEqualTo("[\"mm_projector\",\"embed_tokens\",\"lm_head\"]");
+    assertThat(config.get("target_modules").asText()).isEqualTo(".*model\\.layers\\.\\d+\\.(self_attn\\.q_proj|"
+        + "self_attn\\.k_proj|self_attn\\.v_proj|self_attn\\.o_proj|mlp\\.gate_proj|mlp\\.up_proj|mlp\\.down_proj)");
     try (SafetensorsFile f = SafetensorsFile.open(dir.resolve("adapter_model.safetensors"))) {
       assertThat(f.tensors()).extracting(t -> t.name()).contains(
           "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight",
@@ -124,7 +162,7 @@ class ExportTest {
     Selection s = Selection.of(Strategy.LAYERNORM_SIMPLE);
     perturb(trained, s);
     Path file = dir.resolve("delta.safetensors");
-    TrainableDelta.write(file, trained, s, Map.of("strategy", "LAYERNORM_SIMPLE"));
+    TrainableDelta.write(file, ExportTensors.of(trained), s, Map.of("strategy", "LAYERNORM_SIMPLE"));
     assertThat(file.toFile().length()).as("bytes: 5 norms of 64 floats plus a header").isLessThan(4096);
     LlavaModel fresh = base();
     assertThat(TrainableDelta.apply(fresh, file)).isEqualTo(5);
@@ -133,7 +171,8 @@ class ExportTest {
     }
     LlavaModel other = new LlavaModel(LlavaConfigs.byName("tiny"), Placement.cpu(DType.F32));
     other.resizeVocabulary(300);
-    assertThatThrownBy(() -> PeftAdapter.write(dir.resolve("full"), other, Selection.of(Strategy.FULL), null, "x"))
+    assertThatThrownBy(() -> PeftAdapter.write(dir.resolve("full"), ExportTensors.of(other),
+        Selection.of(Strategy.FULL), null, "x"))
         .hasMessageContaining("FULL has no LN_TUNING form: export the merged model instead");
     trained.close();
     fresh.close();
