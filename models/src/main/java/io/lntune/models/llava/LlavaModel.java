@@ -19,7 +19,6 @@ import io.lntune.torch.TensorScope;
 import io.lntune.torch.Tensors;
 import io.lntune.torch.Torch;
 import io.lntune.torch.checkpoint.Checkpoint;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.bytedeco.pytorch.Module;
