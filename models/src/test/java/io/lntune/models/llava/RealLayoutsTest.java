@@ -13,6 +13,7 @@ import io.lntune.models.tokenizer.Tokenizer;
 import io.lntune.torch.DType;
 import io.lntune.torch.TensorScope;
 import io.lntune.torch.Torch;
+import io.lntune.torch.checkpoint.Checkpoint;
 import io.lntune.torch.safetensors.SafetensorsCheckpoint;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -127,9 +128,10 @@ class RealLayoutsTest {
     assertThat(c.imageAspectRatio()).isEqualTo("square");
     Path d = TinyLlava.real(RealRepo.LIUHAOTIAN, dir.resolve("llava-v1.5-7b"), 5);
     try (LlavaModel m = LlavaModel.load(d, Placement.cpu(DType.F32), null);
-        SafetensorsCheckpoint stage1 = SafetensorsCheckpoint.open(pretrain.resolve("mm_projector.safetensors"));
+        Checkpoint stage1 = Checkpoint.open(pretrain.resolve("mm_projector.bin"));
         TensorScope scope = TensorScope.open()) {
-      m.loadProjector(pretrain.resolve("mm_projector.safetensors"));
+      assertThat(d.resolve("pytorch_model.bin.index.json")).as("LLaVA's releases ship torch.save shards").exists();
+      m.loadProjector(pretrain.resolve("mm_projector.bin"));
       assertThat(stage1.names()).containsExactlyInAnyOrder("model.mm_projector.0.weight", "model.mm_projector.0.bias",
           "model.mm_projector.2.weight", "model.mm_projector.2.bias");
       assertThat(Modules.namedParameters(m).get("model.mm_projector.2.weight")

@@ -150,8 +150,10 @@ public final class TinyLlava {
    * {@return {@code dir}, holding {@code repo}'s fixture files and random weights in its layout} The LLaVA
    * repositories get the real LLaMA {@code tokenizer.model} (from {@code lntune.testdata}); a repository whose
    * config names the CLIP tower by its hub id ({@code openai/clip-vit-large-patch14-336}) gets the tiny CLIP
-   * repository at that path inside {@code dir}, where lntune looks for it. Weights are written as safetensors
-   * shards named as Hugging Face names them, with a {@code model.safetensors.index.json} of the real shape.
+   * repository at that path inside {@code dir}, where lntune looks for it. Weights are written in the format the
+   * repository ships: LLaVA's own releases as {@code torch.save} shards with {@code pytorch_model.bin.index.json}
+   * and stage 1's connector as {@code mm_projector.bin}; llava-hf's and CLIP's as safetensors (with a
+   * {@code model.safetensors.index.json} when sharded), every index of the real shape.
    */
   public static Path real(RealRepo repo, Path dir, long seed) throws IOException {
     repo.copyFiles(dir);
@@ -171,7 +173,7 @@ public final class TinyLlava {
         Init.normal(p.module(), 0.05, seed);
         Map<String, Tensor> out = new LinkedHashMap<>();
         Modules.namedParameters(p.module()).forEach((k, v) -> out.put(ProjectorKeys.ORIGINAL_PREFIX + k, v));
-        SafetensorsWriter.write(dir.resolve("mm_projector.safetensors"), out);
+        TorchSaveWriter.write(dir.resolve("mm_projector.bin"), out);
         p.module().close();
       }
       default -> {
@@ -190,7 +192,7 @@ public final class TinyLlava {
               out.put(LlavaKeys.toCheckpoint(k, layout), v);
             }
           });
-          shards(out, dir, repo.shards());
+          shards(out, dir, repo.shards(), !hf);
           if (!hf) {
             clipWeights(model.visionTower(), towerDir(dir));
           }
@@ -233,15 +235,20 @@ public final class TinyLlava {
     return arange(new Scalar(n)).to(ScalarType.Long).unsqueeze(0);
   }
 
-  /** Hugging Face's sharded layout: {@code model-0000i-of-0000n.safetensors} and the index mapping every key. */
-  private static void shards(Map<String, Tensor> tensors, Path dir, int n) throws IOException {
+  /**
+   * Hugging Face's sharded layout and the index mapping every key: {@code model-0000i-of-0000n.safetensors} with
+   * {@code model.safetensors.index.json}, or, for {@code pytorch}, {@code pytorch_model-0000i-of-0000n.bin} with
+   * {@code pytorch_model.bin.index.json}.
+   */
+  private static void shards(Map<String, Tensor> tensors, Path dir, int n, boolean pytorch) throws IOException {
     List<String> names = new ArrayList<>(tensors.keySet());
     ObjectNode index = JSON.createObjectNode();
     ObjectNode weightMap = JSON.createObjectNode();
     long total = 0;
     Map<String, String> shardOf = new TreeMap<>();
     for (int s = 0; s < n; s++) {
-      String file = String.format("model-%05d-of-%05d.safetensors", s + 1, n);
+      String file = pytorch ? String.format("pytorch_model-%05d-of-%05d.bin", s + 1, n)
+          : String.format("model-%05d-of-%05d.safetensors", s + 1, n);
       Map<String, Tensor> part = new LinkedHashMap<>();
       for (String name : names.subList(s * names.size() / n, (s + 1) * names.size() / n)) {
         Tensor t = tensors.get(name);
@@ -249,12 +256,16 @@ public final class TinyLlava {
         shardOf.put(name, file);
         total += t.numel() * t.element_size();
       }
-      SafetensorsWriter.write(dir.resolve(file), part);
+      if (pytorch) {
+        TorchSaveWriter.write(dir.resolve(file), part);
+      } else {
+        SafetensorsWriter.write(dir.resolve(file), part);
+      }
     }
     shardOf.forEach(weightMap::put);
     index.putObject("metadata").put("total_size", total);
     index.set("weight_map", weightMap);
-    Files.writeString(dir.resolve("model.safetensors.index.json"), JSON.writerWithDefaultPrettyPrinter()
-        .writeValueAsString(index));
+    Files.writeString(dir.resolve(pytorch ? "pytorch_model.bin.index.json" : "model.safetensors.index.json"),
+        JSON.writerWithDefaultPrettyPrinter().writeValueAsString(index));
   }
 }
