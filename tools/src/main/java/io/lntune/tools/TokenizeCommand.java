@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lntune.models.tokenizer.Tokenizer;
+import io.lntune.torch.LntuneException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -79,13 +80,13 @@ final class TokenizeCommand implements Callable<Integer> {
         } else {
           JsonNode text = node.get("text");
           if (text == null || !text.isTextual()) {
-            throw new IllegalArgumentException(where + ": expected an object with a \"text\" string");
+            throw bad(where, "expected an object with a \"text\" string");
           }
           out.println(encode(tok, text.asText()));
         }
       }
     } catch (IOException e) {
-      throw new IllegalArgumentException(input.in + ": cannot read: " + e, e);
+      throw new LntuneException(input.in + ": cannot read: " + e, e);
     }
     return 0;
   }
@@ -98,21 +99,27 @@ final class TokenizeCommand implements Callable<Integer> {
     try {
       return JSON.readTree(line);
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException(where + ": not JSON: " + e.getOriginalMessage());
+      throw bad(where, "not JSON: " + e.getOriginalMessage());
     }
   }
 
   private static int[] ids(JsonNode node, String where) {
     if (node == null || !node.isArray()) {
-      throw new IllegalArgumentException(where + ": expected a JSON array of token ids");
+      throw bad(where, "expected a JSON array of token ids");
     }
     int[] ids = new int[node.size()];
     for (int i = 0; i < ids.length; i++) {
       if (!node.get(i).canConvertToInt()) {
-        throw new IllegalArgumentException(where + ": id " + node.get(i) + " is not an integer");
+        throw bad(where, "id " + node.get(i) + " is not an integer");
       }
       ids[i] = node.get(i).asInt();
     }
     return ids;
+  }
+
+  /** A bad {@code --text} is a usage error (status 2); a bad line of the {@code --in} file, a failure (status 1). */
+  private static RuntimeException bad(String where, String problem) {
+    String message = where + ": " + problem;
+    return where.startsWith("--") ? new IllegalArgumentException(message) : new LntuneException(message);
   }
 }

@@ -54,7 +54,7 @@ class LogitsCommandTest {
     cli.setErr(new PrintWriter(err, true));
     int code = cli.execute("logits", "--model", golden("gqa-tied").toString(), "--ids", "1,80", "--out",
         dir.resolve("x.safetensors").toString());
-    assertThat(code).isEqualTo(1);
+    assertThat(code).as("a bad option value is a usage error").isEqualTo(CliErrors.USAGE);
     assertThat(err.toString()).contains("--ids: token id 80 is outside the vocabulary [0, 80)");
   }
 }
