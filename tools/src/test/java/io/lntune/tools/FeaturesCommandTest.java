@@ -154,7 +154,7 @@ class FeaturesCommandTest {
     assertThat(err.toString()).contains("mutually exclusive");
     err.getBuffer().setLength(0);
     assertThat(run("features", "--model", model.toString(), "--pixels", "b.safetensors", "--out", "x.safetensors",
-        "--select-layer", "-4")).isEqualTo(1);
+        "--select-layer", "-4")).as("a bad option value is a usage error").isEqualTo(CliErrors.USAGE);
     assertThat(err.toString().strip()).isEqualTo("lntune: select layer -4 is out of range for a tower of 2 layers: "
         + "hidden states are 0..2 (or -3..-1)");
     assertThat(Files.exists(dir.resolve("x.safetensors"))).isFalse();
