@@ -65,6 +65,7 @@ public record SentencePieceModel(
     boolean suffix = false;
     String unkSurface = " \u2047 ";
     NormalizerSpec normalizer = NormalizerSpec.defaults();
+    boolean trainerSpec = false;
     ProtoReader r = new ProtoReader(bytes, 0, bytes.length, name);
     while (r.hasMore()) {
       int tag = r.readTag();
@@ -76,6 +77,7 @@ public record SentencePieceModel(
         case 2 -> {
           r.expect(tag, ProtoReader.LENGTH_DELIMITED, "trainer_spec");
           ProtoReader t = r.readMessage(name + ": trainer_spec");
+          trainerSpec = true;
           while (t.hasMore()) {
             int tt = t.readTag();
             switch (ProtoReader.field(tt)) {
@@ -96,6 +98,11 @@ public record SentencePieceModel(
     }
     if (pieces.isEmpty()) {
       throw new TokenizerException(name + ": no pieces: not a SentencePiece model");
+    }
+    if (!trainerSpec) {
+      // SentencePiece writes the pieces first: a file cut after them would otherwise read as a UNIGRAM model
+      throw new TokenizerException(name + ": no trainer_spec after its " + pieces.size() + " pieces: the file is "
+          + "truncated (or not a SentencePiece model)");
     }
     return new SentencePieceModel(pieces, modelType, byteFallback, suffix, unkSurface, normalizer);
   }

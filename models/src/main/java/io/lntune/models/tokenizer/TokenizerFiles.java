@@ -29,19 +29,28 @@ final class TokenizerFiles {
 
   private TokenizerFiles() {}
 
+  /** {@return the SentencePiece model in {@code file}} @throws TokenizerException naming {@code file} */
+  private static SentencePieceBpe sentencePiece(Path file) {
+    try {
+      return SentencePieceBpe.of(SentencePieceModel.read(file));
+    } catch (TokenizerException e) {
+      throw e.getMessage().startsWith(file.toString()) ? e : new TokenizerException(file + ": " + e.getMessage(), e);
+    }
+  }
+
   static Tokenizer load(Path path) {
     if (!Files.isDirectory(path)) {
       if (!Files.isRegularFile(path)) {
         throw new TokenizerException(path + ": no such tokenizer file or directory");
       }
-      return withDefaults(SentencePieceBpe.of(SentencePieceModel.read(path)));
+      return withDefaults(sentencePiece(path));
     }
     Path model = path.resolve("tokenizer.model");
     if (!Files.isRegularFile(model)) {
       throw new TokenizerException(path + ": no tokenizer.model (lntune reads SentencePiece models; "
           + "a tokenizer.json alone is not enough)");
     }
-    SentencePieceBpe sp = SentencePieceBpe.of(SentencePieceModel.read(model));
+    SentencePieceBpe sp = sentencePiece(model);
     JsonNode config = readJson(path.resolve("tokenizer_config.json"));
     JsonNode map = readJson(path.resolve("special_tokens_map.json"));
     JsonNode addedIds = readJson(path.resolve("added_tokens.json"));

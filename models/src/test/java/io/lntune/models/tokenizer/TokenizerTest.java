@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.stream.IntStream;
@@ -127,6 +128,29 @@ class TokenizerTest {
     assertThatThrownBy(() -> Tokenizer.load(d))
         .isInstanceOf(TokenizerException.class)
         .hasMessageStartingWith(d.resolve("tokenizer_config.json") + ": not valid JSON");
+  }
+
+  @Test
+  void aModelCutAfterItsPiecesNamesTheFileAndTheTruncation() throws IOException {
+    byte[] whole = Files.readAllBytes(SentencePieceBpeTest.LLAMA_MODEL);
+    int at = 0; // walk the top-level fields to where trainer_spec (field 2) begins
+    while ((whole[at] & 0xff) >>> 3 == 1) {
+      at++; // the tag of a length-delimited field 1: one byte
+      long length = 0;
+      for (int shift = 0; ; shift += 7) {
+        byte b = whole[at++];
+        length |= (long) (b & 0x7f) << shift;
+        if (b >= 0) {
+          break;
+        }
+      }
+      at += (int) length;
+    }
+    Path cut = dir.resolve("tokenizer.model");
+    Files.write(cut, Arrays.copyOf(whole, at));
+    assertThatThrownBy(() -> Tokenizer.load(cut)).isInstanceOf(TokenizerException.class)
+        .hasMessage(cut + ": no trainer_spec after its 32000 pieces: the file is truncated (or not a SentencePiece "
+            + "model)");
   }
 
   @Test

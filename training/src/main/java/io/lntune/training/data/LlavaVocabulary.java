@@ -2,6 +2,7 @@ package io.lntune.training.data;
 
 import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.tokenizer.Tokenizer;
+import io.lntune.models.tokenizer.TokenizerException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,12 +32,26 @@ public final class LlavaVocabulary {
    * {@code <unk>}. The image markup's tokens are added, and {@code model} grows to the tokenizer's vocabulary.
    */
   public static Tokenizer forTraining(LlavaModel model, Tokenizer tok, ConversationTemplate template) {
+    requireFits(model, tok);
     return fit(model, withPad(model, tok, template));
   }
 
   /** {@return {@code tok} with the image markup's tokens; {@code model} grows to the tokenizer's vocabulary} */
   public static Tokenizer forGeneration(LlavaModel model, Tokenizer tok) {
+    requireFits(model, tok);
     return fit(model, tok);
+  }
+
+  /**
+   * Only the tokens added here (the pad, the image markup) may grow the model: a tokenizer that is larger to begin
+   * with belongs to another model, and its ids past the embedding would fail deep inside libtorch.
+   */
+  private static void requireFits(LlavaModel model, Tokenizer tok) {
+    long rows = model.config().text().vocabSize();
+    if (tok.vocabSize() > rows) {
+      throw new TokenizerException(String.format("the tokenizer has %,d tokens but the model's embed_tokens has "
+          + "%,d rows (config.json's vocab_size): the tokenizer belongs to another model", tok.vocabSize(), rows));
+    }
   }
 
   private static Tokenizer withPad(LlavaModel model, Tokenizer tok, ConversationTemplate template) {

@@ -1,12 +1,14 @@
 package io.lntune.training.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.llava.RealRepo;
 import io.lntune.models.llava.TinyLlava;
 import io.lntune.models.nn.Placement;
 import io.lntune.models.tokenizer.Tokenizer;
+import io.lntune.models.tokenizer.TokenizerException;
 import io.lntune.torch.DType;
 import io.lntune.torch.TensorScope;
 import java.nio.file.Path;
@@ -43,6 +45,19 @@ class LlavaVocabularyTest {
         assertThat(row.sub(mean).abs().max().item_double()).isLessThan(1e-6);
         assertThat(m.languageModel().lmHead().weight().size(0)).isEqualTo(32001);
       }
+    }
+  }
+
+  @Test
+  void aTokenizerLargerThanTheModelIsRefusedNotGrownInto() {
+    try (LlavaModel m = TinyLlava.random(1, 1000)) {
+      for (Runnable use : List.<Runnable>of(() -> LlavaVocabulary.forGeneration(m, TemplateGoldenTest.LLAMA),
+          () -> LlavaVocabulary.forTraining(m, TemplateGoldenTest.LLAMA, V1))) {
+        assertThatThrownBy(use::run).isInstanceOf(TokenizerException.class).hasMessage("the tokenizer has 32,000 "
+            + "tokens but the model's embed_tokens has 1,000 rows (config.json's vocab_size): the tokenizer belongs "
+            + "to another model");
+      }
+      assertThat(m.config().text().vocabSize()).isEqualTo(1000);
     }
   }
 
