@@ -19,6 +19,7 @@ import io.lntune.torch.safetensors.SafetensorsCheckpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -70,12 +71,34 @@ public final class LlavaModel extends Module {
 
   /**
    * Loads a LLaVA directory in the original layout or llava-hf's. An original checkpoint without the vision tower
-   * inside takes it from the directory its {@code mm_vision_tower} names (or from {@code visionTowerDir}).
+   * inside takes it from the directory its {@code mm_vision_tower} names.
    *
-   * @param visionTowerDir a CLIP directory overriding {@code mm_vision_tower}, or null
+   * @param dir the checkpoint directory ({@code config.json} and safetensors, single or sharded)
+   * @param placement the device and dtype the weights go to
+   * @return the model, its weights frozen
+   * @throws io.lntune.models.load.StateDictMismatchException listing every key that does not fit
+   * @throws io.lntune.models.config.ConfigException if the vision tower is neither inside nor a local directory
+   */
+  public static LlavaModel load(Path dir, Placement placement) {
+    return open(dir, placement, null);
+  }
+
+  /**
+   * Loads a LLaVA directory as {@link #load(Path, Placement)} does, taking the vision tower from
+   * {@code visionTowerDir} when the checkpoint does not hold it (instead of the directory {@code mm_vision_tower}
+   * names).
+   *
+   * @param dir the checkpoint directory ({@code config.json} and safetensors, single or sharded)
+   * @param placement the device and dtype the weights go to
+   * @param visionTowerDir a Hugging Face CLIP directory
+   * @return the model, its weights frozen
    * @throws io.lntune.models.load.StateDictMismatchException listing every key that does not fit
    */
   public static LlavaModel load(Path dir, Placement placement, Path visionTowerDir) {
+    return open(dir, placement, java.util.Objects.requireNonNull(visionTowerDir, "visionTowerDir"));
+  }
+
+  private static LlavaModel open(Path dir, Placement placement, Path visionTowerDir) {
     LlavaConfig config = LlavaConfig.read(dir);
     LlavaModel model = new LlavaModel(config, placement);
     boolean towerInside;
@@ -186,7 +209,7 @@ public final class LlavaModel extends Module {
     Tensor hidden = llm.hiddenStates(seq.embeds(), seq.attentionMask(), null);       // [B, L, D]
     Tensor logits = llm.logits(hidden);                                              // [B, L, vocab]
     return new LlavaOutput(logits, seq.labels(), seq.attentionMask(),
-        seq.labels() == null ? null : CausalLmLoss.of(logits, seq.labels()));
+        seq.labels() == null ? Optional.empty() : Optional.of(CausalLmLoss.of(logits, seq.labels())));
   }
 
   /**

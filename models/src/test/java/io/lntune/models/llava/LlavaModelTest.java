@@ -122,7 +122,7 @@ class LlavaModelTest {
     try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
       Tensor expected = model.forward(ids, null, null, pixels(1)).logits();
       for (Path d : dirs) {
-        LlavaModel loaded = LlavaModel.load(d, Placement.cpu(DType.F32), null);
+        LlavaModel loaded = LlavaModel.load(d, Placement.cpu(DType.F32));
         assertThat(loaded.forward(ids, null, null, pixels(1)).logits().equal(expected)).as(d.getFileName().toString())
             .isTrue();
         loaded.close();

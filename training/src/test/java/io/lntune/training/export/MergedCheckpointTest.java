@@ -41,7 +41,7 @@ class MergedCheckpointTest {
     try (var files = Files.list(dir)) {
       assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("."));
     }
-    LlavaModel loaded = LlavaModel.load(out, Placement.cpu(DType.F32), null);
+    LlavaModel loaded = LlavaModel.load(out, Placement.cpu(DType.F32));
     try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
       assertThat(ExportTest.logits(loaded).sub(ExportTest.logits(trained)).abs().max().item_double()).isLessThan(1e-5);
     }
