@@ -133,8 +133,9 @@ class FeaturesCommandTest {
           .pixelValues(List.of(ClipImageProcessor.forImageSize(16).withPadToSquare(true).prepare(RgbImage.read(image))));
       Tensor features = tower.features(pixels, FeatureSelection.llava());
       assertThat(f.tensor("image_features").sizes().vec().get()).containsExactly(2, 16, 32);
+      // A batch of two against a batch of one: the products may sum in another order (seen: 1.7e-6 under load).
       assertThat(f.tensor("image_features").select(0, 1).sub(features.select(0, 0)).abs().max().item_double())
-          .isLessThan(1e-6);
+          .isLessThan(1e-5);
       assertThat(f.tensor("projected").sizes().vec().get()).containsExactly(2, 16, 24);
       assertThat(f.tensor("projected").sub(projector.forward(f.tensor("image_features"))).abs().max().item_double())
           .isLessThan(1e-6);
