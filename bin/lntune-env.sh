@@ -30,7 +30,9 @@ lntune_ensure_built() {
   fi
   if [ -n "$stale" ]; then
     echo "lntune: building ($stale; the first build downloads libtorch from Maven Central)..." >&2
-    (cd "$ROOT" && mvn -B -q -Dstyle.color=never -DskipTests -pl tools -am package) >&2
+    # Javadoc and the documentation checks are the build's business (mvn verify), not the launcher's.
+    (cd "$ROOT" && mvn -B -q -Dstyle.color=never -DskipTests -Dmaven.javadoc.skip=true -Dcheckstyle.skip=true \
+      -pl tools -am package) >&2
   fi
   LNTUNE_CLASSPATH="$ROOT/tools/target/classes:$(cat "$LNTUNE_CLASSPATH_FILE")"
 }

@@ -35,6 +35,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * attention blocks, the paper's method), on LLaVA-format data, and exports the result.
  *
  * <pre>{@code
- * LlavaModel model = LlavaModel.load(Path.of("/models/llava-v1-llama2-7b"), Placement.cpu(DType.BF16), null);
+ * LlavaModel model = LlavaModel.load(Path.of("/models/llava-v1-llama2-7b"), Placement.cpu(DType.BF16));
  * try (LayerNormTuner tuner = LayerNormTuner.builder()
  *     .model(model)
  *     .tokenizer(Tokenizer.load(Path.of("/models/llava-v1-llama2-7b")))
@@ -60,6 +61,8 @@ import org.slf4j.LoggerFactory;
  * <p>Stage 1 (connector pretraining) is a run with {@code strategy(Strategy.CONNECTOR_ONLY)}, the {@code plain}
  * template and caption data; stage 2 is a second tuner on the same model object (or a fresh model given stage 1's
  * {@code trainable.safetensors} through {@link TrainableDelta#apply}). Not thread-safe; builders are single-use.
+ *
+ * @since 0.1.0
  */
 public final class LayerNormTuner implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LayerNormTuner.class);
@@ -72,12 +75,20 @@ public final class LayerNormTuner implements AutoCloseable {
     this.settings = settings;
   }
 
-  /** {@return a new builder} */
+  /**
+   * Starts configuring a tuner.
+   *
+   * @return a new builder, with nothing set
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** {@return the validated settings this tuner runs with} */
+  /**
+   * The settings this tuner runs with.
+   *
+   * @return the validated settings, every default filled in
+   */
   public TunerSettings settings() {
     return settings;
   }
@@ -87,8 +98,13 @@ public final class LayerNormTuner implements AutoCloseable {
    * when there is an output directory: {@code trainable.safetensors} (the trained tensors), {@code adapter/} (a PEFT
    * adapter, for strategies that have one) and, when asked for, the merged checkpoint.
    *
-   * @throws io.lntune.training.loop.TrainingDivergedException if the loss diverges and the policy is STOP
-   * @throws IllegalStateException if this tuner is closed
+   * <p>Blocks until done. Runs on the model's device; the model is left in evaluation mode with the trained weights.
+   *
+   * @return the losses, the trained share of the model and the paths written
+   * @throws io.lntune.training.loop.TrainingDivergedException if the loss is not finite and the NaN policy is STOP
+   * @throws java.io.UncheckedIOException if the data or an output cannot be read or written (samples whose image or
+   *     text is bad are skipped and counted, not fatal)
+   * @throws IllegalStateException if this tuner is closed, or the data yields no batch
    */
   public TuningResult fit() {
     if (closed) {
@@ -100,16 +116,17 @@ public final class LayerNormTuner implements AutoCloseable {
         ConversationTemplate.forName(settings.template()));
     if (settings.selection().strategy() == Strategy.LORA && !model.languageModel().blockLinears().values().iterator()
         .next().hasAdapter()) {
-      Lora.attach(model.languageModel().blockLinears(), settings.lora(), settings.seed());
+      Lora.attach(model.languageModel().blockLinears(), settings.lora().orElseThrow(), settings.seed());
     }
     TrainableParameters trainables = TrainableParameters.select(model, settings.selection(), true);
     model.languageModel().setActivationRecomputation(settings.activationRecomputation());
     AdamW optimizer = OptimizerGroups.build(trainables, settings);
     List<TrainingListener> listeners = new ArrayList<>(settings.listeners());
+    Optional<Path> out = settings.outputDir();
     JsonlMetricsListener metrics = null;
-    if (settings.outputDir() != null) {
-      writeRunJson();
-      metrics = new JsonlMetricsListener(settings.outputDir().resolve("metrics.jsonl"));
+    if (out.isPresent()) {
+      writeRunJson(out.get());
+      metrics = new JsonlMetricsListener(out.get().resolve("metrics.jsonl"));
       listeners.add(metrics);
     }
     TrainingRun run;
@@ -118,12 +135,10 @@ public final class LayerNormTuner implements AutoCloseable {
           : Math.max(1, data.batchesPerEpoch() / settings.gradientAccumulation());
       TrainerConfig config = new TrainerConfig(steps, settings.gradientAccumulation(), settings.maxGradNorm(),
           settings.schedule(), settings.nanPolicy(), settings.checkpointEvery(), settings.evaluateEvery(),
-          settings.outputDir());
+          out.orElse(null));
       Trainer<Batch> trainer = new Trainer<>(trainables, optimizer, new LlavaTask(model), config, settingsJson(),
           listeners);
-      if (settings.evaluation() != null) {
-        trainer.setEvaluation(settings.evaluation());
-      }
+      settings.evaluation().ifPresent(trainer::setEvaluation);
       run = trainer.run(data::from);
     } finally {
       if (metrics != null) {
@@ -131,24 +146,26 @@ public final class LayerNormTuner implements AutoCloseable {
       }
     }
     model.eval();
-    Path delta = null;
-    Path adapter = null;
-    Path merged = null;
-    if (settings.outputDir() != null) {
+    Optional<Path> delta = Optional.empty();
+    Optional<Path> adapter = Optional.empty();
+    Optional<Path> merged = Optional.empty();
+    if (out.isPresent()) {
       ExportTensors tensors = ExportTensors.of(model, trainables);
-      if (settings.exportDtype() != null) {
-        tensors = tensors.withDtype(settings.exportDtype());
+      if (settings.exportDtype().isPresent()) {
+        tensors = tensors.withDtype(settings.exportDtype().get());
       }
-      delta = settings.outputDir().resolve("trainable.safetensors");
-      TrainableDelta.write(delta, tensors, settings.selection(), Map.of("selection", settings.selection().toString()));
+      delta = Optional.of(out.get().resolve("trainable.safetensors"));
+      TrainableDelta.write(delta.get(), tensors, settings.selection(), Map.of("selection",
+          settings.selection().toString()));
       if (settings.selection().strategy() != null && settings.selection().strategy() != Strategy.FULL) {
-        adapter = settings.outputDir().resolve("adapter");
-        PeftAdapter.write(adapter, tensors, settings.selection(), settings.lora(), settings.baseModelName());
+        adapter = Optional.of(out.get().resolve("adapter"));
+        PeftAdapter.write(adapter.get(), tensors, settings.selection(), settings.lora().orElse(null),
+            settings.baseModelName());
       }
-      if (settings.exportMerged() != null) {
-        merged = settings.outputDir().resolve(settings.exportFormat().defaultFolder());
-        MergedCheckpoint.write(merged, model, tensors, settings.lora(), settings.exportFormat(),
-            settings.exportMerged());
+      if (settings.exportMerged().isPresent()) {
+        merged = Optional.of(out.get().resolve(settings.exportFormat().defaultFolder()));
+        MergedCheckpoint.write(merged.get(), model, tensors, settings.lora().orElse(null), settings.exportFormat(),
+            settings.exportMerged().get());
       }
     }
     if (run.losses().isEmpty()) {
@@ -158,20 +175,19 @@ public final class LayerNormTuner implements AutoCloseable {
           run.losses().get(run.losses().size() - 1));
     }
     return new TuningResult(run.losses(), run.trainableParameters(), run.totalParameters(), run.peakResidentBytes(),
-        run.checkpointOrNull(), delta, adapter, merged);
+        run.checkpoint(), delta, adapter, merged);
   }
 
   private ObjectNode settingsJson() {
     return settings.toJson(JSON);
   }
 
-  private void writeRunJson() {
+  private void writeRunJson(Path out) {
     try {
-      Files.createDirectories(settings.outputDir());
-      Files.writeString(settings.outputDir().resolve("run.json"),
-          JSON.writerWithDefaultPrettyPrinter().writeValueAsString(settingsJson()));
+      Files.createDirectories(out);
+      Files.writeString(out.resolve("run.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(settingsJson()));
     } catch (IOException e) {
-      throw new UncheckedIOException("writing " + settings.outputDir().resolve("run.json"), e);
+      throw new UncheckedIOException("writing " + out.resolve("run.json"), e);
     }
   }
 
@@ -184,13 +200,23 @@ public final class LayerNormTuner implements AutoCloseable {
   /**
    * Configures a {@link LayerNormTuner}. Each setting may be set once; {@link #build()} checks them all together.
    * Not thread-safe.
+   *
+   * @since 0.1.0
    */
   public static final class Builder {
     private final TunerSettings.Draft draft = new TunerSettings.Draft();
 
     private Builder() {}
 
-    /** The model to train (required). It stays the caller's: the tuner changes its trainable tensors in place. */
+    /**
+     * The model to train (required). It stays the caller's: the tuner changes its trainable tensors in place, and
+     * closing the tuner does not close it.
+     *
+     * @param model a LLaVA model, loaded or built, on the device and in the dtype to train in
+     * @return this builder
+     * @throws NullPointerException if {@code model} is null
+     * @throws IllegalStateException if it was already set
+     */
     public Builder model(LlavaModel model) {
       draft.set("model", model);
       return this;
@@ -198,135 +224,284 @@ public final class LayerNormTuner implements AutoCloseable {
 
     /**
      * The model's tokenizer (required). Tokens the template or the model's image markup need ({@code [PAD]} for v0,
-     * {@code <im_start>}/{@code <im_end>}) are added when it lacks them, and the model's vocabulary grows to match.
+     * {@code <im_start>}/{@code <im_end>}) are added when it lacks them, and the model's vocabulary grows to match; a
+     * tokenizer larger than the model's vocabulary to begin with is refused when {@link LayerNormTuner#fit()} starts.
+     *
+     * @param tokenizer the tokenizer, usually {@code Tokenizer.load(modelDir)}
+     * @return this builder
+     * @throws NullPointerException if {@code tokenizer} is null
+     * @throws IllegalStateException if it was already set
      */
     public Builder tokenizer(Tokenizer tokenizer) {
       draft.set("tokenizer", tokenizer);
       return this;
     }
 
-    /** LLaVA JSON training data and the folder its image paths resolve under (required). */
+    /**
+     * LLaVA JSON training data and the folder its image paths resolve under (required). {@link #build()} checks
+     * that the file and the folder exist.
+     *
+     * @param json a LLaVA JSON file: an array of {@code {"id", "image", "conversations"}} objects
+     * @param imageRoot the folder each sample's {@code image} path is relative to
+     * @return this builder
+     * @throws NullPointerException if {@code json} or {@code imageRoot} is null
+     * @throws IllegalStateException if it was already set
+     */
     public Builder trainData(Path json, Path imageRoot) {
       draft.set("trainData", json);
       draft.set("imageRoot", imageRoot);
       return this;
     }
 
-    /** The strategy. If not set: {@link Strategy#LAYERNORM}. Conflicts with {@link #selection}. */
+    /**
+     * What to train. If not set: {@link Strategy#LAYERNORM}. Conflicts with {@link #selection}.
+     *
+     * @param strategy the strategy
+     * @return this builder
+     * @throws NullPointerException if {@code strategy} is null
+     * @throws IllegalStateException if it was already set
+     */
     public Builder strategy(Strategy strategy) {
       draft.set("strategy", strategy);
       return this;
     }
 
-    /** A selection with options or a custom predicate, instead of {@link #strategy}. */
+    /**
+     * What to train, as a selection with options or a custom predicate, instead of {@link #strategy}.
+     *
+     * @param selection the selection
+     * @return this builder
+     * @throws NullPointerException if {@code selection} is null
+     * @throws IllegalStateException if it was already set
+     */
     public Builder selection(Selection selection) {
       draft.set("selection", selection);
       return this;
     }
 
-    /** LoRA settings (only with {@link Strategy#LORA}). If not set: r=64, alpha=16, dropout 0.05, all linears. */
+    /**
+     * LoRA settings, only with {@link Strategy#LORA}. If not set: r=64, alpha=16, dropout 0.05, all linears.
+     *
+     * @param lora the LoRA rank, scale, dropout and target modules
+     * @return this builder
+     * @throws NullPointerException if {@code lora} is null
+     * @throws IllegalStateException if it was already set
+     */
     public Builder lora(LoraConfig lora) {
       draft.set("lora", lora);
       return this;
     }
 
-    /** The conversation template. If not set: {@code plain} for CONNECTOR_ONLY, {@code vicuna_v1} otherwise. */
+    /**
+     * The conversation template. If not set: {@code plain} for CONNECTOR_ONLY, {@code vicuna_v1} otherwise.
+     * {@link #build()} rejects an unknown name.
+     *
+     * @param name the template's name: {@code plain}, {@code vicuna_v1}, {@code llava_v1}, {@code llama_2} or {@code v0}
+     * @return this builder
+     * @throws NullPointerException if {@code name} is null
+     * @throws IllegalStateException if it was already set
+     */
     public Builder template(String name) {
       draft.set("template", name);
       return this;
     }
 
-    /** Peak learning rate. If not set: the strategy's default (3e-3 for LAYERNORM, 2e-4 for LORA, ...). */
+    /**
+     * Peak learning rate. If not set: the strategy's default (3e-3 for LAYERNORM, 2e-4 for LORA, ...).
+     *
+     * @param lr the peak learning rate, greater than 0
+     * @return this builder
+     * @throws IllegalStateException if it was already set
+     */
     public Builder learningRate(double lr) {
       draft.set("learningRate", lr);
       return this;
     }
 
-    /** The connector's own learning rate (LLaVA's {@code mm_projector_lr}). If not set: the learning rate. */
+    /**
+     * The connector's own peak learning rate (LLaVA's {@code mm_projector_lr}). If not set: the learning rate.
+     *
+     * @param lr the connector's peak learning rate, greater than 0
+     * @return this builder
+     * @throws IllegalStateException if it was already set
+     */
     public Builder connectorLearningRate(double lr) {
       draft.set("connectorLearningRate", lr);
       return this;
     }
 
-    /** AdamW weight decay for matrices (never for 1-D parameters such as norm gains). If not set: 0. */
+    /**
+     * AdamW weight decay for matrices (never for 1-D parameters such as norm gains). If not set: 0.
+     *
+     * @param wd the decoupled weight decay, 0 or more
+     * @return this builder
+     * @throws IllegalStateException if it was already set
+     */
     public Builder weightDecay(double wd) {
       draft.set("weightDecay", wd);
       return this;
     }
 
-    /** The learning-rate schedule. If not set: cosine with 3% warm-up (LLaVA's). */
+    /**
+     * The learning-rate schedule. If not set: cosine with 3% warm-up (LLaVA's).
+     *
+     * @param schedule the schedule
+     * @return this builder
+     * @throws NullPointerException if {@code schedule} is null
+     * @throws IllegalStateException if it was already set
+     */
     public Builder schedule(LrSchedule schedule) {
       draft.set("schedule", schedule);
       return this;
     }
 
-    /** Samples per micro-batch. If not set: 4. */
+    /**
+     * Samples per micro-batch. If not set: 4.
+     *
+     * @param n samples per micro-batch, 1 or more
+     * @return this builder
+     * @throws IllegalStateException if it was already set
+     */
     public Builder batchSize(int n) {
       draft.set("batchSize", n);
       return this;
     }
 
-    /** Micro-batches per optimizer step. If not set: 1. */
+    /**
+     * Micro-batches per optimizer step. If not set: 1.
+     *
+     * @param n micro-batches per step, 1 or more
+     * @return this builder
+     * @throws IllegalStateException if it was already set
+     */
     public Builder gradientAccumulation(int n) {
       draft.set("gradientAccumulation", n);
       return this;
     }
 
-    /** Optimizer steps. If not set: one epoch of the data. */
+    /**
+     * Optimizer steps to run. If not set: one epoch of the data.
+     *
+     * @param n optimizer steps, 1 or more
+     * @return this builder
+     * @throws IllegalStateException if it was already set
+     */
     public Builder maxSteps(long n) {
       draft.set("maxSteps", n);
       return this;
     }
 
-    /** Gradient clipping norm. If not set: 1.0. */
+    /**
+     * Gradient clipping: the global L2 norm gradients are scaled down to. If not set: 1.0.
+     *
+     * @param norm the largest gradient norm, greater than 0 (infinity turns clipping off)
+     * @return this builder
+     * @throws IllegalStateException if it was already set
+     */
     public Builder maxGradNorm(double norm) {
       draft.set("maxGradNorm", norm);
       return this;
     }
 
-    /** Seed for data order and adapters. If not set: 42. */
+    /**
+     * Seed for the data order and adapter initialisation. If not set: 42.
+     *
+     * @param seed the seed
+     * @return this builder
+     * @throws IllegalStateException if it was already set
+     */
     public Builder seed(long seed) {
       draft.set("seed", seed);
       return this;
     }
 
-    /** Where checkpoints, metrics, run.json and exports go. If not set: nothing is written. */
+    /**
+     * Where checkpoints, {@code metrics.jsonl}, {@code run.json} and exports go; a run in a folder that holds
+     * checkpoints resumes from the last. If not set: nothing is written.
+     *
+     * @param dir the output folder, created if missing
+     * @return this builder
+     * @throws NullPointerException if {@code dir} is null
+     * @throws IllegalStateException if it was already set
+     */
     public Builder outputDir(Path dir) {
       draft.set("outputDir", dir);
       return this;
     }
 
-    /** Checkpoint every n steps (and at the end). If not set: only at the end. */
+    /**
+     * Checkpoint every n steps (and at the end). If not set: only at the end.
+     *
+     * @param n steps between checkpoints, 0 or more (0: only at the end)
+     * @return this builder
+     * @throws IllegalStateException if it was already set
+     */
     public Builder checkpointEvery(long n) {
       draft.set("checkpointEvery", n);
       return this;
     }
 
-    /** What a NaN or infinite loss does. If not set: {@link NanPolicy#STOP}. */
+    /**
+     * What a NaN or infinite loss does. If not set: {@link NanPolicy#STOP}.
+     *
+     * @param policy the policy
+     * @return this builder
+     * @throws NullPointerException if {@code policy} is null
+     * @throws IllegalStateException if it was already set
+     */
     public Builder nanPolicy(NanPolicy policy) {
       draft.set("nanPolicy", policy);
       return this;
     }
 
-    /** Image preprocessing. If not set: CLIP's, at the model's image size (padded to a square for {@code pad}). */
+    /**
+     * Image preprocessing. If not set: CLIP's, at the model's image size (padded to a square for {@code pad}).
+     *
+     * @param transform turns a decoded image into the model's pixel tensor
+     * @return this builder
+     * @throws NullPointerException if {@code transform} is null
+     * @throws IllegalStateException if it was already set
+     */
     public Builder imageTransform(ImageTransform transform) {
       draft.set("imageTransform", transform);
       return this;
     }
 
-    /** Data worker threads. If not set: 2. */
+    /**
+     * Data worker threads. If not set: 2.
+     *
+     * @param n worker threads, 1 or more
+     * @return this builder
+     * @throws IllegalStateException if it was already set
+     */
     public Builder workers(int n) {
       draft.set("workers", n);
       return this;
     }
 
-    /** The base model's name recorded in exports. If not set: "unknown". */
+    /**
+     * The base model's name recorded in exports. If not set: "unknown".
+     *
+     * @param name the name, e.g. a Hugging Face model id
+     * @return this builder
+     * @throws NullPointerException if {@code name} is null
+     * @throws IllegalStateException if it was already set
+     */
     public Builder baseModelName(String name) {
       draft.set("baseModelName", name);
       return this;
     }
 
-    /** Calls {@code hook} every {@code every} steps; its figures go to the listeners and metrics.jsonl. */
+    /**
+     * Calls {@code hook} every {@code every} steps; its figures go to the listeners and {@code metrics.jsonl}. If not
+     * set: no evaluation.
+     *
+     * @param every steps between evaluations, 1 or more
+     * @param hook the evaluation, given the step just completed
+     * @return this builder
+     * @throws NullPointerException if {@code hook} is null
+     * @throws IllegalStateException if it was already set
+     */
     public Builder evaluation(long every, Trainer.Evaluation hook) {
       draft.set("evaluateEvery", every);
       draft.set("evaluation", hook);
@@ -336,8 +511,13 @@ public final class LayerNormTuner implements AutoCloseable {
     /**
      * Also writes a merged checkpoint, complete with everything trained folded in, in the layout {@link #exportFormat}
      * chooses ({@code llava-merged/} or {@code llava-hf-merged/} in the output directory), copying the tokenizer files
-     * from {@code tokenizerFiles} (the base model's directory). If not set: no merged checkpoint (the delta and the
-     * adapter are always written).
+     * from {@code tokenizerFiles} (the base model's directory). Needs an output directory. If not set: no merged
+     * checkpoint (the delta and the adapter are always written).
+     *
+     * @param tokenizerFiles the folder holding the tokenizer files to copy
+     * @return this builder
+     * @throws NullPointerException if {@code tokenizerFiles} is null
+     * @throws IllegalStateException if it was already set
      */
     public Builder exportMerged(Path tokenizerFiles) {
       draft.set("exportMerged", tokenizerFiles);
@@ -348,6 +528,11 @@ public final class LayerNormTuner implements AutoCloseable {
      * The merged checkpoint's layout: {@link MergedLayout#ORIGINAL} for LLaVA's {@code load_pretrained_model},
      * {@link MergedLayout#LLAVA_HF} for transformers' {@code LlavaForConditionalGeneration}. Needs
      * {@link #exportMerged}. If not set: ORIGINAL.
+     *
+     * @param layout the layout of the merged checkpoint
+     * @return this builder
+     * @throws NullPointerException if {@code layout} is null
+     * @throws IllegalStateException if it was already set
      */
     public Builder exportFormat(MergedLayout layout) {
       draft.set("exportFormat", layout);
@@ -357,6 +542,11 @@ public final class LayerNormTuner implements AutoCloseable {
     /**
      * The dtype of every exported tensor (F32, BF16 or F16). If not set: trained tensors are written from their fp32
      * masters (what training arrived at, before rounding to the model's dtype), the rest in the model's dtype.
+     *
+     * @param dtype the dtype of the exported tensors
+     * @return this builder
+     * @throws NullPointerException if {@code dtype} is null
+     * @throws IllegalStateException if it was already set
      */
     public Builder exportDtype(DType dtype) {
       draft.set("exportDtype", dtype);
@@ -366,22 +556,35 @@ public final class LayerNormTuner implements AutoCloseable {
     /**
      * Recomputes each decoder layer in the backward pass instead of keeping its activations: far less memory for
      * about one more forward pass; losses and gradients are unchanged. If not set: false.
+     *
+     * @param on whether to recompute
+     * @return this builder
+     * @throws IllegalStateException if it was already set
      */
     public Builder activationRecomputation(boolean on) {
       draft.set("activationRecomputation", on);
       return this;
     }
 
-    /** Adds a listener (progress bar, logs, your own); may be called more than once. */
+    /**
+     * Adds a listener (progress bar, logs, your own); may be called more than once, and listeners are called in the
+     * order they were added.
+     *
+     * @param listener told of the run's start, every step, evaluations, checkpoints and the end
+     * @return this builder
+     * @throws NullPointerException if {@code listener} is null
+     */
     public Builder listener(TrainingListener listener) {
       draft.listeners.add(java.util.Objects.requireNonNull(listener, "listener"));
       return this;
     }
 
     /**
-     * {@return the tuner}
+     * Checks every setting at once and makes the tuner. Nothing is read or trained yet, except that the data file
+     * and image folder must exist.
      *
-     * @throws IllegalStateException naming every missing or conflicting setting
+     * @return the tuner, ready to {@link LayerNormTuner#fit()}
+     * @throws IllegalStateException naming every missing, out-of-range or conflicting setting
      */
     public LayerNormTuner build() {
       return new LayerNormTuner(draft.validate());

@@ -21,30 +21,109 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
- * The resolved settings of a {@link LayerNormTuner}, every default filled in. See the builder's setters for each
- * setting's meaning and default.
+ * The resolved settings of a {@link LayerNormTuner}, every default filled in; {@link LayerNormTuner.Builder#build()}
+ * makes them, and the builder's setters give each setting's meaning and default. A tuner writes them as
+ * {@code run.json} in its output directory.
+ *
+ * <pre>{@code
+ * TunerSettings s = tuner.settings();
+ * System.out.println(s.selection() + " at lr " + s.learningRate() + ", " + s.maxSteps() + " steps");
+ * }</pre>
+ *
+ * @param model the model to train; it stays the caller's
+ * @param tokenizer the tokenizer, matching the model's vocabulary
+ * @param trainData the LLaVA JSON file of training conversations
+ * @param imageRoot the folder the data's image paths resolve under
+ * @param selection what is trained: a strategy with its options, or a custom predicate over parameter names
+ * @param lora the LoRA settings; present exactly when the strategy is {@link Strategy#LORA}
+ * @param template the conversation template's name ({@code plain}, {@code vicuna_v1}, ...)
+ * @param learningRate the peak learning rate
+ * @param connectorLearningRate the connector's peak learning rate
+ * @param weightDecay AdamW's decoupled weight decay for matrices (never for 1-D parameters)
+ * @param schedule the learning-rate schedule
+ * @param batchSize samples per micro-batch
+ * @param gradientAccumulation micro-batches per optimizer step
+ * @param maxSteps optimizer steps to run; 0 for one epoch of the data
+ * @param maxGradNorm the global gradient norm that gradients are clipped to
+ * @param seed the seed of the data order and of adapter initialisation
+ * @param outputDir where checkpoints, metrics, {@code run.json} and exports go; empty when nothing is written
+ * @param checkpointEvery steps between checkpoints; 0 for a checkpoint at the end only
+ * @param nanPolicy what a NaN or infinite loss does
+ * @param imageTransform the image preprocessing
+ * @param workers data worker threads
+ * @param baseModelName the base model's name recorded in exports
+ * @param evaluateEvery steps between evaluations; 0 for none
+ * @param evaluation the evaluation hook; empty for none
+ * @param exportMerged the folder to copy tokenizer files from into a merged checkpoint; empty for no merged checkpoint
+ * @param exportFormat the merged checkpoint's layout
+ * @param exportDtype the dtype of every exported tensor; empty to write trained tensors from their fp32 masters
+ * @param activationRecomputation whether decoder layers are recomputed in the backward pass instead of keeping their
+ *     activations
+ * @param listeners the training listeners, in the order they were added
+ * @since 0.1.0
  */
 public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainData, Path imageRoot, Selection selection,
-    LoraConfig lora, String template, double learningRate, double connectorLearningRate, double weightDecay,
+    Optional<LoraConfig> lora, String template, double learningRate, double connectorLearningRate, double weightDecay,
     LrSchedule schedule, int batchSize, int gradientAccumulation, long maxSteps, double maxGradNorm, long seed,
-    Path outputDir, long checkpointEvery, NanPolicy nanPolicy, ImageTransform imageTransform, int workers,
-    String baseModelName, long evaluateEvery, Trainer.Evaluation evaluation, Path exportMerged,
-    MergedLayout exportFormat, DType exportDtype, boolean activationRecomputation, List<TrainingListener> listeners) {
+    Optional<Path> outputDir, long checkpointEvery, NanPolicy nanPolicy, ImageTransform imageTransform, int workers,
+    String baseModelName, long evaluateEvery, Optional<Trainer.Evaluation> evaluation, Optional<Path> exportMerged,
+    MergedLayout exportFormat, Optional<DType> exportDtype, boolean activationRecomputation,
+    List<TrainingListener> listeners) {
 
+  /**
+   * Copies {@code listeners}; optional settings are empty, never null, when absent.
+   *
+   * @param model the record component {@link #model()}
+   * @param tokenizer the record component {@link #tokenizer()}
+   * @param trainData the record component {@link #trainData()}
+   * @param imageRoot the record component {@link #imageRoot()}
+   * @param selection the record component {@link #selection()}
+   * @param lora the record component {@link #lora()}
+   * @param template the record component {@link #template()}
+   * @param learningRate the record component {@link #learningRate()}
+   * @param connectorLearningRate the record component {@link #connectorLearningRate()}
+   * @param weightDecay the record component {@link #weightDecay()}
+   * @param schedule the record component {@link #schedule()}
+   * @param batchSize the record component {@link #batchSize()}
+   * @param gradientAccumulation the record component {@link #gradientAccumulation()}
+   * @param maxSteps the record component {@link #maxSteps()}
+   * @param maxGradNorm the record component {@link #maxGradNorm()}
+   * @param seed the record component {@link #seed()}
+   * @param outputDir the record component {@link #outputDir()}
+   * @param checkpointEvery the record component {@link #checkpointEvery()}
+   * @param nanPolicy the record component {@link #nanPolicy()}
+   * @param imageTransform the record component {@link #imageTransform()}
+   * @param workers the record component {@link #workers()}
+   * @param baseModelName the record component {@link #baseModelName()}
+   * @param evaluateEvery the record component {@link #evaluateEvery()}
+   * @param evaluation the record component {@link #evaluation()}
+   * @param exportMerged the record component {@link #exportMerged()}
+   * @param exportFormat the record component {@link #exportFormat()}
+   * @param exportDtype the record component {@link #exportDtype()}
+   * @param activationRecomputation the record component {@link #activationRecomputation()}
+   * @param listeners the record component {@link #listeners()}
+   * @throws NullPointerException if an optional setting or the listener list is null
+   */
   public TunerSettings {
     listeners = List.copyOf(listeners);
+    Objects.requireNonNull(lora, "lora");
+    Objects.requireNonNull(outputDir, "outputDir");
+    Objects.requireNonNull(evaluation, "evaluation");
+    Objects.requireNonNull(exportMerged, "exportMerged");
+    Objects.requireNonNull(exportFormat, "exportFormat");
+    Objects.requireNonNull(exportDtype, "exportDtype");
   }
 
   /** {@return the settings as JSON (run.json, and inside every checkpoint)} */
   ObjectNode toJson(ObjectMapper json) {
     ObjectNode n = json.createObjectNode();
     n.put("selection", selection.toString());
-    if (lora != null) {
-      n.putObject("lora").put("r", lora.r()).put("alpha", lora.alpha()).put("dropout", lora.dropout())
-          .put("targets", String.join(",", lora.targets()));
-    }
+    lora.ifPresent(l -> n.putObject("lora").put("r", l.r()).put("alpha", l.alpha()).put("dropout", l.dropout())
+        .put("targets", String.join(",", l.targets())));
     n.put("train_data", trainData.toString()).put("image_root", imageRoot.toString()).put("template", template)
         .put("learning_rate", learningRate).put("connector_learning_rate", connectorLearningRate)
         .put("weight_decay", weightDecay).put("schedule", schedule.toString()).put("batch_size", batchSize)
@@ -54,8 +133,8 @@ public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainDat
         .put("activation_recomputation", activationRecomputation).put("base_model", baseModelName)
         .put("model_dtype", model.placement().dtype().name()).put("device", model.placement().device().toString())
         .put("vocab_size", model.config().text().vocabSize()).put("image_tokens", model.config().imageTokens())
-        .put("export_dtype", exportDtype == null ? "masters" : exportDtype.name());
-    if (exportMerged != null) {
+        .put("export_dtype", exportDtype.map(DType::name).orElse("masters"));
+    if (exportMerged.isPresent()) {
       n.put("export_format", exportFormat.option());
     }
     return n;
@@ -83,6 +162,11 @@ public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainDat
       return (T) values.getOrDefault(name, fallback);
     }
 
+    @SuppressWarnings("unchecked")
+    private <T> Optional<T> optional(String name) {
+      return Optional.ofNullable((T) values.get(name));
+    }
+
     TunerSettings validate() {
       List<String> problems = new ArrayList<>();
       for (String required : List.of("model", "tokenizer", "trainData")) {
@@ -99,7 +183,8 @@ public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainDat
       if (values.containsKey("lora") && strategy != Strategy.LORA) {
         problems.add("lora is set but the strategy is " + (strategy == null ? "custom" : strategy) + ", not LORA");
       }
-      LoraConfig lora = strategy == Strategy.LORA ? get("lora", LoraConfig.defaults()) : null;
+      Optional<LoraConfig> lora = strategy == Strategy.LORA ? Optional.of(get("lora", LoraConfig.defaults()))
+          : Optional.empty();
       String template = get("template", strategy == Strategy.CONNECTOR_ONLY ? "plain" : "vicuna_v1");
       try {
         ConversationTemplate.forName(template);
@@ -129,9 +214,9 @@ public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainDat
       if (values.containsKey("exportFormat") && !values.containsKey("exportMerged")) {
         problems.add("exportFormat needs exportMerged (the tokenizer files to copy)");
       }
-      DType exportDtype = get("exportDtype", null);
-      if (exportDtype != null && !EXPORT_DTYPES.contains(exportDtype)) {
-        problems.add("exportDtype must be one of " + EXPORT_DTYPES + ", got " + exportDtype);
+      Optional<DType> exportDtype = optional("exportDtype");
+      if (exportDtype.isPresent() && !EXPORT_DTYPES.contains(exportDtype.get())) {
+        problems.add("exportDtype must be one of " + EXPORT_DTYPES + ", got " + exportDtype.get());
       }
       atLeast(problems, "batchSize", batchSize, 1);
       atLeast(problems, "gradientAccumulation", accumulation, 1);
@@ -157,9 +242,9 @@ public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainDat
       }
       return new TunerSettings(model, get("tokenizer", null), data, root, selection, lora, template, lr, connectorLr,
           wd, get("schedule", LrSchedule.cosine(LrSchedule.Warmup.ratio(0.03))), batchSize, accumulation, maxSteps,
-          maxGradNorm, get("seed", 42L), get("outputDir", null), checkpointEvery, get("nanPolicy", NanPolicy.STOP),
-          transform, workers, get("baseModelName", "unknown"), evaluateEvery, get("evaluation", null),
-          get("exportMerged", null), get("exportFormat", MergedLayout.ORIGINAL), exportDtype,
+          maxGradNorm, get("seed", 42L), optional("outputDir"), checkpointEvery, get("nanPolicy", NanPolicy.STOP),
+          transform, workers, get("baseModelName", "unknown"), evaluateEvery, optional("evaluation"),
+          optional("exportMerged"), get("exportFormat", MergedLayout.ORIGINAL), exportDtype,
           get("activationRecomputation", false), listeners);
     }
 

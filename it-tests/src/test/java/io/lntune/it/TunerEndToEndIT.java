@@ -48,7 +48,7 @@ class TunerEndToEndIT {
     TinyRun run = TinyRun.create(dir);
     Placement placement = new Placement(device, DType.F32);
     Tokenizer tok = Tokenizer.load(run.model());
-    LlavaModel model = LlavaModel.load(run.model(), placement, null);
+    LlavaModel model = LlavaModel.load(run.model(), placement);
     TuningResult stage1 = LayerNormTuner.builder().model(model).tokenizer(tok)
         .trainData(run.model().getParent().resolve("world/stage1.json"), run.imageRoot())
         .strategy(Strategy.CONNECTOR_ONLY).batchSize(4).maxSteps(4).learningRate(1e-2).build().fit();
@@ -59,7 +59,7 @@ class TunerEndToEndIT {
     assertThat((l.get(9) + l.get(10) + l.get(11)) / 3).as("loss falls").isLessThan((l.get(0) + l.get(1) + l.get(2)) / 3);
     assertThat(stage1.losses()).hasSize(4);
 
-    LlavaModel fresh = LlavaModel.load(run.model(), placement, null);
+    LlavaModel fresh = LlavaModel.load(run.model(), placement);
     try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
       model.eval();
       fresh.eval();

@@ -55,7 +55,11 @@ public final class TensorScope implements AutoCloseable {
 
   /**
    * Keeps {@code pointer} alive past every scope open now, for good: for constants (scalars, optionals) that an
-   * owner makes once and uses for as long as it lives. {@return {@code pointer}}
+   * owner makes once and uses for as long as it lives.
+   *
+   * @param <T> the pointer's type
+   * @param pointer the pointer to keep
+   * @return {@code pointer}
    */
   public static <T extends Pointer> T unscoped(T pointer) {
     pointer.retainReference();

@@ -100,7 +100,7 @@ final class FeaturesCommand implements Callable<Integer> {
     ProjectorType type = ProjectorType.parse(projectorType);
     Placement placement = placementOptions.placement();
     // A LLaVA directory brings its own tower, connector, feature selection and aspect ratio.
-    LlavaModel llava = isLlava(model) ? LlavaModel.load(model, placement, null) : null;
+    LlavaModel llava = isLlava(model) ? LlavaModel.load(model, placement) : null;
     FeatureSelection selection = llava != null ? llava.config().featureSelection()
         : new FeatureSelection(selectLayer, FeatureSelection.Tokens.parse(selectFeature));
     padToSquare |= llava != null && llava.config().imageAspectRatio().equals("pad");

@@ -1,6 +1,7 @@
 package io.lntune.tools;
 
 import io.lntune.models.llava.LlavaModel;
+import io.lntune.models.nn.Placement;
 import io.lntune.models.tokenizer.Tokenizer;
 import io.lntune.training.data.ConversationTemplate;
 import io.lntune.training.export.Adapters;
@@ -29,9 +30,14 @@ final class LlavaOptions {
       + "llava_v1, llama_2, llava_llama_2, v0 or plain. Default: ${DEFAULT-VALUE}.")
   String template;
 
+  /** {@return the LLaVA model in {@code dir}, its vision tower from {@code visionTower} when that option is set} */
+  static LlavaModel loadBase(Path dir, Placement placement, Path visionTower) {
+    return visionTower == null ? LlavaModel.load(dir, placement) : LlavaModel.load(dir, placement, visionTower);
+  }
+
   /** {@return the LLaVA model in {@code dir}, with the adapter applied when one was given} */
   LlavaModel load(Path dir, PlacementOptions placement) {
-    LlavaModel model = LlavaModel.load(dir, placement.placement(), visionTower);
+    LlavaModel model = loadBase(dir, placement.placement(), visionTower);
     if (adapter != null) {
       Adapters.apply(model, model.languageModel().blockLinears(), adapter);
     }

@@ -167,7 +167,7 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    LlavaModel llava = LlavaModel.load(model, placementOptions.placement(), visionTower);
+    LlavaModel llava = LlavaOptions.loadBase(model, placementOptions.placement(), visionTower);
     Strategy s = Strategy.parse(strategy);
     LayerNormTuner.Builder b = LayerNormTuner.builder().model(llava)
         .tokenizer(Tokenizer.load(tokenizer != null ? tokenizer : model))

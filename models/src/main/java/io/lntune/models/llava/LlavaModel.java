@@ -21,6 +21,8 @@ import io.lntune.torch.Torch;
 import io.lntune.torch.checkpoint.Checkpoint;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
@@ -78,25 +80,52 @@ public final class LlavaModel extends Module {
 
   /**
    * Loads a LLaVA directory in the original layout or llava-hf's, its weights in safetensors or PyTorch files (the
-   * published original checkpoints ship {@code pytorch_model-0000N-of-0000M.bin} shards). An original checkpoint without the vision tower
-   * inside takes it from the directory its {@code mm_vision_tower} names (or from {@code visionTowerDir}).
+   * published original checkpoints ship {@code pytorch_model-0000N-of-0000M.bin} shards). An original checkpoint
+   * without the vision tower inside takes it from the directory or Hugging Face cache id its {@code mm_vision_tower}
+   * names.
    *
-   * @param visionTowerDir a CLIP directory overriding {@code mm_vision_tower}, or null
+   * @param dir the checkpoint directory ({@code config.json} and safetensors or PyTorch files, single or sharded)
+   * @param placement the device and dtype the weights go to
+   * @return the model, its weights frozen
    * @throws io.lntune.models.load.StateDictMismatchException listing every key that does not fit
+   * @throws io.lntune.models.config.ConfigException if the vision tower is neither inside nor a local directory
    */
-  public static LlavaModel load(Path dir, Placement placement, Path visionTowerDir) {
-    return load(dir, placement, visionTowerDir, ModelLocator.fromEnvironment());
+  public static LlavaModel load(Path dir, Placement placement) {
+    return open(dir, placement, null, ModelLocator.fromEnvironment());
   }
 
   /**
-   * Loads a LLaVA directory as {@link #load(Path, Placement, Path)} does, finding the vision tower that
+   * Loads a LLaVA directory as {@link #load(Path, Placement)} does, taking the vision tower from
+   * {@code visionTowerDir} when the checkpoint does not hold it (instead of the directory {@code mm_vision_tower}
+   * names).
+   *
+   * @param dir the checkpoint directory ({@code config.json} and safetensors or PyTorch files, single or sharded)
+   * @param placement the device and dtype the weights go to
+   * @param visionTowerDir a Hugging Face CLIP directory
+   * @return the model, its weights frozen
+   * @throws io.lntune.models.load.StateDictMismatchException listing every key that does not fit
+   */
+  public static LlavaModel load(Path dir, Placement placement, Path visionTowerDir) {
+    return open(dir, placement, Objects.requireNonNull(visionTowerDir, "visionTowerDir"),
+        ModelLocator.fromEnvironment());
+  }
+
+  /**
+   * Loads a LLaVA directory as {@link #load(Path, Placement)} does, finding the vision tower that
    * {@code mm_vision_tower} names with {@code locator}: a directory (absolute, or relative to {@code dir}), else the
    * model id's snapshot in the Hugging Face cache.
    *
-   * @param visionTowerDir a CLIP directory overriding {@code mm_vision_tower}, or null
+   * @param dir the checkpoint directory
+   * @param placement the device and dtype the weights go to
+   * @param locator where model ids are looked up
+   * @return the model, its weights frozen
    * @throws io.lntune.models.config.ConfigException if the tower is needed and found nowhere, naming each place
    */
-  public static LlavaModel load(Path dir, Placement placement, Path visionTowerDir, ModelLocator locator) {
+  public static LlavaModel load(Path dir, Placement placement, ModelLocator locator) {
+    return open(dir, placement, null, Objects.requireNonNull(locator, "locator"));
+  }
+
+  private static LlavaModel open(Path dir, Placement placement, Path visionTowerDir, ModelLocator locator) {
     LlavaConfig config = LlavaConfig.read(dir, locator);
     LlavaModel model = new LlavaModel(config, placement);
     boolean towerInside;
@@ -209,7 +238,7 @@ public final class LlavaModel extends Module {
     Tensor hidden = llm.hiddenStates(seq.embeds(), seq.attentionMask(), null);       // [B, L, D]
     Tensor logits = llm.logits(hidden);                                              // [B, L, vocab]
     return new LlavaOutput(logits, seq.labels(), seq.attentionMask(),
-        seq.labels() == null ? null : CausalLmLoss.of(logits, seq.labels()));
+        seq.labels() == null ? Optional.empty() : Optional.of(CausalLmLoss.of(logits, seq.labels())));
   }
 
   /**

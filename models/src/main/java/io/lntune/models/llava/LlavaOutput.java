@@ -1,6 +1,7 @@
 package io.lntune.models.llava;
 
 import io.lntune.models.nn.CausalLmLoss;
+import java.util.Objects;
 import java.util.Optional;
 import org.bytedeco.pytorch.Tensor;
 
@@ -10,10 +11,11 @@ import org.bytedeco.pytorch.Tensor;
  * @param logits [B, L, vocab]
  * @param labels [B, L], -100 at image, prompt and padding positions; null when no labels were given
  * @param attentionMask [B, L], 1 for real positions
- * @param loss the summed next-token loss and supervised token count; null without labels
+ * @param loss the summed next-token loss and supervised token count; empty without labels
  */
-public record LlavaOutput(Tensor logits, Tensor labels, Tensor attentionMask, CausalLmLoss.Result lossOrNull) {
-  public Optional<CausalLmLoss.Result> loss() {
-    return Optional.ofNullable(lossOrNull);
+public record LlavaOutput(Tensor logits, Tensor labels, Tensor attentionMask, Optional<CausalLmLoss.Result> loss) {
+  /** Checks that {@code loss} is an {@code Optional}, empty rather than null without labels. */
+  public LlavaOutput {
+    Objects.requireNonNull(loss, "loss");
   }
 }

@@ -24,7 +24,14 @@ public class Namespace extends Module {
     super(type);
   }
 
-  /** Registers {@code child} under {@code name} and keeps it reachable; {@return {@code child}} */
+  /**
+   * Registers {@code child} under {@code name} and keeps it reachable.
+   *
+   * @param <M> the child's type
+   * @param name the child's name, a segment of its parameters' names
+   * @param child the module to register
+   * @return {@code child}
+   */
   public <M extends Module> M add(String name, M child) {
     children.add(register_module(name, child));
     return child;

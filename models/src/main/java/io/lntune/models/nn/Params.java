@@ -12,13 +12,27 @@ import org.bytedeco.pytorch.Tensor;
 public final class Params {
   private Params() {}
 
-  /** Registers {@code tensor} as the frozen parameter {@code name} of {@code module}; {@return {@code tensor}} */
+  /**
+   * Registers {@code tensor} as the frozen parameter {@code name} of {@code module}.
+   *
+   * @param module the owner
+   * @param name the parameter's name within the owner
+   * @param tensor the weights
+   * @return {@code tensor}
+   */
   public static Tensor frozen(Module module, String name, Tensor tensor) {
     module.register_parameter(name, tensor, false);
     return tensor;
   }
 
-  /** Registers {@code tensor} as the buffer {@code name} of {@code module}; {@return {@code tensor}} */
+  /**
+   * Registers {@code tensor} as the buffer {@code name} of {@code module}.
+   *
+   * @param module the owner
+   * @param name the buffer's name within the owner
+   * @param tensor the values
+   * @return {@code tensor}
+   */
   public static Tensor buffer(Module module, String name, Tensor tensor) {
     module.register_buffer(name, tensor);
     return tensor;

@@ -48,12 +48,12 @@ class HubTowerTest {
         k -> k.substring(LlavaKeys.VISION.length()));
 
     ModelLocator cached = ModelLocator.of(Map.of("HF_HOME", dir.resolve("hf").toString()), dir);
-    LlavaModel loaded = LlavaModel.load(llava, Placement.cpu(DType.F32), null, cached);
+    LlavaModel loaded = LlavaModel.load(llava, Placement.cpu(DType.F32), cached);
     try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
       assertThat(logits(loaded).equal(logits(model))).isTrue();
     }
     ModelLocator empty = ModelLocator.of(Map.of("HF_HUB_CACHE", dir.resolve("empty").toString()), dir);
-    assertThatThrownBy(() -> LlavaModel.load(llava, Placement.cpu(DType.F32), null, empty))
+    assertThatThrownBy(() -> LlavaModel.load(llava, Placement.cpu(DType.F32), empty))
         .isInstanceOf(ConfigException.class).hasMessageContaining("field 'mm_vision_tower'")
         .hasMessageContaining(llava.resolve("org/tiny-clip") + ": no such file or directory")
         .hasMessageContaining(dir.resolve("empty/models--org--tiny-clip") + ": not in the Hugging Face cache");

@@ -132,7 +132,7 @@ class LlavaModelTest {
       Tensor expected = model.forward(ids, null, null, pixels(1)).logits();
       Tensor hfIds = Tensor.create(new long[] {1, 32000, 7, 9, 11}, 1, 5);   // llava-hf's own <image> id
       for (Path d : dirs) {
-        LlavaModel loaded = LlavaModel.load(d, Placement.cpu(DType.F32), null);
+        LlavaModel loaded = LlavaModel.load(d, Placement.cpu(DType.F32));
         assertThat(loaded.forward(ids, null, null, pixels(1)).logits().equal(expected)).as(d.getFileName().toString())
             .isTrue();
         if (loaded.config().imageTokenIndex() == 32000) {
@@ -145,8 +145,8 @@ class LlavaModelTest {
 
   @Test
   void pytorchShardsLoadEveryWeightBitExactly() throws Exception {
-    LlavaModel loaded = LlavaModel.load(TinyLlava.originalPyTorch(model, dir.resolve("llava")), Placement.cpu(DType.F32),
-        null);
+    LlavaModel loaded = LlavaModel.load(TinyLlava.originalPyTorch(model, dir.resolve("llava")),
+        Placement.cpu(DType.F32));
     Map<String, Tensor> want = Modules.namedParameters(model);
     Map<String, Tensor> got = Modules.namedParameters(loaded);
     assertThat(got.keySet()).isEqualTo(want.keySet());

@@ -51,7 +51,7 @@ class RealLayoutsTest {
     assertThat(tok.specialTokens().pad()).isEqualTo(32001);
     assertThat(tok.vocabSize()).isEqualTo(32002);
     assertThat(tok.modelMaxLength()).isEmpty();   // 1e30: no limit
-    try (LlavaModel m = LlavaModel.load(d, Placement.cpu(DType.F32), null);
+    try (LlavaModel m = LlavaModel.load(d, Placement.cpu(DType.F32));
         TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
       Tensor pix = pixels();
       int[] own = tok.encodeForModel("USER: <image>\nWhat is in the picture? ASSISTANT:");
@@ -106,7 +106,7 @@ class RealLayoutsTest {
     assertThat(tok.specialTokens().pad()).isZero();   // special_tokens_map.json: "<unk>"
     assertThat(tok.vocabSize()).isEqualTo(32000);
     assertThat(tok.modelMaxLength()).hasValue(2048);
-    try (LlavaModel m = LlavaModel.load(d, Placement.cpu(DType.F32), null);
+    try (LlavaModel m = LlavaModel.load(d, Placement.cpu(DType.F32));
         SafetensorsCheckpoint clip = SafetensorsCheckpoint.open(d.resolve("openai/clip-vit-large-patch14-336"));
         TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
       assertThat(clip.names()).contains("text_projection.weight", "logit_scale",
@@ -127,7 +127,7 @@ class RealLayoutsTest {
     assertThat(c.projectorType()).isEqualTo(ProjectorType.mlpGelu(2));
     assertThat(c.imageAspectRatio()).isEqualTo("square");
     Path d = TinyLlava.real(RealRepo.LIUHAOTIAN, dir.resolve("llava-v1.5-7b"), 5);
-    try (LlavaModel m = LlavaModel.load(d, Placement.cpu(DType.F32), null);
+    try (LlavaModel m = LlavaModel.load(d, Placement.cpu(DType.F32));
         Checkpoint stage1 = Checkpoint.open(pretrain.resolve("mm_projector.bin"));
         TensorScope scope = TensorScope.open()) {
       assertThat(d.resolve("pytorch_model.bin.index.json")).as("LLaVA's releases ship torch.save shards").exists();

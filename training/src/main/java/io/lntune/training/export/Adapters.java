@@ -17,7 +17,7 @@ import org.bytedeco.pytorch.Module;
  * holding either ({@code adapter/} first, then {@code trainable.safetensors}).
  *
  * <pre>{@code
- * LlavaModel model = LlavaModel.load(base, Placement.cpu(DType.F32), null);
+ * LlavaModel model = LlavaModel.load(base, Placement.cpu(DType.F32));
  * Adapters.apply(model, model.languageModel().blockLinears(), Path.of("runs/ln-01"));
  * }</pre>
  */

@@ -38,9 +38,15 @@ import org.slf4j.LoggerFactory;
 public final class Trainer<B extends AutoCloseable> {
   private static final Logger log = LoggerFactory.getLogger(Trainer.class);
 
-  /** Periodic evaluation: {@return named figures for step} */
+  /** Periodic evaluation, called every {@link TrainerConfig#evaluateEvery()} steps. */
   @FunctionalInterface
   public interface Evaluation {
+    /**
+     * Evaluates the model as it is after {@code step}.
+     *
+     * @param step the optimizer step just completed (1-based)
+     * @return named figures (an accuracy, a held-out loss), passed to the listeners and written to metrics.jsonl
+     */
     Map<String, Double> evaluate(long step);
   }
 
@@ -178,7 +184,7 @@ public final class Trainer<B extends AutoCloseable> {
       lossList.add(losses[i]);
     }
     return new TrainingRun(firstStep, step, lossList, trainables.trainableCount(), trainables.totalCount(),
-        Math.max(startRss, MemoryStats.peakResidentBytes()), checkpoint);
+        Math.max(startRss, MemoryStats.peakResidentBytes()), Optional.ofNullable(checkpoint));
   }
 
   /** A run killed while writing leaves hidden temporaries of up to a checkpoint's size: they go when it reruns. */

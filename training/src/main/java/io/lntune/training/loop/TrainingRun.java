@@ -2,6 +2,7 @@ package io.lntune.training.loop;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -17,13 +18,11 @@ import java.util.Optional;
  * @param checkpoint the last checkpoint written (or resumed from), if any
  */
 public record TrainingRun(long firstStep, long lastStep, List<Double> losses, long trainableParameters,
-    long totalParameters, long peakResidentBytes, Path checkpointOrNull) {
+    long totalParameters, long peakResidentBytes, Optional<Path> checkpoint) {
 
+  /** Copies {@code losses}; {@code checkpoint} is empty, never null, when there is none. */
   public TrainingRun {
     losses = List.copyOf(losses);
-  }
-
-  public Optional<Path> checkpoint() {
-    return Optional.ofNullable(checkpointOrNull);
+    Objects.requireNonNull(checkpoint, "checkpoint");
   }
 }

@@ -91,7 +91,7 @@ class LlavaVocabularyTest {
   @Test
   void llavaHfKeepsItsOwnPadAndItsPaddedVocabulary() throws Exception {
     Path d = TinyLlava.real(RealRepo.LLAVA_HF, dir.resolve("hf"), 1);
-    try (LlavaModel m = LlavaModel.load(d, Placement.cpu(DType.F32), null)) {
+    try (LlavaModel m = LlavaModel.load(d, Placement.cpu(DType.F32))) {
       for (ConversationTemplate t : List.of(V0, V1)) {
         Tokenizer tok = LlavaVocabulary.forTraining(m, Tokenizer.load(d), t);
         assertThat(tok.specialTokens().pad()).as(t.name()).isEqualTo(32001);   // <pad>, from its own files

@@ -79,7 +79,7 @@ class MergedCheckpointTest {
       assertThat(clip.names()).contains("vision_model.pre_layrnorm.weight", "vision_model.post_layernorm.bias");
     }
     assertThat(hidden(dir)).isEmpty();
-    LlavaModel loaded = LlavaModel.load(out, Placement.cpu(DType.F32), null);
+    LlavaModel loaded = LlavaModel.load(out, Placement.cpu(DType.F32));
     try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
       assertThat(ExportTest.logits(loaded).sub(ExportTest.logits(trained)).abs().max().item_double()).isLessThan(1e-5);
     }
@@ -118,7 +118,7 @@ class MergedCheckpointTest {
       assertThat(ckpt.info("language_model.model.embed_tokens.weight").shape()).containsExactly(320, 64);
     }
 
-    LlavaModel loaded = LlavaModel.load(out, Placement.cpu(DType.F32), null);
+    LlavaModel loaded = LlavaModel.load(out, Placement.cpu(DType.F32));
     assertThat(loaded.config().imageTokenIndex()).isEqualTo(vocab);
     try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
       Torch.seed(1);
