@@ -55,7 +55,11 @@ public final class AtomicDirectory {
   /**
    * Deletes what interrupted atomic writes left in {@code dir}: hidden directories {@code .NAME.tmp-*} and
    * {@code .NAME.old-*} of this class, and hidden files {@code .NAME.*.tmp} of {@code SafetensorsWriter}. For the
-   * start of a run, when no other writer works in {@code dir}. {@return the paths removed}
+   * start of a run, when no other writer works in {@code dir}.
+   *
+   * @param dir the directory to clean (a run's output directory); nothing happens if it does not exist
+   * @return the paths removed
+   * @throws IOException if a leftover cannot be listed or deleted
    */
   public static List<Path> removeLeftovers(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) {
