@@ -108,6 +108,19 @@ public record LlamaConfig(
     return from(ConfigFile.read(configJson));
   }
 
+  /**
+   * {@return the error for a model this config describes that cannot be allocated} A config.json with an absurd size
+   * (hidden_size 10^12) fails in libtorch's allocator; this names the file and the sizes instead.
+   *
+   * @param file the config.json this config came from
+   * @param cause libtorch's failure
+   */
+  public ConfigException unallocatable(Path file, RuntimeException cause) {
+    return new ConfigException(file, String.format("the model it describes (hidden_size %,d, intermediate_size %,d, "
+        + "%d layers, vocab_size %,d) cannot be allocated: %s", hiddenSize, intermediateSize, numHiddenLayers,
+        vocabSize, cause.getMessage()), cause);
+  }
+
   /** {@return the config held by {@code c}} @throws ConfigException naming the field at fault */
   public static LlamaConfig from(ConfigFile c) {
     double theta = c.optDouble("rope_theta").orElse(10000.0);

@@ -12,6 +12,7 @@ import io.lntune.models.nn.Placement;
 import io.lntune.models.nn.RmsNorm;
 import io.lntune.torch.Tensors;
 import io.lntune.torch.Torch;
+import io.lntune.torch.TorchException;
 import io.lntune.torch.checkpoint.Checkpoint;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -81,7 +82,12 @@ public final class LlamaModel extends Module {
    */
   public static LlamaModel load(Path dir, Placement placement) {
     LlamaConfig config = LlamaConfig.read(dir.resolve("config.json"));
-    LlamaModel model = new LlamaModel(config, placement);
+    LlamaModel model;
+    try {
+      model = new LlamaModel(config, placement);
+    } catch (TorchException e) {
+      throw config.unallocatable(dir.resolve("config.json"), e);
+    }
     try (Checkpoint ckpt = Checkpoint.open(dir)) {
       model.load(ckpt, KeyMap.identity());
     }

@@ -18,6 +18,7 @@ import io.lntune.models.nn.Placement;
 import io.lntune.torch.TensorScope;
 import io.lntune.torch.Tensors;
 import io.lntune.torch.Torch;
+import io.lntune.torch.TorchException;
 import io.lntune.torch.checkpoint.Checkpoint;
 import java.nio.file.Path;
 import java.util.List;
@@ -127,7 +128,12 @@ public final class LlavaModel extends Module {
 
   private static LlavaModel open(Path dir, Placement placement, Path visionTowerDir, ModelLocator locator) {
     LlavaConfig config = LlavaConfig.read(dir, locator);
-    LlavaModel model = new LlavaModel(config, placement);
+    LlavaModel model;
+    try {
+      model = new LlavaModel(config, placement);
+    } catch (TorchException e) {
+      throw config.text().unallocatable(dir.resolve("config.json"), e);
+    }
     boolean towerInside;
     try (Checkpoint ckpt = Checkpoint.open(dir)) {
       LlavaKeys.Layout layout = LlavaKeys.detect(ckpt);

@@ -3,6 +3,7 @@ package io.lntune.models.load;
 import io.lntune.models.nn.Modules;
 import io.lntune.models.nn.Placement;
 import io.lntune.torch.DType;
+import io.lntune.torch.LntuneException;
 import io.lntune.torch.TensorScope;
 import io.lntune.torch.Torch;
 import io.lntune.torch.checkpoint.Checkpoint;
@@ -26,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * All problems are reported together in one {@link StateDictMismatchException}, before anything is loaded.
  *
  * <p>Tensors stored in the placement's dtype on the CPU become the parameters without a copy (views of the
- * memory-mapped file); others are converted.
+ * memory-mapped file) unless the {@link LoadPolicy} says to copy; others are converted. Every loaded tensor is then
+ * checked for NaN and infinite values, unless the policy switches that off.
  *
  * <pre>{@code
  * try (Checkpoint ckpt = Checkpoint.open(dir)) {
@@ -44,24 +46,37 @@ public final class StateDictLoader {
    *
    * @return the number of tensors loaded
    * @throws StateDictMismatchException listing every missing, unexpected, wrongly shaped or typed key
+   * @throws LntuneException naming the tensors that hold NaN or infinite values (unless the policy skips the check)
    * @throws IllegalArgumentException if {@code placement} is the meta device
    */
   public static int load(Module model, Checkpoint checkpoint, KeyMap keys, Placement placement) {
     if (placement.isMeta()) {
       throw new IllegalArgumentException("cannot load weights onto the meta device: it holds shapes only");
     }
+    LoadPolicy policy = LoadPolicy.current();
     Map<String, String> plan = plan(model, checkpoint, keys);
     Map<String, Tensor> params = Modules.namedParameters(model);
+    List<String> notFinite = new ArrayList<>();
     try (TensorScope scope = TensorScope.open(); NoGradGuard noGrad = new NoGradGuard()) {
       for (Map.Entry<String, String> e : plan.entrySet()) {
         Tensor param = params.get(e.getKey());
         String key = e.getValue();
-        Tensor value = checkpoint.tensor(key, placement.dtype(), placement.device());
+        Tensor stored = checkpoint.tensor(key, placement.dtype(), placement.device());
+        Tensor value = policy.copy() ? stored.clone() : stored;
         Torch.call(() -> checkpoint.source() + ": loading '" + key + "'", () -> {
           param.set_data(value);
           return param;
         });
+        if (policy.checkFinite() && !value.isfinite().all().item_bool()) {
+          notFinite.add(key);
+        }
       }
+    }
+    if (!notFinite.isEmpty()) {
+      throw new LntuneException(checkpoint.source() + ": " + notFinite.size() + " tensor(s) hold NaN or infinite "
+          + "values, so every output would be NaN: " + String.join(", ", notFinite.subList(0, Math.min(5,
+          notFinite.size()))) + (notFinite.size() > 5 ? ", ..." : "") + " (a corrupt checkpoint? -D"
+          + LoadPolicy.CHECK_FINITE + "=false or --no-weight-check skips this check)");
     }
     log.debug("loaded {} tensors from {}", plan.size(), checkpoint.source());
     return plan.size();

@@ -94,4 +94,14 @@ class LlamaLoadTest {
     assertThatThrownBy(() -> LlamaModel.load(dir, Placement.cpu(DType.F32))).isInstanceOf(ConfigException.class)
         .hasMessageContaining(dir.resolve("config.json") + ": no such file");
   }
+
+  @Test
+  void aConfigTooLargeToAllocateNamesTheFileAndItsSizes() throws IOException {
+    Path model = Files.createDirectories(dir.resolve("huge"));
+    Files.writeString(model.resolve("config.json"), "{\"hidden_size\": 1000000000000, \"intermediate_size\": 8, "
+        + "\"num_hidden_layers\": 1, \"num_attention_heads\": 2, \"vocab_size\": 10}");
+    assertThatThrownBy(() -> LlamaModel.load(model, Placement.cpu(DType.F32))).isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(model.resolve("config.json") + ": the model it describes (hidden_size "
+            + "1,000,000,000,000, intermediate_size 8, 1 layers, vocab_size 10) cannot be allocated: ");
+  }
 }

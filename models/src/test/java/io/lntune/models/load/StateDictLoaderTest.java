@@ -10,6 +10,7 @@ import io.lntune.models.nn.Namespace;
 import io.lntune.models.nn.Placement;
 import io.lntune.models.nn.RmsNorm;
 import io.lntune.torch.DType;
+import io.lntune.torch.LntuneException;
 import io.lntune.torch.TensorScopeExtension;
 import io.lntune.torch.safetensors.SafetensorsCheckpoint;
 import io.lntune.torch.safetensors.SafetensorsWriter;
@@ -57,6 +58,43 @@ class StateDictLoaderTest {
     t.put("block.proj.bias", randn(3));
     t.put("block.norm.weight", randn(3));
     return t;
+  }
+
+  @Test
+  void nanOrInfiniteWeightsFailAtLoadNamingTheTensorsUnlessTheCheckIsOff() {
+    Map<String, Tensor> t = matching();
+    t.get("block.norm.weight").narrow(0, 1, 1).fill_(new Scalar(Double.NaN));
+    t.get("block.proj.bias").fill_(new Scalar(Double.POSITIVE_INFINITY));
+    Path file = checkpoint(t);
+    try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(file)) {
+      assertThatThrownBy(() -> StateDictLoader.load(new Tiny(Placement.cpu(DType.F32)), ckpt, KeyMap.identity(),
+          Placement.cpu(DType.F32))).isInstanceOf(LntuneException.class)
+          .hasMessage(file + ": 2 tensor(s) hold NaN or infinite values, so every output would be NaN: "
+              + "block.proj.bias, block.norm.weight (a corrupt checkpoint? -Dlntune.load.checkFinite=false or "
+              + "--no-weight-check skips this check)");
+      System.setProperty(LoadPolicy.CHECK_FINITE, "false");
+      try {
+        assertThat(StateDictLoader.load(new Tiny(Placement.cpu(DType.F32)), ckpt, KeyMap.identity(),
+            Placement.cpu(DType.F32))).isEqualTo(3);
+      } finally {
+        System.clearProperty(LoadPolicy.CHECK_FINITE);
+      }
+    }
+  }
+
+  @Test
+  void theCopyPolicyReadsWeightsIntoMemoryInsteadOfMappingThem() {
+    Map<String, Tensor> t = matching();
+    Tiny model = new Tiny(Placement.cpu(DType.F32));
+    System.setProperty(LoadPolicy.COPY, "true");
+    try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(checkpoint(t))) {
+      StateDictLoader.load(model, ckpt, KeyMap.identity(), Placement.cpu(DType.F32));
+      assertThat(model.proj.weight().equal(t.get("block.proj.weight"))).isTrue();
+      assertThat(model.proj.weight().data_ptr().address()).as("a copy, not the mapped file")
+          .isNotEqualTo(ckpt.tensor("block.proj.weight").data_ptr().address());
+    } finally {
+      System.clearProperty(LoadPolicy.COPY);
+    }
   }
 
   @Test
