@@ -43,14 +43,16 @@ public final class LlavaVocabulary {
   }
 
   /**
-   * Only the tokens added here (the pad, the image markup) may grow the model: a tokenizer that is larger to begin
-   * with belongs to another model, and its ids past the embedding would fail deep inside libtorch.
+   * Only added tokens (a pad, the image markup) may grow the model: a tokenizer whose SentencePiece vocabulary alone
+   * is larger than the embedding belongs to another model, and its ids past the embedding would fail deep inside
+   * libtorch.
    */
   private static void requireFits(LlavaModel model, Tokenizer tok) {
     long rows = model.config().text().vocabSize();
-    if (tok.vocabSize() > rows) {
-      throw new TokenizerException(String.format("the tokenizer has %,d tokens but the model's embed_tokens has "
-          + "%,d rows (config.json's vocab_size): the tokenizer belongs to another model", tok.vocabSize(), rows));
+    if (tok.baseVocabSize() > rows) {
+      throw new TokenizerException(String.format("the tokenizer has %,d SentencePiece pieces but the model's "
+          + "embed_tokens has %,d rows (config.json's vocab_size): the tokenizer belongs to another model",
+          tok.baseVocabSize(), rows));
     }
   }
 

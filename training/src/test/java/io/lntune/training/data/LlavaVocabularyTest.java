@@ -54,8 +54,8 @@ class LlavaVocabularyTest {
       for (Runnable use : List.<Runnable>of(() -> LlavaVocabulary.forGeneration(m, TemplateGoldenTest.LLAMA),
           () -> LlavaVocabulary.forTraining(m, TemplateGoldenTest.LLAMA, V1))) {
         assertThatThrownBy(use::run).isInstanceOf(TokenizerException.class).hasMessage("the tokenizer has 32,000 "
-            + "tokens but the model's embed_tokens has 1,000 rows (config.json's vocab_size): the tokenizer belongs "
-            + "to another model");
+            + "SentencePiece pieces but the model's embed_tokens has 1,000 rows (config.json's vocab_size): the "
+            + "tokenizer belongs to another model");
       }
       assertThat(m.config().text().vocabSize()).isEqualTo(1000);
     }
