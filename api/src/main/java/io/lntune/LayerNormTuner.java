@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.tokenizer.Tokenizer;
 import io.lntune.torch.DType;
+import io.lntune.torch.LntuneException;
+import io.lntune.training.checkpoint.TrainingCheckpoints;
 import io.lntune.training.data.Batch;
 import io.lntune.training.data.ConversationTemplate;
 import io.lntune.training.data.ImageTransform;
@@ -32,6 +34,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -123,9 +126,9 @@ public final class LayerNormTuner implements AutoCloseable {
     AdamW optimizer = OptimizerGroups.build(trainables, settings);
     List<TrainingListener> listeners = new ArrayList<>(settings.listeners());
     Optional<Path> out = settings.outputDir();
+    out.flatMap(TrainingCheckpoints::latest).ifPresent(this::checkResumable);
     JsonlMetricsListener metrics = null;
     if (out.isPresent()) {
-      writeRunJson(out.get());
       metrics = new JsonlMetricsListener(out.get().resolve("metrics.jsonl"));
       listeners.add(metrics);
     }
@@ -168,6 +171,9 @@ public final class LayerNormTuner implements AutoCloseable {
             settings.exportMerged().get());
       }
     }
+    if (out.isPresent()) {
+      writeRunJson(out.get()); // last: run.json describes the artifacts beside it
+    }
     if (run.losses().isEmpty()) {
       log.info("nothing left to train: the run is complete at step {}", run.lastStep());
     } else {
@@ -182,13 +188,34 @@ public final class LayerNormTuner implements AutoCloseable {
     return settings.toJson(JSON);
   }
 
+  /** Written to a temporary name and renamed, so that a reader finds the old run.json or the new, never half. */
   private void writeRunJson(Path out) {
+    Path file = out.resolve("run.json");
     try {
       Files.createDirectories(out);
-      Files.writeString(out.resolve("run.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(settingsJson()));
+      Path tmp = out.resolve(".run.json.tmp-" + ProcessHandle.current().pid());
+      Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(settingsJson()));
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
-      throw new UncheckedIOException("writing " + out.resolve("run.json"), e);
+      throw new UncheckedIOException("writing " + file, e);
     }
+  }
+
+  /**
+   * Refuses to resume from {@code checkpoint} when it was trained with other settings than this tuner's, unless
+   * {@link Builder#resumeAnyway} says to (then warns).
+   */
+  private void checkResumable(Path checkpoint) {
+    List<String> differences = ResumeCheck.differences(TrainingCheckpoints.config(checkpoint), settingsJson());
+    if (differences.isEmpty()) {
+      return;
+    }
+    String listed = String.join("; ", differences);
+    if (!settings.resumeAnyway()) {
+      throw new LntuneException(checkpoint + " was trained with other settings than this run's: " + listed
+          + ". Resume all the same with --resume-anyway (resumeAnyway(true)), or write to another output directory");
+    }
+    log.warn("resuming from {} although it was trained with other settings: {}", checkpoint, listed);
   }
 
   /** Releases nothing native (the model belongs to the caller); later calls to {@link #fit()} fail. */
@@ -563,6 +590,20 @@ public final class LayerNormTuner implements AutoCloseable {
      */
     public Builder activationRecomputation(boolean on) {
       draft.set("activationRecomputation", on);
+      return this;
+    }
+
+    /**
+     * Resumes from the output directory's last checkpoint even when it was trained with other settings (data file,
+     * its size or time, strategy, learning rates, batch, steps, seed, model), with a warning naming each difference.
+     * If not set: false, and such a rerun is refused with the differences named.
+     *
+     * @param anyway whether to resume all the same
+     * @return this builder
+     * @throws IllegalStateException if it was already set
+     */
+    public Builder resumeAnyway(boolean anyway) {
+      draft.set("resumeAnyway", anyway);
       return this;
     }
 

@@ -15,6 +15,8 @@ import io.lntune.training.optim.LrSchedule;
 import io.lntune.training.strategy.LoraConfig;
 import io.lntune.training.strategy.Selection;
 import io.lntune.training.strategy.Strategy;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -61,6 +63,8 @@ import java.util.Optional;
  * @param exportMerged the folder to copy tokenizer files from into a merged checkpoint; empty for no merged checkpoint
  * @param exportFormat the merged checkpoint's layout
  * @param exportDtype the dtype of every exported tensor; empty to write trained tensors from their fp32 masters
+ * @param resumeAnyway whether a rerun resumes from a checkpoint trained with other settings (with a warning) instead
+ *     of refusing to
  * @param activationRecomputation whether decoder layers are recomputed in the backward pass instead of keeping their
  *     activations
  * @param listeners the training listeners, in the order they were added
@@ -71,7 +75,7 @@ public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainDat
     LrSchedule schedule, int batchSize, int gradientAccumulation, long maxSteps, double maxGradNorm, long seed,
     Optional<Path> outputDir, long checkpointEvery, NanPolicy nanPolicy, ImageTransform imageTransform, int workers,
     String baseModelName, long evaluateEvery, Optional<Trainer.Evaluation> evaluation, Optional<Path> exportMerged,
-    MergedLayout exportFormat, Optional<DType> exportDtype, boolean activationRecomputation,
+    MergedLayout exportFormat, Optional<DType> exportDtype, boolean resumeAnyway, boolean activationRecomputation,
     List<TrainingListener> listeners) {
 
   /**
@@ -104,6 +108,7 @@ public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainDat
    * @param exportMerged the record component {@link #exportMerged()}
    * @param exportFormat the record component {@link #exportFormat()}
    * @param exportDtype the record component {@link #exportDtype()}
+   * @param resumeAnyway the record component {@link #resumeAnyway()}
    * @param activationRecomputation the record component {@link #activationRecomputation()}
    * @param listeners the record component {@link #listeners()}
    * @throws NullPointerException if an optional setting or the listener list is null
@@ -124,7 +129,14 @@ public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainDat
     n.put("selection", selection.toString());
     lora.ifPresent(l -> n.putObject("lora").put("r", l.r()).put("alpha", l.alpha()).put("dropout", l.dropout())
         .put("targets", String.join(",", l.targets())));
-    n.put("train_data", trainData.toString()).put("image_root", imageRoot.toString()).put("template", template)
+    n.put("train_data", trainData.toString()).put("image_root", imageRoot.toString()).put("template", template);
+    try { // the data file's identity: a rerun must not resume on data that changed under the same name
+      n.put("train_data_bytes", Files.size(trainData))
+          .put("train_data_modified", Files.getLastModifiedTime(trainData).toInstant().toString());
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading the size and time of " + trainData, e);
+    }
+    n
         .put("learning_rate", learningRate).put("connector_learning_rate", connectorLearningRate)
         .put("weight_decay", weightDecay).put("schedule", schedule.toString()).put("batch_size", batchSize)
         .put("gradient_accumulation", gradientAccumulation).put("max_steps", maxSteps)
@@ -244,7 +256,7 @@ public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainDat
           wd, get("schedule", LrSchedule.cosine(LrSchedule.Warmup.ratio(0.03))), batchSize, accumulation, maxSteps,
           maxGradNorm, get("seed", 42L), optional("outputDir"), checkpointEvery, get("nanPolicy", NanPolicy.STOP),
           transform, workers, get("baseModelName", "unknown"), evaluateEvery, optional("evaluation"),
-          optional("exportMerged"), get("exportFormat", MergedLayout.ORIGINAL), exportDtype,
+          optional("exportMerged"), get("exportFormat", MergedLayout.ORIGINAL), exportDtype, get("resumeAnyway", false),
           get("activationRecomputation", false), listeners);
     }
 

@@ -49,7 +49,8 @@ final class TrainCommand implements Callable<Integer> {
       Map.entry("--checkpoint-every", "checkpointEvery"), Map.entry("--nan-policy", "nanPolicy"),
       Map.entry("--workers", "workers"), Map.entry("--base-model-name", "baseModelName"),
       Map.entry("--export-merged", "exportMerged"), Map.entry("--export-format", "exportFormat"),
-      Map.entry("--export-dtype", "exportDtype"), Map.entry("--recompute-activations", "activationRecomputation"));
+      Map.entry("--export-dtype", "exportDtype"), Map.entry("--recompute-activations", "activationRecomputation"),
+      Map.entry("--resume-anyway", "resumeAnyway"));
   /** Builder setters that take Java objects and have no option. */
   static final List<String> API_ONLY = List.of("selection", "imageTransform", "listener", "evaluation");
 
@@ -155,6 +156,10 @@ final class TrainCommand implements Callable<Integer> {
       + "(default: trained tensors from their fp32 masters, the rest in the model's dtype).")
   String exportDtype;
 
+  @Option(names = "--resume-anyway", description = "Resume from --output's last checkpoint even if it was trained with "
+      + "other settings (data, rates, batch, steps, seed, model); without it such a rerun is refused.")
+  boolean resumeAnyway;
+
   @Option(names = "--recompute-activations", description = "Keep only each decoder layer's input in the forward and "
       + "recompute the layers in the backward: far less activation memory for about one more forward pass.")
   boolean recomputeActivations;
@@ -175,7 +180,7 @@ final class TrainCommand implements Callable<Integer> {
         .weightDecay(weightDecay).schedule(LrSchedule.parse(schedule, LrSchedule.Warmup.ratio(warmupRatio)))
         .batchSize(batchSize).gradientAccumulation(gradAccum).maxGradNorm(maxGradNorm).seed(seed).outputDir(output)
         .checkpointEvery(checkpointEvery).nanPolicy(nanPolicy).workers(workers)
-        .activationRecomputation(recomputeActivations)
+        .activationRecomputation(recomputeActivations).resumeAnyway(resumeAnyway)
         .baseModelName(baseModelName != null ? baseModelName : modelAsGiven())
         .listener(ProgressBarListener.console()).listener(new LoggingListener(50));
     if (s == Strategy.LORA) {

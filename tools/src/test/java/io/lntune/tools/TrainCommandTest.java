@@ -69,6 +69,21 @@ class TrainCommandTest {
     assertThat(again.code()).as("a finished run reruns as a no-op: " + again.err()).isZero();
     assertThat(again.out()).contains("nothing left to train: " + out + " is complete at step 3");
     assertThat(out.resolve("trainable.safetensors")).as("missing exports rewritten").exists();
+
+    String runJson = Files.readString(out.resolve("run.json"));
+    String[] otherRate = Arrays.copyOf(args, args.length + 2);
+    otherRate[args.length] = "--lr";
+    otherRate[args.length + 1] = "0.1";
+    CliRun refused = CliRun.of(otherRate);
+    assertThat(refused.code()).isEqualTo(1);
+    assertThat(refused.err()).contains(out.resolve("checkpoint-000003") + " was trained with other settings than "
+        + "this run's: learning_rate: checkpoint 0.05, now 0.1").contains("--resume-anyway");
+    assertThat(Files.readString(out.resolve("run.json"))).as("run.json still describes the artifacts")
+        .isEqualTo(runJson);
+    String[] anyway = Arrays.copyOf(otherRate, otherRate.length + 1);
+    anyway[otherRate.length] = "--resume-anyway";
+    CliRun resumed = CliRun.of(anyway);
+    assertThat(resumed.code()).as(resumed.err()).isZero();
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.lntune.training.checkpoint;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lntune.torch.LntuneException;
@@ -76,6 +77,27 @@ public final class TrainingCheckpoints {
     return Long.parseLong(name.substring(PREFIX.length()));
   }
 
+  /**
+   * {@return the settings of the run that wrote {@code checkpoint}, as it recorded them in {@code state.json}}
+   *
+   * @param checkpoint a checkpoint directory
+   * @throws LntuneException if {@code state.json} is unreadable, not JSON, or records no settings
+   */
+  public static JsonNode config(Path checkpoint) {
+    Path file = checkpoint.resolve(STATE);
+    JsonNode state;
+    try {
+      state = JSON.readTree(file.toFile());
+    } catch (IOException e) {
+      throw new LntuneException(file + ": cannot read the checkpoint's state: " + e.getMessage(), e);
+    }
+    if (state == null || !state.path("config").isObject()) {
+      throw new LntuneException(file + ": the checkpoint's state records no run settings (\"config\"): a corrupt "
+          + "or foreign checkpoint");
+    }
+    return state.get("config");
+  }
+
   /** {@return the newest complete checkpoint under {@code outputDir}, if any (temporary directories ignored)} */
   public static Optional<Path> latest(Path outputDir) {
     if (!Files.isDirectory(outputDir)) {
@@ -114,7 +136,7 @@ public final class TrainingCheckpoints {
           moments.put(name, f.tensor("optim." + name));
         }
       }
-      com.fasterxml.jackson.databind.JsonNode state = JSON.readTree(dir.resolve(STATE).toFile());
+      JsonNode state = JSON.readTree(dir.resolve(STATE).toFile());
       optimizer.restore(moments, state.get("optimizer_steps").asLong());
       torch.getDefaultCPUGenerator().set_state(f.tensor(RNG).clone());
       return new CheckpointState(state.get("step").asLong(), state.get("micro_batches_consumed").asLong(),
