@@ -138,7 +138,7 @@ public final class LayerNormTuner implements AutoCloseable {
           : Math.max(1, data.batchesPerEpoch() / settings.gradientAccumulation());
       TrainerConfig config = new TrainerConfig(steps, settings.gradientAccumulation(), settings.maxGradNorm(),
           settings.schedule(), settings.nanPolicy(), settings.checkpointEvery(), settings.evaluateEvery(),
-          out.orElse(null));
+          out.orElse(null), settings.keepCheckpoints());
       Trainer<Batch> trainer = new Trainer<>(trainables, optimizer, new LlavaTask(model), config, settingsJson(),
           listeners);
       settings.evaluation().ifPresent(trainer::setEvaluation);
@@ -590,6 +590,19 @@ public final class LayerNormTuner implements AutoCloseable {
      */
     public Builder activationRecomputation(boolean on) {
       draft.set("activationRecomputation", on);
+      return this;
+    }
+
+    /**
+     * Keeps only the newest {@code n} checkpoints, deleting older ones after each new one is written (the last one is
+     * always kept). If not set: 0, every checkpoint is kept.
+     *
+     * @param n how many checkpoints to keep, or 0 for all
+     * @return this builder
+     * @throws IllegalStateException if it was already set
+     */
+    public Builder keepCheckpoints(int n) {
+      draft.set("keepCheckpoints", n);
       return this;
     }
 

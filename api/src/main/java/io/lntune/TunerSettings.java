@@ -54,6 +54,7 @@ import java.util.Optional;
  * @param seed the seed of the data order and of adapter initialisation
  * @param outputDir where checkpoints, metrics, {@code run.json} and exports go; empty when nothing is written
  * @param checkpointEvery steps between checkpoints; 0 for a checkpoint at the end only
+ * @param keepCheckpoints how many of the newest checkpoints to keep; 0 keeps all
  * @param nanPolicy what a NaN or infinite loss does
  * @param imageTransform the image preprocessing
  * @param workers data worker threads
@@ -73,7 +74,8 @@ import java.util.Optional;
 public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainData, Path imageRoot, Selection selection,
     Optional<LoraConfig> lora, String template, double learningRate, double connectorLearningRate, double weightDecay,
     LrSchedule schedule, int batchSize, int gradientAccumulation, long maxSteps, double maxGradNorm, long seed,
-    Optional<Path> outputDir, long checkpointEvery, NanPolicy nanPolicy, ImageTransform imageTransform, int workers,
+    Optional<Path> outputDir, long checkpointEvery, int keepCheckpoints, NanPolicy nanPolicy,
+    ImageTransform imageTransform, int workers,
     String baseModelName, long evaluateEvery, Optional<Trainer.Evaluation> evaluation, Optional<Path> exportMerged,
     MergedLayout exportFormat, Optional<DType> exportDtype, boolean resumeAnyway, boolean activationRecomputation,
     List<TrainingListener> listeners) {
@@ -99,6 +101,7 @@ public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainDat
    * @param seed the record component {@link #seed()}
    * @param outputDir the record component {@link #outputDir()}
    * @param checkpointEvery the record component {@link #checkpointEvery()}
+   * @param keepCheckpoints the record component {@link #keepCheckpoints()}
    * @param nanPolicy the record component {@link #nanPolicy()}
    * @param imageTransform the record component {@link #imageTransform()}
    * @param workers the record component {@link #workers()}
@@ -141,6 +144,7 @@ public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainDat
         .put("weight_decay", weightDecay).put("schedule", schedule.toString()).put("batch_size", batchSize)
         .put("gradient_accumulation", gradientAccumulation).put("max_steps", maxSteps)
         .put("max_grad_norm", maxGradNorm).put("seed", seed).put("checkpoint_every", checkpointEvery)
+        .put("keep_checkpoints", keepCheckpoints)
         .put("nan_policy", nanPolicy.name()).put("workers", workers)
         .put("activation_recomputation", activationRecomputation).put("base_model", baseModelName)
         .put("model_dtype", model.placement().dtype().name()).put("device", model.placement().device().toString())
@@ -235,6 +239,8 @@ public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainDat
       atLeast(problems, "workers", workers, 1);
       atLeast(problems, "maxSteps", maxSteps, values.containsKey("maxSteps") ? 1 : 0);
       atLeast(problems, "checkpointEvery", checkpointEvery, 0);
+      int keepCheckpoints = get("keepCheckpoints", 0);
+      atLeast(problems, "keepCheckpoints", keepCheckpoints, 0);
       positive(problems, "maxGradNorm", maxGradNorm);
       Path data = get("trainData", null);
       Path root = get("imageRoot", null);
@@ -254,7 +260,8 @@ public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainDat
       }
       return new TunerSettings(model, get("tokenizer", null), data, root, selection, lora, template, lr, connectorLr,
           wd, get("schedule", LrSchedule.cosine(LrSchedule.Warmup.ratio(0.03))), batchSize, accumulation, maxSteps,
-          maxGradNorm, get("seed", 42L), optional("outputDir"), checkpointEvery, get("nanPolicy", NanPolicy.STOP),
+          maxGradNorm, get("seed", 42L), optional("outputDir"), checkpointEvery, keepCheckpoints,
+          get("nanPolicy", NanPolicy.STOP),
           transform, workers, get("baseModelName", "unknown"), evaluateEvery, optional("evaluation"),
           optional("exportMerged"), get("exportFormat", MergedLayout.ORIGINAL), exportDtype, get("resumeAnyway", false),
           get("activationRecomputation", false), listeners);

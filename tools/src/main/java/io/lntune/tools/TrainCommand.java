@@ -50,7 +50,7 @@ final class TrainCommand implements Callable<Integer> {
       Map.entry("--workers", "workers"), Map.entry("--base-model-name", "baseModelName"),
       Map.entry("--export-merged", "exportMerged"), Map.entry("--export-format", "exportFormat"),
       Map.entry("--export-dtype", "exportDtype"), Map.entry("--recompute-activations", "activationRecomputation"),
-      Map.entry("--resume-anyway", "resumeAnyway"));
+      Map.entry("--resume-anyway", "resumeAnyway"), Map.entry("--keep-checkpoints", "keepCheckpoints"));
   /** Builder setters that take Java objects and have no option. */
   static final List<String> API_ONLY = List.of("selection", "imageTransform", "listener", "evaluation");
 
@@ -156,6 +156,10 @@ final class TrainCommand implements Callable<Integer> {
       + "(default: trained tensors from their fp32 masters, the rest in the model's dtype).")
   String exportDtype;
 
+  @Option(names = "--keep-checkpoints", defaultValue = "0", paramLabel = "N", description = "Keep only the newest N "
+      + "checkpoints (0: all). Default: ${DEFAULT-VALUE}.")
+  int keepCheckpoints;
+
   @Option(names = "--resume-anyway", description = "Resume from --output's last checkpoint even if it was trained with "
       + "other settings (data, rates, batch, steps, seed, model); without it such a rerun is refused.")
   boolean resumeAnyway;
@@ -180,7 +184,7 @@ final class TrainCommand implements Callable<Integer> {
         .weightDecay(weightDecay).schedule(LrSchedule.parse(schedule, LrSchedule.Warmup.ratio(warmupRatio)))
         .batchSize(batchSize).gradientAccumulation(gradAccum).maxGradNorm(maxGradNorm).seed(seed).outputDir(output)
         .checkpointEvery(checkpointEvery).nanPolicy(nanPolicy).workers(workers)
-        .activationRecomputation(recomputeActivations).resumeAnyway(resumeAnyway)
+        .activationRecomputation(recomputeActivations).resumeAnyway(resumeAnyway).keepCheckpoints(keepCheckpoints)
         .baseModelName(baseModelName != null ? baseModelName : modelAsGiven())
         .listener(ProgressBarListener.console()).listener(new LoggingListener(50));
     if (s == Strategy.LORA) {

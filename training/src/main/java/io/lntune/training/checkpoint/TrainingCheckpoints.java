@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -98,15 +99,45 @@ public final class TrainingCheckpoints {
     return state.get("config");
   }
 
+  /**
+   * Deletes all but the newest {@code keep} complete checkpoints under {@code outputDir}. {@return the checkpoints
+   * deleted, oldest first}
+   *
+   * @param outputDir a run's output directory
+   * @param keep how many to keep, at least 1
+   * @throws UncheckedIOException if a checkpoint cannot be listed or deleted
+   */
+  public static List<Path> prune(Path outputDir, int keep) {
+    if (keep < 1) {
+      throw new IllegalArgumentException("keep at least one checkpoint, got " + keep);
+    }
+    List<Path> all = complete(outputDir);
+    List<Path> old = all.subList(0, Math.max(0, all.size() - keep));
+    try {
+      for (Path p : old) {
+        AtomicDirectory.delete(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("deleting old checkpoints in " + outputDir, e);
+    }
+    return List.copyOf(old);
+  }
+
   /** {@return the newest complete checkpoint under {@code outputDir}, if any (temporary directories ignored)} */
   public static Optional<Path> latest(Path outputDir) {
+    List<Path> all = complete(outputDir);
+    return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
+  }
+
+  /** {@return the complete checkpoints under {@code outputDir}, oldest first} */
+  private static List<Path> complete(Path outputDir) {
     if (!Files.isDirectory(outputDir)) {
-      return Optional.empty();
+      return List.of();
     }
     try (Stream<Path> s = Files.list(outputDir)) {
       return s.filter(p -> p.getFileName().toString().matches(PREFIX + "\\d+"))
           .filter(p -> Files.isRegularFile(p.resolve(STATE)) && Files.isRegularFile(p.resolve(TENSORS)))
-          .max(Comparator.comparing(p -> p.getFileName().toString()));
+          .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
     } catch (IOException e) {
       throw new UncheckedIOException("listing " + outputDir, e);
     }

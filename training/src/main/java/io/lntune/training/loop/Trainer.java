@@ -171,6 +171,9 @@ public final class Trainer<B extends AutoCloseable> {
       boolean periodic = config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0;
       if (config.outputDir() != null && (periodic || step == config.maxSteps())) {
         checkpoint = TrainingCheckpoints.write(config.outputDir(), step, consumed, trainables, optimizer, configJson);
+        if (config.keepCheckpoints() > 0) {
+          TrainingCheckpoints.prune(config.outputDir(), config.keepCheckpoints());
+        }
         Path written = checkpoint;
         long at = step;
         listeners.forEach(l -> l.onCheckpoint(at, written));

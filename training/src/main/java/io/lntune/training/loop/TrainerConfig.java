@@ -15,9 +15,17 @@ import java.util.Objects;
  * @param checkpointEvery write a checkpoint every this many steps (and at the end); 0 for only at the end
  * @param evaluateEvery call the evaluation hook every this many steps; 0 for never
  * @param outputDir where checkpoints go; null for none
+ * @param keepCheckpoints how many of the newest checkpoints to keep, older ones deleted after each write; 0 keeps all
  */
 public record TrainerConfig(long maxSteps, int gradientAccumulation, double maxGradNorm, LrSchedule schedule,
-    NanPolicy nanPolicy, long checkpointEvery, long evaluateEvery, Path outputDir) {
+    NanPolicy nanPolicy, long checkpointEvery, long evaluateEvery, Path outputDir, int keepCheckpoints) {
+
+  /** A configuration that keeps every checkpoint. */
+  public TrainerConfig(long maxSteps, int gradientAccumulation, double maxGradNorm, LrSchedule schedule,
+      NanPolicy nanPolicy, long checkpointEvery, long evaluateEvery, Path outputDir) {
+    this(maxSteps, gradientAccumulation, maxGradNorm, schedule, nanPolicy, checkpointEvery, evaluateEvery, outputDir,
+        0);
+  }
 
   public TrainerConfig {
     Objects.requireNonNull(schedule, "schedule");
@@ -33,6 +41,9 @@ public record TrainerConfig(long maxSteps, int gradientAccumulation, double maxG
     }
     if (checkpointEvery < 0 || evaluateEvery < 0) {
       throw new IllegalArgumentException("checkpointEvery and evaluateEvery must be >= 0");
+    }
+    if (keepCheckpoints < 0) {
+      throw new IllegalArgumentException("keepCheckpoints must be >= 0 (0 keeps all), got " + keepCheckpoints);
     }
   }
 }

@@ -18,10 +18,12 @@ import io.lntune.training.strategy.Lora;
 import io.lntune.training.strategy.LoraConfig;
 import io.lntune.training.strategy.Selection;
 import io.lntune.training.strategy.Strategy;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -224,6 +226,24 @@ class TrainerTest {
     assertThatThrownBy(() -> new Trainer<>(t, adam, TextTask.loss(model), config(40, 1, null), null, List.of())
         .run(from -> TextTask.data(5, from, 2, 8, 256))).isInstanceOf(TrainingDivergedException.class)
         .hasMessageContaining("--nan-policy SKIP");
+    model.close();
+  }
+
+  @Test
+  void onlyTheNewestCheckpointsAreKeptWhenAsked() throws Exception {
+    LlamaModel model = tinyModel(DType.F32);
+    TrainableParameters t = TrainableParameters.select(model, Selection.of(Strategy.LAYERNORM_SIMPLE), true);
+    AdamW adam = new AdamW(0.9, 0.999, 1e-8);
+    adam.addGroup("all", 1e-2, 0.0, t.all());
+    Path out = dir.resolve("keep");
+    TrainerConfig keepTwo = new TrainerConfig(5, 1, 1.0, LrSchedule.constant(LrSchedule.Warmup.none()),
+        NanPolicy.STOP, 1, 0, out, 2);
+    new Trainer<>(t, adam, TextTask.loss(model), keepTwo, null, List.of()).run(from -> TextTask.data(5, from, 2, 8,
+        256));
+    try (Stream<Path> left = Files.list(out)) {
+      assertThat(left.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("checkpoint-")))
+          .containsExactlyInAnyOrder("checkpoint-000004", "checkpoint-000005");
+    }
     model.close();
   }
 }
