@@ -212,7 +212,7 @@ final class TrainCommand implements Callable<Integer> {
       b.exportDtype(DType.parse(exportDtype));
     }
     TuningResult r;
-    try (LayerNormTuner tuner = b.build()) {
+    try (LayerNormTuner tuner = build(b)) {
       r = tuner.fit();
     } finally {
       llava.close();
@@ -230,5 +230,30 @@ final class TrainCommand implements Callable<Integer> {
     r.adapter().ifPresent(p -> out.println("PEFT adapter: " + p));
     r.merged().ifPresent(p -> out.println("merged checkpoint: " + p));
     return 0;
+  }
+
+  /**
+   * {@return the tuner} The builder validates every setting at once, under its own names; on the command line the
+   * message names the options instead ({@code batchSize} becomes {@code --batch-size}).
+   *
+   * @throws IllegalArgumentException listing every invalid setting by its option (a usage error)
+   */
+  private static LayerNormTuner build(LayerNormTuner.Builder b) {
+    try {
+      return b.build();
+    } catch (IllegalStateException e) {
+      IllegalArgumentException usage = new IllegalArgumentException(optionNames(e.getMessage()));
+      usage.addSuppressed(e); // in the --verbose trace, not repeated in the message
+      throw usage;
+    }
+  }
+
+  /** {@return {@code message} with each builder setting's name replaced by its option's} */
+  static String optionNames(String message) {
+    String out = message.replaceFirst("^LayerNormTuner settings: ", "invalid settings: ");
+    for (Map.Entry<String, String> e : SETTERS.entrySet()) {
+      out = out.replaceAll("\\b" + e.getValue() + "\\b", e.getKey());
+    }
+    return out;
   }
 }

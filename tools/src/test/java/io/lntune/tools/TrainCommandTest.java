@@ -115,4 +115,18 @@ class TrainCommandTest {
         .contains("models--lntune-test--not-cached: not in the Hugging Face cache")
         .contains("huggingface-cli download lntune-test/not-cached");
   }
+
+  @Test
+  void invalidSettingsAreUsageErrorsNamingTheirOptions() throws Exception {
+    Path[] f = fixture(dir);
+    CliRun r = CliRun.of("train", "--model", f[0].toString(), "--data", f[1].toString(), "--image-root",
+        f[2].toString(), "--output", dir.resolve("bad").toString(), "--batch-size", "0", "--lr", "-1",
+        "--grad-accum", "0", "--workers", "0", "--weight-decay", "-0.5", "--max-grad-norm", "-1");
+    assertThat(r.code()).isEqualTo(CliErrors.USAGE);
+    assertThat(r.err().strip()).startsWith("lntune: invalid settings: ").contains("--lr must be > 0, got -1.0")
+        .contains("--weight-decay must be >= 0, got -0.5").contains("--batch-size must be >= 1, got 0")
+        .contains("--grad-accum must be >= 1, got 0").contains("--workers must be >= 1, got 0")
+        .contains("--max-grad-norm must be > 0, got -1.0").doesNotContain("batchSize");
+    assertThat(dir.resolve("bad")).doesNotExist();
+  }
 }
