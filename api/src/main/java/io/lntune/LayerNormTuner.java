@@ -1,9 +1,11 @@
 package io.lntune;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.tokenizer.Tokenizer;
+import io.lntune.torch.AtomicFiles;
 import io.lntune.torch.DType;
 import io.lntune.torch.LntuneException;
 import io.lntune.training.checkpoint.TrainingCheckpoints;
@@ -30,11 +32,8 @@ import io.lntune.training.strategy.Lora;
 import io.lntune.training.strategy.LoraConfig;
 import io.lntune.training.strategy.Selection;
 import io.lntune.training.strategy.Strategy;
-import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -188,16 +187,13 @@ public final class LayerNormTuner implements AutoCloseable {
     return settings.toJson(JSON);
   }
 
-  /** Written to a temporary name and renamed, so that a reader finds the old run.json or the new, never half. */
+  /** Atomically, so that a reader finds the old run.json or the new, never half. */
   private void writeRunJson(Path out) {
-    Path file = out.resolve("run.json");
     try {
-      Files.createDirectories(out);
-      Path tmp = out.resolve(".run.json.tmp-" + ProcessHandle.current().pid());
-      Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(settingsJson()));
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      throw new UncheckedIOException("writing " + file, e);
+      AtomicFiles.writeString(out.resolve("run.json"), JSON.writerWithDefaultPrettyPrinter()
+          .writeValueAsString(settingsJson()));
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException("writing " + out.resolve("run.json"), e);
     }
   }
 

@@ -12,6 +12,7 @@ import io.lntune.models.nn.Modules;
 import io.lntune.models.nn.Placement;
 import io.lntune.models.tokenizer.SentencePieceModelWriter;
 import io.lntune.models.tokenizer.Tokenizer;
+import io.lntune.torch.AtomicFiles;
 import io.lntune.torch.DType;
 import io.lntune.torch.safetensors.SafetensorsWriter;
 import io.lntune.training.data.ConversationTemplate;
@@ -208,9 +209,7 @@ public final class DemoCommand implements Callable<Integer> {
       List<String> corpus = List.of(Files.readString(world.stage1()), Files.readString(world.stage2Train()),
           String.join(" ", CellWords.vocabulary()),
           TwoSeparatorTemplate.vicunaV1().words());
-      Path tmp = home.resolve(".tokenizer.model.tmp");
-      Files.write(tmp, SentencePieceModelWriter.forCorpus(corpus));
-      Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      AtomicFiles.write(file, SentencePieceModelWriter.forCorpus(corpus));
     }
     return Tokenizer.load(file);
   }

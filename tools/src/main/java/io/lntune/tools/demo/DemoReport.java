@@ -1,17 +1,15 @@
 package io.lntune.tools.demo;
 
+import io.lntune.torch.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.UUID;
 
 /**
  * Writes the results of {@code lntune demo}: a Markdown and a CSV table, a chart and one self-contained HTML page.
@@ -65,10 +63,10 @@ public final class DemoReport {
     byte[] chart = DemoChart.png(checked, setup.chanceAccuracy());
     Written written = new Written(outDir.resolve("report.md"), outDir.resolve("report.csv"),
         outDir.resolve("chart.png"), outDir.resolve("report.html"));
-    writeAtomically(written.markdown(), markdown(setup, checked).getBytes(StandardCharsets.UTF_8));
-    writeAtomically(written.csv(), csv(checked).getBytes(StandardCharsets.UTF_8));
-    writeAtomically(written.chart(), chart);
-    writeAtomically(written.html(), DemoHtml.render(setup, checked, chart).getBytes(StandardCharsets.UTF_8));
+    AtomicFiles.write(written.markdown(), markdown(setup, checked).getBytes(StandardCharsets.UTF_8));
+    AtomicFiles.write(written.csv(), csv(checked).getBytes(StandardCharsets.UTF_8));
+    AtomicFiles.write(written.chart(), chart);
+    AtomicFiles.write(written.html(), DemoHtml.render(setup, checked, chart).getBytes(StandardCharsets.UTF_8));
     return written;
   }
 
@@ -152,23 +150,4 @@ public final class DemoReport {
     return plain ? text : '"' + text.replace("\"", "\"\"") + '"';
   }
 
-  private static void writeAtomically(Path target, byte[] bytes) {
-    Path temp = null;
-    try {
-      // Not Files.createTempFile: its files are private to the owner, and a report is for everyone to read.
-      temp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
-      Files.write(temp, bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      UncheckedIOException failure = new UncheckedIOException("cannot write " + target, e);
-      if (temp != null) {
-        try {
-          Files.deleteIfExists(temp);
-        } catch (IOException cleanup) {
-          failure.addSuppressed(cleanup);
-        }
-      }
-      throw failure;
-    }
-  }
 }

@@ -3,9 +3,9 @@ package io.lntune.training.eval;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lntune.torch.AtomicFiles;
 import io.lntune.torch.LntuneException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -62,7 +62,7 @@ final class Scoring {
           .put("score", m.score()).put("questions", m.questions()).put("images", m.images());
       perception += MmeScore.PERCEPTION.contains(e.getKey()) ? m.score() : 0;
       cognition += MmeScore.COGNITION.contains(e.getKey()) ? m.score() : 0;
-      writeAtomically(dir.resolve(e.getKey() + ".txt"), String.join("\n", resultLines.get(e.getKey())) + "\n");
+      AtomicFiles.writeString(dir.resolve(e.getKey() + ".txt"), String.join("\n", resultLines.get(e.getKey())) + "\n");
     }
     scores.put("perception", perception).put("cognition", cognition).put("total", perception + cognition);
   }
@@ -189,19 +189,7 @@ final class Scoring {
 
   private static void write(Path file, JsonNode node) {
     try {
-      writeAtomically(file, JsonInput.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node) + "\n");
-    } catch (IOException e) {
-      throw new LntuneException(file + ": cannot write: " + e.getMessage(), e);
-    }
-  }
-
-  /** Writes {@code text} to a temporary sibling and renames it over {@code file}: the old file or the new, never half. */
-  private static void writeAtomically(Path file, String text) {
-    try {
-      Files.createDirectories(file.getParent());
-      Path tmp = file.resolveSibling(file.getFileName() + ".partial");
-      Files.writeString(tmp, text, StandardCharsets.UTF_8);
-      replace(tmp, file);
+      AtomicFiles.writeString(file, JsonInput.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node) + "\n");
     } catch (IOException e) {
       throw new LntuneException(file + ": cannot write: " + e.getMessage(), e);
     }

@@ -1,14 +1,15 @@
 package io.lntune.training.export;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lntune.torch.AtomicFiles;
 import io.lntune.torch.LntuneException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /** The JSON files of the exports: written pretty-printed and atomically, read into objects. */
 final class ExportJson {
@@ -18,11 +19,9 @@ final class ExportJson {
 
   /** Writes {@code node} to {@code file}, which appears complete or not at all. */
   static void write(Path file, JsonNode node) {
-    Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
     try {
-      Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node));
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
+      AtomicFiles.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node));
+    } catch (JsonProcessingException e) {
       throw new UncheckedIOException("writing " + file, e);
     }
   }

@@ -3,6 +3,7 @@ package io.lntune.training.synth;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lntune.torch.AtomicFiles;
 import io.lntune.torch.LntuneException;
 import io.lntune.training.data.LlavaText;
 import io.lntune.training.data.Turn;
@@ -90,10 +91,7 @@ public record SyntheticWorld(int images, long seed, int size, double evalFractio
       JSON.writeValue(s.stage1().toFile(), stage1);
       JSON.writeValue(s.stage2Train().toFile(), train);
       // Last and atomically: a complete held-out file marks a complete world (the demo caches worlds).
-      Path partial = out.resolve(".stage2-eval.json.tmp");
-      JSON.writeValue(partial.toFile(), held);
-      Files.move(partial, s.stage2Eval(), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      AtomicFiles.writeString(s.stage2Eval(), JSON.writeValueAsString(held));
       return s;
     } catch (IOException e) {
       throw new LntuneException(out + ": cannot write the synthetic world: " + e.getMessage(), e);
