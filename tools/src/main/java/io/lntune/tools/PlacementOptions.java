@@ -1,5 +1,6 @@
 package io.lntune.tools;
 
+import io.lntune.models.image.ImageDecoder;
 import io.lntune.models.load.LoadPolicy;
 import io.lntune.models.nn.Placement;
 import io.lntune.torch.DType;
@@ -8,8 +9,8 @@ import java.util.Locale;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --dtype}, {@code --device} and how weights are loaded ({@code --load}, {@code --no-weight-check}), shared by
- * the commands that load a model (a picocli mixin).
+ * {@code --dtype}, {@code --device} and how inputs are loaded (weights: {@code --load}, {@code --no-weight-check};
+ * images: {@code --max-image-pixels}), shared by the commands that load a model (a picocli mixin).
  */
 final class PlacementOptions {
   @Option(names = "--dtype", defaultValue = "f32", paramLabel = "DTYPE",
@@ -28,6 +29,10 @@ final class PlacementOptions {
   @Option(names = "--no-weight-check", description = "Skip the check for NaN and infinite weights at load.")
   boolean noWeightCheck;
 
+  @Option(names = "--max-image-pixels", paramLabel = "N", description = "Refuse images whose header declares more "
+      + "pixels (default: PIL's limit, 89,478,485); a refused training image is a bad row.")
+  Long maxImagePixels;
+
   /**
    * {@return the placement these options name} Also sets the {@link LoadPolicy} the loaders read.
    *
@@ -41,6 +46,12 @@ final class PlacementOptions {
     }
     System.setProperty(LoadPolicy.COPY, String.valueOf(mode.equals("copy")));
     System.setProperty(LoadPolicy.CHECK_FINITE, String.valueOf(!noWeightCheck));
+    if (maxImagePixels != null) {
+      if (maxImagePixels < 1) {
+        throw new IllegalArgumentException("--max-image-pixels must be >= 1, got " + maxImagePixels);
+      }
+      System.setProperty(ImageDecoder.MAX_PIXELS_PROPERTY, maxImagePixels.toString());
+    }
     return new Placement(Device.parse(device).requireAvailable(), DType.parse(dtype));
   }
 }

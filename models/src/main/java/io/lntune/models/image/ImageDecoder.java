@@ -40,6 +40,8 @@ import org.w3c.dom.NodeList;
 public final class ImageDecoder {
   /** The default pixel budget: PIL's {@code Image.MAX_IMAGE_PIXELS}, about 9,459 pixels square. */
   public static final long DEFAULT_MAX_PIXELS = 89_478_485L;
+  /** The system property that sets the pixel budget of {@link #read(Path)} ({@code --max-image-pixels}). */
+  public static final String MAX_PIXELS_PROPERTY = "lntune.image.maxPixels";
 
   private static final String JPEG_METADATA = "javax_imageio_jpeg_image_1.0";
   private static final String CONVERT = "convert it to RGB first (e.g. with PIL's Image.open(f).convert(\"RGB\"))";
@@ -48,13 +50,36 @@ public final class ImageDecoder {
   private ImageDecoder() {}
 
   /**
-   * {@return the image in {@code file} as 8-bit RGB} The pixel budget is {@link #DEFAULT_MAX_PIXELS}.
+   * {@return the image in {@code file} as 8-bit RGB} The pixel budget is {@link #maxPixels()}.
    *
    * @throws ImageException naming the file: missing, unreadable, not an image, over the pixel budget, or an encoding
    *     javax.imageio cannot decode (CMYK/YCCK JPEG, unsupported colour space)
    */
   public static RgbImage read(Path file) {
-    return read(file, DEFAULT_MAX_PIXELS);
+    return read(file, maxPixels());
+  }
+
+  /**
+   * {@return the pixel budget in force: the system property {@value #MAX_PIXELS_PROPERTY}, else
+   * {@link #DEFAULT_MAX_PIXELS}}
+   *
+   * @throws IllegalArgumentException if the property is not a positive integer
+   */
+  public static long maxPixels() {
+    String value = System.getProperty(MAX_PIXELS_PROPERTY);
+    if (value == null) {
+      return DEFAULT_MAX_PIXELS;
+    }
+    try {
+      long n = Long.parseLong(value.strip());
+      if (n > 0) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException(MAX_PIXELS_PROPERTY + " (--max-image-pixels) must be a positive integer, got '"
+        + value + "'");
   }
 
   /**

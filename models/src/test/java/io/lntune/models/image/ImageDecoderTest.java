@@ -58,6 +58,16 @@ class ImageDecoderTest {
     assertThatThrownBy(() -> ImageDecoder.read(small, 19)).isInstanceOf(ImageException.class)
         .hasMessageContaining("declares 5 x 4 = 20 pixels, over the budget of 19");
     assertThatThrownBy(() -> ImageDecoder.read(small, 0)).isInstanceOf(IllegalArgumentException.class);
+    System.setProperty(ImageDecoder.MAX_PIXELS_PROPERTY, "19");
+    try {
+      assertThatThrownBy(() -> ImageDecoder.read(small)).isInstanceOf(ImageException.class)
+          .hasMessageContaining("over the budget of 19");
+      System.setProperty(ImageDecoder.MAX_PIXELS_PROPERTY, "lots");
+      assertThatThrownBy(() -> ImageDecoder.read(small)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("lntune.image.maxPixels (--max-image-pixels) must be a positive integer, got 'lots'");
+    } finally {
+      System.clearProperty(ImageDecoder.MAX_PIXELS_PROPERTY);
+    }
   }
 
   /** A valid PNG header (signature, IHDR of an 8-bit RGB image) with one row of data and IEND. */

@@ -35,7 +35,7 @@ public final class ImageRoot {
       throw new IllegalArgumentException(folder + ": the image root is not a directory");
     }
     try {
-      return new ImageRoot(folder.toAbsolutePath().normalize(), folder.toRealPath(), ImageDecoder.DEFAULT_MAX_PIXELS);
+      return new ImageRoot(folder.toAbsolutePath().normalize(), folder.toRealPath(), ImageDecoder.maxPixels());
     } catch (IOException e) {
       throw new IllegalArgumentException(folder + ": cannot resolve the image root: " + e.getMessage(), e);
     }
@@ -43,7 +43,7 @@ public final class ImageRoot {
 
   /**
    * {@return this root with another pixel budget for the images it decodes} (default
-   * {@link ImageDecoder#DEFAULT_MAX_PIXELS})
+   * {@link ImageDecoder#maxPixels()})
    *
    * @throws IllegalArgumentException if {@code maxPixels} is not positive
    */
