@@ -100,11 +100,11 @@ public final class TrainingCheckpoints {
   }
 
   /**
-   * Deletes all but the newest {@code keep} complete checkpoints under {@code outputDir}. {@return the checkpoints
-   * deleted, oldest first}
+   * Deletes all but the newest {@code keep} complete checkpoints under {@code outputDir}.
    *
    * @param outputDir a run's output directory
    * @param keep how many to keep, at least 1
+   * @return the checkpoints deleted, oldest first
    * @throws UncheckedIOException if a checkpoint cannot be listed or deleted
    */
   public static List<Path> prune(Path outputDir, int keep) {
