@@ -32,7 +32,8 @@ final class EpochData implements AutoCloseable {
     this.settings = settings;
     this.template = ConversationTemplate.forName(settings.template());
     this.tokenizer = tokenizer;
-    this.dataset = LlavaDataset.open(settings.trainData(), SampleFilter.all(), BadRowPolicy.SKIP, stats);
+    this.dataset = LlavaDataset.open(settings.trainData(), SampleFilter.all(), settings.subset(), settings.seed(),
+        BadRowPolicy.SKIP, stats);
     try (DataLoader probe = loader(0)) {
       this.batchesPerEpoch = probe.batchCount();
     }

@@ -13,6 +13,8 @@ import io.lntune.training.data.Batch;
 import io.lntune.training.data.ConversationTemplate;
 import io.lntune.training.data.ImageTransform;
 import io.lntune.training.data.LlavaVocabulary;
+import io.lntune.training.data.SampleType;
+import io.lntune.training.data.Subset;
 import io.lntune.training.export.ExportTensors;
 import io.lntune.training.export.MergedCheckpoint;
 import io.lntune.training.export.MergedLayout;
@@ -273,6 +275,21 @@ public final class LayerNormTuner implements AutoCloseable {
     public Builder trainData(Path json, Path imageRoot) {
       draft.set("trainData", json);
       draft.set("imageRoot", imageRoot);
+      return this;
+    }
+
+    /**
+     * Trains on a seeded subset of the data: {@code N} samples at random or {@code N} of each named type (the paper's
+     * data-type ablation; see {@link Subset} and, for how a sample's type is found, {@link SampleType}). The draw uses
+     * {@link #seed}. If not set: all the data.
+     *
+     * @param subset the subset, e.g. {@code Subset.parse("conversation:20000")}
+     * @return this builder
+     * @throws NullPointerException if {@code subset} is null
+     * @throws IllegalStateException if it was already set
+     */
+    public Builder subset(Subset subset) {
+      draft.set("subset", subset);
       return this;
     }
 

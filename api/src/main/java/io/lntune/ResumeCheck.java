@@ -16,7 +16,8 @@ import java.util.List;
  */
 final class ResumeCheck {
   /** The {@code run.json} fields that must agree for a resumed run to continue the same training. */
-  static final List<String> COMPARED = List.of("train_data", "train_data_bytes", "train_data_modified", "image_root",
+  static final List<String> COMPARED = List.of("train_data", "train_data_bytes", "train_data_modified", "subset",
+      "image_root",
       "selection", "lora", "template", "learning_rate", "connector_learning_rate", "weight_decay", "schedule",
       "batch_size", "gradient_accumulation", "max_steps", "max_grad_norm", "seed", "base_model", "model_dtype",
       "vocab_size", "image_tokens");

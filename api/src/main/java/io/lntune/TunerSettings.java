@@ -7,6 +7,7 @@ import io.lntune.models.tokenizer.Tokenizer;
 import io.lntune.torch.DType;
 import io.lntune.training.data.ConversationTemplate;
 import io.lntune.training.data.ImageTransform;
+import io.lntune.training.data.Subset;
 import io.lntune.training.export.MergedLayout;
 import io.lntune.training.loop.NanPolicy;
 import io.lntune.training.loop.Trainer;
@@ -68,6 +69,7 @@ import java.util.Optional;
  *     of refusing to
  * @param activationRecomputation whether decoder layers are recomputed in the backward pass instead of keeping their
  *     activations
+ * @param subset which samples of the training data are used, drawn with the seed; {@link Subset#all()} for all
  * @param listeners the training listeners, in the order they were added
  * @since 0.1.0
  */
@@ -78,7 +80,7 @@ public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainDat
     ImageTransform imageTransform, int workers,
     String baseModelName, long evaluateEvery, Optional<Trainer.Evaluation> evaluation, Optional<Path> exportMerged,
     MergedLayout exportFormat, Optional<DType> exportDtype, boolean resumeAnyway, boolean activationRecomputation,
-    List<TrainingListener> listeners) {
+    Subset subset, List<TrainingListener> listeners) {
 
   /**
    * Copies {@code listeners}; optional settings are empty, never null, when absent.
@@ -113,6 +115,7 @@ public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainDat
    * @param exportDtype the record component {@link #exportDtype()}
    * @param resumeAnyway the record component {@link #resumeAnyway()}
    * @param activationRecomputation the record component {@link #activationRecomputation()}
+   * @param subset the record component {@link #subset()}
    * @param listeners the record component {@link #listeners()}
    * @throws NullPointerException if an optional setting or the listener list is null
    */
@@ -132,7 +135,8 @@ public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainDat
     n.put("selection", selection.toString());
     lora.ifPresent(l -> n.putObject("lora").put("r", l.r()).put("alpha", l.alpha()).put("dropout", l.dropout())
         .put("targets", String.join(",", l.targets())));
-    n.put("train_data", trainData.toString()).put("image_root", imageRoot.toString()).put("template", template);
+    n.put("train_data", trainData.toString()).put("subset", subset.toString()).put("image_root", imageRoot.toString())
+        .put("template", template);
     try { // the data file's identity: a rerun must not resume on data that changed under the same name
       n.put("train_data_bytes", Files.size(trainData))
           .put("train_data_modified", Files.getLastModifiedTime(trainData).toInstant().toString());
@@ -264,7 +268,7 @@ public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainDat
           get("nanPolicy", NanPolicy.STOP),
           transform, workers, get("baseModelName", "unknown"), evaluateEvery, optional("evaluation"),
           optional("exportMerged"), get("exportFormat", MergedLayout.ORIGINAL), exportDtype, get("resumeAnyway", false),
-          get("activationRecomputation", false), listeners);
+          get("activationRecomputation", false), get("subset", Subset.all()), listeners);
     }
 
     private static void positive(List<String> problems, String name, double v) {

@@ -30,6 +30,7 @@ import picocli.CommandLine.ScopeType;
       LogitsCommand.class,
       GenerateCommand.class,
       EvalCommand.class,
+      AnalyzeCommand.class,
       TrainCommand.class,
       io.lntune.tools.demo.DemoCommand.class,
       ParamsCommand.class,

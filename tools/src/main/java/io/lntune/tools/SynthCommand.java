@@ -16,7 +16,9 @@ import picocli.CommandLine.Spec;
     description = {
       "Generate the synthetic visual world: PNG pictures of coloured shapes on a 3x3 grid, stage1.json "
           + "(captions, for the plain template), stage2-train.json and the held-out stage2-eval.json "
-          + "(question/answer conversations), all in LLaVA's JSON format. The same seed gives the same files.",
+          + "(question/answer conversations), stage2-instruct.json (conversation, detail and complex_reasoning "
+          + "samples with a \"type\" field, for lntune train --subset), all in LLaVA's JSON format. The same seed gives "
+          + "the same files.",
       "--benchmarks N also writes DIR/benchmarks: N pictures with MME, POPE, VQAv2, COCO and Flickr30k caption "
           + "files in the benchmarks' own formats, for lntune eval."
     })
@@ -48,9 +50,9 @@ final class SynthCommand implements Callable<Integer> {
   public Integer call() {
     long start = System.nanoTime();
     SyntheticWorld.Summary s = new SyntheticWorld(images, seed, size, evalFraction).generate(out);
-    spec.commandLine().getOut().printf("%d pictures (%d for training, %d held out) in %.1f s%n%s%n%s%n%s%n",
+    spec.commandLine().getOut().printf("%d pictures (%d for training, %d held out) in %.1f s%n%s%n%s%n%s%n%s%n",
         images, s.trainImages(), s.evalImages(), (System.nanoTime() - start) / 1e9, s.stage1(), s.stage2Train(),
-        s.stage2Eval());
+        s.stage2Eval(), s.stage2Instruct());
     if (benchmarks != null) {
       Path dir = new SyntheticBenchmarks(benchmarks, seed + 1, size).write(out.resolve("benchmarks"));
       spec.commandLine().getOut().println(dir + " (mme, pope, vqav2, coco, flickr30k; images in " + dir.resolve("images")

@@ -6,6 +6,7 @@ import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.tokenizer.Tokenizer;
 import io.lntune.torch.DType;
 import io.lntune.training.checkpoint.TrainingCheckpoints;
+import io.lntune.training.data.Subset;
 import io.lntune.training.export.MergedLayout;
 import io.lntune.training.listener.LoggingListener;
 import io.lntune.training.listener.ProgressBarListener;
@@ -50,7 +51,8 @@ final class TrainCommand implements Callable<Integer> {
       Map.entry("--workers", "workers"), Map.entry("--base-model-name", "baseModelName"),
       Map.entry("--export-merged", "exportMerged"), Map.entry("--export-format", "exportFormat"),
       Map.entry("--export-dtype", "exportDtype"), Map.entry("--recompute-activations", "activationRecomputation"),
-      Map.entry("--resume-anyway", "resumeAnyway"), Map.entry("--keep-checkpoints", "keepCheckpoints"));
+      Map.entry("--resume-anyway", "resumeAnyway"), Map.entry("--keep-checkpoints", "keepCheckpoints"),
+      Map.entry("--subset", "subset"));
   /** Builder setters that take Java objects and have no option. */
   static final List<String> API_ONLY = List.of("selection", "imageTransform", "listener", "evaluation");
 
@@ -75,6 +77,12 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--data", required = true, paramLabel = "FILE.json", description = "LLaVA JSON training data.")
   Path data;
+
+  @Option(names = "--subset", defaultValue = "all", paramLabel = "SPEC",
+      description = "Train on a subset drawn with --seed: N (at random), type:N, or type:N,type:N (types: a "
+          + "sample's \"type\" or \"source\" field, else its file's name: conversation_58k.json gives conversation; "
+          + "detail, complex_reasoning). Default: ${DEFAULT-VALUE}.")
+  String subset;
 
   @Option(names = "--image-root", paramLabel = "DIR", description = "Image folder (default: the data file's folder).")
   Path imageRoot;
@@ -176,6 +184,7 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    Subset chosen = Subset.parse(subset); // before the model loads: a bad spec fails at once
     LlavaModel llava = LlavaOptions.loadBase(model, placementOptions.placement(), visionTower);
     Strategy s = Strategy.parse(strategy);
     LayerNormTuner.Builder b = LayerNormTuner.builder().model(llava)
@@ -185,6 +194,7 @@ final class TrainCommand implements Callable<Integer> {
         .batchSize(batchSize).gradientAccumulation(gradAccum).maxGradNorm(maxGradNorm).seed(seed).outputDir(output)
         .checkpointEvery(checkpointEvery).nanPolicy(nanPolicy).workers(workers)
         .activationRecomputation(recomputeActivations).resumeAnyway(resumeAnyway).keepCheckpoints(keepCheckpoints)
+        .subset(chosen)
         .baseModelName(baseModelName != null ? baseModelName : modelAsGiven())
         .listener(ProgressBarListener.console()).listener(new LoggingListener(50));
     if (s == Strategy.LORA) {

@@ -17,6 +17,8 @@ import io.lntune.torch.checkpoint.Checkpoint;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.function.ObjIntConsumer;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -227,6 +229,26 @@ public final class LlamaModel extends Module {
    * @return the last hidden state after the final norm, [B, T, D]
    */
   public Tensor hiddenStates(Tensor inputsEmbeds, Tensor padding, KvCache cache) {
+    return decode(inputsEmbeds, padding, cache, null);
+  }
+
+  /**
+   * Runs the decoder over input embeddings as {@link #hiddenStates} does without a cache, and hands each decoder
+   * layer's output to {@code observer} as soon as the layer has run: {@code observer.accept(hidden, layer)} with
+   * {@code hidden} [B, T, D], the residual stream after layer {@code layer} (from 0; before the final norm, so the
+   * last one differs from {@link #hiddenStates}). For analyses of the layers' representations: call it under a
+   * {@code NoGradGuard} and inside a {@code TensorScope}; it never recomputes activations.
+   *
+   * @param inputsEmbeds [B, T, D]
+   * @param padding [B, T] with 1 for real tokens and 0 for padding, or null
+   * @param observer receives every layer's output, in layer order
+   */
+  public void forEachLayerOutput(Tensor inputsEmbeds, Tensor padding, ObjIntConsumer<Tensor> observer) {
+    decode(inputsEmbeds, padding, null, Objects.requireNonNull(observer, "observer"));
+  }
+
+  /** {@link #hiddenStates}, telling {@code observer} (when not null) each layer's output. */
+  private Tensor decode(Tensor inputsEmbeds, Tensor padding, KvCache cache, ObjIntConsumer<Tensor> observer) {
     long t = inputsEmbeds.size(1);
     long past = cache == null ? 0 : cache.length();
     if (cache != null) {
@@ -235,7 +257,7 @@ public final class LlamaModel extends Module {
     Tensor positions = positions(inputsEmbeds, padding, past, t);                          // [B, T]
     RotaryEmbedding.Angles angles = rope.angles(positions, inputsEmbeds.scalar_type().intern());
     AttentionMask mask = AttentionMask.of(padding, past, t);
-    if (recomputeActivations && cache == null && org.bytedeco.pytorch.GradMode.is_enabled()) {
+    if (recomputeActivations && cache == null && observer == null && org.bytedeco.pytorch.GradMode.is_enabled()) {
       pendingRecomputation = new RecomputedLayers(layers, angles, mask, inputsEmbeds);
       return norm.forward(Torch.call(() -> "decoder layers (recomputed) on " + Tensors.describe(inputsEmbeds),
           pendingRecomputation::forward));
@@ -250,6 +272,9 @@ public final class LlamaModel extends Module {
       // the caller's scope closes.
       x = Torch.call(() -> "decoder layer " + index + " on " + Tensors.describe(in),
           () -> io.lntune.torch.TensorScope.returning(() -> layer.forward(in, angles, mask, slot)));
+      if (observer != null) {
+        observer.accept(x, i);
+      }
     }
     if (cache != null) {
       cache.advance(t);

@@ -236,15 +236,52 @@ public final class LlavaModel extends Module {
    * @throws IllegalArgumentException if placeholders and images do not pair up
    */
   public LlavaOutput forward(Tensor ids, Tensor mask, Tensor labels, Tensor pixels) {
-    Tensor images = pixels == null ? null : imageFeatures(pixels);                  // [N, P, D]
-    Tensor placed = withLlavaPlaceholders(ids);
-    Tensor tokens = llm.embed(SplicedSequence.embeddable(placed));                  // [B, T, D]
-    SplicedSequence seq = Torch.call(() -> "splicing images into ids " + Tensors.shape(ids),
-        () -> SplicedSequence.of(placed, mask, labels, tokens, images, config.maxLength()));
+    SplicedSequence seq = splice(ids, mask, labels, pixels);
     Tensor hidden = llm.hiddenStates(seq.embeds(), seq.attentionMask(), null);       // [B, L, D]
     Tensor logits = llm.logits(hidden);                                              // [B, L, vocab]
     return new LlavaOutput(logits, seq.labels(), seq.attentionMask(),
         seq.labels() == null ? Optional.empty() : Optional.of(CausalLmLoss.of(logits, seq.labels())));
+  }
+
+  /**
+   * Runs the decoder on a batch as {@link #forward} does and hands every decoder layer's output to {@code observer} as
+   * the layer runs (see {@link LlamaModel#forEachLayerOutput}); computes no logits. For analyses of the layers'
+   * representations: call it under a {@code NoGradGuard} and inside a {@code TensorScope}.
+   *
+   * @param ids [B, T] int64 with image placeholders ({@link LlavaConfig#IMAGE_TOKEN_INDEX} or the model's own image
+   *     token, one per image)
+   * @param mask [B, T] (1 = real token) or null
+   * @param pixels [N, 3, H, W] for the N placeholders in row order, or null when there are none
+   * @param observer receives every decoder layer's output
+   * @throws IllegalArgumentException if placeholders and images do not pair up
+   */
+  public void forEachLayerOutput(Tensor ids, Tensor mask, Tensor pixels, LayerObserver observer) {
+    SplicedSequence seq = splice(ids, mask, null, pixels);
+    llm.forEachLayerOutput(seq.embeds(), seq.attentionMask(),
+        (hidden, layer) -> observer.layerOutput(layer, hidden, seq.attentionMask()));
+  }
+
+  /** Receives each decoder layer's output from {@link #forEachLayerOutput}. */
+  @FunctionalInterface
+  public interface LayerObserver {
+    /**
+     * Called once per decoder layer, in layer order.
+     *
+     * @param layer the layer's index, from 0
+     * @param hidden its output [B, L, D]: the residual stream after the layer, before the final norm, over the
+     *     sequence with the image features spliced in
+     * @param attentionMask [B, L] int64: 1 at real positions (text and image), 0 at padding
+     */
+    void layerOutput(int layer, Tensor hidden, Tensor attentionMask);
+  }
+
+  /** {@return the decoder's input: {@code ids} with each placeholder replaced by its image's projected features} */
+  private SplicedSequence splice(Tensor ids, Tensor mask, Tensor labels, Tensor pixels) {
+    Tensor images = pixels == null ? null : imageFeatures(pixels);                  // [N, P, D]
+    Tensor placed = withLlavaPlaceholders(ids);
+    Tensor tokens = llm.embed(SplicedSequence.embeddable(placed));                  // [B, T, D]
+    return Torch.call(() -> "splicing images into ids " + Tensors.shape(ids),
+        () -> SplicedSequence.of(placed, mask, labels, tokens, images, config.maxLength()));
   }
 
   /**

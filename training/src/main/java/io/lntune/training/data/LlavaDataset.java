@@ -11,19 +11,24 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
- * A LLaVA JSON file opened for training: one streaming pass records where each selected entry starts and ends
- * and LLaVA's modality length (words in the conversation, negative for text-only samples); entries are then read
- * back one at a time from the file. A 665K-entry file costs about 20 bytes of memory per entry, and no image is
- * touched until a batch needs it. Entries that are malformed, or that the filter rejects, are left out (the
- * malformed ones counted and reported under the bad-row policy).
+ * A LLaVA JSON file opened for training: one streaming pass records where each selected entry starts and ends,
+ * LLaVA's modality length (words in the conversation, negative for text-only samples) and its {@link SampleType};
+ * entries are then read back one at a time from the file. A 665K-entry file costs about 24 bytes of memory per
+ * entry, and no image is touched until a batch needs it. Entries that are malformed, or that the filter rejects, are
+ * left out (the malformed ones counted and reported under the bad-row policy); a {@link Subset} then keeps a seeded
+ * draw of the rest.
  *
  * <pre>{@code
  * try (LlavaDataset data = LlavaDataset.open(Path.of("llava_v1_5_mix665k.json"), SampleFilter.all(),
  *     BadRowPolicy.SKIP, stats)) {
  *   LlavaSample first = data.sample(0);
  * }
+ * LlavaDataset conversations = LlavaDataset.open(Path.of("conversation_58k.json"), SampleFilter.withImage(),
+ *     Subset.parse("conversation:20000"), 42, BadRowPolicy.SKIP, stats);
  * }</pre>
  *
  * <p>{@link #sample} is thread-safe (positional reads of one file channel); close the dataset to release the file.
@@ -36,17 +41,20 @@ public final class LlavaDataset implements AutoCloseable {
   private final long[] start;
   private final int[] byteLength;
   private final int[] modalityLength;
+  private final String[] type;
 
-  private LlavaDataset(Path file, FileChannel channel, long[] start, int[] byteLength, int[] modalityLength) {
+  private LlavaDataset(Path file, FileChannel channel, long[] start, int[] byteLength, int[] modalityLength,
+      String[] type) {
     this.file = file;
     this.channel = channel;
     this.start = start;
     this.byteLength = byteLength;
     this.modalityLength = modalityLength;
+    this.type = type;
   }
 
   /**
-   * Indexes {@code file}.
+   * Indexes {@code file}, keeping every sample {@code filter} keeps.
    *
    * @param filter which samples to keep
    * @param policy what to do with a malformed entry
@@ -55,10 +63,29 @@ public final class LlavaDataset implements AutoCloseable {
    *     {@link BadRowPolicy#FAIL}
    */
   public static LlavaDataset open(Path file, SampleFilter filter, BadRowPolicy policy, DataStats stats) {
+    return open(file, filter, Subset.all(), 0, policy, stats);
+  }
+
+  /**
+   * Indexes {@code file}, keeping {@code subset} of the samples {@code filter} keeps, drawn with {@code seed}.
+   *
+   * @param filter which samples to draw from
+   * @param subset how many to keep, of which types ({@link SampleType}: each sample's field, else this file's name)
+   * @param seed fixes the draw
+   * @param policy what to do with a malformed entry
+   * @param stats where malformed entries are counted
+   * @throws LntuneException if the file is not a JSON array, or holds too few samples of a type the subset asks for;
+   *     {@link SampleException} for a malformed entry under {@link BadRowPolicy#FAIL}
+   */
+  public static LlavaDataset open(Path file, SampleFilter filter, Subset subset, long seed, BadRowPolicy policy,
+      DataStats stats) {
     int n = 0;
     long[] start = new long[1024];
     int[] length = new int[1024];
     int[] modality = new int[1024];
+    String[] type = new String[1024];
+    String fileType = SampleType.ofFile(file);
+    Map<String, String> names = new HashMap<>(); // one String per type, shared by its samples
     try (JsonParser p = JSON.getFactory().createParser(file.toFile())) {
       if (p.nextToken() != JsonToken.START_ARRAY) {
         throw new LntuneException(file + ": a LLaVA data file must hold a JSON array of samples");
@@ -88,21 +115,33 @@ public final class LlavaDataset implements AutoCloseable {
           start = Arrays.copyOf(start, n * 2);
           length = Arrays.copyOf(length, n * 2);
           modality = Arrays.copyOf(modality, n * 2);
+          type = Arrays.copyOf(type, n * 2);
         }
         start[n] = from;
         length[n] = Math.toIntExact(to - from);
         modality[n] = s.hasImage() ? words(s) : -words(s);
+        type[n] = names.computeIfAbsent(SampleType.of(s, fileType), name -> name);
         n++;
       }
     } catch (IOException e) {
       throw new LntuneException(file + ": invalid JSON: " + e.getMessage(), e);
     }
+    String[] types = Arrays.copyOf(type, n);
+    int[] kept = subset.select(types, seed, file.toString());
     try {
-      return new LlavaDataset(file, FileChannel.open(file, StandardOpenOption.READ), Arrays.copyOf(start, n),
-          Arrays.copyOf(length, n), Arrays.copyOf(modality, n));
+      return new LlavaDataset(file, FileChannel.open(file, StandardOpenOption.READ), pick(start, kept),
+          pick(length, kept), pick(modality, kept), Arrays.stream(kept).mapToObj(i -> types[i]).toArray(String[]::new));
     } catch (IOException e) {
       throw new LntuneException(file + ": cannot open: " + e.getMessage(), e);
     }
+  }
+
+  private static long[] pick(long[] values, int[] indices) {
+    return Arrays.stream(indices).mapToLong(i -> values[i]).toArray();
+  }
+
+  private static int[] pick(int[] values, int[] indices) {
+    return Arrays.stream(indices).map(i -> values[i]).toArray();
   }
 
   /** LLaVA's length estimate: whitespace-separated words over all turns, at least 1. */
@@ -127,6 +166,11 @@ public final class LlavaDataset implements AutoCloseable {
   /** {@return LLaVA's modality length of sample {@code i}: positive with an image, negative without} */
   public int modalityLength(int i) {
     return modalityLength[i];
+  }
+
+  /** {@return the {@link SampleType} of sample {@code i}} */
+  public String type(int i) {
+    return type[i];
   }
 
   /** {@return sample {@code i}, read from the file} */

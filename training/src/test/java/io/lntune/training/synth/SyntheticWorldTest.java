@@ -8,6 +8,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
@@ -65,6 +66,52 @@ class SyntheticWorldTest {
         assertThat(conv.get(i).get("value").asText()).isNotBlank();
       }
     }
+  }
+
+  /** LLaVA-Instruct's three kinds per training picture, typed, and drawn from the picture the caption describes. */
+  @Test
+  void instructSamplesHaveTheThreeKindsWithTheirTypes() throws IOException {
+    SyntheticWorld.Summary s = new SyntheticWorld(40, 13, 24, 0.25).generate(dir);
+    JsonNode instruct = JSON.readTree(s.stage2Instruct().toFile());
+    assertThat(instruct).hasSize(3 * 30);
+    java.util.Map<String, String> captions = new java.util.HashMap<>();
+    JSON.readTree(s.stage1().toFile()).forEach(c -> captions.put(c.get("image").asText(),
+        c.get("conversations").get(1).get("value").asText()));
+    java.util.Set<String> reasoning = new java.util.HashSet<>();
+    for (int i = 0; i < instruct.size(); i++) {
+      JsonNode sample = instruct.get(i);
+      String type = List.of("conversation", "detail", "complex_reasoning").get(i % 3);
+      String image = sample.get("image").asText();
+      JsonNode conv = sample.get("conversations");
+      assertThat(sample.get("type").asText()).isEqualTo(type);
+      assertThat(sample.get("id").asText()).isEqualTo(image.substring("images/".length(), image.length() - 4) + "-"
+          + type);
+      assertThat(captions).as("training pictures only").containsKey(image);
+      assertThat(conv.get(0).get("value").asText()).startsWith("<image>\n");
+      if (type.equals("conversation")) {
+        assertThat(conv.size()).isBetween(4, 6);
+      } else {
+        assertThat(conv.size()).isEqualTo(2);
+      }
+      String answer = conv.get(1).get("value").asText();
+      if (type.equals("detail")) {
+        Matcher m = THING.matcher(captions.get(image));
+        int shapes = 0;
+        while (m.find()) {
+          shapes++;
+          assertThat(answer).contains("A " + m.group(1) + " " + m.group(2) + " is at the " + m.group(3) + ".");
+        }
+        assertThat(answer).startsWith("The picture shows " + SceneText.NUMBERS.get(shapes) + " shape");
+      }
+      if (type.equals("complex_reasoning")) {
+        assertThat(answer).containsPattern("(so the answer is (yes|no)|leaves \\w+|so the .+ is (above|below|level "
+            + "with) the .+)\\.$");
+        reasoning.add(conv.get(0).get("value").asText().replaceAll("(the|Is the|Are there more) .*", "$1"));
+      }
+    }
+    assertThat(reasoning).as("every kind of reasoning question").hasSize(3);
+    SyntheticWorld.Summary again = new SyntheticWorld(40, 13, 24, 0.25).generate(dir.resolve("again"));
+    assertThat(Files.readString(again.stage2Instruct())).isEqualTo(Files.readString(s.stage2Instruct()));
   }
 
   private static int cellOf(String where) {
