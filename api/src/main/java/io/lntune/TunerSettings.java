@@ -254,6 +254,10 @@ public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainDat
       if (root != null && !Files.isDirectory(root)) {
         problems.add("imageRoot " + root + " is not a directory");
       }
+      Path outputDir = get("outputDir", null);
+      if (outputDir != null && Files.exists(outputDir) && !Files.isDirectory(outputDir)) {
+        problems.add("outputDir " + outputDir + " is a file, not a directory");
+      }
       if (!problems.isEmpty()) {
         throw new IllegalStateException("LayerNormTuner settings: " + String.join("; ", problems));
       }

@@ -4,6 +4,12 @@ import io.lntune.torch.LntuneException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.util.Map;
 
 /**
@@ -53,6 +59,9 @@ final class CliErrors {
     if (e instanceof UncheckedIOException u && u.getCause() != null) {
       return describe(u.getCause());
     }
+    if (e instanceof FileSystemException f) {
+      return fileSystem(f);
+    }
     if (e instanceof OutOfMemoryError) {
       return "out of Java heap memory (" + e.getMessage() + "): raise it with LNTUNE_JAVA_OPTS=-Xmx<size>";
     }
@@ -65,6 +74,21 @@ final class CliErrors {
       message += " (" + firstLine(cause.getMessage()) + ")";
     }
     return message;
+  }
+
+  /**
+   * {@return what a file-system failure was, in words} Their messages are often the bare path ("/runs/x"), which
+   * names the file but not the problem.
+   */
+  private static String fileSystem(FileSystemException e) {
+    String problem = e.getReason() != null ? e.getReason()
+        : e instanceof AccessDeniedException ? "permission denied"
+        : e instanceof FileAlreadyExistsException ? "already exists (and is in the way)"
+        : e instanceof NoSuchFileException ? "no such file or directory"
+        : e instanceof NotDirectoryException ? "not a directory"
+        : e instanceof DirectoryNotEmptyException ? "directory not empty"
+        : e.getClass().getSimpleName();
+    return e.getFile() + (e.getOtherFile() == null ? "" : " -> " + e.getOtherFile()) + ": " + problem;
   }
 
   /** libtorch's messages carry a C++ backtrace after their first line. */

@@ -260,7 +260,8 @@ final class TrainCommand implements Callable<Integer> {
 
   /** {@return {@code message} with each builder setting's name replaced by its option's} */
   static String optionNames(String message) {
-    String out = message.replaceFirst("^LayerNormTuner settings: ", "invalid settings: ");
+    String out = message.replaceFirst("^LayerNormTuner settings: ", "invalid settings: ")
+        .replaceAll("\\bimageRoot\\b", "--image-root"); // set with trainData, so not in SETTERS
     for (Map.Entry<String, String> e : SETTERS.entrySet()) {
       out = out.replaceAll("\\b" + e.getValue() + "\\b", e.getKey());
     }

@@ -10,6 +10,8 @@ import io.lntune.torch.safetensors.SafetensorsWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -103,6 +105,10 @@ class LntuneCliTest {
     assertThat(CliErrors.verboseFromEnvironment(Map.of("LNTUNE_VERBOSE", "1"))).isTrue();
     assertThat(CliErrors.verboseFromEnvironment(Map.of("LNTUNE_VERBOSE", "0"))).isFalse();
     assertThat(CliErrors.verboseFromEnvironment(Map.of())).isFalse();
+    StringWriter denied = new StringWriter();
+    CliErrors.report(new UncheckedIOException(new AccessDeniedException("/runs/ro/run.json")), new PrintWriter(denied),
+        false);
+    assertThat(denied.toString().strip()).isEqualTo("lntune: /runs/ro/run.json: permission denied");
   }
 
   @Test

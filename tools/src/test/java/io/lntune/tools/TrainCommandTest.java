@@ -128,5 +128,13 @@ class TrainCommandTest {
         .contains("--grad-accum must be >= 1, got 0").contains("--workers must be >= 1, got 0")
         .contains("--max-grad-norm must be > 0, got -1.0").doesNotContain("batchSize");
     assertThat(dir.resolve("bad")).doesNotExist();
+
+    Path file = Files.writeString(dir.resolve("a-file"), "x");
+    CliRun places = CliRun.of("train", "--model", f[0].toString(), "--data", f[2].toString(), "--image-root",
+        dir.resolve("absent").toString(), "--output", file.toString());
+    assertThat(places.code()).isEqualTo(CliErrors.USAGE);
+    assertThat(places.err().strip()).contains("--data " + f[2] + " is not a file")
+        .contains("--image-root " + dir.resolve("absent") + " is not a directory")
+        .contains("--output " + file + " is a file, not a directory");
   }
 }
