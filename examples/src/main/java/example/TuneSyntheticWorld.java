@@ -88,7 +88,7 @@ public final class TuneSyntheticWorld {
         + "trained, on %s%n", first, last, result.trainablePercent(), result.totalParameters(), device);
 
     // The export is a complete LLaVA checkpoint: load it as any other and ask about a held-out picture.
-    Path merged = run.resolve("merged");
+    Path merged = result.merged().orElseThrow(); // llava-merged/ in the output directory
     try (LlavaModel reloaded = LlavaModel.load(merged, new Placement(device, DType.F32));
         LlavaDataset held = LlavaDataset.open(world.stage2Eval(), SampleFilter.all(), BadRowPolicy.FAIL,
             new DataStats())) {
