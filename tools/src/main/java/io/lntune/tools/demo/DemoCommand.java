@@ -15,6 +15,7 @@ import io.lntune.models.tokenizer.Tokenizer;
 import io.lntune.torch.AtomicFiles;
 import io.lntune.torch.DType;
 import io.lntune.torch.safetensors.SafetensorsWriter;
+import io.lntune.training.checkpoint.AtomicDirectory;
 import io.lntune.training.data.ConversationTemplate;
 import io.lntune.training.data.TwoSeparatorTemplate;
 import io.lntune.training.eval.Benchmark;
@@ -121,6 +122,7 @@ public final class DemoCommand implements Callable<Integer> {
     DemoSize size = quick ? DemoSize.quick() : DemoSize.full();
     Path home = (cache != null ? cache : defaultCache()).resolve("demo-v4-" + (quick ? "quick" : "full") + "-" + seed);
     Files.createDirectories(out);
+    startFresh(home.getFileName() + " " + chosenRates);
     SyntheticWorld.Summary world = world(home, size, console);
     Tokenizer tok = tokenizer(home, world);
     long vocab = tok.vocabSize() + 1;                                  // + LLaVA's pad token
@@ -329,6 +331,26 @@ public final class DemoCommand implements Callable<Integer> {
       }
     });
     return out;
+  }
+
+  /**
+   * Clears the run directories under {@code --out} when they hold another configuration's runs. A rerun of the same
+   * configuration resumes its finished runs (that is how a rerun takes seconds), but the tuner rightly refuses to
+   * resume a run trained with other settings, so a quick demo after a full one, or another seed, starts over.
+   */
+  private void startFresh(String configuration) throws IOException {
+    Path marker = out.resolve(".demo-configuration");
+    if (Files.isRegularFile(marker) && Files.readString(marker).equals(configuration)) {
+      return;
+    }
+    for (Strategy s : Strategy.values()) {
+      for (Path run : List.of(runDir(s, true), runDir(s, false))) {
+        if (Files.isDirectory(run)) {
+          AtomicDirectory.delete(run);
+        }
+      }
+    }
+    AtomicFiles.writeString(marker, configuration);
   }
 
   private Path runDir(Strategy strategy, boolean stage1) {

@@ -68,6 +68,10 @@ class DemoCommandTest {
       assertThat(second[6]).as("accuracy of " + first[0] + " on the rerun").isEqualTo(first[6]);
       assertThat(second[7]).as("final loss of " + first[0] + " on the rerun").isEqualTo(first[7]);
     }
+
+    // Another configuration in the same --out starts its runs over instead of resuming the other one's.
+    assertThat(cli.execute("demo", "--quick", "--out", again.toString(), "--cache", dir.resolve("cache").toString(),
+        "--strategies", "LAYERNORM", "--seed", "8")).as(rerun.toString()).isZero();
   }
 
   @Test
