@@ -127,7 +127,10 @@ public final class LayerNormTuner implements AutoCloseable {
     AdamW optimizer = OptimizerGroups.build(trainables, settings);
     List<TrainingListener> listeners = new ArrayList<>(settings.listeners());
     Optional<Path> out = settings.outputDir();
-    out.flatMap(TrainingCheckpoints::latest).ifPresent(this::checkResumable);
+    // Once, after the vocabulary has grown: it reads the data file's size and time, and run.json, the checkpoints
+    // and the resume check must all describe the same run.
+    ObjectNode runSettings = settings.toJson(JSON);
+    out.flatMap(TrainingCheckpoints::latest).ifPresent(last -> checkResumable(last, runSettings));
     JsonlMetricsListener metrics = null;
     if (out.isPresent()) {
       metrics = new JsonlMetricsListener(out.get().resolve("metrics.jsonl"));
@@ -140,7 +143,7 @@ public final class LayerNormTuner implements AutoCloseable {
       TrainerConfig config = new TrainerConfig(steps, settings.gradientAccumulation(), settings.maxGradNorm(),
           settings.schedule(), settings.nanPolicy(), settings.checkpointEvery(), settings.evaluateEvery(),
           out.orElse(null), settings.keepCheckpoints());
-      Trainer<Batch> trainer = new Trainer<>(trainables, optimizer, new LlavaTask(model), config, settingsJson(),
+      Trainer<Batch> trainer = new Trainer<>(trainables, optimizer, new LlavaTask(model), config, runSettings,
           listeners);
       settings.evaluation().ifPresent(trainer::setEvaluation);
       run = trainer.run(data::from);
@@ -173,7 +176,7 @@ public final class LayerNormTuner implements AutoCloseable {
       }
     }
     if (out.isPresent()) {
-      writeRunJson(out.get()); // last: run.json describes the artifacts beside it
+      writeRunJson(out.get(), runSettings); // last: run.json describes the artifacts beside it
     }
     if (run.losses().isEmpty()) {
       log.info("nothing left to train: the run is complete at step {}", run.lastStep());
@@ -185,15 +188,11 @@ public final class LayerNormTuner implements AutoCloseable {
         run.checkpoint(), delta, adapter, merged);
   }
 
-  private ObjectNode settingsJson() {
-    return settings.toJson(JSON);
-  }
-
   /** Atomically, so that a reader finds the old run.json or the new, never half. */
-  private void writeRunJson(Path out) {
+  private static void writeRunJson(Path out, ObjectNode runSettings) {
     try {
       AtomicFiles.writeString(out.resolve("run.json"), JSON.writerWithDefaultPrettyPrinter()
-          .writeValueAsString(settingsJson()));
+          .writeValueAsString(runSettings));
     } catch (JsonProcessingException e) {
       throw new UncheckedIOException("writing " + out.resolve("run.json"), e);
     }
@@ -203,8 +202,8 @@ public final class LayerNormTuner implements AutoCloseable {
    * Refuses to resume from {@code checkpoint} when it was trained with other settings than this tuner's, unless
    * {@link Builder#resumeAnyway} says to (then warns).
    */
-  private void checkResumable(Path checkpoint) {
-    List<String> differences = ResumeCheck.differences(TrainingCheckpoints.config(checkpoint), settingsJson());
+  private void checkResumable(Path checkpoint, ObjectNode runSettings) {
+    List<String> differences = ResumeCheck.differences(TrainingCheckpoints.config(checkpoint), runSettings);
     if (differences.isEmpty()) {
       return;
     }

@@ -3,6 +3,7 @@ package io.lntune.training.data;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lntune.models.image.RgbImage;
 import io.lntune.models.tokenizer.Tokenizer;
 import io.lntune.torch.LntuneException;
 import io.lntune.training.synth.SyntheticWorld;
@@ -12,6 +13,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,6 +33,21 @@ class DataLoaderTest {
   private DataLoaderBuilder loader(LlavaDataset data) {
     return DataLoader.builder().dataset(data).tokenizer(TOK).template(V1).imageRoot(ImageRoot.of(dir))
         .imageTransform(ResizeNormalize.unit(16)).imageTokens(4);
+  }
+
+  /** {@return a transform to 3 x 4 x 4 pixels that does what {@code apply} does} */
+  private static ImageTransform tinyTransform(Function<RgbImage, float[]> apply) {
+    return new ImageTransform() {
+      @Override
+      public int[] shape() {
+        return new int[] {3, 4, 4};
+      }
+
+      @Override
+      public float[] apply(RgbImage image) {
+        return apply.apply(image);
+      }
+    };
   }
 
   private static List<String> ids(DataLoader loader) {
@@ -147,19 +165,11 @@ class DataLoaderTest {
 
   @Test
   void workersPrepareAtMostThePrefetchWindowAhead() throws InterruptedException {
-    java.util.concurrent.atomic.AtomicInteger transformed = new java.util.concurrent.atomic.AtomicInteger();
-    ImageTransform counting = new ImageTransform() {
-      @Override
-      public int[] shape() {
-        return new int[] {3, 4, 4};
-      }
-
-      @Override
-      public float[] apply(io.lntune.models.image.RgbImage image) {
-        transformed.incrementAndGet();
-        return new float[48];
-      }
-    };
+    AtomicInteger transformed = new AtomicInteger();
+    ImageTransform counting = tinyTransform(image -> {
+      transformed.incrementAndGet();
+      return new float[48];
+    });
     try (LlavaDataset data = LlavaDataset.open(world.stage2Train(), SampleFilter.all(), BadRowPolicy.FAIL,
         new DataStats()); DataLoader l = DataLoader.builder().dataset(data).tokenizer(TOK).template(V1)
         .imageRoot(ImageRoot.of(dir)).imageTransform(counting).imageTokens(4).batchSize(2).prefetchBatches(2)
@@ -175,17 +185,9 @@ class DataLoaderTest {
 
   @Test
   void aWorkerRunningOutOfMemoryNamesTheSampleAndItsImage() {
-    ImageTransform exhausting = new ImageTransform() {
-      @Override
-      public int[] shape() {
-        return new int[] {3, 4, 4};
-      }
-
-      @Override
-      public float[] apply(io.lntune.models.image.RgbImage image) {
-        throw new OutOfMemoryError("Java heap space");
-      }
-    };
+    ImageTransform exhausting = tinyTransform(image -> {
+      throw new OutOfMemoryError("Java heap space");
+    });
     try (LlavaDataset data = LlavaDataset.open(world.stage2Train(), SampleFilter.all(), BadRowPolicy.FAIL,
         new DataStats()); DataLoader l = DataLoader.builder().dataset(data).tokenizer(TOK).template(V1)
         .imageRoot(ImageRoot.of(dir)).imageTransform(exhausting).imageTokens(4).batchSize(2).build()) {
