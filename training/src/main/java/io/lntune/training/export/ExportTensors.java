@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Predicate;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
@@ -56,9 +57,9 @@ public final class ExportTensors {
     return new ExportTensors(parameters, masters, dtype);
   }
 
-  /** {@return the dtype every tensor is cast to, or null when each keeps its own} */
-  public DType dtype() {
-    return dtype;
+  /** {@return the dtype every tensor is cast to; empty when each keeps its own} */
+  public Optional<DType> dtype() {
+    return Optional.ofNullable(dtype);
   }
 
   /** {@return the model's parameters by name, in the model's order (the tensors inside the model)} */

@@ -52,7 +52,7 @@ public final class MergedCheckpoint {
       Path tokenizerDir) {
     try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
       Map<String, Tensor> merged = mergedWeights(model, tensors, lora);
-      DType bulk = tensors.dtype() != null ? tensors.dtype() : model.placement().dtype();
+      DType bulk = tensors.dtype().orElse(model.placement().dtype());
       LlavaConfig config = model.config().withText(model.config().text().withTorchDtype(bulk));
       boolean towerChanged = merged.keySet().stream()
           .anyMatch(n -> ParameterNames.VISION.test(n) && tensors.changed(n));
@@ -93,7 +93,7 @@ public final class MergedCheckpoint {
         throw new IllegalArgumentException(module + " has a LoRA adapter: merging it needs the LoraConfig");
       }
       Tensor w = tensors.source(name);
-      ScalarType dtype = tensors.dtype() != null ? tensors.dtype().scalarType() : w.scalar_type().intern();
+      ScalarType dtype = tensors.dtype().map(DType::scalarType).orElseGet(() -> w.scalar_type().intern());
       out.put(name, Lora.folded(w, tensors.source(module + ".lora_A.weight"),
           tensors.source(module + ".lora_B.weight"), lora).to(dtype));
     }
