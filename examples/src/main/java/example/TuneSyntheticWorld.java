@@ -96,8 +96,8 @@ public final class TuneSyntheticWorld {
       String question = sample.conversations().get(0).value().replace(LlavaText.IMAGE, "").strip();
       LlavaAnswerer answerer = new LlavaAnswerer(reloaded, Tokenizer.load(merged),
           ConversationTemplate.forName("vicuna_v1"), GenerationConfig.greedy(16));
-      String answer = answerer.answer(List.of(new LlavaAnswerer.Question(
-          world.imageRoot().resolve(sample.imagePath().orElseThrow()), question, List.of()))).get(0);
+      String answer = answerer.answer(List.of(LlavaAnswerer.Question.about(
+          world.imageRoot().resolve(sample.image().orElseThrow()), question))).get(0);
       System.out.printf("Q: %s%nA: %s%n(expected: %s)%n", question, answer, sample.conversations().get(1).value());
     }
 

@@ -118,7 +118,7 @@ public final class LayerNormTuner implements AutoCloseable {
     // Before anything holds the trainable tensors: the tokenizer may need new embedding rows ([PAD], <im_start>).
     Tokenizer tokenizer = LlavaVocabulary.forTraining(model, settings.tokenizer(),
         ConversationTemplate.forName(settings.template()));
-    if (settings.selection().strategy() == Strategy.LORA && !model.languageModel().blockLinears().values().iterator()
+    if (settings.selection().is(Strategy.LORA) && !model.languageModel().blockLinears().values().iterator()
         .next().hasAdapter()) {
       Lora.attach(model.languageModel().blockLinears(), settings.lora().orElseThrow(), settings.seed());
     }
@@ -161,18 +161,19 @@ public final class LayerNormTuner implements AutoCloseable {
       if (settings.exportDtype().isPresent()) {
         tensors = tensors.withDtype(settings.exportDtype().get());
       }
+      if (settings.lora().isPresent()) {
+        tensors = tensors.withLora(settings.lora().get());
+      }
       delta = Optional.of(out.get().resolve("trainable.safetensors"));
       TrainableDelta.write(delta.get(), tensors, settings.selection(), Map.of("selection",
           settings.selection().toString()));
-      if (settings.selection().strategy() != null && settings.selection().strategy() != Strategy.FULL) {
+      if (settings.selection().strategy().isPresent() && !settings.selection().is(Strategy.FULL)) {
         adapter = Optional.of(out.get().resolve("adapter"));
-        PeftAdapter.write(adapter.get(), tensors, settings.selection(), settings.lora().orElse(null),
-            settings.baseModelName());
+        PeftAdapter.write(adapter.get(), tensors, settings.selection(), settings.baseModelName());
       }
       if (settings.exportMerged().isPresent()) {
         merged = Optional.of(out.get().resolve(settings.exportFormat().defaultFolder()));
-        MergedCheckpoint.write(merged.get(), model, tensors, settings.lora().orElse(null), settings.exportFormat(),
-            settings.exportMerged().get());
+        MergedCheckpoint.write(merged.get(), model, tensors, settings.exportFormat(), settings.exportMerged().get());
       }
     }
     if (out.isPresent()) {

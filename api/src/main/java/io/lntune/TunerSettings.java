@@ -199,7 +199,7 @@ public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainDat
       }
       Selection selection = values.containsKey("selection") ? get("selection", null)
           : Selection.of(get("strategy", Strategy.LAYERNORM));
-      Strategy strategy = selection.strategy();
+      Strategy strategy = selection.strategy().orElse(null); // null: a custom selection
       if (values.containsKey("lora") && strategy != Strategy.LORA) {
         problems.add("lora is set but the strategy is " + (strategy == null ? "custom" : strategy) + ", not LORA");
       }

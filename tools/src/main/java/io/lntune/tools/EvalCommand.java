@@ -10,6 +10,7 @@ import io.lntune.training.eval.LlavaAnswerer;
 import io.lntune.training.eval.Shots;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -98,7 +99,7 @@ final class EvalCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--shots must be >= 0, got " + shots);
     }
     List<Turn> demos = shotsFile == null ? List.of() : Shots.read(shotsFile, shots == null ? -1 : shots);
-    Evaluation.Settings settings = new Evaluation.Settings(b, questions, images, annotations, out,
+    Evaluation.Settings settings = new Evaluation.Settings(b, questions, images, Optional.ofNullable(annotations), out,
         instruction != null ? instruction : b.defaultInstruction(), demos, batchSize, limit,
         modelId != null ? modelId : model.toAbsolutePath().normalize().getFileName().toString());
     JsonNode scores;

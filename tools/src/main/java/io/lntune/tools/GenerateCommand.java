@@ -70,7 +70,7 @@ final class GenerateCommand implements Callable<Integer> {
       try (LlavaModel m = llava.load(model, placementOptions)) {
         List<LlavaAnswerer.Question> qs = new ArrayList<>();
         for (int i = 0; i < prompts.size(); i++) {
-          qs.add(new LlavaAnswerer.Question(images.get(images.size() == 1 ? 0 : i), prompts.get(i), List.of()));
+          qs.add(LlavaAnswerer.Question.about(images.get(images.size() == 1 ? 0 : i), prompts.get(i)));
         }
         new LlavaAnswerer(m, tok, llava.conversationTemplate(), sampling.config()).answer(qs).forEach(out::println);
       }

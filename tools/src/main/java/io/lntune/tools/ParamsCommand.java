@@ -81,7 +81,7 @@ final class ParamsCommand implements Callable<Integer> {
     DType weights = DType.parse(dtype);
     LlavaModel model = new LlavaModel(config, Placement.meta(weights));
     Selection selection = strategy == null ? null : Selection.of(Strategy.parse(strategy));
-    if (selection != null && selection.strategy() == Strategy.LORA) {
+    if (selection != null && selection.is(Strategy.LORA)) {
       Lora.attach(model.languageModel().blockLinears(), LoraConfig.defaults().withRank(loraRank), 0);
     }
     Map<String, long[]> counts = new LinkedHashMap<>(); // component -> {total, trainable}

@@ -2,6 +2,7 @@ package io.lntune.models.nn;
 
 import static org.bytedeco.pytorch.global.torch.linear;
 
+import java.util.Objects;
 import java.util.function.UnaryOperator;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
@@ -32,11 +33,16 @@ public class Linear extends Module {
   }
 
   /**
-   * Adds {@code adapter(x)} to every output from now on (low-rank adapters); {@code null} removes it. The adapter's
-   * own parameters belong in submodules of this module, so that they are named after it.
+   * Adds {@code adapter(x)} to every output from now on (low-rank adapters), in place of any adapter before. The
+   * adapter's own parameters belong in submodules of this module, so that they are named after it.
    */
   public void setAdapter(UnaryOperator<Tensor> adapter) {
-    this.adapter = adapter;
+    this.adapter = Objects.requireNonNull(adapter, "adapter");
+  }
+
+  /** Removes the adapter, if there is one: outputs are {@code x W^T + b} again. */
+  public void removeAdapter() {
+    this.adapter = null;
   }
 
   public boolean hasAdapter() {

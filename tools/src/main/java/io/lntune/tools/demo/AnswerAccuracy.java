@@ -27,6 +27,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
@@ -82,7 +83,8 @@ final class AnswerAccuracy {
           List<String> candidates = q.startsWith("What colour") ? COLOURS : q.startsWith("Where is") ? PLACES
               : q.startsWith("How many") ? COUNTS : null;
           if (candidates != null) {
-            out.add(new Question(s.image(), q, turns.get(j + 1).value(), candidates));
+            out.add(new Question(s.image().orElseThrow(() -> new IllegalArgumentException(
+                evalJson + ": sample " + s.id() + " has no image")), q, turns.get(j + 1).value(), candidates));
           }
         }
       }
@@ -128,7 +130,7 @@ final class AnswerAccuracy {
       Tensor pixels, Question q) {
     int n = q.candidates().size();
     List<TokenizedConversation> rows = q.candidates().stream().map(answer -> template.tokenize(new LlavaSample(
-        "eval", q.image(), List.of(new Turn(Turn.HUMAN, "<image>\n" + q.text()), new Turn(Turn.GPT, answer)),
+        "eval", Optional.of(q.image()), List.of(new Turn(Turn.HUMAN, "<image>\n" + q.text()), new Turn(Turn.GPT, answer)),
         Map.of()), tok, ImageMarkup.of(model.config()))).toList();
     LlavaOutput out;
     try (Batch b = Batch.ofTokens(rows, 0)) {

@@ -36,6 +36,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import org.bytedeco.javacpp.Loader;
@@ -162,7 +163,7 @@ public final class DemoCommand implements Callable<Integer> {
       console.printf("  %s: held-out accuracy %.1f%% on %d questions (%s)%n", strategy, 100 * accuracy,
           questions.size(), score.breakdown());
       JsonNode vqa = Evaluation.run(new Evaluation.Settings(Benchmark.VQAV2, bench.resolve("vqav2/questions.json"),
-          bench.resolve("images"), bench.resolve("vqav2/annotations.json"), runDir(strategy, false).resolve("eval-vqav2"),
+          bench.resolve("images"), Optional.of(bench.resolve("vqav2/annotations.json")), runDir(strategy, false).resolve("eval-vqav2"),
           "", List.of(), size.batchSize(), 0, strategy.name()), new LlavaAnswerer(model, tok,
           ConversationTemplate.forName("vicuna_v1"), GenerationConfig.greedy(6)));
       console.printf("  %s: VQA accuracy %.1f%% on %d generated answers (synthetic VQAv2)%n", strategy,

@@ -22,6 +22,7 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
@@ -153,7 +154,7 @@ final class TextPretraining {
     }
 
     private static LlavaSample picture(List<SceneText.QA> qas) {
-      return new LlavaSample("text", "scene.png", SyntheticWorld.conversation(qas), Map.of());
+      return new LlavaSample("text", Optional.of("scene.png"), SyntheticWorld.conversation(qas), Map.of());
     }
   }
 

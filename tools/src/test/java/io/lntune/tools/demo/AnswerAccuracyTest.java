@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
@@ -50,7 +51,7 @@ class AnswerAccuracyTest {
       double[] batched = AnswerAccuracy.logLikelihoods(model, template, padded, pixels, q);
       assertThat(batched).hasSize(9);
       for (int c = 0; c < 9; c++) {
-        TokenizedConversation t = template.tokenize(new LlavaSample("eval", "a.png", List.of(
+        TokenizedConversation t = template.tokenize(new LlavaSample("eval", Optional.of("a.png"), List.of(
             new Turn(Turn.HUMAN, "<image>\n" + q.text()), new Turn(Turn.GPT, q.candidates().get(c))), Map.of()),
             padded, ImageMarkup.BARE);
         Tensor ids = Tensor.create(Arrays.stream(t.inputIds()).asLongStream().toArray(), 1, t.inputIds().length);

@@ -216,7 +216,7 @@ public final class DataLoader implements Iterator<Batch>, AutoCloseable {
         if (config.imageRoot == null) {
           throw new IllegalStateException("sample " + s.id() + " has an image but the loader has no image root");
         }
-        pixels = config.transform.apply(config.imageRoot.read(s.id(), s.image()));
+        pixels = config.transform.apply(config.imageRoot.read(s.id(), s.image().get()));
       }
       return new PreparedSample(t, pixels, null);
     } catch (SampleException e) {
@@ -233,7 +233,7 @@ public final class DataLoader implements Iterator<Batch>, AutoCloseable {
   }
 
   private static String where(LlavaSample s) {
-    return "sample " + s.id() + (s.hasImage() ? " (image " + s.image() + ")" : "");
+    return "sample " + s.id() + s.image().map(i -> " (image " + i + ")").orElse("");
   }
 
   private static Collated await(Future<Collated> f) {

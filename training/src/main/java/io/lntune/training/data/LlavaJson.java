@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Reads one entry of a LLaVA JSON file, {@code {"id": ..., "image"?: ..., "conversations": [{"from", "value"}]}},
@@ -63,6 +64,6 @@ public final class LlavaJson {
         fields.put(f.getKey(), f.getValue().asText());
       }
     });
-    return new LlavaSample(id, image == null ? null : image.asText(), turns, fields);
+    return new LlavaSample(id, Optional.ofNullable(image).map(JsonNode::asText), turns, fields);
   }
 }

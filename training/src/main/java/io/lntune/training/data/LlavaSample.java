@@ -11,29 +11,35 @@ import java.util.Optional;
  * {@code fields}, so samples can be selected by them.
  *
  * <pre>{@code
- * LlavaSample s = new LlavaSample("42", "shapes/42.png",
+ * LlavaSample s = new LlavaSample("42", Optional.of("shapes/42.png"),
  *     List.of(new Turn("human", "<image>\nHow many circles?"), new Turn("gpt", "Three.")), Map.of());
  * s.hasImage();   // true
  * }</pre>
  *
  * @param id the sample id, used in every error message about the sample
- * @param image the image path relative to the image root, or null for a text-only sample
+ * @param image the image path relative to the image root; empty for a text-only sample
  * @param conversations the turns, in order
  * @param fields other top-level fields, as text
  */
-public record LlavaSample(String id, String image, List<Turn> conversations, Map<String, String> fields) {
+public record LlavaSample(String id, Optional<String> image, List<Turn> conversations, Map<String, String> fields) {
+  /**
+   * Checks the sample and copies its lists.
+   *
+   * @param id the record component {@link #id()}
+   * @param image the record component {@link #image()}
+   * @param conversations the record component {@link #conversations()}
+   * @param fields the record component {@link #fields()}
+   * @throws NullPointerException if a component is null
+   */
   public LlavaSample {
     Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(image, "image");
     conversations = List.copyOf(conversations);
     fields = Map.copyOf(fields);
   }
 
+  /** {@return whether the sample has an image} */
   public boolean hasImage() {
-    return image != null;
-  }
-
-  /** {@return the image path, when the sample has one} */
-  public Optional<String> imagePath() {
-    return Optional.ofNullable(image);
+    return image.isPresent();
   }
 }

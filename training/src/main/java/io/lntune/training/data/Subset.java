@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -34,27 +35,53 @@ public record Subset(List<Part> parts) {
   /**
    * One draw.
    *
-   * @param type the samples' type, or null for samples of any type
+   * @param type the samples' type; empty for samples of any type
    * @param count how many, at least 1
    */
-  public record Part(String type, int count) {
+  public record Part(Optional<String> type, int count) {
     /**
      * Checks the draw.
      *
+     * @param type the record component {@link #type()}
+     * @param count the record component {@link #count()}
      * @throws IllegalArgumentException if {@code count} is below 1, or {@code type} is blank or holds ',' or ':'
      */
     public Part {
       if (count < 1) {
         throw new IllegalArgumentException("a subset's count must be >= 1, got " + count);
       }
-      if (type != null && (type.isBlank() || type.contains(",") || type.contains(":"))) {
-        throw new IllegalArgumentException("a subset's type must be a name without ',' or ':', got '" + type + "'");
+      if (type.filter(t -> t.isBlank() || t.contains(",") || t.contains(":")).isPresent()) {
+        throw new IllegalArgumentException("a subset's type must be a name without ',' or ':', got '" + type.get()
+            + "'");
       }
+    }
+
+    /**
+     * {@return a draw of {@code count} samples of any type}
+     *
+     * @throws IllegalArgumentException if {@code count} is below 1
+     */
+    public static Part any(int count) {
+      return new Part(Optional.empty(), count);
+    }
+
+    /**
+     * {@return a draw of {@code count} samples of {@code type}}
+     *
+     * @throws IllegalArgumentException if {@code count} is below 1, or {@code type} is blank or holds ',' or ':'
+     */
+    public static Part ofType(String type, int count) {
+      return new Part(Optional.of(type), count);
+    }
+
+    /** {@return whether a sample of {@code sampleType} may be drawn} */
+    boolean accepts(String sampleType) {
+      return type.isEmpty() || type.get().equals(sampleType);
     }
 
     @Override
     public String toString() {
-      return type == null ? Integer.toString(count) : type + ":" + count;
+      return type.map(t -> t + ":").orElse("") + count;
     }
   }
 
@@ -68,7 +95,7 @@ public record Subset(List<Part> parts) {
     if (parts.stream().map(Part::type).distinct().count() < parts.size()) {
       throw new IllegalArgumentException("subset " + spec(parts) + " names a type twice");
     }
-    if (parts.size() > 1 && parts.stream().anyMatch(p -> p.type() == null)) {
+    if (parts.size() > 1 && parts.stream().anyMatch(p -> p.type().isEmpty())) {
       throw new IllegalArgumentException("subset " + spec(parts) + " mixes a random count with typed counts: use "
           + "either N or type:N,type:N");
     }
@@ -85,7 +112,7 @@ public record Subset(List<Part> parts) {
    * @throws IllegalArgumentException if {@code count} is below 1
    */
   public static Subset random(int count) {
-    return new Subset(List.of(new Part(null, count)));
+    return new Subset(List.of(Part.any(count)));
   }
 
   /**
@@ -102,8 +129,8 @@ public record Subset(List<Part> parts) {
     for (String item : spec.split(",", -1)) {
       int colon = item.lastIndexOf(':');
       try {
-        String type = colon < 0 ? null : item.substring(0, colon).strip();
-        parts.add(new Part(type, Integer.parseInt(item.substring(colon + 1).strip())));
+        int count = Integer.parseInt(item.substring(colon + 1).strip());
+        parts.add(colon < 0 ? Part.any(count) : Part.ofType(item.substring(0, colon).strip(), count));
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException("subset '" + spec + "': '" + item + "' is not N or type:N (e.g. 20000 or "
             + "conversation:20000)", e);
@@ -135,14 +162,14 @@ public record Subset(List<Part> parts) {
     List<Integer> kept = new ArrayList<>();
     for (Part part : parts) {
       int[] candidates = IntStream.range(0, types.length)
-          .filter(i -> part.type() == null || part.type().equals(types[i])).toArray();
+          .filter(i -> part.accepts(types[i])).toArray();
       if (candidates.length < part.count()) {
-        problems.add(part.count() + (part.type() == null ? " samples" : " of type " + part.type()) + " asked, "
+        problems.add(part.count() + part.type().map(t -> " of type " + t).orElse(" samples") + " asked, "
             + candidates.length + " there");
         continue;
       }
       // Forward partial Fisher-Yates: draw i depends only on i, so a smaller count takes a prefix of a larger one.
-      Random random = new Random(seed * 31 + (part.type() == null ? 0 : part.type().hashCode()));
+      Random random = new Random(seed * 31 + part.type().map(String::hashCode).orElse(0));
       for (int i = 0; i < part.count(); i++) {
         int j = i + random.nextInt(candidates.length - i);
         int t = candidates[i];

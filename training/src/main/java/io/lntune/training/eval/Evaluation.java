@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -23,7 +24,7 @@ import java.util.Set;
  *
  * <pre>{@code
  * Evaluation.Settings s = new Evaluation.Settings(Benchmark.POPE, Path.of("pope/coco_pope_random.json"),
- *     Path.of("coco/val2014"), null, Path.of("eval/pope"), Benchmark.SHORT_ANSWER, List.of(), 8, 0, "ln-7b");
+ *     Path.of("coco/val2014"), Optional.empty(), Path.of("eval/pope"), Benchmark.SHORT_ANSWER, List.of(), 8, 0, "ln-7b");
  * JsonNode scores = Evaluation.run(s, answerer);
  * }</pre>
  */
@@ -41,8 +42,8 @@ public final class Evaluation {
    * @param benchmark which benchmark
    * @param questions its question file (MME: a file or a directory of them)
    * @param images the image folder
-   * @param annotations the answers to score against (VQAv2, captions; POPE when labels are not in the questions), or
-   *     null to write the answers only
+   * @param annotations the answers to score against (VQAv2, captions; POPE when labels are not in the questions);
+   *     empty to write the answers only
    * @param out the output directory (created)
    * @param instruction appended on a new line to each question, or the caption prompt
    * @param shots text-only demonstrations put before each question, alternating human and gpt
@@ -50,12 +51,13 @@ public final class Evaluation {
    * @param limit the most questions to answer, 0 for all
    * @param modelId written as each answer's {@code model_id}
    */
-  public record Settings(Benchmark benchmark, Path questions, Path images, Path annotations, Path out,
+  public record Settings(Benchmark benchmark, Path questions, Path images, Optional<Path> annotations, Path out,
       String instruction, List<Turn> shots, int batchSize, int limit, String modelId) {
     public Settings {
       Objects.requireNonNull(benchmark, "benchmark");
       Objects.requireNonNull(questions, "questions");
       Objects.requireNonNull(images, "images");
+      Objects.requireNonNull(annotations, "annotations");
       Objects.requireNonNull(out, "out");
       Objects.requireNonNull(instruction, "instruction");
       Objects.requireNonNull(modelId, "modelId");
@@ -140,7 +142,7 @@ public final class Evaluation {
     for (EvalQuestion q : batch) {
       String prompt = s.benchmark().ask(q.text(), s.instruction());
       prompts.add(prompt);
-      qs.add(new LlavaAnswerer.Question(q.image(), prompt, s.shots()));
+      qs.add(LlavaAnswerer.Question.about(q.image(), prompt, s.shots()));
     }
     List<String> replies = answerer.answer(qs);
     try {

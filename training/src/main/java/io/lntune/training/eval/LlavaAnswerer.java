@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 
@@ -33,8 +34,7 @@ import org.bytedeco.pytorch.TensorVector;
  * <pre>{@code
  * LlavaAnswerer a = new LlavaAnswerer(model, tokenizer, ConversationTemplate.forName("vicuna_v1"),
  *     GenerationConfig.greedy(64));
- * List<String> replies = a.answer(List.of(new LlavaAnswerer.Question(Path.of("cat.png"), "What is this?",
- *     List.of())));
+ * List<String> replies = a.answer(List.of(LlavaAnswerer.Question.about(Path.of("cat.png"), "What is this?")));
  * }</pre>
  *
  * <p>Puts the model in evaluation mode, and grows its vocabulary when its image markup needs tokens the tokenizer
@@ -52,14 +52,57 @@ public final class LlavaAnswerer {
   /**
    * One question.
    *
-   * @param image the picture, or null for a text-only question
+   * @param image the picture; empty for a text-only question
    * @param text what to ask (without the image placeholder)
    * @param shots earlier exchanges, text only, alternating human and gpt (few-shot demonstrations)
    */
-  public record Question(Path image, String text, List<Turn> shots) {
+  public record Question(Optional<Path> image, String text, List<Turn> shots) {
+    /**
+     * Checks the question and copies {@code shots}.
+     *
+     * @param image the record component {@link #image()}
+     * @param text the record component {@link #text()}
+     * @param shots the record component {@link #shots()}
+     * @throws NullPointerException if a component is null
+     */
     public Question {
+      Objects.requireNonNull(image, "image");
       Objects.requireNonNull(text, "text");
       shots = List.copyOf(shots);
+    }
+
+    /**
+     * A question about a picture, without demonstrations.
+     *
+     * @param image the picture
+     * @param text what to ask
+     * @return the question
+     */
+    public static Question about(Path image, String text) {
+      return about(image, text, List.of());
+    }
+
+    /**
+     * A question about a picture, after earlier text-only exchanges.
+     *
+     * @param image the picture
+     * @param text what to ask
+     * @param shots earlier exchanges, alternating human and gpt
+     * @return the question
+     */
+    public static Question about(Path image, String text, List<Turn> shots) {
+      return new Question(Optional.of(image), text, shots);
+    }
+
+    /**
+     * A question without a picture.
+     *
+     * @param text what to ask
+     * @param shots earlier exchanges, alternating human and gpt
+     * @return the question
+     */
+    public static Question textOnly(String text, List<Turn> shots) {
+      return new Question(Optional.empty(), text, shots);
     }
   }
 
@@ -88,11 +131,11 @@ public final class LlavaAnswerer {
    */
   public String prompt(Question q) {
     long placeholders = q.text().split(LlavaText.IMAGE, -1).length - 1;
-    if (placeholders > (q.image() == null ? 0 : 1)) {
+    if (placeholders > (q.image().isEmpty() ? 0 : 1)) {
       throw new IllegalArgumentException("question '" + q.text() + "' holds " + placeholders + " " + LlavaText.IMAGE
-          + " placeholders but " + (q.image() == null ? "no image" : "one image"));
+          + " placeholders but " + (q.image().isEmpty() ? "no image" : "one image"));
     }
-    String text = q.image() == null || placeholders == 1 ? q.text() : LlavaText.IMAGE + "\n" + q.text();
+    String text = q.image().isEmpty() || placeholders == 1 ? q.text() : LlavaText.IMAGE + "\n" + q.text();
     List<Turn> turns = new ArrayList<>(q.shots());
     turns.add(new Turn(Turn.HUMAN, markup.wrap(text)));
     return template.prompt(turns);
@@ -115,8 +158,8 @@ public final class LlavaAnswerer {
       TensorVector images = new TensorVector();
       int[] shape = transform.shape();
       for (Question q : questions) {
-        if (q.image() != null) {
-          images.push_back(Tensor.create(transform.apply(ImageDecoder.read(q.image())), shape[0], shape[1],
+        if (q.image().isPresent()) {
+          images.push_back(Tensor.create(transform.apply(ImageDecoder.read(q.image().get())), shape[0], shape[1],
               shape[2]));
         }
       }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -66,7 +67,8 @@ final class QuestionFiles {
             throw new EvalDataException(where + ": the answer must be Yes or No, got '" + cols[2] + "'");
           }
           Path image = existing(where, images, subtask + "/" + cols[0], subtask + "/images/" + cols[0], cols[0]);
-          sink.accept(new EvalQuestion(new TextNode(subtask + "/" + cols[0]), image, cols[1], subtask, truth, where));
+          sink.accept(new EvalQuestion(new TextNode(subtask + "/" + cols[0]), image, cols[1], subtask, Optional.of(truth),
+              where));
         }
       } catch (IOException e) {
         throw new EvalDataException(f + ": cannot read: " + e.getMessage(), e);
@@ -80,7 +82,7 @@ final class QuestionFiles {
     String split = m.find() ? m.group(1) : "all";
     for (Iterator<JsonInput.Located> it = JsonInput.lines(questions); it.hasNext(); ) {
       JsonInput.Located l = it.next();
-      String label = l.node().has("label") ? label(l, l.text("label")) : null;
+      Optional<String> label = l.node().has("label") ? Optional.of(label(l, l.text("label"))) : Optional.empty();
       String category = l.node().has("category") ? l.text("category") : split;
       sink.accept(new EvalQuestion(l.field("question_id"),
           existing(l.where(), images, l.text("image")),
@@ -102,7 +104,7 @@ final class QuestionFiles {
       for (Iterator<JsonInput.Located> it = JsonInput.lines(questions); it.hasNext(); ) {
         JsonInput.Located l = it.next();
         sink.accept(new EvalQuestion(l.field("question_id"),
-            existing(l.where(), images, l.text("image")), l.text("text"), "", null, l.where()));
+            existing(l.where(), images, l.text("image")), l.text("text"), "", Optional.empty(), l.where()));
       }
       return;
     }
@@ -113,7 +115,7 @@ final class QuestionFiles {
       String prefix = subtype[0] == null ? "" : "COCO_" + subtype[0] + "_";
       sink.accept(new EvalQuestion(l.field("question_id"), existing(l.where(), images, prefix + id + ".jpg",
           prefix + id + ".png", id + ".jpg"),
-          l.text("question"), "", null, l.where()));
+          l.text("question"), "", Optional.empty(), l.where()));
     }, (name, value) -> {
       if (name.equals("data_subtype")) {
         subtype[0] = value;
@@ -124,7 +126,7 @@ final class QuestionFiles {
   private static void captions(Path questions, Path images, Consumer<EvalQuestion> sink) {
     JsonInput.forEach(questions, "images", (i, l) -> sink.accept(new EvalQuestion(IntNode.valueOf(
         Math.toIntExact(number(l, "id"))), existing(l.where(), images, l.text("file_name")), "", "",
-        null, l.where())), (name, value) -> { });
+        Optional.empty(), l.where())), (name, value) -> { });
   }
 
   static long number(JsonInput.Located l, String field) {

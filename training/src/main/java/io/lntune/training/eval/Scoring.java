@@ -46,9 +46,9 @@ final class Scoring {
     for (Evaluation.Answered a : answers) {
       EvalQuestion q = a.question();
       String image = q.id().asText().substring(q.category().length() + 1);
-      bySubtask.computeIfAbsent(q.category(), k -> new ArrayList<>()).add(new MmeScore.Item(image, q.truth(),
+      bySubtask.computeIfAbsent(q.category(), k -> new ArrayList<>()).add(new MmeScore.Item(image, q.truth().orElseThrow(),
           a.text()));
-      String truth = q.truth().equals("yes") ? "Yes" : "No";
+      String truth = q.truth().orElseThrow().equals("yes") ? "Yes" : "No";
       resultLines.computeIfAbsent(q.category(), k -> new ArrayList<>()).add(String.join("\t", image, q.text(), truth,
           a.text().replace('\t', ' ').replace('\n', ' ')));
     }
@@ -69,8 +69,8 @@ final class Scoring {
 
   private static void pope(Evaluation.Settings s, List<Evaluation.Answered> answers, ObjectNode scores) {
     Map<String, String> annotated = new HashMap<>();
-    if (s.annotations() != null) {
-      for (Iterator<JsonInput.Located> it = JsonInput.lines(s.annotations()); it.hasNext(); ) {
+    if (s.annotations().isPresent()) {
+      for (Iterator<JsonInput.Located> it = JsonInput.lines(s.annotations().get()); it.hasNext(); ) {
         JsonInput.Located l = it.next();
         annotated.put(l.text("question_id"), QuestionFiles.label(l, l.text("label")));
       }
@@ -79,10 +79,10 @@ final class Scoring {
     Map<String, List<String>> texts = new LinkedHashMap<>();
     for (Evaluation.Answered a : answers) {
       EvalQuestion q = a.question();
-      String label = q.truth() != null ? q.truth() : annotated.get(q.id().asText());
+      String label = q.truth().orElseGet(() -> annotated.get(q.id().asText()));
       if (label == null) {
         throw new EvalDataException(q.where() + ": question " + q.id() + " has no 'label'"
-            + (s.annotations() == null ? " and no --annotations were given" : " here or in " + s.annotations()));
+            + s.annotations().map(f -> " here or in " + f).orElse(" and no --annotations were given"));
       }
       labels.computeIfAbsent(q.category(), k -> new ArrayList<>()).add(label.equals("yes"));
       texts.computeIfAbsent(q.category(), k -> new ArrayList<>()).add(a.text());
@@ -113,12 +113,13 @@ final class Scoring {
     }
     write(s.out().resolve("vqav2-submission.json"), submission);
     scores.put("submission", "vqav2-submission.json");
-    if (s.annotations() == null) {
+    if (s.annotations().isEmpty()) {
       return;
     }
+    Path annotations = s.annotations().get();
     Map<String, List<String>> humans = new HashMap<>();
     Map<String, String> types = new HashMap<>();
-    JsonInput.forEach(s.annotations(), "annotations", (i, l) -> {
+    JsonInput.forEach(annotations, "annotations", (i, l) -> {
       List<String> list = new ArrayList<>();
       JsonNode arr = l.field("answers");
       if (!arr.isArray() || arr.isEmpty()) {
@@ -141,7 +142,7 @@ final class Scoring {
       String id = a.question().id().asText();
       List<String> h = humans.get(id);
       if (h == null) {
-        throw new EvalDataException(s.annotations() + ": no annotation for question_id " + id + " ("
+        throw new EvalDataException(annotations + ": no annotation for question_id " + id + " ("
             + a.question().where() + ")");
       }
       double acc = VqaAccuracy.of(a.text(), h);
@@ -164,11 +165,12 @@ final class Scoring {
     }
     write(s.out().resolve("captions-results.json"), results);
     scores.put("results", "captions-results.json");
-    if (s.annotations() == null) {
+    if (s.annotations().isEmpty()) {
       return;
     }
+    Path annotations = s.annotations().get();
     Map<Integer, List<String>> refs = new HashMap<>();
-    JsonInput.forEach(s.annotations(), "annotations", (i, l) -> {
+    JsonInput.forEach(annotations, "annotations", (i, l) -> {
       int image = Math.toIntExact(QuestionFiles.number(l, "image_id"));
       if (candidates.containsKey(image)) {
         refs.computeIfAbsent(image, k -> new ArrayList<>()).add(PtbTokenizer.tokenize(l.text("caption")));
@@ -176,7 +178,7 @@ final class Scoring {
     }, (name, value) -> { });
     for (Evaluation.Answered a : answers) {
       if (!refs.containsKey(a.question().id().asInt())) {
-        throw new EvalDataException(s.annotations() + ": no caption for image_id " + a.question().id() + " ("
+        throw new EvalDataException(annotations + ": no caption for image_id " + a.question().id() + " ("
             + a.question().where() + ")");
       }
     }

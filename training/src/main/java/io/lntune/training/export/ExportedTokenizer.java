@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,14 +28,15 @@ final class ExportedTokenizer {
    * Copies the tokenizer files from {@code from} (a model directory, or a {@code tokenizer.model}) into {@code to}
    * and registers {@code added} there.
    *
-   * @param from the source, or null to write none (a warning says the export lacks them)
+   * @param source the source; empty to write none (a warning says the export lacks them)
    */
-  static void copy(Path from, Path to, Map<String, Long> added) throws IOException {
-    if (from == null || !(Files.isDirectory(from) || Files.isRegularFile(from))) {
+  static void copy(Optional<Path> source, Path to, Map<String, Long> added) throws IOException {
+    if (source.isEmpty() || !(Files.isDirectory(source.get()) || Files.isRegularFile(source.get()))) {
       log.warn("the export holds no tokenizer files ({}); Python loaders need them next to the weights",
-          from == null ? "none given" : from + " does not exist");
+          source.map(p -> p + " does not exist").orElse("none given"));
       return;
     }
+    Path from = source.get();
     if (Files.isRegularFile(from)) {
       Files.copy(from, to.resolve("tokenizer.model"), StandardCopyOption.REPLACE_EXISTING);
     } else {

@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -29,7 +30,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  *
  * <pre>{@code
  * ExportTensors tensors = ExportTensors.of(model, trainables);
- * MergedCheckpoint.write(Path.of("out/llava-merged"), model, tensors, null, MergedLayout.ORIGINAL, baseDir);
+ * MergedCheckpoint.write(Path.of("out/llava-merged"), model, tensors, MergedLayout.ORIGINAL, baseDir);
  * }</pre>
  */
 public final class MergedCheckpoint {
@@ -41,17 +42,40 @@ public final class MergedCheckpoint {
   /**
    * Writes {@code model} merged, in {@code layout}, to {@code target}.
    *
-   * @param tensors what to write for each parameter of {@code model}
-   * @param lora the adapters' configuration when the model has LoRA adapters attached, else null
-   * @param tokenizerDir the base model's directory (or {@code tokenizer.model}) to copy the tokenizer files from,
-   *     or null for none (Python's loaders then need them added)
+   * @param target the checkpoint's folder; replaced whole, or left as it was if writing fails
+   * @param model the model, its LoRA adapters (if any) still attached
+   * @param tensors what to write for each parameter of {@code model}; with adapters attached, {@link
+   *     ExportTensors#withLora with their configuration}
+   * @param layout the checkpoint's layout
+   * @param tokenizerDir the base model's directory (or {@code tokenizer.model}) to copy the tokenizer files from
    * @throws IllegalArgumentException for what {@code layout} cannot express (see {@link MergedLayout#LLAVA_HF}), or
    *     adapters without their configuration
+   * @throws UncheckedIOException if the checkpoint cannot be written
    */
-  public static void write(Path target, LlavaModel model, ExportTensors tensors, LoraConfig lora, MergedLayout layout,
+  public static void write(Path target, LlavaModel model, ExportTensors tensors, MergedLayout layout,
       Path tokenizerDir) {
+    write(target, model, tensors, layout, Optional.of(tokenizerDir));
+  }
+
+  /**
+   * Writes {@code model} merged, in {@code layout}, to {@code target}, without tokenizer files (a warning says so:
+   * Python's loaders then need them added).
+   *
+   * @param target the checkpoint's folder; replaced whole, or left as it was if writing fails
+   * @param model the model, its LoRA adapters (if any) still attached
+   * @param tensors what to write for each parameter of {@code model}
+   * @param layout the checkpoint's layout
+   * @throws IllegalArgumentException as {@link #write(Path, LlavaModel, ExportTensors, MergedLayout, Path)} does
+   * @throws UncheckedIOException if the checkpoint cannot be written
+   */
+  public static void write(Path target, LlavaModel model, ExportTensors tensors, MergedLayout layout) {
+    write(target, model, tensors, layout, Optional.empty());
+  }
+
+  private static void write(Path target, LlavaModel model, ExportTensors tensors, MergedLayout layout,
+      Optional<Path> tokenizerDir) {
     try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
-      Map<String, Tensor> merged = mergedWeights(model, tensors, lora);
+      Map<String, Tensor> merged = mergedWeights(model, tensors);
       DType bulk = tensors.dtype().orElse(model.placement().dtype());
       LlavaConfig config = model.config().withText(model.config().text().withTorchDtype(bulk));
       boolean towerChanged = merged.keySet().stream()
@@ -76,7 +100,7 @@ public final class MergedCheckpoint {
    * {@return every parameter but LoRA's, {@code W + alpha/r * B A} (in fp32, then W's dtype) for adapted layers} The
    * model is left as it is.
    */
-  private static Map<String, Tensor> mergedWeights(LlavaModel model, ExportTensors tensors, LoraConfig lora) {
+  private static Map<String, Tensor> mergedWeights(LlavaModel model, ExportTensors tensors) {
     Map<String, Tensor> out = new LinkedHashMap<>();
     Map<String, Linear> linears = model.languageModel().blockLinears();
     for (String name : tensors.parameters().keySet()) {
@@ -89,9 +113,8 @@ public final class MergedCheckpoint {
         out.put(name, tensors.tensor(name));
         continue;
       }
-      if (lora == null) {
-        throw new IllegalArgumentException(module + " has a LoRA adapter: merging it needs the LoraConfig");
-      }
+      LoraConfig lora = tensors.lora().orElseThrow(() -> new IllegalArgumentException(
+          module + " has a LoRA adapter: merging it needs the LoraConfig (ExportTensors.withLora)"));
       Tensor w = tensors.source(name);
       ScalarType dtype = tensors.dtype().map(DType::scalarType).orElseGet(() -> w.scalar_type().intern());
       out.put(name, Lora.folded(w, tensors.source(module + ".lora_A.weight"),

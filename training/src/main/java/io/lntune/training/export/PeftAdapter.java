@@ -42,7 +42,7 @@ import org.bytedeco.pytorch.Tensor;
  *
  * <pre>{@code
  * ExportTensors tensors = ExportTensors.of(model, trainables);
- * PeftAdapter.write(out, tensors, Selection.of(Strategy.LAYERNORM), null, "liuhaotian/llava-v1.5-7b");
+ * PeftAdapter.write(out, tensors, Selection.of(Strategy.LAYERNORM), "liuhaotian/llava-v1.5-7b");
  * PeftAdapter.load(freshModel, out, linears);     // the trained tensors, back on a base model
  * }</pre>
  */
@@ -57,18 +57,20 @@ public final class PeftAdapter {
    * Writes the selected parameters as a PEFT adapter in {@code dir}: their fp32 masters, or the dtype {@code tensors}
    * asks for.
    *
-   * @param lora the LoRA configuration when the strategy is LORA, else null
+   * @param dir the adapter's folder, created if missing
+   * @param tensors the model's tensors; for LORA, {@link ExportTensors#withLora with the adapters' configuration}
+   * @param selection what trained
    * @param baseModel recorded as {@code base_model_name_or_path}
-   * @throws IllegalArgumentException for FULL or a custom selection
+   * @throws IllegalArgumentException for FULL or a custom selection, or LORA tensors without their configuration
+   * @throws UncheckedIOException if the folder cannot be written
    */
-  public static void write(Path dir, ExportTensors tensors, Selection selection, LoraConfig lora, String baseModel) {
+  public static void write(Path dir, ExportTensors tensors, Selection selection, String baseModel) {
     ObjectNode config;
     Map<String, Tensor> out = new LinkedHashMap<>();
     try (TensorScope scope = TensorScope.open()) {
-      if (selection.strategy() == Strategy.LORA) {
-        if (lora == null) {
-          throw new IllegalArgumentException("a LORA adapter needs its LoraConfig");
-        }
+      if (selection.is(Strategy.LORA)) {
+        LoraConfig lora = tensors.lora().orElseThrow(() -> new IllegalArgumentException(
+            "a LORA adapter needs its LoraConfig: ExportTensors.withLora(config)"));
         tensors.tensors(selection::trains).forEach((name, t) -> out.put(PeftNames.PREFIX + name, t));
         config = loraConfig(lora, PeftNames.loraTargetPattern(tensors.parameters().keySet()),
             PeftNames.loraModulesToSave(selection), baseModel);

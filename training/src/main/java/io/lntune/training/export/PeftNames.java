@@ -37,10 +37,8 @@ final class PeftNames {
    *     selections
    */
   static List<String> lnTuningTargets(Selection selection) {
-    Strategy strategy = selection.strategy();
-    if (strategy == null) {
-      throw new IllegalArgumentException("a custom selection has no PEFT form; export the trainable delta instead");
-    }
+    Strategy strategy = selection.strategy().orElseThrow(() -> new IllegalArgumentException(
+        "a custom selection has no PEFT form; export the trainable delta instead"));
     List<String> targets = new ArrayList<>();
     switch (strategy) {
       case LAYERNORM:

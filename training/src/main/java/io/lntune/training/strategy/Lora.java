@@ -95,7 +95,7 @@ public final class Lora {
         Tensor b = io.lntune.models.nn.Modules.namedParameters(holder).get("lora_B.weight");
         Tensor w = target.weight();
         w.copy_(folded(w, a, b, config));
-        target.setAdapter(null);
+        target.removeAdapter();
         target.unregister_module("lora_A");
         target.unregister_module("lora_B");
       }

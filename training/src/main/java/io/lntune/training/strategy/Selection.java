@@ -12,37 +12,72 @@ import static io.lntune.training.strategy.ParameterNames.VISION;
 import static io.lntune.training.strategy.ParameterNames.VISION_NORM;
 
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Predicate;
 
 /**
- * The parameters a run trains: a {@link Strategy} (or a custom name predicate) with its options.
+ * The parameters a run trains: a {@link Strategy} (or a custom name predicate) with its options. Immutable.
  *
  * <pre>{@code
  * Selection main = Selection.of(Strategy.LAYERNORM);
  * Selection noFinal = main.withoutFinalNorm().withVisionNorms();
  * Selection custom = Selection.custom(name -> name.endsWith("input_layernorm.weight"));
  * }</pre>
- *
- * @param strategy the strategy, or null for a custom predicate
- * @param custom the custom predicate, or null
- * @param finalNorm whether {@code model.norm} trains with the block norms (default true)
- * @param visionNorms whether the vision tower's LayerNorms train too (default false)
  */
-public record Selection(Strategy strategy, Predicate<String> custom, boolean finalNorm, boolean visionNorms) {
+public final class Selection {
+  private final Strategy strategy; // null exactly when custom is not
+  private final Predicate<String> custom;
+  private final boolean finalNorm;
+  private final boolean visionNorms;
 
-  public Selection {
-    if ((strategy == null) == (custom == null)) {
-      throw new IllegalArgumentException("a selection needs exactly one of a strategy and a custom predicate");
-    }
+  private Selection(Strategy strategy, Predicate<String> custom, boolean finalNorm, boolean visionNorms) {
+    this.strategy = strategy;
+    this.custom = custom;
+    this.finalNorm = finalNorm;
+    this.visionNorms = visionNorms;
   }
 
+  /**
+   * A strategy's parameters, with the final norm and without the vision tower's norms.
+   *
+   * @param strategy the strategy
+   * @return the selection
+   * @throws NullPointerException if {@code strategy} is null
+   */
   public static Selection of(Strategy strategy) {
     return new Selection(Objects.requireNonNull(strategy, "strategy"), null, true, false);
   }
 
-  /** {@return a selection of exactly the parameters whose names {@code predicate} accepts} */
+  /**
+   * Exactly the parameters whose names {@code predicate} accepts (and, with {@link #withVisionNorms}, the vision
+   * tower's norms).
+   *
+   * @param predicate accepts the names of the parameters to train
+   * @return the selection
+   * @throws NullPointerException if {@code predicate} is null
+   */
   public static Selection custom(Predicate<String> predicate) {
     return new Selection(null, Objects.requireNonNull(predicate, "predicate"), true, false);
+  }
+
+  /** {@return the strategy; empty for a custom predicate} */
+  public Optional<Strategy> strategy() {
+    return Optional.ofNullable(strategy);
+  }
+
+  /** {@return whether this is {@code strategy}'s selection (with whichever options)} */
+  public boolean is(Strategy strategy) {
+    return this.strategy == strategy;
+  }
+
+  /** {@return whether {@code model.norm} trains with the block norms (by default it does)} */
+  public boolean finalNorm() {
+    return finalNorm;
+  }
+
+  /** {@return whether the vision tower's LayerNorms train too (by default they do not)} */
+  public boolean visionNorms() {
+    return visionNorms;
   }
 
   /** {@return this selection without the final {@code model.norm}} */

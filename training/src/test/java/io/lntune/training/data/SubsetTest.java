@@ -54,7 +54,7 @@ class SubsetTest {
   void specsParseAndPrintBack() {
     assertThat(Subset.parse("20000")).isEqualTo(Subset.random(20000));
     assertThat(Subset.parse("all").isAll()).isTrue();
-    assertThat(Subset.parse("conversation:20000").parts()).containsExactly(new Subset.Part("conversation", 20000));
+    assertThat(Subset.parse("conversation:20000").parts()).containsExactly(Subset.Part.ofType("conversation", 20000));
     for (String spec : List.of("all", "7", "conversation:10,detail:5", "complex_reasoning:3")) {
       assertThat(Subset.parse(spec)).hasToString(spec);
     }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.lntune.models.tokenizer.Tokenizer;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class TemplateTest {
@@ -13,7 +14,7 @@ class TemplateTest {
   private static final ConversationTemplate V1 = ConversationTemplate.forName("vicuna_v1");
 
   private static LlavaSample sample(String image, Turn... turns) {
-    return new LlavaSample("s1", image, List.of(turns), Map.of());
+    return new LlavaSample("s1", Optional.ofNullable(image), List.of(turns), Map.of());
   }
 
   @Test

@@ -39,7 +39,7 @@ class GenerationPromptGoldenTest {
           shots.add(new Turn(Turn.HUMAN, s.get(0).asText()));
           shots.add(new Turn(Turn.GPT, s.get(1).asText()));
         });
-        LlavaAnswerer.Question q = new LlavaAnswerer.Question(Path.of("x.png"), row.get("question").asText(), shots);
+        LlavaAnswerer.Question q = LlavaAnswerer.Question.about(Path.of("x.png"), row.get("question").asText(), shots);
         String where = row.get("setup").asText() + " " + template.name() + " " + shots.size() + " shot turns";
         assertThat(answerer.prompt(q)).as(where).isEqualTo(row.get("prompt").asText());
         long[] expected = new long[row.get("input_ids").size()];
@@ -61,12 +61,12 @@ class GenerationPromptGoldenTest {
       LlavaAnswerer a = new LlavaAnswerer(m, TemplateGoldenTest.tokenizer(TemplateGoldenTest.goldens().get("setups")
           .get("non_legacy"), v1), v1, GenerationConfig.greedy(1));
       assertThat(m.config().text().vocabSize()).as("<im_start> and <im_end> got rows").isEqualTo(32002);
-      assertThat(a.prompt(new LlavaAnswerer.Question(Path.of("x.png"), "Look: <image> What is it?", List.of())))
+      assertThat(a.prompt(LlavaAnswerer.Question.about(Path.of("x.png"), "Look: <image> What is it?")))
           .endsWith("USER: Look: <im_start><image><im_end> What is it? ASSISTANT:");
-      assertThatThrownBy(() -> a.prompt(new LlavaAnswerer.Question(Path.of("x.png"), "<image><image>", List.of())))
+      assertThatThrownBy(() -> a.prompt(LlavaAnswerer.Question.about(Path.of("x.png"), "<image><image>")))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessage("question '<image><image>' holds 2 <image> placeholders but one image");
-      assertThatThrownBy(() -> a.prompt(new LlavaAnswerer.Question(null, "<image> hi", List.of())))
+      assertThatThrownBy(() -> a.prompt(LlavaAnswerer.Question.textOnly("<image> hi", List.of())))
           .hasMessage("question '<image> hi' holds 1 <image> placeholders but no image");
     }
   }

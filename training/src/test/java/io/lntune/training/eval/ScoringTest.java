@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,7 @@ class ScoringTest {
     bench = new SyntheticBenchmarks(6, 2, 16).write(dir.resolve("bench"));
   }
 
-  private static Evaluation.Settings settings(Benchmark b, Path questions, Path annotations, String out) {
+  private static Evaluation.Settings settings(Benchmark b, Path questions, Optional<Path> annotations, String out) {
     return new Evaluation.Settings(b, questions, bench.resolve("images"), annotations, dir.resolve(out),
         b.defaultInstruction(), List.of(), 4, 0, "oracle");
   }
@@ -42,20 +43,20 @@ class ScoringTest {
 
   @Test
   void perfectYesNoAnswersGetFullMarks() throws Exception {
-    JsonNode mme = score(settings(Benchmark.MME, bench.resolve("mme"), null, "mme"), q -> q.truth().equals("yes")
+    JsonNode mme = score(settings(Benchmark.MME, bench.resolve("mme"), Optional.empty(), "mme"), q -> q.truth().orElseThrow().equals("yes")
         ? "Yes" : "No");
     assertThat(mme.get("questions").asInt()).isEqualTo(4 * 6 * 2);
     assertThat(mme.get("perception").asDouble()).isCloseTo(4 * 200, within(1e-9));
     assertThat(mme.get("subtasks").get("count").get("acc_plus").asDouble()).isEqualTo(1.0);
     // answering yes to everything: half the questions right, no image fully right
-    JsonNode yes = score(settings(Benchmark.MME, bench.resolve("mme"), null, "mme-yes"), q -> "yes");
+    JsonNode yes = score(settings(Benchmark.MME, bench.resolve("mme"), Optional.empty(), "mme-yes"), q -> "yes");
     assertThat(yes.get("subtasks").get("existence").get("score").asDouble()).isCloseTo(50, within(1e-9));
 
-    JsonNode pope = score(settings(Benchmark.POPE, bench.resolve("pope/coco_pope_synth.jsonl"), null, "pope"),
-        q -> q.truth().equals("yes") ? "Yes, there is." : "No, there is not.");
+    JsonNode pope = score(settings(Benchmark.POPE, bench.resolve("pope/coco_pope_synth.jsonl"), Optional.empty(), "pope"),
+        q -> q.truth().orElseThrow().equals("yes") ? "Yes, there is." : "No, there is not.");
     assertThat(pope.get("splits").fieldNames()).toIterable().containsExactly("random", "popular", "adversarial");
     assertThat(pope.get("mean").get("f1").asDouble()).isEqualTo(1.0);
-    JsonNode allYes = score(settings(Benchmark.POPE, bench.resolve("pope/coco_pope_synth.jsonl"), null, "pope-yes"),
+    JsonNode allYes = score(settings(Benchmark.POPE, bench.resolve("pope/coco_pope_synth.jsonl"), Optional.empty(), "pope-yes"),
         q -> "Yes");
     assertThat(allYes.get("splits").get("random").get("yes_ratio").asDouble()).isEqualTo(1.0);
     assertThat(allYes.get("splits").get("random").get("precision").asDouble()).isEqualTo(0.5);
@@ -67,7 +68,7 @@ class ScoringTest {
     Path annotations = bench.resolve("vqav2/annotations.json");
     JsonInput.forEach(annotations, "annotations", (i, l) -> truth.put(l.text("question_id"),
         l.text("multiple_choice_answer")), (k, v) -> { });
-    Evaluation.Settings vqa = settings(Benchmark.VQAV2, bench.resolve("vqav2/questions.json"), annotations, "vqa");
+    Evaluation.Settings vqa = settings(Benchmark.VQAV2, bench.resolve("vqav2/questions.json"), Optional.of(annotations), "vqa");
     JsonNode scores = score(vqa, q -> "The " + truth.get(q.id().asText()) + ".");
     assertThat(scores.get("accuracy").asDouble()).isCloseTo(100, within(1e-9));
     assertThat(scores.get("per_answer_type").get("number").asDouble()).isCloseTo(100, within(1e-9));
@@ -77,9 +78,9 @@ class ScoringTest {
     Map<Integer, String> first = new HashMap<>();
     JsonInput.forEach(captions, "annotations", (i, l) -> first.putIfAbsent(Integer.parseInt(l.text("image_id")),
         l.text("caption")), (k, v) -> { });
-    JsonNode perfect = score(settings(Benchmark.COCO_CAPTION, captions, captions, "coco"),
+    JsonNode perfect = score(settings(Benchmark.COCO_CAPTION, captions, Optional.of(captions), "coco"),
         q -> first.get(q.id().asInt()));
-    JsonNode wrong = score(settings(Benchmark.COCO_CAPTION, captions, captions, "coco-wrong"), q -> "a dog");
+    JsonNode wrong = score(settings(Benchmark.COCO_CAPTION, captions, Optional.of(captions), "coco-wrong"), q -> "a dog");
     assertThat(perfect.get("BLEU-1").asDouble()).isGreaterThan(0.7);
     assertThat(perfect.get("CIDEr-D").asDouble()).isGreaterThan(wrong.get("CIDEr-D").asDouble());
     assertThat(wrong.get("CIDEr-D").asDouble()).isZero();
@@ -114,7 +115,7 @@ class ScoringTest {
     assertThat(read).hasSize(1);
     assertThat(read.get(0).image().getFileName().toString()).isEqualTo("COCO_synth_000000000001.png");
 
-    Evaluation.Settings noLabels = settings(Benchmark.POPE, pope, null, "pope-bad");
+    Evaluation.Settings noLabels = settings(Benchmark.POPE, pope, Optional.empty(), "pope-bad");
     Files.writeString(pope, "{\"question_id\": 7, \"image\": \"" + SyntheticBenchmarks.imageName(1)
         + "\", \"text\": \"Is there?\"}\n");
     assertThatThrownBy(() -> score(noLabels, q -> "yes")).hasMessage(pope + ":1: question 7 has no 'label' and no "

@@ -35,7 +35,7 @@ class AdaptersTest {
     Selection s = Selection.of(Strategy.LAYERNORM);
     ExportTest.perturb(trained, s);
     Path run = Files.createDirectories(dir.resolve("run"));
-    PeftAdapter.write(run.resolve("adapter"), ExportTensors.of(trained), s, null, "tiny");
+    PeftAdapter.write(run.resolve("adapter"), ExportTensors.of(trained), s, "tiny");
     TrainableDelta.write(dir.resolve("delta.safetensors"), ExportTensors.of(trained), s, Map.of());
     for (Path p : new Path[] {run, run.resolve("adapter"), dir.resolve("delta.safetensors")}) {
       LlavaModel fresh = ExportTest.base();
@@ -54,7 +54,7 @@ class AdaptersTest {
     Lora.attach(trained.languageModel().blockLinears(), lora, 5);
     Selection s = Selection.of(Strategy.LORA);
     ExportTest.perturb(trained, s);                                  // B moves away from 0
-    PeftAdapter.write(dir.resolve("lora"), ExportTensors.of(trained), s, lora, "tiny");
+    PeftAdapter.write(dir.resolve("lora"), ExportTensors.of(trained).withLora(lora), s, "tiny");
     LlavaModel fresh = ExportTest.base();
     Map<String, Linear> linears = fresh.languageModel().blockLinears();
     Adapters.apply(fresh, linears, dir.resolve("lora"));

@@ -40,8 +40,8 @@ class ExportMastersTest {
     trainables.syncToModel();
     ExportTensors tensors = ExportTensors.of(model, trainables);
     TrainableDelta.write(dir.resolve("delta.safetensors"), tensors, s, Map.of());
-    PeftAdapter.write(dir.resolve("adapter"), tensors, s, null, "tiny");
-    MergedCheckpoint.write(dir.resolve("llava-merged"), model, tensors, null, MergedLayout.ORIGINAL, null);
+    PeftAdapter.write(dir.resolve("adapter"), tensors, s, "tiny");
+    MergedCheckpoint.write(dir.resolve("llava-merged"), model, tensors, MergedLayout.ORIGINAL);
     TrainableDelta.write(dir.resolve("bf16.safetensors"), tensors.withDtype(DType.BF16), s, Map.of());
 
     try (TensorScope scope = TensorScope.open();

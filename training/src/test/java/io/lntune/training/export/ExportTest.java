@@ -62,7 +62,7 @@ class ExportTest {
     LlavaModel trained = base();
     Selection s = Selection.of(Strategy.LAYERNORM);
     perturb(trained, s);
-    PeftAdapter.write(dir, ExportTensors.of(trained), s, null, "tiny-llava");
+    PeftAdapter.write(dir, ExportTensors.of(trained), s, "tiny-llava");
     JsonNode config = new ObjectMapper().readTree(dir.resolve("adapter_config.json").toFile());
     assertThat(config.get("peft_type").asText()).isEqualTo("LN_TUNING");
     assertThat(config.get("target_modules").toString()).isEqualTo(
@@ -95,7 +95,7 @@ class ExportTest {
     LlavaModel trained = base();
     Selection s = Selection.of(Strategy.LAYERNORM).withVisionNorms();
     perturb(trained, s);
-    PeftAdapter.write(dir, ExportTensors.of(trained), s, null, "tiny-llava");
+    PeftAdapter.write(dir, ExportTensors.of(trained), s, "tiny-llava");
     JsonNode config = new ObjectMapper().readTree(dir.resolve("adapter_config.json").toFile());
     assertThat(config.get("target_modules").toString()).isEqualTo("[\"input_layernorm\",\"post_attention_layernorm\","
         + "\"norm\",\"mm_projector\",\"embed_tokens\",\"lm_head\",\"pre_layrnorm\",\"layer_norm1\",\"layer_norm2\","
@@ -114,8 +114,8 @@ class ExportTest {
     }
     LoraConfig lora = new LoraConfig(4, 8, 0.0, List.of("q_proj", "v_proj"));
     Lora.attach(trained.languageModel().blockLinears(), lora, 2);
-    PeftAdapter.write(dir.resolve("lora"), ExportTensors.of(trained), Selection.of(Strategy.LORA).withVisionNorms(),
-        lora, "tiny-llava");
+    PeftAdapter.write(dir.resolve("lora"), ExportTensors.of(trained).withLora(lora),
+        Selection.of(Strategy.LORA).withVisionNorms(), "tiny-llava");
     JsonNode loraConfig = new ObjectMapper().readTree(dir.resolve("lora/adapter_config.json").toFile());
     assertThat(loraConfig.get("modules_to_save").toString()).isEqualTo("[\"mm_projector\",\"embed_tokens\","
         + "\"lm_head\",\"pre_layrnorm\",\"layer_norm1\",\"layer_norm2\",\"post_layernorm\"]");
@@ -132,7 +132,7 @@ class ExportTest {
     Lora.attach(trained.languageModel().blockLinears(), lora, 2);
     Selection s = Selection.of(Strategy.LORA);
     perturb(trained, s);
-    PeftAdapter.write(dir, ExportTensors.of(trained), s, lora, "tiny-llava");
+    PeftAdapter.write(dir, ExportTensors.of(trained).withLora(lora), s, "tiny-llava");
     JsonNode config = new ObjectMapper().readTree(dir.resolve("adapter_config.json").toFile());
     assertThat(config.get("peft_type").asText()).isEqualTo("LORA");
     assertThat(config.get("r").asInt()).isEqualTo(4);
@@ -172,7 +172,7 @@ class ExportTest {
     LlavaModel other = new LlavaModel(LlavaConfigs.byName("tiny"), Placement.cpu(DType.F32));
     other.resizeVocabulary(300);
     assertThatThrownBy(() -> PeftAdapter.write(dir.resolve("full"), ExportTensors.of(other),
-        Selection.of(Strategy.FULL), null, "x"))
+        Selection.of(Strategy.FULL), "x"))
         .hasMessageContaining("FULL has no LN_TUNING form: export the merged model instead");
     trained.close();
     fresh.close();

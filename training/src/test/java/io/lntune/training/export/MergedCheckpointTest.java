@@ -57,7 +57,8 @@ class MergedCheckpointTest {
     Lora.attach(trained.languageModel().blockLinears(), lora, 2);
     ExportTest.perturb(trained, Selection.of(Strategy.LORA));
     Path out = dir.resolve("llava-merged");
-    MergedCheckpoint.write(out, trained, ExportTensors.of(trained), lora, MergedLayout.ORIGINAL, tokenizerFiles());
+    MergedCheckpoint.write(out, trained, ExportTensors.of(trained).withLora(lora), MergedLayout.ORIGINAL,
+        tokenizerFiles());
 
     JsonNode config = JSON.readTree(out.resolve("config.json").toFile());
     Path tower = out.toAbsolutePath().resolve("vision_tower");
@@ -93,7 +94,7 @@ class MergedCheckpointTest {
     Selection s = Selection.of(Strategy.LAYERNORM);
     ExportTest.perturb(trained, s);
     Path out = dir.resolve("llava-hf-merged");
-    MergedCheckpoint.write(out, trained, ExportTensors.of(trained), null, MergedLayout.LLAVA_HF, tokenizerFiles());
+    MergedCheckpoint.write(out, trained, ExportTensors.of(trained), MergedLayout.LLAVA_HF, tokenizerFiles());
 
     long vocab = trained.config().text().vocabSize();                     // 256: <image> 256, <pad> 257, rows 320
     JsonNode config = JSON.readTree(out.resolve("config.json").toFile());
@@ -140,7 +141,7 @@ class MergedCheckpointTest {
     Init.normal(model, 0.2, 3);
     TrainableParameters norms = TrainableParameters.select(model, Selection.of(Strategy.LAYERNORM), true);
     Path untouched = dir.resolve("llava-norms");
-    MergedCheckpoint.write(untouched, model, ExportTensors.of(model, norms), null, MergedLayout.ORIGINAL, null);
+    MergedCheckpoint.write(untouched, model, ExportTensors.of(model, norms), MergedLayout.ORIGINAL);
     assertThat(JSON.readTree(untouched.resolve("config.json").toFile()).get("mm_vision_tower").asText())
         .isEqualTo("openai/clip-vit-large-patch14-336");
     assertThat(untouched.resolve("vision_tower")).doesNotExist();
@@ -148,8 +149,7 @@ class MergedCheckpointTest {
     TrainableParameters withTower = TrainableParameters.select(model,
         Selection.of(Strategy.LAYERNORM).withVisionNorms(), true);
     Path trainedTower = dir.resolve("llava-vision-norms");
-    MergedCheckpoint.write(trainedTower, model, ExportTensors.of(model, withTower), null, MergedLayout.ORIGINAL,
-        null);
+    MergedCheckpoint.write(trainedTower, model, ExportTensors.of(model, withTower), MergedLayout.ORIGINAL);
     assertThat(JSON.readTree(trainedTower.resolve("config.json").toFile()).get("mm_vision_tower").asText())
         .isEqualTo(trainedTower.toAbsolutePath().resolve("vision_tower").toString());
     assertThat(trainedTower.resolve("vision_tower/model.safetensors")).exists();
@@ -163,8 +163,7 @@ class MergedCheckpointTest {
         tiny.featureSelection(), tiny.imageTokenIndex(), false, "square", 256, Optional.empty()),
         Placement.cpu(DType.F32));
     Path out = dir.resolve("llava-hf-merged");
-    assertThatThrownBy(() -> MergedCheckpoint.write(out, linear, ExportTensors.of(linear), null, MergedLayout.LLAVA_HF,
-        null)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> MergedCheckpoint.write(out, linear, ExportTensors.of(linear), MergedLayout.LLAVA_HF)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("llava-hf models have an mlp2x_gelu connector, this one is linear");
     assertThat(out).doesNotExist();
     assertThat(hidden(dir)).isEmpty();

@@ -104,7 +104,7 @@ class PublishedLayoutTest {
     for (MergedLayout layout : MergedLayout.values()) {
       LlavaModel model = ExportTest.base();
       Path out = dir.resolve(layout.defaultFolder());
-      MergedCheckpoint.write(out, model, ExportTensors.of(model), null, layout, null);
+      MergedCheckpoint.write(out, model, ExportTensors.of(model), layout);
       JsonNode config = JSON.readTree(out.resolve("config.json").toFile());
       String published = layout == MergedLayout.ORIGINAL ? "published-llava-v1.5-7b.config.json"
           : "published-llava-1.5-7b-hf.config.json";
