@@ -1,19 +1,10 @@
 package io.lntune.tools;
 
-import de.erichseifert.vectorgraphics2d.VectorGraphics2D;
-import de.erichseifert.vectorgraphics2d.svg.SVGProcessor;
-import de.erichseifert.vectorgraphics2d.util.PageSize;
 import io.lntune.training.analysis.LayerSimilarity;
 import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import javax.imageio.ImageIO;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
 
@@ -38,42 +29,18 @@ final class SimilarityHeatmap {
 
   /** {@return the heatmaps of {@code s} as PNG bytes, titled with {@code name}} */
   static byte[] png(String name, LayerSimilarity s) {
-    BufferedImage image = new BufferedImage(2 * PANEL_WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = image.createGraphics();
-    try {
-      paint(g, name, s);
-    } finally {
-      g.dispose();
-    }
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try {
-      ImageIO.write(image, "png", bytes);
-    } catch (IOException e) {
-      throw new UncheckedIOException("encoding the heatmap of " + name + " as PNG", e);
-    }
-    return bytes.toByteArray();
+    return ChartImages.png(panels(name, s), "the heatmap of " + name);
   }
 
   /** {@return the heatmaps of {@code s} as an SVG document, titled with {@code name}} */
   static byte[] svg(String name, LayerSimilarity s) {
-    VectorGraphics2D g = new VectorGraphics2D();
-    paint(g, name, s);
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try {
-      new SVGProcessor().getDocument(g.getCommands(), new PageSize(2 * PANEL_WIDTH, HEIGHT)).writeTo(bytes);
-    } catch (IOException e) {
-      throw new UncheckedIOException("encoding the heatmap of " + name + " as SVG", e);
-    }
-    return bytes.toByteArray();
+    return ChartImages.svg(panels(name, s), "the heatmap of " + name);
   }
 
-  private static void paint(Graphics2D g, String name, LayerSimilarity s) {
+  private static List<HeatMapChart> panels(String name, LayerSimilarity s) {
     double low = Math.min(0, Math.min(min(s.cosine()), min(s.cka())));
-    chart(String.format(Locale.ROOT, "%s: cosine (mean %.4f)", name, s.meanCosine()), s.cosine(), low)
-        .paint(g, PANEL_WIDTH, HEIGHT);
-    g.translate(PANEL_WIDTH, 0);
-    chart(String.format(Locale.ROOT, "%s: linear CKA (mean %.4f)", name, s.meanCka()), s.cka(), low)
-        .paint(g, PANEL_WIDTH, HEIGHT);
+    return List.of(chart(String.format(Locale.ROOT, "%s: cosine (mean %.4f)", name, s.meanCosine()), s.cosine(), low),
+        chart(String.format(Locale.ROOT, "%s: linear CKA (mean %.4f)", name, s.meanCka()), s.cka(), low));
   }
 
   private static HeatMapChart chart(String title, double[][] m, double low) {

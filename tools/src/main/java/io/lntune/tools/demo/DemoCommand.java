@@ -159,7 +159,7 @@ public final class DemoCommand implements Callable<Integer> {
       double accuracy = score.accuracy();
       double ms = stepMillis.stream().skip(Math.min(2, stepMillis.size() - 1)).mapToDouble(d -> d).average().orElse(0);
       runs.add(new DemoRun(strategy.name(), r.trainableParameters(), r.totalParameters(), r.peakResidentBytes(), ms,
-          accuracy, r.losses().get(r.losses().size() - 1), r.losses()));
+          accuracy, questions.size(), r.losses().get(r.losses().size() - 1), r.losses()));
       console.printf("  %s: held-out accuracy %.1f%% on %d questions (%s)%n", strategy, 100 * accuracy,
           questions.size(), score.breakdown());
       JsonNode vqa = Evaluation.run(new Evaluation.Settings(Benchmark.VQAV2, bench.resolve("vqav2/questions.json"),

@@ -40,7 +40,15 @@ final class DemoHtml {
         .append("<p><img src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(chartPng))
         .append("\" width=\"").append(DemoChart.WIDTH).append("\" height=\"").append(DemoChart.HEIGHT)
         .append("\" alt=\"Left: stage-2 training loss per step for each strategy. Right: held-out accuracy per ")
-        .append("strategy, with a dashed line at chance.\"></p>\n")
+        .append("strategy with its 95% interval, and a dashed line at chance.\"></p>\n");
+    List<String> differences = DemoTable.differenceLines(runs);
+    if (!differences.isEmpty()) {
+      out.append("<h2>Which differences are real</h2>\n<p>").append(escape(DemoTable.DIFFERENCES_INTRO))
+          .append("</p>\n<ul>\n");
+      differences.forEach(line -> out.append("<li>").append(escape(line)).append("</li>\n"));
+      out.append("</ul>\n");
+    }
+    out
         .append("<h2>How to read this</h2>\n<p>Each row is one strategy finetuning the same tiny LLaVA on the same ")
         .append("pictures. <em>Trainable share</em> is the part of all parameters that the strategy updates; ")
         .append("<em>peak memory</em> and <em>ms/step</em> are what training cost. <em>Held-out accuracy</em> is the ")

@@ -29,7 +29,7 @@ import java.util.Set;
  */
 public final class DemoReport {
   static final String CSV_HEADER = "strategy,trainable_parameters,total_parameters,trainable_percent,"
-      + "peak_memory_bytes,ms_per_step,held_out_accuracy,final_loss";
+      + "peak_memory_bytes,ms_per_step,held_out_accuracy,final_loss,held_out_questions,held_out_low,held_out_high";
 
   /**
    * The files one report consists of, all in the same directory.
@@ -104,8 +104,15 @@ public final class DemoReport {
     for (List<String> row : DemoTable.rows(runs)) {
       appendMarkdownRow(out, row);
     }
-    return out.append('\n').append(DemoTable.chanceLine(setup)).append("\n\n")
-        .append("![Stage-2 training loss and held-out accuracy per strategy](chart.png)\n").toString();
+    out.append('\n').append(DemoTable.chanceLine(setup)).append("\n\n")
+        .append("![Stage-2 training loss and held-out accuracy per strategy](chart.png)\n");
+    List<String> differences = DemoTable.differenceLines(runs);
+    if (!differences.isEmpty()) {
+      out.append("\n## Which differences are real\n\n").append(markdownEscape(DemoTable.DIFFERENCES_INTRO))
+          .append("\n\n");
+      differences.forEach(line -> out.append("- ").append(markdownEscape(line)).append('\n'));
+    }
+    return out.toString();
   }
 
   private static void appendMarkdownRow(StringBuilder out, List<String> cells) {
@@ -139,7 +146,9 @@ public final class DemoReport {
           .append(run.totalParameters()).append(',').append(Double.toString(run.trainablePercent())).append(',')
           .append(run.peakMemoryBytes()).append(',').append(Double.toString(run.msPerStep())).append(',')
           .append(Double.toString(run.heldOutAccuracy())).append(',').append(Double.toString(run.finalLoss()))
-          .append('\n');
+          .append(',').append(run.heldOutQuestions()).append(',')
+          .append(Double.toString(run.heldOut().interval().low())).append(',')
+          .append(Double.toString(run.heldOut().interval().high())).append('\n');
     }
     return out.toString();
   }

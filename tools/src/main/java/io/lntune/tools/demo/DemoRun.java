@@ -7,7 +7,7 @@ import java.util.Objects;
  * One strategy's results in {@code lntune demo}: what it trains, what it cost and how well it answers.
  *
  * <pre>{@code
- * DemoRun ln = new DemoRun("LAYERNORM", 12_288, 3_400_000, 180L << 20, 41.5, 0.875, 0.3121,
+ * DemoRun ln = new DemoRun("LAYERNORM", 12_288, 3_400_000, 180L << 20, 41.5, 0.875, 200, 0.3121,
  *     List.of(2.31, 1.12, 0.64, 0.31));
  * ln.trainablePercent();   // 0.3614...
  * }</pre>
@@ -18,11 +18,12 @@ import java.util.Objects;
  * @param peakMemoryBytes the peak memory measured during training; not negative
  * @param msPerStep mean wall time of one training step in milliseconds; finite and not negative
  * @param heldOutAccuracy share of held-out questions answered correctly, in [0, 1]
+ * @param heldOutQuestions how many held-out questions were asked, at least 1
  * @param finalLoss the training loss at the end of stage 2; finite and not negative
  * @param losses the stage-2 training loss of every step, in order; at least one, each finite and not negative
  */
 public record DemoRun(String strategy, long trainableParameters, long totalParameters, long peakMemoryBytes,
-    double msPerStep, double heldOutAccuracy, double finalLoss, List<Double> losses) {
+    double msPerStep, double heldOutAccuracy, int heldOutQuestions, double finalLoss, List<Double> losses) {
 
   /** Checks every field; the message names the field and shows the bad value. */
   public DemoRun {
@@ -45,6 +46,9 @@ public record DemoRun(String strategy, long trainableParameters, long totalParam
     if (!(heldOutAccuracy >= 0 && heldOutAccuracy <= 1)) {
       throw new IllegalArgumentException("heldOutAccuracy must be in [0, 1], got " + heldOutAccuracy);
     }
+    if (heldOutQuestions < 1) {
+      throw new IllegalArgumentException("heldOutQuestions must be >= 1, got " + heldOutQuestions);
+    }
     requireFiniteNonNegative("finalLoss", finalLoss);
     losses = List.copyOf(Objects.requireNonNull(losses, "losses"));
     if (losses.isEmpty()) {
@@ -53,6 +57,11 @@ public record DemoRun(String strategy, long trainableParameters, long totalParam
     for (int i = 0; i < losses.size(); i++) {
       requireFiniteNonNegative("losses[" + i + "]", losses.get(i));
     }
+  }
+
+  /** {@return the held-out questions answered correctly, out of all asked} */
+  Proportion heldOut() {
+    return Proportion.of(heldOutAccuracy, heldOutQuestions);
   }
 
   /** {@return the trainable share in percent: 100 x trainable / total} */

@@ -10,7 +10,10 @@ import java.util.Locale;
 /** The numbers of a demo as people read them: one formatting for the Markdown, HTML and console tables. */
 final class DemoTable {
   static final List<String> HEADERS = List.of("strategy", "trainable params", "trainable share", "peak memory",
-      "ms/step", "held-out accuracy", "final loss");
+      "ms/step", "held-out accuracy", "95% interval", "final loss");
+  static final String DIFFERENCES_INTRO = "Each strategy's held-out accuracy minus the first one's, with the 95% "
+      + "interval of the difference (Newcombe's method from two Wilson intervals). An interval that excludes 0 is a "
+      + "real difference; the questions are the same for every strategy, so this unpaired interval is conservative.";
 
   private DemoTable() {}
 
@@ -21,9 +24,30 @@ final class DemoTable {
       rows.add(List.of(run.strategy(), String.format(Locale.ROOT, "%,d", run.trainableParameters()),
           share(run.trainablePercent()), ByteSize.format(run.peakMemoryBytes()),
           String.format(Locale.ROOT, "%,.1f", run.msPerStep()), accuracy(run.heldOutAccuracy()),
-          String.format(Locale.ROOT, "%.4f", run.finalLoss())));
+          interval(run.heldOut().interval()), String.format(Locale.ROOT, "%.4f", run.finalLoss())));
     }
     return rows;
+  }
+
+  /**
+   * {@return one line per run after the first: its accuracy minus the first one's, in points, with the difference's
+   * 95% interval and whether it is real}
+   */
+  static List<String> differenceLines(List<DemoRun> runs) {
+    List<String> lines = new ArrayList<>();
+    DemoRun first = runs.get(0);
+    for (DemoRun run : runs.subList(1, runs.size())) {
+      Proportion.Interval d = run.heldOut().difference(first.heldOut());
+      lines.add(String.format(Locale.ROOT, "%s - %s: %+.1f points (%+.1f to %+.1f): %s", run.strategy(),
+          first.strategy(), 100 * (run.heldOut().value() - first.heldOut().value()), 100 * d.low(), 100 * d.high(),
+          d.excludesZero() ? "real" : "within noise"));
+    }
+    return lines;
+  }
+
+  /** {@return an interval of shares as percents: {@code 82.2-91.3%}} */
+  static String interval(Proportion.Interval ci) {
+    return String.format(Locale.ROOT, "%.1f\u2013%.1f%%", 100 * ci.low(), 100 * ci.high());
   }
 
   /** {@return a share in [0, 1] as a percent with one decimal: {@code 87.5%}} */

@@ -38,11 +38,11 @@ class DemoReportTest {
   /** Five strategies of different lengths, one of a single step, with names that need quoting and escaping. */
   private static List<DemoRun> runs() {
     return List.of(
-        new DemoRun("LAYERNORM", 14_400, 4_000_000, 187_654_321, 41.25, 0.875, 0.3121, losses(120, 0.3, 2.4, 25)),
-        new DemoRun("LAYERNORM_SIMPLE", 168, 4_000_000, 180_000_000, 39.5, 0.6, 0.9, losses(90, 0.85, 2.4, 40)),
-        new DemoRun("LoRA r=8, alpha=16", 100_000, 4_100_000, 201_000_000, 52.0, 0.8, 0.41, losses(75, 0.4, 2.5, 15)),
-        new DemoRun("FULL", 4_000_000, 4_000_000, 412_300_000, 88.125, 0.95, 0.08, losses(120, 0.05, 2.45, 12)),
-        new DemoRun("<connector> & co", 16_512, 4_000_000, 170_000_000, 30.0, 0.25, 1.9, List.of(1.9)));
+        new DemoRun("LAYERNORM", 14_400, 4_000_000, 187_654_321, 41.25, 0.875, 200, 0.3121, losses(120, 0.3, 2.4, 25)),
+        new DemoRun("LAYERNORM_SIMPLE", 168, 4_000_000, 180_000_000, 39.5, 0.6, 200, 0.9, losses(90, 0.85, 2.4, 40)),
+        new DemoRun("LoRA r=8, alpha=16", 100_000, 4_100_000, 201_000_000, 52.0, 0.8, 200, 0.41, losses(75, 0.4, 2.5, 15)),
+        new DemoRun("FULL", 4_000_000, 4_000_000, 412_300_000, 88.125, 0.95, 200, 0.08, losses(120, 0.05, 2.45, 12)),
+        new DemoRun("<connector> & co", 16_512, 4_000_000, 170_000_000, 30.0, 0.25, 200, 1.9, List.of(1.9)));
   }
 
   /** The expected table cells of {@link #runs()}, worked out by hand: name, share, accuracy. */
@@ -61,12 +61,12 @@ class DemoReportTest {
     List<String> lines = Files.readAllLines(w.csv(), StandardCharsets.UTF_8);
     assertThat(lines).hasSize(runs.size() + 1);
     assertThat(lines.get(0)).isEqualTo("strategy,trainable_parameters,total_parameters,trainable_percent,"
-        + "peak_memory_bytes,ms_per_step,held_out_accuracy,final_loss");
+        + "peak_memory_bytes,ms_per_step,held_out_accuracy,final_loss,held_out_questions,held_out_low,held_out_high");
     assertThat(lines.get(3)).startsWith("\"LoRA r=8, alpha=16\",");
     for (int i = 0; i < runs.size(); i++) {
       DemoRun run = runs.get(i);
       List<String> f = parseCsvLine(lines.get(i + 1));
-      assertThat(f).hasSize(8);
+      assertThat(f).hasSize(11);
       assertThat(f.get(0)).isEqualTo(run.strategy());
       assertThat(Long.parseLong(f.get(1))).isEqualTo(run.trainableParameters());
       assertThat(Long.parseLong(f.get(2))).isEqualTo(run.totalParameters());
@@ -75,6 +75,9 @@ class DemoReportTest {
       assertThat(Double.parseDouble(f.get(5))).isEqualTo(run.msPerStep());
       assertThat(Double.parseDouble(f.get(6))).isEqualTo(run.heldOutAccuracy());
       assertThat(Double.parseDouble(f.get(7))).isEqualTo(run.finalLoss());
+      assertThat(Integer.parseInt(f.get(8))).isEqualTo(run.heldOutQuestions());
+      assertThat(Double.parseDouble(f.get(9))).isEqualTo(run.heldOut().interval().low());
+      assertThat(Double.parseDouble(f.get(10))).isEqualTo(run.heldOut().interval().high());
     }
 
     String md = Files.readString(w.markdown());
@@ -120,14 +123,14 @@ class DemoReportTest {
   @Test
   void rewritingADirectoryReplacesTheFilesAndLeavesNoTemporaries(@TempDir Path dir) throws Exception {
     DemoReport.write(dir, SETUP, runs());
-    DemoRun only = new DemoRun("ONLY", 1, 2, 3, 4, 0, 0, List.of(0.0, 0.0));
+    DemoRun only = new DemoRun("ONLY", 1, 2, 3, 4, 0, 200, 0, List.of(0.0, 0.0));
     DemoReport.write(dir, SETUP, List.of(only));
     try (Stream<Path> files = Files.list(dir)) {
       assertThat(files.map(p -> p.getFileName().toString()))
           .containsExactlyInAnyOrder("report.md", "report.csv", "chart.png", "report.html");
     }
     assertThat(Files.readAllLines(dir.resolve("report.csv"))).hasSize(2).last()
-        .isEqualTo("ONLY,1,2,50.0,3,4.0,0.0,0.0");
+        .isEqualTo("ONLY,1,2,50.0,3,4.0,0.0,0.0,200,0.0," + new Proportion(0, 200).interval().high());
     assertThat(ImageIO.read(dir.resolve("chart.png").toFile()).getWidth()).isEqualTo(1200);
   }
 
@@ -149,22 +152,23 @@ class DemoReportTest {
   @Test
   void refusesBadRunsNamingTheField() {
     List<Double> ok = List.of(1.0);
-    assertThatThrownBy(() -> new DemoRun("LN", 1, 10, 0, 1, 1.5, 1, ok)).hasMessageContaining("heldOutAccuracy")
+    assertThatThrownBy(() -> new DemoRun("LN", 1, 10, 0, 1, 1.5, 200, 1, ok)).hasMessageContaining("heldOutAccuracy")
         .hasMessageContaining("1.5");
-    assertThatThrownBy(() -> new DemoRun("LN", 1, 10, 0, 1, Double.NaN, 1, ok))
+    assertThatThrownBy(() -> new DemoRun("LN", 1, 10, 0, 1, Double.NaN, 200, 1, ok))
         .hasMessageContaining("heldOutAccuracy");
-    assertThatThrownBy(() -> new DemoRun("LN", 1, 10, 0, 1, 0.5, 1, List.of())).hasMessageContaining("losses");
-    assertThatThrownBy(() -> new DemoRun("LN", 1, 10, 0, 1, 0.5, 1, List.of(1.0, Double.NaN)))
+    assertThatThrownBy(() -> new DemoRun("LN", 1, 10, 0, 1, 0.5, 200, 1, List.of())).hasMessageContaining("losses");
+    assertThatThrownBy(() -> new DemoRun("LN", 1, 10, 0, 1, 0.5, 200, 1, List.of(1.0, Double.NaN)))
         .hasMessageContaining("losses[1]");
-    assertThatThrownBy(() -> new DemoRun("LN", -1, 10, 0, 1, 0.5, 1, ok)).hasMessageContaining("trainableParameters")
+    assertThatThrownBy(() -> new DemoRun("LN", -1, 10, 0, 1, 0.5, 200, 1, ok)).hasMessageContaining("trainableParameters")
         .hasMessageContaining("-1");
-    assertThatThrownBy(() -> new DemoRun("LN", 11, 10, 0, 1, 0.5, 1, ok)).hasMessageContaining("trainableParameters");
-    assertThatThrownBy(() -> new DemoRun("LN", 0, 0, 0, 1, 0.5, 1, ok)).hasMessageContaining("totalParameters");
-    assertThatThrownBy(() -> new DemoRun("LN", 1, 10, -5, 1, 0.5, 1, ok)).hasMessageContaining("peakMemoryBytes");
-    assertThatThrownBy(() -> new DemoRun("LN", 1, 10, 0, -1, 0.5, 1, ok)).hasMessageContaining("msPerStep");
-    assertThatThrownBy(() -> new DemoRun("LN", 1, 10, 0, 1, 0.5, Double.POSITIVE_INFINITY, ok))
+    assertThatThrownBy(() -> new DemoRun("LN", 11, 10, 0, 1, 0.5, 200, 1, ok)).hasMessageContaining("trainableParameters");
+    assertThatThrownBy(() -> new DemoRun("LN", 0, 0, 0, 1, 0.5, 200, 1, ok)).hasMessageContaining("totalParameters");
+    assertThatThrownBy(() -> new DemoRun("LN", 1, 10, -5, 1, 0.5, 200, 1, ok)).hasMessageContaining("peakMemoryBytes");
+    assertThatThrownBy(() -> new DemoRun("LN", 1, 10, 0, -1, 0.5, 200, 1, ok)).hasMessageContaining("msPerStep");
+    assertThatThrownBy(() -> new DemoRun("LN", 1, 10, 0, 1, 0.5, 200, Double.POSITIVE_INFINITY, ok))
         .hasMessageContaining("finalLoss");
-    assertThatThrownBy(() -> new DemoRun(" ", 1, 10, 0, 1, 0.5, 1, ok)).hasMessageContaining("strategy");
+    assertThatThrownBy(() -> new DemoRun(" ", 1, 10, 0, 1, 0.5, 200, 1, ok)).hasMessageContaining("strategy");
+    assertThatThrownBy(() -> new DemoRun("LN", 1, 10, 0, 1, 0.5, 0, 1, ok)).hasMessageContaining("heldOutQuestions");
     assertThatThrownBy(() -> new DemoSetup("world", 1, false, -0.1, 0)).hasMessageContaining("chanceAccuracy");
     assertThatThrownBy(() -> new DemoSetup("world", 1, false, 0.5, -1)).hasMessageContaining("elapsedMillis");
   }
@@ -185,7 +189,7 @@ class DemoReportTest {
   @Test
   void copiesTheLosses() {
     List<Double> losses = new ArrayList<>(List.of(2.0, 1.0));
-    DemoRun run = new DemoRun("LN", 1, 10, 0, 1, 0.5, 1, losses);
+    DemoRun run = new DemoRun("LN", 1, 10, 0, 1, 0.5, 200, 1, losses);
     losses.add(0.5);
     assertThat(run.losses()).containsExactly(2.0, 1.0);
     assertThatThrownBy(() -> run.losses().add(0.1)).isInstanceOf(UnsupportedOperationException.class);
@@ -200,45 +204,6 @@ class DemoReportTest {
     assertThat(DemoTable.elapsed(8_340)).isEqualTo("8.3 s");
     assertThat(DemoTable.elapsed(125_000)).isEqualTo("2 min 05 s");
     assertThat(DemoTable.elapsed(3_725_000)).isEqualTo("1 h 02 min");
-  }
-
-  @Test
-  void scalesEndOnRoundNumbers() {
-    NiceScale loss = NiceScale.of(2.31, 5, false);
-    assertThat(loss.top()).isEqualTo(2.5);
-    assertThat(loss.label(1)).isEqualTo("0.5");
-    assertThat(NiceScale.of(0.23, 5, false).label(1)).isEqualTo("0.05");
-    assertThat(NiceScale.of(0, 5, false).top()).isPositive();
-    assertThat(NiceScale.of(1, 6, true)).isEqualTo(new NiceScale(java.math.BigDecimal.ONE, 1));
-    assertThat(NiceScale.of(7, 6, true).top()).isEqualTo(8);
-    NiceScale steps = NiceScale.of(300, 6, true);
-    assertThat(steps.top()).isEqualTo(300);
-    assertThat(steps.label(steps.steps())).isEqualTo("300");
-  }
-
-  @Test
-  void barNamesShrinkThenBreakThenCut() {
-    BufferedImage image = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
-    java.awt.Graphics2D g = image.createGraphics();
-    java.awt.Font font = new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 14);
-    try {
-      assertThat(BarNames.split("LAYERNORM_SIMPLE")).containsExactly("LAYERNORM_", "SIMPLE");
-      assertThat(BarNames.split("LoRA r=8, alpha=16")).containsExactly("LoRA r=8,", "alpha=16");
-      assertThat(BarNames.split("FULL")).containsExactly("FULL");
-      List<DemoRun> runs = List.of(new DemoRun("FULL", 1, 1, 0, 0, 0, 0, List.of(1.0)),
-          new DemoRun("LAYERNORM_SIMPLE", 1, 1, 0, 0, 0, 0, List.of(1.0)));
-      double wide = g.getFontMetrics(font).stringWidth("LAYERNORM_SIMPLE");
-      assertThat(BarNames.fit(g, runs, font, wide).lines()).containsExactly(List.of("FULL"),
-          List.of("LAYERNORM_SIMPLE"));
-      BarNames two = BarNames.fit(g, runs, font, g.getFontMetrics(font).stringWidth("LAYERNORM_"));
-      assertThat(two.font().getSize2D()).isEqualTo(14);
-      assertThat(two.lines().get(1)).containsExactly("LAYERNORM_", "SIMPLE");
-      BarNames cut = BarNames.fit(g, runs, font, 30);
-      assertThat(cut.font().getSize2D()).isEqualTo(11);
-      assertThat(cut.lines().get(1)).allSatisfy(line -> assertThat(line).endsWith("\u2026"));
-    } finally {
-      g.dispose();
-    }
   }
 
   private static String lineStarting(String text, String prefix) {
