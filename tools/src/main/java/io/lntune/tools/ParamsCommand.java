@@ -8,6 +8,7 @@ import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.nn.Modules;
 import io.lntune.models.nn.Placement;
 import io.lntune.torch.DType;
+import io.lntune.torch.Device;
 import io.lntune.training.strategy.Lora;
 import io.lntune.training.strategy.LoraConfig;
 import io.lntune.training.strategy.ParameterNames;
@@ -61,6 +62,19 @@ final class ParamsCommand implements Callable<Integer> {
       + "estimate. Default: ${DEFAULT-VALUE}.")
   String dtype;
 
+  @Option(names = "--batch", defaultValue = "1", description = "Sequences per step, for the activation estimate. "
+      + "Default: ${DEFAULT-VALUE}.")
+  long batch;
+
+  @Option(names = "--sequence", defaultValue = "2048", description = "Tokens per sequence (text and image tokens), "
+      + "for the activation estimate. Default: ${DEFAULT-VALUE} (LLaVA's model_max_length).")
+  long sequence;
+
+  @Option(names = "--device", defaultValue = "cuda", description = "cuda or cpu, for the activation estimate: on "
+      + "the CPU, bf16 attention runs in fp32 and LoRA's dropout keeps an fp32 noise tensor. Default: "
+      + "${DEFAULT-VALUE}.")
+  String device;
+
   @Option(names = "--json", description = "Print one JSON object instead of a table.")
   boolean json;
 
@@ -81,8 +95,10 @@ final class ParamsCommand implements Callable<Integer> {
     DType weights = DType.parse(dtype);
     LlavaModel model = new LlavaModel(config, Placement.meta(weights));
     Selection selection = strategy == null ? null : Selection.of(Strategy.parse(strategy));
-    if (selection != null && selection.is(Strategy.LORA)) {
-      Lora.attach(model.languageModel().blockLinears(), LoraConfig.defaults().withRank(loraRank), 0);
+    LoraConfig lora = selection != null && selection.is(Strategy.LORA) ? LoraConfig.defaults().withRank(loraRank)
+        : null;
+    if (lora != null) {
+      Lora.attach(model.languageModel().blockLinears(), lora, 0);
     }
     Map<String, long[]> counts = new LinkedHashMap<>(); // component -> {total, trainable}
     COMPONENTS.keySet().forEach(k -> counts.put(k, new long[2]));
@@ -98,7 +114,8 @@ final class ParamsCommand implements Callable<Integer> {
     model.close();
     long total = counts.values().stream().mapToLong(c -> c[0]).sum();
     long trainable = counts.values().stream().mapToLong(c -> c[1]).sum();
-    MemoryEstimate memory = MemoryEstimate.of(config, total, trainable, weights);
+    MemoryEstimate memory = MemoryEstimate.of(total, trainable, weights, activations(config, weights, selection, lora,
+        counts, false), activations(config, weights, selection, lora, counts, true));
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
       out.println(new ObjectMapper().writeValueAsString(asJson(name, config, counts, total, trainable, memory)));
@@ -106,6 +123,33 @@ final class ParamsCommand implements Callable<Integer> {
       table(out, name, config, counts, total, trainable, memory);
     }
     return 0;
+  }
+
+  /**
+   * {@return the activation memory of a training step of {@code selection}, 0 without one} The decoder's input needs
+   * a gradient when the token embeddings or the connector (which makes the image tokens) train.
+   */
+  private long activations(LlavaConfig config, DType weights, Selection selection, LoraConfig lora,
+      Map<String, long[]> counts, boolean recompute) {
+    if (selection == null) {
+      return 0;
+    }
+    boolean embedsNeedGrad = counts.get("embeddings")[1] > 0 || counts.get("projector")[1] > 0;
+    return ActivationMemory.bytes(config.text(), weights, cpu(), selection::trains, lora, embedsNeedGrad, batch,
+        sequence, recompute);
+  }
+
+  /**
+   * {@return whether {@code --device} is the CPU}
+   *
+   * @throws IllegalArgumentException for the meta device or an unknown one
+   */
+  private boolean cpu() {
+    Device.Kind kind = Device.parse(device).kind();
+    if (kind == Device.Kind.META) {
+      throw new IllegalArgumentException("--device must be cpu or cuda, got '" + device + "'");
+    }
+    return kind == Device.Kind.CPU;
   }
 
   private void table(PrintWriter out, String name, LlavaConfig config, Map<String, long[]> counts, long total,
@@ -120,7 +164,7 @@ final class ParamsCommand implements Callable<Integer> {
     if (strategy != null) {
       out.printf("%s trains %,d of %,d parameters: %.4f%% (%.2f%%)%n", strategy.toUpperCase(java.util.Locale.ROOT),
           trainable, total, 100.0 * trainable / total, 100.0 * trainable / total);
-      out.println("memory estimate: " + memory.format());
+      out.println("memory estimate: " + memory.format(batch + " x " + sequence + " tokens on " + device));
     }
   }
 
@@ -132,7 +176,7 @@ final class ParamsCommand implements Callable<Integer> {
         .put("image_tokens", config.imageTokens());
     ObjectNode components = root.putObject("components");
     counts.forEach((k, c) -> components.putObject(k).put("total", c[0]).put("trainable", c[1]));
-    memory.into(root.putObject("memory_bytes"));
+    memory.into(root.putObject("memory_bytes").put("batch", batch).put("sequence", sequence).put("device", device));
     return root;
   }
 }

@@ -69,4 +69,19 @@ class ParamsCommandTest {
     String text = run("params", "--preset", "tiny", "--strategy", "layernorm-simple");
     assertThat(text).contains("LAYERNORM-SIMPLE trains").contains("memory estimate:").contains("AdamW");
   }
+
+  @Test
+  void activationsDifferPerStrategyAndShrinkWithRecomputation() throws Exception {
+    JsonNode ln = json("params", "--preset", "llava-v1-llama2-13b", "--strategy", "LAYERNORM", "--json")
+        .get("memory_bytes");
+    JsonNode lora = json("params", "--preset", "llava-v1-llama2-13b", "--strategy", "LORA", "--json")
+        .get("memory_bytes");
+    assertThat(ln.get("sequence").asLong()).isEqualTo(2048);
+    assertThat(lora.get("activations").asLong()).as("adapters keep their inputs, masks and low-rank products")
+        .isGreaterThan(ln.get("activations").asLong() * 3 / 2);
+    assertThat(ln.get("activations_recomputed").asLong()).isLessThan(ln.get("activations").asLong() / 2);
+    String text = run("params", "--preset", "llava-v1-llama2-7b", "--strategy", "FULL", "--device", "cpu",
+        "--sequence", "512");
+    assertThat(text).contains("activations for 1 x 512 tokens on cpu").contains("with activation recomputation");
+  }
 }
