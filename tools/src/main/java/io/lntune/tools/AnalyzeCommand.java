@@ -13,8 +13,9 @@ import picocli.CommandLine.Command;
 @Command(
     name = "analyze",
     mixinStandardHelpOptions = true,
-    description = "Analyses of trained models: similarity (how alike the decoder layers are, per model and adapter).",
-    subcommands = {SimilarityCommand.class})
+    description = "Analyses of trained models: similarity (how alike the decoder layers are, per model and adapter), "
+        + "gradients (the gradient statistics of training runs).",
+    subcommands = {SimilarityCommand.class, GradientsCommand.class})
 final class AnalyzeCommand implements Callable<Integer> {
   /** Without a subcommand there is nothing to do: a usage error. */
   @Override

@@ -15,7 +15,7 @@ import org.knowm.xchart.internal.chartpart.Chart;
 
 /**
  * XChart charts laid out side by side in one image, as PNG (Java2D, no display needed) or SVG (XChart's
- * VectorGraphics2D backend). Each chart keeps the width and height it was built with; the image is as wide as all of
+ * VectorGraphics2D backend), and the colours their series share. Each chart keeps the width and height it was built with; the image is as wide as all of
  * them and as high as the highest.
  *
  * <pre>{@code
@@ -23,7 +23,23 @@ import org.knowm.xchart.internal.chartpart.Chart;
  * }</pre>
  */
 public final class ChartImages {
+  /** Tableau 10: tells up to ten series apart, also in greyscale print. */
+  private static final Color[] PALETTE = {new Color(0x4E79A7), new Color(0xF28E2B), new Color(0x59A14F),
+      new Color(0xE15759), new Color(0x76B7B2), new Color(0xEDC948), new Color(0xB07AA1), new Color(0xFF9DA7),
+      new Color(0x9C755F), new Color(0xBAB0AC)};
+
   private ChartImages() {}
+
+  /**
+   * The colour of the series at {@code index}, the same in every chart lntune draws, so that a strategy or run
+   * keeps its colour from one panel to the next.
+   *
+   * @param index the series' position, 0 or more
+   * @return its colour
+   */
+  public static Color colour(int index) {
+    return PALETTE[index % PALETTE.length];
+  }
 
   /**
    * Draws {@code panels} left to right as a PNG.

@@ -8,7 +8,6 @@ import io.lntune.torch.TensorScope;
 import io.lntune.training.analysis.LayerSimilarity;
 import io.lntune.training.analysis.LayerStates;
 import io.lntune.training.analysis.Pooling;
-import io.lntune.training.checkpoint.AtomicDirectory;
 import io.lntune.training.data.BadRowPolicy;
 import io.lntune.training.data.ClipTransform;
 import io.lntune.training.data.ConversationTemplate;
@@ -22,17 +21,12 @@ import io.lntune.training.data.LlavaVocabulary;
 import io.lntune.training.data.SampleFilter;
 import io.lntune.training.data.Subset;
 import io.lntune.training.export.Adapters;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -62,7 +56,6 @@ import picocli.CommandLine.Spec;
             + "columns); prints the table."})
 final class SimilarityCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(SimilarityCommand.class);
-  private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9._-]+");
   private static final String BASE = "base";
 
   @Spec CommandSpec spec;
@@ -122,14 +115,16 @@ final class SimilarityCommand implements Callable<Integer> {
   private record Variant(String name, Path adapter) {}
 
   @Override
-  public Integer call() throws IOException {
+  public Integer call() {
     Pooling how = parsePooling(pooling);
-    List<Variant> variants = variants(adapters);
+    List<Variant> variants = new ArrayList<>(List.of(new Variant(BASE, null)));
+    LabelledPath.parseAll(adapters, "--adapter", Set.of(BASE)).forEach(a -> variants.add(new Variant(a.label(),
+        a.path())));
     if (samples < 2 || batchSize < 1) {
       throw new IllegalArgumentException("--samples must be >= 2 and --batch-size >= 1, got " + samples + " and "
           + batchSize);
     }
-    checkOut(out);
+    AnalysisOutput.check(out, "similarity.json");
     ConversationTemplate chat = ConversationTemplate.forName(template);
     Tokenizer tok = LlavaOptions.tokenizer(tokenizer, model);
     List<SimilarityReport.Model> measured = new ArrayList<>();
@@ -142,9 +137,7 @@ final class SimilarityCommand implements Callable<Integer> {
     }
     String backbone = model.toAbsolutePath().normalize().getFileName().toString();
     SimilarityReport report = new SimilarityReport(backbone, protocol(how), measured);
-    Path tmp = AtomicDirectory.begin(out);
-    report.write(tmp);
-    AtomicDirectory.commit(tmp, out);
+    AnalysisOutput.write(out, report::write);
     spec.commandLine().getOut().print(report.tableMarkdown());
     spec.commandLine().getOut().println("written to " + out);
     return 0;
@@ -190,52 +183,6 @@ final class SimilarityCommand implements Callable<Integer> {
       return Pooling.valueOf(name.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--pooling must be mean or last, got '" + name + "'", e);
-    }
-  }
-
-  /** {@return the base model, then one variant per adapter, each with a distinct label} */
-  static List<Variant> variants(List<String> adapters) {
-    List<Variant> out = new ArrayList<>(List.of(new Variant(BASE, null)));
-    Set<String> names = new HashSet<>(Set.of(BASE));
-    for (String a : adapters) {
-      int eq = a.indexOf('=');
-      boolean labelled = eq > 0 && LABEL.matcher(a.substring(0, eq)).matches();
-      Path path = Path.of(labelled ? a.substring(eq + 1) : a);
-      String name = labelled ? a.substring(0, eq) : defaultLabel(path);
-      if (!names.add(name)) {
-        throw new IllegalArgumentException("--adapter " + a + ": the label '" + name + "' is taken (" + BASE
-            + " is the model without adapter); name it with --adapter LABEL=PATH");
-      }
-      out.add(new Variant(name, path));
-    }
-    return out;
-  }
-
-  /** The run directory's name: {@code ln} for {@code runs/ln}, {@code runs/ln/adapter} or {@code runs/ln/trainable.safetensors}. */
-  private static String defaultLabel(Path adapter) {
-    Path p = adapter.toAbsolutePath().normalize();
-    String name = p.getFileName() == null ? "adapter" : p.getFileName().toString();
-    if ((name.equals("adapter") || name.equals("trainable.safetensors")) && p.getParent().getFileName() != null) {
-      name = p.getParent().getFileName().toString();
-    } else if (name.endsWith(".safetensors")) {
-      name = name.substring(0, name.length() - ".safetensors".length());
-    }
-    return name.replaceAll("[^A-Za-z0-9._-]", "_");
-  }
-
-  /** {@code out} must be new, empty, or an earlier analysis: it is replaced as a whole. */
-  private static void checkOut(Path out) throws IOException {
-    if (!Files.isDirectory(out)) {
-      if (Files.exists(out)) {
-        throw new IllegalArgumentException("--out " + out + " is a file, not a directory");
-      }
-      return;
-    }
-    try (Stream<Path> files = Files.list(out)) {
-      if (files.findAny().isPresent() && !Files.isRegularFile(out.resolve("similarity.json"))) {
-        throw new IllegalArgumentException("--out " + out + " holds other files and no similarity.json: it would be "
-            + "replaced; name a new directory");
-      }
     }
   }
 }

@@ -31,10 +31,6 @@ final class DemoChart {
   /** Where the loss panel ends and the accuracy panel begins, in pixels from the left. */
   static final int SPLIT = 620;
 
-  /** Tableau 10: tells up to ten strategies apart, also in greyscale print. */
-  private static final Color[] PALETTE = {new Color(0x4E79A7), new Color(0xF28E2B), new Color(0x59A14F),
-      new Color(0xE15759), new Color(0x76B7B2), new Color(0xEDC948), new Color(0xB07AA1), new Color(0xFF9DA7),
-      new Color(0x9C755F), new Color(0xBAB0AC)};
   private static final Color CHANCE = new Color(0x444444);
   private static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 18);
   private static final Font LABEL = new Font(Font.SANS_SERIF, Font.PLAIN, 14);
@@ -43,7 +39,7 @@ final class DemoChart {
 
   /** {@return the colour of the run at {@code index}} */
   static Color colour(int index) {
-    return PALETTE[index % PALETTE.length];
+    return ChartImages.colour(index);
   }
 
   /** {@return the chart as PNG bytes} */
