@@ -16,6 +16,7 @@ import io.lntune.training.data.ResizeNormalize;
 import io.lntune.training.export.MergedLayout;
 import io.lntune.training.strategy.LoraConfig;
 import io.lntune.training.strategy.Selection;
+import io.lntune.training.run.TuningResult;
 import io.lntune.training.strategy.Strategy;
 import io.lntune.training.synth.SyntheticWorld;
 import java.nio.file.Files;
