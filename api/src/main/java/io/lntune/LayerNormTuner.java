@@ -53,7 +53,9 @@ import java.util.Optional;
  * }</pre>
  *
  * <p>The builder collects and checks the settings ({@link RunSettings}, each default from {@link RunDefaults});
- * {@link #fit()} hands them to a {@link FinetuningRun}, which does the work. Stage 1 (connector pretraining) is a run with {@code strategy(Strategy.CONNECTOR_ONLY)}, the {@code plain}
+ * {@link #fit()} hands them to a {@link FinetuningRun}, which does the work.
+ *
+ * <p>Stage 1 (connector pretraining) is a run with {@code strategy(Strategy.CONNECTOR_ONLY)}, the {@code plain}
  * template and caption data; stage 2 is a second tuner on the same model object (or a fresh model given stage 1's
  * {@code trainable.safetensors} through {@link TrainableDelta#apply}). Not thread-safe; builders are single-use.
  *

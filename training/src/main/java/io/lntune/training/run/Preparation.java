@@ -53,6 +53,7 @@ public final class Preparation {
     if (model instanceof LlamaModel llama) {
       return llama.blockLinears();
     }
-    throw new IllegalArgumentException("LoRA adapts a LLaVA or LLaMA model's decoder, not a " + model.getClass().getSimpleName());
+    throw new IllegalArgumentException("LoRA adapts a LLaVA or LLaMA model's decoder, not a "
+        + model.getClass().getSimpleName());
   }
 }
