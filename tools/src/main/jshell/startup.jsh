@@ -10,6 +10,7 @@ import io.lntune.models.llava.*;
 import io.lntune.models.nn.Init;
 import io.lntune.models.nn.Placement;
 import io.lntune.models.tokenizer.*;
+import io.lntune.training.run.*;
 import io.lntune.training.strategy.*;
 import io.lntune.training.listener.*;
 import org.bytedeco.pytorch.Tensor;

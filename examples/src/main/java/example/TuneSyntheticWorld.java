@@ -1,7 +1,6 @@
 package example;
 
 import io.lntune.LayerNormTuner;
-import io.lntune.TuningResult;
 import io.lntune.models.llama.GenerationConfig;
 import io.lntune.models.llava.LlavaConfigs;
 import io.lntune.models.llava.LlavaModel;
@@ -21,6 +20,7 @@ import io.lntune.training.data.LlavaText;
 import io.lntune.training.data.SampleFilter;
 import io.lntune.training.data.Turn;
 import io.lntune.training.eval.LlavaAnswerer;
+import io.lntune.training.run.TuningResult;
 import io.lntune.training.strategy.Strategy;
 import io.lntune.training.synth.SyntheticWorld;
 import java.io.IOException;

@@ -1,47 +1,37 @@
 package io.lntune;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import static java.util.Objects.requireNonNullElse;
+
 import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.tokenizer.Tokenizer;
-import io.lntune.torch.AtomicFiles;
 import io.lntune.torch.DType;
 import io.lntune.torch.LntuneException;
-import io.lntune.training.checkpoint.TrainingCheckpoints;
-import io.lntune.training.data.Batch;
+import io.lntune.training.data.ClipTransform;
 import io.lntune.training.data.ConversationTemplate;
 import io.lntune.training.data.ImageTransform;
-import io.lntune.training.data.LlavaVocabulary;
 import io.lntune.training.data.SampleType;
 import io.lntune.training.data.Subset;
-import io.lntune.training.export.ExportTensors;
-import io.lntune.training.export.MergedCheckpoint;
 import io.lntune.training.export.MergedLayout;
-import io.lntune.training.export.PeftAdapter;
 import io.lntune.training.export.TrainableDelta;
-import io.lntune.training.listener.JsonlMetricsListener;
-import io.lntune.training.loop.LlavaTask;
 import io.lntune.training.loop.NanPolicy;
 import io.lntune.training.loop.Trainer;
-import io.lntune.training.loop.TrainerConfig;
+import io.lntune.training.loop.TrainingDivergedException;
 import io.lntune.training.loop.TrainingListener;
-import io.lntune.training.loop.TrainingRun;
-import io.lntune.training.optim.AdamW;
 import io.lntune.training.optim.LrSchedule;
-import io.lntune.training.optim.TrainableParameters;
-import io.lntune.training.strategy.Lora;
+import io.lntune.training.run.FinetuningRun;
+import io.lntune.training.run.RunDefaults;
+import io.lntune.training.run.RunSettings;
+import io.lntune.training.run.TuningResult;
 import io.lntune.training.strategy.LoraConfig;
 import io.lntune.training.strategy.Selection;
 import io.lntune.training.strategy.Strategy;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Finetunes a LLaVA model by training only what a {@link Strategy} selects (by default the LayerNorms in the
@@ -62,6 +52,9 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
+ * <p>The builder collects and checks the settings ({@link RunSettings}, each default from {@link RunDefaults});
+ * {@link #fit()} hands them to a {@link FinetuningRun}, which does the work.
+ *
  * <p>Stage 1 (connector pretraining) is a run with {@code strategy(Strategy.CONNECTOR_ONLY)}, the {@code plain}
  * template and caption data; stage 2 is a second tuner on the same model object (or a fresh model given stage 1's
  * {@code trainable.safetensors} through {@link TrainableDelta#apply}). Not thread-safe; builders are single-use.
@@ -69,13 +62,10 @@ import org.slf4j.LoggerFactory;
  * @since 0.1.0
  */
 public final class LayerNormTuner implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(LayerNormTuner.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
-
-  private final TunerSettings settings;
+  private final RunSettings settings;
   private boolean closed;
 
-  private LayerNormTuner(TunerSettings settings) {
+  private LayerNormTuner(RunSettings settings) {
     this.settings = settings;
   }
 
@@ -93,127 +83,31 @@ public final class LayerNormTuner implements AutoCloseable {
    *
    * @return the validated settings, every default filled in
    */
-  public TunerSettings settings() {
+  public RunSettings settings() {
     return settings;
   }
 
   /**
    * Trains to {@code maxSteps} (resuming from the output directory's last checkpoint, if any), then writes the exports
    * when there is an output directory: {@code trainable.safetensors} (the trained tensors), {@code adapter/} (a PEFT
-   * adapter, for strategies that have one) and, when asked for, the merged checkpoint.
+   * adapter, for strategies that have one) and, when asked for, the merged checkpoint. The {@link FinetuningRun} does
+   * the work.
    *
    * <p>Blocks until done. Runs on the model's device; the model is left in evaluation mode with the trained weights.
    *
    * @return the losses, the trained share of the model and the paths written
-   * @throws io.lntune.training.loop.TrainingDivergedException if the loss is not finite and the NaN policy is STOP
-   * @throws java.io.UncheckedIOException if the data or an output cannot be read or written (samples whose image or
-   *     text is bad are skipped and counted, not fatal)
+   * @throws TrainingDivergedException if the loss is not finite and the NaN policy is STOP
+   * @throws LntuneException if the output directory's last checkpoint was trained with other settings and
+   *     {@link Builder#resumeAnyway} was not set
+   * @throws UncheckedIOException if the data or an output cannot be read or written (samples whose image or text is
+   *     bad are skipped and counted, not fatal)
    * @throws IllegalStateException if this tuner is closed, or the data yields no batch
    */
   public TuningResult fit() {
     if (closed) {
       throw new IllegalStateException("tuner is closed");
     }
-    LlavaModel model = settings.model();
-    // Before anything holds the trainable tensors: the tokenizer may need new embedding rows ([PAD], <im_start>).
-    Tokenizer tokenizer = LlavaVocabulary.forTraining(model, settings.tokenizer(),
-        ConversationTemplate.forName(settings.template()));
-    if (settings.selection().is(Strategy.LORA) && !model.languageModel().blockLinears().values().iterator()
-        .next().hasAdapter()) {
-      Lora.attach(model.languageModel().blockLinears(), settings.lora().orElseThrow(), settings.seed());
-    }
-    TrainableParameters trainables = TrainableParameters.select(model, settings.selection(), true);
-    model.languageModel().setActivationRecomputation(settings.activationRecomputation());
-    AdamW optimizer = OptimizerGroups.build(trainables, settings);
-    List<TrainingListener> listeners = new ArrayList<>(settings.listeners());
-    Optional<Path> out = settings.outputDir();
-    // Once, after the vocabulary has grown: it reads the data file's size and time, and run.json, the checkpoints
-    // and the resume check must all describe the same run.
-    ObjectNode runSettings = settings.toJson(JSON);
-    out.flatMap(TrainingCheckpoints::latest).ifPresent(last -> checkResumable(last, runSettings));
-    JsonlMetricsListener metrics = null;
-    if (out.isPresent()) {
-      metrics = new JsonlMetricsListener(out.get().resolve("metrics.jsonl"));
-      listeners.add(metrics);
-    }
-    TrainingRun run;
-    try (EpochData data = EpochData.open(settings, tokenizer)) {
-      long steps = settings.maxSteps() > 0 ? settings.maxSteps()
-          : Math.max(1, data.batchesPerEpoch() / settings.gradientAccumulation());
-      TrainerConfig config = new TrainerConfig(steps, settings.gradientAccumulation(), settings.maxGradNorm(),
-          settings.schedule(), settings.nanPolicy(), settings.checkpointEvery(), settings.evaluateEvery(),
-          out.orElse(null), settings.keepCheckpoints());
-      Trainer<Batch> trainer = new Trainer<>(trainables, optimizer, new LlavaTask(model), config, runSettings,
-          listeners);
-      settings.evaluation().ifPresent(trainer::setEvaluation);
-      run = trainer.run(data::from);
-    } finally {
-      if (metrics != null) {
-        metrics.close();
-      }
-    }
-    model.eval();
-    Optional<Path> delta = Optional.empty();
-    Optional<Path> adapter = Optional.empty();
-    Optional<Path> merged = Optional.empty();
-    if (out.isPresent()) {
-      ExportTensors tensors = ExportTensors.of(model, trainables);
-      if (settings.exportDtype().isPresent()) {
-        tensors = tensors.withDtype(settings.exportDtype().get());
-      }
-      if (settings.lora().isPresent()) {
-        tensors = tensors.withLora(settings.lora().get());
-      }
-      delta = Optional.of(out.get().resolve("trainable.safetensors"));
-      TrainableDelta.write(delta.get(), tensors, settings.selection(), Map.of("selection",
-          settings.selection().toString()));
-      if (settings.selection().strategy().isPresent() && !settings.selection().is(Strategy.FULL)) {
-        adapter = Optional.of(out.get().resolve("adapter"));
-        PeftAdapter.write(adapter.get(), tensors, settings.selection(), settings.baseModelName());
-      }
-      if (settings.exportMerged().isPresent()) {
-        merged = Optional.of(out.get().resolve(settings.exportFormat().defaultFolder()));
-        MergedCheckpoint.write(merged.get(), model, tensors, settings.exportFormat(), settings.exportMerged().get());
-      }
-    }
-    if (out.isPresent()) {
-      writeRunJson(out.get(), runSettings); // last: run.json describes the artifacts beside it
-    }
-    if (run.losses().isEmpty()) {
-      log.info("nothing left to train: the run is complete at step {}", run.lastStep());
-    } else {
-      log.info("trained {} steps: loss {} -> {}", run.losses().size(), run.losses().get(0),
-          run.losses().get(run.losses().size() - 1));
-    }
-    return new TuningResult(run.losses(), run.trainableParameters(), run.totalParameters(), run.peakResidentBytes(),
-        run.checkpoint(), delta, adapter, merged);
-  }
-
-  /** Atomically, so that a reader finds the old run.json or the new, never half. */
-  private static void writeRunJson(Path out, ObjectNode runSettings) {
-    try {
-      AtomicFiles.writeString(out.resolve("run.json"), JSON.writerWithDefaultPrettyPrinter()
-          .writeValueAsString(runSettings));
-    } catch (JsonProcessingException e) {
-      throw new UncheckedIOException("writing " + out.resolve("run.json"), e);
-    }
-  }
-
-  /**
-   * Refuses to resume from {@code checkpoint} when it was trained with other settings than this tuner's, unless
-   * {@link Builder#resumeAnyway} says to (then warns).
-   */
-  private void checkResumable(Path checkpoint, ObjectNode runSettings) {
-    List<String> differences = ResumeCheck.differences(TrainingCheckpoints.config(checkpoint), runSettings);
-    if (differences.isEmpty()) {
-      return;
-    }
-    String listed = String.join("; ", differences);
-    if (!settings.resumeAnyway()) {
-      throw new LntuneException(checkpoint + " was trained with other settings than this run's: " + listed
-          + ". Resume all the same with --resume-anyway (resumeAnyway(true)), or write to another output directory");
-    }
-    log.warn("resuming from {} although it was trained with other settings: {}", checkpoint, listed);
+    return new FinetuningRun(settings).fit();
   }
 
   /** Releases nothing native (the model belongs to the caller); later calls to {@link #fit()} fail. */
@@ -229,7 +123,41 @@ public final class LayerNormTuner implements AutoCloseable {
    * @since 0.1.0
    */
   public static final class Builder {
-    private final TunerSettings.Draft draft = new TunerSettings.Draft();
+    private static final List<DType> EXPORT_DTYPES = List.of(DType.F32, DType.BF16, DType.F16);
+
+    private LlavaModel model;
+    private Tokenizer tokenizer;
+    private Path trainData;
+    private Path imageRoot;
+    private Subset subset;
+    private Strategy strategy;
+    private Selection selection;
+    private LoraConfig lora;
+    private String template;
+    private Double learningRate;
+    private Double connectorLearningRate;
+    private Double weightDecay;
+    private LrSchedule schedule;
+    private Integer batchSize;
+    private Integer gradientAccumulation;
+    private Long maxSteps;
+    private Double maxGradNorm;
+    private Long seed;
+    private Path outputDir;
+    private Long checkpointEvery;
+    private NanPolicy nanPolicy;
+    private ImageTransform imageTransform;
+    private Integer workers;
+    private String baseModelName;
+    private Long evaluateEvery;
+    private Trainer.Evaluation evaluation;
+    private Path exportMerged;
+    private MergedLayout exportFormat;
+    private DType exportDtype;
+    private Boolean activationRecomputation;
+    private Integer keepCheckpoints;
+    private Boolean resumeAnyway;
+    private final List<TrainingListener> listeners = new ArrayList<>();
 
     private Builder() {}
 
@@ -243,7 +171,7 @@ public final class LayerNormTuner implements AutoCloseable {
      * @throws IllegalStateException if it was already set
      */
     public Builder model(LlavaModel model) {
-      draft.set("model", model);
+      this.model = once("model", this.model, model);
       return this;
     }
 
@@ -258,7 +186,7 @@ public final class LayerNormTuner implements AutoCloseable {
      * @throws IllegalStateException if it was already set
      */
     public Builder tokenizer(Tokenizer tokenizer) {
-      draft.set("tokenizer", tokenizer);
+      this.tokenizer = once("tokenizer", this.tokenizer, tokenizer);
       return this;
     }
 
@@ -273,8 +201,8 @@ public final class LayerNormTuner implements AutoCloseable {
      * @throws IllegalStateException if it was already set
      */
     public Builder trainData(Path json, Path imageRoot) {
-      draft.set("trainData", json);
-      draft.set("imageRoot", imageRoot);
+      this.trainData = once("trainData", this.trainData, json);
+      this.imageRoot = once("imageRoot", this.imageRoot, imageRoot);
       return this;
     }
 
@@ -289,12 +217,12 @@ public final class LayerNormTuner implements AutoCloseable {
      * @throws IllegalStateException if it was already set
      */
     public Builder subset(Subset subset) {
-      draft.set("subset", subset);
+      this.subset = once("subset", this.subset, subset);
       return this;
     }
 
     /**
-     * What to train. If not set: {@link Strategy#LAYERNORM}. Conflicts with {@link #selection}.
+     * What to train. If not set: {@link RunDefaults#STRATEGY}. Conflicts with {@link #selection}.
      *
      * @param strategy the strategy
      * @return this builder
@@ -302,7 +230,7 @@ public final class LayerNormTuner implements AutoCloseable {
      * @throws IllegalStateException if it was already set
      */
     public Builder strategy(Strategy strategy) {
-      draft.set("strategy", strategy);
+      this.strategy = once("strategy", this.strategy, strategy);
       return this;
     }
 
@@ -315,12 +243,12 @@ public final class LayerNormTuner implements AutoCloseable {
      * @throws IllegalStateException if it was already set
      */
     public Builder selection(Selection selection) {
-      draft.set("selection", selection);
+      this.selection = once("selection", this.selection, selection);
       return this;
     }
 
     /**
-     * LoRA settings, only with {@link Strategy#LORA}. If not set: r=64, alpha=16, dropout 0.05, all linears.
+     * LoRA settings, only with {@link Strategy#LORA}. If not set: {@link RunDefaults#LORA}.
      *
      * @param lora the LoRA rank, scale, dropout and target modules
      * @return this builder
@@ -328,12 +256,12 @@ public final class LayerNormTuner implements AutoCloseable {
      * @throws IllegalStateException if it was already set
      */
     public Builder lora(LoraConfig lora) {
-      draft.set("lora", lora);
+      this.lora = once("lora", this.lora, lora);
       return this;
     }
 
     /**
-     * The conversation template. If not set: {@code plain} for CONNECTOR_ONLY, {@code vicuna_v1} otherwise.
+     * The conversation template. If not set: {@link RunDefaults#template}.
      * {@link #build()} rejects an unknown name.
      *
      * @param name the template's name: {@code plain}, {@code vicuna_v1}, {@code llava_v1}, {@code llama_2} or {@code v0}
@@ -342,19 +270,19 @@ public final class LayerNormTuner implements AutoCloseable {
      * @throws IllegalStateException if it was already set
      */
     public Builder template(String name) {
-      draft.set("template", name);
+      this.template = once("template", this.template, name);
       return this;
     }
 
     /**
-     * Peak learning rate. If not set: the strategy's default (3e-3 for LAYERNORM, 2e-4 for LORA, ...).
+     * Peak learning rate. If not set: the strategy's own ({@link RunDefaults#learningRate}).
      *
      * @param lr the peak learning rate, greater than 0
      * @return this builder
      * @throws IllegalStateException if it was already set
      */
     public Builder learningRate(double lr) {
-      draft.set("learningRate", lr);
+      this.learningRate = once("learningRate", this.learningRate, lr);
       return this;
     }
 
@@ -366,24 +294,26 @@ public final class LayerNormTuner implements AutoCloseable {
      * @throws IllegalStateException if it was already set
      */
     public Builder connectorLearningRate(double lr) {
-      draft.set("connectorLearningRate", lr);
+      this.connectorLearningRate = once("connectorLearningRate", this.connectorLearningRate, lr);
       return this;
     }
 
     /**
-     * AdamW weight decay for matrices (never for 1-D parameters such as norm gains). If not set: 0.
+     * AdamW weight decay for matrices (never for 1-D parameters such as norm gains). If not set:
+     * {@value RunDefaults#WEIGHT_DECAY}.
      *
      * @param wd the decoupled weight decay, 0 or more
      * @return this builder
      * @throws IllegalStateException if it was already set
      */
     public Builder weightDecay(double wd) {
-      draft.set("weightDecay", wd);
+      this.weightDecay = once("weightDecay", this.weightDecay, wd);
       return this;
     }
 
     /**
-     * The learning-rate schedule. If not set: cosine with 3% warm-up (LLaVA's).
+     * The learning-rate schedule. If not set: {@value RunDefaults#SCHEDULE} with {@value RunDefaults#WARMUP_RATIO}
+     * of the steps as warm-up ({@link RunDefaults#schedule()}, LLaVA's).
      *
      * @param schedule the schedule
      * @return this builder
@@ -391,31 +321,31 @@ public final class LayerNormTuner implements AutoCloseable {
      * @throws IllegalStateException if it was already set
      */
     public Builder schedule(LrSchedule schedule) {
-      draft.set("schedule", schedule);
+      this.schedule = once("schedule", this.schedule, schedule);
       return this;
     }
 
     /**
-     * Samples per micro-batch. If not set: 4.
+     * Samples per micro-batch. If not set: {@value RunDefaults#BATCH_SIZE}.
      *
      * @param n samples per micro-batch, 1 or more
      * @return this builder
      * @throws IllegalStateException if it was already set
      */
     public Builder batchSize(int n) {
-      draft.set("batchSize", n);
+      this.batchSize = once("batchSize", this.batchSize, n);
       return this;
     }
 
     /**
-     * Micro-batches per optimizer step. If not set: 1.
+     * Micro-batches per optimizer step. If not set: {@value RunDefaults#GRADIENT_ACCUMULATION}.
      *
      * @param n micro-batches per step, 1 or more
      * @return this builder
      * @throws IllegalStateException if it was already set
      */
     public Builder gradientAccumulation(int n) {
-      draft.set("gradientAccumulation", n);
+      this.gradientAccumulation = once("gradientAccumulation", this.gradientAccumulation, n);
       return this;
     }
 
@@ -427,31 +357,32 @@ public final class LayerNormTuner implements AutoCloseable {
      * @throws IllegalStateException if it was already set
      */
     public Builder maxSteps(long n) {
-      draft.set("maxSteps", n);
+      this.maxSteps = once("maxSteps", this.maxSteps, n);
       return this;
     }
 
     /**
-     * Gradient clipping: the global L2 norm gradients are scaled down to. If not set: 1.0.
+     * Gradient clipping: the global L2 norm gradients are scaled down to. If not set:
+     * {@value RunDefaults#MAX_GRAD_NORM}.
      *
      * @param norm the largest gradient norm, greater than 0 (infinity turns clipping off)
      * @return this builder
      * @throws IllegalStateException if it was already set
      */
     public Builder maxGradNorm(double norm) {
-      draft.set("maxGradNorm", norm);
+      this.maxGradNorm = once("maxGradNorm", this.maxGradNorm, norm);
       return this;
     }
 
     /**
-     * Seed for the data order and adapter initialisation. If not set: 42.
+     * Seed for the data order and adapter initialisation. If not set: {@value RunDefaults#SEED}.
      *
      * @param seed the seed
      * @return this builder
      * @throws IllegalStateException if it was already set
      */
     public Builder seed(long seed) {
-      draft.set("seed", seed);
+      this.seed = once("seed", this.seed, seed);
       return this;
     }
 
@@ -465,7 +396,7 @@ public final class LayerNormTuner implements AutoCloseable {
      * @throws IllegalStateException if it was already set
      */
     public Builder outputDir(Path dir) {
-      draft.set("outputDir", dir);
+      this.outputDir = once("outputDir", this.outputDir, dir);
       return this;
     }
 
@@ -477,12 +408,12 @@ public final class LayerNormTuner implements AutoCloseable {
      * @throws IllegalStateException if it was already set
      */
     public Builder checkpointEvery(long n) {
-      draft.set("checkpointEvery", n);
+      this.checkpointEvery = once("checkpointEvery", this.checkpointEvery, n);
       return this;
     }
 
     /**
-     * What a NaN or infinite loss does. If not set: {@link NanPolicy#STOP}.
+     * What a NaN or infinite loss does. If not set: {@link RunDefaults#NAN_POLICY}.
      *
      * @param policy the policy
      * @return this builder
@@ -490,7 +421,7 @@ public final class LayerNormTuner implements AutoCloseable {
      * @throws IllegalStateException if it was already set
      */
     public Builder nanPolicy(NanPolicy policy) {
-      draft.set("nanPolicy", policy);
+      this.nanPolicy = once("nanPolicy", this.nanPolicy, policy);
       return this;
     }
 
@@ -503,24 +434,24 @@ public final class LayerNormTuner implements AutoCloseable {
      * @throws IllegalStateException if it was already set
      */
     public Builder imageTransform(ImageTransform transform) {
-      draft.set("imageTransform", transform);
+      this.imageTransform = once("imageTransform", this.imageTransform, transform);
       return this;
     }
 
     /**
-     * Data worker threads. If not set: 2.
+     * Data worker threads. If not set: {@value RunDefaults#WORKERS}.
      *
      * @param n worker threads, 1 or more
      * @return this builder
      * @throws IllegalStateException if it was already set
      */
     public Builder workers(int n) {
-      draft.set("workers", n);
+      this.workers = once("workers", this.workers, n);
       return this;
     }
 
     /**
-     * The base model's name recorded in exports. If not set: "unknown".
+     * The base model's name recorded in exports. If not set: {@value RunDefaults#BASE_MODEL_NAME}.
      *
      * @param name the name, e.g. a Hugging Face model id
      * @return this builder
@@ -528,7 +459,7 @@ public final class LayerNormTuner implements AutoCloseable {
      * @throws IllegalStateException if it was already set
      */
     public Builder baseModelName(String name) {
-      draft.set("baseModelName", name);
+      this.baseModelName = once("baseModelName", this.baseModelName, name);
       return this;
     }
 
@@ -543,8 +474,8 @@ public final class LayerNormTuner implements AutoCloseable {
      * @throws IllegalStateException if it was already set
      */
     public Builder evaluation(long every, Trainer.Evaluation hook) {
-      draft.set("evaluateEvery", every);
-      draft.set("evaluation", hook);
+      this.evaluateEvery = once("evaluateEvery", this.evaluateEvery, every);
+      this.evaluation = once("evaluation", this.evaluation, hook);
       return this;
     }
 
@@ -560,14 +491,14 @@ public final class LayerNormTuner implements AutoCloseable {
      * @throws IllegalStateException if it was already set
      */
     public Builder exportMerged(Path tokenizerFiles) {
-      draft.set("exportMerged", tokenizerFiles);
+      this.exportMerged = once("exportMerged", this.exportMerged, tokenizerFiles);
       return this;
     }
 
     /**
      * The merged checkpoint's layout: {@link MergedLayout#ORIGINAL} for LLaVA's {@code load_pretrained_model},
      * {@link MergedLayout#LLAVA_HF} for transformers' {@code LlavaForConditionalGeneration}. Needs
-     * {@link #exportMerged}. If not set: ORIGINAL.
+     * {@link #exportMerged}. If not set: {@link RunDefaults#EXPORT_FORMAT}.
      *
      * @param layout the layout of the merged checkpoint
      * @return this builder
@@ -575,7 +506,7 @@ public final class LayerNormTuner implements AutoCloseable {
      * @throws IllegalStateException if it was already set
      */
     public Builder exportFormat(MergedLayout layout) {
-      draft.set("exportFormat", layout);
+      this.exportFormat = once("exportFormat", this.exportFormat, layout);
       return this;
     }
 
@@ -589,7 +520,7 @@ public final class LayerNormTuner implements AutoCloseable {
      * @throws IllegalStateException if it was already set
      */
     public Builder exportDtype(DType dtype) {
-      draft.set("exportDtype", dtype);
+      this.exportDtype = once("exportDtype", this.exportDtype, dtype);
       return this;
     }
 
@@ -602,7 +533,7 @@ public final class LayerNormTuner implements AutoCloseable {
      * @throws IllegalStateException if it was already set
      */
     public Builder activationRecomputation(boolean on) {
-      draft.set("activationRecomputation", on);
+      this.activationRecomputation = once("activationRecomputation", this.activationRecomputation, on);
       return this;
     }
 
@@ -615,7 +546,7 @@ public final class LayerNormTuner implements AutoCloseable {
      * @throws IllegalStateException if it was already set
      */
     public Builder keepCheckpoints(int n) {
-      draft.set("keepCheckpoints", n);
+      this.keepCheckpoints = once("keepCheckpoints", this.keepCheckpoints, n);
       return this;
     }
 
@@ -629,7 +560,7 @@ public final class LayerNormTuner implements AutoCloseable {
      * @throws IllegalStateException if it was already set
      */
     public Builder resumeAnyway(boolean anyway) {
-      draft.set("resumeAnyway", anyway);
+      this.resumeAnyway = once("resumeAnyway", this.resumeAnyway, anyway);
       return this;
     }
 
@@ -642,7 +573,7 @@ public final class LayerNormTuner implements AutoCloseable {
      * @throws NullPointerException if {@code listener} is null
      */
     public Builder listener(TrainingListener listener) {
-      draft.listeners.add(java.util.Objects.requireNonNull(listener, "listener"));
+      listeners.add(Objects.requireNonNull(listener, "listener"));
       return this;
     }
 
@@ -654,8 +585,110 @@ public final class LayerNormTuner implements AutoCloseable {
      * @throws IllegalStateException naming every missing, out-of-range or conflicting setting
      */
     public LayerNormTuner build() {
-      return new LayerNormTuner(draft.validate());
+      List<String> problems = new ArrayList<>();
+      required(problems, "model", model);
+      required(problems, "tokenizer", tokenizer);
+      required(problems, "trainData", trainData);
+      if (strategy != null && selection != null) {
+        problems.add("set either strategy or selection, not both");
+      }
+      Selection chosen = selection != null ? selection
+          : Selection.of(strategy != null ? strategy : RunDefaults.STRATEGY);
+      if (lora != null && !chosen.is(Strategy.LORA)) {
+        problems.add("lora is set but the strategy is " + chosen.strategy().map(Strategy::name).orElse("custom")
+            + ", not LORA");
+      }
+      String chosenTemplate = template != null ? template : RunDefaults.template(chosen);
+      try {
+        ConversationTemplate.forName(chosenTemplate);
+      } catch (IllegalArgumentException e) {
+        problems.add("template: " + e.getMessage());
+      }
+      double lr = learningRate != null ? learningRate : RunDefaults.learningRate(chosen);
+      positive(problems, "learningRate", lr);
+      double connectorLr = connectorLearningRate != null ? connectorLearningRate : lr;
+      positive(problems, "connectorLearningRate", connectorLr);
+      double wd = requireNonNullElse(weightDecay, RunDefaults.WEIGHT_DECAY);
+      if (!(wd >= 0)) {
+        problems.add("weightDecay must be >= 0, got " + wd);
+      }
+      long every = requireNonNullElse(evaluateEvery, 0L);
+      atLeast(problems, "evaluation's every", every, evaluation != null ? 1 : 0);
+      if (exportMerged != null && outputDir == null) {
+        problems.add("exportMerged needs an outputDir");
+      }
+      if (exportFormat != null && exportMerged == null) {
+        problems.add("exportFormat needs exportMerged (the tokenizer files to copy)");
+      }
+      if (exportDtype != null && !EXPORT_DTYPES.contains(exportDtype)) {
+        problems.add("exportDtype must be one of " + EXPORT_DTYPES + ", got " + exportDtype);
+      }
+      int batch = requireNonNullElse(batchSize, RunDefaults.BATCH_SIZE);
+      atLeast(problems, "batchSize", batch, 1);
+      int accumulation = requireNonNullElse(gradientAccumulation, RunDefaults.GRADIENT_ACCUMULATION);
+      atLeast(problems, "gradientAccumulation", accumulation, 1);
+      int threads = requireNonNullElse(workers, RunDefaults.WORKERS);
+      atLeast(problems, "workers", threads, 1);
+      long steps = requireNonNullElse(maxSteps, RunDefaults.MAX_STEPS);
+      atLeast(problems, "maxSteps", steps, maxSteps != null ? 1 : 0);
+      long checkpoints = requireNonNullElse(checkpointEvery, RunDefaults.CHECKPOINT_EVERY);
+      atLeast(problems, "checkpointEvery", checkpoints, 0);
+      int keep = requireNonNullElse(keepCheckpoints, RunDefaults.KEEP_CHECKPOINTS);
+      atLeast(problems, "keepCheckpoints", keep, 0);
+      double clip = requireNonNullElse(maxGradNorm, RunDefaults.MAX_GRAD_NORM);
+      positive(problems, "maxGradNorm", clip);
+      if (trainData != null && !Files.isRegularFile(trainData)) {
+        problems.add("trainData " + trainData + " is not a file");
+      }
+      if (imageRoot != null && !Files.isDirectory(imageRoot)) {
+        problems.add("imageRoot " + imageRoot + " is not a directory");
+      }
+      if (outputDir != null && Files.exists(outputDir) && !Files.isDirectory(outputDir)) {
+        problems.add("outputDir " + outputDir + " is a file, not a directory");
+      }
+      if (!problems.isEmpty()) {
+        throw new IllegalStateException("LayerNormTuner settings: " + String.join("; ", problems));
+      }
+      return new LayerNormTuner(new RunSettings(model, tokenizer, trainData, imageRoot, chosen,
+          chosen.is(Strategy.LORA) ? Optional.of(requireNonNullElse(lora, RunDefaults.LORA)) : Optional.empty(),
+          chosenTemplate, lr, connectorLr, wd, requireNonNullElse(schedule, RunDefaults.schedule()), batch,
+          accumulation, steps, clip, requireNonNullElse(seed, RunDefaults.SEED), Optional.ofNullable(outputDir),
+          checkpoints, keep, requireNonNullElse(nanPolicy, RunDefaults.NAN_POLICY),
+          imageTransform != null ? imageTransform : ClipTransform.forModel(model.config()), threads,
+          requireNonNullElse(baseModelName, RunDefaults.BASE_MODEL_NAME), every, Optional.ofNullable(evaluation),
+          Optional.ofNullable(exportMerged), requireNonNullElse(exportFormat, RunDefaults.EXPORT_FORMAT),
+          Optional.ofNullable(exportDtype), requireNonNullElse(resumeAnyway, RunDefaults.RESUME_ANYWAY),
+          requireNonNullElse(activationRecomputation, RunDefaults.ACTIVATION_RECOMPUTATION),
+          requireNonNullElse(subset, RunDefaults.SUBSET), listeners));
+    }
+
+    /** {@return {@code value}, the setting {@code name}'s first value} */
+    private static <T> T once(String name, T current, T value) {
+      if (value == null) {
+        throw new NullPointerException(name + " must not be null");
+      }
+      if (current != null) {
+        throw new IllegalStateException(name + " was already set to " + current);
+      }
+      return value;
+    }
+
+    private static void required(List<String> problems, String name, Object value) {
+      if (value == null) {
+        problems.add(name + " is required");
+      }
+    }
+
+    private static void positive(List<String> problems, String name, double v) {
+      if (!(v > 0) || Double.isInfinite(v) && !name.equals("maxGradNorm")) {
+        problems.add(name + " must be > 0, got " + v);
+      }
+    }
+
+    private static void atLeast(List<String> problems, String name, long v, long min) {
+      if (v < min) {
+        problems.add(name + " must be >= " + min + ", got " + v);
+      }
     }
   }
-
 }

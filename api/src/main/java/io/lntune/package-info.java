@@ -2,18 +2,19 @@
  * lntune's facade: finetune a LLaVA-style multi-modal model by training only its LayerNorm (RMSNorm) weights
  * (Zhao et al., <i>Tuning LayerNorm in Attention</i>, ICLR 2024), or with another {@link
  * io.lntune.training.strategy.Strategy}, on libtorch through JavaCPP. {@link io.lntune.LayerNormTuner#builder()}
- * configures a run, {@link io.lntune.LayerNormTuner#fit()} trains, and {@link io.lntune.TuningResult} says what it
- * did and where the exports are.
+ * configures a run, {@link io.lntune.LayerNormTuner#fit()} trains (through
+ * {@link io.lntune.training.run.FinetuningRun}), and {@link io.lntune.training.run.TuningResult} says what it did and
+ * where the exports are.
  *
  * <p>The smallest complete program (a LLaVA checkpoint directory, its tokenizer, LLaVA JSON data with its images):
  *
  * <pre>{@code
  * import io.lntune.LayerNormTuner;
- * import io.lntune.TuningResult;
  * import io.lntune.models.llava.LlavaModel;
  * import io.lntune.models.nn.Placement;
  * import io.lntune.models.tokenizer.Tokenizer;
  * import io.lntune.torch.DType;
+ * import io.lntune.training.run.TuningResult;
  * import java.nio.file.Path;
  *
  * public class Tune {

@@ -16,11 +16,13 @@ import io.lntune.training.data.ResizeNormalize;
 import io.lntune.training.export.MergedLayout;
 import io.lntune.training.strategy.LoraConfig;
 import io.lntune.training.strategy.Selection;
+import io.lntune.training.run.TuningResult;
 import io.lntune.training.strategy.Strategy;
 import io.lntune.training.synth.SyntheticWorld;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -89,7 +91,7 @@ class LayerNormTunerTest {
         .learningRate(2e-2).imageTransform(ResizeNormalize.unit(16)).checkpointEvery(6).outputDir(out2)
         .exportMerged(Path.of(System.getProperty("lntune.testdata"), "llama-tokenizer.model"))
         .exportFormat(MergedLayout.LLAVA_HF)
-        .evaluation(6, step -> java.util.Map.of("steps_seen", (double) step)).build().fit();
+        .evaluation(6, step -> Map.of("steps_seen", (double) step)).build().fit();
     List<Double> l = stage2.losses();
     double first = (l.get(0) + l.get(1) + l.get(2)) / 3;
     double last = (l.get(9) + l.get(10) + l.get(11)) / 3;

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.bytedeco.pytorch.global.torch.randn;
 
 import io.lntune.LayerNormTuner;
-import io.lntune.TuningResult;
 import io.lntune.models.llava.LlavaConfig;
 import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.nn.Placement;
@@ -14,6 +13,7 @@ import io.lntune.torch.Device;
 import io.lntune.torch.TensorScope;
 import io.lntune.torch.Torch;
 import io.lntune.training.export.PeftAdapter;
+import io.lntune.training.run.TuningResult;
 import io.lntune.training.strategy.Strategy;
 import java.nio.file.Path;
 import java.util.List;

@@ -11,17 +11,8 @@ import io.lntune.models.nn.Init;
 import io.lntune.models.nn.Placement;
 import io.lntune.models.tokenizer.Tokenizer;
 import io.lntune.torch.DType;
-import io.lntune.training.loop.LlavaTask;
-import io.lntune.training.loop.NanPolicy;
-import io.lntune.training.loop.Trainer;
-import io.lntune.training.loop.TrainerConfig;
-import io.lntune.training.optim.AdamW;
-import io.lntune.training.optim.LrSchedule;
-import io.lntune.training.optim.TrainableParameters;
-import io.lntune.training.strategy.Selection;
-import io.lntune.training.strategy.Strategy;
-import io.lntune.training.data.Batch;
 import io.lntune.training.data.BadRowPolicy;
+import io.lntune.training.data.Batch;
 import io.lntune.training.data.ConversationTemplate;
 import io.lntune.training.data.DataLoader;
 import io.lntune.training.data.DataLoaderBuilder;
@@ -30,11 +21,26 @@ import io.lntune.training.data.ImageRoot;
 import io.lntune.training.data.LlavaDataset;
 import io.lntune.training.data.ResizeNormalize;
 import io.lntune.training.data.SampleFilter;
+import io.lntune.training.loop.LlavaTask;
+import io.lntune.training.loop.StepMetrics;
+import io.lntune.training.loop.Trainer;
+import io.lntune.training.loop.TrainerConfig;
+import io.lntune.training.loop.TrainingListener;
+import io.lntune.training.optim.AdamW;
+import io.lntune.training.optim.OptimizerGroups;
+import io.lntune.training.optim.TrainableParameters;
+import io.lntune.training.run.Preparation;
+import io.lntune.training.run.RunDefaults;
+import io.lntune.training.strategy.Selection;
+import io.lntune.training.strategy.Strategy;
 import io.lntune.training.synth.SyntheticWorld;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -84,7 +90,7 @@ final class BenchDataCommand implements Callable<Integer> {
       run(out, dir, world, template, tok, stats);
     } finally {
       try (var files = Files.walk(dir)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
     return 0;
@@ -136,29 +142,29 @@ final class BenchDataCommand implements Callable<Integer> {
     LlamaConfig t = LlamaConfigs.tiny();
     LlamaConfig text = new LlamaConfig(t.hiddenSize(), t.intermediateSize(), t.numHiddenLayers(),
         t.numAttentionHeads(), t.numKeyValueHeads(), t.rmsNormEps(), t.ropeTheta(), t.ropeLinearFactor(),
-        tok.vocabSize(), 4096, false, 1, java.util.List.of(2L), tok.specialTokens().pad(), t.torchDtype());
+        tok.vocabSize(), 4096, false, 1, List.of(2L), tok.specialTokens().pad(), t.torchDtype());
     ClipVisionConfig vision = ClipVisionConfig.builder().hiddenSize(32).intermediateSize(64).numHiddenLayers(2)
         .numAttentionHeads(4).imageSize(imageSize).patchSize(imageSize / 4).build();
     LlavaConfig config = new LlavaConfig(text, vision, ProjectorType.mlpGelu(2), FeatureSelection.llava(),
-        LlavaConfig.IMAGE_TOKEN_INDEX, false, "square", 4096, java.util.Optional.empty());
+        LlavaConfig.IMAGE_TOKEN_INDEX, false, "square", 4096, Optional.empty());
     LlavaModel model = new LlavaModel(config, Placement.cpu(DType.F32));
     Init.normal(model, 0.02, 1);
-    TrainableParameters trainables = TrainableParameters.select(model, Selection.of(Strategy.LAYERNORM), true);
-    AdamW adam = new AdamW(0.9, 0.999, 1e-8);
-    adam.addGroup("all", Strategy.LAYERNORM.defaultLearningRate(), 0.0, trainables.all());
+    Selection selection = Selection.of(Strategy.LAYERNORM);
+    TrainableParameters trainables = Preparation.trainables(model, selection, Optional.empty(), RunDefaults.SEED);
+    double lr = RunDefaults.learningRate(selection);
+    AdamW adam = OptimizerGroups.adamW(trainables, lr, lr, RunDefaults.WEIGHT_DECAY);
     double[] waitMillis = {0};
-    io.lntune.training.loop.TrainingListener waits = new io.lntune.training.loop.TrainingListener() {
+    TrainingListener waits = new TrainingListener() {
       @Override
-      public void onStep(io.lntune.training.loop.StepMetrics m) {
+      public void onStep(StepMetrics m) {
         waitMillis[0] += m.dataMillis(); // the trainer's own measure: hasNext and next, where the loader waits
       }
     };
     try (LlavaDataset data = LlavaDataset.open(world.stage2Train(), SampleFilter.all(), BadRowPolicy.FAIL, stats);
         DataLoader loader = loader(dir, world, template, tok, stats, 7, data)) {
-      TrainerConfig run = new TrainerConfig(steps, 1, 1.0, LrSchedule.constant(LrSchedule.Warmup.none()),
-          NanPolicy.STOP, 0, 0, null);
+      TrainerConfig run = RunDefaults.trainer(steps, RunDefaults.schedule());
       long start = System.nanoTime();
-      new Trainer<>(trainables, adam, new LlavaTask(model), run, null, java.util.List.of(waits)).run(from -> loader);
+      new Trainer<>(trainables, adam, new LlavaTask(model), run, null, List.of(waits)).run(from -> loader);
       double seconds = (System.nanoTime() - start) / 1e9;
       double computeSeconds = seconds - waitMillis[0] / 1e3;
       out.printf("training: %d LAYERNORM steps of a tiny LLaVA (%,d parameters) in %.2f s, %.2f s of it waiting "

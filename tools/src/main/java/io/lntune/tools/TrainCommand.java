@@ -1,7 +1,6 @@
 package io.lntune.tools;
 
 import io.lntune.LayerNormTuner;
-import io.lntune.TuningResult;
 import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.tokenizer.Tokenizer;
 import io.lntune.torch.DType;
@@ -12,6 +11,8 @@ import io.lntune.training.listener.LoggingListener;
 import io.lntune.training.listener.ProgressBarListener;
 import io.lntune.training.loop.NanPolicy;
 import io.lntune.training.optim.LrSchedule;
+import io.lntune.training.run.RunDefaults;
+import io.lntune.training.run.TuningResult;
 import io.lntune.training.strategy.LoraConfig;
 import io.lntune.training.strategy.Strategy;
 import java.io.PrintWriter;
@@ -78,27 +79,27 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--data", required = true, paramLabel = "FILE.json", description = "LLaVA JSON training data.")
   Path data;
 
-  @Option(names = "--subset", defaultValue = "all", paramLabel = "SPEC",
+  @Option(names = "--subset", paramLabel = "SPEC",
       description = "Train on a subset drawn with --seed: N (at random), type:N, or type:N,type:N (types: a "
           + "sample's \"type\" or \"source\" field, else its file's name: conversation_58k.json gives conversation; "
           + "detail, complex_reasoning). Default: ${DEFAULT-VALUE}.")
-  String subset;
+  String subset = RunDefaults.SUBSET.toString();
 
   @Option(names = "--image-root", paramLabel = "DIR", description = "Image folder (default: the data file's folder).")
   Path imageRoot;
 
-  @Option(names = "--strategy", defaultValue = "LAYERNORM", description = "LAYERNORM, LAYERNORM_SIMPLE, LORA, "
+  @Option(names = "--strategy", description = "LAYERNORM, LAYERNORM_SIMPLE, LORA, "
       + "ATTN_QV, ATTN_MLP, FULL or CONNECTOR_ONLY. Default: ${DEFAULT-VALUE}.")
-  String strategy;
+  String strategy = RunDefaults.STRATEGY.name();
 
-  @Option(names = "--lora-r", defaultValue = "64", description = "LoRA rank. Default: ${DEFAULT-VALUE}.")
-  int loraR;
+  @Option(names = "--lora-r", description = "LoRA rank. Default: ${DEFAULT-VALUE}.")
+  int loraR = RunDefaults.LORA.r();
 
-  @Option(names = "--lora-alpha", defaultValue = "16", description = "LoRA alpha. Default: ${DEFAULT-VALUE}.")
-  double loraAlpha;
+  @Option(names = "--lora-alpha", description = "LoRA alpha. Default: ${DEFAULT-VALUE}.")
+  double loraAlpha = RunDefaults.LORA.alpha();
 
-  @Option(names = "--lora-dropout", defaultValue = "0.05", description = "Default: ${DEFAULT-VALUE}.")
-  double loraDropout;
+  @Option(names = "--lora-dropout", description = "Default: ${DEFAULT-VALUE}.")
+  double loraDropout = RunDefaults.LORA.dropout();
 
   @Option(names = "--template", description = "Conversation template (default: plain for CONNECTOR_ONLY, else "
       + "vicuna_v1).")
@@ -110,43 +111,42 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--connector-lr", description = "The connector's learning rate (default: --lr).")
   Double connectorLr;
 
-  @Option(names = "--weight-decay", defaultValue = "0", description = "Default: ${DEFAULT-VALUE}.")
-  double weightDecay;
+  @Option(names = "--weight-decay", description = "Default: ${DEFAULT-VALUE}.")
+  double weightDecay = RunDefaults.WEIGHT_DECAY;
 
-  @Option(names = "--schedule", defaultValue = "cosine", description = "cosine, linear or constant. "
-      + "Default: ${DEFAULT-VALUE}.")
-  String schedule;
+  @Option(names = "--schedule", description = "cosine, linear or constant. Default: ${DEFAULT-VALUE}.")
+  String schedule = RunDefaults.SCHEDULE;
 
-  @Option(names = "--warmup-ratio", defaultValue = "0.03", description = "Default: ${DEFAULT-VALUE}.")
-  double warmupRatio;
+  @Option(names = "--warmup-ratio", description = "Default: ${DEFAULT-VALUE}.")
+  double warmupRatio = RunDefaults.WARMUP_RATIO;
 
-  @Option(names = "--batch-size", defaultValue = "4", description = "Default: ${DEFAULT-VALUE}.")
-  int batchSize;
+  @Option(names = "--batch-size", description = "Default: ${DEFAULT-VALUE}.")
+  int batchSize = RunDefaults.BATCH_SIZE;
 
-  @Option(names = "--grad-accum", defaultValue = "1", description = "Default: ${DEFAULT-VALUE}.")
-  int gradAccum;
+  @Option(names = "--grad-accum", description = "Default: ${DEFAULT-VALUE}.")
+  int gradAccum = RunDefaults.GRADIENT_ACCUMULATION;
 
   @Option(names = "--max-steps", description = "Optimizer steps (default: one epoch).")
   Long maxSteps;
 
-  @Option(names = "--max-grad-norm", defaultValue = "1.0", description = "Default: ${DEFAULT-VALUE}.")
-  double maxGradNorm;
+  @Option(names = "--max-grad-norm", description = "Default: ${DEFAULT-VALUE}.")
+  double maxGradNorm = RunDefaults.MAX_GRAD_NORM;
 
-  @Option(names = "--seed", defaultValue = "42", description = "Default: ${DEFAULT-VALUE}.")
-  long seed;
+  @Option(names = "--seed", description = "Default: ${DEFAULT-VALUE}.")
+  long seed = RunDefaults.SEED;
 
   @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output directory.")
   Path output;
 
-  @Option(names = "--checkpoint-every", defaultValue = "0", description = "Steps between checkpoints (0: at the end "
-      + "only). Default: ${DEFAULT-VALUE}.")
-  long checkpointEvery;
+  @Option(names = "--checkpoint-every", description = "Steps between checkpoints (0: at the end only). "
+      + "Default: ${DEFAULT-VALUE}.")
+  long checkpointEvery = RunDefaults.CHECKPOINT_EVERY;
 
-  @Option(names = "--nan-policy", defaultValue = "STOP", description = "STOP or SKIP. Default: ${DEFAULT-VALUE}.")
-  NanPolicy nanPolicy;
+  @Option(names = "--nan-policy", description = "STOP or SKIP. Default: ${DEFAULT-VALUE}.")
+  NanPolicy nanPolicy = RunDefaults.NAN_POLICY;
 
-  @Option(names = "--workers", defaultValue = "2", description = "Data worker threads. Default: ${DEFAULT-VALUE}.")
-  int workers;
+  @Option(names = "--workers", description = "Data worker threads. Default: ${DEFAULT-VALUE}.")
+  int workers = RunDefaults.WORKERS;
 
   @Option(names = "--base-model-name", description = "Recorded in the exports (default: the model directory).")
   String baseModelName;
@@ -164,9 +164,9 @@ final class TrainCommand implements Callable<Integer> {
       + "(default: trained tensors from their fp32 masters, the rest in the model's dtype).")
   String exportDtype;
 
-  @Option(names = "--keep-checkpoints", defaultValue = "0", paramLabel = "N", description = "Keep only the newest N "
-      + "checkpoints (0: all). Default: ${DEFAULT-VALUE}.")
-  int keepCheckpoints;
+  @Option(names = "--keep-checkpoints", paramLabel = "N", description = "Keep only the newest N checkpoints (0: all). "
+      + "Default: ${DEFAULT-VALUE}.")
+  int keepCheckpoints = RunDefaults.KEEP_CHECKPOINTS;
 
   @Option(names = "--resume-anyway", description = "Resume from --output's last checkpoint even if it was trained with "
       + "other settings (data, rates, batch, steps, seed, model); without it such a rerun is refused.")
@@ -186,19 +186,44 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() {
     Subset chosen = Subset.parse(subset); // before the model loads: a bad spec fails at once
     LlavaModel llava = LlavaOptions.loadBase(model, placementOptions.placement(), visionTower);
+    LayerNormTuner.Builder b = builder(llava, Tokenizer.load(tokenizer != null ? tokenizer : model), chosen)
+        .listener(ProgressBarListener.console()).listener(new LoggingListener(50));
+    TuningResult r;
+    try (LayerNormTuner tuner = build(b)) {
+      r = tuner.fit();
+    } finally {
+      llava.close();
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    if (r.losses().isEmpty()) {
+      out.printf("nothing left to train: %s is complete at step %d; exports rewritten%n", output,
+          r.checkpoint().map(TrainingCheckpoints::step).orElse(0L));
+    } else {
+      out.printf("trained %d steps: loss %.4f -> %.4f; %,d of %,d parameters trainable (%.4f%%)%n",
+          r.losses().size(), r.losses().get(0), r.losses().get(r.losses().size() - 1), r.trainableParameters(),
+          r.totalParameters(), r.trainablePercent());
+    }
+    r.delta().ifPresent(p -> out.println("trainable tensors: " + p));
+    r.adapter().ifPresent(p -> out.println("PEFT adapter: " + p));
+    r.merged().ifPresent(p -> out.println("merged checkpoint: " + p));
+    return 0;
+  }
+
+  /**
+   * {@return a builder with every setting the options give} Options the command line leaves out pass on their
+   * defaults, which are {@link RunDefaults}'s (the test keeps them so); listeners are left to the caller.
+   */
+  LayerNormTuner.Builder builder(LlavaModel llava, Tokenizer tok, Subset chosen) {
     Strategy s = Strategy.parse(strategy);
-    LayerNormTuner.Builder b = LayerNormTuner.builder().model(llava)
-        .tokenizer(Tokenizer.load(tokenizer != null ? tokenizer : model))
+    LayerNormTuner.Builder b = LayerNormTuner.builder().model(llava).tokenizer(tok)
         .trainData(data, imageRoot != null ? imageRoot : data.toAbsolutePath().getParent()).strategy(s)
         .weightDecay(weightDecay).schedule(LrSchedule.parse(schedule, LrSchedule.Warmup.ratio(warmupRatio)))
         .batchSize(batchSize).gradientAccumulation(gradAccum).maxGradNorm(maxGradNorm).seed(seed).outputDir(output)
         .checkpointEvery(checkpointEvery).nanPolicy(nanPolicy).workers(workers)
         .activationRecomputation(recomputeActivations).resumeAnyway(resumeAnyway).keepCheckpoints(keepCheckpoints)
-        .subset(chosen)
-        .baseModelName(baseModelName != null ? baseModelName : modelAsGiven())
-        .listener(ProgressBarListener.console()).listener(new LoggingListener(50));
+        .subset(chosen).baseModelName(baseModelName != null ? baseModelName : modelAsGiven());
     if (s == Strategy.LORA) {
-      b.lora(new LoraConfig(loraR, loraAlpha, loraDropout, LoraConfig.ALL_BLOCK_LINEARS));
+      b.lora(new LoraConfig(loraR, loraAlpha, loraDropout, RunDefaults.LORA.targets()));
     }
     if (template != null) {
       b.template(template);
@@ -221,25 +246,7 @@ final class TrainCommand implements Callable<Integer> {
     if (exportDtype != null) {
       b.exportDtype(DType.parse(exportDtype));
     }
-    TuningResult r;
-    try (LayerNormTuner tuner = build(b)) {
-      r = tuner.fit();
-    } finally {
-      llava.close();
-    }
-    PrintWriter out = spec.commandLine().getOut();
-    if (r.losses().isEmpty()) {
-      out.printf("nothing left to train: %s is complete at step %d; exports rewritten%n", output,
-          r.checkpoint().map(TrainingCheckpoints::step).orElse(0L));
-    } else {
-      out.printf("trained %d steps: loss %.4f -> %.4f; %,d of %,d parameters trainable (%.4f%%)%n",
-          r.losses().size(), r.losses().get(0), r.losses().get(r.losses().size() - 1), r.trainableParameters(),
-          r.totalParameters(), r.trainablePercent());
-    }
-    r.delta().ifPresent(p -> out.println("trainable tensors: " + p));
-    r.adapter().ifPresent(p -> out.println("PEFT adapter: " + p));
-    r.merged().ifPresent(p -> out.println("merged checkpoint: " + p));
-    return 0;
+    return b;
   }
 
   /**

@@ -3,19 +3,31 @@ package io.lntune.tools;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lntune.LayerNormTuner;
+import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.llava.TinyLlava;
+import io.lntune.models.nn.Placement;
+import io.lntune.models.tokenizer.Tokenizer;
 import io.lntune.torch.DType;
 import io.lntune.torch.safetensors.SafetensorsCheckpoint;
 import io.lntune.torch.safetensors.SafetensorsFile;
+import io.lntune.training.data.Subset;
+import io.lntune.training.run.RunDefaults;
+import io.lntune.training.run.RunSettings;
+import io.lntune.training.strategy.Selection;
+import io.lntune.training.strategy.Strategy;
 import io.lntune.training.synth.SyntheticWorld;
+import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -37,6 +49,52 @@ class TrainCommandTest {
     Set<String> options = new CommandLine(new TrainCommand()).getCommandSpec().options().stream()
         .map(o -> o.longestName()).collect(Collectors.toSet());
     assertThat(options).containsAll(TrainCommand.SETTERS.keySet());
+  }
+
+  /**
+   * What {@code lntune train} passes on when an option is not given is what the builder does when a setting is not
+   * set: for every setting but the ones the command always chooses itself (the model, tokenizer and data it loads,
+   * its base model name, its listeners), with the LoRA options too.
+   */
+  @Test
+  void defaultsAreTheBuildersForEveryOption() throws Exception {
+    assertThat(new CommandLine(new TrainCommand()).getCommandSpec().options())
+        .filteredOn(o -> o.userObject() instanceof Field field && field.getDeclaringClass() == TrainCommand.class)
+        .as("defaults come from RunDefaults, not from annotations").allSatisfy(o -> assertThat(o.defaultValue())
+            .as(o.longestName()).isNull());
+    String help = new CommandLine(new TrainCommand()).getUsageMessage().replaceAll("\\s+", " ");
+    assertThat(help).as("the help shows them").contains("--batch-size=<batchSize> Default: " + RunDefaults.BATCH_SIZE)
+        .contains("STOP or SKIP. Default: " + RunDefaults.NAN_POLICY).contains("LoRA rank. Default: "
+            + RunDefaults.LORA.r());
+    Path[] f = fixture(dir);
+    Set<String> chosenByTheCommand = Set.of("model", "tokenizer", "imageTransform", "baseModelName", "listeners");
+    try (LlavaModel model = LlavaModel.load(f[0], Placement.cpu(DType.F32))) {
+      Tokenizer tok = Tokenizer.load(f[0]);
+      List<String> required = List.of("--model", f[0].toString(), "--data", f[1].toString(), "--image-root",
+          f[2].toString(), "--output", dir.resolve("out").toString());
+      for (List<String> chosen : List.of(List.<String>of(), List.of("--strategy", "LORA"))) {
+        TrainCommand command = new TrainCommand();
+        new CommandLine(command).parseArgs(Stream.concat(required.stream(), chosen.stream()).toArray(String[]::new));
+        RunSettings cli = command.builder(model, tok, Subset.parse(command.subset)).build().settings();
+        LayerNormTuner.Builder unset = LayerNormTuner.builder().model(model).tokenizer(tok).trainData(f[1], f[2])
+            .outputDir(dir.resolve("out"));
+        if (!chosen.isEmpty()) {
+          unset.strategy(Strategy.LORA);
+        }
+        RunSettings builder = unset.build().settings();
+        for (RecordComponent c : RunSettings.class.getRecordComponents()) {
+          if (!chosenByTheCommand.contains(c.getName())) {
+            Object fromCli = c.getAccessor().invoke(cli);
+            Object fromBuilder = c.getAccessor().invoke(builder);
+            if (fromCli instanceof Selection) { // a class without equals; its toString is what run.json records
+              fromCli = fromCli.toString();
+              fromBuilder = fromBuilder.toString();
+            }
+            assertThat(fromCli).as(chosen + " " + c.getName()).isEqualTo(fromBuilder);
+          }
+        }
+      }
+    }
   }
 
   /** A tiny LLaVA directory with the LLaMA tokenizer, and the synthetic world's data. */

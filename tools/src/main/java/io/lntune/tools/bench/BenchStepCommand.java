@@ -1,34 +1,43 @@
 package io.lntune.tools.bench;
 
+import static org.bytedeco.pytorch.global.torch.randint;
+import static org.bytedeco.pytorch.global.torch.where;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.management.ThreadMXBean;
 import io.lntune.models.llama.LlamaModel;
-import io.lntune.models.nn.CausalLmLoss;
 import io.lntune.torch.DType;
 import io.lntune.torch.MemoryStats;
 import io.lntune.torch.TensorScope;
 import io.lntune.torch.Torch;
 import io.lntune.training.data.Batch;
+import io.lntune.training.data.DataLoader;
 import io.lntune.training.loop.LossOutput;
-import io.lntune.training.loop.NanPolicy;
+import io.lntune.training.loop.NextTokenTask;
 import io.lntune.training.loop.StepMetrics;
 import io.lntune.training.loop.Trainer;
 import io.lntune.training.loop.TrainerConfig;
 import io.lntune.training.loop.TrainingListener;
 import io.lntune.training.loop.TrainingTask;
 import io.lntune.training.optim.AdamW;
-import io.lntune.training.optim.LrSchedule;
+import io.lntune.training.optim.OptimizerGroups;
 import io.lntune.training.optim.TrainableParameters;
-import io.lntune.training.strategy.Lora;
+import io.lntune.training.run.Preparation;
+import io.lntune.training.run.RunDefaults;
 import io.lntune.training.strategy.LoraConfig;
 import io.lntune.training.strategy.Selection;
 import io.lntune.training.strategy.Strategy;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -45,10 +54,9 @@ public final class BenchStepCommand implements Callable<Integer> {
   static final String MARKER = "lntune-bench-step: ";
   /** A configuration suffix: activation recomputation. */
   static final String RECOMPUTE = "+recompute";
-  /** A configuration suffix: batches from a {@link io.lntune.training.data.DataLoader} ({@link LoaderData}). */
+  /** A configuration suffix: batches from a {@link DataLoader} ({@link LoaderData}). */
   static final String LOADER = "+loader";
-  private static final com.sun.management.ThreadMXBean THREADS =
-      (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+  private static final ThreadMXBean THREADS = (ThreadMXBean) ManagementFactory.getThreadMXBean();
 
   @Spec CommandSpec spec;
 
@@ -68,8 +76,8 @@ public final class BenchStepCommand implements Callable<Integer> {
   @Option(names = "--warmup", required = true)
   int warmup;
 
-  @Option(names = "--lora-r", defaultValue = "64")
-  int loraR;
+  @Option(names = "--lora-r")
+  int loraR = RunDefaults.LORA.r();
 
   @Option(names = "--loader-batch", defaultValue = "8", description = "Samples per batch of a +loader run.")
   int loaderBatch;
@@ -82,23 +90,18 @@ public final class BenchStepCommand implements Callable<Integer> {
     boolean recompute = run.endsWith(RECOMPUTE);
     Strategy strategy = Strategy.parse(recompute ? run.substring(0, run.length() - RECOMPUTE.length()) : run);
     LlamaModel model = BenchModels.build(s, DType.parse(dtype), 1);
-    if (strategy == Strategy.LORA) {
-      Lora.attach(model.blockLinears(), LoraConfig.defaults().withRank(loraR), 1);
-    }
-    TrainableParameters trainables = TrainableParameters.select(model, Selection.of(strategy), true);
+    Setup setup = setUp(model, strategy, loraR);
+    TrainableParameters trainables = setup.trainables();
     model.setActivationRecomputation(recompute);
-    model.train(true);
-    AdamW adam = new AdamW(0.9, 0.999, 1e-8);
-    adam.addGroup("all", strategy.defaultLearningRate(), 0.0, trainables.all());
+    NextTokenTask<TokenBatch> task = new NextTokenTask<>(model);
     Phases phases = new Phases();
     Recorder recorder = new Recorder(warmup, phases);
-    TrainerConfig trainer = new TrainerConfig(warmup + steps, 1, 1.0, LrSchedule.constant(LrSchedule.Warmup.none()),
-        NanPolicy.STOP, 0, 0, null);
+    TrainerConfig trainer = RunDefaults.trainer(warmup + steps, RunDefaults.schedule());
     long peakBeforeRun = MemoryStats.peakResidentBytes(); // the trainer resets the mark when it starts
     if (loader) {
       try (LoaderData data = LoaderData.create(loaderBatch, warmup + steps, (int) s.sequence)) {
-        new Trainer<>(trainables, adam, new LoaderTask(model, phases), trainer, null, List.of(recorder))
-            .run(from -> data.loader());
+        new Trainer<>(trainables, setup.optimizer(), new LoaderTask(model, task, phases), trainer, null,
+            List.of(recorder)).run(from -> data.loader());
       }
     } else {
       TokenBatch batch = tokenBatch(s, model);
@@ -113,7 +116,8 @@ public final class BenchStepCommand implements Callable<Integer> {
           return batch; // the same batch every step: no per-step allocation in the data path
         }
       };
-      new Trainer<>(trainables, adam, new TextTask(model, phases), trainer, null, List.of(recorder)).run(from -> data);
+      new Trainer<>(trainables, setup.optimizer(), new TextTask(task, phases), trainer, null, List.of(recorder))
+          .run(from -> data);
     }
     double overhead = recorder.stopSampling();
     double median = recorder.medianMillis();
@@ -138,14 +142,28 @@ public final class BenchStepCommand implements Callable<Integer> {
     return 0;
   }
 
+  /**
+   * The trainable parameters and the optimizer of a run of {@code strategy}, made as {@code fit()} makes them with
+   * the builder's defaults: the same preparation, optimizer groups, learning rate and weight decay.
+   */
+  record Setup(TrainableParameters trainables, AdamW optimizer) {}
+
+  /** {@return {@code model} prepared for {@code strategy} (LoRA of rank {@code loraR}), and its optimizer} */
+  static Setup setUp(LlamaModel model, Strategy strategy, int loraR) {
+    Selection selection = Selection.of(strategy);
+    Optional<LoraConfig> lora = strategy == Strategy.LORA ? Optional.of(RunDefaults.LORA.withRank(loraR))
+        : Optional.empty();
+    TrainableParameters trainables = Preparation.trainables(model, selection, lora, RunDefaults.SEED);
+    double lr = RunDefaults.learningRate(selection);
+    return new Setup(trainables, OptimizerGroups.adamW(trainables, lr, lr, RunDefaults.WEIGHT_DECAY));
+  }
+
   /** {@return the fixed batch of random tokens every step of a configuration without the loader trains on} */
   private static TokenBatch tokenBatch(BenchSize s, LlamaModel model) {
     try (TensorScope scope = TensorScope.open()) {
       Torch.seed(7);
-      return new TokenBatch(scope.keep(org.bytedeco.pytorch.global.torch.randint(s.config().vocabSize(),
-          new long[] {s.batch, s.sequence},
-          new org.bytedeco.pytorch.TensorOptions(org.bytedeco.pytorch.global.torch.ScalarType.Long))
-          .to(model.placement().device().toTorch(), org.bytedeco.pytorch.global.torch.ScalarType.Long)));
+      return new TokenBatch(scope.keep(randint(s.config().vocabSize(), new long[] {s.batch, s.sequence},
+          new TensorOptions(ScalarType.Long)).to(model.placement().device().toTorch(), ScalarType.Long)));
     }
   }
 
@@ -154,7 +172,7 @@ public final class BenchStepCommand implements Callable<Integer> {
     return THREADS.getCurrentThreadAllocatedBytes();
   }
   /** The batch every step reuses; the trainer's close after the step leaves it alone. */
-  private record TokenBatch(Tensor ids) implements AutoCloseable {
+  private record TokenBatch(Tensor ids) implements NextTokenTask.Tokens {
     @Override
     public void close() {}
   }
@@ -172,19 +190,18 @@ public final class BenchStepCommand implements Callable<Integer> {
   }
 
   /**
-   * Next-token loss of the decoder on its own input, finishing recomputed layers in the backward. Notes each phase's
-   * time and the resident memory the forward and loss add: what the graph keeps for the backward (saved activations,
-   * logits, recomputation's layer inputs).
+   * The run's next-token task on the decoder's own input. Notes each phase's time and the resident memory the forward
+   * and loss add: what the graph keeps for the backward (saved activations, logits, recomputation's layer inputs).
    */
-  private record TextTask(LlamaModel model, Phases phases) implements TrainingTask<TokenBatch> {
+  private record TextTask(NextTokenTask<TokenBatch> task, Phases phases) implements TrainingTask<TokenBatch> {
     @Override
     public LossOutput loss(TokenBatch batch) {
-      return timedLoss(model, phases, batch.ids(), batch.ids());
+      return timedLoss(task, phases, batch.ids(), batch.labels());
     }
 
     @Override
     public void backward(LossOutput loss) {
-      timedBackward(model, phases, loss);
+      timedBackward(task, phases, loss);
     }
   }
 
@@ -192,7 +209,8 @@ public final class BenchStepCommand implements Callable<Integer> {
    * As {@link TextTask}, on the loader's batches: the text rows with the image placeholder as token 0, the labels
    * as the data pipeline masked them; the pictures the loader prepared are not used by this text-only decoder.
    */
-  private record LoaderTask(LlamaModel model, Phases phases) implements TrainingTask<Batch> {
+  private record LoaderTask(LlamaModel model, NextTokenTask<TokenBatch> task, Phases phases)
+      implements TrainingTask<Batch> {
     @Override
     public LossOutput loss(Batch batch) {
       Tensor ids = batch.inputIds().clamp_min(new Scalar(0L));
@@ -200,25 +218,24 @@ public final class BenchStepCommand implements Callable<Integer> {
       Scalar vocab = new Scalar(model.config().vocabSize());
       if (ids.max().item_long() >= model.config().vocabSize()) { // tiny's vocabulary: fold the ids in
         ids = ids.remainder(vocab);
-        labels = org.bytedeco.pytorch.global.torch.where(labels.lt(new Scalar(0L)), labels, labels.remainder(vocab));
+        labels = where(labels.lt(new Scalar(0L)), labels, labels.remainder(vocab));
       }
-      return timedLoss(model, phases, ids, labels);
+      return timedLoss(task, phases, ids, labels);
     }
 
     @Override
     public void backward(LossOutput loss) {
-      timedBackward(model, phases, loss);
+      timedBackward(task, phases, loss);
     }
   }
 
-  private static LossOutput timedLoss(LlamaModel model, Phases phases, Tensor ids, Tensor labels) {
+  private static LossOutput timedLoss(NextTokenTask<?> task, Phases phases, Tensor ids, Tensor labels) {
     long probe = threadAllocatedBytes();
     long before = MemoryStats.residentBytes();
     long bytes = threadAllocatedBytes();
     phases.benchJavaBytes += bytes - probe; // reading /proc: the bench's, not the trainer's
     long start = System.nanoTime();
-    CausalLmLoss.Result r = CausalLmLoss.of(model.forward(ids), labels);
-    LossOutput out = new LossOutput(r.sum(), r.tokens());
+    LossOutput out = task.loss(ids, labels);
     phases.forwardMillis = (System.nanoTime() - start) / 1e6;
     probe = threadAllocatedBytes();
     phases.taskJavaBytes += probe - bytes;
@@ -228,11 +245,10 @@ public final class BenchStepCommand implements Callable<Integer> {
     return out;
   }
 
-  private static void timedBackward(LlamaModel model, Phases phases, LossOutput loss) {
+  private static void timedBackward(NextTokenTask<?> task, Phases phases, LossOutput loss) {
     long bytes = threadAllocatedBytes();
     long start = System.nanoTime();
-    loss.sum().backward();
-    model.backwardRecomputed();
+    task.backward(loss);
     phases.backwardMillis = (System.nanoTime() - start) / 1e6;
     phases.taskJavaBytes += threadAllocatedBytes() - bytes;
   }

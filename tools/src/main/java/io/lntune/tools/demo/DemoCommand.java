@@ -2,7 +2,6 @@ package io.lntune.tools.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lntune.LayerNormTuner;
-import io.lntune.TuningResult;
 import io.lntune.models.clip.ClipVisionTower;
 import io.lntune.models.llama.GenerationConfig;
 import io.lntune.models.llama.LlamaModel;
@@ -25,6 +24,8 @@ import io.lntune.training.export.TrainableDelta;
 import io.lntune.training.listener.ProgressBarListener;
 import io.lntune.training.loop.StepMetrics;
 import io.lntune.training.loop.TrainingListener;
+import io.lntune.training.loop.TrainingRun;
+import io.lntune.training.run.TuningResult;
 import io.lntune.training.strategy.LoraConfig;
 import io.lntune.training.strategy.Strategy;
 import io.lntune.training.synth.SyntheticBenchmarks;
@@ -34,11 +35,16 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -90,7 +96,7 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--lr", paramLabel = "STRATEGY=RATE", description = "A stage-2 learning rate other than the demo's "
       + "own for a strategy, e.g. --lr LAYERNORM=1e-2 (repeatable).")
-  Map<String, Double> learningRates = new java.util.HashMap<>();
+  Map<String, Double> learningRates = new HashMap<>();
 
   private Map<Strategy, Double> chosenRates = Map.of();
 
@@ -158,8 +164,9 @@ public final class DemoCommand implements Callable<Integer> {
       AnswerAccuracy.Score score = AnswerAccuracy.of(model, tok, world.imageRoot(), questions);
       double accuracy = score.accuracy();
       double ms = stepMillis.stream().skip(Math.min(2, stepMillis.size() - 1)).mapToDouble(d -> d).average().orElse(0);
-      runs.add(new DemoRun(strategy.name(), r.trainableParameters(), r.totalParameters(), r.peakResidentBytes(), ms,
-          accuracy, questions.size(), r.losses().get(r.losses().size() - 1), r.losses()));
+      runs.add(new DemoRun(strategy.name(), r.trainableParameters(), r.totalParameters(),
+          r.training().peakResidentBytes(), ms, accuracy, questions.size(), r.losses().get(r.losses().size() - 1),
+          r.losses()));
       console.printf("  %s: held-out accuracy %.1f%% on %d questions (%s)%n", strategy, 100 * accuracy,
           questions.size(), score.breakdown());
       JsonNode vqa = Evaluation.run(new Evaluation.Settings(Benchmark.VQAV2, bench.resolve("vqav2/questions.json"),
@@ -244,7 +251,7 @@ public final class DemoCommand implements Callable<Integer> {
         size.batchSize(), seed)));
     try {
       console.printf("  ViT %s%n", visionDone.join());
-    } catch (java.util.concurrent.CompletionException e) {
+    } catch (CompletionException e) {
       throw e.getCause() instanceof RuntimeException r ? r : e;
     }
     LlavaModel model = new LlavaModel(DemoModels.llava(vocab), cpu);
@@ -272,7 +279,7 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   /** {@return "loss 6.957 -> 0.071 in 4m31s" for the run {@code training} does} */
-  private static String timed(java.util.function.Supplier<io.lntune.training.loop.TrainingRun> training) {
+  private static String timed(Supplier<TrainingRun> training) {
     long start = System.nanoTime();
     List<Double> l = training.get().losses();
     long s = (System.nanoTime() - start) / 1_000_000_000;
@@ -320,7 +327,7 @@ public final class DemoCommand implements Callable<Integer> {
 
   /** {@return the --lr rates by strategy; refuses an unknown strategy or a rate that is not positive} */
   private Map<Strategy, Double> chosenRates() {
-    Map<Strategy, Double> out = new java.util.EnumMap<>(Strategy.class);
+    Map<Strategy, Double> out = new EnumMap<>(Strategy.class);
     learningRates.forEach((name, rate) -> {
       if (!(rate > 0 && Double.isFinite(rate))) {
         throw new ParameterException(spec.commandLine(), "--lr " + name + ": the rate must be positive, got " + rate);
@@ -355,7 +362,7 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   private Path runDir(Strategy strategy, boolean stage1) {
-    return out.resolve(strategy.name().toLowerCase(java.util.Locale.ROOT) + (stage1 ? "-stage1" : ""));
+    return out.resolve(strategy.name().toLowerCase(Locale.ROOT) + (stage1 ? "-stage1" : ""));
   }
 
   private static double chance(List<AnswerAccuracy.Question> questions) {

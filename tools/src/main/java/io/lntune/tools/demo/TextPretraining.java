@@ -1,9 +1,6 @@
 package io.lntune.tools.demo;
 
-import static org.bytedeco.pytorch.global.torch.cross_entropy_loss;
-
 import io.lntune.models.llama.LlamaModel;
-import io.lntune.models.nn.CausalLmLoss;
 import io.lntune.models.tokenizer.Tokenizer;
 import io.lntune.training.data.Batch;
 import io.lntune.training.data.ConversationTemplate;
@@ -11,30 +8,29 @@ import io.lntune.training.data.ImageMarkup;
 import io.lntune.training.data.LlavaSample;
 import io.lntune.training.data.PromptTokens;
 import io.lntune.training.data.TokenizedConversation;
-import io.lntune.training.loop.LossOutput;
+import io.lntune.training.loop.NextTokenTask;
+import io.lntune.training.loop.TrainingRun;
 import io.lntune.training.strategy.Selection;
 import io.lntune.training.strategy.Strategy;
 import io.lntune.training.synth.Scene;
 import io.lntune.training.synth.SceneText;
 import io.lntune.training.synth.SyntheticWorld;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.stream.Stream;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
 
 /**
  * Pretrains the tiny LLaMA as a language model on the synthetic world's kind of text: captions and conversations
  * about freshly drawn scenes, each scene written as its nine {@link CellWords} exactly where the picture's nine
  * patch tokens will be in stage 1 and 2 (same template, same tokens around them). It learns to describe and answer
  * from a scene given as words laid out like the picture's patches. Only what follows from the scene is supervised
- * (answers and captions, not the random cell words), and every text has a new scene: trained on the world's
- * training pictures (1,600 then) with every token supervised, it remembered those scenes and answered colour and
- * place questions about new ones at 63% and 39%; this way it reads them (74% and 51%, 98% on counts).
+ * (answers and captions, not the random cell words), and every text has a new scene, so that it learns to read the
+ * scene rather than remember the world's training pictures.
  */
 final class TextPretraining {
   private TextPretraining() {}
@@ -67,57 +63,29 @@ final class TextPretraining {
     return new TokenizedConversation(t.id(), ids, labels, 0);
   }
 
-  static io.lntune.training.loop.TrainingRun run(LlamaModel model, Tokenizer tok, int steps, int batchSize,
-      long seed) {
-    io.lntune.training.loop.TrainingRun result = Pretraining.run(model, Selection.of(Strategy.FULL), 1e-3, steps,
-        (SupervisedBatch b) -> loss(model, b), batches(new Texts(tok), new Random(seed), batchSize), true);
+  static TrainingRun run(LlamaModel model, Tokenizer tok, int steps, int batchSize, long seed) {
+    TrainingRun result = Pretraining.run(model, Selection.of(Strategy.FULL), 1e-3, steps, new NextTokenTask<>(model),
+        batches(new Texts(tok), new Random(seed), batchSize), true);
     model.eval();
     return result;
   }
 
-  /**
-   * A batch of texts: the padded token ids [B, T] and the supervised predictions, as the flat positions [N] in
-   * [B * T] whose next token is labelled and those next tokens [N].
-   */
-  record SupervisedBatch(Batch tokens, Tensor predictors, Tensor targets) implements AutoCloseable {
+  /** A batch of texts, padded; only what follows from the scene is labelled. */
+  private record TextBatch(Batch tokens) implements NextTokenTask.Tokens {
+    @Override
+    public Tensor ids() {
+      return tokens.inputIds();
+    }
+
+    @Override
+    public Tensor labels() {
+      return tokens.labels();
+    }
+
     @Override
     public void close() {
       tokens.close();
-      predictors.close();
-      targets.close();
     }
-
-    static SupervisedBatch of(List<TokenizedConversation> rows) {
-      Batch tokens = Batch.ofTokens(rows, 0);
-      long length = tokens.inputIds().size(1);
-      List<Long> predictors = new ArrayList<>();
-      List<Long> targets = new ArrayList<>();
-      for (int row = 0; row < rows.size(); row++) {
-        int[] labels = rows.get(row).labels();
-        for (int j = 1; j < labels.length; j++) {
-          if (labels[j] != CausalLmLoss.IGNORE_INDEX) {
-            predictors.add(row * length + j - 1);
-            targets.add((long) labels[j]);
-          }
-        }
-      }
-      return new SupervisedBatch(tokens, longs(predictors), longs(targets));
-    }
-
-    private static Tensor longs(List<Long> values) {
-      return Tensor.create(values.stream().mapToLong(Long::longValue).toArray(), values.size());
-    }
-  }
-
-  /**
-   * {@return the summed loss over the supervised tokens} The head only sees the positions that predict one: the
-   * answers and captions are a fifth of the tokens, and the head over the vocabulary is a quarter of the model.
-   */
-  static LossOutput loss(LlamaModel model, SupervisedBatch b) {
-    Tensor hidden = model.hiddenStates(model.embed(b.tokens().inputIds()), null, null);   // [B, T, D]
-    Tensor logits = model.logits(hidden.flatten(0, 1).index_select(0, b.predictors()));   // [N, vocab]
-    Tensor sum = cross_entropy_loss(logits, b.targets(), new TensorOptional(), 2, CausalLmLoss.IGNORE_INDEX, 0.0);
-    return new LossOutput(sum, b.targets().numel());
   }
 
   /**
@@ -159,7 +127,7 @@ final class TextPretraining {
   }
 
   /** Each batch is {@code batchSize} fresh texts, right-padded with id 0 (no label, so never learned). */
-  private static Iterator<SupervisedBatch> batches(Texts texts, Random random, int batchSize) {
+  private static Iterator<TextBatch> batches(Texts texts, Random random, int batchSize) {
     return new Iterator<>() {
       @Override
       public boolean hasNext() {
@@ -167,9 +135,8 @@ final class TextPretraining {
       }
 
       @Override
-      public SupervisedBatch next() {
-        return SupervisedBatch.of(java.util.stream.Stream.generate(() -> texts.next(random)).limit(batchSize)
-            .toList());
+      public TextBatch next() {
+        return new TextBatch(Batch.ofTokens(Stream.generate(() -> texts.next(random)).limit(batchSize).toList(), 0));
       }
     };
   }

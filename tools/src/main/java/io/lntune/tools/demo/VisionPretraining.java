@@ -4,12 +4,15 @@ import static org.bytedeco.pytorch.global.torch.cross_entropy_loss;
 
 import io.lntune.models.clip.ClipImageProcessor;
 import io.lntune.models.clip.ClipVisionTower;
+import io.lntune.models.clip.FeatureSelection;
 import io.lntune.models.image.RgbImage;
+import io.lntune.models.nn.Init;
 import io.lntune.models.nn.Linear;
 import io.lntune.models.nn.Namespace;
 import io.lntune.models.nn.Placement;
 import io.lntune.torch.DType;
 import io.lntune.training.loop.LossOutput;
+import io.lntune.training.loop.TrainingRun;
 import io.lntune.training.strategy.Selection;
 import io.lntune.training.synth.Scene;
 import io.lntune.training.synth.SceneRenderer;
@@ -26,10 +29,9 @@ import org.bytedeco.pytorch.TensorOptional;
 final class VisionPretraining {
   private static final int CLASSES = 1 + Scene.Colour.values().length * Scene.Shape.values().length;
   /**
-   * Smoothed targets bound how confident the head gets: with hard ones the loss fell to 0.001 by growing the patch
-   * features to a norm of about 90, mostly one direction shared by every patch, which the connector then failed to
-   * map onto word embeddings of norm 0.2 (stage 1 ended at a caption loss of 0.36, against 0.06 from an untrained
-   * tower whose features have norm 8).
+   * Smoothed targets bound how confident the head gets: hard ones drive the loss toward 0 by growing the patch
+   * features far beyond the word embeddings' norm, mostly along one direction shared by every patch, which the
+   * connector then cannot map onto word embeddings.
    */
   private static final double LABEL_SMOOTHING = 0.1;
 
@@ -54,23 +56,23 @@ final class VisionPretraining {
       super("VisionClassifier");
       this.tower = add("tower", tower);
       this.head = add("head", new Linear(tower.config().hiddenSize(), CLASSES, true, Placement.cpu(DType.F32)));
-      io.lntune.models.nn.Init.normal(head, 0.02, seed);
+      Init.normal(head, 0.02, seed);
     }
 
     /**
      * Trains tower and head for {@code steps} on fresh scenes, without a progress bar (it runs alongside the
      * LLaMA's), then puts the tower in eval mode; {@return the run}
      */
-    io.lntune.training.loop.TrainingRun train(int steps, int batchSize, long seed) {
-      io.lntune.training.loop.TrainingRun result = Pretraining.run(this, Selection.custom(n -> true), 3e-3, steps,
+    TrainingRun train(int steps, int batchSize, long seed) {
+      TrainingRun result = Pretraining.run(this, Selection.custom(n -> true), 3e-3, steps,
           this::loss, batches(new Random(seed), ClipImageProcessor.forImageSize(DemoModels.IMAGE), batchSize), false);
       tower.eval();
       return result;
     }
 
     private LossOutput loss(Batch b) {
-      Tensor features = tower.features(b.pixels(), new io.lntune.models.clip.FeatureSelection(-1,
-          io.lntune.models.clip.FeatureSelection.Tokens.PATCH));                            // [B, 9, width]
+      FeatureSelection patches = new FeatureSelection(-1, FeatureSelection.Tokens.PATCH);
+      Tensor features = tower.features(b.pixels(), patches);                                // [B, 9, width]
       Tensor logits = head.forward(features).reshape(-1, CLASSES);                          // [B * 9, classes]
       Tensor labels = b.labels().reshape(-1);
       return new LossOutput(cross_entropy_loss(logits, labels, new TensorOptional(), 2, -100, LABEL_SMOOTHING),

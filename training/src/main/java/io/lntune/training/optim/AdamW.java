@@ -19,9 +19,7 @@ import org.bytedeco.pytorch.Tensor;
  * reversed {@code betas} of the JavaCPP binding).
  *
  * <pre>{@code
- * AdamW opt = new AdamW(0.9, 0.999, 1e-8);
- * opt.addGroup("norms", 3e-3, 0.0, norms);
- * opt.addGroup("connector", 2e-5, 0.0, connector);     // LLaVA's mm_projector_lr
+ * AdamW opt = OptimizerGroups.adamW(trainables, 3e-3, 2e-5, 0.0);  // torch's betas and eps, LLaVA's groups
  * opt.step(schedule.factor(step, total));              // after backward and TrainableParameters.collectGradients()
  * }</pre>
  */

@@ -3,11 +3,15 @@ package io.lntune.training.strategy;
 import static org.bytedeco.pytorch.global.torch.dropout;
 
 import io.lntune.models.nn.Linear;
+import io.lntune.models.nn.Modules;
 import io.lntune.models.nn.Placement;
 import io.lntune.torch.DType;
+import io.lntune.torch.Device;
 import io.lntune.torch.TensorScope;
+import io.lntune.torch.Torch;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
@@ -36,7 +40,7 @@ public final class Lora {
    */
   public static Map<String, Linear> attach(Map<String, Linear> linears, LoraConfig config, long seed) {
     Map<String, Linear> adapted = new LinkedHashMap<>();
-    io.lntune.torch.Torch.seed(seed);
+    Torch.seed(seed);
     for (Map.Entry<String, Linear> e : linears.entrySet()) {
       String last = e.getKey().substring(e.getKey().lastIndexOf('.') + 1);
       if (config.targets().contains(last)) {
@@ -47,19 +51,27 @@ public final class Lora {
     return adapted;
   }
 
+  /**
+   * {@return whether adapters are attached to {@code linears}} {@link #attach} adapts every targeted layer at once, so
+   * one adapted layer means a model already prepared for LoRA (by an earlier run on the same model object).
+   */
+  public static boolean attached(Map<String, Linear> linears) {
+    return linears.values().stream().anyMatch(Linear::hasAdapter);
+  }
+
   private static void attach(String name, Linear target, LoraConfig config) {
     if (target.hasAdapter()) {
       throw new IllegalStateException(name + " already has an adapter");
     }
     long out = target.weight().size(0);
     long in = target.weight().size(1);
-    Placement fp32 = new Placement(io.lntune.torch.Device.parse(target.weight().device().str().getString()), DType.F32);
+    Placement fp32 = new Placement(Device.parse(target.weight().device().str().getString()), DType.F32);
     Linear a = target.register_module("lora_A", new Linear(in, config.r(), false, fp32));
     Linear b = target.register_module("lora_B", new Linear(config.r(), out, false, fp32));
     try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
       // PEFT: A ~ kaiming_uniform(a=sqrt(5)), i.e. U(-1/sqrt(in), 1/sqrt(in)); B = 0.
       double bound = 1.0 / Math.sqrt(in);
-      a.weight().uniform_(-bound, bound, new org.bytedeco.pytorch.GeneratorOptional());
+      a.weight().uniform_(-bound, bound, new GeneratorOptional());
       b.weight().zero_();
     }
     double scale = config.scale();
@@ -91,8 +103,8 @@ public final class Lora {
     try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
       for (Linear target : adapted.values()) {
         Module holder = target;
-        Tensor a = io.lntune.models.nn.Modules.namedParameters(holder).get("lora_A.weight");
-        Tensor b = io.lntune.models.nn.Modules.namedParameters(holder).get("lora_B.weight");
+        Tensor a = Modules.namedParameters(holder).get("lora_A.weight");
+        Tensor b = Modules.namedParameters(holder).get("lora_B.weight");
         Tensor w = target.weight();
         w.copy_(folded(w, a, b, config));
         target.removeAdapter();

@@ -1,15 +1,14 @@
 package io.lntune.training.loop;
 
 import io.lntune.models.llama.LlamaModel;
-import io.lntune.models.nn.CausalLmLoss;
 import java.util.Iterator;
 import java.util.Random;
 import org.bytedeco.pytorch.Tensor;
 
 /** A learnable toy language task for trainer tests: counting sequences (a, a+k, a+2k, ...) mod the vocabulary. */
 final class TextTask {
-  /** A micro-batch of token ids that owns its tensor. */
-  record Batch(Tensor ids) implements AutoCloseable {
+  /** A micro-batch of token ids, every one after the first supervised, that owns its tensor. */
+  record Batch(Tensor ids) implements NextTokenTask.Tokens {
     @Override
     public void close() {
       ids.close();
@@ -18,11 +17,9 @@ final class TextTask {
 
   private TextTask() {}
 
-  static TrainingTask<Batch> loss(LlamaModel model) {
-    return batch -> {
-      CausalLmLoss.Result r = CausalLmLoss.of(model.forward(batch.ids()), batch.ids());
-      return new LossOutput(r.sum(), r.tokens());
-    };
+  /** {@return the next-token task on {@code model}, for these batches} */
+  static NextTokenTask<Batch> loss(LlamaModel model) {
+    return new NextTokenTask<>(model);
   }
 
   /** Micro-batches of {@code rows} sequences of {@code length}, the i-th always the same for a seed. */

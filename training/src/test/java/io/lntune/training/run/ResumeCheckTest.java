@@ -1,4 +1,4 @@
-package io.lntune;
+package io.lntune.training.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

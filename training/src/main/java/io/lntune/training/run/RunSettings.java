@@ -1,11 +1,10 @@
-package io.lntune;
+package io.lntune.training.run;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.tokenizer.Tokenizer;
 import io.lntune.torch.DType;
-import io.lntune.training.data.ConversationTemplate;
 import io.lntune.training.data.ImageTransform;
 import io.lntune.training.data.Subset;
 import io.lntune.training.export.MergedLayout;
@@ -20,20 +19,17 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The resolved settings of a {@link LayerNormTuner}, every default filled in; {@link LayerNormTuner.Builder#build()}
- * makes them, and the builder's setters give each setting's meaning and default. A tuner writes them as
- * {@code run.json} in its output directory.
+ * The settings of a {@link FinetuningRun}, every default filled in ({@link RunDefaults}); {@code LayerNormTuner}'s
+ * builder makes them, checked, and its setters give each setting's meaning. A run writes them as {@code run.json} in
+ * its output directory and into every checkpoint.
  *
  * <pre>{@code
- * TunerSettings s = tuner.settings();
+ * RunSettings s = tuner.settings();
  * System.out.println(s.selection() + " at lr " + s.learningRate() + ", " + s.maxSteps() + " steps");
  * }</pre>
  *
@@ -73,7 +69,7 @@ import java.util.Optional;
  * @param listeners the training listeners, in the order they were added
  * @since 0.1.0
  */
-public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainData, Path imageRoot, Selection selection,
+public record RunSettings(LlavaModel model, Tokenizer tokenizer, Path trainData, Path imageRoot, Selection selection,
     Optional<LoraConfig> lora, String template, double learningRate, double connectorLearningRate, double weightDecay,
     LrSchedule schedule, int batchSize, int gradientAccumulation, long maxSteps, double maxGradNorm, long seed,
     Optional<Path> outputDir, long checkpointEvery, int keepCheckpoints, NanPolicy nanPolicy,
@@ -119,7 +115,7 @@ public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainDat
    * @param listeners the record component {@link #listeners()}
    * @throws NullPointerException if an optional setting or the listener list is null
    */
-  public TunerSettings {
+  public RunSettings {
     listeners = List.copyOf(listeners);
     Objects.requireNonNull(lora, "lora");
     Objects.requireNonNull(outputDir, "outputDir");
@@ -158,133 +154,5 @@ public record TunerSettings(LlavaModel model, Tokenizer tokenizer, Path trainDat
       n.put("export_format", exportFormat.option());
     }
     return n;
-  }
-
-  /** The builder's values before validation: each set once. */
-  static final class Draft {
-    private static final List<DType> EXPORT_DTYPES = List.of(DType.F32, DType.BF16, DType.F16);
-
-    private final Map<String, Object> values = new HashMap<>();
-    final List<TrainingListener> listeners = new ArrayList<>();
-
-    void set(String name, Object value) {
-      if (value == null) {
-        throw new NullPointerException(name + " must not be null");
-      }
-      Object old = values.putIfAbsent(name, value);
-      if (old != null) {
-        throw new IllegalStateException(name + " was already set to " + old);
-      }
-    }
-
-    @SuppressWarnings("unchecked")
-    private <T> T get(String name, T fallback) {
-      return (T) values.getOrDefault(name, fallback);
-    }
-
-    @SuppressWarnings("unchecked")
-    private <T> Optional<T> optional(String name) {
-      return Optional.ofNullable((T) values.get(name));
-    }
-
-    TunerSettings validate() {
-      List<String> problems = new ArrayList<>();
-      for (String required : List.of("model", "tokenizer", "trainData")) {
-        if (!values.containsKey(required)) {
-          problems.add(required + " is required");
-        }
-      }
-      if (values.containsKey("strategy") && values.containsKey("selection")) {
-        problems.add("set either strategy or selection, not both");
-      }
-      Selection selection = values.containsKey("selection") ? get("selection", null)
-          : Selection.of(get("strategy", Strategy.LAYERNORM));
-      Strategy strategy = selection.strategy().orElse(null); // null: a custom selection
-      if (values.containsKey("lora") && strategy != Strategy.LORA) {
-        problems.add("lora is set but the strategy is " + (strategy == null ? "custom" : strategy) + ", not LORA");
-      }
-      Optional<LoraConfig> lora = strategy == Strategy.LORA ? Optional.of(get("lora", LoraConfig.defaults()))
-          : Optional.empty();
-      String template = get("template", strategy == Strategy.CONNECTOR_ONLY ? "plain" : "vicuna_v1");
-      try {
-        ConversationTemplate.forName(template);
-      } catch (IllegalArgumentException e) {
-        problems.add("template: " + e.getMessage());
-      }
-      double lr = get("learningRate", strategy == null ? Strategy.LAYERNORM.defaultLearningRate()
-          : strategy.defaultLearningRate());
-      positive(problems, "learningRate", lr);
-      double connectorLr = get("connectorLearningRate", lr);
-      positive(problems, "connectorLearningRate", connectorLr);
-      double wd = get("weightDecay", 0.0);
-      if (!(wd >= 0)) {
-        problems.add("weightDecay must be >= 0, got " + wd);
-      }
-      int batchSize = get("batchSize", 4);
-      int accumulation = get("gradientAccumulation", 1);
-      int workers = get("workers", 2);
-      long maxSteps = get("maxSteps", 0L);
-      long checkpointEvery = get("checkpointEvery", 0L);
-      double maxGradNorm = get("maxGradNorm", 1.0);
-      long evaluateEvery = get("evaluateEvery", 0L);
-      atLeast(problems, "evaluation's every", evaluateEvery, values.containsKey("evaluation") ? 1 : 0);
-      if (values.containsKey("exportMerged") && !values.containsKey("outputDir")) {
-        problems.add("exportMerged needs an outputDir");
-      }
-      if (values.containsKey("exportFormat") && !values.containsKey("exportMerged")) {
-        problems.add("exportFormat needs exportMerged (the tokenizer files to copy)");
-      }
-      Optional<DType> exportDtype = optional("exportDtype");
-      if (exportDtype.isPresent() && !EXPORT_DTYPES.contains(exportDtype.get())) {
-        problems.add("exportDtype must be one of " + EXPORT_DTYPES + ", got " + exportDtype.get());
-      }
-      atLeast(problems, "batchSize", batchSize, 1);
-      atLeast(problems, "gradientAccumulation", accumulation, 1);
-      atLeast(problems, "workers", workers, 1);
-      atLeast(problems, "maxSteps", maxSteps, values.containsKey("maxSteps") ? 1 : 0);
-      atLeast(problems, "checkpointEvery", checkpointEvery, 0);
-      int keepCheckpoints = get("keepCheckpoints", 0);
-      atLeast(problems, "keepCheckpoints", keepCheckpoints, 0);
-      positive(problems, "maxGradNorm", maxGradNorm);
-      Path data = get("trainData", null);
-      Path root = get("imageRoot", null);
-      if (data != null && !Files.isRegularFile(data)) {
-        problems.add("trainData " + data + " is not a file");
-      }
-      if (root != null && !Files.isDirectory(root)) {
-        problems.add("imageRoot " + root + " is not a directory");
-      }
-      Path outputDir = get("outputDir", null);
-      if (outputDir != null && Files.exists(outputDir) && !Files.isDirectory(outputDir)) {
-        problems.add("outputDir " + outputDir + " is a file, not a directory");
-      }
-      if (!problems.isEmpty()) {
-        throw new IllegalStateException("LayerNormTuner settings: " + String.join("; ", problems));
-      }
-      LlavaModel model = get("model", null);
-      ImageTransform transform = get("imageTransform", null);
-      if (transform == null) {
-        transform = io.lntune.training.data.ClipTransform.forModel(model.config());
-      }
-      return new TunerSettings(model, get("tokenizer", null), data, root, selection, lora, template, lr, connectorLr,
-          wd, get("schedule", LrSchedule.cosine(LrSchedule.Warmup.ratio(0.03))), batchSize, accumulation, maxSteps,
-          maxGradNorm, get("seed", 42L), optional("outputDir"), checkpointEvery, keepCheckpoints,
-          get("nanPolicy", NanPolicy.STOP),
-          transform, workers, get("baseModelName", "unknown"), evaluateEvery, optional("evaluation"),
-          optional("exportMerged"), get("exportFormat", MergedLayout.ORIGINAL), exportDtype, get("resumeAnyway", false),
-          get("activationRecomputation", false), get("subset", Subset.all()), listeners);
-    }
-
-    private static void positive(List<String> problems, String name, double v) {
-      if (!(v > 0) || Double.isInfinite(v) && !name.equals("maxGradNorm")) {
-        problems.add(name + " must be > 0, got " + v);
-      }
-    }
-
-    private static void atLeast(List<String> problems, String name, long v, long min) {
-      if (v < min) {
-        problems.add(name + " must be >= " + min + ", got " + v);
-      }
-    }
   }
 }

@@ -1,4 +1,4 @@
-package io.lntune;
+package io.lntune.training.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;

@@ -1,4 +1,4 @@
-package io.lntune;
+package io.lntune.training.run;
 
 import io.lntune.models.tokenizer.Tokenizer;
 import io.lntune.training.data.BadRowPolicy;
@@ -16,11 +16,11 @@ import java.util.Iterator;
 import java.util.NoSuchElementException;
 
 /**
- * The tuner's data: epoch after epoch of the dataset, each shuffled with {@code seed + epoch}, addressed by
+ * A run's data: epoch after epoch of the dataset, each shuffled with {@code seed + epoch}, addressed by
  * micro-batch position so that a resumed run continues exactly where its checkpoint was.
  */
 final class EpochData implements AutoCloseable {
-  private final TunerSettings settings;
+  private final RunSettings settings;
   private final LlavaDataset dataset;
   private final DataStats stats = new DataStats();
   private final Tokenizer tokenizer;
@@ -28,7 +28,7 @@ final class EpochData implements AutoCloseable {
   private final int batchesPerEpoch;
   private DataLoader current;
 
-  private EpochData(TunerSettings settings, Tokenizer tokenizer) {
+  private EpochData(RunSettings settings, Tokenizer tokenizer) {
     this.settings = settings;
     this.template = ConversationTemplate.forName(settings.template());
     this.tokenizer = tokenizer;
@@ -43,7 +43,7 @@ final class EpochData implements AutoCloseable {
   }
 
   /** @param tokenizer the settings' tokenizer fitted to the model ({@link LlavaVocabulary#forTraining}) */
-  static EpochData open(TunerSettings settings, Tokenizer tokenizer) {
+  static EpochData open(RunSettings settings, Tokenizer tokenizer) {
     return new EpochData(settings, tokenizer);
   }
 

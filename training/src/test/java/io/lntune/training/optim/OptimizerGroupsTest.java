@@ -1,4 +1,4 @@
-package io.lntune;
+package io.lntune.training.optim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,27 +6,17 @@ import io.lntune.models.llava.LlavaConfigs;
 import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.nn.Placement;
 import io.lntune.torch.DType;
-import io.lntune.training.data.ResizeNormalize;
-import io.lntune.training.optim.AdamW;
-import io.lntune.training.optim.TrainableParameters;
+import io.lntune.training.strategy.Selection;
 import io.lntune.training.strategy.Strategy;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** No weight decay on 1-D parameters; the connector at its own learning rate (LLaVA's mm_projector_lr). */
 class OptimizerGroupsTest {
-  @TempDir Path dir;
-
   @Test
-  void groupsFollowLlava() throws Exception {
-    Path data = Files.writeString(dir.resolve("data.json"), "[]");
+  void groupsFollowLlava() {
     LlavaModel model = new LlavaModel(LlavaConfigs.tiny(), Placement.cpu(DType.F32));
-    TunerSettings s = LayerNormTuner.builder().model(model).tokenizer(LayerNormTunerTest.TOK).trainData(data, dir)
-        .strategy(Strategy.LAYERNORM).learningRate(3e-3).connectorLearningRate(2e-5).weightDecay(0.1)
-        .imageTransform(ResizeNormalize.unit(16)).build().settings();
-    AdamW adam = OptimizerGroups.build(TrainableParameters.select(model, s.selection(), true), s);
+    AdamW adam = OptimizerGroups.adamW(TrainableParameters.select(model, Selection.of(Strategy.LAYERNORM), true),
+        3e-3, 2e-5, 0.1);
     assertThat(adam.groups()).extracting(AdamW.Group::name)
         .containsExactly("no_decay", "decay", "connector", "connector_no_decay");
     AdamW.Group noDecay = adam.groups().get(0);

@@ -1,0 +1,72 @@
+package io.lntune.training.loop;
+
+import static org.bytedeco.pytorch.global.torch.cross_entropy_loss;
+
+import io.lntune.models.llama.LlamaModel;
+import io.lntune.models.nn.CausalLmLoss;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * Trains a bare {@link LlamaModel} as a language model: the summed next-token loss over the supervised positions
+ * (position t predicts label t+1; labels of {@link CausalLmLoss#IGNORE_INDEX} are not supervised), what
+ * {@link CausalLmLoss} computes. The output head only sees the positions that predict a label: over the vocabulary
+ * it is a large share of a small model, and prompts leave many positions unsupervised.
+ *
+ * <pre>{@code
+ * Trainer<Tokens> trainer = new Trainer<>(trainables, optimizer, new NextTokenTask<>(model), config, null, listeners);
+ * trainer.run(position -> batches(position));     // each a Tokens: ids [B, T], labels the ids themselves or masked
+ * }</pre>
+ *
+ * @param <B> the micro-batch type
+ */
+public final class NextTokenTask<B extends NextTokenTask.Tokens> implements TrainingTask<B> {
+  /** A micro-batch of token sequences; the trainer closes it after its backward pass. */
+  public interface Tokens extends AutoCloseable {
+    /** {@return the token ids [B, T], int64} */
+    Tensor ids();
+
+    /** {@return the labels [B, T], int64, {@code -100} where unsupervised; if not overridden: the ids themselves} */
+    default Tensor labels() {
+      return ids();
+    }
+  }
+
+  private static final Scalar IGNORE = new Scalar(CausalLmLoss.IGNORE_INDEX);
+
+  private final LlamaModel model;
+
+  /** @param model the language model to train */
+  public NextTokenTask(LlamaModel model) {
+    this.model = model;
+  }
+
+  @Override
+  public LossOutput loss(B batch) {
+    return loss(batch.ids(), batch.labels());
+  }
+
+  /**
+   * {@return the summed next-token loss of {@code ids} [B, T] against {@code labels} [B, T] and the number of
+   * supervised tokens} For batches that are not {@link Tokens}, such as the data pipeline's.
+   */
+  public LossOutput loss(Tensor ids, Tensor labels) {
+    model.train(true);
+    long t = ids.size(1);
+    Tensor hidden = model.hiddenStates(model.embed(ids), null, null).narrow(1, 0, t - 1);      // [B, T-1, D]
+    Tensor targets = labels.narrow(1, 1, t - 1).reshape(-1);                                    // [B*(T-1)]
+    Tensor supervised = targets.ne(IGNORE).nonzero().squeeze(1);                                // [N]
+    Tensor logits = model.logits(hidden.reshape(-1, hidden.size(2)).index_select(0, supervised)); // [N, vocab]
+    Tensor sum = cross_entropy_loss(logits.to(ScalarType.Float), targets.index_select(0, supervised),
+        new TensorOptional(), /*reduction sum=*/ 2, CausalLmLoss.IGNORE_INDEX, 0.0);
+    return new LossOutput(sum, supervised.size(0));
+  }
+
+  @Override
+  public void backward(LossOutput loss) {
+    loss.sum().backward();
+    model.backwardRecomputed();
+  }
+}
