@@ -123,7 +123,6 @@ public final class LayerNormTuner implements AutoCloseable {
       Lora.attach(model.languageModel().blockLinears(), settings.lora().orElseThrow(), settings.seed());
     }
     TrainableParameters trainables = TrainableParameters.select(model, settings.selection(), true);
-    model.languageModel().setActivationRecomputation(settings.activationRecomputation());
     AdamW optimizer = OptimizerGroups.build(trainables, settings);
     List<TrainingListener> listeners = new ArrayList<>(settings.listeners());
     Optional<Path> out = settings.outputDir();
@@ -142,9 +141,9 @@ public final class LayerNormTuner implements AutoCloseable {
           : Math.max(1, data.batchesPerEpoch() / settings.gradientAccumulation());
       TrainerConfig config = new TrainerConfig(steps, settings.gradientAccumulation(), settings.maxGradNorm(),
           settings.schedule(), settings.nanPolicy(), settings.checkpointEvery(), settings.evaluateEvery(),
-          out.orElse(null), settings.keepCheckpoints());
-      Trainer<Batch> trainer = new Trainer<>(trainables, optimizer, new LlavaTask(model), config, runSettings,
-          listeners);
+          out, settings.keepCheckpoints());
+      LlavaTask task = new LlavaTask(model, settings.activationRecomputation());
+      Trainer<Batch> trainer = new Trainer<>(trainables, optimizer, task, config, runSettings, listeners);
       settings.evaluation().ifPresent(trainer::setEvaluation);
       run = trainer.run(data::from);
     } finally {

@@ -35,6 +35,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -156,7 +157,7 @@ final class BenchDataCommand implements Callable<Integer> {
     try (LlavaDataset data = LlavaDataset.open(world.stage2Train(), SampleFilter.all(), BadRowPolicy.FAIL, stats);
         DataLoader loader = loader(dir, world, template, tok, stats, 7, data)) {
       TrainerConfig run = new TrainerConfig(steps, 1, 1.0, LrSchedule.constant(LrSchedule.Warmup.none()),
-          NanPolicy.STOP, 0, 0, null);
+          NanPolicy.STOP, 0, 0, Optional.empty());
       long start = System.nanoTime();
       new Trainer<>(trainables, adam, new LlavaTask(model), run, null, java.util.List.of(waits)).run(from -> loader);
       double seconds = (System.nanoTime() - start) / 1e9;

@@ -83,7 +83,7 @@ class LlavaModelTest {
     try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
       Tensor ids = Tensor.create(new long[] {1, IMG, 7, 9, 11, 13}, 1, 6);
       Tensor labels = Tensor.create(new long[] {-100, -100, -100, 9, 11, -100}, 1, 6);
-      LlavaOutput out = model.forward(ids, null, labels, pixels(1));
+      LlavaOutput out = model.forward(LlavaInput.of(ids).withLabels(labels).withPixels(pixels(1)));
       CausalLmLoss.Result loss = out.loss().orElseThrow();
       assertThat(loss.tokens()).isEqualTo(2);
       // by hand: the logits that predict 9 and 11 sit just before them in the spliced sequence
@@ -98,10 +98,10 @@ class LlavaModelTest {
   void placeholdersAndImagesMustPairUp() {
     try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
       Tensor ids = Tensor.create(new long[] {1, IMG, 7, IMG}, 1, 4);
-      assertThatThrownBy(() -> model.forward(ids, null, null, pixels(1)))
+      assertThatThrownBy(() -> model.forward(LlavaInput.of(ids).withPixels(pixels(1))))
           .hasMessageContaining("more image placeholders (-200) than the 1 images given");
       Tensor one = Tensor.create(new long[] {1, IMG, 7}, 1, 3);
-      assertThatThrownBy(() -> model.forward(one, null, null, pixels(2)))
+      assertThatThrownBy(() -> model.forward(LlavaInput.of(one).withPixels(pixels(2))))
           .hasMessageContaining("2 images were given but the input ids hold 1 image placeholders");
     }
   }
@@ -129,14 +129,15 @@ class LlavaModelTest {
     };
     Tensor ids = Tensor.create(new long[] {1, IMG, 7, 9, 11}, 1, 5);
     try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
-      Tensor expected = model.forward(ids, null, null, pixels(1)).logits();
+      Tensor expected = model.forward(LlavaInput.of(ids).withPixels(pixels(1))).logits();
       Tensor hfIds = Tensor.create(new long[] {1, 32000, 7, 9, 11}, 1, 5);   // llava-hf's own <image> id
       for (Path d : dirs) {
         LlavaModel loaded = LlavaModel.load(d, Placement.cpu(DType.F32));
-        assertThat(loaded.forward(ids, null, null, pixels(1)).logits().equal(expected)).as(d.getFileName().toString())
+        assertThat(loaded.forward(LlavaInput.of(ids).withPixels(pixels(1))).logits().equal(expected))
+            .as(d.getFileName().toString())
             .isTrue();
         if (loaded.config().imageTokenIndex() == 32000) {
-          assertThat(loaded.forward(hfIds, null, null, pixels(1)).logits().equal(expected)).isTrue();
+          assertThat(loaded.forward(LlavaInput.of(hfIds).withPixels(pixels(1))).logits().equal(expected)).isTrue();
         }
         loaded.close();
       }

@@ -61,8 +61,8 @@ class RealLayoutsTest {
         llava[i] = own[i] == 32000 ? LlavaConfig.IMAGE_TOKEN_INDEX : own[i];
       }
       long[] ownIds = java.util.Arrays.stream(own).asLongStream().toArray();
-      Tensor a = m.forward(Tensor.create(ownIds, 1, own.length), null, null, pix).logits();
-      Tensor b = m.forward(Tensor.create(llava, 1, llava.length), null, null, pix).logits();
+      Tensor a = m.forward(LlavaInput.of(Tensor.create(ownIds, 1, own.length)).withPixels(pix)).logits();
+      Tensor b = m.forward(LlavaInput.of(Tensor.create(llava, 1, llava.length)).withPixels(pix)).logits();
       assertThat(a.size(1)).isEqualTo(own.length - 1 + 576);
       assertThat(a.size(2)).isEqualTo(32064);
       assertThat(a.equal(b)).as("32000 and -200 both mark the image").isTrue();
@@ -114,8 +114,8 @@ class RealLayoutsTest {
       Tensor q = Modules.namedParameters(m).get("model.vision_tower.vision_tower.vision_model.encoder.layers.1"
           + ".self_attn.q_proj.weight");
       assertThat(q.equal(clip.tensor("vision_model.encoder.layers.1.self_attn.q_proj.weight"))).isTrue();
-      Tensor out = m.forward(Tensor.create(new long[] {1, LlavaConfig.IMAGE_TOKEN_INDEX, 1724, 338}, 1, 4), null,
-          null, pixels()).logits();
+      Tensor ids = Tensor.create(new long[] {1, LlavaConfig.IMAGE_TOKEN_INDEX, 1724, 338}, 1, 4);
+      Tensor out = m.forward(LlavaInput.of(ids).withPixels(pixels())).logits();
       assertThat(out.size(1)).isEqualTo(3 + 576);
     }
   }

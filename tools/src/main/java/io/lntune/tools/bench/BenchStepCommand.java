@@ -8,8 +8,8 @@ import io.lntune.torch.MemoryStats;
 import io.lntune.torch.TensorScope;
 import io.lntune.torch.Torch;
 import io.lntune.training.data.Batch;
-import io.lntune.training.loop.LossOutput;
 import io.lntune.training.loop.NanPolicy;
+import io.lntune.training.loop.Recomputation;
 import io.lntune.training.loop.StepMetrics;
 import io.lntune.training.loop.Trainer;
 import io.lntune.training.loop.TrainerConfig;
@@ -26,6 +26,7 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -86,18 +87,18 @@ public final class BenchStepCommand implements Callable<Integer> {
       Lora.attach(model.blockLinears(), LoraConfig.defaults().withRank(loraR), 1);
     }
     TrainableParameters trainables = TrainableParameters.select(model, Selection.of(strategy), true);
-    model.setActivationRecomputation(recompute);
+    Recomputation layers = new Recomputation(recompute);
     model.train(true);
     AdamW adam = new AdamW(0.9, 0.999, 1e-8);
     adam.addGroup("all", strategy.defaultLearningRate(), 0.0, trainables.all());
     Phases phases = new Phases();
     Recorder recorder = new Recorder(warmup, phases);
     TrainerConfig trainer = new TrainerConfig(warmup + steps, 1, 1.0, LrSchedule.constant(LrSchedule.Warmup.none()),
-        NanPolicy.STOP, 0, 0, null);
+        NanPolicy.STOP, 0, 0, Optional.empty());
     long peakBeforeRun = MemoryStats.peakResidentBytes(); // the trainer resets the mark when it starts
     if (loader) {
       try (LoaderData data = LoaderData.create(loaderBatch, warmup + steps, (int) s.sequence)) {
-        new Trainer<>(trainables, adam, new LoaderTask(model, phases), trainer, null, List.of(recorder))
+        new Trainer<>(trainables, adam, new LoaderTask(model, layers, phases), trainer, null, List.of(recorder))
             .run(from -> data.loader());
       }
     } else {
@@ -113,7 +114,7 @@ public final class BenchStepCommand implements Callable<Integer> {
           return batch; // the same batch every step: no per-step allocation in the data path
         }
       };
-      new Trainer<>(trainables, adam, new TextTask(model, phases), trainer, null, List.of(recorder)).run(from -> data);
+      new Trainer<>(trainables, adam, new TextTask(model, layers, phases), trainer, null, List.of(recorder)).run(from -> data);
     }
     double overhead = recorder.stopSampling();
     double median = recorder.medianMillis();
@@ -176,15 +177,15 @@ public final class BenchStepCommand implements Callable<Integer> {
    * time and the resident memory the forward and loss add: what the graph keeps for the backward (saved activations,
    * logits, recomputation's layer inputs).
    */
-  private record TextTask(LlamaModel model, Phases phases) implements TrainingTask<TokenBatch> {
+  private record TextTask(LlamaModel model, Recomputation layers, Phases phases) implements TrainingTask<TokenBatch> {
     @Override
-    public LossOutput loss(TokenBatch batch) {
-      return timedLoss(model, phases, batch.ids(), batch.ids());
+    public CausalLmLoss.Result loss(TokenBatch batch) {
+      return timedLoss(model, layers, phases, batch.ids(), batch.ids());
     }
 
     @Override
-    public void backward(LossOutput loss) {
-      timedBackward(model, phases, loss);
+    public void backward(CausalLmLoss.Result loss) {
+      timedBackward(layers, phases, loss);
     }
   }
 
@@ -192,9 +193,9 @@ public final class BenchStepCommand implements Callable<Integer> {
    * As {@link TextTask}, on the loader's batches: the text rows with the image placeholder as token 0, the labels
    * as the data pipeline masked them; the pictures the loader prepared are not used by this text-only decoder.
    */
-  private record LoaderTask(LlamaModel model, Phases phases) implements TrainingTask<Batch> {
+  private record LoaderTask(LlamaModel model, Recomputation layers, Phases phases) implements TrainingTask<Batch> {
     @Override
-    public LossOutput loss(Batch batch) {
+    public CausalLmLoss.Result loss(Batch batch) {
       Tensor ids = batch.inputIds().clamp_min(new Scalar(0L));
       Tensor labels = batch.labels();
       Scalar vocab = new Scalar(model.config().vocabSize());
@@ -202,23 +203,23 @@ public final class BenchStepCommand implements Callable<Integer> {
         ids = ids.remainder(vocab);
         labels = org.bytedeco.pytorch.global.torch.where(labels.lt(new Scalar(0L)), labels, labels.remainder(vocab));
       }
-      return timedLoss(model, phases, ids, labels);
+      return timedLoss(model, layers, phases, ids, labels);
     }
 
     @Override
-    public void backward(LossOutput loss) {
-      timedBackward(model, phases, loss);
+    public void backward(CausalLmLoss.Result loss) {
+      timedBackward(layers, phases, loss);
     }
   }
 
-  private static LossOutput timedLoss(LlamaModel model, Phases phases, Tensor ids, Tensor labels) {
+  private static CausalLmLoss.Result timedLoss(LlamaModel model, Recomputation layers, Phases phases, Tensor ids,
+      Tensor labels) {
     long probe = threadAllocatedBytes();
     long before = MemoryStats.residentBytes();
     long bytes = threadAllocatedBytes();
     phases.benchJavaBytes += bytes - probe; // reading /proc: the bench's, not the trainer's
     long start = System.nanoTime();
-    CausalLmLoss.Result r = CausalLmLoss.of(model.forward(ids), labels);
-    LossOutput out = new LossOutput(r.sum(), r.tokens());
+    CausalLmLoss.Result out = CausalLmLoss.of(model.forward(ids, layers), labels);
     phases.forwardMillis = (System.nanoTime() - start) / 1e6;
     probe = threadAllocatedBytes();
     phases.taskJavaBytes += probe - bytes;
@@ -228,11 +229,10 @@ public final class BenchStepCommand implements Callable<Integer> {
     return out;
   }
 
-  private static void timedBackward(LlamaModel model, Phases phases, LossOutput loss) {
+  private static void timedBackward(Recomputation layers, Phases phases, CausalLmLoss.Result loss) {
     long bytes = threadAllocatedBytes();
     long start = System.nanoTime();
-    loss.sum().backward();
-    model.backwardRecomputed();
+    layers.backward(loss.sum());
     phases.backwardMillis = (System.nanoTime() - start) / 1e6;
     phases.taskJavaBytes += threadAllocatedBytes() - bytes;
   }

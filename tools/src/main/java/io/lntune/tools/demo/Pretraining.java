@@ -13,6 +13,7 @@ import io.lntune.training.optim.TrainableParameters;
 import io.lntune.training.strategy.Selection;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import org.bytedeco.pytorch.Module;
 
 /**
@@ -36,7 +37,7 @@ final class Pretraining {
     AdamW adam = new AdamW(0.9, 0.999, 1e-8);
     adam.addGroup("all", learningRate, 0.0, trainables.all());
     TrainerConfig config = new TrainerConfig(steps, 1, 1.0, LrSchedule.cosine(LrSchedule.Warmup.ratio(0.05)),
-        NanPolicy.STOP, 0, 0, null);
+        NanPolicy.STOP, 0, 0, Optional.empty());
     List<TrainingListener> listeners = progress ? List.of(ProgressBarListener.console()) : List.of();
     return new Trainer<>(trainables, adam, task, config, null, listeners).run(from -> batches);
   }

@@ -11,7 +11,6 @@ import io.lntune.training.data.ImageMarkup;
 import io.lntune.training.data.LlavaSample;
 import io.lntune.training.data.PromptTokens;
 import io.lntune.training.data.TokenizedConversation;
-import io.lntune.training.loop.LossOutput;
 import io.lntune.training.strategy.Selection;
 import io.lntune.training.strategy.Strategy;
 import io.lntune.training.synth.Scene;
@@ -112,11 +111,11 @@ final class TextPretraining {
    * {@return the summed loss over the supervised tokens} The head only sees the positions that predict one: the
    * answers and captions are a fifth of the tokens, and the head over the vocabulary is a quarter of the model.
    */
-  static LossOutput loss(LlamaModel model, SupervisedBatch b) {
-    Tensor hidden = model.hiddenStates(model.embed(b.tokens().inputIds()), null, null);   // [B, T, D]
+  static CausalLmLoss.Result loss(LlamaModel model, SupervisedBatch b) {
+    Tensor hidden = model.hiddenStates(model.embed(b.tokens().inputIds()));   // [B, T, D]
     Tensor logits = model.logits(hidden.flatten(0, 1).index_select(0, b.predictors()));   // [N, vocab]
     Tensor sum = cross_entropy_loss(logits, b.targets(), new TensorOptional(), 2, CausalLmLoss.IGNORE_INDEX, 0.0);
-    return new LossOutput(sum, b.targets().numel());
+    return new CausalLmLoss.Result(sum, b.targets().numel());
   }
 
   /**

@@ -5,11 +5,11 @@ import static org.bytedeco.pytorch.global.torch.cross_entropy_loss;
 import io.lntune.models.clip.ClipImageProcessor;
 import io.lntune.models.clip.ClipVisionTower;
 import io.lntune.models.image.RgbImage;
+import io.lntune.models.nn.CausalLmLoss;
 import io.lntune.models.nn.Linear;
 import io.lntune.models.nn.Namespace;
 import io.lntune.models.nn.Placement;
 import io.lntune.torch.DType;
-import io.lntune.training.loop.LossOutput;
 import io.lntune.training.strategy.Selection;
 import io.lntune.training.synth.Scene;
 import io.lntune.training.synth.SceneRenderer;
@@ -68,12 +68,12 @@ final class VisionPretraining {
       return result;
     }
 
-    private LossOutput loss(Batch b) {
+    private CausalLmLoss.Result loss(Batch b) {
       Tensor features = tower.features(b.pixels(), new io.lntune.models.clip.FeatureSelection(-1,
           io.lntune.models.clip.FeatureSelection.Tokens.PATCH));                            // [B, 9, width]
       Tensor logits = head.forward(features).reshape(-1, CLASSES);                          // [B * 9, classes]
       Tensor labels = b.labels().reshape(-1);
-      return new LossOutput(cross_entropy_loss(logits, labels, new TensorOptional(), 2, -100, LABEL_SMOOTHING),
+      return new CausalLmLoss.Result(cross_entropy_loss(logits, labels, new TensorOptional(), 2, -100, LABEL_SMOOTHING),
           labels.numel());
     }
   }

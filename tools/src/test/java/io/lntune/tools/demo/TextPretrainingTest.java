@@ -12,7 +12,6 @@ import io.lntune.torch.TensorScope;
 import io.lntune.training.data.Batch;
 import io.lntune.training.data.PromptTokens;
 import io.lntune.training.data.TokenizedConversation;
-import io.lntune.training.loop.LossOutput;
 import java.util.List;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
@@ -46,7 +45,7 @@ class TextPretrainingTest {
         Batch plain = Batch.ofTokens(rows, 0)) {
       Init.normal(model, 0.02, 3);
       assertThat(b.predictors().numel()).isEqualTo(6);  // 3 caption tokens, 3 answer tokens
-      LossOutput selected = TextPretraining.loss(model, b);
+      CausalLmLoss.Result selected = TextPretraining.loss(model, b);
       CausalLmLoss.Result full = CausalLmLoss.of(model.forward(plain.inputIds()), plain.labels());
       assertThat(selected.tokens()).isEqualTo(full.tokens()).isEqualTo(6);
       assertThat(selected.sum().item_double()).isCloseTo(full.sum().item_double(), Offset.offset(1e-4));

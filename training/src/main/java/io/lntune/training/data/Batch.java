@@ -1,5 +1,6 @@
 package io.lntune.training.data;
 
+import io.lntune.models.llava.LlavaInput;
 import io.lntune.torch.TensorScope;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
@@ -13,7 +14,7 @@ import org.bytedeco.pytorch.Tensor;
  *
  * <pre>{@code
  * try (Batch b = loader.next()) {
- *   Tensor loss = model.forward(b.inputIds(), b.attentionMask(), b.images(), b.labels());
+ *   CausalLmLoss.Result loss = model.forward(b.input()).loss().orElseThrow();
  * }
  * }</pre>
  *
@@ -95,6 +96,12 @@ public final class Batch implements AutoCloseable {
 
   public Tensor images() {
     return check(images);
+  }
+
+  /** {@return the model's input: the ids, attention mask and labels, and the images when there are any} */
+  public LlavaInput input() {
+    LlavaInput input = LlavaInput.of(inputIds()).withAttentionMask(attentionMask()).withLabels(labels());
+    return images().size(0) > 0 ? input.withPixels(images()) : input;
   }
 
   /** {@return the number of rows} */

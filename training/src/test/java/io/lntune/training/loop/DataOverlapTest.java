@@ -75,7 +75,7 @@ class DataOverlapTest {
         new DataStats()); DataLoader loader = DataLoader.builder().dataset(data).tokenizer(tok).template(v1)
         .imageRoot(ImageRoot.of(dir)).imageTransform(slow).imageTokens(4).batchSize(1).workers(1).prefetchBatches(2)
         .ordering(DataLoaderBuilder.Ordering.SEQUENTIAL).build()) {
-      new Trainer<>(trainables, adam, task, TrainerTest.config(5, 1, null), null, List.of(record))
+      new Trainer<>(trainables, adam, task, TrainerTest.config(5, 1), null, List.of(record))
           .run(from -> loader);
     } finally {
       model.close();

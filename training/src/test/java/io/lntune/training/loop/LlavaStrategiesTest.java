@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.bytedeco.pytorch.global.torch.randn;
 
 import io.lntune.models.llava.LlavaConfig;
+import io.lntune.models.llava.LlavaInput;
 import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.llava.TinyLlava;
 import io.lntune.models.nn.CausalLmLoss;
@@ -21,6 +22,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
@@ -75,12 +77,10 @@ class LlavaStrategiesTest {
     TrainableParameters t = TrainableParameters.select(model, selection, true);
     AdamW adam = new AdamW(0.9, 0.999, 1e-8);
     adam.addGroup("all", 1e-2, 0.0, t.all());
-    TrainingTask<Batch> task = b -> {
-      CausalLmLoss.Result r = model.forward(b.ids(), null, b.ids(), b.pixels()).loss().orElseThrow();
-      return new LossOutput(r.sum(), r.tokens());
-    };
+    TrainingTask<Batch> task = b -> model.forward(LlavaInput.of(b.ids()).withLabels(b.ids()).withPixels(b.pixels()))
+        .loss().orElseThrow();
     new Trainer<>(t, adam, task, new TrainerConfig(2, 1, 1.0, LrSchedule.constant(LrSchedule.Warmup.none()),
-        NanPolicy.STOP, 0, 0, null), null, List.of()).run(LlavaStrategiesTest::data);
+        NanPolicy.STOP, 0, 0, Optional.empty()), null, List.of()).run(LlavaStrategiesTest::data);
     try (TensorScope scope = TensorScope.open()) {
       Modules.namedParameters(model).forEach((name, now) -> {
         boolean same = now.equal(before.get(name));

@@ -19,10 +19,7 @@ final class TextTask {
   private TextTask() {}
 
   static TrainingTask<Batch> loss(LlamaModel model) {
-    return batch -> {
-      CausalLmLoss.Result r = CausalLmLoss.of(model.forward(batch.ids()), batch.ids());
-      return new LossOutput(r.sum(), r.tokens());
-    };
+    return batch -> CausalLmLoss.of(model.forward(batch.ids()), batch.ids());
   }
 
   /** Micro-batches of {@code rows} sequences of {@code length}, the i-th always the same for a seed. */

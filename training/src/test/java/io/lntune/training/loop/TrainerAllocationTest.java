@@ -38,16 +38,15 @@ class TrainerAllocationTest {
     long[] taskBytes = {0};
     TrainingTask<Fixed> task = new TrainingTask<>() {
       @Override
-      public LossOutput loss(Fixed batch) {
+      public CausalLmLoss.Result loss(Fixed batch) {
         long before = THREADS.getCurrentThreadAllocatedBytes();
-        CausalLmLoss.Result r = CausalLmLoss.of(model.forward(batch.ids()), batch.ids());
-        LossOutput out = new LossOutput(r.sum(), r.tokens());
+        CausalLmLoss.Result out = CausalLmLoss.of(model.forward(batch.ids()), batch.ids());
         taskBytes[0] += THREADS.getCurrentThreadAllocatedBytes() - before;
         return out;
       }
 
       @Override
-      public void backward(LossOutput loss) {
+      public void backward(CausalLmLoss.Result loss) {
         long before = THREADS.getCurrentThreadAllocatedBytes();
         loss.sum().backward();
         taskBytes[0] += THREADS.getCurrentThreadAllocatedBytes() - before;
@@ -70,7 +69,7 @@ class TrainerAllocationTest {
     };
     int steps = 120;
     try {
-      new Trainer<>(trainables, adam, task, TrainerTest.config(steps, 1, null), null, List.of(measure))
+      new Trainer<>(trainables, adam, task, TrainerTest.config(steps, 1), null, List.of(measure))
           .run(from -> Endless.from(from, i -> fixed)); // the same batch every step: no allocation for data
     } finally {
       batch.close();
