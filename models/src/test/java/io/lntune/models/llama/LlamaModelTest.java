@@ -8,6 +8,7 @@ import io.lntune.models.nn.Placement;
 import io.lntune.torch.DType;
 import io.lntune.torch.MemoryStats;
 import io.lntune.torch.TensorScope;
+import java.util.Arrays;
 import java.util.List;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -133,7 +134,7 @@ class LlamaModelTest {
       stop++;
     }
     assertThat(out.stoppedAtEos()).isTrue();
-    assertThat(out.tokens()).containsExactly(java.util.Arrays.copyOf(free, stop));
+    assertThat(out.tokens()).containsExactly(Arrays.copyOf(free, stop));
     same.close();
   }
 

@@ -16,7 +16,9 @@ import io.lntune.torch.safetensors.SafetensorsWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.assertj.core.data.Offset;
 import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -73,7 +75,7 @@ class LlavaModelTest {
       assertThat(row1.narrow(0, length1, length0 - length1).abs().sum().item_double()).as("zero padding").isZero();
       assertThat(s.attentionMask().select(0, 1).sum().item_long()).isEqualTo(length1);
       // labels: image positions -100, text labels carried over
-      assertThat(s.labels().select(0, 0).ne(new org.bytedeco.pytorch.Scalar(-100L)).sum().item_long()).isEqualTo(3);
+      assertThat(s.labels().select(0, 0).ne(new Scalar(-100L)).sum().item_long()).isEqualTo(3);
       assertThat(s.labels().select(0, 0).select(0, 2 + p).item_long()).isEqualTo(7);
     }
   }
@@ -90,7 +92,7 @@ class LlavaModelTest {
       long p = model.config().imageTokens();
       Tensor logp = out.logits().select(0, 0).log_softmax(-1);
       double expected = -logp.select(0, 1 + p).select(0, 9).item_double() - logp.select(0, 2 + p).select(0, 11).item_double();
-      assertThat(loss.sum().item_double()).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-4));
+      assertThat(loss.sum().item_double()).isCloseTo(expected, Offset.offset(1e-4));
     }
   }
 

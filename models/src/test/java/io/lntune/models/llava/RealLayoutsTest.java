@@ -16,6 +16,7 @@ import io.lntune.torch.Torch;
 import io.lntune.torch.checkpoint.Checkpoint;
 import io.lntune.torch.safetensors.SafetensorsCheckpoint;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -60,7 +61,7 @@ class RealLayoutsTest {
       for (int i = 0; i < own.length; i++) {
         llava[i] = own[i] == 32000 ? LlavaConfig.IMAGE_TOKEN_INDEX : own[i];
       }
-      long[] ownIds = java.util.Arrays.stream(own).asLongStream().toArray();
+      long[] ownIds = Arrays.stream(own).asLongStream().toArray();
       Tensor a = m.forward(LlavaInput.of(Tensor.create(ownIds, 1, own.length)).withPixels(pix)).logits();
       Tensor b = m.forward(LlavaInput.of(Tensor.create(llava, 1, llava.length)).withPixels(pix)).logits();
       assertThat(a.size(1)).isEqualTo(own.length - 1 + 576);

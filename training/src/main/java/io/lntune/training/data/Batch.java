@@ -2,6 +2,7 @@ package io.lntune.training.data;
 
 import io.lntune.models.llava.LlavaInput;
 import io.lntune.torch.TensorScope;
+import java.util.Arrays;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 
@@ -51,8 +52,8 @@ public final class Batch implements AutoCloseable {
     long[] ids = new long[b * t];
     long[] labels = new long[b * t];
     boolean[] mask = new boolean[b * t];
-    java.util.Arrays.fill(ids, padId);
-    java.util.Arrays.fill(labels, PromptTokens.IGNORE_INDEX);
+    Arrays.fill(ids, padId);
+    Arrays.fill(labels, PromptTokens.IGNORE_INDEX);
     int imageSize = imageShape[0] * imageShape[1] * imageShape[2];
     int imageCount = samples.stream().mapToInt(s -> s.pixels() == null ? 0 : 1).sum();
     float[] pixels = new float[imageCount * imageSize];

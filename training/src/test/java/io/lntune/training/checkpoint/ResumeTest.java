@@ -13,6 +13,7 @@ import io.lntune.training.loop.Endless;
 import io.lntune.training.loop.NanPolicy;
 import io.lntune.training.loop.Trainer;
 import io.lntune.training.loop.TrainerConfig;
+import io.lntune.training.loop.TrainingListener;
 import io.lntune.training.loop.TrainingRun;
 import io.lntune.training.loop.TrainingTask;
 import io.lntune.training.optim.AdamW;
@@ -69,7 +70,7 @@ class ResumeTest {
     TrainerConfig config = new TrainerConfig(6, 2, 1.0, LrSchedule.cosine(LrSchedule.Warmup.steps(2)), NanPolicy.STOP,
         2, 0, Optional.of(out));
     Trainer<Batch> trainer = new Trainer<>(t, adam, task, config, JsonNodeFactory.instance.objectNode(),
-        List.of(new io.lntune.training.loop.TrainingListener() {
+        List.of(new TrainingListener() {
           @Override
           public void onCheckpoint(long step, Path d) {
             if (step == stopAfter) {

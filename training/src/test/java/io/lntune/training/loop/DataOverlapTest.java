@@ -25,6 +25,7 @@ import io.lntune.training.synth.SyntheticWorld;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.bytedeco.pytorch.Scalar;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,8 +62,8 @@ class DataOverlapTest {
     TrainingTask<TextTask.Batch> text = TextTask.loss(model);
     TrainingTask<Batch> task = batch -> { // the step: 300 ms, then a real forward on the batch's text rows
       sleep(STEP_MILLIS);
-      return text.loss(new TextTask.Batch(batch.inputIds().clamp_min(new org.bytedeco.pytorch.Scalar(0L))
-          .remainder(new org.bytedeco.pytorch.Scalar(256L))));
+      return text.loss(new TextTask.Batch(batch.inputIds().clamp_min(new Scalar(0L))
+          .remainder(new Scalar(256L))));
     };
     List<StepMetrics> steps = new ArrayList<>();
     TrainingListener record = new TrainingListener() {

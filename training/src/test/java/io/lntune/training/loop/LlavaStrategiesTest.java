@@ -10,6 +10,7 @@ import io.lntune.models.llava.TinyLlava;
 import io.lntune.models.nn.CausalLmLoss;
 import io.lntune.models.nn.Modules;
 import io.lntune.torch.TensorScope;
+import io.lntune.torch.Torch;
 import io.lntune.training.optim.AdamW;
 import io.lntune.training.optim.LrSchedule;
 import io.lntune.training.optim.TrainableParameters;
@@ -49,7 +50,7 @@ class LlavaStrategiesTest {
       Random r = new Random(i);
       long[] ids = {1, LlavaConfig.IMAGE_TOKEN_INDEX, 3 + r.nextInt(200), 3 + r.nextInt(200), 3 + r.nextInt(200)};
       try (TensorScope scope = TensorScope.open()) {
-        io.lntune.torch.Torch.seed(i);
+        Torch.seed(i);
         return new Batch(scope.keep(Tensor.create(ids, 1, 5)), scope.keep(randn(1, 3, 16, 16)));
       }
     });

@@ -2,6 +2,7 @@ package io.lntune.training.loop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.management.ThreadMXBean;
 import io.lntune.models.llama.LlamaModel;
 import io.lntune.models.nn.CausalLmLoss;
 import io.lntune.torch.DType;
@@ -22,8 +23,7 @@ import org.junit.jupiter.api.Test;
  * is left out, and so is the listener that measures.
  */
 class TrainerAllocationTest {
-  private static final com.sun.management.ThreadMXBean THREADS =
-      (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+  private static final ThreadMXBean THREADS = (ThreadMXBean) ManagementFactory.getThreadMXBean();
   /** Per trainable tensor and step: a few wrappers of the tensors libtorch hands back. */
   private static final long BYTES_PER_TENSOR = 768;
   /** Per step: the step's metrics, native-memory scopes and the scalars of the optimizer. */

@@ -21,6 +21,8 @@ import io.lntune.training.strategy.Selection;
 import io.lntune.training.strategy.Strategy;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -160,8 +162,8 @@ class TrainerTest {
     b.close();
   }
 
-  private static java.util.Iterator<TextTask.Batch> splitRows(java.util.Iterator<TextTask.Batch> whole) {
-    return new java.util.Iterator<>() {
+  private static Iterator<TextTask.Batch> splitRows(Iterator<TextTask.Batch> whole) {
+    return new Iterator<>() {
       TextTask.Batch pending;
 
       @Override
@@ -203,7 +205,7 @@ class TrainerTest {
         .hasMessageContaining("the loss at step 2 is not finite");
 
     calls[0] = 0;
-    List<StepMetrics> seen = new java.util.ArrayList<>();
+    List<StepMetrics> seen = new ArrayList<>();
     TrainerConfig skip = new TrainerConfig(4, 1, 1.0, LrSchedule.constant(LrSchedule.Warmup.none()), NanPolicy.SKIP,
         0, 0, Optional.empty());
     TrainingListener record = new TrainingListener() {
