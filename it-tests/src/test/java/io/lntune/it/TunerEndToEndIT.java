@@ -5,6 +5,7 @@ import static org.bytedeco.pytorch.global.torch.randn;
 
 import io.lntune.LayerNormTuner;
 import io.lntune.models.llava.LlavaConfig;
+import io.lntune.models.llava.LlavaInput;
 import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.nn.Placement;
 import io.lntune.models.tokenizer.Tokenizer;
@@ -37,7 +38,7 @@ class TunerEndToEndIT {
     Tensor pixels = randn(1, 3, 16, 16).to(device.toTorch(), DType.F32.scalarType());
     Tensor ids = Tensor.create(new long[] {1, LlavaConfig.IMAGE_TOKEN_INDEX, 1724, 338, 278}, 1, 5)
         .to(device.toTorch(), DType.I64.scalarType());
-    return m.forward(ids, null, null, pixels).logits().cpu();
+    return m.forward(LlavaInput.of(ids).withPixels(pixels)).logits().cpu();
   }
 
   @ParameterizedTest

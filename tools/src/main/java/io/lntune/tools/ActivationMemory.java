@@ -70,7 +70,7 @@ final class ActivationMemory {
    *     or, in LLaVA, the connector that makes the image tokens)
    * @param batch sequences
    * @param sequence tokens per sequence
-   * @param recompute whether activation recomputation is on ({@code LlamaModel.setActivationRecomputation})
+   * @param recompute whether activation recomputation is on ({@code io.lntune.training.loop.Recomputation})
    * @throws IllegalArgumentException for an empty batch or a sequence of fewer than 2 tokens
    */
   static long bytes(LlamaConfig config, DType dtype, boolean cpu, Predicate<String> trains, LoraConfig lora,

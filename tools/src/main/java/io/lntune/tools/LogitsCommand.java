@@ -54,7 +54,7 @@ final class LogitsCommand implements Callable<Integer> {
     try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
       Tensor input = Tensor.create(ids.stream().mapToLong(Long::longValue).toArray(), 1, ids.size())
           .to(placement.device().toTorch(), DType.I64.scalarType());
-      Tensor hidden = llama.hiddenStates(llama.embed(input), null, null);
+      Tensor hidden = llama.hiddenStates(llama.embed(input));
       Map<String, Tensor> tensors = new LinkedHashMap<>();
       tensors.put("logits", llama.logits(hidden));
       tensors.put("last_hidden_state", hidden);

@@ -106,8 +106,9 @@ public final class Generator {
         int length = promptLength + step;
         try (TensorScope scope = TensorScope.open()) {
           Tensor input = step == 0 ? promptEmbeds : model.embed(matrix(column(chosen), model));   // [B, T or 1, D]
-          Tensor mask = padded ? matrix(prefix(real, length), model) : null;                      // [B, length]
-          Tensor hidden = model.hiddenStates(input, mask, cache);
+          Tensor hidden = padded
+              ? model.hiddenStates(input, matrix(prefix(real, length), model), cache)   // padding [B, length]
+              : model.hiddenStates(input, cache);
           chosen = Tensors.longs(sampler.next(model.logits(hidden.select(1, -1))), batch);                // [B]
         }
         for (int b = 0; b < batch; b++) {

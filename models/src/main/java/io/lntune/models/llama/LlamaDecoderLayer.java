@@ -1,6 +1,5 @@
 package io.lntune.models.llama;
 
-import io.lntune.models.nn.Linear;
 import io.lntune.models.nn.Placement;
 import io.lntune.models.nn.RmsNorm;
 import org.bytedeco.pytorch.Module;
@@ -23,25 +22,12 @@ public final class LlamaDecoderLayer extends Module {
 
   /** [B, T, D] → [B, T, D]. */
   Tensor forward(Tensor x, RotaryEmbedding.Angles rope, AttentionMask mask, KvCache.Layer cache) {
-    Tensor h = x.add(selfAttn.forward(inputLayernorm.forward(x), rope, mask, cache));
+    Tensor h = attentionResidual(x, rope, mask, cache);
     return h.add(mlp.forward(postAttentionLayernorm.forward(h)));
   }
 
-  /**
-   * {@return the layer without its last matrix product: {@code h = x + attn(norm(x))} [B, T, D] and the down
-   * projection's input {@code m} [B, T, I], whose output is {@code h + down_proj(m)}} For recomputation: when the
-   * down projection trains nothing, the backward needs neither its product nor the sum, only its weight (the
-   * gradient of {@code m} is the output's gradient times the weight).
-   */
-  Tensor[] forwardToDownProjection(Tensor x, RotaryEmbedding.Angles rope, AttentionMask mask) {
-    Tensor h = x.add(selfAttn.forward(inputLayernorm.forward(x), rope, mask, null));
-    return new Tensor[] {h, mlp.hidden(postAttentionLayernorm.forward(h))};
-  }
-
-  /** {@return the down projection's weight [D, I] if it is a plain frozen product (no bias, no adapter), else null} */
-  Tensor frozenDownProjection() {
-    Linear down = mlp.downProj;
-    boolean frozen = !down.hasAdapter() && down.bias() == null && !down.weight().requires_grad();
-    return frozen ? down.weight() : null;
+  /** {@return {@code x + attn(norm(x))}} [B, T, D] → [B, T, D]. */
+  Tensor attentionResidual(Tensor x, RotaryEmbedding.Angles rope, AttentionMask mask, KvCache.Layer cache) {
+    return x.add(selfAttn.forward(inputLayernorm.forward(x), rope, mask, cache));
   }
 }

@@ -3,23 +3,30 @@ package io.lntune.models.llama;
 import static org.bytedeco.pytorch.global.torch.arange;
 import static org.bytedeco.pytorch.global.torch.linear;
 
+import io.lntune.models.EmbeddingRows;
 import io.lntune.models.load.KeyMap;
 import io.lntune.models.load.StateDictLoader;
 import io.lntune.models.nn.Embedding;
 import io.lntune.models.nn.Linear;
+import io.lntune.models.nn.Modules;
 import io.lntune.models.nn.Namespace;
 import io.lntune.models.nn.Placement;
 import io.lntune.models.nn.RmsNorm;
+import io.lntune.torch.TensorScope;
 import io.lntune.torch.Tensors;
 import io.lntune.torch.Torch;
 import io.lntune.torch.TorchException;
 import io.lntune.torch.checkpoint.Checkpoint;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.ObjIntConsumer;
+import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
@@ -55,8 +62,6 @@ public final class LlamaModel extends Module {
   private final RmsNorm norm;
   private final Linear lmHead; // null when tied
   private final RotaryEmbedding rope;
-  private boolean recomputeActivations;
-  private RecomputedLayers pendingRecomputation; // the last recomputing forward, until its backward
 
   public LlamaModel(LlamaConfig config, Placement placement) {
     super("LlamaModel");
@@ -125,50 +130,18 @@ public final class LlamaModel extends Module {
     if (rows == config.vocabSize()) {
       return;
     }
-    try (io.lntune.torch.TensorScope scope = io.lntune.torch.TensorScope.open();
-        org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
-      embedTokens.weight().set_data(io.lntune.models.EmbeddingRows.grow(embedTokens.weight(), rows));
+    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+      embedTokens.weight().set_data(EmbeddingRows.grow(embedTokens.weight(), rows));
       if (lmHead != null) {
-        lmHead.weight().set_data(io.lntune.models.EmbeddingRows.grow(lmHead.weight(), rows));
+        lmHead.weight().set_data(EmbeddingRows.grow(lmHead.weight(), rows));
       }
     }
     config = config.withVocabSize(rows);
   }
 
-  /**
-   * Switches activation recomputation: when on, a forward with gradients enabled keeps only each decoder layer's
-   * input (and the last layer's graph, whose backward comes first) and {@link #backwardRecomputed()} recomputes the
-   * other layers during the backward. It trades about one more forward pass for the memory of every layer's
-   * activations. Off by default; generation and no-grad forwards are
-   * unaffected.
-   */
-  public void setActivationRecomputation(boolean on) {
-    this.recomputeActivations = on;
-  }
-
-  public boolean activationRecomputation() {
-    return recomputeActivations;
-  }
-
-  /**
-   * Finishes the backward pass of the last forward that recomputes activations: call it right after
-   * {@code loss.backward()}. Does nothing when that forward kept its graph. One recomputing forward is pending at
-   * a time; a new one replaces it.
-   */
-  public void backwardRecomputed() {
-    RecomputedLayers pending = pendingRecomputation;
-    pendingRecomputation = null;
-    if (pending != null) {
-      Torch.call(() -> "recomputing the decoder layers in the backward pass", () -> {
-        pending.backward();
-        return null;
-      });
-    }
-  }
-
   /** {@return the number of parameter elements} */
   public long parameterCount() {
-    return io.lntune.models.nn.Modules.parameterCount(this);
+    return Modules.parameterCount(this);
   }
 
   public Embedding embedTokens() {
@@ -193,8 +166,8 @@ public final class LlamaModel extends Module {
    * {@return every linear layer inside the decoder blocks by module name, e.g.
    * {@code model.layers.0.self_attn.q_proj} (the targets adapters such as LoRA attach to)}
    */
-  public java.util.Map<String, Linear> blockLinears() {
-    java.util.Map<String, Linear> out = new java.util.LinkedHashMap<>();
+  public Map<String, Linear> blockLinears() {
+    Map<String, Linear> out = new LinkedHashMap<>();
     for (int i = 0; i < layers.size(); i++) {
       String p = "model.layers." + i + ".";
       LlamaDecoderLayer l = layers.get(i);
@@ -211,7 +184,12 @@ public final class LlamaModel extends Module {
 
   /** {@return logits [B, T, vocab] for {@code ids} [B, T], no padding, no cache} */
   public Tensor forward(Tensor ids) {
-    return logits(hiddenStates(embed(ids), null, null));
+    return forward(ids, LayerRunner.SEQUENTIAL);
+  }
+
+  /** {@return logits [B, T, vocab] for {@code ids} [B, T], no padding, the decoder layers run by {@code layers}} */
+  public Tensor forward(Tensor ids, LayerRunner layers) {
+    return logits(hiddenStates(embed(ids), layers));
   }
 
   /** {@return token embeddings [B, T, D] of {@code ids} [B, T]} */
@@ -221,34 +199,116 @@ public final class LlamaModel extends Module {
   }
 
   /**
-   * Runs the decoder over input embeddings (token embeddings, or a LLaVA sequence with image features spliced in).
+   * Runs the decoder over input embeddings (token embeddings, or a LLaVA sequence with image features spliced in),
+   * nothing padded.
    *
    * @param inputsEmbeds [B, T, D]
-   * @param padding [B, past + T] with 1 for real tokens and 0 for padding (left or right), or null
-   * @param cache the KV cache to read and extend, or null
    * @return the last hidden state after the final norm, [B, T, D]
    */
-  public Tensor hiddenStates(Tensor inputsEmbeds, Tensor padding, KvCache cache) {
-    return decode(inputsEmbeds, padding, cache, null);
+  public Tensor hiddenStates(Tensor inputsEmbeds) {
+    return decode(inputsEmbeds, null, null, LayerRunner.SEQUENTIAL);
   }
 
   /**
-   * Runs the decoder over input embeddings as {@link #hiddenStates} does without a cache, and hands each decoder
+   * Runs the decoder over input embeddings, some positions padded.
+   *
+   * @param inputsEmbeds [B, T, D]
+   * @param padding [B, T] with 1 for real tokens and 0 for padding (left or right)
+   * @return the last hidden state after the final norm, [B, T, D]
+   */
+  public Tensor hiddenStates(Tensor inputsEmbeds, Tensor padding) {
+    return decode(inputsEmbeds, Objects.requireNonNull(padding, "padding"), null, LayerRunner.SEQUENTIAL);
+  }
+
+  /**
+   * Runs the decoder over input embeddings, nothing padded, with its layers run by {@code layers} (training's
+   * activation recomputation).
+   *
+   * @param inputsEmbeds [B, T, D]
+   * @param layers runs the decoder layers
+   * @return the last hidden state after the final norm, [B, T, D]
+   */
+  public Tensor hiddenStates(Tensor inputsEmbeds, LayerRunner layers) {
+    return decode(inputsEmbeds, null, null, layers);
+  }
+
+  /**
+   * Runs the decoder over input embeddings, some positions padded, with its layers run by {@code layers}.
+   *
+   * @param inputsEmbeds [B, T, D]
+   * @param padding [B, T] with 1 for real tokens and 0 for padding (left or right)
+   * @param layers runs the decoder layers
+   * @return the last hidden state after the final norm, [B, T, D]
+   */
+  public Tensor hiddenStates(Tensor inputsEmbeds, Tensor padding, LayerRunner layers) {
+    return decode(inputsEmbeds, Objects.requireNonNull(padding, "padding"), null, layers);
+  }
+
+  /**
+   * Runs the decoder over the next tokens' embeddings after those in {@code cache}, nothing padded, and adds their
+   * keys and values to it.
+   *
+   * @param inputsEmbeds [B, T, D]
+   * @param cache the KV cache to read and extend
+   * @return the last hidden state after the final norm, [B, T, D]
+   */
+  public Tensor hiddenStates(Tensor inputsEmbeds, KvCache cache) {
+    return decode(inputsEmbeds, null, Objects.requireNonNull(cache, "cache"), LayerRunner.SEQUENTIAL);
+  }
+
+  /**
+   * Runs the decoder over the next tokens' embeddings after those in {@code cache}, some positions padded, and adds
+   * their keys and values to it.
+   *
+   * @param inputsEmbeds [B, T, D]
+   * @param padding [B, past + T] with 1 for real tokens and 0 for padding (left or right), the cached ones included
+   * @param cache the KV cache to read and extend
+   * @return the last hidden state after the final norm, [B, T, D]
+   */
+  public Tensor hiddenStates(Tensor inputsEmbeds, Tensor padding, KvCache cache) {
+    return decode(inputsEmbeds, Objects.requireNonNull(padding, "padding"), Objects.requireNonNull(cache, "cache"),
+        LayerRunner.SEQUENTIAL);
+  }
+
+  /**
+   * Runs the decoder over input embeddings as {@link #hiddenStates(Tensor, Tensor)} does, and hands each decoder
    * layer's output to {@code observer} as soon as the layer has run: {@code observer.accept(hidden, layer)} with
    * {@code hidden} [B, T, D], the residual stream after layer {@code layer} (from 0; before the final norm, so the
    * last one differs from {@link #hiddenStates}). For analyses of the layers' representations: call it under a
-   * {@code NoGradGuard} and inside a {@code TensorScope}; it never recomputes activations.
+   * {@code NoGradGuard} and inside a {@code TensorScope}.
    *
    * @param inputsEmbeds [B, T, D]
-   * @param padding [B, T] with 1 for real tokens and 0 for padding, or null
+   * @param padding [B, T] with 1 for real tokens and 0 for padding
    * @param observer receives every layer's output, in layer order
    */
   public void forEachLayerOutput(Tensor inputsEmbeds, Tensor padding, ObjIntConsumer<Tensor> observer) {
-    decode(inputsEmbeds, padding, null, Objects.requireNonNull(observer, "observer"));
+    decode(inputsEmbeds, Objects.requireNonNull(padding, "padding"), null, observing(observer));
   }
 
-  /** {@link #hiddenStates}, telling {@code observer} (when not null) each layer's output. */
-  private Tensor decode(Tensor inputsEmbeds, Tensor padding, KvCache cache, ObjIntConsumer<Tensor> observer) {
+  /**
+   * Runs the decoder over input embeddings, nothing padded, as {@link #forEachLayerOutput(Tensor, Tensor,
+   * ObjIntConsumer)} does.
+   *
+   * @param inputsEmbeds [B, T, D]
+   * @param observer receives every layer's output, in layer order
+   */
+  public void forEachLayerOutput(Tensor inputsEmbeds, ObjIntConsumer<Tensor> observer) {
+    decode(inputsEmbeds, null, null, observing(observer));
+  }
+
+  private static LayerRunner observing(ObjIntConsumer<Tensor> observer) {
+    Objects.requireNonNull(observer, "observer");
+    return (layers, x) -> {
+      for (BoundLayer layer : layers) {
+        x = layer.forward(x);
+        observer.accept(x, layer.index());
+      }
+      return x;
+    };
+  }
+
+  /** The decoder; {@code padding} and {@code cache} may be null (none). */
+  private Tensor decode(Tensor inputsEmbeds, Tensor padding, KvCache cache, LayerRunner runner) {
     long t = inputsEmbeds.size(1);
     long past = cache == null ? 0 : cache.length();
     if (cache != null) {
@@ -257,25 +317,11 @@ public final class LlamaModel extends Module {
     Tensor positions = positions(inputsEmbeds, padding, past, t);                          // [B, T]
     RotaryEmbedding.Angles angles = rope.angles(positions, inputsEmbeds.scalar_type().intern());
     AttentionMask mask = AttentionMask.of(padding, past, t);
-    if (recomputeActivations && cache == null && observer == null && org.bytedeco.pytorch.GradMode.is_enabled()) {
-      pendingRecomputation = new RecomputedLayers(layers, angles, mask, inputsEmbeds);
-      return norm.forward(Torch.call(() -> "decoder layers (recomputed) on " + Tensors.describe(inputsEmbeds),
-          pendingRecomputation::forward));
-    }
-    Tensor x = inputsEmbeds;
+    List<BoundLayer> bound = new ArrayList<>(layers.size());
     for (int i = 0; i < layers.size(); i++) {
-      KvCache.Layer slot = cache == null ? null : cache.layer(i);
-      LlamaDecoderLayer layer = layers.get(i);
-      Tensor in = x;
-      int index = i;
-      // A scope per layer frees the layer's temporaries now (the graph keeps what the backward needs), not when
-      // the caller's scope closes.
-      x = Torch.call(() -> "decoder layer " + index + " on " + Tensors.describe(in),
-          () -> io.lntune.torch.TensorScope.returning(() -> layer.forward(in, angles, mask, slot)));
-      if (observer != null) {
-        observer.accept(x, i);
-      }
+      bound.add(new BoundLayer(i, layers.get(i), angles, mask, cache == null ? null : cache.layer(i)));
     }
+    Tensor x = runner.run(bound, inputsEmbeds);
     if (cache != null) {
       cache.advance(t);
     }
@@ -298,7 +344,7 @@ public final class LlamaModel extends Module {
    */
   private static Tensor positions(Tensor embeds, Tensor padding, long past, long t) {
     if (padding == null) {
-      TensorOptions longs = new TensorOptions(ScalarType.Long).device(new org.bytedeco.pytorch.DeviceOptional(embeds.device()));
+      TensorOptions longs = new TensorOptions(ScalarType.Long).device(new DeviceOptional(embeds.device()));
       return arange(new Scalar(past), new Scalar(past + t), longs).unsqueeze(0).expand(embeds.size(0), t);
     }
     Tensor counted = padding.to(ScalarType.Long).cumsum(-1).sub(new Scalar(1L)).clamp_min(new Scalar(0L));

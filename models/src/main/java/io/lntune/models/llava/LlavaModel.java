@@ -7,8 +7,9 @@ import io.lntune.models.hub.ModelLocator;
 import io.lntune.models.hub.ModelNotFoundException;
 import io.lntune.models.llama.GenerationConfig;
 import io.lntune.models.llama.Generator;
-import io.lntune.models.llama.StopCriterion;
+import io.lntune.models.llama.LayerRunner;
 import io.lntune.models.llama.LlamaModel;
+import io.lntune.models.llama.StopCriterion;
 import io.lntune.models.load.KeyMap;
 import io.lntune.models.load.StateDictLoader;
 import io.lntune.models.nn.CausalLmLoss;
@@ -21,6 +22,7 @@ import io.lntune.torch.Torch;
 import io.lntune.torch.TorchException;
 import io.lntune.torch.checkpoint.Checkpoint;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -46,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * LlavaModel llava = LlavaModel.load(Path.of("/models/llava-v1.5-7b"), Placement.cpu(DType.BF16));
  * try (TensorScope scope = TensorScope.open()) {
- *   LlavaOutput out = llava.forward(ids, mask, labels, pixels);   // ids hold -200 where each image goes
+ *   LlavaInput input = LlavaInput.of(ids).withAttentionMask(mask).withLabels(labels).withPixels(pixels);
+ *   LlavaOutput out = llava.forward(input);   // ids hold -200 where each image goes
  *   out.loss().get().sum().backward();
  * }
  * var counting = new LlavaModel(LlavaConfigs.byName("llava-v1-llama2-13b"), Placement.meta(DType.F16));
@@ -229,34 +232,42 @@ public final class LlavaModel extends Module {
    * Runs LLaVA on token ids with image placeholders ({@link LlavaConfig#IMAGE_TOKEN_INDEX} or the model's own image
    * token, one per image).
    *
-   * @param ids [B, T] int64
-   * @param mask [B, T] (1 = real token) or null
-   * @param labels [B, T] with -100 where unsupervised, or null
-   * @param pixels [N, 3, H, W] for the N placeholders in row order, or null when there are none
+   * @param input the ids, and the attention mask, labels and images where there are any
+   * @return the logits over the spliced sequence, and the loss when {@code input} has labels
    * @throws IllegalArgumentException if placeholders and images do not pair up
    */
-  public LlavaOutput forward(Tensor ids, Tensor mask, Tensor labels, Tensor pixels) {
-    SplicedSequence seq = splice(ids, mask, labels, pixels);
-    Tensor hidden = llm.hiddenStates(seq.embeds(), seq.attentionMask(), null);       // [B, L, D]
+  public LlavaOutput forward(LlavaInput input) {
+    return forward(input, LayerRunner.SEQUENTIAL);
+  }
+
+  /**
+   * Runs LLaVA as {@link #forward(LlavaInput)} does, the language model's decoder layers run by {@code layers}
+   * (training's activation recomputation).
+   *
+   * @param input the ids, and the attention mask, labels and images where there are any
+   * @param layers runs the decoder layers
+   * @return the logits over the spliced sequence, and the loss when {@code input} has labels
+   * @throws IllegalArgumentException if placeholders and images do not pair up
+   */
+  public LlavaOutput forward(LlavaInput input, LayerRunner layers) {
+    SplicedSequence seq = splice(input);
+    Tensor hidden = llm.hiddenStates(seq.embeds(), seq.attentionMask(), layers);     // [B, L, D]
     Tensor logits = llm.logits(hidden);                                              // [B, L, vocab]
-    return new LlavaOutput(logits, seq.labels(), seq.attentionMask(),
-        seq.labels() == null ? Optional.empty() : Optional.of(CausalLmLoss.of(logits, seq.labels())));
+    Optional<Tensor> labels = Optional.ofNullable(seq.labels());
+    return new LlavaOutput(logits, labels, seq.attentionMask(), labels.map(l -> CausalLmLoss.of(logits, l)));
   }
 
   /**
    * Runs the decoder on a batch as {@link #forward} does and hands every decoder layer's output to {@code observer} as
-   * the layer runs (see {@link LlamaModel#forEachLayerOutput}); computes no logits. For analyses of the layers'
-   * representations: call it under a {@code NoGradGuard} and inside a {@code TensorScope}.
+   * the layer runs (see {@link LlamaModel#forEachLayerOutput}); computes no logits and no loss. For analyses of the
+   * layers' representations: call it under a {@code NoGradGuard} and inside a {@code TensorScope}.
    *
-   * @param ids [B, T] int64 with image placeholders ({@link LlavaConfig#IMAGE_TOKEN_INDEX} or the model's own image
-   *     token, one per image)
-   * @param mask [B, T] (1 = real token) or null
-   * @param pixels [N, 3, H, W] for the N placeholders in row order, or null when there are none
+   * @param input the ids, and the attention mask and images where there are any; labels, if any, are not used
    * @param observer receives every decoder layer's output
    * @throws IllegalArgumentException if placeholders and images do not pair up
    */
-  public void forEachLayerOutput(Tensor ids, Tensor mask, Tensor pixels, LayerObserver observer) {
-    SplicedSequence seq = splice(ids, mask, null, pixels);
+  public void forEachLayerOutput(LlavaInput input, LayerObserver observer) {
+    SplicedSequence seq = splice(input);
     llm.forEachLayerOutput(seq.embeds(), seq.attentionMask(),
         (hidden, layer) -> observer.layerOutput(layer, hidden, seq.attentionMask()));
   }
@@ -275,13 +286,27 @@ public final class LlavaModel extends Module {
     void layerOutput(int layer, Tensor hidden, Tensor attentionMask);
   }
 
-  /** {@return the decoder's input: {@code ids} with each placeholder replaced by its image's projected features} */
-  private SplicedSequence splice(Tensor ids, Tensor mask, Tensor labels, Tensor pixels) {
-    Tensor images = pixels == null ? null : imageFeatures(pixels);                  // [N, P, D]
-    Tensor placed = withLlavaPlaceholders(ids);
+  /** {@return the decoder's input: the ids with each placeholder replaced by its image's projected features} */
+  private SplicedSequence splice(LlavaInput input) {
+    Tensor images = input.pixels().map(this::imageFeatures).orElse(null);           // [N, P, D]
+    Tensor placed = withLlavaPlaceholders(input.ids());
     Tensor tokens = llm.embed(SplicedSequence.embeddable(placed));                  // [B, T, D]
-    return Torch.call(() -> "splicing images into ids " + Tensors.shape(ids),
-        () -> SplicedSequence.of(placed, mask, labels, tokens, images, config.maxLength()));
+    return Torch.call(() -> "splicing images into ids " + Tensors.shape(input.ids()),
+        () -> SplicedSequence.of(placed, input.attentionMask().orElse(null), input.labels().orElse(null), tokens,
+            images, config.maxLength()));
+  }
+
+  /**
+   * Generates answers to text-only prompts, batched with a KV cache, as {@link #generate(List, Tensor,
+   * GenerationConfig, StopCriterion)} does without images.
+   *
+   * @param prompts token ids, each non-empty, without image placeholders
+   * @param generation the length limit and sampling
+   * @param stop ends a sequence early ({@link StopCriterion#NEVER} for none)
+   * @return one output per prompt, in order
+   */
+  public List<Generator.Output> generate(List<long[]> prompts, GenerationConfig generation, StopCriterion stop) {
+    return generate(prompts, Optional.empty(), generation, stop);
   }
 
   /**
@@ -290,10 +315,17 @@ public final class LlavaModel extends Module {
    *
    * @param prompts token ids with a placeholder ({@link LlavaConfig#IMAGE_TOKEN_INDEX} or the model's own image
    *     token) where each image goes
-   * @param pixels [N, 3, H, W] for the N placeholders in prompt order, or null when there are none
+   * @param pixels [N, 3, H, W] for the N placeholders in prompt order
+   * @param generation the length limit and sampling
    * @param stop ends a sequence early ({@link StopCriterion#NEVER} for none)
+   * @return one output per prompt, in order
    */
   public List<Generator.Output> generate(List<long[]> prompts, Tensor pixels, GenerationConfig generation,
+      StopCriterion stop) {
+    return generate(prompts, Optional.of(pixels), generation, stop);
+  }
+
+  private List<Generator.Output> generate(List<long[]> prompts, Optional<Tensor> pixels, GenerationConfig generation,
       StopCriterion stop) {
     if (prompts.isEmpty() || prompts.stream().anyMatch(p -> p.length == 0)) {
       throw new IllegalArgumentException("generation needs at least one prompt, each with at least one token");
@@ -304,12 +336,12 @@ public final class LlavaModel extends Module {
       long[] mask = new long[ids.length];
       for (int b = 0; b < prompts.size(); b++) {
         System.arraycopy(prompts.get(b), 0, ids, b * width, prompts.get(b).length);
-        java.util.Arrays.fill(mask, b * width, b * width + prompts.get(b).length, 1L);
+        Arrays.fill(mask, b * width, b * width + prompts.get(b).length, 1L);
       }
       Tensor idt = withLlavaPlaceholders(Tensor.create(ids, prompts.size(), width))
           .to(placement.device().toTorch(), ScalarType.Long);
       Tensor maskt = Tensor.create(mask, prompts.size(), width).to(placement.device().toTorch(), ScalarType.Long);
-      Tensor images = pixels == null ? null : imageFeatures(pixels);                           // [N, P, D]
+      Tensor images = pixels.map(this::imageFeatures).orElse(null);                             // [N, P, D]
       Tensor tokens = llm.embed(SplicedSequence.embeddable(idt));                              // [B, T, D]
       SplicedSequence right = Torch.call(() -> "splicing images into prompts " + Tensors.shape(idt),
           () -> SplicedSequence.of(idt, maskt, null, tokens, images, Long.MAX_VALUE));

@@ -18,10 +18,19 @@ public final class CausalLmLoss {
 
   private CausalLmLoss() {}
 
-  /** The summed loss (a scalar with a graph) and the number of supervised tokens. */
+  /**
+   * A batch's loss: the summed cross-entropy over its supervised tokens, and how many there are. A trainer sums both
+   * over the micro-batches of a step, so the step's loss is the mean over all its supervised tokens, however they fall
+   * into micro-batches.
+   *
+   * @param sum scalar tensor, the sum of per-token cross-entropy (positions labelled -100 excluded), with a graph
+   * @param tokens the number of supervised tokens
+   */
   public record Result(Tensor sum, long tokens) {}
 
   /**
+   * {@return the summed next-token loss of {@code logits} against {@code labels}, and the supervised token count}
+   *
    * @param logits [B, T, vocab]
    * @param labels [B, T] int64, {@link #IGNORE_INDEX} where unsupervised
    */

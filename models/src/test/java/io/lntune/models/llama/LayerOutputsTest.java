@@ -26,7 +26,7 @@ class LayerOutputsTest {
       Tensor embeds = model.embed(LlamaModelTest.ids(3, 41, 7, 99, 250, 12));
       List<Integer> order = new ArrayList<>();
       List<Tensor> outputs = new ArrayList<>();
-      model.forEachLayerOutput(embeds, null, (hidden, layer) -> {
+      model.forEachLayerOutput(embeds, (hidden, layer) -> {
         order.add(layer);
         outputs.add(hidden);
       });
@@ -35,24 +35,9 @@ class LayerOutputsTest {
       Tensor weight = Modules.namedParameters(model).get("model.norm.weight");
       Tensor rms = last.pow(new Scalar(2L)).mean(new long[] {-1}, true, new ScalarTypeOptional())
           .add(new Scalar(model.config().rmsNormEps())).rsqrt();
-      assertThat(LlamaModelTest.maxDiff(last.mul(rms).mul(weight), model.hiddenStates(embeds, null, null)))
+      assertThat(LlamaModelTest.maxDiff(last.mul(rms).mul(weight), model.hiddenStates(embeds)))
           .isLessThan(1e-5);
       assertThat(LlamaModelTest.maxDiff(outputs.get(0), outputs.get(1))).as("the layers differ").isGreaterThan(1e-3);
-    }
-  }
-
-  /** Observing needs every layer's output, so it never takes the recomputing path, gradients on or off. */
-  @Test
-  void observingIgnoresActivationRecomputation() {
-    try (LlamaModel model = new LlamaModel(LlamaConfigs.tiny(), Placement.cpu(DType.F32));
-        TensorScope scope = TensorScope.open()) {
-      Init.normal(model, 0.2, 12);
-      Tensor embeds = model.embed(LlamaModelTest.ids(5, 6, 7, 8)).detach().requires_grad_(true);
-      model.setActivationRecomputation(true);
-      List<Integer> order = new ArrayList<>();
-      model.forEachLayerOutput(embeds, null, (hidden, layer) -> order.add(layer));
-      assertThat(order).containsExactly(0, 1);
-      model.backwardRecomputed(); // nothing pending: a no-op
     }
   }
 }

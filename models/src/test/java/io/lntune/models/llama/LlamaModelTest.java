@@ -8,6 +8,7 @@ import io.lntune.models.nn.Placement;
 import io.lntune.torch.DType;
 import io.lntune.torch.MemoryStats;
 import io.lntune.torch.TensorScope;
+import java.util.Arrays;
 import java.util.List;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -45,11 +46,11 @@ class LlamaModelTest {
         KvCache cache = model.newCache(1, tokens.length)) {
       Tensor full = model.forward(ids(tokens));                                             // [1, 12, V]
       Tensor all = ids(tokens);
-      Tensor prefill = model.logits(model.hiddenStates(model.embed(all.narrow(1, 0, 5)), null, cache));
-      Tensor chunk = model.logits(model.hiddenStates(model.embed(all.narrow(1, 5, 3)), null, cache)); // past 5, T 3
+      Tensor prefill = model.logits(model.hiddenStates(model.embed(all.narrow(1, 0, 5)), cache));
+      Tensor chunk = model.logits(model.hiddenStates(model.embed(all.narrow(1, 5, 3)), cache)); // past 5, T 3
       TensorVector parts = new TensorVector(prefill, chunk);
       for (int t = 8; t < tokens.length; t++) {
-        parts.push_back(model.logits(model.hiddenStates(model.embed(all.narrow(1, t, 1)), null, cache)));
+        parts.push_back(model.logits(model.hiddenStates(model.embed(all.narrow(1, t, 1)), cache)));
       }
       Tensor incremental = cat(parts, 1);
       assertThat(cache.length()).isEqualTo(tokens.length);
@@ -68,13 +69,13 @@ class LlamaModelTest {
       // left padding (generation) and right padding (training batches)
       Tensor left = Tensor.create(new long[] {1, 17, 99, 4, 250, 31, 8, 0, 0, 0, 1, 120, 5, 64}, 2, 7);
       Tensor leftMask = Tensor.create(new long[] {1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1, 1, 1}, 2, 7);
-      Tensor leftLogits = model.logits(model.hiddenStates(model.embed(left), leftMask, null));
+      Tensor leftLogits = model.logits(model.hiddenStates(model.embed(left), leftMask));
       assertThat(maxDiff(leftLogits.select(0, 0), aloneA.select(0, 0))).isLessThan(1e-5);
       assertThat(maxDiff(leftLogits.select(0, 1).narrow(0, 3, 4), aloneB.select(0, 0))).isLessThan(1e-5);
 
       Tensor right = Tensor.create(new long[] {1, 17, 99, 4, 250, 31, 8, 1, 120, 5, 64, 0, 0, 0}, 2, 7);
       Tensor rightMask = Tensor.create(new long[] {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0}, 2, 7);
-      Tensor rightLogits = model.logits(model.hiddenStates(model.embed(right), rightMask, null));
+      Tensor rightLogits = model.logits(model.hiddenStates(model.embed(right), rightMask));
       assertThat(maxDiff(rightLogits.select(0, 1).narrow(0, 0, 4), aloneB.select(0, 0))).isLessThan(1e-5);
       assertThat(rightLogits.isfinite().all().item_bool()).as("padded rows stay finite").isTrue();
     }
@@ -133,7 +134,7 @@ class LlamaModelTest {
       stop++;
     }
     assertThat(out.stoppedAtEos()).isTrue();
-    assertThat(out.tokens()).containsExactly(java.util.Arrays.copyOf(free, stop));
+    assertThat(out.tokens()).containsExactly(Arrays.copyOf(free, stop));
     same.close();
   }
 

@@ -32,7 +32,7 @@ class LlamaParityTest {
     try (SafetensorsFile expected = SafetensorsFile.open(dir.resolve("expected.safetensors"));
         TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
       Tensor ids = expected.tensor("input_ids");
-      Tensor hidden = model.hiddenStates(model.embed(ids), null, null);
+      Tensor hidden = model.hiddenStates(model.embed(ids));
       Tensor logits = model.logits(hidden);
       double hiddenError = hidden.sub(expected.tensor("last_hidden_state")).abs().max().item_double();
       double logitError = logits.sub(expected.tensor("logits")).abs().max().item_double();

@@ -28,7 +28,7 @@ class HubTowerTest {
     Torch.seed(4);
     Tensor pixels = randn(1, 3, 16, 16);
     Tensor ids = Tensor.create(new long[] {1, LlavaConfig.IMAGE_TOKEN_INDEX, 5}, 1, 3);
-    return m.forward(ids, null, null, pixels).logits();
+    return m.forward(LlavaInput.of(ids).withPixels(pixels)).logits();
   }
 
   @Test

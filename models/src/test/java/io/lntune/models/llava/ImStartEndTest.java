@@ -32,7 +32,7 @@ class ImStartEndTest {
       assertThat(rows.sub(oldMean.unsqueeze(0)).abs().max().item_double()).isLessThan(1e-6);
       long img = LlavaConfig.IMAGE_TOKEN_INDEX;
       Tensor ids = Tensor.create(new long[] {1, 5, vocab, img, vocab + 1, 9}, 1, 6);
-      LlavaOutput out = model.forward(ids, null, null, LlavaModelTest.pixels(1));
+      LlavaOutput out = model.forward(LlavaInput.of(ids).withPixels(LlavaModelTest.pixels(1)));
       assertThat(out.logits().size(1)).isEqualTo(5 + model.config().imageTokens());
       assertThat(out.logits().size(2)).isEqualTo(vocab + 2);
     }

@@ -49,7 +49,7 @@ class LlavaGenerationTest {
       Tensor spliced = SplicedSequence.of(ids, null, null, llm.embed(SplicedSequence.embeddable(ids)),
           pixels == null ? null : model.imageFeatures(pixels), Long.MAX_VALUE).embeds();   // [1, L, D]
       for (int s = 0; s < steps; s++) {
-        Tensor logits = llm.logits(llm.hiddenStates(spliced, null, null));
+        Tensor logits = llm.logits(llm.hiddenStates(spliced));
         out[s] = logits.select(1, -1).argmax().item_long();
         spliced = cat(new TensorVector(spliced, llm.embed(Tensor.create(new long[] {out[s]}, 1, 1))), 1);
       }
@@ -64,7 +64,7 @@ class LlavaGenerationTest {
     long[] cached = model.generate(List.<long[]>of(prompt), px, GREEDY, StopCriterion.NEVER).get(0).tokens();
     assertThat(cached).hasSize(10).containsExactly(withoutCache(prompt, px, 10));
     long[] textOnly = {1, 8, 120, 33};
-    assertThat(model.generate(List.<long[]>of(textOnly), null, GREEDY, StopCriterion.NEVER).get(0).tokens())
+    assertThat(model.generate(List.<long[]>of(textOnly), GREEDY, StopCriterion.NEVER).get(0).tokens())
         .containsExactly(withoutCache(textOnly, null, 10));
   }
 
@@ -84,7 +84,7 @@ class LlavaGenerationTest {
     assertThat(batch.get(1).tokens()).containsExactly(
         model.generate(List.<long[]>of(b), pb, GREEDY, StopCriterion.NEVER).get(0).tokens());
     assertThat(batch.get(2).tokens()).containsExactly(
-        model.generate(List.<long[]>of(c), null, GREEDY, StopCriterion.NEVER).get(0).tokens());
+        model.generate(List.<long[]>of(c), GREEDY, StopCriterion.NEVER).get(0).tokens());
     assertThat(batch.get(0).tokens()).as("the image matters").isNotEqualTo(
         model.generate(List.<long[]>of(a), pb, GREEDY, StopCriterion.NEVER).get(0).tokens());
   }

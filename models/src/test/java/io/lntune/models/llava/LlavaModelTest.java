@@ -16,7 +16,9 @@ import io.lntune.torch.safetensors.SafetensorsWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.assertj.core.data.Offset;
 import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -73,7 +75,7 @@ class LlavaModelTest {
       assertThat(row1.narrow(0, length1, length0 - length1).abs().sum().item_double()).as("zero padding").isZero();
       assertThat(s.attentionMask().select(0, 1).sum().item_long()).isEqualTo(length1);
       // labels: image positions -100, text labels carried over
-      assertThat(s.labels().select(0, 0).ne(new org.bytedeco.pytorch.Scalar(-100L)).sum().item_long()).isEqualTo(3);
+      assertThat(s.labels().select(0, 0).ne(new Scalar(-100L)).sum().item_long()).isEqualTo(3);
       assertThat(s.labels().select(0, 0).select(0, 2 + p).item_long()).isEqualTo(7);
     }
   }
@@ -83,14 +85,14 @@ class LlavaModelTest {
     try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
       Tensor ids = Tensor.create(new long[] {1, IMG, 7, 9, 11, 13}, 1, 6);
       Tensor labels = Tensor.create(new long[] {-100, -100, -100, 9, 11, -100}, 1, 6);
-      LlavaOutput out = model.forward(ids, null, labels, pixels(1));
+      LlavaOutput out = model.forward(LlavaInput.of(ids).withLabels(labels).withPixels(pixels(1)));
       CausalLmLoss.Result loss = out.loss().orElseThrow();
       assertThat(loss.tokens()).isEqualTo(2);
       // by hand: the logits that predict 9 and 11 sit just before them in the spliced sequence
       long p = model.config().imageTokens();
       Tensor logp = out.logits().select(0, 0).log_softmax(-1);
       double expected = -logp.select(0, 1 + p).select(0, 9).item_double() - logp.select(0, 2 + p).select(0, 11).item_double();
-      assertThat(loss.sum().item_double()).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-4));
+      assertThat(loss.sum().item_double()).isCloseTo(expected, Offset.offset(1e-4));
     }
   }
 
@@ -98,10 +100,10 @@ class LlavaModelTest {
   void placeholdersAndImagesMustPairUp() {
     try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
       Tensor ids = Tensor.create(new long[] {1, IMG, 7, IMG}, 1, 4);
-      assertThatThrownBy(() -> model.forward(ids, null, null, pixels(1)))
+      assertThatThrownBy(() -> model.forward(LlavaInput.of(ids).withPixels(pixels(1))))
           .hasMessageContaining("more image placeholders (-200) than the 1 images given");
       Tensor one = Tensor.create(new long[] {1, IMG, 7}, 1, 3);
-      assertThatThrownBy(() -> model.forward(one, null, null, pixels(2)))
+      assertThatThrownBy(() -> model.forward(LlavaInput.of(one).withPixels(pixels(2))))
           .hasMessageContaining("2 images were given but the input ids hold 1 image placeholders");
     }
   }
@@ -129,14 +131,15 @@ class LlavaModelTest {
     };
     Tensor ids = Tensor.create(new long[] {1, IMG, 7, 9, 11}, 1, 5);
     try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
-      Tensor expected = model.forward(ids, null, null, pixels(1)).logits();
+      Tensor expected = model.forward(LlavaInput.of(ids).withPixels(pixels(1))).logits();
       Tensor hfIds = Tensor.create(new long[] {1, 32000, 7, 9, 11}, 1, 5);   // llava-hf's own <image> id
       for (Path d : dirs) {
         LlavaModel loaded = LlavaModel.load(d, Placement.cpu(DType.F32));
-        assertThat(loaded.forward(ids, null, null, pixels(1)).logits().equal(expected)).as(d.getFileName().toString())
+        assertThat(loaded.forward(LlavaInput.of(ids).withPixels(pixels(1))).logits().equal(expected))
+            .as(d.getFileName().toString())
             .isTrue();
         if (loaded.config().imageTokenIndex() == 32000) {
-          assertThat(loaded.forward(hfIds, null, null, pixels(1)).logits().equal(expected)).isTrue();
+          assertThat(loaded.forward(LlavaInput.of(hfIds).withPixels(pixels(1))).logits().equal(expected)).isTrue();
         }
         loaded.close();
       }

@@ -16,6 +16,7 @@ import io.lntune.torch.Torch;
 import io.lntune.torch.checkpoint.Checkpoint;
 import io.lntune.torch.safetensors.SafetensorsCheckpoint;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -60,9 +61,9 @@ class RealLayoutsTest {
       for (int i = 0; i < own.length; i++) {
         llava[i] = own[i] == 32000 ? LlavaConfig.IMAGE_TOKEN_INDEX : own[i];
       }
-      long[] ownIds = java.util.Arrays.stream(own).asLongStream().toArray();
-      Tensor a = m.forward(Tensor.create(ownIds, 1, own.length), null, null, pix).logits();
-      Tensor b = m.forward(Tensor.create(llava, 1, llava.length), null, null, pix).logits();
+      long[] ownIds = Arrays.stream(own).asLongStream().toArray();
+      Tensor a = m.forward(LlavaInput.of(Tensor.create(ownIds, 1, own.length)).withPixels(pix)).logits();
+      Tensor b = m.forward(LlavaInput.of(Tensor.create(llava, 1, llava.length)).withPixels(pix)).logits();
       assertThat(a.size(1)).isEqualTo(own.length - 1 + 576);
       assertThat(a.size(2)).isEqualTo(32064);
       assertThat(a.equal(b)).as("32000 and -200 both mark the image").isTrue();
@@ -114,8 +115,8 @@ class RealLayoutsTest {
       Tensor q = Modules.namedParameters(m).get("model.vision_tower.vision_tower.vision_model.encoder.layers.1"
           + ".self_attn.q_proj.weight");
       assertThat(q.equal(clip.tensor("vision_model.encoder.layers.1.self_attn.q_proj.weight"))).isTrue();
-      Tensor out = m.forward(Tensor.create(new long[] {1, LlavaConfig.IMAGE_TOKEN_INDEX, 1724, 338}, 1, 4), null,
-          null, pixels()).logits();
+      Tensor ids = Tensor.create(new long[] {1, LlavaConfig.IMAGE_TOKEN_INDEX, 1724, 338}, 1, 4);
+      Tensor out = m.forward(LlavaInput.of(ids).withPixels(pixels())).logits();
       assertThat(out.size(1)).isEqualTo(3 + 576);
     }
   }

@@ -6,13 +6,13 @@ import static org.bytedeco.pytorch.global.torch.where;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.management.ThreadMXBean;
 import io.lntune.models.llama.LlamaModel;
+import io.lntune.models.nn.CausalLmLoss;
 import io.lntune.torch.DType;
 import io.lntune.torch.MemoryStats;
 import io.lntune.torch.TensorScope;
 import io.lntune.torch.Torch;
 import io.lntune.training.data.Batch;
 import io.lntune.training.data.DataLoader;
-import io.lntune.training.loop.LossOutput;
 import io.lntune.training.loop.NextTokenTask;
 import io.lntune.training.loop.StepMetrics;
 import io.lntune.training.loop.Trainer;
@@ -92,8 +92,7 @@ public final class BenchStepCommand implements Callable<Integer> {
     LlamaModel model = BenchModels.build(s, DType.parse(dtype), 1);
     Setup setup = setUp(model, strategy, loraR);
     TrainableParameters trainables = setup.trainables();
-    model.setActivationRecomputation(recompute);
-    NextTokenTask<TokenBatch> task = new NextTokenTask<>(model);
+    NextTokenTask<TokenBatch> task = new NextTokenTask<>(model, recompute);
     Phases phases = new Phases();
     Recorder recorder = new Recorder(warmup, phases);
     TrainerConfig trainer = RunDefaults.trainer(warmup + steps, RunDefaults.schedule());
@@ -195,12 +194,12 @@ public final class BenchStepCommand implements Callable<Integer> {
    */
   private record TextTask(NextTokenTask<TokenBatch> task, Phases phases) implements TrainingTask<TokenBatch> {
     @Override
-    public LossOutput loss(TokenBatch batch) {
+    public CausalLmLoss.Result loss(TokenBatch batch) {
       return timedLoss(task, phases, batch.ids(), batch.labels());
     }
 
     @Override
-    public void backward(LossOutput loss) {
+    public void backward(CausalLmLoss.Result loss) {
       timedBackward(task, phases, loss);
     }
   }
@@ -212,7 +211,7 @@ public final class BenchStepCommand implements Callable<Integer> {
   private record LoaderTask(LlamaModel model, NextTokenTask<TokenBatch> task, Phases phases)
       implements TrainingTask<Batch> {
     @Override
-    public LossOutput loss(Batch batch) {
+    public CausalLmLoss.Result loss(Batch batch) {
       Tensor ids = batch.inputIds().clamp_min(new Scalar(0L));
       Tensor labels = batch.labels();
       Scalar vocab = new Scalar(model.config().vocabSize());
@@ -224,18 +223,18 @@ public final class BenchStepCommand implements Callable<Integer> {
     }
 
     @Override
-    public void backward(LossOutput loss) {
+    public void backward(CausalLmLoss.Result loss) {
       timedBackward(task, phases, loss);
     }
   }
 
-  private static LossOutput timedLoss(NextTokenTask<?> task, Phases phases, Tensor ids, Tensor labels) {
+  private static CausalLmLoss.Result timedLoss(NextTokenTask<?> task, Phases phases, Tensor ids, Tensor labels) {
     long probe = threadAllocatedBytes();
     long before = MemoryStats.residentBytes();
     long bytes = threadAllocatedBytes();
     phases.benchJavaBytes += bytes - probe; // reading /proc: the bench's, not the trainer's
     long start = System.nanoTime();
-    LossOutput out = task.loss(ids, labels);
+    CausalLmLoss.Result out = task.loss(ids, labels);
     phases.forwardMillis = (System.nanoTime() - start) / 1e6;
     probe = threadAllocatedBytes();
     phases.taskJavaBytes += probe - bytes;
@@ -245,7 +244,7 @@ public final class BenchStepCommand implements Callable<Integer> {
     return out;
   }
 
-  private static void timedBackward(NextTokenTask<?> task, Phases phases, LossOutput loss) {
+  private static void timedBackward(NextTokenTask<?> task, Phases phases, CausalLmLoss.Result loss) {
     long bytes = threadAllocatedBytes();
     long start = System.nanoTime();
     task.backward(loss);

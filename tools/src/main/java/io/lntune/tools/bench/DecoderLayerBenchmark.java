@@ -7,6 +7,7 @@ import io.lntune.models.nn.Modules;
 import io.lntune.models.nn.Placement;
 import io.lntune.torch.DType;
 import io.lntune.torch.TensorScope;
+import io.lntune.training.loop.Recomputation;
 import java.util.concurrent.TimeUnit;
 import org.bytedeco.pytorch.Tensor;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -48,6 +49,7 @@ public class DecoderLayerBenchmark {
   public boolean recompute;
 
   private LlamaModel model;
+  private Recomputation layers;
   private Tensor input;
 
   @Setup(Level.Trial)
@@ -59,7 +61,7 @@ public class DecoderLayerBenchmark {
     model = new LlamaModel(one, Placement.cpu(DType.parse(dtype)));
     Init.normal(model, 0.02, 1);
     Modules.namedParameters(model).forEach((name, p) -> p.requires_grad_(name.contains("layernorm")));
-    model.setActivationRecomputation(recompute);
+    layers = new Recomputation(recompute);
     try (TensorScope scope = TensorScope.open()) {
       input = scope.keep(org.bytedeco.pytorch.global.torch.randn(1, 512, s.hiddenSize())
           .to(DType.parse(dtype).scalarType()));
@@ -76,9 +78,8 @@ public class DecoderLayerBenchmark {
   @Benchmark
   public double forwardBackward() {
     try (TensorScope scope = TensorScope.open()) {
-      Tensor out = model.hiddenStates(input, null, null);
-      out.to(org.bytedeco.pytorch.global.torch.ScalarType.Float).sum().backward();
-      model.backwardRecomputed();
+      Tensor out = model.hiddenStates(input, layers);
+      layers.backward(out.to(org.bytedeco.pytorch.global.torch.ScalarType.Float).sum());
       double value = out.select(1, 0).select(1, 0).item_double();
       Modules.namedParameters(model).values().forEach(p -> {
         if (p.grad().defined()) {
@@ -93,7 +94,7 @@ public class DecoderLayerBenchmark {
   @Benchmark
   public double forward() {
     try (TensorScope scope = TensorScope.open(); org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
-      return model.hiddenStates(input, null, null).select(1, 0).select(1, 0).item_double();
+      return model.hiddenStates(input).select(1, 0).select(1, 0).item_double();
     }
   }
 }

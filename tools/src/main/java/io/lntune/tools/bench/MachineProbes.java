@@ -195,7 +195,7 @@ final class MachineProbes {
 
   /** {@return the greedy next token [1, 1] after {@code ids} [1, t], extending the cache} */
   private static Tensor argmaxLast(LlamaModel model, Tensor ids, KvCache cache) {
-    Tensor hidden = model.hiddenStates(model.embed(ids), null, cache);                  // [1, t, D]
+    Tensor hidden = model.hiddenStates(model.embed(ids), cache);                  // [1, t, D]
     Tensor last = hidden.narrow(1, hidden.size(1) - 1, 1);                             // [1, 1, D]
     return model.logits(last).argmax(new org.bytedeco.pytorch.LongOptional(-1), false); // [1, 1]
   }

@@ -3,6 +3,7 @@ package io.lntune.tools.demo;
 import static org.bytedeco.pytorch.global.torch.cross_entropy_loss;
 
 import io.lntune.models.image.ImageDecoder;
+import io.lntune.models.llava.LlavaInput;
 import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.llava.LlavaOutput;
 import io.lntune.models.nn.CausalLmLoss;
@@ -134,11 +135,12 @@ final class AnswerAccuracy {
         Map.of()), tok, ImageMarkup.of(model.config()))).toList();
     LlavaOutput out;
     try (Batch b = Batch.ofTokens(rows, 0)) {
-      out = model.forward(b.inputIds(), b.attentionMask(), b.labels(), pixels.expand(n, -1, -1, -1).contiguous());
+      out = model.forward(LlavaInput.of(b.inputIds()).withAttentionMask(b.attentionMask()).withLabels(b.labels())
+          .withPixels(pixels.expand(n, -1, -1, -1).contiguous()));
     }
     long steps = out.logits().size(1) - 1;                                      // spliced length - 1
     Tensor nll = cross_entropy_loss(out.logits().narrow(1, 0, steps).reshape(n * steps, -1).to(ScalarType.Float),
-        out.labels().narrow(1, 1, steps).reshape(n * steps), new TensorOptional(), 0, CausalLmLoss.IGNORE_INDEX, 0.0);
+        out.labels().orElseThrow().narrow(1, 1, steps).reshape(n * steps), new TensorOptional(), 0, CausalLmLoss.IGNORE_INDEX, 0.0);
     double[] scores = new double[n];
     nll.reshape(n, steps).sum(new long[] {1}, false, new ScalarTypeOptional()).neg().to(ScalarType.Double)
         .contiguous().data_ptr_double().get(scores);

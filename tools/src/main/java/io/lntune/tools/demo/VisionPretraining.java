@@ -6,12 +6,12 @@ import io.lntune.models.clip.ClipImageProcessor;
 import io.lntune.models.clip.ClipVisionTower;
 import io.lntune.models.clip.FeatureSelection;
 import io.lntune.models.image.RgbImage;
+import io.lntune.models.nn.CausalLmLoss;
 import io.lntune.models.nn.Init;
 import io.lntune.models.nn.Linear;
 import io.lntune.models.nn.Namespace;
 import io.lntune.models.nn.Placement;
 import io.lntune.torch.DType;
-import io.lntune.training.loop.LossOutput;
 import io.lntune.training.loop.TrainingRun;
 import io.lntune.training.strategy.Selection;
 import io.lntune.training.synth.Scene;
@@ -70,13 +70,13 @@ final class VisionPretraining {
       return result;
     }
 
-    private LossOutput loss(Batch b) {
+    private CausalLmLoss.Result loss(Batch b) {
       FeatureSelection patches = new FeatureSelection(-1, FeatureSelection.Tokens.PATCH);
       Tensor features = tower.features(b.pixels(), patches);                                // [B, 9, width]
       Tensor logits = head.forward(features).reshape(-1, CLASSES);                          // [B * 9, classes]
       Tensor labels = b.labels().reshape(-1);
-      return new LossOutput(cross_entropy_loss(logits, labels, new TensorOptional(), 2, -100, LABEL_SMOOTHING),
-          labels.numel());
+      return new CausalLmLoss.Result(cross_entropy_loss(logits, labels, new TensorOptional(), 2, -100,
+          LABEL_SMOOTHING), labels.numel());
     }
   }
 

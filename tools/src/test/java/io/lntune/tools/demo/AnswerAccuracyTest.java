@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.bytedeco.pytorch.global.torch.randn;
 
+import io.lntune.models.llava.LlavaInput;
 import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.nn.Init;
 import io.lntune.models.nn.Placement;
@@ -56,7 +57,8 @@ class AnswerAccuracyTest {
             padded, ImageMarkup.BARE);
         Tensor ids = Tensor.create(Arrays.stream(t.inputIds()).asLongStream().toArray(), 1, t.inputIds().length);
         Tensor labels = Tensor.create(Arrays.stream(t.labels()).asLongStream().toArray(), 1, t.labels().length);
-        double alone = -model.forward(ids, null, labels, pixels).loss().orElseThrow().sum().item_double();
+        double alone = -model.forward(LlavaInput.of(ids).withLabels(labels).withPixels(pixels)).loss().orElseThrow()
+            .sum().item_double();
         assertThat(batched[c]).as(q.candidates().get(c)).isCloseTo(alone, within(1e-3));
       }
       assertThat(Arrays.stream(batched).distinct().count()).as("candidates get different scores").isGreaterThan(1);

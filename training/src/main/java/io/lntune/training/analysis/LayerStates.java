@@ -3,6 +3,7 @@ package io.lntune.training.analysis;
 import static org.bytedeco.pytorch.global.torch.cat;
 import static org.bytedeco.pytorch.global.torch.stack;
 
+import io.lntune.models.llava.LlavaInput;
 import io.lntune.models.llava.LlavaModel;
 import io.lntune.torch.TensorScope;
 import io.lntune.training.data.Batch;
@@ -44,12 +45,12 @@ public final class LayerStates {
     try (NoGradGuard g = new NoGradGuard()) {
       while (batches.hasNext()) {
         try (Batch b = batches.next()) {
-          boolean hasImages = b.images().size(0) > 0;
           rows.push_back(TensorScope.returning(() -> {
             Tensor[] pooled = new Tensor[layers];
-            model.forEachLayerOutput(b.inputIds().to(device, ScalarType.Long), b.attentionMask().to(device,
-                ScalarType.Long), hasImages ? b.images() : null, (layer, hidden, mask) -> pooled[layer] =
-                pooling.pool(hidden, mask));
+            LlavaInput input = LlavaInput.of(b.inputIds().to(device, ScalarType.Long))
+                .withAttentionMask(b.attentionMask().to(device, ScalarType.Long));
+            model.forEachLayerOutput(b.images().size(0) > 0 ? input.withPixels(b.images()) : input,
+                (layer, hidden, mask) -> pooled[layer] = pooling.pool(hidden, mask));
             return stack(new TensorVector(pooled), 1).to(ScalarType.Float).cpu();           // [B, L, D]
           }));
         }

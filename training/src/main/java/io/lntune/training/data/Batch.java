@@ -1,6 +1,8 @@
 package io.lntune.training.data;
 
+import io.lntune.models.llava.LlavaInput;
 import io.lntune.torch.TensorScope;
+import java.util.Arrays;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 
@@ -13,7 +15,7 @@ import org.bytedeco.pytorch.Tensor;
  *
  * <pre>{@code
  * try (Batch b = loader.next()) {
- *   Tensor loss = model.forward(b.inputIds(), b.attentionMask(), b.images(), b.labels());
+ *   CausalLmLoss.Result loss = model.forward(b.input()).loss().orElseThrow();
  * }
  * }</pre>
  *
@@ -50,8 +52,8 @@ public final class Batch implements AutoCloseable {
     long[] ids = new long[b * t];
     long[] labels = new long[b * t];
     boolean[] mask = new boolean[b * t];
-    java.util.Arrays.fill(ids, padId);
-    java.util.Arrays.fill(labels, PromptTokens.IGNORE_INDEX);
+    Arrays.fill(ids, padId);
+    Arrays.fill(labels, PromptTokens.IGNORE_INDEX);
     int imageSize = imageShape[0] * imageShape[1] * imageShape[2];
     int imageCount = samples.stream().mapToInt(s -> s.pixels() == null ? 0 : 1).sum();
     float[] pixels = new float[imageCount * imageSize];
@@ -95,6 +97,12 @@ public final class Batch implements AutoCloseable {
 
   public Tensor images() {
     return check(images);
+  }
+
+  /** {@return the model's input: the ids, attention mask and labels, and the images when there are any} */
+  public LlavaInput input() {
+    LlavaInput input = LlavaInput.of(inputIds()).withAttentionMask(attentionMask()).withLabels(labels());
+    return images().size(0) > 0 ? input.withPixels(images()) : input;
   }
 
   /** {@return the number of rows} */

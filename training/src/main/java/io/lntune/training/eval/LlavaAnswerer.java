@@ -163,9 +163,13 @@ public final class LlavaAnswerer {
               shape[2]));
         }
       }
-      Tensor pixels = images.size() == 0 ? null
-          : stack(images, 0).to(model.placement().device().toTorch(), model.placement().dtype().scalarType());
-      out = model.generate(prompts, pixels, generation, stop);
+      if (images.size() == 0) {
+        out = model.generate(prompts, generation, stop);
+      } else {
+        Tensor pixels = stack(images, 0).to(model.placement().device().toTorch(),
+            model.placement().dtype().scalarType());
+        out = model.generate(prompts, pixels, generation, stop);
+      }
     }
     return out.stream().map(o -> LlavaText.strip(stop.text(o.tokens()))).toList();
   }

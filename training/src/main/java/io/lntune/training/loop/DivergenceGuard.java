@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * DivergenceGuard guard = new DivergenceGuard(NanPolicy.STOP);
  * boolean skip = !Double.isFinite(loss) ? guard.nonFinite(step, "the loss") : false;
  * guard.finite(step, loss);   // throws TrainingDivergedException if the loss exploded and the policy is STOP
- * guard.finish(step);         // throws if no step of the run was taken
+ * guard.finish(step, stepsRun);   // throws if steps were run and none of them was taken
  * }</pre>
  */
 final class DivergenceGuard {

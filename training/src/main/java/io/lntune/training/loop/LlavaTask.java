@@ -6,28 +6,38 @@ import io.lntune.training.data.Batch;
 
 /**
  * Trains a {@link LlavaModel} on the data pipeline's batches: images spliced in at their placeholders, the summed
- * next-token loss over the supervised positions. Honours the language model's activation recomputation
- * ({@link io.lntune.models.llama.LlamaModel#setActivationRecomputation}).
+ * next-token loss over the supervised positions, the language model's layers recomputed in the backward pass when
+ * asked ({@link Recomputation}).
  */
 public final class LlavaTask implements TrainingTask<Batch> {
   private final LlavaModel model;
+  private final Recomputation layers;
 
+  /** Trains {@code model}, keeping every layer's activations for the backward pass. */
   public LlavaTask(LlavaModel model) {
+    this(model, false);
+  }
+
+  /**
+   * Trains {@code model}, recomputing its decoder layers in the backward pass when asked.
+   *
+   * @param model the model to train
+   * @param recomputeActivations whether the decoder layers are recomputed in the backward pass instead of keeping
+   *     their activations
+   */
+  public LlavaTask(LlavaModel model, boolean recomputeActivations) {
     this.model = model;
+    this.layers = new Recomputation(recomputeActivations);
   }
 
   @Override
-  public LossOutput loss(Batch batch) {
+  public CausalLmLoss.Result loss(Batch batch) {
     model.train(true);
-    boolean hasImages = batch.images().size(0) > 0;
-    CausalLmLoss.Result r = model.forward(batch.inputIds(), batch.attentionMask(), batch.labels(),
-        hasImages ? batch.images() : null).loss().orElseThrow();
-    return new LossOutput(r.sum(), r.tokens());
+    return model.forward(batch.input(), layers).loss().orElseThrow();
   }
 
   @Override
-  public void backward(LossOutput loss) {
-    loss.sum().backward();
-    model.languageModel().backwardRecomputed();
+  public void backward(CausalLmLoss.Result loss) {
+    layers.backward(loss.sum());
   }
 }

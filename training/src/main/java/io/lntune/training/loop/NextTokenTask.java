@@ -37,14 +37,31 @@ public final class NextTokenTask<B extends NextTokenTask.Tokens> implements Trai
   private static final Scalar IGNORE = new Scalar(CausalLmLoss.IGNORE_INDEX);
 
   private final LlamaModel model;
+  private final Recomputation layers;
 
-  /** @param model the language model to train */
+  /**
+   * Trains {@code model}, keeping every layer's activations for the backward pass.
+   *
+   * @param model the language model to train
+   */
   public NextTokenTask(LlamaModel model) {
+    this(model, false);
+  }
+
+  /**
+   * Trains {@code model}, recomputing its decoder layers in the backward pass when asked.
+   *
+   * @param model the language model to train
+   * @param recomputeActivations whether the decoder layers are recomputed in the backward pass instead of keeping
+   *     their activations
+   */
+  public NextTokenTask(LlamaModel model, boolean recomputeActivations) {
     this.model = model;
+    this.layers = new Recomputation(recomputeActivations);
   }
 
   @Override
-  public LossOutput loss(B batch) {
+  public CausalLmLoss.Result loss(B batch) {
     return loss(batch.ids(), batch.labels());
   }
 
@@ -52,21 +69,20 @@ public final class NextTokenTask<B extends NextTokenTask.Tokens> implements Trai
    * {@return the summed next-token loss of {@code ids} [B, T] against {@code labels} [B, T] and the number of
    * supervised tokens} For batches that are not {@link Tokens}, such as the data pipeline's.
    */
-  public LossOutput loss(Tensor ids, Tensor labels) {
+  public CausalLmLoss.Result loss(Tensor ids, Tensor labels) {
     model.train(true);
     long t = ids.size(1);
-    Tensor hidden = model.hiddenStates(model.embed(ids), null, null).narrow(1, 0, t - 1);      // [B, T-1, D]
+    Tensor hidden = model.hiddenStates(model.embed(ids), layers).narrow(1, 0, t - 1);         // [B, T-1, D]
     Tensor targets = labels.narrow(1, 1, t - 1).reshape(-1);                                    // [B*(T-1)]
     Tensor supervised = targets.ne(IGNORE).nonzero().squeeze(1);                                // [N]
     Tensor logits = model.logits(hidden.reshape(-1, hidden.size(2)).index_select(0, supervised)); // [N, vocab]
     Tensor sum = cross_entropy_loss(logits.to(ScalarType.Float), targets.index_select(0, supervised),
         new TensorOptional(), /*reduction sum=*/ 2, CausalLmLoss.IGNORE_INDEX, 0.0);
-    return new LossOutput(sum, supervised.size(0));
+    return new CausalLmLoss.Result(sum, supervised.size(0));
   }
 
   @Override
-  public void backward(LossOutput loss) {
-    loss.sum().backward();
-    model.backwardRecomputed();
+  public void backward(CausalLmLoss.Result loss) {
+    layers.backward(loss.sum());
   }
 }

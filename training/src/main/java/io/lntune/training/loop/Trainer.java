@@ -1,6 +1,7 @@
 package io.lntune.training.loop;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lntune.models.nn.CausalLmLoss;
 import io.lntune.torch.MemoryStats;
 import io.lntune.torch.TensorScope;
 import io.lntune.training.checkpoint.AtomicDirectory;
@@ -27,6 +28,9 @@ import org.slf4j.LoggerFactory;
  * losses, divides the gradients by the step's supervised token count (so the loss is the mean over all of them),
  * clips, and lets AdamW update the fp32 masters, which are then copied into the model. Checkpoints make a run
  * resumable exactly.
+ *
+ * <p>A run is {@code resume} (the newest checkpoint, if any), then {@code step} (forward, backward, clip, update,
+ * zero) and {@code afterStep} (listeners, evaluation, checkpoints) until {@code maxSteps}. Not thread-safe.
  *
  * <pre>{@code
  * Trainer<Batch> trainer = new Trainer<>(trainables, optimizer, task, config, configJson, List.of(listener));
@@ -58,6 +62,24 @@ public final class Trainer<B extends AutoCloseable> {
   private final List<TrainingListener> listeners;
   private Evaluation evaluation;
 
+  // Where the run is: set by resume(), advanced by step().
+  private long step;                                   // the last step taken, 0 before the first
+  private long consumed;                               // micro-batches read, where a resumed run continues the data
+  private Optional<Path> checkpoint = Optional.empty(); // the last written or resumed from
+  private final List<Double> losses = new ArrayList<>(); // of this run's steps
+  private DivergenceGuard guard;
+  private long started;                                // System.nanoTime() when the steps began
+
+  /**
+   * A trainer for one run.
+   *
+   * @param trainables the parameters to train
+   * @param optimizer updates {@code trainables}' masters
+   * @param task the forward and backward pass on one micro-batch
+   * @param config the run's length, accumulation, clipping, schedule, NaN policy and checkpoints
+   * @param configJson the run's settings, written into every checkpoint
+   * @param listeners told of every step, evaluation and checkpoint
+   */
   public Trainer(TrainableParameters trainables, AdamW optimizer, TrainingTask<B> task, TrainerConfig config,
       JsonNode configJson, List<TrainingListener> listeners) {
     this.trainables = trainables;
@@ -78,116 +100,136 @@ public final class Trainer<B extends AutoCloseable> {
    *
    * @param data the micro-batches from a given position (0 for the start; a resumed run asks for the position its
    *     checkpoint recorded)
+   * @return the steps run, their losses and the last checkpoint
    * @throws TrainingDivergedException if a loss or gradient is not finite and the policy is to stop
    */
   public TrainingRun run(LongFunction<Iterator<B>> data) {
-    long step = 0;
-    long consumed = 0;
-    if (config.outputDir() != null) {
-      removeLeftovers(config.outputDir());
-    }
-    Optional<Path> last = config.outputDir() == null ? Optional.empty() : TrainingCheckpoints.latest(config.outputDir());
-    if (last.isPresent()) {
-      CheckpointState state = TrainingCheckpoints.restore(last.get(), trainables, optimizer);
-      step = state.step();
-      consumed = state.microBatchesConsumed();
-      log.info("resuming from {} (step {})", last.get(), step);
-    }
-    trainables.clearGradients(); // nothing left over from an earlier, interrupted run
+    resume();
     long firstStep = step + 1;
-    listeners.forEach(l -> l.onStart(firstStep, config.maxSteps(), trainables.trainableCount(), trainables.totalCount()));
+    listeners.forEach(l -> l.onStart(firstStep, config.maxSteps(), trainables.trainableCount(),
+        trainables.totalCount()));
     Iterator<B> batches = data.apply(consumed);
-    // Per step the trainer allocates no Java objects of its own beyond the step's metrics: no boxed losses, no
-    // lambdas, no copies of the groups (see TrainerAllocationTest).
-    double[] losses = new double[(int) Math.min(Math.max(config.maxSteps() - step, 0), 1 << 16)];
-    int lossCount = 0;
-    double learningRate = optimizer.groups().get(0).learningRate();
-    long started = System.nanoTime();
     long startRss = MemoryStats.residentBytes();
     // The kernel keeps the high-water mark, intra-step peaks included: reset it now, read it once at the end, and
     // leave /proc alone during the steps.
     MemoryStats.resetPeakResident();
-    Path checkpoint = last.orElse(null);
-    DivergenceGuard guard = new DivergenceGuard(config.nanPolicy());
+    started = System.nanoTime();
     while (step < config.maxSteps()) {
-      step++;
-      long stepStart = System.nanoTime();
-      double lossSum = 0;
-      long tokens = 0;
-      long dataNanos = 0;
-      for (int micro = 0; micro < config.gradientAccumulation(); micro++) {
-        long waitStart = System.nanoTime();
-        if (!batches.hasNext()) {
-          throw new IllegalStateException("the data ran out at step " + step + " (micro-batch " + consumed + ")");
-        }
-        B batch = batches.next();
-        dataNanos += System.nanoTime() - waitStart;
-        try (batch; TensorScope scope = TensorScope.open()) {
-          LossOutput out = task.loss(batch);
-          lossSum += out.sum().item_double();
-          tokens += out.tokens();
-          task.backward(out);
-        } catch (Exception e) {
-          throw e instanceof RuntimeException r ? r : new IllegalStateException("closing a batch: " + e.getMessage(), e);
-        }
-        trainables.collectGradients();
-        consumed++;
-      }
-      double loss = tokens == 0 ? 0 : lossSum / tokens;
-      double lrFactor = config.schedule().factor(step - 1, config.maxSteps());
-      double gradNorm = Double.NaN;
-      boolean skipped = false;
-      if (Double.isFinite(loss)) {
-        if (tokens > 0) {
-          trainables.scaleGradients(1.0 / tokens); // summed token losses -> mean over the step's tokens
-        }
-        gradNorm = GradientClipping.clip(trainables.all(), config.maxGradNorm());
-      }
-      if (!Double.isFinite(loss) || !Double.isFinite(gradNorm)) {
-        trainables.clearGradients();
-        skipped = guard.nonFinite(step, Double.isFinite(loss) ? "the gradient norm" : "the loss");
-      } else {
-        guard.finite(step, loss);
-        optimizer.step(lrFactor);
-        trainables.syncToModel();
-      }
-      trainables.clearGradients();
-      if (lossCount == losses.length) {
-        losses = java.util.Arrays.copyOf(losses, Math.max(16, 2 * losses.length));
-      }
-      losses[lossCount++] = loss;
-      double stepMillis = (System.nanoTime() - stepStart) / 1e6;
-      StepMetrics metrics = new StepMetrics(step, config.maxSteps(), loss, learningRate * lrFactor, gradNorm, tokens,
-          tokens / (stepMillis / 1000), stepMillis, dataNanos / 1e6, (System.nanoTime() - started) / 1_000_000,
-          skipped);
-      for (int i = 0; i < listeners.size(); i++) {
-        listeners.get(i).onStep(metrics);
-      }
-      if (evaluation != null && config.evaluateEvery() > 0 && step % config.evaluateEvery() == 0) {
-        long at = step;
-        Map<String, Double> results = evaluation.evaluate(at);
-        listeners.forEach(l -> l.onEvaluate(at, results));
-      }
-      boolean periodic = config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0;
-      if (config.outputDir() != null && (periodic || step == config.maxSteps())) {
-        checkpoint = TrainingCheckpoints.write(config.outputDir(), step, consumed, trainables, optimizer, configJson);
-        if (config.keepCheckpoints() > 0) {
-          TrainingCheckpoints.prune(config.outputDir(), config.keepCheckpoints());
-        }
-        Path written = checkpoint;
-        long at = step;
-        listeners.forEach(l -> l.onCheckpoint(at, written));
-      }
+      afterStep(step(batches));
     }
     guard.finish(step, step - firstStep + 1);
     long end = step;
     listeners.forEach(l -> l.onEnd(end));
-    List<Double> lossList = new ArrayList<>(lossCount);
-    for (int i = 0; i < lossCount; i++) {
-      lossList.add(losses[i]);
+    return new TrainingRun(firstStep, step, losses, trainables.trainableCount(), trainables.totalCount(),
+        Math.max(startRss, MemoryStats.peakResidentBytes()), checkpoint);
+  }
+
+  /** Restores the newest checkpoint in the output directory, if there is one, after removing unfinished writes. */
+  private void resume() {
+    step = 0;
+    consumed = 0;
+    losses.clear();
+    guard = new DivergenceGuard(config.nanPolicy());
+    config.outputDir().ifPresent(Trainer::removeLeftovers);
+    checkpoint = config.outputDir().flatMap(TrainingCheckpoints::latest);
+    checkpoint.ifPresent(last -> {
+      CheckpointState state = TrainingCheckpoints.restore(last, trainables, optimizer);
+      step = state.step();
+      consumed = state.microBatchesConsumed();
+      log.info("resuming from {} (step {})", last, step);
+    });
+    trainables.clearGradients(); // nothing left over from an earlier, interrupted run
+  }
+
+  /**
+   * One optimizer step: forward and backward over the step's micro-batches, each in its own native-memory scope, the
+   * summed gradients divided by the step's supervised tokens, clipped, applied by AdamW and zeroed. A non-finite loss
+   * or gradient norm skips the update (or stops the run, as the NaN policy says).
+   */
+  private StepMetrics step(Iterator<B> batches) {
+    long stepStart = System.nanoTime();
+    step++;
+    double lossSum = 0;
+    long tokens = 0;
+    long dataNanos = 0;
+    for (int micro = 0; micro < config.gradientAccumulation(); micro++) {
+      long waitStart = System.nanoTime();
+      B batch = nextBatch(batches);
+      dataNanos += System.nanoTime() - waitStart;
+      try (batch; TensorScope scope = TensorScope.open()) {
+        CausalLmLoss.Result out = task.loss(batch);                                  // forward
+        lossSum += out.sum().item_double();
+        tokens += out.tokens();
+        task.backward(out);                                                          // backward
+      } catch (Exception e) {
+        throw e instanceof RuntimeException r ? r : new IllegalStateException("closing a batch: " + e.getMessage(), e);
+      }
+      trainables.collectGradients();
     }
-    return new TrainingRun(firstStep, step, lossList, trainables.trainableCount(), trainables.totalCount(),
-        Math.max(startRss, MemoryStats.peakResidentBytes()), Optional.ofNullable(checkpoint));
+    double loss = tokens == 0 ? 0 : lossSum / tokens;
+    double gradNorm = Double.isFinite(loss) ? meanAndClip(tokens) : Double.NaN;      // clip
+    double lrFactor = config.schedule().factor(step - 1, config.maxSteps());
+    if (Double.isFinite(gradNorm)) {                                                 // optimizer
+      guard.finite(step, loss);
+      optimizer.step(lrFactor);
+      trainables.syncToModel();
+    }
+    trainables.clearGradients();                                                     // zero
+    boolean skipped = !Double.isFinite(gradNorm)
+        && guard.nonFinite(step, Double.isFinite(loss) ? "the gradient norm" : "the loss");
+    losses.add(loss);
+    double stepMillis = (System.nanoTime() - stepStart) / 1e6;
+    double learningRate = optimizer.groups().get(0).learningRate() * lrFactor;
+    return new StepMetrics(step, config.maxSteps(), loss, learningRate, gradNorm, tokens, tokens / (stepMillis / 1000),
+        stepMillis, dataNanos / 1e6, (System.nanoTime() - started) / 1_000_000, skipped);
+  }
+
+  /** {@return the next micro-batch, counted as consumed} */
+  private B nextBatch(Iterator<B> batches) {
+    if (!batches.hasNext()) {
+      throw new IllegalStateException("the data ran out at step " + step + " (micro-batch " + consumed + ")");
+    }
+    consumed++;
+    return batches.next();
+  }
+
+  /**
+   * Turns the summed gradients of the step's token losses into those of their mean, and clips them. {@return the
+   * gradient norm before clipping}
+   */
+  private double meanAndClip(long tokens) {
+    if (tokens > 0) {
+      trainables.scaleGradients(1.0 / tokens);
+    }
+    return GradientClipping.clip(trainables.all(), config.maxGradNorm());
+  }
+
+  /** Tells the listeners, evaluates and writes a checkpoint when their turn comes. */
+  private void afterStep(StepMetrics metrics) {
+    // An indexed loop: a lambda here would allocate every step (TrainerAllocationTest bounds the loop's allocation).
+    for (int i = 0; i < listeners.size(); i++) {
+      listeners.get(i).onStep(metrics);
+    }
+    if (evaluation != null && every(config.evaluateEvery())) {
+      Map<String, Double> results = evaluation.evaluate(step);
+      listeners.forEach(l -> l.onEvaluate(step, results));
+    }
+    if (config.outputDir().isPresent() && (every(config.checkpointEvery()) || step == config.maxSteps())) {
+      writeCheckpoint(config.outputDir().get());
+    }
+  }
+
+  private boolean every(long period) {
+    return period > 0 && step % period == 0;
+  }
+
+  private void writeCheckpoint(Path outputDir) {
+    Path written = TrainingCheckpoints.write(outputDir, step, consumed, trainables, optimizer, configJson);
+    checkpoint = Optional.of(written);
+    if (config.keepCheckpoints() > 0) {
+      TrainingCheckpoints.prune(outputDir, config.keepCheckpoints());
+    }
+    listeners.forEach(l -> l.onCheckpoint(step, written));
   }
 
   /** A run killed while writing leaves hidden temporaries of up to a checkpoint's size: they go when it reruns. */

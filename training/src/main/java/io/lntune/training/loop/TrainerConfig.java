@@ -3,6 +3,7 @@ package io.lntune.training.loop;
 import io.lntune.training.optim.LrSchedule;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How the trainer runs.
@@ -14,15 +15,15 @@ import java.util.Objects;
  * @param nanPolicy what a non-finite loss or gradient does
  * @param checkpointEvery write a checkpoint every this many steps (and at the end); 0 for only at the end
  * @param evaluateEvery call the evaluation hook every this many steps; 0 for never
- * @param outputDir where checkpoints go; null for none
+ * @param outputDir where checkpoints go; empty for none
  * @param keepCheckpoints how many of the newest checkpoints to keep, older ones deleted after each write; 0 keeps all
  */
 public record TrainerConfig(long maxSteps, int gradientAccumulation, double maxGradNorm, LrSchedule schedule,
-    NanPolicy nanPolicy, long checkpointEvery, long evaluateEvery, Path outputDir, int keepCheckpoints) {
+    NanPolicy nanPolicy, long checkpointEvery, long evaluateEvery, Optional<Path> outputDir, int keepCheckpoints) {
 
   /** A configuration that keeps every checkpoint. */
   public TrainerConfig(long maxSteps, int gradientAccumulation, double maxGradNorm, LrSchedule schedule,
-      NanPolicy nanPolicy, long checkpointEvery, long evaluateEvery, Path outputDir) {
+      NanPolicy nanPolicy, long checkpointEvery, long evaluateEvery, Optional<Path> outputDir) {
     this(maxSteps, gradientAccumulation, maxGradNorm, schedule, nanPolicy, checkpointEvery, evaluateEvery, outputDir,
         0);
   }
@@ -30,6 +31,7 @@ public record TrainerConfig(long maxSteps, int gradientAccumulation, double maxG
   public TrainerConfig {
     Objects.requireNonNull(schedule, "schedule");
     Objects.requireNonNull(nanPolicy, "nanPolicy");
+    Objects.requireNonNull(outputDir, "outputDir");
     if (maxSteps < 1) {
       throw new IllegalArgumentException("maxSteps must be >= 1, got " + maxSteps);
     }

@@ -80,7 +80,6 @@ public final class FinetuningRun {
         ConversationTemplate.forName(settings.template()));
     TrainableParameters trainables = Preparation.trainables(model, settings.selection(), settings.lora(),
         settings.seed());
-    model.languageModel().setActivationRecomputation(settings.activationRecomputation());
     AdamW optimizer = OptimizerGroups.adamW(trainables, settings.learningRate(), settings.connectorLearningRate(),
         settings.weightDecay());
     return new Prepared(tokenizer, trainables, optimizer);
@@ -161,9 +160,9 @@ public final class FinetuningRun {
           : Math.max(1, data.batchesPerEpoch() / settings.gradientAccumulation());
       TrainerConfig config = new TrainerConfig(steps, settings.gradientAccumulation(), settings.maxGradNorm(),
           settings.schedule(), settings.nanPolicy(), settings.checkpointEvery(), settings.evaluateEvery(),
-          out.orElse(null), settings.keepCheckpoints());
+          out, settings.keepCheckpoints());
       Trainer<Batch> trainer = new Trainer<>(prepared.trainables(), prepared.optimizer(),
-          new LlavaTask(settings.model()), config, runSettings, listeners);
+          new LlavaTask(settings.model(), settings.activationRecomputation()), config, runSettings, listeners);
       settings.evaluation().ifPresent(trainer::setEvaluation);
       return trainer.run(data::from);
     } finally {

@@ -8,6 +8,7 @@ import io.lntune.training.optim.LrSchedule;
 import io.lntune.training.strategy.LoraConfig;
 import io.lntune.training.strategy.Selection;
 import io.lntune.training.strategy.Strategy;
+import java.util.Optional;
 
 /**
  * The value of every finetuning setting that is not given: the one table that {@code LayerNormTuner.builder()},
@@ -82,6 +83,6 @@ public final class RunDefaults {
    */
   public static TrainerConfig trainer(long steps, LrSchedule schedule) {
     return new TrainerConfig(steps, GRADIENT_ACCUMULATION, MAX_GRAD_NORM, schedule, NAN_POLICY, CHECKPOINT_EVERY, 0,
-        null);
+        Optional.empty());
   }
 }

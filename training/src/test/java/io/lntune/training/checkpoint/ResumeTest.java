@@ -10,10 +10,10 @@ import io.lntune.models.nn.Init;
 import io.lntune.models.nn.Placement;
 import io.lntune.torch.DType;
 import io.lntune.training.loop.Endless;
-import io.lntune.training.loop.LossOutput;
 import io.lntune.training.loop.NanPolicy;
 import io.lntune.training.loop.Trainer;
 import io.lntune.training.loop.TrainerConfig;
+import io.lntune.training.loop.TrainingListener;
 import io.lntune.training.loop.TrainingRun;
 import io.lntune.training.loop.TrainingTask;
 import io.lntune.training.optim.AdamW;
@@ -28,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.bytedeco.pytorch.Tensor;
@@ -65,14 +66,11 @@ class ResumeTest {
     AdamW adam = new AdamW(0.9, 0.999, 1e-8);
     adam.addGroup("all", 5e-3, 0.01, t.all());
     long[] steps = {0};
-    TrainingTask<Batch> task = b -> {
-      CausalLmLoss.Result r = CausalLmLoss.of(model.forward(b.ids()), b.ids());
-      return new LossOutput(r.sum(), r.tokens());
-    };
+    TrainingTask<Batch> task = b -> CausalLmLoss.of(model.forward(b.ids()), b.ids());
     TrainerConfig config = new TrainerConfig(6, 2, 1.0, LrSchedule.cosine(LrSchedule.Warmup.steps(2)), NanPolicy.STOP,
-        2, 0, out);
+        2, 0, Optional.of(out));
     Trainer<Batch> trainer = new Trainer<>(t, adam, task, config, JsonNodeFactory.instance.objectNode(),
-        List.of(new io.lntune.training.loop.TrainingListener() {
+        List.of(new TrainingListener() {
           @Override
           public void onCheckpoint(long step, Path d) {
             if (step == stopAfter) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lntune.models.llava.LlavaConfig;
 import io.lntune.models.llava.LlavaConfigs;
+import io.lntune.models.llava.LlavaInput;
 import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.nn.Init;
 import io.lntune.models.nn.Modules;
@@ -54,7 +55,7 @@ class ExportTest {
     Torch.seed(1);
     Tensor pixels = randn(1, 3, 16, 16);
     Tensor ids = Tensor.create(new long[] {1, LlavaConfig.IMAGE_TOKEN_INDEX, 7, 9}, 1, 4);
-    return m.forward(ids, null, null, pixels).logits();
+    return m.forward(LlavaInput.of(ids).withPixels(pixels)).logits();
   }
 
   @Test

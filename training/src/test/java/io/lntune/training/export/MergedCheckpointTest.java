@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lntune.models.clip.ClipImageProcessor;
 import io.lntune.models.llava.LlavaConfig;
 import io.lntune.models.llava.LlavaConfigs;
+import io.lntune.models.llava.LlavaInput;
 import io.lntune.models.llava.LlavaKeys;
 import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.llava.ProjectorType;
@@ -125,7 +126,7 @@ class MergedCheckpointTest {
       Torch.seed(1);
       Tensor pixels = org.bytedeco.pytorch.global.torch.randn(1, 3, 16, 16);
       Tensor ids = Tensor.create(new long[] {1, vocab, 7, 9}, 1, 4);
-      Tensor hf = loaded.forward(ids, null, null, pixels).logits().narrow(2, 0, vocab);
+      Tensor hf = loaded.forward(LlavaInput.of(ids).withPixels(pixels)).logits().narrow(2, 0, vocab);
       assertThat(hf.sub(ExportTest.logits(trained)).abs().max().item_double()).isLessThan(1e-5);
     }
     trained.close();

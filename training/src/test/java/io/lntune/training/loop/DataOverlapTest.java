@@ -25,6 +25,7 @@ import io.lntune.training.synth.SyntheticWorld;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.bytedeco.pytorch.Scalar;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,8 +62,8 @@ class DataOverlapTest {
     TrainingTask<TextTask.Batch> text = TextTask.loss(model);
     TrainingTask<Batch> task = batch -> { // the step: 300 ms, then a real forward on the batch's text rows
       sleep(STEP_MILLIS);
-      return text.loss(new TextTask.Batch(batch.inputIds().clamp_min(new org.bytedeco.pytorch.Scalar(0L))
-          .remainder(new org.bytedeco.pytorch.Scalar(256L))));
+      return text.loss(new TextTask.Batch(batch.inputIds().clamp_min(new Scalar(0L))
+          .remainder(new Scalar(256L))));
     };
     List<StepMetrics> steps = new ArrayList<>();
     TrainingListener record = new TrainingListener() {
@@ -75,7 +76,7 @@ class DataOverlapTest {
         new DataStats()); DataLoader loader = DataLoader.builder().dataset(data).tokenizer(tok).template(v1)
         .imageRoot(ImageRoot.of(dir)).imageTransform(slow).imageTokens(4).batchSize(1).workers(1).prefetchBatches(2)
         .ordering(DataLoaderBuilder.Ordering.SEQUENTIAL).build()) {
-      new Trainer<>(trainables, adam, task, TrainerTest.config(5, 1, null), null, List.of(record))
+      new Trainer<>(trainables, adam, task, TrainerTest.config(5, 1), null, List.of(record))
           .run(from -> loader);
     } finally {
       model.close();

@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.bytedeco.pytorch.global.torch.randn;
 
 import io.lntune.models.llava.LlavaConfig;
+import io.lntune.models.llava.LlavaInput;
 import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.llava.TinyLlava;
 import io.lntune.models.nn.CausalLmLoss;
 import io.lntune.models.nn.Modules;
 import io.lntune.torch.TensorScope;
+import io.lntune.torch.Torch;
 import io.lntune.training.optim.AdamW;
 import io.lntune.training.optim.LrSchedule;
 import io.lntune.training.optim.TrainableParameters;
@@ -21,6 +23,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
@@ -47,7 +50,7 @@ class LlavaStrategiesTest {
       Random r = new Random(i);
       long[] ids = {1, LlavaConfig.IMAGE_TOKEN_INDEX, 3 + r.nextInt(200), 3 + r.nextInt(200), 3 + r.nextInt(200)};
       try (TensorScope scope = TensorScope.open()) {
-        io.lntune.torch.Torch.seed(i);
+        Torch.seed(i);
         return new Batch(scope.keep(Tensor.create(ids, 1, 5)), scope.keep(randn(1, 3, 16, 16)));
       }
     });
@@ -75,12 +78,10 @@ class LlavaStrategiesTest {
     TrainableParameters t = TrainableParameters.select(model, selection, true);
     AdamW adam = new AdamW(0.9, 0.999, 1e-8);
     adam.addGroup("all", 1e-2, 0.0, t.all());
-    TrainingTask<Batch> task = b -> {
-      CausalLmLoss.Result r = model.forward(b.ids(), null, b.ids(), b.pixels()).loss().orElseThrow();
-      return new LossOutput(r.sum(), r.tokens());
-    };
+    TrainingTask<Batch> task = b -> model.forward(LlavaInput.of(b.ids()).withLabels(b.ids()).withPixels(b.pixels()))
+        .loss().orElseThrow();
     new Trainer<>(t, adam, task, new TrainerConfig(2, 1, 1.0, LrSchedule.constant(LrSchedule.Warmup.none()),
-        NanPolicy.STOP, 0, 0, null), null, List.of()).run(LlavaStrategiesTest::data);
+        NanPolicy.STOP, 0, 0, Optional.empty()), null, List.of()).run(LlavaStrategiesTest::data);
     try (TensorScope scope = TensorScope.open()) {
       Modules.namedParameters(model).forEach((name, now) -> {
         boolean same = now.equal(before.get(name));

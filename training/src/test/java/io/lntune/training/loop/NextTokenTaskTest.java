@@ -29,7 +29,7 @@ class NextTokenTaskTest {
         TensorScope scope = TensorScope.open();
         Batch plain = Batch.ofTokens(rows, 0)) {
       Init.normal(model, 0.02, 3);
-      LossOutput selected = new NextTokenTask<>(model).loss(plain.inputIds(), plain.labels());
+      CausalLmLoss.Result selected = new NextTokenTask<>(model).loss(plain.inputIds(), plain.labels());
       CausalLmLoss.Result full = CausalLmLoss.of(model.forward(plain.inputIds()), plain.labels());
       assertThat(selected.tokens()).as("3 caption tokens, 3 answer tokens").isEqualTo(full.tokens()).isEqualTo(6);
       assertThat(selected.sum().item_double()).isCloseTo(full.sum().item_double(), Offset.offset(1e-4));

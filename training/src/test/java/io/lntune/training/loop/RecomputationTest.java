@@ -1,12 +1,15 @@
 package io.lntune.training.loop;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 import static org.bytedeco.pytorch.global.torch.randn;
 
 import io.lntune.models.llava.LlavaConfig;
+import io.lntune.models.llava.LlavaInput;
 import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.llava.TinyLlava;
 import io.lntune.models.nn.CausalLmLoss;
+import io.lntune.models.nn.Modules;
 import io.lntune.torch.TensorScope;
 import io.lntune.torch.Torch;
 import io.lntune.training.optim.Trainable;
@@ -17,6 +20,7 @@ import io.lntune.training.strategy.Selection;
 import io.lntune.training.strategy.Strategy;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,7 +39,7 @@ class RecomputationTest {
   void recomputedGradientsEqualThePlainOnes(Strategy strategy) {
     Pass plain = pass(strategy, false);
     Pass recomputed = pass(strategy, true);
-    assertThat(recomputed.loss()).isCloseTo(plain.loss(), org.assertj.core.data.Offset.offset(1e-6));
+    assertThat(recomputed.loss()).isCloseTo(plain.loss(), offset(1e-6));
     assertThat(recomputed.nextRandom()).as("the generator continues as after the plain pass")
         .isEqualTo(plain.nextRandom());
     assertThat(recomputed.grads().keySet()).isEqualTo(plain.grads().keySet());
@@ -58,15 +62,14 @@ class RecomputationTest {
     if (strategy == Strategy.LORA) {
       Lora.attach(model.languageModel().blockLinears(), new LoraConfig(4, 8, 0.3, LoraConfig.ALL_BLOCK_LINEARS), 1);
       try (NoGradGuard g = new NoGradGuard()) {
-        io.lntune.models.nn.Modules.namedParameters(model).forEach((k, v) -> {
+        Modules.namedParameters(model).forEach((k, v) -> {
           if (k.endsWith("lora_B.weight")) {
-            v.normal_(0, 0.1, new org.bytedeco.pytorch.GeneratorOptional()); // so that A gets a gradient too
+            v.normal_(0, 0.1, new GeneratorOptional()); // so that A gets a gradient too
           }
         });
       }
     }
     TrainableParameters t = TrainableParameters.select(model, Selection.of(strategy), true);
-    model.languageModel().setActivationRecomputation(recompute);
     model.train(true);
     Map<String, Tensor> grads = new LinkedHashMap<>();
     try (TensorScope scope = TensorScope.open()) {
@@ -75,9 +78,10 @@ class RecomputationTest {
       Tensor mask = Tensor.create(new long[] {1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1}, 2, 6);
       Torch.seed(3);
       Tensor pixels = randn(2, 3, 16, 16);
-      CausalLmLoss.Result r = model.forward(input, mask, input, pixels).loss().orElseThrow();
-      LossOutput out = new LossOutput(r.sum(), r.tokens());
-      new LlavaTask(model).backward(out);
+      LlavaInput batch = LlavaInput.of(input).withAttentionMask(mask).withLabels(input).withPixels(pixels);
+      Recomputation layers = new Recomputation(recompute);
+      CausalLmLoss.Result out = model.forward(batch, layers).loss().orElseThrow();
+      layers.backward(out.sum());
       double next = randn(1).item_double();
       for (Trainable p : t.all()) {
         grads.put(p.name(), scope.keep(p.param().grad().defined() ? p.param().grad().clone() : new Tensor()));

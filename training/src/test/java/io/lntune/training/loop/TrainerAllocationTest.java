@@ -2,6 +2,7 @@ package io.lntune.training.loop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.management.ThreadMXBean;
 import io.lntune.models.llama.LlamaModel;
 import io.lntune.models.nn.CausalLmLoss;
 import io.lntune.torch.DType;
@@ -22,8 +23,7 @@ import org.junit.jupiter.api.Test;
  * is left out, and so is the listener that measures.
  */
 class TrainerAllocationTest {
-  private static final com.sun.management.ThreadMXBean THREADS =
-      (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+  private static final ThreadMXBean THREADS = (ThreadMXBean) ManagementFactory.getThreadMXBean();
   /** Per trainable tensor and step: a few wrappers of the tensors libtorch hands back. */
   private static final long BYTES_PER_TENSOR = 768;
   /** Per step: the step's metrics, native-memory scopes and the scalars of the optimizer. */
@@ -38,16 +38,15 @@ class TrainerAllocationTest {
     long[] taskBytes = {0};
     TrainingTask<Fixed> task = new TrainingTask<>() {
       @Override
-      public LossOutput loss(Fixed batch) {
+      public CausalLmLoss.Result loss(Fixed batch) {
         long before = THREADS.getCurrentThreadAllocatedBytes();
-        CausalLmLoss.Result r = CausalLmLoss.of(model.forward(batch.ids()), batch.ids());
-        LossOutput out = new LossOutput(r.sum(), r.tokens());
+        CausalLmLoss.Result out = CausalLmLoss.of(model.forward(batch.ids()), batch.ids());
         taskBytes[0] += THREADS.getCurrentThreadAllocatedBytes() - before;
         return out;
       }
 
       @Override
-      public void backward(LossOutput loss) {
+      public void backward(CausalLmLoss.Result loss) {
         long before = THREADS.getCurrentThreadAllocatedBytes();
         loss.sum().backward();
         taskBytes[0] += THREADS.getCurrentThreadAllocatedBytes() - before;
@@ -70,7 +69,7 @@ class TrainerAllocationTest {
     };
     int steps = 120;
     try {
-      new Trainer<>(trainables, adam, task, TrainerTest.config(steps, 1, null), null, List.of(measure))
+      new Trainer<>(trainables, adam, task, TrainerTest.config(steps, 1), null, List.of(measure))
           .run(from -> Endless.from(from, i -> fixed)); // the same batch every step: no allocation for data
     } finally {
       batch.close();

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.lntune.models.llama.LlamaConfigs;
 import io.lntune.models.llama.LlamaModel;
+import io.lntune.models.nn.CausalLmLoss;
 import io.lntune.models.nn.Init;
 import io.lntune.models.nn.Modules;
 import io.lntune.models.nn.Placement;
@@ -20,9 +21,12 @@ import io.lntune.training.strategy.Selection;
 import io.lntune.training.strategy.Strategy;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
@@ -44,9 +48,9 @@ class TrainerTest {
     return model;
   }
 
-  static TrainerConfig config(long steps, int accumulation, Path out) {
+  static TrainerConfig config(long steps, int accumulation) {
     return new TrainerConfig(steps, accumulation, 1.0, LrSchedule.constant(LrSchedule.Warmup.none()), NanPolicy.STOP,
-        2, 0, out);
+        2, 0, Optional.empty());
   }
 
   static TrainingRun train(LlamaModel model, Selection selection, double lr, long steps, boolean fp32Masters,
@@ -83,7 +87,7 @@ class TrainerTest {
     }
     Map<String, Tensor> before = snapshot(model);
     Selection selection = Selection.of(strategy);
-    train(model, selection, 1e-2, 3, true, config(3, 1, null));
+    train(model, selection, 1e-2, 3, true, config(3, 1));
     try (TensorScope scope = TensorScope.open()) {
       Modules.namedParameters(model).forEach((name, now) -> {
         boolean same = now.equal(before.get(name));
@@ -104,9 +108,9 @@ class TrainerTest {
     LlamaModel without = tinyModel(DType.BF16);
     Selection norms = Selection.of(Strategy.LAYERNORM_SIMPLE);
     double start = heldOutLoss(withMasters);
-    train(withMasters, norms, 1e-3, 40, true, config(40, 1, null));
+    train(withMasters, norms, 1e-3, 40, true, config(40, 1));
     Map<String, Tensor> stalledBefore = snapshot(without);
-    train(without, norms, 1e-3, 40, false, config(40, 1, null));
+    train(without, norms, 1e-3, 40, false, config(40, 1));
     double learned = heldOutLoss(withMasters);
     double stalled = heldOutLoss(without);
     System.out.printf("bf16 model, 40 LAYERNORM_SIMPLE steps at lr 1e-3: held-out loss %.4f -> %.4f with fp32 "
@@ -125,7 +129,7 @@ class TrainerTest {
   static double heldOutLoss(LlamaModel model) {
     try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard();
         TextTask.Batch batch = TextTask.data(999, 0, 8, 12, 256).next()) {
-      LossOutput out = TextTask.loss(model).loss(batch);
+      CausalLmLoss.Result out = TextTask.loss(model).loss(batch);
       return out.sum().item_double() / out.tokens();
     }
   }
@@ -142,8 +146,8 @@ class TrainerTest {
     oa.addGroup("all", 1e-2, 0.0, ta.all());
     AdamW ob = new AdamW(0.9, 0.999, 1.0);
     ob.addGroup("all", 1e-2, 0.0, tb.all());
-    TrainerConfig one = config(2, 1, null);
-    TrainerConfig two = config(2, 2, null);
+    TrainerConfig one = config(2, 1);
+    TrainerConfig two = config(2, 2);
     // the same 4 sequences per step: one micro-batch of 4, or two of 2 (rows 0-1 and 2-3 of the same data)
     new Trainer<>(ta, oa, TextTask.loss(a), one, null, List.of())
         .run(from -> TextTask.data(5, from, 4, 10, 256));
@@ -158,8 +162,8 @@ class TrainerTest {
     b.close();
   }
 
-  private static java.util.Iterator<TextTask.Batch> splitRows(java.util.Iterator<TextTask.Batch> whole) {
-    return new java.util.Iterator<>() {
+  private static Iterator<TextTask.Batch> splitRows(Iterator<TextTask.Batch> whole) {
+    return new Iterator<>() {
       TextTask.Batch pending;
 
       @Override
@@ -191,19 +195,19 @@ class TrainerTest {
     TrainingTask<TextTask.Batch> healthy = TextTask.loss(model);
     int[] calls = {0};
     TrainingTask<TextTask.Batch> poisoned = batch -> {
-      LossOutput out = healthy.loss(batch);
-      return ++calls[0] == 2 ? new LossOutput(out.sum().mul(new Scalar(Double.NaN)), out.tokens()) : out;
+      CausalLmLoss.Result out = healthy.loss(batch);
+      return ++calls[0] == 2 ? new CausalLmLoss.Result(out.sum().mul(new Scalar(Double.NaN)), out.tokens()) : out;
     };
-    TrainerConfig stop = config(4, 1, null);
+    TrainerConfig stop = config(4, 1);
     assertThatThrownBy(() -> new Trainer<>(t, adam, poisoned, stop, null, List.of())
         .run(from -> TextTask.data(5, from, 2, 8, 256)))
         .isInstanceOfSatisfying(TrainingDivergedException.class, e -> assertThat(e.step()).isEqualTo(2))
         .hasMessageContaining("the loss at step 2 is not finite");
 
     calls[0] = 0;
-    List<StepMetrics> seen = new java.util.ArrayList<>();
+    List<StepMetrics> seen = new ArrayList<>();
     TrainerConfig skip = new TrainerConfig(4, 1, 1.0, LrSchedule.constant(LrSchedule.Warmup.none()), NanPolicy.SKIP,
-        0, 0, null);
+        0, 0, Optional.empty());
     TrainingListener record = new TrainingListener() {
       @Override
       public void onStep(StepMetrics m) {
@@ -223,7 +227,7 @@ class TrainerTest {
     TrainableParameters t = TrainableParameters.select(model, Selection.of(Strategy.LAYERNORM_SIMPLE), true);
     AdamW adam = new AdamW(0.9, 0.999, 1e-8);
     adam.addGroup("all", 1e6, 0.0, t.all());
-    assertThatThrownBy(() -> new Trainer<>(t, adam, TextTask.loss(model), config(40, 1, null), null, List.of())
+    assertThatThrownBy(() -> new Trainer<>(t, adam, TextTask.loss(model), config(40, 1), null, List.of())
         .run(from -> TextTask.data(5, from, 2, 8, 256))).isInstanceOf(TrainingDivergedException.class)
         .hasMessageContaining("--nan-policy SKIP");
     model.close();
@@ -237,7 +241,7 @@ class TrainerTest {
     adam.addGroup("all", 1e-2, 0.0, t.all());
     Path out = dir.resolve("keep");
     TrainerConfig keepTwo = new TrainerConfig(5, 1, 1.0, LrSchedule.constant(LrSchedule.Warmup.none()),
-        NanPolicy.STOP, 1, 0, out, 2);
+        NanPolicy.STOP, 1, 0, Optional.of(out), 2);
     new Trainer<>(t, adam, TextTask.loss(model), keepTwo, null, List.of()).run(from -> TextTask.data(5, from, 2, 8,
         256));
     try (Stream<Path> left = Files.list(out)) {

@@ -1,16 +1,23 @@
-package io.lntune.models.llama;
+package io.lntune.training.loop;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lntune.models.llama.LlamaConfigs;
+import io.lntune.models.llama.LlamaModel;
 import io.lntune.models.nn.CausalLmLoss;
 import io.lntune.models.nn.Init;
 import io.lntune.models.nn.Modules;
 import io.lntune.models.nn.Placement;
 import io.lntune.torch.DType;
 import io.lntune.torch.TensorScope;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -36,6 +43,40 @@ class RecomputedLayersTest {
   }
 
   /**
+   * Observing needs every layer's output, so it never takes the recomputing path, gradients on or off; with no
+   * recomputing forward pending, the backward is the loss's alone.
+   */
+  @Test
+  void observingIgnoresActivationRecomputation() {
+    try (LlamaModel model = new LlamaModel(LlamaConfigs.tiny(), Placement.cpu(DType.F32));
+        TensorScope scope = TensorScope.open()) {
+      Init.normal(model, 0.2, 12);
+      Tensor embeds = model.embed(Tensor.create(new long[] {5, 6, 7, 8}, 1, 4)).detach().requires_grad_(true);
+      Recomputation layers = new Recomputation(true);
+      List<Integer> order = new ArrayList<>();
+      model.forEachLayerOutput(embeds, (hidden, layer) -> order.add(layer));
+      assertThat(order).containsExactly(0, 1);
+      layers.backward(embeds.sum()); // nothing pending: the loss's backward alone
+      assertThat(embeds.grad().eq(new Scalar(1.0)).all().item_bool()).isTrue();
+    }
+  }
+
+  /** A recomputing forward whose loss was backpropagated without the recomputation is reported by the next one. */
+  @Test
+  void aForgottenRecomputedBackwardIsReported() {
+    try (LlamaModel model = new LlamaModel(LlamaConfigs.tiny(), Placement.cpu(DType.F32));
+        TensorScope scope = TensorScope.open()) {
+      Init.normal(model, 0.02, 5);
+      Modules.namedParameters(model).forEach((name, p) -> p.requires_grad_(name.endsWith("norm.weight")));
+      Recomputation layers = new Recomputation(true);
+      Tensor ids = Tensor.create(new long[] {3, 17, 5, 99}, 1, 4);
+      CausalLmLoss.of(model.forward(ids, layers), ids).sum().backward();
+      assertThatThrownBy(() -> model.forward(ids, layers)).isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("Recomputation.backward");
+    }
+  }
+
+  /**
    * Trains the embeddings and every norm, so the gradient crosses every layer into the embeddings' graph; the norms
    * alone leave the down projections frozen, which recomputation then skips, and training them too takes the full
    * recomputation.
@@ -52,12 +93,11 @@ class RecomputedLayersTest {
         trained.put(name, p);
       }
     });
-    model.setActivationRecomputation(recompute);
+    Recomputation recomputation = new Recomputation(recompute);
     Map<String, Tensor> grads = new LinkedHashMap<>();
     try (TensorScope scope = TensorScope.open()) {
       Tensor ids = Tensor.create(new long[] {3, 17, 5, 99, 42, 7, 250, 1}, 2, 4);
-      CausalLmLoss.of(model.forward(ids), ids).sum().backward();
-      model.backwardRecomputed();
+      recomputation.backward(CausalLmLoss.of(model.forward(ids, recomputation), ids).sum());
       trained.forEach((name, p) -> grads.put(name, scope.keep(p.grad().clone())));
     }
     model.close();

@@ -1,7 +1,9 @@
-package io.lntune.models.llama;
+package io.lntune.training.loop;
 
 import static org.bytedeco.pytorch.global.torch.getDefaultCPUGenerator;
 
+import io.lntune.models.llama.BoundLayer;
+import io.lntune.models.nn.Linear;
 import io.lntune.torch.TensorScope;
 import java.util.List;
 import org.bytedeco.pytorch.BoolOptional;
@@ -10,6 +12,7 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorArrayRefOptional;
 import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * One forward pass through the decoder layers that kept no graph, only each layer's input, and the backward pass
@@ -31,18 +34,14 @@ import org.bytedeco.pytorch.TensorVector;
  * restored for its recomputation, then set to where the forward left it.
  */
 final class RecomputedLayers {
-  private final List<LlamaDecoderLayer> layers;
-  private final RotaryEmbedding.Angles angles;
-  private final AttentionMask mask;
+  private final List<BoundLayer> layers;
   private final Tensor embeds;
   private final Tensor[] inputs;
   private final Tensor[] rngStates;
   private Tensor rngAfter;
 
-  RecomputedLayers(List<LlamaDecoderLayer> layers, RotaryEmbedding.Angles angles, AttentionMask mask, Tensor embeds) {
+  RecomputedLayers(List<BoundLayer> layers, Tensor embeds) {
     this.layers = layers;
-    this.angles = angles;
-    this.mask = mask;
     this.embeds = embeds;
     this.inputs = new Tensor[layers.size()];
     this.rngStates = new Tensor[layers.size()];
@@ -57,17 +56,18 @@ final class RecomputedLayers {
       for (int i = 0; i < last; i++) {
         inputs[i] = x;
         rngStates[i] = rng.get_state();
-        LlamaDecoderLayer layer = layers.get(i);
-        Tensor in = x;
-        x = TensorScope.returning(() -> layer.forward(in, angles, mask, null)); // frees the layer's temporaries
+        x = layers.get(i).forward(x);
       }
     }
     inputs[last] = x.requires_grad_(last > 0 || embeds.requires_grad());
-    LlamaDecoderLayer lastLayer = layers.get(last);
-    Tensor in = x;
-    Tensor out = TensorScope.returning(() -> lastLayer.forward(in, angles, mask, null));
+    Tensor out = layers.get(last).forward(x);
     rngAfter = rng.get_state();
     return out;
+  }
+
+  /** {@return whether the loss's backward has reached this forward, leaving a gradient on the last layer's input} */
+  boolean reached() {
+    return inputs[layers.size() - 1] != null && inputs[layers.size() - 1].grad().defined();
   }
 
   /** Backpropagates through the layers, recomputing each, then through the embeddings' graph. */
@@ -88,26 +88,11 @@ final class RecomputedLayers {
         boolean inputNeedsGrad = i > 0 || embeds.requires_grad();
         Tensor in = inputs[i].requires_grad_(inputNeedsGrad);
         rng.set_state(rngStates[i]);
-        LlamaDecoderLayer layer = layers.get(i);
+        BoundLayer layer = layers.get(i);
         Tensor outputGrad = grad;
         // One scope per layer: its recomputed graph and temporaries are freed before the next layer's.
         Tensor inputGrad = TensorScope.returning(() -> {
-          Tensor down = layer.frozenDownProjection();
-          if (down != null) {
-            // The output is h + down_proj(m): skip that product (a fifth of the layer's) and backpropagate h with
-            // the output's gradient and m with the gradient down_proj's backward would give it, grad W.
-            Tensor[] parts = layer.forwardToDownProjection(in, angles, mask);
-            if (parts[0].requires_grad()) {
-              org.bytedeco.pytorch.global.torch.backward(new TensorVector(parts[0], parts[1]),
-                  new TensorVector(outputGrad, outputGrad.matmul(down)), new BoolOptional(), false,
-                  new TensorVector());
-            }
-          } else {
-            Tensor out = layer.forward(in, angles, mask, null);
-            if (out.requires_grad()) {
-              out.backward(outputGrad, new BoolOptional(), false, new TensorArrayRefOptional());
-            }
-          }
+          backwardLayer(layer, in, outputGrad);
           return in.grad();
         });
         grad = inputNeedsGrad && inputGrad.defined() ? inputGrad : null;
@@ -125,5 +110,30 @@ final class RecomputedLayers {
     if (embeds.requires_grad()) {
       embeds.backward(grad, new BoolOptional(), false, new TensorArrayRefOptional());
     }
+  }
+
+  /** Recomputes {@code layer} on {@code in} and backpropagates its output's gradient {@code outputGrad}. */
+  private static void backwardLayer(BoundLayer layer, Tensor in, Tensor outputGrad) {
+    Tensor down = frozenWeight(layer.downProjection());
+    if (down != null) {
+      // The output is h + down_proj(m): skip that product (a fifth of the layer's) and backpropagate h with the
+      // output's gradient and m with the gradient down_proj's backward would give it, grad W.
+      BoundLayer.BeforeDownProjection parts = layer.forwardToDownProjection(in);
+      if (parts.residual().requires_grad()) {
+        torch.backward(new TensorVector(parts.residual(), parts.downInput()),
+            new TensorVector(outputGrad, outputGrad.matmul(down)), new BoolOptional(), false, new TensorVector());
+      }
+    } else {
+      Tensor out = layer.forward(in);
+      if (out.requires_grad()) {
+        out.backward(outputGrad, new BoolOptional(), false, new TensorArrayRefOptional());
+      }
+    }
+  }
+
+  /** {@return the weight [D, I] of {@code down} if it is a plain frozen product (no bias, no adapter), else null} */
+  private static Tensor frozenWeight(Linear down) {
+    boolean frozen = !down.hasAdapter() && down.bias() == null && !down.weight().requires_grad();
+    return frozen ? down.weight() : null;
   }
 }
