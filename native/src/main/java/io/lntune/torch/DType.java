@@ -1,6 +1,7 @@
 package io.lntune.torch;
 
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -94,7 +95,7 @@ public enum DType {
    * @throws IllegalArgumentException naming the text and the accepted names
    */
   public static DType parse(String text) {
-    String s = text.strip().toLowerCase(java.util.Locale.ROOT);
+    String s = text.strip().toLowerCase(Locale.ROOT);
     switch (s) {
       case "float32": case "float": return F32;
       case "float16": case "half": return F16;

@@ -13,7 +13,9 @@ import io.lntune.torch.Tensors;
 import io.lntune.torch.safetensors.SafetensorsException;
 import io.lntune.torch.safetensors.SafetensorsFile;
 import io.lntune.torch.safetensors.SafetensorsWriter;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -138,8 +140,8 @@ final class FeaturesCommand implements Callable<Integer> {
     try {
       String text = Files.isRegularFile(config) ? Files.readString(config) : "";
       return text.contains("\"mm_vision_tower\"") || text.contains("\"text_config\"");
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("reading " + config, e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading " + config, e);
     }
   }
 

@@ -1,5 +1,8 @@
 package io.lntune.tools;
 
+import io.lntune.tools.bench.BenchCommand;
+import io.lntune.tools.bench.BenchStepCommand;
+import io.lntune.tools.demo.DemoCommand;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -32,14 +35,14 @@ import picocli.CommandLine.ScopeType;
       EvalCommand.class,
       AnalyzeCommand.class,
       TrainCommand.class,
-      io.lntune.tools.demo.DemoCommand.class,
+      DemoCommand.class,
       ParamsCommand.class,
       FeaturesCommand.class,
       TokenizeCommand.class,
       SynthCommand.class,
       BenchDataCommand.class,
-      io.lntune.tools.bench.BenchCommand.class,
-      io.lntune.tools.bench.BenchStepCommand.class,
+      BenchCommand.class,
+      BenchStepCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class LntuneCli {

@@ -17,6 +17,7 @@ import io.lntune.training.strategy.Strategy;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Predicate;
@@ -162,7 +163,7 @@ final class ParamsCommand implements Callable<Integer> {
         strategy == null ? "" : String.format("  %,16d  %7.3f%%", c[1], c[0] == 0 ? 0.0 : 100.0 * c[1] / c[0])));
     out.printf("  %-16s %,16d%n", "total", total);
     if (strategy != null) {
-      out.printf("%s trains %,d of %,d parameters: %.4f%% (%.2f%%)%n", strategy.toUpperCase(java.util.Locale.ROOT),
+      out.printf("%s trains %,d of %,d parameters: %.4f%% (%.2f%%)%n", strategy.toUpperCase(Locale.ROOT),
           trainable, total, 100.0 * trainable / total, 100.0 * trainable / total);
       out.println("memory estimate: " + memory.format(batch + " x " + sequence + " tokens on " + device));
     }

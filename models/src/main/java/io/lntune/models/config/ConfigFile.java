@@ -2,6 +2,7 @@ package io.lntune.models.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -68,8 +69,8 @@ public final class ConfigFile {
   }
 
   /** {@return a copy of the underlying JSON object} */
-  public com.fasterxml.jackson.databind.node.ObjectNode raw() {
-    return ((com.fasterxml.jackson.databind.node.ObjectNode) root).deepCopy();
+  public ObjectNode raw() {
+    return ((ObjectNode) root).deepCopy();
   }
 
   public boolean has(String field) {

@@ -2,6 +2,8 @@ package io.lntune.models.llama;
 
 import static org.bytedeco.pytorch.global.torch.arange;
 
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
@@ -28,8 +30,8 @@ record AttentionMask(Tensor mask, boolean causal) {
     if (padding == null && length == 1) {
       return new AttentionMask(null, false); // one new token sees every cached one
     }
-    TensorOptions longs = new TensorOptions(ScalarType.Long).device(new org.bytedeco.pytorch.DeviceOptional(
-        padding != null ? padding.device() : new org.bytedeco.pytorch.Device("cpu")));
+    TensorOptions longs = new TensorOptions(ScalarType.Long).device(new DeviceOptional(
+        padding != null ? padding.device() : new Device("cpu")));
     Tensor queries = arange(new Scalar(past), new Scalar(past + length), longs).unsqueeze(-1);   // [T, 1]
     Tensor keys = arange(new Scalar(past + length), longs).unsqueeze(0);                         // [1, past+T]
     Tensor allowed = keys.le(queries);                                                           // [T, past+T]

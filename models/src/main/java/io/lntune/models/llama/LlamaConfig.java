@@ -138,7 +138,7 @@ public record LlamaConfig(
           break;
         default:
           throw r.error("rope_type", "names a scaling lntune does not support (supported: default, linear)",
-              new com.fasterxml.jackson.databind.node.TextNode(type));
+              new TextNode(type));
       }
     }
     String act = c.optString("hidden_act").orElse(SILU);
@@ -177,7 +177,7 @@ public record LlamaConfig(
     try {
       return DType.parse(name);
     } catch (IllegalArgumentException e) {
-      throw c.error("torch_dtype", "is not a dtype lntune knows", new com.fasterxml.jackson.databind.node.TextNode(name));
+      throw c.error("torch_dtype", "is not a dtype lntune knows", new TextNode(name));
     }
   }
 }

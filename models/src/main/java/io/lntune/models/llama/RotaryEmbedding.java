@@ -5,6 +5,7 @@ import static org.bytedeco.pytorch.global.torch.cat;
 
 import io.lntune.models.nn.Placement;
 import io.lntune.torch.TensorScope;
+import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
@@ -25,7 +26,7 @@ final class RotaryEmbedding {
     double theta = config.ropeTheta();
     this.linearFactor = config.ropeLinearFactor();
     this.invFreq = TensorScope.returning(() -> arange(new Scalar(0L), new Scalar(dim), new Scalar(2L),
-        new TensorOptions(ScalarType.Float).device(new org.bytedeco.pytorch.DeviceOptional(placement.device().toTorch())))
+        new TensorOptions(ScalarType.Float).device(new DeviceOptional(placement.device().toTorch())))
         .div(new Scalar((double) dim)).mul(new Scalar(-Math.log(theta))).exp());
   }
 

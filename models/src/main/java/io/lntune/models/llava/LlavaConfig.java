@@ -1,6 +1,7 @@
 package io.lntune.models.llava;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.lntune.models.clip.ClipConfigs;
 import io.lntune.models.clip.ClipVisionConfig;
 import io.lntune.models.clip.FeatureSelection;
@@ -126,7 +127,7 @@ public record LlavaConfig(LlamaConfig text, ClipVisionConfig vision, ProjectorTy
     String act = c.optString("projector_hidden_act").orElse("gelu");
     if (!act.equals("gelu")) {
       throw c.error("projector_hidden_act", "must be gelu (llava-hf's mlp2x_gelu connector)",
-          new com.fasterxml.jackson.databind.node.TextNode(act));
+          new TextNode(act));
     }
     String strategy = c.optString("vision_feature_select_strategy").orElse("default");
     FeatureSelection.Tokens tokens;
@@ -135,7 +136,7 @@ public record LlavaConfig(LlamaConfig text, ClipVisionConfig vision, ProjectorTy
       case "full": tokens = FeatureSelection.Tokens.CLS_PATCH; break;
       default:
         throw c.error("vision_feature_select_strategy", "must be default or full",
-            new com.fasterxml.jackson.databind.node.TextNode(strategy));
+            new TextNode(strategy));
     }
     FeatureSelection selection = new FeatureSelection(
         c.optInt("vision_feature_layer", Integer.MIN_VALUE, Integer.MAX_VALUE).orElse(-2), tokens);

@@ -6,6 +6,7 @@ import static org.bytedeco.pytorch.global.torch.stack;
 
 import io.lntune.models.nn.CausalLmLoss;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -90,13 +91,13 @@ record SplicedSequence(Tensor embeds, Tensor attentionMask, Tensor labels) {
     TensorVector padded = new TensorVector();
     long[] outMask = new long[b * longest];
     long[] outLabels = new long[b * longest];
-    java.util.Arrays.fill(outLabels, CausalLmLoss.IGNORE_INDEX);
+    Arrays.fill(outLabels, CausalLmLoss.IGNORE_INDEX);
     for (int row = 0; row < b; row++) {
       Tensor r = rows.get(row);
       int length = (int) r.size(0);
       padded.push_back(length == longest ? r
           : cat(new TensorVector(r, r.new_zeros(new long[] {longest - length, r.size(1)})), 0));
-      java.util.Arrays.fill(outMask, row * longest, row * longest + length, 1L);
+      Arrays.fill(outMask, row * longest, row * longest + length, 1L);
       System.arraycopy(rowLabels.get(row), 0, outLabels, row * longest, length);
     }
     Tensor device = tokenEmbeds;
@@ -123,7 +124,7 @@ record SplicedSequence(Tensor embeds, Tensor attentionMask, Tensor labels) {
       Tensor r = embeds.select(0, row).narrow(0, 0, length);                            // [length, D]
       rows.push_back(length == width ? r
           : cat(new TensorVector(r.new_zeros(new long[] {width - length, r.size(1)}), r), 0));
-      java.util.Arrays.fill(outMask, row * width + width - length, (row + 1) * width, 1L);
+      Arrays.fill(outMask, row * width + width - length, (row + 1) * width, 1L);
     }
     return new SplicedSequence(stack(rows, 0), onDevice(Tensor.create(outMask, b, width), embeds), null);
   }

@@ -3,6 +3,7 @@ package io.lntune.models.nn;
 import io.lntune.torch.TensorScope;
 import io.lntune.torch.Torch;
 import java.util.Map;
+import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
@@ -27,7 +28,7 @@ public final class Init {
       for (Map.Entry<String, Tensor> e : Modules.namedParameters(module).entrySet()) {
         Tensor p = e.getValue();
         if (p.dim() >= 2) {
-          p.normal_(0.0, std, new org.bytedeco.pytorch.GeneratorOptional());
+          p.normal_(0.0, std, new GeneratorOptional());
         } else if (e.getKey().endsWith("bias")) {
           p.zero_();
         } else {

@@ -3,7 +3,10 @@ package io.lntune.models.nn;
 import io.lntune.torch.DType;
 import io.lntune.torch.Device;
 import io.lntune.torch.Torch;
+import java.util.Arrays;
 import java.util.Objects;
+import org.bytedeco.pytorch.MemoryFormatOptional;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
@@ -41,10 +44,10 @@ public record Placement(Device device, DType dtype) {
   /** {@return uninitialised storage of {@code shape} in this placement} */
   public Tensor empty(long... shape) {
     Torch.init();
-    TensorOptions options = new TensorOptions(device.toTorch()).dtype(new org.bytedeco.pytorch.ScalarTypeOptional(
+    TensorOptions options = new TensorOptions(device.toTorch()).dtype(new ScalarTypeOptional(
         dtype.scalarType()));
-    return Torch.call(() -> "allocating " + java.util.Arrays.toString(shape) + " " + dtype + " on " + device,
-        () -> torch.empty(shape, options, new org.bytedeco.pytorch.MemoryFormatOptional()));
+    return Torch.call(() -> "allocating " + Arrays.toString(shape) + " " + dtype + " on " + device,
+        () -> torch.empty(shape, options, new MemoryFormatOptional()));
   }
 
   public boolean isMeta() {

@@ -1,12 +1,15 @@
 package io.lntune.torch.safetensors;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lntune.torch.DType;
+import io.lntune.torch.Tensors;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -14,6 +17,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -105,7 +109,7 @@ public record SafetensorsHeader(List<TensorInfo> tensors, Map<String, String> me
         throw new SafetensorsException(file, "header has content after its JSON object");
       }
     } catch (IOException e) {
-      String detail = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+      String detail = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
       throw new SafetensorsException(file, null, "header is not valid JSON: " + detail, e);
     }
     checkLayout(file, tensors, fileSize - dataStart);
@@ -116,7 +120,7 @@ public record SafetensorsHeader(List<TensorInfo> tensors, Map<String, String> me
   private static JsonToken nextTopLevelToken(Path file, JsonParser p) throws IOException {
     try {
       return p.nextToken();
-    } catch (com.fasterxml.jackson.core.JsonParseException e) {
+    } catch (JsonParseException e) {
       if (p.getParsingContext().getParent() != null && p.getParsingContext().getParent().inRoot()
           && String.valueOf(e.getOriginalMessage()).startsWith("Duplicate")) {
         String name = p.currentName();
@@ -158,14 +162,14 @@ public record SafetensorsHeader(List<TensorInfo> tensors, Map<String, String> me
     }
     long needed;
     try {
-      needed = Math.multiplyExact(io.lntune.torch.Tensors.numel(shape), dtype.byteSize());
+      needed = Math.multiplyExact(Tensors.numel(shape), dtype.byteSize());
     } catch (ArithmeticException e) {
       throw new SafetensorsException(file, name, "tensor '" + name + "' has a shape whose size overflows: "
-          + java.util.Arrays.toString(shape));
+          + Arrays.toString(shape));
     }
     if (needed != offsets[1] - offsets[0]) {
       throw new SafetensorsException(file, name, "tensor '" + name + "' has data_offsets [" + offsets[0] + ", "
-          + offsets[1] + "] (" + (offsets[1] - offsets[0]) + " bytes) but shape " + java.util.Arrays.toString(shape)
+          + offsets[1] + "] (" + (offsets[1] - offsets[0]) + " bytes) but shape " + Arrays.toString(shape)
           + " of " + dtype + " needs " + needed + " bytes");
     }
     return new TensorInfo(name, dtype, shape, offsets[0], offsets[1]);

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -116,7 +117,7 @@ public final class SafetensorsWriter {
         throw new SafetensorsException(target, name, "tensor '" + name + "': " + ex.getMessage());
       }
       Tensor host = Torch.call(() -> target + ": preparing tensor '" + name + "' " + Tensors.describe(t),
-          () -> t.device().is_cpu() ? t.contiguous() : t.to(new org.bytedeco.pytorch.Device("cpu"),
+          () -> t.device().is_cpu() ? t.contiguous() : t.to(new Device("cpu"),
               t.scalar_type().intern()).contiguous());
       data.add(host);
       long bytes = host.nbytes();

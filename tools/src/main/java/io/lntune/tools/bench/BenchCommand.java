@@ -3,6 +3,7 @@ package io.lntune.tools.bench;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lntune.models.llama.LlamaModel;
+import io.lntune.tools.LntuneCli;
 import io.lntune.torch.DType;
 import io.lntune.torch.LntuneException;
 import io.lntune.torch.Torch;
@@ -16,10 +17,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.ToDoubleFunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -143,7 +146,7 @@ public final class BenchCommand implements Callable<Integer> {
           model.placement(), tmp, 3);
     } finally {
       try (var files = Files.walk(tmp)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
     List<MachineProbes.Decode> decodes = new ArrayList<>();
@@ -199,7 +202,7 @@ public final class BenchCommand implements Callable<Integer> {
         rounds.stream().map(StepResult::stepMillis).toList());
   }
 
-  private static double median(List<StepResult> rounds, java.util.function.ToDoubleFunction<StepResult> figure) {
+  private static double median(List<StepResult> rounds, ToDoubleFunction<StepResult> figure) {
     return MachineProbes.median(rounds.stream().map(figure::applyAsDouble).toList());
   }
 
@@ -210,7 +213,7 @@ public final class BenchCommand implements Callable<Integer> {
         "java").toString()));
     ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
         .filter(a -> !a.startsWith("-agentlib:jdwp")).forEach(command::add);
-    command.addAll(Arrays.asList("-cp", System.getProperty("java.class.path"), io.lntune.tools.LntuneCli.class.getName(),
+    command.addAll(Arrays.asList("-cp", System.getProperty("java.class.path"), LntuneCli.class.getName(),
         "bench-step", "--size", size, "--run", config, "--dtype", dtype, "--steps", Integer.toString(measuredSteps),
         "--warmup", Integer.toString(warmup), "--lora-r", Integer.toString(loraR), "--loader-batch",
         Integer.toString(loaderBatch)));

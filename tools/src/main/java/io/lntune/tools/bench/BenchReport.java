@@ -1,5 +1,7 @@
 package io.lntune.tools.bench;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.lntune.torch.ByteSize;
@@ -8,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * Everything one {@code lntune bench} run measured, with the ratios the performance targets are stated in; as JSON
@@ -38,12 +41,12 @@ record BenchReport(String size, String dtype, String device, long sequence, long
    * @param atMost whether the value must stay at or below the bound (else at or above)
    */
   record Ratio(String name, double value, double bound, boolean atMost) {
-    @com.fasterxml.jackson.annotation.JsonProperty("met")
+    @JsonProperty("met")
     public boolean met() {
       return atMost ? value <= bound : value >= bound;
     }
 
-    @com.fasterxml.jackson.annotation.JsonProperty("target")
+    @JsonProperty("target")
     public String target() {
       return (atMost ? "<= " : ">= ") + bound;
     }
@@ -114,7 +117,7 @@ record BenchReport(String size, String dtype, String device, long sequence, long
   String toJson() {
     try {
       return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(this) + "\n";
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw new IllegalStateException("writing the bench report as JSON", e);
     }
   }
@@ -148,7 +151,7 @@ record BenchReport(String size, String dtype, String device, long sequence, long
       md.append(String.format(Locale.ROOT, "| %s | %.1f | %s | %.0f | %.1f | %.1f | %.1f ms (%.1f%%) | %s | %s | %s "
           + "| %s | %.0f%% | %.1f%% | %,d + %,d | %,d | %.4f |%n", s.config(), s.stepMillis(),
           s.roundStepMillis() == null ? "" : s.roundStepMillis().stream()
-              .map(v -> String.format(Locale.ROOT, "%.0f", v)).collect(java.util.stream.Collectors.joining(" ")),
+              .map(v -> String.format(Locale.ROOT, "%.0f", v)).collect(Collectors.joining(" ")),
           s.tokensPerSecond(), s.forwardMillis(), s.backwardMillis(), s.dataMillis(), 100 * s.dataShare(),
           ByteSize.format(s.peakRssBytes()), ByteSize.format(s.stepMemoryBytes()),
           ByteSize.format(s.activationBytes()), flops(s.achievedFlops()), 100 * s.achievedFlops() / gemm.flops(),

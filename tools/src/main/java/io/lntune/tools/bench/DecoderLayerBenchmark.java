@@ -1,5 +1,7 @@
 package io.lntune.tools.bench;
 
+import static org.bytedeco.pytorch.global.torch.randn;
+
 import io.lntune.models.llama.LlamaConfig;
 import io.lntune.models.llama.LlamaModel;
 import io.lntune.models.nn.Init;
@@ -9,7 +11,9 @@ import io.lntune.torch.DType;
 import io.lntune.torch.TensorScope;
 import io.lntune.training.loop.Recomputation;
 import java.util.concurrent.TimeUnit;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -63,7 +67,7 @@ public class DecoderLayerBenchmark {
     Modules.namedParameters(model).forEach((name, p) -> p.requires_grad_(name.contains("layernorm")));
     layers = new Recomputation(recompute);
     try (TensorScope scope = TensorScope.open()) {
-      input = scope.keep(org.bytedeco.pytorch.global.torch.randn(1, 512, s.hiddenSize())
+      input = scope.keep(randn(1, 512, s.hiddenSize())
           .to(DType.parse(dtype).scalarType()));
     }
   }
@@ -79,7 +83,7 @@ public class DecoderLayerBenchmark {
   public double forwardBackward() {
     try (TensorScope scope = TensorScope.open()) {
       Tensor out = model.hiddenStates(input, layers);
-      layers.backward(out.to(org.bytedeco.pytorch.global.torch.ScalarType.Float).sum());
+      layers.backward(out.to(ScalarType.Float).sum());
       double value = out.select(1, 0).select(1, 0).item_double();
       Modules.namedParameters(model).values().forEach(p -> {
         if (p.grad().defined()) {
@@ -93,7 +97,7 @@ public class DecoderLayerBenchmark {
   /** The layer and the final norm, forward only, without a graph. */
   @Benchmark
   public double forward() {
-    try (TensorScope scope = TensorScope.open(); org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
       return model.hiddenStates(input).select(1, 0).select(1, 0).item_double();
     }
   }

@@ -25,7 +25,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorOptions;
@@ -73,7 +75,7 @@ final class MachineProbes {
     long n = c.intermediateSize();
     try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
       TensorOptions options = new TensorOptions(model.placement().device().toTorch())
-          .dtype(new org.bytedeco.pytorch.ScalarTypeOptional(model.placement().dtype().scalarType()));
+          .dtype(new ScalarTypeOptional(model.placement().dtype().scalarType()));
       Tensor x = randn(new long[] {m, k}, options);
       Tensor w = randn(new long[] {n, k}, options);
       List<Double> seconds = new ArrayList<>();
@@ -197,7 +199,7 @@ final class MachineProbes {
   private static Tensor argmaxLast(LlamaModel model, Tensor ids, KvCache cache) {
     Tensor hidden = model.hiddenStates(model.embed(ids), cache);                  // [1, t, D]
     Tensor last = hidden.narrow(1, hidden.size(1) - 1, 1);                             // [1, 1, D]
-    return model.logits(last).argmax(new org.bytedeco.pytorch.LongOptional(-1), false); // [1, 1]
+    return model.logits(last).argmax(new LongOptional(-1), false); // [1, 1]
   }
 
   /** {@return the median of {@code values}, NaN when there are none} */

@@ -1,5 +1,8 @@
 package io.lntune.tools.bench;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+
 /**
  * What one training configuration measured, in its own process ({@code lntune bench-step}).
  *
@@ -40,16 +43,16 @@ record StepResult(String config, double stepMillis, double forwardMillis, double
     double tokensPerSecond, long peakRssBytes, long baseRssBytes, long stepPeakRssBytes, long activationBytes,
     long cudaPeakBytes, double flopsPerStep, double achievedFlops, double overheadFraction, long trainableParameters,
     long totalParameters, double finalLoss, double dataMillis, double dataShare, long javaBytesPerStep,
-    long taskJavaBytesPerStep, java.util.List<Double> roundStepMillis) {
+    long taskJavaBytesPerStep, List<Double> roundStepMillis) {
 
   /** {@return the Java heap bytes per step the trainer allocated itself, outside the task's calls} */
-  @com.fasterxml.jackson.annotation.JsonProperty("trainerJavaBytesPerStep")
+  @JsonProperty("trainerJavaBytesPerStep")
   long trainerJavaBytesPerStep() {
     return javaBytesPerStep - taskJavaBytesPerStep;
   }
 
   /** {@return the memory a step adds on top of what persists between steps: activations and gradients} */
-  @com.fasterxml.jackson.annotation.JsonProperty("stepMemoryBytes")
+  @JsonProperty("stepMemoryBytes")
   long stepMemoryBytes() {
     return stepPeakRssBytes - baseRssBytes;
   }

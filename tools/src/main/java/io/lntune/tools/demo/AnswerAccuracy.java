@@ -29,6 +29,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
@@ -60,12 +62,12 @@ final class AnswerAccuracy {
     /** {@return "colour 21/27, place 22/40, count 80/90"} */
     String breakdown() {
       return byKind.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()[0] + "/" + e.getValue()[1])
-          .collect(java.util.stream.Collectors.joining(", "));
+          .collect(Collectors.joining(", "));
     }
   }
 
   static final List<String> COLOURS = Arrays.stream(Scene.Colour.values()).map(Scene.Colour::word).toList();
-  static final List<String> PLACES = java.util.stream.IntStream.range(0, 9)
+  static final List<String> PLACES = IntStream.range(0, 9)
       .mapToObj(i -> new Scene.Thing(Scene.Shape.CIRCLE, Scene.Colour.RED, i).where()).toList();
   /** Every picture has one to four shapes, and a "how many red shapes" question names a colour that is there. */
   static final List<String> COUNTS = SceneText.NUMBERS.subList(1, SceneText.NUMBERS.size());

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,7 +48,7 @@ public final class TrainingCheckpoints {
 
   /** {@return the directory written, {@code outputDir/checkpoint-NNNNNN}} */
   public static Path write(Path outputDir, long step, long consumed, TrainableParameters trainables, AdamW optimizer,
-      com.fasterxml.jackson.databind.JsonNode config) {
+      JsonNode config) {
     Path target = outputDir.resolve(String.format("%s%06d", PREFIX, step));
     try (TensorScope scope = TensorScope.open()) {
       Path tmp = AtomicDirectory.begin(target);
@@ -154,7 +155,7 @@ public final class TrainingCheckpoints {
         NoGradGuard g = new NoGradGuard()) {
       for (Trainable t : trainables.all()) {
         String key = "param." + t.name();
-        if (!f.contains(key) || !java.util.Arrays.equals(f.info(key).shape(), t.master().sizes().vec().get())) {
+        if (!f.contains(key) || !Arrays.equals(f.info(key).shape(), t.master().sizes().vec().get())) {
           throw new LntuneException(dir + ": " + key + " is missing or has the wrong shape: the checkpoint belongs "
               + "to a different model or strategy");
         }

@@ -3,7 +3,10 @@ package io.lntune.training.data;
 import io.lntune.torch.LntuneException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Deque;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -13,6 +16,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -44,7 +48,7 @@ public final class DataLoader implements Iterator<Batch>, AutoCloseable {
   private final ExecutorService pool;
   private final Deque<CompletableFuture<Collated>> window = new ArrayDeque<>();
   /** Batches the workers made and {@link #next()} has not handed out; guarded by itself, as is {@link #closed}. */
-  private final Set<Batch> pending = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+  private final Set<Batch> pending = Collections.newSetFromMap(new IdentityHashMap<>());
   private boolean closed;
   private int submitted;
   private Batch ready;
@@ -59,7 +63,7 @@ public final class DataLoader implements Iterator<Batch>, AutoCloseable {
       case SHUFFLED -> BatchOrder.shuffled(config.dataset.size(), config.batchSize, config.seed);
       case MODALITY_GROUPED -> {
         int[] lengths = new int[config.dataset.size()];
-        java.util.Arrays.setAll(lengths, config.dataset::modalityLength);
+        Arrays.setAll(lengths, config.dataset::modalityLength);
         yield BatchOrder.modalityGrouped(lengths, config.batchSize, config.seed);
       }
     };
@@ -159,7 +163,7 @@ public final class DataLoader implements Iterator<Batch>, AutoCloseable {
   private void collateLater(Runnable collation) {
     try {
       pool.execute(collation);
-    } catch (java.util.concurrent.RejectedExecutionException closed) {
+    } catch (RejectedExecutionException closed) {
       // the loader is closed
     }
   }

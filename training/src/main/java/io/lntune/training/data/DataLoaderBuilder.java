@@ -1,7 +1,9 @@
 package io.lntune.training.data;
 
 import io.lntune.models.tokenizer.Tokenizer;
+import java.util.HashSet;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Configures a {@link DataLoader}. Each setting may be set once; {@link #build()} checks them all.
@@ -34,7 +36,7 @@ public final class DataLoaderBuilder {
   int maxLength = 2048;
   int imageTokens = 576;
   DataStats stats = new DataStats();
-  private final java.util.Set<String> set = new java.util.HashSet<>();
+  private final Set<String> set = new HashSet<>();
   private boolean built;
 
   DataLoaderBuilder() {}

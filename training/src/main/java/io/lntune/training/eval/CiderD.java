@@ -1,9 +1,13 @@
 package io.lntune.training.eval;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * CIDEr-D (Vedantam et al., 2015) as the COCO caption evaluation computes it ({@code pycocoevalcap}'s
@@ -50,7 +54,7 @@ public final class CiderD {
         throw new IllegalArgumentException("image " + image + " has a candidate but no reference captions");
       }
       List<Map<List<String>, Integer>> counts = new ArrayList<>();
-      java.util.Set<List<String>> seen = new java.util.HashSet<>();
+      Set<List<String>> seen = new HashSet<>();
       for (String r : refs) {
         Map<List<String>, Integer> c = ngrams(r);
         counts.add(c);
@@ -60,7 +64,7 @@ public final class CiderD {
       refCounts.put(image, counts);
     }
     double refLen = Math.log(candidates.size());
-    Map<K, Double> perImage = new java.util.LinkedHashMap<>();
+    Map<K, Double> perImage = new LinkedHashMap<>();
     double total = 0;
     for (Map.Entry<K, String> e : candidates.entrySet()) {
       Vector cand = new Vector(ngrams(e.getValue()), df, refLen);
@@ -89,7 +93,7 @@ public final class CiderD {
     Map<List<String>, Integer> counts = new HashMap<>();
     for (int k = 1; k <= N; k++) {
       for (int i = 0; i + k <= words.length; i++) {
-        counts.merge(List.of(java.util.Arrays.copyOfRange(words, i, i + k)), 1, Integer::sum);
+        counts.merge(List.of(Arrays.copyOfRange(words, i, i + k)), 1, Integer::sum);
       }
     }
     return counts;

@@ -6,6 +6,7 @@ import io.lntune.torch.LntuneException;
 import io.lntune.training.data.Turn;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -117,7 +118,7 @@ public final class Evaluation {
               flush.run();
             }
           });
-        } catch (java.io.UncheckedIOException e) {
+        } catch (UncheckedIOException e) {
           throw e.getCause();
         }
         if (!batch.isEmpty()) {
@@ -163,7 +164,7 @@ public final class Evaluation {
       }
       w.flush();
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
   }
 }

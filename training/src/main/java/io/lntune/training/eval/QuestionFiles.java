@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /** Reads each benchmark's question files (formats in {@link Benchmark}) one question at a time. */
@@ -78,7 +80,7 @@ final class QuestionFiles {
 
   private static void pope(Path questions, Path images, Consumer<EvalQuestion> sink) {
     String file = questions.getFileName().toString();
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("pope_([a-z]+)").matcher(file);
+    Matcher m = Pattern.compile("pope_([a-z]+)").matcher(file);
     String split = m.find() ? m.group(1) : "all";
     for (Iterator<JsonInput.Located> it = JsonInput.lines(questions); it.hasNext(); ) {
       JsonInput.Located l = it.next();

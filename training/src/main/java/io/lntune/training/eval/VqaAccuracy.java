@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -104,7 +105,7 @@ public final class VqaAccuracy {
   /** The official {@code processDigitArticle}. */
   static String digitsAndArticles(String in) {
     List<String> words = new ArrayList<>();
-    for (String w : SPACES.split(in.toLowerCase(java.util.Locale.ROOT).strip())) {
+    for (String w : SPACES.split(in.toLowerCase(Locale.ROOT).strip())) {
       String word = NUMBERS.getOrDefault(w, w);
       if (!word.isEmpty() && !ARTICLES.contains(word)) {
         words.add(CONTRACTIONS.getOrDefault(word, word));

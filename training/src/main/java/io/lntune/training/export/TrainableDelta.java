@@ -8,6 +8,7 @@ import io.lntune.torch.safetensors.SafetensorsWriter;
 import io.lntune.training.strategy.Selection;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,7 +55,7 @@ public final class TrainableDelta {
         NoGradGuard g = new NoGradGuard()) {
       for (var info : f.tensors()) {
         Tensor p = params.get(info.name());
-        if (p == null || !java.util.Arrays.equals(p.sizes().vec().get(), info.shape())) {
+        if (p == null || !Arrays.equals(p.sizes().vec().get(), info.shape())) {
           problems.add(info.name() + (p == null ? " (the model has no such parameter)" : " (shape differs)"));
           continue;
         }

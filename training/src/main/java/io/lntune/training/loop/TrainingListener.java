@@ -1,5 +1,6 @@
 package io.lntune.training.loop;
 
+import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -21,7 +22,7 @@ public interface TrainingListener {
   default void onEvaluate(long step, Map<String, Double> results) {}
 
   /** After a checkpoint is written. */
-  default void onCheckpoint(long step, java.nio.file.Path dir) {}
+  default void onCheckpoint(long step, Path dir) {}
 
   /** After the last step. */
   default void onEnd(long lastStep) {}

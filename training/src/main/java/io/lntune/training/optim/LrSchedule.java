@@ -1,5 +1,7 @@
 package io.lntune.training.optim;
 
+import java.util.Locale;
+
 /**
  * The learning rate as a fraction of its peak, by step. Warm-up rises linearly from 0; then the rate stays
  * ({@link Constant}), falls linearly to 0 ({@link Linear}) or follows half a cosine to 0 ({@link Cosine}), over the
@@ -64,7 +66,7 @@ public sealed interface LrSchedule {
    * @throws IllegalArgumentException for other names
    */
   static LrSchedule parse(String name, Warmup warmup) {
-    switch (name.strip().toLowerCase(java.util.Locale.ROOT)) {
+    switch (name.strip().toLowerCase(Locale.ROOT)) {
       case "constant": return constant(warmup);
       case "linear": return linear(warmup);
       case "cosine": return cosine(warmup);

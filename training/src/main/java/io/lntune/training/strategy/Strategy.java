@@ -1,5 +1,8 @@
 package io.lntune.training.strategy;
 
+import java.util.Arrays;
+import java.util.Locale;
+
 /**
  * What a finetuning run trains (the paper's comparison set; docs/MODELS.md, "The method"). Every strategy but
  * {@link #LAYERNORM_SIMPLE} and {@link #CONNECTOR_ONLY} also trains the vision-language connector, the token
@@ -52,13 +55,13 @@ public enum Strategy {
    * @throws IllegalArgumentException listing the strategies
    */
   public static Strategy parse(String name) {
-    String n = name.strip().toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+    String n = name.strip().toUpperCase(Locale.ROOT).replace('-', '_');
     for (Strategy s : values()) {
       if (s.name().equals(n)) {
         return s;
       }
     }
     throw new IllegalArgumentException("unknown strategy '" + name + "': expected one of "
-        + java.util.Arrays.toString(values()));
+        + Arrays.toString(values()));
   }
 }

@@ -1,8 +1,12 @@
 package io.lntune.training.synth;
 
 import java.awt.Color;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
+import java.util.stream.IntStream;
 
 /**
  * One picture of the synthetic world: a few shapes, each with a colour and a distinct cell of a 3 x 3 grid.
@@ -30,7 +34,7 @@ public record Scene(List<Thing> objects) {
     }
 
     public String word() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return name().toLowerCase(Locale.ROOT);
     }
   }
 
@@ -52,7 +56,7 @@ public record Scene(List<Thing> objects) {
 
     /** {@return "red circle"} */
     public String name() {
-      return colour.word() + " " + shape.name().toLowerCase(java.util.Locale.ROOT);
+      return colour.word() + " " + shape.name().toLowerCase(Locale.ROOT);
     }
   }
 
@@ -63,16 +67,16 @@ public record Scene(List<Thing> objects) {
   /** {@return a scene of 1 to 4 shapes in distinct cells, drawn from {@code random}} */
   public static Scene random(Random random) {
     int n = 1 + random.nextInt(4);
-    int[] cells = java.util.stream.IntStream.range(0, 9).toArray();
+    int[] cells = IntStream.range(0, 9).toArray();
     for (int i = 8; i > 0; i--) {
       int j = random.nextInt(i + 1);
       int t = cells[i];
       cells[i] = cells[j];
       cells[j] = t;
     }
-    int[] chosen = java.util.Arrays.copyOf(cells, n);
-    java.util.Arrays.sort(chosen);
-    List<Thing> things = new java.util.ArrayList<>();
+    int[] chosen = Arrays.copyOf(cells, n);
+    Arrays.sort(chosen);
+    List<Thing> things = new ArrayList<>();
     for (int cell : chosen) {
       things.add(new Thing(Shape.values()[random.nextInt(Shape.values().length)],
           Colour.values()[random.nextInt(Colour.values().length)], cell));

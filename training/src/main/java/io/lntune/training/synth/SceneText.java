@@ -1,7 +1,9 @@
 package io.lntune.training.synth;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 
 /**
@@ -47,7 +49,7 @@ public final class SceneText {
     List<Scene.Thing> things = scene.objects();
     pool.add(new QA("How many shapes are there?", NUMBERS.get(things.size())));
     Scene.Thing t = things.get(random.nextInt(things.size()));
-    String shape = t.shape().name().toLowerCase(java.util.Locale.ROOT);
+    String shape = t.shape().name().toLowerCase(Locale.ROOT);
     if (things.stream().filter(o -> o.shape() == t.shape()).count() == 1) {
       pool.add(new QA("What colour is the " + shape + "?", t.colour().word()));
     }
@@ -57,11 +59,11 @@ public final class SceneText {
     Scene.Colour c = Scene.Colour.values()[random.nextInt(Scene.Colour.values().length)];
     Scene.Shape s = Scene.Shape.values()[random.nextInt(Scene.Shape.values().length)];
     boolean present = things.stream().anyMatch(o -> o.colour() == c && o.shape() == s);
-    pool.add(new QA("Is there a " + c.word() + " " + s.name().toLowerCase(java.util.Locale.ROOT) + "?",
+    pool.add(new QA("Is there a " + c.word() + " " + s.name().toLowerCase(Locale.ROOT) + "?",
         present ? "yes" : "no"));
     long ofColour = things.stream().filter(o -> o.colour() == t.colour()).count();
     pool.add(new QA("How many " + t.colour().word() + " shapes are there?", NUMBERS.get((int) ofColour)));
-    java.util.Collections.shuffle(pool, random);
+    Collections.shuffle(pool, random);
     return pool.subList(0, Math.min(pool.size(), 2 + random.nextInt(2)));
   }
 }

@@ -4,13 +4,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lntune.torch.LntuneException;
+import io.lntune.training.eval.Benchmark;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import javax.imageio.ImageIO;
 
@@ -146,7 +150,7 @@ public record SyntheticBenchmarks(int images, long seed, int size) {
   private static void pope(Path dir, List<Scene> scenes, Random random) throws IOException {
     Files.createDirectories(dir);
     // "popular": the world's most frequent shape-colour pairs first
-    java.util.Map<String, Integer> frequency = new java.util.HashMap<>();
+    Map<String, Integer> frequency = new HashMap<>();
     scenes.forEach(s -> s.objects().forEach(t -> frequency.merge(t.name(), 1, Integer::sum)));
     List<Scene.Thing> byFrequency = new ArrayList<>();
     for (Scene.Shape shape : Scene.Shape.values()) {
@@ -154,7 +158,7 @@ public record SyntheticBenchmarks(int images, long seed, int size) {
         byFrequency.add(new Scene.Thing(shape, c, 0));
       }
     }
-    byFrequency.sort(java.util.Comparator.comparingInt((Scene.Thing t) -> -frequency.getOrDefault(t.name(), 0))
+    byFrequency.sort(Comparator.comparingInt((Scene.Thing t) -> -frequency.getOrDefault(t.name(), 0))
         .thenComparing(Scene.Thing::name));
     List<String> lines = new ArrayList<>();
     int id = 0;
@@ -245,7 +249,7 @@ public record SyntheticBenchmarks(int images, long seed, int size) {
     }
     JSON.writeValue(dir.resolve("captions.json").toFile(), file);
     ArrayNode shots = JSON.createArrayNode();
-    shots.addObject().put("question", io.lntune.training.eval.Benchmark.CAPTION_PROMPT)
+    shots.addObject().put("question", Benchmark.CAPTION_PROMPT)
         .put("answer", capitalised(SceneText.caption(Scene.random(random))));
     JSON.writeValue(dir.resolve("shots.json").toFile(), shots);
   }

@@ -11,6 +11,7 @@ import io.lntune.training.data.Turn;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import javax.imageio.ImageIO;
@@ -125,7 +126,7 @@ public record SyntheticWorld(int images, long seed, int size, double evalFractio
    * and a newline open the first question}
    */
   public static List<Turn> conversation(List<SceneText.QA> qas) {
-    List<Turn> turns = new java.util.ArrayList<>();
+    List<Turn> turns = new ArrayList<>();
     for (SceneText.QA qa : qas) {
       turns.add(new Turn(Turn.HUMAN, (turns.isEmpty() ? LlavaText.IMAGE + "\n" : "") + qa.question()));
       turns.add(new Turn(Turn.GPT, qa.answer()));
