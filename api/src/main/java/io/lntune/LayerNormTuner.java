@@ -34,8 +34,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Finetunes a LLaVA model by training only what a {@link Strategy} selects (by default the LayerNorms in the
- * attention blocks, the paper's method), on LLaVA-format data, and exports the result.
+ * Finetunes a LLaVA model by training only what a {@link Strategy} selects (by default the
+ * LayerNorms in the attention blocks, the paper's method), on LLaVA-format data, and exports the
+ * result.
  *
  * <pre>{@code
  * LlavaModel model = LlavaModel.load(Path.of("/models/llava-v1-llama2-7b"), Placement.cpu(DType.BF16));
@@ -52,12 +53,13 @@ import java.util.Optional;
  * }
  * }</pre>
  *
- * <p>The builder collects and checks the settings ({@link RunSettings}, each default from {@link RunDefaults});
- * {@link #fit()} hands them to a {@link FinetuningRun}, which does the work.
+ * <p>The builder collects and checks the settings ({@link RunSettings}, each default from {@link
+ * RunDefaults}); {@link #fit()} hands them to a {@link FinetuningRun}, which does the work.
  *
- * <p>Stage 1 (connector pretraining) is a run with {@code strategy(Strategy.CONNECTOR_ONLY)}, the {@code plain}
- * template and caption data; stage 2 is a second tuner on the same model object (or a fresh model given stage 1's
- * {@code trainable.safetensors} through {@link TrainableDelta#apply}). Not thread-safe; builders are single-use.
+ * <p>Stage 1 (connector pretraining) is a run with {@code strategy(Strategy.CONNECTOR_ONLY)}, the
+ * {@code plain} template and caption data; stage 2 is a second tuner on the same model object (or a
+ * fresh model given stage 1's {@code trainable.safetensors} through {@link TrainableDelta#apply}).
+ * Not thread-safe; builders are single-use.
  *
  * @since 0.1.0
  */
@@ -88,19 +90,20 @@ public final class LayerNormTuner implements AutoCloseable {
   }
 
   /**
-   * Trains to {@code maxSteps} (resuming from the output directory's last checkpoint, if any), then writes the exports
-   * when there is an output directory: {@code trainable.safetensors} (the trained tensors), {@code adapter/} (a PEFT
-   * adapter, for strategies that have one) and, when asked for, the merged checkpoint. The {@link FinetuningRun} does
-   * the work.
+   * Trains to {@code maxSteps} (resuming from the output directory's last checkpoint, if any), then
+   * writes the exports when there is an output directory: {@code trainable.safetensors} (the
+   * trained tensors), {@code adapter/} (a PEFT adapter, for strategies that have one) and, when
+   * asked for, the merged checkpoint. The {@link FinetuningRun} does the work.
    *
-   * <p>Blocks until done. Runs on the model's device; the model is left in evaluation mode with the trained weights.
+   * <p>Blocks until done. Runs on the model's device; the model is left in evaluation mode with the
+   * trained weights.
    *
    * @return the losses, the trained share of the model and the paths written
    * @throws TrainingDivergedException if the loss is not finite and the NaN policy is STOP
-   * @throws LntuneException if the output directory's last checkpoint was trained with other settings and
-   *     {@link Builder#resumeAnyway} was not set
-   * @throws UncheckedIOException if the data or an output cannot be read or written (samples whose image or text is
-   *     bad are skipped and counted, not fatal)
+   * @throws LntuneException if the output directory's last checkpoint was trained with other
+   *     settings and {@link Builder#resumeAnyway} was not set
+   * @throws UncheckedIOException if the data or an output cannot be read or written (samples whose
+   *     image or text is bad are skipped and counted, not fatal)
    * @throws IllegalStateException if this tuner is closed, or the data yields no batch
    */
   public TuningResult fit() {
@@ -110,15 +113,17 @@ public final class LayerNormTuner implements AutoCloseable {
     return new FinetuningRun(settings).fit();
   }
 
-  /** Releases nothing native (the model belongs to the caller); later calls to {@link #fit()} fail. */
+  /**
+   * Releases nothing native (the model belongs to the caller); later calls to {@link #fit()} fail.
+   */
   @Override
   public void close() {
     closed = true;
   }
 
   /**
-   * Configures a {@link LayerNormTuner}. Each setting may be set once; {@link #build()} checks them all together.
-   * Not thread-safe.
+   * Configures a {@link LayerNormTuner}. Each setting may be set once; {@link #build()} checks them
+   * all together. Not thread-safe.
    *
    * @since 0.1.0
    */
@@ -162,8 +167,8 @@ public final class LayerNormTuner implements AutoCloseable {
     private Builder() {}
 
     /**
-     * The model to train (required). It stays the caller's: the tuner changes its trainable tensors in place, and
-     * closing the tuner does not close it.
+     * The model to train (required). It stays the caller's: the tuner changes its trainable tensors
+     * in place, and closing the tuner does not close it.
      *
      * @param model a LLaVA model, loaded or built, on the device and in the dtype to train in
      * @return this builder
@@ -176,9 +181,10 @@ public final class LayerNormTuner implements AutoCloseable {
     }
 
     /**
-     * The model's tokenizer (required). Tokens the template or the model's image markup need ({@code [PAD]} for v0,
-     * {@code <im_start>}/{@code <im_end>}) are added when it lacks them, and the model's vocabulary grows to match; a
-     * tokenizer larger than the model's vocabulary to begin with is refused when {@link LayerNormTuner#fit()} starts.
+     * The model's tokenizer (required). Tokens the template or the model's image markup need
+     * ({@code [PAD]} for v0, {@code <im_start>}/{@code <im_end>}) are added when it lacks them, and
+     * the model's vocabulary grows to match; a tokenizer larger than the model's vocabulary to
+     * begin with is refused when {@link LayerNormTuner#fit()} starts.
      *
      * @param tokenizer the tokenizer, usually {@code Tokenizer.load(modelDir)}
      * @return this builder
@@ -191,8 +197,8 @@ public final class LayerNormTuner implements AutoCloseable {
     }
 
     /**
-     * LLaVA JSON training data and the folder its image paths resolve under (required). {@link #build()} checks
-     * that the file and the folder exist.
+     * LLaVA JSON training data and the folder its image paths resolve under (required). {@link
+     * #build()} checks that the file and the folder exist.
      *
      * @param json a LLaVA JSON file: an array of {@code {"id", "image", "conversations"}} objects
      * @param imageRoot the folder each sample's {@code image} path is relative to
@@ -207,9 +213,9 @@ public final class LayerNormTuner implements AutoCloseable {
     }
 
     /**
-     * Trains on a seeded subset of the data: {@code N} samples at random or {@code N} of each named type (the paper's
-     * data-type ablation; see {@link Subset} and, for how a sample's type is found, {@link SampleType}). The draw uses
-     * {@link #seed}. If not set: all the data.
+     * Trains on a seeded subset of the data: {@code N} samples at random or {@code N} of each named
+     * type (the paper's data-type ablation; see {@link Subset} and, for how a sample's type is
+     * found, {@link SampleType}). The draw uses {@link #seed}. If not set: all the data.
      *
      * @param subset the subset, e.g. {@code Subset.parse("conversation:20000")}
      * @return this builder
@@ -235,7 +241,8 @@ public final class LayerNormTuner implements AutoCloseable {
     }
 
     /**
-     * What to train, as a selection with options or a custom predicate, instead of {@link #strategy}.
+     * What to train, as a selection with options or a custom predicate, instead of {@link
+     * #strategy}.
      *
      * @param selection the selection
      * @return this builder
@@ -261,10 +268,11 @@ public final class LayerNormTuner implements AutoCloseable {
     }
 
     /**
-     * The conversation template. If not set: {@link RunDefaults#template}.
-     * {@link #build()} rejects an unknown name.
+     * The conversation template. If not set: {@link RunDefaults#template}. {@link #build()} rejects
+     * an unknown name.
      *
-     * @param name the template's name: {@code plain}, {@code vicuna_v1}, {@code llava_v1}, {@code llama_2} or {@code v0}
+     * @param name the template's name: {@code plain}, {@code vicuna_v1}, {@code llava_v1}, {@code
+     *     llama_2} or {@code v0}
      * @return this builder
      * @throws NullPointerException if {@code name} is null
      * @throws IllegalStateException if it was already set
@@ -287,7 +295,8 @@ public final class LayerNormTuner implements AutoCloseable {
     }
 
     /**
-     * The connector's own peak learning rate (LLaVA's {@code mm_projector_lr}). If not set: the learning rate.
+     * The connector's own peak learning rate (LLaVA's {@code mm_projector_lr}). If not set: the
+     * learning rate.
      *
      * @param lr the connector's peak learning rate, greater than 0
      * @return this builder
@@ -312,8 +321,8 @@ public final class LayerNormTuner implements AutoCloseable {
     }
 
     /**
-     * The learning-rate schedule. If not set: {@value RunDefaults#SCHEDULE} with {@value RunDefaults#WARMUP_RATIO}
-     * of the steps as warm-up ({@link RunDefaults#schedule()}, LLaVA's).
+     * The learning-rate schedule. If not set: {@value RunDefaults#SCHEDULE} with {@value
+     * RunDefaults#WARMUP_RATIO} of the steps as warm-up ({@link RunDefaults#schedule()}, LLaVA's).
      *
      * @param schedule the schedule
      * @return this builder
@@ -362,8 +371,8 @@ public final class LayerNormTuner implements AutoCloseable {
     }
 
     /**
-     * Gradient clipping: the global L2 norm gradients are scaled down to. If not set:
-     * {@value RunDefaults#MAX_GRAD_NORM}.
+     * Gradient clipping: the global L2 norm gradients are scaled down to. If not set: {@value
+     * RunDefaults#MAX_GRAD_NORM}.
      *
      * @param norm the largest gradient norm, greater than 0 (infinity turns clipping off)
      * @return this builder
@@ -387,8 +396,8 @@ public final class LayerNormTuner implements AutoCloseable {
     }
 
     /**
-     * Where checkpoints, {@code metrics.jsonl}, {@code run.json} and exports go; a run in a folder that holds
-     * checkpoints resumes from the last. If not set: nothing is written.
+     * Where checkpoints, {@code metrics.jsonl}, {@code run.json} and exports go; a run in a folder
+     * that holds checkpoints resumes from the last. If not set: nothing is written.
      *
      * @param dir the output folder, created if missing
      * @return this builder
@@ -426,7 +435,8 @@ public final class LayerNormTuner implements AutoCloseable {
     }
 
     /**
-     * Image preprocessing. If not set: CLIP's, at the model's image size (padded to a square for {@code pad}).
+     * Image preprocessing. If not set: CLIP's, at the model's image size (padded to a square for
+     * {@code pad}).
      *
      * @param transform turns a decoded image into the model's pixel tensor
      * @return this builder
@@ -464,8 +474,8 @@ public final class LayerNormTuner implements AutoCloseable {
     }
 
     /**
-     * Calls {@code hook} every {@code every} steps; its figures go to the listeners and {@code metrics.jsonl}. If not
-     * set: no evaluation.
+     * Calls {@code hook} every {@code every} steps; its figures go to the listeners and {@code
+     * metrics.jsonl}. If not set: no evaluation.
      *
      * @param every steps between evaluations, 1 or more
      * @param hook the evaluation, given the step just completed
@@ -480,10 +490,11 @@ public final class LayerNormTuner implements AutoCloseable {
     }
 
     /**
-     * Also writes a merged checkpoint, complete with everything trained folded in, in the layout {@link #exportFormat}
-     * chooses ({@code llava-merged/} or {@code llava-hf-merged/} in the output directory), copying the tokenizer files
-     * from {@code tokenizerFiles} (the base model's directory). Needs an output directory. If not set: no merged
-     * checkpoint (the delta and the adapter are always written).
+     * Also writes a merged checkpoint, complete with everything trained folded in, in the layout
+     * {@link #exportFormat} chooses ({@code llava-merged/} or {@code llava-hf-merged/} in the
+     * output directory), copying the tokenizer files from {@code tokenizerFiles} (the base model's
+     * directory). Needs an output directory. If not set: no merged checkpoint (the delta and the
+     * adapter are always written).
      *
      * @param tokenizerFiles the folder holding the tokenizer files to copy
      * @return this builder
@@ -496,9 +507,10 @@ public final class LayerNormTuner implements AutoCloseable {
     }
 
     /**
-     * The merged checkpoint's layout: {@link MergedLayout#ORIGINAL} for LLaVA's {@code load_pretrained_model},
-     * {@link MergedLayout#LLAVA_HF} for transformers' {@code LlavaForConditionalGeneration}. Needs
-     * {@link #exportMerged}. If not set: {@link RunDefaults#EXPORT_FORMAT}.
+     * The merged checkpoint's layout: {@link MergedLayout#ORIGINAL} for LLaVA's {@code
+     * load_pretrained_model}, {@link MergedLayout#LLAVA_HF} for transformers' {@code
+     * LlavaForConditionalGeneration}. Needs {@link #exportMerged}. If not set: {@link
+     * RunDefaults#EXPORT_FORMAT}.
      *
      * @param layout the layout of the merged checkpoint
      * @return this builder
@@ -511,8 +523,9 @@ public final class LayerNormTuner implements AutoCloseable {
     }
 
     /**
-     * The dtype of every exported tensor (F32, BF16 or F16). If not set: trained tensors are written from their fp32
-     * masters (what training arrived at, before rounding to the model's dtype), the rest in the model's dtype.
+     * The dtype of every exported tensor (F32, BF16 or F16). If not set: trained tensors are
+     * written from their fp32 masters (what training arrived at, before rounding to the model's
+     * dtype), the rest in the model's dtype.
      *
      * @param dtype the dtype of the exported tensors
      * @return this builder
@@ -525,21 +538,23 @@ public final class LayerNormTuner implements AutoCloseable {
     }
 
     /**
-     * Recomputes each decoder layer in the backward pass instead of keeping its activations: far less memory for
-     * about one more forward pass; losses and gradients are unchanged. If not set: false.
+     * Recomputes each decoder layer in the backward pass instead of keeping its activations: far
+     * less memory for about one more forward pass; losses and gradients are unchanged. If not set:
+     * false.
      *
      * @param on whether to recompute
      * @return this builder
      * @throws IllegalStateException if it was already set
      */
     public Builder activationRecomputation(boolean on) {
-      this.activationRecomputation = once("activationRecomputation", this.activationRecomputation, on);
+      this.activationRecomputation =
+          once("activationRecomputation", this.activationRecomputation, on);
       return this;
     }
 
     /**
-     * Keeps only the newest {@code n} checkpoints, deleting older ones after each new one is written (the last one is
-     * always kept). If not set: 0, every checkpoint is kept.
+     * Keeps only the newest {@code n} checkpoints, deleting older ones after each new one is
+     * written (the last one is always kept). If not set: 0, every checkpoint is kept.
      *
      * @param n how many checkpoints to keep, or 0 for all
      * @return this builder
@@ -551,9 +566,10 @@ public final class LayerNormTuner implements AutoCloseable {
     }
 
     /**
-     * Resumes from the output directory's last checkpoint even when it was trained with other settings (data file,
-     * its size or time, strategy, learning rates, batch, steps, seed, model), with a warning naming each difference.
-     * If not set: false, and such a rerun is refused with the differences named.
+     * Resumes from the output directory's last checkpoint even when it was trained with other
+     * settings (data file, its size or time, strategy, learning rates, batch, steps, seed, model),
+     * with a warning naming each difference. If not set: false, and such a rerun is refused with
+     * the differences named.
      *
      * @param anyway whether to resume all the same
      * @return this builder
@@ -565,8 +581,8 @@ public final class LayerNormTuner implements AutoCloseable {
     }
 
     /**
-     * Adds a listener (progress bar, logs, your own); may be called more than once, and listeners are called in the
-     * order they were added.
+     * Adds a listener (progress bar, logs, your own); may be called more than once, and listeners
+     * are called in the order they were added.
      *
      * @param listener told of the run's start, every step, evaluations, checkpoints and the end
      * @return this builder
@@ -578,8 +594,8 @@ public final class LayerNormTuner implements AutoCloseable {
     }
 
     /**
-     * Checks every setting at once and makes the tuner. Nothing is read or trained yet, except that the data file
-     * and image folder must exist.
+     * Checks every setting at once and makes the tuner. Nothing is read or trained yet, except that
+     * the data file and image folder must exist.
      *
      * @return the tuner, ready to {@link LayerNormTuner#fit()}
      * @throws IllegalStateException naming every missing, out-of-range or conflicting setting
@@ -592,11 +608,15 @@ public final class LayerNormTuner implements AutoCloseable {
       if (strategy != null && selection != null) {
         problems.add("set either strategy or selection, not both");
       }
-      Selection chosen = selection != null ? selection
-          : Selection.of(strategy != null ? strategy : RunDefaults.STRATEGY);
+      Selection chosen =
+          selection != null
+              ? selection
+              : Selection.of(strategy != null ? strategy : RunDefaults.STRATEGY);
       if (lora != null && !chosen.is(Strategy.LORA)) {
-        problems.add("lora is set but the strategy is " + chosen.strategy().map(Strategy::name).orElse("custom")
-            + ", not LORA");
+        problems.add(
+            "lora is set but the strategy is "
+                + chosen.strategy().map(Strategy::name).orElse("custom")
+                + ", not LORA");
       }
       String chosenTemplate = template != null ? template : RunDefaults.template(chosen);
       try {
@@ -625,7 +645,8 @@ public final class LayerNormTuner implements AutoCloseable {
       }
       int batch = requireNonNullElse(batchSize, RunDefaults.BATCH_SIZE);
       atLeast(problems, "batchSize", batch, 1);
-      int accumulation = requireNonNullElse(gradientAccumulation, RunDefaults.GRADIENT_ACCUMULATION);
+      int accumulation =
+          requireNonNullElse(gradientAccumulation, RunDefaults.GRADIENT_ACCUMULATION);
       atLeast(problems, "gradientAccumulation", accumulation, 1);
       int threads = requireNonNullElse(workers, RunDefaults.WORKERS);
       atLeast(problems, "workers", threads, 1);
@@ -649,17 +670,42 @@ public final class LayerNormTuner implements AutoCloseable {
       if (!problems.isEmpty()) {
         throw new IllegalStateException("LayerNormTuner settings: " + String.join("; ", problems));
       }
-      return new LayerNormTuner(new RunSettings(model, tokenizer, trainData, imageRoot, chosen,
-          chosen.is(Strategy.LORA) ? Optional.of(requireNonNullElse(lora, RunDefaults.LORA)) : Optional.empty(),
-          chosenTemplate, lr, connectorLr, wd, requireNonNullElse(schedule, RunDefaults.schedule()), batch,
-          accumulation, steps, clip, requireNonNullElse(seed, RunDefaults.SEED), Optional.ofNullable(outputDir),
-          checkpoints, keep, requireNonNullElse(nanPolicy, RunDefaults.NAN_POLICY),
-          imageTransform != null ? imageTransform : ClipTransform.forModel(model.config()), threads,
-          requireNonNullElse(baseModelName, RunDefaults.BASE_MODEL_NAME), every, Optional.ofNullable(evaluation),
-          Optional.ofNullable(exportMerged), requireNonNullElse(exportFormat, RunDefaults.EXPORT_FORMAT),
-          Optional.ofNullable(exportDtype), requireNonNullElse(resumeAnyway, RunDefaults.RESUME_ANYWAY),
-          requireNonNullElse(activationRecomputation, RunDefaults.ACTIVATION_RECOMPUTATION),
-          requireNonNullElse(subset, RunDefaults.SUBSET), listeners));
+      return new LayerNormTuner(
+          new RunSettings(
+              model,
+              tokenizer,
+              trainData,
+              imageRoot,
+              chosen,
+              chosen.is(Strategy.LORA)
+                  ? Optional.of(requireNonNullElse(lora, RunDefaults.LORA))
+                  : Optional.empty(),
+              chosenTemplate,
+              lr,
+              connectorLr,
+              wd,
+              requireNonNullElse(schedule, RunDefaults.schedule()),
+              batch,
+              accumulation,
+              steps,
+              clip,
+              requireNonNullElse(seed, RunDefaults.SEED),
+              Optional.ofNullable(outputDir),
+              checkpoints,
+              keep,
+              requireNonNullElse(nanPolicy, RunDefaults.NAN_POLICY),
+              imageTransform != null ? imageTransform : ClipTransform.forModel(model.config()),
+              threads,
+              requireNonNullElse(baseModelName, RunDefaults.BASE_MODEL_NAME),
+              every,
+              Optional.ofNullable(evaluation),
+              Optional.ofNullable(exportMerged),
+              requireNonNullElse(exportFormat, RunDefaults.EXPORT_FORMAT),
+              Optional.ofNullable(exportDtype),
+              requireNonNullElse(resumeAnyway, RunDefaults.RESUME_ANYWAY),
+              requireNonNullElse(activationRecomputation, RunDefaults.ACTIVATION_RECOMPUTATION),
+              requireNonNullElse(subset, RunDefaults.SUBSET),
+              listeners));
     }
 
     /** {@return {@code value}, the setting {@code name}'s first value} */

@@ -1,12 +1,13 @@
 /**
- * lntune's facade: finetune a LLaVA-style multi-modal model by training only its LayerNorm (RMSNorm) weights
- * (Zhao et al., <i>Tuning LayerNorm in Attention</i>, ICLR 2024), or with another {@link
- * io.lntune.training.strategy.Strategy}, on libtorch through JavaCPP. {@link io.lntune.LayerNormTuner#builder()}
- * configures a run, {@link io.lntune.LayerNormTuner#fit()} trains (through
- * {@link io.lntune.training.run.FinetuningRun}), and {@link io.lntune.training.run.TuningResult} says what it did and
- * where the exports are.
+ * lntune's facade: finetune a LLaVA-style multi-modal model by training only its LayerNorm
+ * (RMSNorm) weights (Zhao et al., <i>Tuning LayerNorm in Attention</i>, ICLR 2024), or with another
+ * {@link io.lntune.training.strategy.Strategy}, on libtorch through JavaCPP. {@link
+ * io.lntune.LayerNormTuner#builder()} configures a run, {@link io.lntune.LayerNormTuner#fit()}
+ * trains (through {@link io.lntune.training.run.FinetuningRun}), and {@link
+ * io.lntune.training.run.TuningResult} says what it did and where the exports are.
  *
- * <p>The smallest complete program (a LLaVA checkpoint directory, its tokenizer, LLaVA JSON data with its images):
+ * <p>The smallest complete program (a LLaVA checkpoint directory, its tokenizer, LLaVA JSON data
+ * with its images):
  *
  * <pre>{@code
  * import io.lntune.LayerNormTuner;
@@ -35,10 +36,11 @@
  * }
  * }</pre>
  *
- * <p>The dependency is {@code io.lntune:lntune-api}; it brings the modules below it ({@code io.lntune.training},
- * {@code io.lntune.models}, {@code io.lntune.torch}) and libtorch for the CPU. Import {@code io.lntune:lntune-bom}
- * to keep JavaCPP and the PyTorch natives at the versions lntune was built with, and to switch to the CUDA build.
- * Models, tensors and checkpoints are native memory: close what is {@link java.lang.AutoCloseable}.
+ * <p>The dependency is {@code io.lntune:lntune-api}; it brings the modules below it ({@code
+ * io.lntune.training}, {@code io.lntune.models}, {@code io.lntune.torch}) and libtorch for the CPU.
+ * Import {@code io.lntune:lntune-bom} to keep JavaCPP and the PyTorch natives at the versions
+ * lntune was built with, and to switch to the CUDA build. Models, tensors and checkpoints are
+ * native memory: close what is {@link java.lang.AutoCloseable}.
  *
  * @since 0.1.0
  */

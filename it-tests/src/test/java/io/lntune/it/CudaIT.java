@@ -31,7 +31,8 @@ class CudaIT {
   void safetensorsRoundTripThroughTheDevice() {
     Device cuda = Device.cuda(0);
     try (TensorScope scope = TensorScope.open()) {
-      Tensor x = randn(new long[] {64, 32}, new TensorOptions(cuda.toTorch())).to(DType.BF16.scalarType());
+      Tensor x =
+          randn(new long[] {64, 32}, new TensorOptions(cuda.toTorch())).to(DType.BF16.scalarType());
       Path file = dir.resolve("cuda.safetensors");
       SafetensorsWriter.write(file, Map.of("x", x));
       try (SafetensorsFile f = SafetensorsFile.open(file)) {
@@ -58,7 +59,11 @@ class CudaIT {
         warm = MemoryStats.now().cuda().get(0).allocatedBytes();
       }
       try (TensorScope scope = TensorScope.open()) {
-        randn(new long[] {64, 256}, new TensorOptions(cuda.toTorch())).matmul(w).relu().sum().item_double();
+        randn(new long[] {64, 256}, new TensorOptions(cuda.toTorch()))
+            .matmul(w)
+            .relu()
+            .sum()
+            .item_double();
       }
     }
     assertThat(MemoryStats.now().cuda().get(0).allocatedBytes()).isEqualTo(warm);

@@ -15,24 +15,52 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A training process killed with SIGKILL and started again resumes from its last complete checkpoint and
- * reproduces the uninterrupted run's losses exactly (LoRA with dropout: libtorch's random state, the AdamW moments,
- * the schedule and the data position all come back).
+ * A training process killed with SIGKILL and started again resumes from its last complete
+ * checkpoint and reproduces the uninterrupted run's losses exactly (LoRA with dropout: libtorch's
+ * random state, the AdamW moments, the schedule and the data position all come back).
  */
 class KillResumeIT {
   @TempDir Path dir;
 
   private List<String> command(TinyRun run, Path out) {
-    return List.of(Processes.java(), "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0", "-Dlnt.progress=false",
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
-        "io.lntune.tools.LntuneCli", "train", "--model", run.model().toString(), "--data", run.data().toString(),
-        "--image-root", run.imageRoot().toString(), "--strategy", "LORA", "--lora-r", "4", "--lora-dropout", "0.1",
-        "--batch-size", "2", "--max-steps", "10", "--checkpoint-every", "2", "--lr", "0.01", "--seed", "3",
-        "--output", out.toString());
+    return List.of(
+        Processes.java(),
+        "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0",
+        "-Dlnt.progress=false",
+        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+        "-cp",
+        System.getProperty("java.class.path"),
+        "io.lntune.tools.LntuneCli",
+        "train",
+        "--model",
+        run.model().toString(),
+        "--data",
+        run.data().toString(),
+        "--image-root",
+        run.imageRoot().toString(),
+        "--strategy",
+        "LORA",
+        "--lora-r",
+        "4",
+        "--lora-dropout",
+        "0.1",
+        "--batch-size",
+        "2",
+        "--max-steps",
+        "10",
+        "--checkpoint-every",
+        "2",
+        "--lr",
+        "0.01",
+        "--seed",
+        "3",
+        "--output",
+        out.toString());
   }
 
   private static Map<Long, Double> losses(Path metrics) throws Exception {
-    Map<Long, Double> byStep = new TreeMap<>(); // a resumed run appends: the last line of a step wins
+    Map<Long, Double> byStep =
+        new TreeMap<>(); // a resumed run appends: the last line of a step wins
     for (String line : Files.readAllLines(metrics)) {
       JsonNode n = new ObjectMapper().readTree(line);
       if (n.get("type").asText().equals("step")) {
@@ -46,19 +74,24 @@ class KillResumeIT {
   void killedRunResumesExactly() throws Exception {
     TinyRun run = TinyRun.create(dir);
     Path whole = dir.resolve("whole");
-    Processes.Result done = Processes.run(command(run, whole), Map.of("OMP_WAIT_POLICY", "PASSIVE"), 300);
+    Processes.Result done =
+        Processes.run(command(run, whole), Map.of("OMP_WAIT_POLICY", "PASSIVE"), 300);
     assertThat(done.exitCode()).as(done.output()).isZero();
 
     Path killed = dir.resolve("killed");
-    ProcessBuilder pb = new ProcessBuilder(command(run, killed)).redirectErrorStream(true)
-        .redirectOutput(dir.resolve("killed.log").toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(command(run, killed))
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("killed.log").toFile());
     pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
     Process p = pb.start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (!Files.isDirectory(killed.resolve("checkpoint-000004")) && p.isAlive() && System.nanoTime() < deadline) {
+    while (!Files.isDirectory(killed.resolve("checkpoint-000004"))
+        && p.isAlive()
+        && System.nanoTime() < deadline) {
       Thread.sleep(20);
     }
-    p.destroyForcibly();                                                     // SIGKILL
+    p.destroyForcibly(); // SIGKILL
     p.waitFor(30, TimeUnit.SECONDS);
     assertThat(p.exitValue()).as("killed, not finished").isNotZero();
     List<String> left = new ArrayList<>();
@@ -67,7 +100,8 @@ class KillResumeIT {
     }
     assertThat(left).contains("checkpoint-000004").doesNotContain("checkpoint-000010");
 
-    Processes.Result resumed = Processes.run(command(run, killed), Map.of("OMP_WAIT_POLICY", "PASSIVE"), 300);
+    Processes.Result resumed =
+        Processes.run(command(run, killed), Map.of("OMP_WAIT_POLICY", "PASSIVE"), 300);
     assertThat(resumed.exitCode()).as(resumed.output()).isZero();
     Map<Long, Double> expected = losses(whole.resolve("metrics.jsonl"));
     Map<Long, Double> actual = losses(killed.resolve("metrics.jsonl"));

@@ -11,7 +11,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** The README's JShell session, run exactly as written: its shell commands, then its Java lines in bin/lntune-jshell. */
+/**
+ * The README's JShell session, run exactly as written: its shell commands, then its Java lines in
+ * bin/lntune-jshell.
+ */
 class ReadmeSessionIT {
   @Test
   void worksAsWritten() throws Exception {
@@ -24,13 +27,22 @@ class ReadmeSessionIT {
       blocks.add(m.group(1));
     }
     assertThat(blocks).hasSize(2);
-    String synth = blocks.get(0).lines().filter(l -> l.startsWith("bin/lntune synth")).findFirst().orElseThrow();
+    String synth =
+        blocks
+            .get(0)
+            .lines()
+            .filter(l -> l.startsWith("bin/lntune synth"))
+            .findFirst()
+            .orElseThrow();
     Processes.Result made = Processes.run(List.of("bash", "-c", synth), Map.of(), 300);
     assertThat(made.exitCode()).as(made.output()).isZero();
     Path session = Files.createTempFile("readme-session", ".jsh");
     Files.writeString(session, blocks.get(1) + "/exit\n");
-    Processes.Result run = Processes.run(List.of("bash", "-c", "bin/lntune-jshell -q < " + session), Map.of(), 600);
-    assertThat(run.output()).containsPattern("loss [0-9.]+ -> [0-9.]+, [0-9.]+% of [0-9,]+ parameters trained")
-        .doesNotContain("Exception").doesNotContain("|  Error");
+    Processes.Result run =
+        Processes.run(List.of("bash", "-c", "bin/lntune-jshell -q < " + session), Map.of(), 600);
+    assertThat(run.output())
+        .containsPattern("loss [0-9.]+ -> [0-9.]+, [0-9.]+% of [0-9,]+ parameters trained")
+        .doesNotContain("Exception")
+        .doesNotContain("|  Error");
   }
 }

@@ -2,7 +2,9 @@ package io.lntune.torch;
 
 import java.util.Locale;
 
-/** Human-readable byte counts in binary units: {@code 248 B}, {@code 8.0 KiB}, {@code 12.55 GiB}. */
+/**
+ * Human-readable byte counts in binary units: {@code 248 B}, {@code 8.0 KiB}, {@code 12.55 GiB}.
+ */
 public final class ByteSize {
   private static final String[] UNITS = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
 
@@ -19,6 +21,7 @@ public final class ByteSize {
       value /= 1024;
       unit++;
     }
-    return String.format(Locale.ROOT, Math.abs(value) < 10 ? "%.2f %s" : "%.1f %s", value, UNITS[unit]);
+    return String.format(
+        Locale.ROOT, Math.abs(value) < 10 ? "%.2f %s" : "%.1f %s", value, UNITS[unit]);
   }
 }

@@ -7,8 +7,8 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch_cuda;
 
 /**
- * Reads the CUDA caching allocator. Kept apart from {@link MemoryStats} so that the CUDA bindings, which
- * the CPU build cannot load, are touched only when CUDA is available.
+ * Reads the CUDA caching allocator. Kept apart from {@link MemoryStats} so that the CUDA bindings,
+ * which the CPU build cannot load, are touched only when CUDA is available.
  */
 final class CudaAllocatorStats {
   private CudaAllocatorStats() {}
@@ -20,8 +20,12 @@ final class CudaAllocatorStats {
       for (int i = 0; i < devices; i++) {
         DeviceStats s = torch_cuda.getAllocator().getDeviceStats((byte) i);
         // Each StatArray starts with the aggregate over all pools.
-        out.add(new MemoryStats.CudaMemory(Device.cuda(i), s.allocated_bytes().current(),
-            s.allocated_bytes().peak(), s.reserved_bytes().current()));
+        out.add(
+            new MemoryStats.CudaMemory(
+                Device.cuda(i),
+                s.allocated_bytes().current(),
+                s.allocated_bytes().peak(),
+                s.reserved_bytes().current()));
       }
     }
     return out;

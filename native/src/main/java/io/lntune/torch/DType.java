@@ -9,8 +9,9 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 /**
  * Element types, with their libtorch {@link ScalarType} and safetensors name.
  *
- * <p>Enums that come back from native calls are not the Java constants (docs/LIBTORCH.md, "Interned enums"):
- * {@link #of(ScalarType)} interns them, so use it rather than comparing {@code scalar_type()} directly.
+ * <p>Enums that come back from native calls are not the Java constants (docs/LIBTORCH.md, "Interned
+ * enums"): {@link #of(ScalarType)} interns them, so use it rather than comparing {@code
+ * scalar_type()} directly.
  *
  * <pre>{@code
  * DType d = DType.of(tensor.scalar_type());   // BF16
@@ -60,7 +61,12 @@ public enum DType {
   }
 
   public boolean isFloatingPoint() {
-    return this == F64 || this == F32 || this == F16 || this == BF16 || this == F8_E4M3 || this == F8_E5M2;
+    return this == F64
+        || this == F32
+        || this == F16
+        || this == BF16
+        || this == F8_E4M3
+        || this == F8_E5M2;
   }
 
   /**
@@ -75,7 +81,8 @@ public enum DType {
         return d;
       }
     }
-    throw new IllegalArgumentException("unsupported tensor dtype " + type + ": expected one of " + names());
+    throw new IllegalArgumentException(
+        "unsupported tensor dtype " + type + ": expected one of " + names());
   }
 
   /** {@return the dtype for a safetensors header name such as {@code F32}, if known} */
@@ -90,28 +97,45 @@ public enum DType {
 
   /**
    * Parses a user-facing name: a safetensors name ({@code BF16}), a lower-case alias ({@code bf16},
-   * {@code f32}) or a torch name ({@code bfloat16}, {@code float32}, {@code float16}, {@code half}).
+   * {@code f32}) or a torch name ({@code bfloat16}, {@code float32}, {@code float16}, {@code
+   * half}).
    *
    * @throws IllegalArgumentException naming the text and the accepted names
    */
   public static DType parse(String text) {
     String s = text.strip().toLowerCase(Locale.ROOT);
     switch (s) {
-      case "float32": case "float": return F32;
-      case "float16": case "half": return F16;
-      case "bfloat16": return BF16;
-      case "float64": case "double": return F64;
-      case "int64": case "long": return I64;
-      case "int32": case "int": return I32;
-      case "bool": return BOOL;
+      case "float32":
+      case "float":
+        return F32;
+      case "float16":
+      case "half":
+        return F16;
+      case "bfloat16":
+        return BF16;
+      case "float64":
+      case "double":
+        return F64;
+      case "int64":
+      case "long":
+        return I64;
+      case "int32":
+      case "int":
+        return I32;
+      case "bool":
+        return BOOL;
       default:
         for (DType d : values()) {
           if (d.safetensorsName.equalsIgnoreCase(s)) {
             return d;
           }
         }
-        throw new IllegalArgumentException("unknown dtype '" + text + "': expected one of " + names()
-            + " (or float32, float16, bfloat16)");
+        throw new IllegalArgumentException(
+            "unknown dtype '"
+                + text
+                + "': expected one of "
+                + names()
+                + " (or float32, float16, bfloat16)");
     }
   }
 

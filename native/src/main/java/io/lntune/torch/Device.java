@@ -4,8 +4,8 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * Where tensors live: {@code cpu}, {@code cuda}, {@code cuda:N} or {@code meta} (shapes only, no memory;
- * for planning and counting).
+ * Where tensors live: {@code cpu}, {@code cuda}, {@code cuda:N} or {@code meta} (shapes only, no
+ * memory; for planning and counting).
  *
  * <pre>{@code
  * Device d = Device.parse("cuda:1");      // or Device.cuda(1), Device.cpu(), Device.meta()
@@ -19,13 +19,16 @@ public record Device(Kind kind, int index) {
 
   /** The device kinds lntune runs on. */
   public enum Kind {
-    CPU, CUDA, META
+    CPU,
+    CUDA,
+    META
   }
 
   public Device {
     Objects.requireNonNull(kind, "kind");
     if (kind != Kind.CUDA && index != -1) {
-      throw new IllegalArgumentException(kind.name().toLowerCase(Locale.ROOT) + " takes no device index, got " + index);
+      throw new IllegalArgumentException(
+          kind.name().toLowerCase(Locale.ROOT) + " takes no device index, got " + index);
     }
     if (index < -1) {
       throw new IllegalArgumentException("CUDA device index must be >= 0, got " + index);
@@ -85,10 +88,11 @@ public record Device(Kind kind, int index) {
   }
 
   /**
-   * {@return this device, checked to exist on this machine with this libtorch} Checking up front turns libtorch's
-   * raw text about a missing device into a message that says what there is.
+   * {@return this device, checked to exist on this machine with this libtorch} Checking up front
+   * turns libtorch's raw text about a missing device into a message that says what there is.
    *
-   * @throws LntuneException for a CUDA device when libtorch has no CUDA or the machine no such device
+   * @throws LntuneException for a CUDA device when libtorch has no CUDA or the machine no such
+   *     device
    */
   public Device requireAvailable() {
     if (kind != Kind.CUDA) {
@@ -96,13 +100,23 @@ public record Device(Kind kind, int index) {
     }
     int count = Torch.cudaAvailable() ? Torch.cudaDeviceCount() : 0;
     if (count == 0) {
-      throw new LntuneException("device " + this + ": no CUDA device is available (this libtorch "
-          + (Torch.cudaAvailable() ? "sees no GPU" : "is the CPU build; build with -Pcuda on a machine with a GPU")
-          + "); use --device cpu");
+      throw new LntuneException(
+          "device "
+              + this
+              + ": no CUDA device is available (this libtorch "
+              + (Torch.cudaAvailable()
+                  ? "sees no GPU"
+                  : "is the CPU build; build with -Pcuda on a machine with a GPU")
+              + "); use --device cpu");
     }
     if (index >= count) {
-      throw new LntuneException("device " + this + " does not exist: this machine has " + count + " CUDA device"
-          + (count == 1 ? " (cuda:0)" : "s (cuda:0 to cuda:" + (count - 1) + ")"));
+      throw new LntuneException(
+          "device "
+              + this
+              + " does not exist: this machine has "
+              + count
+              + " CUDA device"
+              + (count == 1 ? " (cuda:0)" : "s (cuda:0 to cuda:" + (count - 1) + ")"));
     }
     return this;
   }

@@ -1,8 +1,8 @@
 package io.lntune.torch;
 
 /**
- * Base of every domain failure lntune reports: a bad file, a checkpoint that does not fit the model, a
- * libtorch error. Unchecked, and its message always names what was wrong and where.
+ * Base of every domain failure lntune reports: a bad file, a checkpoint that does not fit the
+ * model, a libtorch error. Unchecked, and its message always names what was wrong and where.
  *
  * <pre>{@code
  * try (SafetensorsFile f = SafetensorsFile.open(path)) {

@@ -8,8 +8,9 @@ import java.util.List;
 import org.bytedeco.javacpp.Pointer;
 
 /**
- * A reading of the process's memory: resident set (split into anonymous and file-backed pages, where the
- * kernel reports it), what JavaCPP counts, and each CUDA device's caching-allocator figures.
+ * A reading of the process's memory: resident set (split into anonymous and file-backed pages,
+ * where the kernel reports it), what JavaCPP counts, and each CUDA device's caching-allocator
+ * figures.
  *
  * <pre>{@code
  * MemoryStats before = MemoryStats.now();
@@ -20,13 +21,17 @@ import org.bytedeco.javacpp.Pointer;
  * @param rssBytes resident set size of this process
  * @param rssAnonBytes resident anonymous memory (heap, libtorch allocations); -1 if unknown
  * @param rssFileBytes resident file-backed memory (memory-mapped weights, libraries); -1 if unknown
- * @param javacppPhysicalBytes JavaCPP's own reading of physical memory, which its
- *     {@code maxPhysicalBytes} limit is checked against
+ * @param javacppPhysicalBytes JavaCPP's own reading of physical memory, which its {@code
+ *     maxPhysicalBytes} limit is checked against
  * @param javacppTrackedBytes bytes JavaCPP allocated itself (not libtorch storage)
  * @param cuda one entry per CUDA device, empty without CUDA
  */
 public record MemoryStats(
-    long rssBytes, long rssAnonBytes, long rssFileBytes, long javacppPhysicalBytes, long javacppTrackedBytes,
+    long rssBytes,
+    long rssAnonBytes,
+    long rssFileBytes,
+    long javacppPhysicalBytes,
+    long javacppTrackedBytes,
     List<CudaMemory> cuda) {
 
   /**
@@ -37,7 +42,8 @@ public record MemoryStats(
    * @param peakAllocatedBytes the high-water mark of {@code allocatedBytes}
    * @param reservedBytes bytes the allocator holds from the driver
    */
-  public record CudaMemory(Device device, long allocatedBytes, long peakAllocatedBytes, long reservedBytes) {}
+  public record CudaMemory(
+      Device device, long allocatedBytes, long peakAllocatedBytes, long reservedBytes) {}
 
   public MemoryStats {
     cuda = List.copyOf(cuda);
@@ -48,7 +54,8 @@ public record MemoryStats(
     Torch.init();
     long[] rss = residentSet();
     List<CudaMemory> cuda = Torch.cudaAvailable() ? CudaAllocatorStats.read() : List.of();
-    return new MemoryStats(rss[0], rss[1], rss[2], Pointer.physicalBytes(), Pointer.totalBytes(), cuda);
+    return new MemoryStats(
+        rss[0], rss[1], rss[2], Pointer.physicalBytes(), Pointer.totalBytes(), cuda);
   }
 
   /** {@return the resident set size in bytes, read from /proc} */
@@ -57,18 +64,20 @@ public record MemoryStats(
   }
 
   /**
-   * {@return the high-water mark of this process's resident set (VmHWM) in bytes, or -1 where the kernel does not
-   * report it} It only grows over a process's life, so comparing configurations needs one process each.
+   * {@return the high-water mark of this process's resident set (VmHWM) in bytes, or -1 where the
+   * kernel does not report it} It only grows over a process's life, so comparing configurations
+   * needs one process each.
    */
   public static long peakResidentBytes() {
     return residentSet()[3];
   }
 
   /**
-   * Resets the resident high-water mark to the current resident set (Linux: {@code 5} into
-   * {@code /proc/self/clear_refs}), so that {@link #peakResidentBytes()} measures from now on.
+   * Resets the resident high-water mark to the current resident set (Linux: {@code 5} into {@code
+   * /proc/self/clear_refs}), so that {@link #peakResidentBytes()} measures from now on.
    *
-   * @return whether the kernel took the reset (false where {@code clear_refs} is missing or not writable)
+   * @return whether the kernel took the reset (false where {@code clear_refs} is missing or not
+   *     writable)
    */
   public static boolean resetPeakResident() {
     try {
@@ -89,8 +98,12 @@ public record MemoryStats(
     }
     try {
       for (String line : Files.readAllLines(status)) {
-        int field = line.startsWith("VmRSS:") ? 0 : line.startsWith("RssAnon:") ? 1 : line.startsWith("RssFile:") ? 2
-            : line.startsWith("VmHWM:") ? 3 : -1;
+        int field =
+            line.startsWith("VmRSS:")
+                ? 0
+                : line.startsWith("RssAnon:")
+                    ? 1
+                    : line.startsWith("RssFile:") ? 2 : line.startsWith("VmHWM:") ? 3 : -1;
         if (field >= 0) {
           String[] parts = line.split("\\s+");
           out[field] = Long.parseLong(parts[1]) * 1024; // the kernel reports kB
@@ -106,13 +119,21 @@ public record MemoryStats(
   public String format() {
     StringBuilder sb = new StringBuilder("rss ").append(ByteSize.format(rssBytes));
     if (rssAnonBytes >= 0) {
-      sb.append(" (anon ").append(ByteSize.format(rssAnonBytes))
-          .append(", file ").append(ByteSize.format(rssFileBytes)).append(')');
+      sb.append(" (anon ")
+          .append(ByteSize.format(rssAnonBytes))
+          .append(", file ")
+          .append(ByteSize.format(rssFileBytes))
+          .append(')');
     }
     sb.append(", javacpp ").append(ByteSize.format(javacppPhysicalBytes));
     for (CudaMemory c : cuda) {
-      sb.append(", ").append(c.device()).append(" allocated ").append(ByteSize.format(c.allocatedBytes()))
-          .append(" (peak ").append(ByteSize.format(c.peakAllocatedBytes())).append(") reserved ")
+      sb.append(", ")
+          .append(c.device())
+          .append(" allocated ")
+          .append(ByteSize.format(c.allocatedBytes()))
+          .append(" (peak ")
+          .append(ByteSize.format(c.peakAllocatedBytes()))
+          .append(") reserved ")
           .append(ByteSize.format(c.reservedBytes()));
     }
     return sb.toString();

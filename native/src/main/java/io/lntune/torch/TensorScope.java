@@ -5,10 +5,10 @@ import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
 
 /**
- * Releases every tensor (and every other native object) created on this thread while it is open, when it
- * closes. The Java GC almost never runs on its own because the wrappers are tiny, so without a scope a
- * training loop grows by megabytes per step (docs/LIBTORCH.md, "Native memory"). Open one per step; keep what must
- * outlive it with {@link #keep}.
+ * Releases every tensor (and every other native object) created on this thread while it is open,
+ * when it closes. The Java GC almost never runs on its own because the wrappers are tiny, so
+ * without a scope a training loop grows by megabytes per step (docs/LIBTORCH.md, "Native memory").
+ * Open one per step; keep what must outlive it with {@link #keep}.
  *
  * <pre>{@code
  * for (int step = 0; step < steps; step++) {
@@ -21,8 +21,8 @@ import org.bytedeco.javacpp.PointerScope;
  * }
  * }</pre>
  *
- * <p>Scopes nest and are confined to the thread that opened them. Create models, weights and optimizers
- * outside any scope. Closing twice is a no-op.
+ * <p>Scopes nest and are confined to the thread that opened them. Create models, weights and
+ * optimizers outside any scope. Closing twice is a no-op.
  */
 public final class TensorScope implements AutoCloseable {
   private final PointerScope scope;
@@ -54,8 +54,8 @@ public final class TensorScope implements AutoCloseable {
   }
 
   /**
-   * Keeps {@code pointer} alive past every scope open now, for good: for constants (scalars, optionals) that an
-   * owner makes once and uses for as long as it lives.
+   * Keeps {@code pointer} alive past every scope open now, for good: for constants (scalars,
+   * optionals) that an owner makes once and uses for as long as it lives.
    *
    * @param <T> the pointer's type
    * @param pointer the pointer to keep
@@ -67,8 +67,8 @@ public final class TensorScope implements AutoCloseable {
   }
 
   /**
-   * Runs {@code body} in a scope of its own, frees its temporaries, and hands the result to the enclosing
-   * scope (or to the caller, when there is none). For functions that chain many ops.
+   * Runs {@code body} in a scope of its own, frees its temporaries, and hands the result to the
+   * enclosing scope (or to the caller, when there is none). For functions that chain many ops.
    */
   public static <T extends Pointer> T returning(Supplier<T> body) {
     T result;

@@ -6,8 +6,9 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * Small helpers for messages, shape checks and reading small tensors into Java. (Tensor ops themselves are libtorch's, through
- * {@code org.bytedeco.pytorch.global.torch}; lntune does not wrap them.)
+ * Small helpers for messages, shape checks and reading small tensors into Java. (Tensor ops
+ * themselves are libtorch's, through {@code org.bytedeco.pytorch.global.torch}; lntune does not
+ * wrap them.)
  */
 public final class Tensors {
   private Tensors() {}
@@ -28,7 +29,10 @@ public final class Tensors {
     return shape(t) + " " + DType.of(t.scalar_type()) + " " + t.device().str().getString();
   }
 
-  /** {@return the first {@code n} elements of {@code t} (any device, any integer or float dtype) as longs} */
+  /**
+   * {@return the first {@code n} elements of {@code t} (any device, any integer or float dtype) as
+   * longs}
+   */
   public static long[] longs(Tensor t, int n) {
     long[] out = new long[n];
     try (TensorScope scope = TensorScope.open()) {

@@ -9,11 +9,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Process-wide libtorch set-up: native library loading, threads, seeds and CUDA queries; and
- * {@link #call(String, Supplier)}, which turns libtorch's errors into {@link TorchException}s.
+ * Process-wide libtorch set-up: native library loading, threads, seeds and CUDA queries; and {@link
+ * #call(String, Supplier)}, which turns libtorch's errors into {@link TorchException}s.
  *
- * <p>Call {@link #init()} before the first torch call of a program; lntune's own classes do it for you.
- * It is idempotent and thread-safe.
+ * <p>Call {@link #init()} before the first torch call of a program; lntune's own classes do it for
+ * you. It is idempotent and thread-safe.
  *
  * <pre>{@code
  * Torch.init();
@@ -33,12 +33,12 @@ public final class Torch {
    * Loads libtorch once per process.
    *
    * <ul>
-   *   <li>JavaCPP's {@code maxPhysicalBytes} limit is switched off unless the user set it: it defaults to
-   *       4 x the heap and counts off-heap weights, so a 7B model in memory would throw
+   *   <li>JavaCPP's {@code maxPhysicalBytes} limit is switched off unless the user set it: it
+   *       defaults to 4 x the heap and counts off-heap weights, so a 7B model in memory would throw
    *       {@code OutOfMemoryError}.
-   *   <li>The libtorch natives are extracted into JavaCPP's cache before anything loads. Otherwise a cold
-   *       cache lets the dynamic loader pick up a system libtorch (such as Debian's {@code libtorch-dev})
-   *       and the JVM crashes (docs/LIBTORCH.md, "Cold-cache crash").
+   *   <li>The libtorch natives are extracted into JavaCPP's cache before anything loads. Otherwise
+   *       a cold cache lets the dynamic loader pick up a system libtorch (such as Debian's {@code
+   *       libtorch-dev}) and the JVM crashes (docs/LIBTORCH.md, "Cold-cache crash").
    * </ul>
    *
    * @throws LntuneException if the natives cannot be extracted or loaded
@@ -58,16 +58,21 @@ public final class Torch {
       try {
         Loader.load(torch.class);
       } catch (UnsatisfiedLinkError | RuntimeException e) {
-        throw new LntuneException("could not load libtorch (" + Loader.getPlatform() + "): " + e.getMessage(), e);
+        throw new LntuneException(
+            "could not load libtorch (" + Loader.getPlatform() + "): " + e.getMessage(), e);
       }
       long limit = Pointer.maxPhysicalBytes();
       if (limit > 0 && limit < Pointer.totalPhysicalBytes()) {
-        log.warn("JavaCPP's maxPhysicalBytes is {} (set before lntune started): large off-heap weights may throw "
-            + "OutOfMemoryError; pass -D{}=0", ByteSize.format(limit), MAX_PHYSICAL_BYTES);
+        log.warn(
+            "JavaCPP's maxPhysicalBytes is {} (set before lntune started): large off-heap weights may throw "
+                + "OutOfMemoryError; pass -D{}=0",
+            ByteSize.format(limit),
+            MAX_PHYSICAL_BYTES);
       }
       if (System.getenv("OMP_WAIT_POLICY") == null) {
-        log.info("OMP_WAIT_POLICY is not set: fp32 matrix products run up to 5x slower while OpenMP threads spin; "
-            + "bin/lntune sets OMP_WAIT_POLICY=PASSIVE before the JVM starts");
+        log.info(
+            "OMP_WAIT_POLICY is not set: fp32 matrix products run up to 5x slower while OpenMP threads spin; "
+                + "bin/lntune sets OMP_WAIT_POLICY=PASSIVE before the JVM starts");
       }
       initialized = true;
     }
@@ -82,19 +87,31 @@ public final class Torch {
         try {
           Loader.cacheResources(presets, resource);
         } catch (IOException e) {
-          throw new LntuneException("could not extract the libtorch natives (" + resource + ") into JavaCPP's cache "
-              + "(set -Dorg.bytedeco.javacpp.cacheDir to a writable folder): " + e.getMessage(), e);
+          throw new LntuneException(
+              "could not extract the libtorch natives ("
+                  + resource
+                  + ") into JavaCPP's cache "
+                  + "(set -Dorg.bytedeco.javacpp.cacheDir to a writable folder): "
+                  + e.getMessage(),
+              e);
         }
         return;
       }
     }
-    throw new LntuneException("no libtorch natives for " + platform + " on the class path: add "
-        + "org.bytedeco:pytorch with classifier " + platform + " (or " + platform + "-gpu)");
+    throw new LntuneException(
+        "no libtorch natives for "
+            + platform
+            + " on the class path: add "
+            + "org.bytedeco:pytorch with classifier "
+            + platform
+            + " (or "
+            + platform
+            + "-gpu)");
   }
 
   /**
-   * Sets the threads of every CPU back end: ATen's OpenMP pool and oneDNN (bf16 matrix products) and
-   * OpenBLAS (fp32 matrix products, which {@code at::set_num_threads} does not reach).
+   * Sets the threads of every CPU back end: ATen's OpenMP pool and oneDNN (bf16 matrix products)
+   * and OpenBLAS (fp32 matrix products, which {@code at::set_num_threads} does not reach).
    *
    * @throws IllegalArgumentException if {@code threads < 1}
    */
@@ -135,8 +152,8 @@ public final class Torch {
   }
 
   /**
-   * Runs a libtorch call, translating its failure into a {@link TorchException} whose message is the
-   * context plus the first line of the C++ message.
+   * Runs a libtorch call, translating its failure into a {@link TorchException} whose message is
+   * the context plus the first line of the C++ message.
    *
    * @param context what is being done, with shapes or file names, e.g. {@code "embedding [4, 7]"}
    * @param body the call

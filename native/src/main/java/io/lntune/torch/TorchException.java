@@ -1,10 +1,10 @@
 package io.lntune.torch;
 
 /**
- * A libtorch operation failed. JavaCPP reports every {@code c10::Error} as a plain
- * {@link RuntimeException} whose message is the C++ text followed by a long C++ backtrace; this exception
- * keeps only the first line, prefixes our context (operation, shapes, file) and keeps the original as the
- * cause, backtrace included.
+ * A libtorch operation failed. JavaCPP reports every {@code c10::Error} as a plain {@link
+ * RuntimeException} whose message is the C++ text followed by a long C++ backtrace; this exception
+ * keeps only the first line, prefixes our context (operation, shapes, file) and keeps the original
+ * as the cause, backtrace included.
  *
  * <pre>{@code
  * Tensor y = Torch.call(() -> "linear " + Tensors.shape(x) + " x " + Tensors.shape(w), () -> linear(x, w));
@@ -27,8 +27,8 @@ public class TorchException extends LntuneException {
   }
 
   /**
-   * Translates a failure raised by a JavaCPP call. lntune's own exceptions pass through unchanged, as do
-   * Java exceptions that did not come from native code.
+   * Translates a failure raised by a JavaCPP call. lntune's own exceptions pass through unchanged,
+   * as do Java exceptions that did not come from native code.
    *
    * @param context what was being done, e.g. {@code "matmul [2, 3] x [4, 5]"}
    * @param e what the call threw
@@ -39,14 +39,17 @@ public class TorchException extends LntuneException {
       return e;
     }
     boolean fromNative = e.getClass() == RuntimeException.class;
-    boolean releasedPointer = e instanceof NullPointerException
-        && String.valueOf(e.getMessage()).contains("pointer address is NULL");
+    boolean releasedPointer =
+        e instanceof NullPointerException
+            && String.valueOf(e.getMessage()).contains("pointer address is NULL");
     if (fromNative) {
       return new TorchException(context, firstLine(e.getMessage()), e);
     }
     if (releasedPointer) {
-      return new TorchException(context,
-          "a tensor or module was used after its memory scope closed or it was closed (keep it with TensorScope.keep)", e);
+      return new TorchException(
+          context,
+          "a tensor or module was used after its memory scope closed or it was closed (keep it with TensorScope.keep)",
+          e);
     }
     return e;
   }

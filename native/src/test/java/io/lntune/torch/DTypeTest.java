@@ -14,7 +14,9 @@ class DTypeTest {
     try (TensorScope scope = TensorScope.open()) {
       for (DType d : DType.values()) {
         ScalarType fromNative = ones(2).to(d.scalarType()).scalar_type();
-        assertThat(fromNative == d.scalarType()).as("native enums are not the Java constants").isFalse();
+        assertThat(fromNative == d.scalarType())
+            .as("native enums are not the Java constants")
+            .isFalse();
         assertThat(DType.of(fromNative)).isEqualTo(d);
         assertThat(ones(1).to(d.scalarType()).element_size()).as(d.name()).isEqualTo(d.byteSize());
       }
@@ -34,7 +36,8 @@ class DTypeTest {
 
   @Test
   void refusesUnsupportedTypes() {
-    assertThatThrownBy(() -> DType.of(ScalarType.ComplexFloat)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> DType.of(ScalarType.ComplexFloat))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("unsupported tensor dtype");
   }
 }

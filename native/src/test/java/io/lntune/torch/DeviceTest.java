@@ -19,10 +19,14 @@ class DeviceTest {
   @Test
   void refusesWhatIsNotADevice() {
     for (String bad : new String[] {"gpu", "cuda:", "cuda:-1", "cuda:x", "cpu:0", ""}) {
-      assertThatThrownBy(() -> Device.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("'" + bad + "'").hasMessageContaining("expected cpu, cuda, cuda:N");
+      assertThatThrownBy(() -> Device.parse(bad))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("'" + bad + "'")
+          .hasMessageContaining("expected cpu, cuda, cuda:N");
     }
-    assertThatThrownBy(() -> new Device(Device.Kind.CPU, 0)).hasMessageContaining("cpu takes no device index");
+    assertThatThrownBy(() -> new Device(Device.Kind.CPU, 0))
+        .hasMessageContaining("cpu takes no device index");
   }
 
   @Test
@@ -41,11 +45,15 @@ class DeviceTest {
     if (count > 7) {
       assertThat(seventh.requireAvailable()).isEqualTo(seventh);
     } else if (count == 0) {
-      assertThatThrownBy(seventh::requireAvailable).isInstanceOf(LntuneException.class)
-          .hasMessageStartingWith("device cuda:7: no CUDA device is available").hasMessageEndingWith("use --device cpu");
+      assertThatThrownBy(seventh::requireAvailable)
+          .isInstanceOf(LntuneException.class)
+          .hasMessageStartingWith("device cuda:7: no CUDA device is available")
+          .hasMessageEndingWith("use --device cpu");
     } else {
-      assertThatThrownBy(seventh::requireAvailable).isInstanceOf(LntuneException.class)
-          .hasMessageStartingWith("device cuda:7 does not exist: this machine has " + count + " CUDA device");
+      assertThatThrownBy(seventh::requireAvailable)
+          .isInstanceOf(LntuneException.class)
+          .hasMessageStartingWith(
+              "device cuda:7 does not exist: this machine has " + count + " CUDA device");
     }
   }
 }

@@ -11,7 +11,7 @@ class MemoryStatsTest {
   void anonymousMemoryShowsALibtorchAllocation() {
     Torch.init();
     MemoryStats before = MemoryStats.now();
-    Tensor big = ones(64L << 20);                               // 256 MiB of floats, every page written
+    Tensor big = ones(64L << 20); // 256 MiB of floats, every page written
     MemoryStats after = MemoryStats.now();
     assertThat(after.rssBytes() - before.rssBytes()).isGreaterThan(200L << 20);
     if (after.rssAnonBytes() >= 0) {
@@ -23,10 +23,14 @@ class MemoryStatsTest {
     big.close();
     long released = MemoryStats.residentBytes();
     // The kernel updates VmHWM lazily (per-CPU RSS counters), so it may trail VmRSS by a few pages.
-    assertThat(MemoryStats.peakResidentBytes()).as("the high-water mark keeps the freed 256 MiB")
-        .isGreaterThan(after.rssBytes() - (16L << 20)).isGreaterThan(released + (200L << 20));
+    assertThat(MemoryStats.peakResidentBytes())
+        .as("the high-water mark keeps the freed 256 MiB")
+        .isGreaterThan(after.rssBytes() - (16L << 20))
+        .isGreaterThan(released + (200L << 20));
     if (MemoryStats.resetPeakResident()) {
-      assertThat(MemoryStats.peakResidentBytes()).as("after a reset").isLessThan(released + (100L << 20));
+      assertThat(MemoryStats.peakResidentBytes())
+          .as("after a reset")
+          .isLessThan(released + (100L << 20));
     }
   }
 }

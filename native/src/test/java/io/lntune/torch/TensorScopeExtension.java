@@ -4,9 +4,12 @@ import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** Opens a {@link TensorScope} around each test: {@code @ExtendWith(TensorScopeExtension.class)}. */
+/**
+ * Opens a {@link TensorScope} around each test: {@code @ExtendWith(TensorScopeExtension.class)}.
+ */
 public final class TensorScopeExtension implements BeforeEachCallback, AfterEachCallback {
-  private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(TensorScopeExtension.class);
+  private static final ExtensionContext.Namespace NS =
+      ExtensionContext.Namespace.create(TensorScopeExtension.class);
 
   @Override
   public void beforeEach(ExtensionContext context) {

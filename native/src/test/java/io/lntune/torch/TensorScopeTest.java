@@ -30,7 +30,8 @@ class TensorScopeTest {
   @Test
   void unscopedPointersOutliveEveryOpenScope() {
     Scalar constant;
-    try (TensorScope outer = TensorScope.open(); TensorScope inner = TensorScope.open()) {
+    try (TensorScope outer = TensorScope.open();
+        TensorScope inner = TensorScope.open()) {
       constant = TensorScope.unscoped(new Scalar(3.0));
     }
     assertThat(constant.isNull()).isFalse();
@@ -51,13 +52,18 @@ class TensorScopeTest {
   @Test
   void scopesAreNotSharedAcrossThreadsOrReused() throws Exception {
     TensorScope scope = TensorScope.open();
-    Thread other = new Thread(() -> assertThatThrownBy(() -> scope.keep(new Tensor()))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("belongs to thread"));
+    Thread other =
+        new Thread(
+            () ->
+                assertThatThrownBy(() -> scope.keep(new Tensor()))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("belongs to thread"));
     other.start();
     other.join();
     scope.close();
     scope.close();
-    assertThatThrownBy(() -> scope.keep(new Tensor())).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(() -> scope.keep(new Tensor()))
+        .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("closed");
   }
 
@@ -82,7 +88,8 @@ class TensorScopeTest {
     System.gc();
     long end = MemoryStats.residentBytes();
     double growth = (double) (end - warm) / warm;
-    System.out.printf("10,000 scoped steps: rss %d MiB after warm-up, %d MiB at the end (%+.2f%%)%n",
+    System.out.printf(
+        "10,000 scoped steps: rss %d MiB after warm-up, %d MiB at the end (%+.2f%%)%n",
         warm / MIB, end / MIB, 100 * growth);
     assertThat(Double.isFinite(checksum)).isTrue();
     assertThat(growth).as("resident growth after warm-up").isLessThan(0.05);

@@ -14,7 +14,9 @@ class TorchTest {
   void initIsIdempotentAndLiftsJavacppsMemoryLimit() {
     Torch.init();
     Torch.init();
-    assertThat(Pointer.maxPhysicalBytes()).as("large off-heap weights must not trip JavaCPP's limit").isZero();
+    assertThat(Pointer.maxPhysicalBytes())
+        .as("large off-heap weights must not trip JavaCPP's limit")
+        .isZero();
   }
 
   @Test
@@ -52,14 +54,22 @@ class TorchTest {
     try (TensorScope scope = TensorScope.open()) {
       Tensor x = randn(2, 3);
       Tensor w = randn(4, 5);
-      assertThatThrownBy(() -> Torch.call(() -> "matmul " + Tensors.shape(x) + " x " + Tensors.shape(w),
-          () -> matmul(x, w)))
-          .isInstanceOfSatisfying(TorchException.class, e -> {
-            assertThat(e.getMessage()).startsWith("matmul [2, 3] x [4, 5]: ").doesNotContain("\n");
-            assertThat(e.nativeMessage()).contains("cannot be multiplied");
-            assertThat(e.getCause()).isExactlyInstanceOf(RuntimeException.class);
-            assertThat(e.getCause().getMessage()).contains("\n");  // the backtrace stays on the cause
-          });
+      assertThatThrownBy(
+              () ->
+                  Torch.call(
+                      () -> "matmul " + Tensors.shape(x) + " x " + Tensors.shape(w),
+                      () -> matmul(x, w)))
+          .isInstanceOfSatisfying(
+              TorchException.class,
+              e -> {
+                assertThat(e.getMessage())
+                    .startsWith("matmul [2, 3] x [4, 5]: ")
+                    .doesNotContain("\n");
+                assertThat(e.nativeMessage()).contains("cannot be multiplied");
+                assertThat(e.getCause()).isExactlyInstanceOf(RuntimeException.class);
+                assertThat(e.getCause().getMessage())
+                    .contains("\n"); // the backtrace stays on the cause
+              });
     }
   }
 
@@ -69,15 +79,21 @@ class TorchTest {
     try (TensorScope scope = TensorScope.open()) {
       t = randn(2);
     }
-    assertThatThrownBy(() -> Torch.call("sum", () -> t.sum())).isInstanceOf(TorchException.class)
+    assertThatThrownBy(() -> Torch.call("sum", () -> t.sum()))
+        .isInstanceOf(TorchException.class)
         .hasMessageContaining("sum: a tensor or module was used after its memory scope closed");
   }
 
   @Test
   void javaExceptionsPassThrough() {
     IllegalStateException e = new IllegalStateException("mine");
-    assertThatThrownBy(() -> Torch.call("x", () -> {
-      throw e;
-    })).isSameAs(e);
+    assertThatThrownBy(
+            () ->
+                Torch.call(
+                    "x",
+                    () -> {
+                      throw e;
+                    }))
+        .isSameAs(e);
   }
 }

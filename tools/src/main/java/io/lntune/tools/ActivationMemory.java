@@ -11,23 +11,25 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 /**
- * The activation memory of one training forward of the language model: the bytes of every tensor that is still
- * alive when the forward and the loss return, which is what {@code lntune bench} measures as {@code activationBytes}
- * (the resident set after the loss minus before the forward). It replays, op by op, what lntune's own code does:
- * {@code LlamaModel}, {@code LlamaDecoderLayer}, {@code LlamaAttention}, {@code LlamaMlp}, {@code RotaryEmbedding},
- * {@code RecomputedLayers}, {@code RmsNorm}, {@code Lora}'s adapter and {@code CausalLmLoss}. A tensor stays alive
- * when autograd saves it for the backward, which depends on what requires a gradient (the ATen formulas save a
- * factor of a product only for the other factor's gradient), or when the step's {@code TensorScope} still holds it:
- * each decoder layer runs in a scope of its own that frees its temporaries, but every layer's output, the
- * embeddings, the rotary angles, the final norm's temporaries, the logits and the loss's fp32 copy live until the
- * step's scope closes.
+ * The activation memory of one training forward of the language model: the bytes of every tensor
+ * that is still alive when the forward and the loss return, which is what {@code lntune bench}
+ * measures as {@code activationBytes} (the resident set after the loss minus before the forward).
+ * It replays, op by op, what lntune's own code does: {@code LlamaModel}, {@code LlamaDecoderLayer},
+ * {@code LlamaAttention}, {@code LlamaMlp}, {@code RotaryEmbedding}, {@code RecomputedLayers},
+ * {@code RmsNorm}, {@code Lora}'s adapter and {@code CausalLmLoss}. A tensor stays alive when
+ * autograd saves it for the backward, which depends on what requires a gradient (the ATen formulas
+ * save a factor of a product only for the other factor's gradient), or when the step's {@code
+ * TensorScope} still holds it: each decoder layer runs in a scope of its own that frees its
+ * temporaries, but every layer's output, the embeddings, the rotary angles, the final norm's
+ * temporaries, the logits and the loss's fp32 copy live until the step's scope closes.
  *
- * <p>Tensors are tracked as storages by name, so that a tensor saved by several ops (the input of q, k and v), a
- * view, or a cast to the dtype a tensor already has ({@code to} then returns the tensor itself) counts once.
- * Attention is counted as the fused kernels run it (flash attention on the CPU and on CUDA, with no padding mask):
- * its saved state grows linearly with the sequence, no [T, T] matrix. The vision tower runs without a graph when
- * it is frozen (as every strategy leaves it) and is not counted; nor is the connector's own input, a few MiB per
- * image. Nor are a few bytes per token (the labels, the mask of supervised tokens, the CPU generator's states).
+ * <p>Tensors are tracked as storages by name, so that a tensor saved by several ops (the input of
+ * q, k and v), a view, or a cast to the dtype a tensor already has ({@code to} then returns the
+ * tensor itself) counts once. Attention is counted as the fused kernels run it (flash attention on
+ * the CPU and on CUDA, with no padding mask): its saved state grows linearly with the sequence, no
+ * [T, T] matrix. The vision tower runs without a graph when it is frozen (as every strategy leaves
+ * it) and is not counted; nor is the connector's own input, a few MiB per image. Nor are a few
+ * bytes per token (the labels, the mask of supervised tokens, the CPU generator's states).
  */
 final class ActivationMemory {
   private final LlamaConfig config;
@@ -42,8 +44,15 @@ final class ActivationMemory {
 
   private final Ledger ledger = new Ledger();
 
-  private ActivationMemory(LlamaConfig config, DType dtype, boolean cpu, Predicate<String> trains, LoraConfig lora,
-      boolean embedsNeedGrad, long batch, long sequence) {
+  private ActivationMemory(
+      LlamaConfig config,
+      DType dtype,
+      boolean cpu,
+      Predicate<String> trains,
+      LoraConfig lora,
+      boolean embedsNeedGrad,
+      long batch,
+      long sequence) {
     this.config = config;
     this.dtype = dtype;
     this.cpu = cpu;
@@ -56,31 +65,49 @@ final class ActivationMemory {
   }
 
   /**
-   * {@return the bytes alive after a training forward and its loss over {@code batch} unpadded sequences of
-   * {@code sequence} tokens} See the class comment for what counts.
+   * {@return the bytes alive after a training forward and its loss over {@code batch} unpadded
+   * sequences of {@code sequence} tokens} See the class comment for what counts.
    *
    * @param config the language model
    * @param dtype the model's dtype (the frozen weights and the activations)
-   * @param cpu whether it runs on the CPU, where bf16 attention runs in fp32 and dropout keeps an fp32 noise tensor
-   * @param trains whether the parameter of that name trains, by the model's names
-   *     ({@code model.layers.0.mlp.up_proj.weight}, {@code model.layers.0.self_attn.q_proj.lora_A.weight},
+   * @param cpu whether it runs on the CPU, where bf16 attention runs in fp32 and dropout keeps an
+   *     fp32 noise tensor
+   * @param trains whether the parameter of that name trains, by the model's names ({@code
+   *     model.layers.0.mlp.up_proj.weight}, {@code model.layers.0.self_attn.q_proj.lora_A.weight},
    *     {@code lm_head.weight}, ...)
    * @param lora the adapters on the block linears, or null for none
-   * @param embedsNeedGrad whether the decoder's input embeddings need a gradient (when the token embeddings train
-   *     or, in LLaVA, the connector that makes the image tokens)
+   * @param embedsNeedGrad whether the decoder's input embeddings need a gradient (when the token
+   *     embeddings train or, in LLaVA, the connector that makes the image tokens)
    * @param batch sequences
    * @param sequence tokens per sequence
-   * @param recompute whether activation recomputation is on ({@code io.lntune.training.loop.Recomputation})
+   * @param recompute whether activation recomputation is on ({@code
+   *     io.lntune.training.loop.Recomputation})
    * @throws IllegalArgumentException for an empty batch or a sequence of fewer than 2 tokens
    */
-  static long bytes(LlamaConfig config, DType dtype, boolean cpu, Predicate<String> trains, LoraConfig lora,
-      boolean embedsNeedGrad, long batch, long sequence, boolean recompute) {
+  static long bytes(
+      LlamaConfig config,
+      DType dtype,
+      boolean cpu,
+      Predicate<String> trains,
+      LoraConfig lora,
+      boolean embedsNeedGrad,
+      long batch,
+      long sequence,
+      boolean recompute) {
     if (batch < 1 || sequence < 2) {
-      throw new IllegalArgumentException("need a batch >= 1 and a sequence >= 2 tokens, got " + batch + " x "
-          + sequence);
+      throw new IllegalArgumentException(
+          "need a batch >= 1 and a sequence >= 2 tokens, got " + batch + " x " + sequence);
     }
-    return new ActivationMemory(Objects.requireNonNull(config, "config"), dtype, cpu, trains, lora, embedsNeedGrad,
-        batch, sequence).forward(recompute);
+    return new ActivationMemory(
+            Objects.requireNonNull(config, "config"),
+            dtype,
+            cpu,
+            trains,
+            lora,
+            embedsNeedGrad,
+            batch,
+            sequence)
+        .forward(recompute);
   }
 
   /** A tensor: the name of its storage and whether it requires a gradient. */
@@ -109,10 +136,13 @@ final class ActivationMemory {
   private long forward(boolean recompute) {
     long d = config.hiddenSize();
     long hd = config.headDim();
-    // embed(): the token embeddings [B, T, D]; an embedding saves only the ids for its weight's gradient
+    // embed(): the token embeddings [B, T, D]; an embedding saves only the ids for its weight's
+    // gradient
     Value x = new Value(kept("embeds", width() * tokens * d), embedsNeedGrad);
-    // RotaryEmbedding.angles, in the step's scope: positions (arange [T], expanded), their fp32 copy and its
-    // division, the frequencies [B, T, hd/2], cat'ed to [B, 1, T, hd], their cos and sin, and both cast to the dtype
+    // RotaryEmbedding.angles, in the step's scope: positions (arange [T], expanded), their fp32
+    // copy and its
+    // division, the frequencies [B, T, hd/2], cat'ed to [B, 1, T, hd], their cos and sin, and both
+    // cast to the dtype
     kept("positions", 8 * sequence);
     kept("rope.pos", 4 * tokens);
     kept("rope.scaled", 4 * tokens);
@@ -124,13 +154,15 @@ final class ActivationMemory {
     ledger.keep(cast(sin, tokens * hd));
     int layers = config.numHiddenLayers();
     if (recompute) {
-      // RecomputedLayers.forward: every layer but the last runs without a graph, and each one's output is kept as
+      // RecomputedLayers.forward: every layer but the last runs without a graph, and each one's
+      // output is kept as
       // the next one's input (the first layer's input is the embeddings themselves, detached)
       for (int i = 1; i < layers; i++) {
         kept("layers." + i + ".input", width() * tokens * d);
       }
       String lastInput = layers > 1 ? "layers." + (layers - 1) + ".input" : x.storage();
-      // the last layer runs with its graph on a leaf that requires a gradient unless it is the embeddings that need
+      // the last layer runs with its graph on a leaf that requires a gradient unless it is the
+      // embeddings that need
       // none
       x = new Value(lastInput, layers > 1 || embedsNeedGrad);
       x = layer(layers - 1, x);
@@ -139,17 +171,21 @@ final class ActivationMemory {
         x = layer(i, x); // each output stays in the step's scope as the next layer's input
       }
     }
-    // the final norm runs in the step's scope: all its temporaries stay alive, not only what autograd saves
+    // the final norm runs in the step's scope: all its temporaries stay alive, not only what
+    // autograd saves
     Value hidden = norm("model.norm", x, true);
     String head = config.tieWordEmbeddings() ? "model.embed_tokens" : "lm_head";
-    Value logits = linear(head, hidden, config.vocabSize(), "logits"); // [B, T, V], in the step's scope
+    Value logits =
+        linear(head, hidden, config.vocabSize(), "logits"); // [B, T, V], in the step's scope
     ledger.keep(logits.storage());
-    // CausalLmLoss: logits.narrow(1, 0, T-1).reshape(-1, V) is a view for one sequence (its rows are contiguous),
+    // CausalLmLoss: logits.narrow(1, 0, T-1).reshape(-1, V) is a view for one sequence (its rows
+    // are contiguous),
     // a copy for several; .to(Float) copies it to fp32 unless it is fp32 already
     long predictions = batch * (sequence - 1) * config.vocabSize();
     String predicted = batch == 1 ? logits.storage() : kept("loss.reshaped", width() * predictions);
     ledger.keep(cast32(predicted, predictions));
-    // cross_entropy_loss = log_softmax + nll_loss: the fp32 log-probabilities, saved by both for the backward
+    // cross_entropy_loss = log_softmax + nll_loss: the fp32 log-probabilities, saved by both for
+    // the backward
     kept("loss.logprobs", 4 * predictions);
     return ledger.total();
   }
@@ -162,28 +198,34 @@ final class ActivationMemory {
     // an addition saves nothing; h is a temporary of the layer's scope unless an op below saves it
     Value h = new Value(ledger.make(p + "h", width() * tokens * d), x.grad() || attn.grad());
     Value m = mlp(p + "mlp.", norm(p + "post_attention_layernorm", h, false));
-    // the layer's output outlives the layer's scope: TensorScope.returning hands it to the step's scope
+    // the layer's output outlives the layer's scope: TensorScope.returning hands it to the step's
+    // scope
     String out = kept(p + "out", width() * tokens * d);
     return new Value(out, h.grad() || m.grad());
   }
 
   /**
-   * RmsNorm.forward: {@code weight * (x32 * rsqrt(mean(x32^2) + eps)).to(in)} with {@code x32 = x.to(Float)}.
+   * RmsNorm.forward: {@code weight * (x32 * rsqrt(mean(x32^2) + eps)).to(in)} with {@code x32 =
+   * x.to(Float)}.
    *
-   * @param inStepScope whether it runs in the step's scope (the final norm), which keeps all its temporaries
+   * @param inStepScope whether it runs in the step's scope (the final norm), which keeps all its
+   *     temporaries
    */
   private Value norm(String name, Value x, boolean inStepScope) {
     long d = config.hiddenSize();
     boolean weightTrains = trains.test(name + ".weight");
     String x32 = cast32(x.storage(), tokens * d);
     String squares = ledger.make(name + ".squares", 4 * tokens * d); // pow(2): saves its input x32
-    String mean = ledger.make(name + ".mean", 4 * tokens);            // [B, T, 1]: mean and + eps save nothing
+    String mean = ledger.make(name + ".mean", 4 * tokens); // [B, T, 1]: mean and + eps save nothing
     String shifted = ledger.make(name + ".shifted", 4 * tokens);
-    String rsqrt = ledger.make(name + ".rsqrt", 4 * tokens);          // rsqrt saves its result
-    String scaled = ledger.make(name + ".scaled", 4 * tokens * d);   // x32 * rsqrt: saves both for x's gradient
-    String normed = cast(scaled, tokens * d);                        // .to(in)
-    // weight.mul(normed) saves normed for the weight's gradient (and the weight for normed's); the weight has the
-    // model's dtype (fp32 masters live in the optimizer), so the product's .to(in) returns it as it is
+    String rsqrt = ledger.make(name + ".rsqrt", 4 * tokens); // rsqrt saves its result
+    String scaled =
+        ledger.make(name + ".scaled", 4 * tokens * d); // x32 * rsqrt: saves both for x's gradient
+    String normed = cast(scaled, tokens * d); // .to(in)
+    // weight.mul(normed) saves normed for the weight's gradient (and the weight for normed's); the
+    // weight has the
+    // model's dtype (fp32 masters live in the optimizer), so the product's .to(in) returns it as it
+    // is
     String out = ledger.make(name + ".out", width() * tokens * d);
     if (x.grad()) {
       ledger.keep(x32);
@@ -200,16 +242,21 @@ final class ActivationMemory {
     return new Value(out, x.grad() || weightTrains);
   }
 
-  /** LlamaAttention.forward without a cache: projections, rotary embeddings, fused attention, output projection. */
+  /**
+   * LlamaAttention.forward without a cache: projections, rotary embeddings, fused attention, output
+   * projection.
+   */
   private Value attention(String p, Value x) {
     long d = config.hiddenSize();
     long heads = config.numAttentionHeads();
     long kv = config.numKeyValueHeads() * config.headDim();
-    // q and k: the projection (temporary), then rope, whose products save only cos and sin (the angles, kept anyway)
+    // q and k: the projection (temporary), then rope, whose products save only cos and sin (the
+    // angles, kept anyway)
     Value q = rope(linear(p + "q_proj", x, d, p + "q"), d);
     Value k = rope(linear(p + "k_proj", x, kv, p + "k"), kv);
     Value v = linear(p + "v_proj", x, kv, p + "v"); // a view [B, H, T, hd] of the projection
-    // on the CPU, bf16 attention runs in fp32: q, k and v are cast, and attention saves the fp32 copies
+    // on the CPU, bf16 attention runs in fp32: q, k and v are cast, and attention saves the fp32
+    // copies
     boolean upcast = cpu && dtype == DType.BF16;
     long attnWidth = upcast ? 4 : width();
     if (upcast) {
@@ -217,22 +264,29 @@ final class ActivationMemory {
       k = new Value(ledger.make(p + "k32", 4 * tokens * kv), k.grad());
       v = new Value(ledger.make(p + "v32", 4 * tokens * kv), v.grad());
     }
-    // scaled_dot_product_attention (flash): saves q, k, v, its output and the log-sum-exp [B, H, T] in fp32
+    // scaled_dot_product_attention (flash): saves q, k, v, its output and the log-sum-exp [B, H, T]
+    // in fp32
     String out = ledger.make(p + "attn", attnWidth * tokens * d);
     boolean grad = q.grad() || k.grad() || v.grad();
     if (grad) {
-      for (String s : new String[] {q.storage(), k.storage(), v.storage(), out,
-          ledger.make(p + "lse", 4 * heads * tokens)}) {
+      for (String s :
+          new String[] {
+            q.storage(), k.storage(), v.storage(), out, ledger.make(p + "lse", 4 * heads * tokens)
+          }) {
         ledger.keep(s);
       }
     }
-    // o_proj's input: the output transposed to [B, T, H*hd]; the kernels write it as [B, T, H, hd], so the reshape
+    // o_proj's input: the output transposed to [B, T, H*hd]; the kernels write it as [B, T, H, hd],
+    // so the reshape
     // is a view, of the bf16 copy when attention ran in fp32
     String oInput = upcast ? ledger.make(p + "attn.bf16", width() * tokens * d) : out;
     return linear(p + "o_proj", new Value(oInput, grad), d, p + "o");
   }
 
-  /** {@return {@code x.mul(cos).add(rotateHalf(x).mul(sin))}: a new tensor; the products save only cos and sin} */
+  /**
+   * {@return {@code x.mul(cos).add(rotateHalf(x).mul(sin))}: a new tensor; the products save only
+   * cos and sin}
+   */
   private Value rope(Value x, long width) {
     return new Value(ledger.make(x.storage() + ".rope", width() * tokens * width), x.grad());
   }
@@ -253,13 +307,14 @@ final class ActivationMemory {
     if (up.grad()) {
       ledger.keep(act);
     }
-    Value hidden = new Value(ledger.make(p + "hidden", width() * tokens * i), gate.grad() || up.grad());
+    Value hidden =
+        new Value(ledger.make(p + "hidden", width() * tokens * i), gate.grad() || up.grad());
     return linear(p + "down_proj", hidden, config.hiddenSize(), p + "down");
   }
 
   /**
-   * Linear.forward ({@code x W^T}, plus the adapter's output when it has one). A matrix product saves its input only
-   * for the weight's gradient: a frozen linear keeps nothing but its weight.
+   * Linear.forward ({@code x W^T}, plus the adapter's output when it has one). A matrix product
+   * saves its input only for the weight's gradient: a frozen linear keeps nothing but its weight.
    */
   private Value linear(String name, Value x, long out, String output) {
     boolean weightTrains = trains.test(name + ".weight");
@@ -275,8 +330,8 @@ final class ActivationMemory {
   }
 
   /**
-   * Lora's adapter: {@code B(A(dropout(x.to(Float)))) * scale}, cast back to the model's dtype; {@return whether its
-   * output requires a gradient}
+   * Lora's adapter: {@code B(A(dropout(x.to(Float)))) * scale}, cast back to the model's dtype;
+   * {@return whether its output requires a gradient}
    */
   private boolean adapter(String name, Value x) {
     long in = name.endsWith("down_proj") ? config.intermediateSize() : config.hiddenSize();
@@ -287,18 +342,21 @@ final class ActivationMemory {
     if (lora.dropout() > 0) {
       dropped = ledger.make(name + ".lora.dropped", 4 * tokens * in);
       if (x.grad()) {
-        // the CPU's dropout is input * noise, which saves the fp32 noise; CUDA's fused kernel saves a bool mask
+        // the CPU's dropout is input * noise, which saves the fp32 noise; CUDA's fused kernel saves
+        // a bool mask
         ledger.keep(ledger.make(name + ".lora.mask", (cpu ? 4 : 1) * tokens * in));
       }
     }
     if (aTrains) {
       ledger.keep(dropped); // A's product saves its input
     }
-    String low = ledger.make(name + ".lora.low", 4 * tokens * lora.r()); // A's output, saved by B's product
+    String low =
+        ledger.make(name + ".lora.low", 4 * tokens * lora.r()); // A's output, saved by B's product
     if (bTrains) {
       ledger.keep(low);
     }
-    // B's output, its scaling and the cast back are temporaries: a product by a number and a cast save nothing
+    // B's output, its scaling and the cast back are temporaries: a product by a number and a cast
+    // save nothing
     return x.grad() || aTrains || bTrains;
   }
 
@@ -314,12 +372,18 @@ final class ActivationMemory {
     return name;
   }
 
-  /** {@return {@code storage.to(Float)} of {@code elements}: a new fp32 copy, or the tensor itself in an fp32 model} */
+  /**
+   * {@return {@code storage.to(Float)} of {@code elements}: a new fp32 copy, or the tensor itself
+   * in an fp32 model}
+   */
   private String cast32(String storage, long elements) {
     return dtype == DType.F32 ? storage : ledger.make(storage + ".f32", 4 * elements);
   }
 
-  /** {@return an fp32 {@code storage} cast to the model's dtype: a new copy, or itself in an fp32 model} */
+  /**
+   * {@return an fp32 {@code storage} cast to the model's dtype: a new copy, or itself in an fp32
+   * model}
+   */
   private String cast(String storage, long elements) {
     return dtype == DType.F32 ? storage : ledger.make(storage + ".cast", width() * elements);
   }

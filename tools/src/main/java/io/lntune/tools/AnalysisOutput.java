@@ -8,8 +8,9 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 
 /**
- * The output directory of an analysis: new, empty, or an earlier run of the same analysis (recognised by its
- * {@code marker} file), which is replaced as a whole once the new one is complete.
+ * The output directory of an analysis: new, empty, or an earlier run of the same analysis
+ * (recognised by its {@code marker} file), which is replaced as a whole once the new one is
+ * complete.
  *
  * <pre>{@code
  * AnalysisOutput.check(out, "similarity.json");
@@ -39,8 +40,13 @@ final class AnalysisOutput {
     }
     try (Stream<Path> files = Files.list(out)) {
       if (files.findAny().isPresent() && !Files.isRegularFile(out.resolve(marker))) {
-        throw new IllegalArgumentException("--out " + out + " holds other files and no " + marker + ": it would be "
-            + "replaced; name a new directory");
+        throw new IllegalArgumentException(
+            "--out "
+                + out
+                + " holds other files and no "
+                + marker
+                + ": it would be "
+                + "replaced; name a new directory");
       }
     } catch (IOException e) {
       throw new UncheckedIOException("listing " + out, e);
@@ -48,8 +54,8 @@ final class AnalysisOutput {
   }
 
   /**
-   * Writes into a fresh directory beside {@code out}, then puts it in place of {@code out}; if writing fails, the
-   * fresh directory is deleted and {@code out} is left as it was.
+   * Writes into a fresh directory beside {@code out}, then puts it in place of {@code out}; if
+   * writing fails, the fresh directory is deleted and {@code out} is left as it was.
    *
    * @throws UncheckedIOException naming {@code out} if a file cannot be written
    */

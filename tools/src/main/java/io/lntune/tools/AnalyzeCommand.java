@@ -13,13 +13,15 @@ import picocli.CommandLine.Command;
 @Command(
     name = "analyze",
     mixinStandardHelpOptions = true,
-    description = "Analyses of trained models: similarity (how alike the decoder layers are, per model and adapter), "
-        + "gradients (the gradient statistics of training runs).",
+    description =
+        "Analyses of trained models: similarity (how alike the decoder layers are, per model and adapter), "
+            + "gradients (the gradient statistics of training runs).",
     subcommands = {SimilarityCommand.class, GradientsCommand.class})
 final class AnalyzeCommand implements Callable<Integer> {
   /** Without a subcommand there is nothing to do: a usage error. */
   @Override
   public Integer call() {
-    throw new IllegalArgumentException("name an analysis: lntune analyze similarity ... (lntune analyze --help)");
+    throw new IllegalArgumentException(
+        "name an analysis: lntune analyze similarity ... (lntune analyze --help)");
   }
 }

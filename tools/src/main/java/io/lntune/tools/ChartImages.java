@@ -14,9 +14,10 @@ import javax.imageio.ImageIO;
 import org.knowm.xchart.internal.chartpart.Chart;
 
 /**
- * XChart charts laid out side by side in one image, as PNG (Java2D, no display needed) or SVG (XChart's
- * VectorGraphics2D backend), and the colours their series share. Each chart keeps the width and height it was built with; the image is as wide as all of
- * them and as high as the highest.
+ * XChart charts laid out side by side in one image, as PNG (Java2D, no display needed) or SVG
+ * (XChart's VectorGraphics2D backend), and the colours their series share. Each chart keeps the
+ * width and height it was built with; the image is as wide as all of them and as high as the
+ * highest.
  *
  * <pre>{@code
  * byte[] png = ChartImages.png(List.of(lossChart, accuracyChart), "the demo chart");
@@ -24,15 +25,24 @@ import org.knowm.xchart.internal.chartpart.Chart;
  */
 public final class ChartImages {
   /** Tableau 10: tells up to ten series apart, also in greyscale print. */
-  private static final Color[] PALETTE = {new Color(0x4E79A7), new Color(0xF28E2B), new Color(0x59A14F),
-      new Color(0xE15759), new Color(0x76B7B2), new Color(0xEDC948), new Color(0xB07AA1), new Color(0xFF9DA7),
-      new Color(0x9C755F), new Color(0xBAB0AC)};
+  private static final Color[] PALETTE = {
+    new Color(0x4E79A7),
+    new Color(0xF28E2B),
+    new Color(0x59A14F),
+    new Color(0xE15759),
+    new Color(0x76B7B2),
+    new Color(0xEDC948),
+    new Color(0xB07AA1),
+    new Color(0xFF9DA7),
+    new Color(0x9C755F),
+    new Color(0xBAB0AC)
+  };
 
   private ChartImages() {}
 
   /**
-   * The colour of the series at {@code index}, the same in every chart lntune draws, so that a strategy or run
-   * keeps its colour from one panel to the next.
+   * The colour of the series at {@code index}, the same in every chart lntune draws, so that a
+   * strategy or run keeps its colour from one panel to the next.
    *
    * @param index the series' position, 0 or more
    * @return its colour
@@ -50,7 +60,8 @@ public final class ChartImages {
    * @throws UncheckedIOException if the image cannot be encoded
    */
   public static byte[] png(List<? extends Chart<?, ?>> panels, String what) {
-    BufferedImage image = new BufferedImage(width(panels), height(panels), BufferedImage.TYPE_INT_RGB);
+    BufferedImage image =
+        new BufferedImage(width(panels), height(panels), BufferedImage.TYPE_INT_RGB);
     Graphics2D g = image.createGraphics();
     try {
       paint(g, panels);
@@ -81,7 +92,9 @@ public final class ChartImages {
     paint(g, panels);
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try {
-      new SVGProcessor().getDocument(g.getCommands(), new PageSize(width(panels), height(panels))).writeTo(bytes);
+      new SVGProcessor()
+          .getDocument(g.getCommands(), new PageSize(width(panels), height(panels)))
+          .writeTo(bytes);
     } catch (IOException e) {
       throw new UncheckedIOException("encoding " + what + " as SVG", e);
     }

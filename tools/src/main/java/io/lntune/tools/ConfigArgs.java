@@ -12,8 +12,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Expands {@code --config FILE.json} (or {@code --config=FILE.json}) into options: each key of the JSON object becomes {@code --key value}, placed
- * before the command line's own options, which therefore win (the command line allows an option twice, last wins).
+ * Expands {@code --config FILE.json} (or {@code --config=FILE.json}) into options: each key of the
+ * JSON object becomes {@code --key value}, placed before the command line's own options, which
+ * therefore win (the command line allows an option twice, last wins).
  */
 final class ConfigArgs {
   private ConfigArgs() {}
@@ -31,7 +32,9 @@ final class ConfigArgs {
     if (option.equals("--config") && at >= list.size()) {
       throw new IllegalArgumentException("--config needs a file: --config FILE.json");
     }
-    Path file = Path.of(option.equals("--config") ? list.remove(at) : option.substring("--config=".length()));
+    Path file =
+        Path.of(
+            option.equals("--config") ? list.remove(at) : option.substring("--config=".length()));
     JsonNode root;
     try {
       root = new ObjectMapper().readTree(file.toFile());
@@ -39,7 +42,8 @@ final class ConfigArgs {
       throw new LntuneException(file + ": cannot read the config: " + e.getMessage(), e);
     }
     if (root == null || !root.isObject()) {
-      throw new LntuneException(file + ": the config must be a JSON object of option names and values");
+      throw new LntuneException(
+          file + ": the config must be a JSON object of option names and values");
     }
     List<String> fromFile = new ArrayList<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {

@@ -25,62 +25,105 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "eval",
     mixinStandardHelpOptions = true,
-    description = {"Answer a benchmark's questions with a LLaVA model (batched, KV cache) and score them: MME "
-        + "(per-subtask acc and acc+, perception and cognition totals), POPE (accuracy, precision, recall, F1, "
-        + "yes-ratio per split), VQAv2 (VQA accuracy; the test-server submission), COCO and Flickr30k captions "
-        + "(CIDEr-D, BLEU). Writes answers.jsonl, scores.json and the benchmark's result files to --out.",
-        "lntune synth --out DIR --images 8 --benchmarks 8 writes small benchmarks in each format."})
+    description = {
+      "Answer a benchmark's questions with a LLaVA model (batched, KV cache) and score them: MME "
+          + "(per-subtask acc and acc+, perception and cognition totals), POPE (accuracy, precision, recall, F1, "
+          + "yes-ratio per split), VQAv2 (VQA accuracy; the test-server submission), COCO and Flickr30k captions "
+          + "(CIDEr-D, BLEU). Writes answers.jsonl, scores.json and the benchmark's result files to --out.",
+      "lntune synth --out DIR --images 8 --benchmarks 8 writes small benchmarks in each format."
+    })
 final class EvalCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--benchmark", required = true, description = "mme, pope, vqav2, coco-caption or "
-      + "flickr30k-caption.")
+  @Option(
+      names = "--benchmark",
+      required = true,
+      description = "mme, pope, vqav2, coco-caption or " + "flickr30k-caption.")
   String benchmark;
 
-  @Option(names = "--model", converter = ModelPathConverter.class, required = true, paramLabel = "DIR|ID",
+  @Option(
+      names = "--model",
+      converter = ModelPathConverter.class,
+      required = true,
+      paramLabel = "DIR|ID",
       description = "LLaVA model directory, or model id in the Hugging Face cache.")
   Path model;
 
-  @Option(names = "--tokenizer", converter = ModelPathConverter.class, paramLabel = "FILE|DIR|ID",
+  @Option(
+      names = "--tokenizer",
+      converter = ModelPathConverter.class,
+      paramLabel = "FILE|DIR|ID",
       description = "Tokenizer (default: the model directory).")
   Path tokenizer;
 
-  @Option(names = "--questions", required = true, paramLabel = "FILE", description = "The question file (MME: a "
-      + "<subtask>.txt or a directory of them; captions: a COCO-format file whose images are captioned).")
+  @Option(
+      names = "--questions",
+      required = true,
+      paramLabel = "FILE",
+      description =
+          "The question file (MME: a "
+              + "<subtask>.txt or a directory of them; captions: a COCO-format file whose images are captioned).")
   Path questions;
 
-  @Option(names = "--images", required = true, paramLabel = "DIR", description = "The image folder.")
+  @Option(
+      names = "--images",
+      required = true,
+      paramLabel = "DIR",
+      description = "The image folder.")
   Path images;
 
-  @Option(names = "--annotations", paramLabel = "FILE", description = "Answers to score against: VQA annotations, "
-      + "COCO-format captions, POPE labels (when the questions lack them).")
+  @Option(
+      names = "--annotations",
+      paramLabel = "FILE",
+      description =
+          "Answers to score against: VQA annotations, "
+              + "COCO-format captions, POPE labels (when the questions lack them).")
   Path annotations;
 
   @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
   Path out;
 
-  @Option(names = "--instruction", paramLabel = "TEXT", description = "Appended on a new line to each question, or "
-      + "the caption prompt (default: LLaVA-1.5's \"" + Benchmark.SHORT_ANSWER + "\"; for captions \""
-      + Benchmark.CAPTION_PROMPT + "\").")
+  @Option(
+      names = "--instruction",
+      paramLabel = "TEXT",
+      description =
+          "Appended on a new line to each question, or "
+              + "the caption prompt (default: LLaVA-1.5's \""
+              + Benchmark.SHORT_ANSWER
+              + "\"; for captions \""
+              + Benchmark.CAPTION_PROMPT
+              + "\").")
   String instruction;
 
-  @Option(names = "--shots-file", paramLabel = "FILE", description = "Text-only demonstrations, a JSON array of "
-      + "{\"question\", \"answer\"}, put before every question as earlier turns.")
+  @Option(
+      names = "--shots-file",
+      paramLabel = "FILE",
+      description =
+          "Text-only demonstrations, a JSON array of "
+              + "{\"question\", \"answer\"}, put before every question as earlier turns.")
   Path shotsFile;
 
-  @Option(names = "--shots", paramLabel = "N", description = "How many demonstrations to use (default: all in "
-      + "--shots-file).")
+  @Option(
+      names = "--shots",
+      paramLabel = "N",
+      description = "How many demonstrations to use (default: all in " + "--shots-file).")
   Integer shots;
 
-  @Option(names = "--batch-size", defaultValue = "8", description = "Questions generated together. "
-      + "Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--batch-size",
+      defaultValue = "8",
+      description = "Questions generated together. " + "Default: ${DEFAULT-VALUE}.")
   int batchSize;
 
-  @Option(names = "--limit", defaultValue = "0", description = "Answer only the first N questions (0: all). "
-      + "Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--limit",
+      defaultValue = "0",
+      description = "Answer only the first N questions (0: all). " + "Default: ${DEFAULT-VALUE}.")
   int limit;
 
-  @Option(names = "--model-id", description = "Written into every answer (default: the model directory's name).")
+  @Option(
+      names = "--model-id",
+      description = "Written into every answer (default: the model directory's name).")
   String modelId;
 
   @Mixin SamplingOptions sampling;
@@ -98,17 +141,35 @@ final class EvalCommand implements Callable<Integer> {
     if (shots != null && shots < 0) {
       throw new IllegalArgumentException("--shots must be >= 0, got " + shots);
     }
-    List<Turn> demos = shotsFile == null ? List.of() : Shots.read(shotsFile, shots == null ? -1 : shots);
-    Evaluation.Settings settings = new Evaluation.Settings(b, questions, images, Optional.ofNullable(annotations), out,
-        instruction != null ? instruction : b.defaultInstruction(), demos, batchSize, limit,
-        modelId != null ? modelId : model.toAbsolutePath().normalize().getFileName().toString());
+    List<Turn> demos =
+        shotsFile == null ? List.of() : Shots.read(shotsFile, shots == null ? -1 : shots);
+    Evaluation.Settings settings =
+        new Evaluation.Settings(
+            b,
+            questions,
+            images,
+            Optional.ofNullable(annotations),
+            out,
+            instruction != null ? instruction : b.defaultInstruction(),
+            demos,
+            batchSize,
+            limit,
+            modelId != null
+                ? modelId
+                : model.toAbsolutePath().normalize().getFileName().toString());
     JsonNode scores;
     try (LlavaModel m = llava.load(model, placementOptions)) {
-      LlavaAnswerer answerer = new LlavaAnswerer(m, LlavaOptions.tokenizer(tokenizer, model),
-          llava.conversationTemplate(), sampling.config());
+      LlavaAnswerer answerer =
+          new LlavaAnswerer(
+              m,
+              LlavaOptions.tokenizer(tokenizer, model),
+              llava.conversationTemplate(),
+              sampling.config());
       scores = Evaluation.run(settings, answerer);
     }
-    spec.commandLine().getOut().println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(scores));
+    spec.commandLine()
+        .getOut()
+        .println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(scores));
     return 0;
   }
 }

@@ -32,8 +32,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code lntune features}: runs a CLIP vision tower (and optionally a LLaVA projector) on images or pixel values
- * and writes every hidden state and the selected features, for comparison with Hugging Face or LLaVA.
+ * {@code lntune features}: runs a CLIP vision tower (and optionally a LLaVA projector) on images or
+ * pixel values and writes every hidden state and the selected features, for comparison with Hugging
+ * Face or LLaVA.
  */
 @Command(
     name = "features",
@@ -51,47 +52,80 @@ import picocli.CommandLine.Spec;
 final class FeaturesCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", converter = ModelPathConverter.class, required = true, paramLabel = "DIR|ID",
-      description = "A Hugging Face CLIP directory (config.json and safetensors or .bin weights), or a LLaVA directory; "
-          + "or a model id in the Hugging Face cache (openai/clip-vit-large-patch14-336).")
+  @Option(
+      names = "--model",
+      converter = ModelPathConverter.class,
+      required = true,
+      paramLabel = "DIR|ID",
+      description =
+          "A Hugging Face CLIP directory (config.json and safetensors or .bin weights), or a LLaVA directory; "
+              + "or a model id in the Hugging Face cache (openai/clip-vit-large-patch14-336).")
   Path model;
 
   @ArgGroup(exclusive = true, multiplicity = "1")
   Input input;
 
   static final class Input {
-    @Option(names = "--image", paramLabel = "FILE", required = true,
+    @Option(
+        names = "--image",
+        paramLabel = "FILE",
+        required = true,
         description = "An image (JPEG or PNG); repeat for a batch.")
     List<Path> images;
 
-    @Option(names = "--pixels", paramLabel = "FILE", required = true,
-        description = "A safetensors file holding pixel values [N, 3, H, W]: the tensor 'pixel_values', or its only "
-            + "tensor.")
+    @Option(
+        names = "--pixels",
+        paramLabel = "FILE",
+        required = true,
+        description =
+            "A safetensors file holding pixel values [N, 3, H, W]: the tensor 'pixel_values', or its only "
+                + "tensor.")
     Path pixels;
   }
 
-  @Option(names = "--out", required = true, paramLabel = "FILE", description = "The safetensors file to write.")
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "FILE",
+      description = "The safetensors file to write.")
   Path out;
 
-  @Option(names = "--select-layer", paramLabel = "N", defaultValue = "-2",
-      description = "The hidden state to select, negative from the end (LLaVA's mm_vision_select_layer). "
-          + "Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--select-layer",
+      paramLabel = "N",
+      defaultValue = "-2",
+      description =
+          "The hidden state to select, negative from the end (LLaVA's mm_vision_select_layer). "
+              + "Default: ${DEFAULT-VALUE}.")
   int selectLayer;
 
-  @Option(names = "--select-feature", paramLabel = "patch|cls_patch", defaultValue = "patch",
-      description = "Drop the class token (patch) or keep it (cls_patch). Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--select-feature",
+      paramLabel = "patch|cls_patch",
+      defaultValue = "patch",
+      description =
+          "Drop the class token (patch) or keep it (cls_patch). Default: ${DEFAULT-VALUE}.")
   String selectFeature;
 
-  @Option(names = "--pad-to-square", description = "Pad images to a square of the mean colour first, as LLaVA-1.5 "
-      + "does (image_aspect_ratio=pad). Default: off.")
+  @Option(
+      names = "--pad-to-square",
+      description =
+          "Pad images to a square of the mean colour first, as LLaVA-1.5 "
+              + "does (image_aspect_ratio=pad). Default: off.")
   boolean padToSquare;
 
-  @Option(names = "--projector", paramLabel = "FILE",
-      description = "A LLaVA projector (model.mm_projector.* or multi_modal_projector.*) in a safetensors or PyTorch "
-          + "file (e.g. mm_projector.bin) or directory; adds 'projected'.")
+  @Option(
+      names = "--projector",
+      paramLabel = "FILE",
+      description =
+          "A LLaVA projector (model.mm_projector.* or multi_modal_projector.*) in a safetensors or PyTorch "
+              + "file (e.g. mm_projector.bin) or directory; adds 'projected'.")
   Path projector;
 
-  @Option(names = "--projector-type", paramLabel = "TYPE", defaultValue = "mlp2x_gelu",
+  @Option(
+      names = "--projector-type",
+      paramLabel = "TYPE",
+      defaultValue = "mlp2x_gelu",
       description = "linear, mlp2x_gelu or mlpNx_gelu. Default: ${DEFAULT-VALUE}.")
   String projectorType;
 
@@ -103,16 +137,26 @@ final class FeaturesCommand implements Callable<Integer> {
     Placement placement = placementOptions.placement();
     // A LLaVA directory brings its own tower, connector, feature selection and aspect ratio.
     LlavaModel llava = isLlava(model) ? LlavaModel.load(model, placement) : null;
-    FeatureSelection selection = llava != null ? llava.config().featureSelection()
-        : new FeatureSelection(selectLayer, FeatureSelection.Tokens.parse(selectFeature));
+    FeatureSelection selection =
+        llava != null
+            ? llava.config().featureSelection()
+            : new FeatureSelection(selectLayer, FeatureSelection.Tokens.parse(selectFeature));
     padToSquare |= llava != null && llava.config().imageAspectRatio().equals("pad");
-    ClipVisionTower tower = llava != null ? llava.visionTower() : ClipVisionTower.load(model, placement);
-    selection.hiddenStateIndex(tower.config().numHiddenLayers()); // an out-of-range layer fails before inference
-    Projector proj = llava != null ? llava.projector() : projector == null ? null
-        : Projector.load(projector, type, tower.config().hiddenSize(), placement);
+    ClipVisionTower tower =
+        llava != null ? llava.visionTower() : ClipVisionTower.load(model, placement);
+    selection.hiddenStateIndex(
+        tower.config().numHiddenLayers()); // an out-of-range layer fails before inference
+    Projector proj =
+        llava != null
+            ? llava.projector()
+            : projector == null
+                ? null
+                : Projector.load(projector, type, tower.config().hiddenSize(), placement);
     PrintWriter console = spec.commandLine().getOut();
-    try (TensorScope scope = TensorScope.open(); NoGradGuard noGrad = new NoGradGuard()) {
-      Tensor pixels = input.pixels != null ? readPixels(input.pixels) : processor(tower).process(input.images);
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard noGrad = new NoGradGuard()) {
+      Tensor pixels =
+          input.pixels != null ? readPixels(input.pixels) : processor(tower).process(input.images);
       ClipVisionOutput output = tower.forward(pixels);
       Map<String, Tensor> result = new LinkedHashMap<>();
       result.put("hidden_states", output.stackedHiddenStates());
@@ -134,7 +178,10 @@ final class FeaturesCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** An original LLaVA config names its tower ({@code mm_vision_tower}); a llava-hf one has a {@code text_config}. */
+  /**
+   * An original LLaVA config names its tower ({@code mm_vision_tower}); a llava-hf one has a {@code
+   * text_config}.
+   */
   private static boolean isLlava(Path dir) {
     Path config = dir.resolve("config.json");
     try {
@@ -147,11 +194,18 @@ final class FeaturesCommand implements Callable<Integer> {
 
   private ClipImageProcessor processor(ClipVisionTower tower) {
     Path config = model.resolve("preprocessor_config.json");
-    ClipImageProcessor p = Files.isRegularFile(config) ? ClipImageProcessor.read(config)
-        : ClipImageProcessor.forImageSize(tower.config().imageSize());
+    ClipImageProcessor p =
+        Files.isRegularFile(config)
+            ? ClipImageProcessor.read(config)
+            : ClipImageProcessor.forImageSize(tower.config().imageSize());
     if (p.cropSize() != tower.config().imageSize()) {
-      throw new IllegalArgumentException(config + " crops images to " + p.cropSize() + " px but the tower takes "
-          + tower.config().imageSize() + " px");
+      throw new IllegalArgumentException(
+          config
+              + " crops images to "
+              + p.cropSize()
+              + " px but the tower takes "
+              + tower.config().imageSize()
+              + " px");
     }
     return p.withPadToSquare(padToSquare);
   }
@@ -164,8 +218,11 @@ final class FeaturesCommand implements Callable<Integer> {
       if (f.tensors().size() == 1) {
         return f.tensor(f.tensors().get(0).name());
       }
-      throw new SafetensorsException(file, "holds no 'pixel_values' and " + f.tensors().size()
-          + " tensors: name the pixel values 'pixel_values'");
+      throw new SafetensorsException(
+          file,
+          "holds no 'pixel_values' and "
+              + f.tensors().size()
+              + " tensors: name the pixel values 'pixel_values'");
     }
   }
 }

@@ -20,36 +20,57 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code lntune generate}: continue text prompts with a LLaMA-family model, or, with {@code --image}, answer
- * questions about pictures with a LLaVA model in its conversation template.
+ * {@code lntune generate}: continue text prompts with a LLaMA-family model, or, with {@code
+ * --image}, answer questions about pictures with a LLaVA model in its conversation template.
  */
 @Command(
     name = "generate",
     mixinStandardHelpOptions = true,
-    description = {"Continue one or more text prompts with a LLaMA-family model (greedy, or sampling with a seed). "
-        + "Several --prompt options run as one left-padded batch with a KV cache.",
-        "With --image, --model is a LLaVA directory and each prompt is a question about the image (one image for "
-        + "every prompt, or one per prompt), asked in the conversation template; the replies are printed one a line."})
+    description = {
+      "Continue one or more text prompts with a LLaMA-family model (greedy, or sampling with a seed). "
+          + "Several --prompt options run as one left-padded batch with a KV cache.",
+      "With --image, --model is a LLaVA directory and each prompt is a question about the image (one image for "
+          + "every prompt, or one per prompt), asked in the conversation template; the replies are printed one a line."
+    })
 final class GenerateCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", converter = ModelPathConverter.class, required = true, paramLabel = "DIR|ID",
-      description = "Hugging Face model directory (config.json, safetensors or .bin weights, tokenizer.model), or a "
-          + "LLaVA one; or a model id in the Hugging Face cache.")
+  @Option(
+      names = "--model",
+      converter = ModelPathConverter.class,
+      required = true,
+      paramLabel = "DIR|ID",
+      description =
+          "Hugging Face model directory (config.json, safetensors or .bin weights, tokenizer.model), or a "
+              + "LLaVA one; or a model id in the Hugging Face cache.")
   Path model;
 
-  @Option(names = "--tokenizer", converter = ModelPathConverter.class, paramLabel = "FILE|DIR|ID",
+  @Option(
+      names = "--tokenizer",
+      converter = ModelPathConverter.class,
+      paramLabel = "FILE|DIR|ID",
       description = "Tokenizer (default: the model directory).")
   Path tokenizer;
 
-  @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "A prompt; repeat for a batch.")
+  @Option(
+      names = "--prompt",
+      required = true,
+      paramLabel = "TEXT",
+      description = "A prompt; repeat for a batch.")
   List<String> prompts;
 
-  @Option(names = "--image", paramLabel = "FILE", description = "A picture the prompts ask about (LLaVA).")
+  @Option(
+      names = "--image",
+      paramLabel = "FILE",
+      description = "A picture the prompts ask about (LLaVA).")
   List<Path> images;
 
-  @Option(names = "--stop", paramLabel = "TEXT", description = "Text prompts: end a continuation at this text "
-      + "(cut before it); repeat for several. (With --image the template's own stop string applies.)")
+  @Option(
+      names = "--stop",
+      paramLabel = "TEXT",
+      description =
+          "Text prompts: end a continuation at this text "
+              + "(cut before it); repeat for several. (With --image the template's own stop string applies.)")
   List<String> stops = List.of();
 
   @Mixin SamplingOptions sampling;
@@ -64,15 +85,22 @@ final class GenerateCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     if (images != null) {
       if (images.size() != 1 && images.size() != prompts.size()) {
-        throw new IllegalArgumentException("give one --image for every prompt, or one for all: got " + images.size()
-            + " images and " + prompts.size() + " prompts");
+        throw new IllegalArgumentException(
+            "give one --image for every prompt, or one for all: got "
+                + images.size()
+                + " images and "
+                + prompts.size()
+                + " prompts");
       }
       try (LlavaModel m = llava.load(model, placementOptions)) {
         List<LlavaAnswerer.Question> qs = new ArrayList<>();
         for (int i = 0; i < prompts.size(); i++) {
-          qs.add(LlavaAnswerer.Question.about(images.get(images.size() == 1 ? 0 : i), prompts.get(i)));
+          qs.add(
+              LlavaAnswerer.Question.about(images.get(images.size() == 1 ? 0 : i), prompts.get(i)));
         }
-        new LlavaAnswerer(m, tok, llava.conversationTemplate(), sampling.config()).answer(qs).forEach(out::println);
+        new LlavaAnswerer(m, tok, llava.conversationTemplate(), sampling.config())
+            .answer(qs)
+            .forEach(out::println);
       }
       return 0;
     }
@@ -80,8 +108,10 @@ final class GenerateCommand implements Callable<Integer> {
       if (llava.adapter != null) {
         Adapters.apply(llama, llama.blockLinears(), llava.adapter);
       }
-      List<long[]> ids = prompts.stream()
-          .map(p -> Arrays.stream(tok.encodeForModel(p)).asLongStream().toArray()).toList();
+      List<long[]> ids =
+          prompts.stream()
+              .map(p -> Arrays.stream(tok.encodeForModel(p)).asLongStream().toArray())
+              .toList();
       StopStrings stop = new StopStrings(tok, stops);
       List<Generator.Output> outputs = Generator.generate(llama, ids, sampling.config(), stop);
       for (int i = 0; i < outputs.size(); i++) {

@@ -15,7 +15,8 @@ import java.util.TreeMap;
 
 /**
  * One run's gradient statistics as its {@code metrics.jsonl} holds them: the steps whose line has a
- * {@code gradients} object, for one optimizer group. A resumed run repeats steps; the last line of a step wins.
+ * {@code gradients} object, for one optimizer group. A resumed run repeats steps; the last line of
+ * a step wins.
  *
  * <pre>{@code
  * GradientHistory h = GradientHistory.read("layernorm", Path.of("runs/ln"), "all");
@@ -33,19 +34,22 @@ record GradientHistory(String label, List<Point> points) {
    *
    * @param step the optimizer step
    * @param norm the group's gradient norm
-   * @param variance the group's gradient variance across micro-batches, per element; NaN when not measured
+   * @param variance the group's gradient variance across micro-batches, per element; NaN when not
+   *     measured
    */
   record Point(long step, double norm, double variance) {}
 
   /**
    * Reads {@code group}'s statistics from {@code runDir/metrics.jsonl}.
    *
-   * @throws LntuneException if the file is missing, a line is not JSON, or no step of {@code group} was measured
+   * @throws LntuneException if the file is missing, a line is not JSON, or no step of {@code group}
+   *     was measured
    */
   static GradientHistory read(String label, Path runDir, String group) {
     Path file = runDir.resolve("metrics.jsonl");
     if (!Files.isRegularFile(file)) {
-      throw new LntuneException(file + " does not exist: give the output directory of a training run");
+      throw new LntuneException(
+          file + " does not exist: give the output directory of a training run");
     }
     TreeMap<Long, Point> byStep = new TreeMap<>();
     List<String> groups = new ArrayList<>();
@@ -60,17 +64,21 @@ record GradientHistory(String label, List<Point> points) {
         try {
           n = JSON.readTree(line);
         } catch (IOException e) {
-          throw new LntuneException(file + ":" + lineNumber + ": not a JSON object: " + e.getMessage(), e);
+          throw new LntuneException(
+              file + ":" + lineNumber + ": not a JSON object: " + e.getMessage(), e);
         }
         JsonNode gradients = n.path("gradients");
         if (!"step".equals(n.path("type").asText()) || !gradients.isObject()) {
           continue;
         }
-        gradients.fieldNames().forEachRemaining(g -> {
-          if (!groups.contains(g)) {
-            groups.add(g);
-          }
-        });
+        gradients
+            .fieldNames()
+            .forEachRemaining(
+                g -> {
+                  if (!groups.contains(g)) {
+                    groups.add(g);
+                  }
+                });
         JsonNode g = gradients.path(group);
         if (g.isObject()) {
           long step = n.path("step").asLong();
@@ -81,9 +89,12 @@ record GradientHistory(String label, List<Point> points) {
       throw new UncheckedIOException("reading " + file, e);
     }
     if (byStep.isEmpty()) {
-      throw new LntuneException(file + " has no gradient statistics" + (groups.isEmpty()
-          ? ": train with gradient statistics on (lntune train --gradient-stats-every K)"
-          : " for group '" + group + "'; it has " + groups));
+      throw new LntuneException(
+          file
+              + " has no gradient statistics"
+              + (groups.isEmpty()
+                  ? ": train with gradient statistics on (lntune train --gradient-stats-every K)"
+                  : " for group '" + group + "'; it has " + groups));
     }
     return new GradientHistory(label, List.copyOf(byStep.values()));
   }
@@ -95,7 +106,11 @@ record GradientHistory(String label, List<Point> points) {
 
   /** {@return the mean variance over the measured steps that have one; NaN if none has} */
   double meanVariance() {
-    return points.stream().mapToDouble(Point::variance).filter(v -> !Double.isNaN(v)).average().orElse(Double.NaN);
+    return points.stream()
+        .mapToDouble(Point::variance)
+        .filter(v -> !Double.isNaN(v))
+        .average()
+        .orElse(Double.NaN);
   }
 
   /** {@return the mean gradient norm over the measured steps} */

@@ -1,5 +1,6 @@
 package io.lntune.tools;
 
+import io.lntune.torch.ByteSize;
 import io.lntune.torch.checkpoint.Checkpoint;
 import io.lntune.torch.checkpoint.TensorEntry;
 import io.lntune.torch.checkpoint.TensorFile;
@@ -8,13 +9,15 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
-import io.lntune.torch.ByteSize;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code lntune inspect FILE|DIR}: every tensor of a safetensors or PyTorch checkpoint, and the totals. */
+/**
+ * {@code lntune inspect FILE|DIR}: every tensor of a safetensors or PyTorch checkpoint, and the
+ * totals.
+ */
 @Command(
     name = "inspect",
     mixinStandardHelpOptions = true,
@@ -27,7 +30,9 @@ import picocli.CommandLine.Spec;
 final class InspectCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Parameters(paramLabel = "FILE|DIR", description = "A .safetensors or .bin file, its *.index.json, or a directory.")
+  @Parameters(
+      paramLabel = "FILE|DIR",
+      description = "A .safetensors or .bin file, its *.index.json, or a directory.")
   Path path;
 
   @Override
@@ -41,21 +46,32 @@ final class InspectCommand implements Callable<Integer> {
           width[i] = Math.max(width[i], r[i].length());
         }
       }
-      String format = "%-" + width[0] + "s  %-" + width[1] + "s  %-" + width[2] + "s  %" + width[3] + "s%n";
+      String format =
+          "%-" + width[0] + "s  %-" + width[1] + "s  %-" + width[2] + "s  %" + width[3] + "s%n";
       out.printf(format, "name", "dtype", "shape", "bytes");
       rows.forEach(r -> out.printf(format, (Object[]) r));
-      out.printf("%d tensors in %d file%s, %,d parameters, %,d bytes (%s)%n", rows.size(), ckpt.files().size(),
-          ckpt.files().size() == 1 ? "" : "s", ckpt.parameterCount(), ckpt.byteSize(),
+      out.printf(
+          "%d tensors in %d file%s, %,d parameters, %,d bytes (%s)%n",
+          rows.size(),
+          ckpt.files().size(),
+          ckpt.files().size() == 1 ? "" : "s",
+          ckpt.parameterCount(),
+          ckpt.byteSize(),
           ByteSize.format(ckpt.byteSize()));
       for (TensorFile f : ckpt.files()) {
-        f.metadata().forEach((k, v) -> out.printf("metadata %s: %s = %s%n", f.path().getFileName(), k, v));
+        f.metadata()
+            .forEach((k, v) -> out.printf("metadata %s: %s = %s%n", f.path().getFileName(), k, v));
       }
     }
     return 0;
   }
 
   private static String[] row(TensorEntry t) {
-    return new String[] {t.name(), t.dtype().safetensorsName(), Arrays.toString(t.shape()),
-        String.format("%,d", t.byteSize())};
+    return new String[] {
+      t.name(),
+      t.dtype().safetensorsName(),
+      Arrays.toString(t.shape()),
+      String.format("%,d", t.byteSize())
+    };
   }
 }

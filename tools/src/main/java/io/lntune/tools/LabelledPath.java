@@ -8,9 +8,9 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * A run or adapter path as the analyses take it, {@code [LABEL=]PATH}, with the label that names it in tables,
- * charts and file names: the given one, or the run directory's name ({@code ln} for {@code runs/ln},
- * {@code runs/ln/adapter} or {@code runs/ln/trainable.safetensors}).
+ * A run or adapter path as the analyses take it, {@code [LABEL=]PATH}, with the label that names it
+ * in tables, charts and file names: the given one, or the run directory's name ({@code ln} for
+ * {@code runs/ln}, {@code runs/ln/adapter} or {@code runs/ln/trainable.safetensors}).
  *
  * <pre>{@code
  * List<LabelledPath> runs = LabelledPath.parseAll(List.of("runs/ln", "full=runs/ft"), "RUN_DIR", Set.of());
@@ -38,9 +38,15 @@ record LabelledPath(String label, Path path) {
       Path path = Path.of(labelled ? spec.substring(eq + 1) : spec);
       String name = labelled ? spec.substring(0, eq) : defaultLabel(path);
       if (!names.add(name)) {
-        throw new IllegalArgumentException(what + " " + spec + ": the label '" + name + "' is taken"
-            + (reserved.isEmpty() ? "" : " (" + String.join(", ", reserved) + " are reserved)")
-            + "; name it with LABEL=PATH");
+        throw new IllegalArgumentException(
+            what
+                + " "
+                + spec
+                + ": the label '"
+                + name
+                + "' is taken"
+                + (reserved.isEmpty() ? "" : " (" + String.join(", ", reserved) + " are reserved)")
+                + "; name it with LABEL=PATH");
       }
       out.add(new LabelledPath(name, path));
     }
@@ -50,7 +56,8 @@ record LabelledPath(String label, Path path) {
   private static String defaultLabel(Path path) {
     Path p = path.toAbsolutePath().normalize();
     String name = p.getFileName() == null ? "run" : p.getFileName().toString();
-    if ((name.equals("adapter") || name.equals("trainable.safetensors")) && p.getParent().getFileName() != null) {
+    if ((name.equals("adapter") || name.equals("trainable.safetensors"))
+        && p.getParent().getFileName() != null) {
       name = p.getParent().getFileName().toString();
     } else if (name.endsWith(".safetensors")) {
       name = name.substring(0, name.length() - ".safetensors".length());

@@ -14,8 +14,8 @@ import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ScopeType;
 
 /**
- * The {@code lntune} command. Started by {@code bin/lntune}, which builds the project on first use and sets
- * the thread environment before the JVM starts.
+ * The {@code lntune} command. Started by {@code bin/lntune}, which builds the project on first use
+ * and sets the thread environment before the JVM starts.
  *
  * <pre>{@code
  * bin/lntune --help
@@ -27,7 +27,8 @@ import picocli.CommandLine.ScopeType;
     name = "lntune",
     mixinStandardHelpOptions = true,
     versionProvider = LntuneCli.Version.class,
-    description = "Finetune LLaVA-style multi-modal LLMs by training only the LayerNorms in attention blocks.",
+    description =
+        "Finetune LLaVA-style multi-modal LLMs by training only the LayerNorms in attention blocks.",
     subcommands = {
       InspectCommand.class,
       LogitsCommand.class,
@@ -47,8 +48,10 @@ import picocli.CommandLine.ScopeType;
     })
 public final class LntuneCli {
 
-  @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print the stack trace of a failure "
-      + "(also LNTUNE_VERBOSE=1).")
+  @Option(
+      names = "--verbose",
+      scope = ScopeType.INHERIT,
+      description = "Print the stack trace of a failure " + "(also LNTUNE_VERBOSE=1).")
   boolean verbose;
 
   public static void main(String[] args) {
@@ -56,8 +59,8 @@ public final class LntuneCli {
   }
 
   /**
-   * Runs {@code args} on {@code cli} after expanding {@code --config}; every failure goes through {@link CliErrors}.
-   * {@return the exit status}
+   * Runs {@code args} on {@code cli} after expanding {@code --config}; every failure goes through
+   * {@link CliErrors}. {@return the exit status}
    */
   static int execute(CommandLine cli, String[] args) {
     String[] expanded;
@@ -70,13 +73,15 @@ public final class LntuneCli {
   }
 
   /**
-   * {@return the configured command line} Failures print as one line naming what was wrong: status 2 for a bad option
-   * or setting, 1 for a failure while running (see {@link CliErrors}).
+   * {@return the configured command line} Failures print as one line naming what was wrong: status
+   * 2 for a bad option or setting, 1 for a failure while running (see {@link CliErrors}).
    */
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new LntuneCli());
-    cli.setOverwrittenOptionsAllowed(true); // --config values first, the command line's own after them
-    cli.setExecutionExceptionHandler((e, cmd, parsed) -> CliErrors.report(e, cmd.getErr(), verbose(parsed)));
+    cli.setOverwrittenOptionsAllowed(
+        true); // --config values first, the command line's own after them
+    cli.setExecutionExceptionHandler(
+        (e, cmd, parsed) -> CliErrors.report(e, cmd.getErr(), verbose(parsed)));
     return cli;
   }
 
@@ -101,7 +106,10 @@ public final class LntuneCli {
       }
       return new String[] {
         "lntune " + p.getProperty("lntune.version"),
-        "libtorch via JavaCPP pytorch " + p.getProperty("pytorch.version") + ", Java " + Runtime.version()
+        "libtorch via JavaCPP pytorch "
+            + p.getProperty("pytorch.version")
+            + ", Java "
+            + Runtime.version()
       };
     }
   }

@@ -8,9 +8,10 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * Reads the options that name a model ({@code --model}, {@code --vision-tower}, {@code --tokenizer}): a local path as
- * given, or a Hugging Face model id ({@code openai/clip-vit-large-patch14-336}, {@code org/name@revision}) that is no
- * local path, looked up in the local Hugging Face cache ({@link ModelLocator}; nothing is downloaded).
+ * Reads the options that name a model ({@code --model}, {@code --vision-tower}, {@code
+ * --tokenizer}): a local path as given, or a Hugging Face model id ({@code
+ * openai/clip-vit-large-patch14-336}, {@code org/name@revision}) that is no local path, looked up
+ * in the local Hugging Face cache ({@link ModelLocator}; nothing is downloaded).
  */
 final class ModelPathConverter implements ITypeConverter<Path> {
   @Override

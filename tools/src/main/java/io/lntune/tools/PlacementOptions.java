@@ -9,28 +9,46 @@ import java.util.Locale;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --dtype}, {@code --device} and how inputs are loaded (weights: {@code --load}, {@code --no-weight-check};
- * images: {@code --max-image-pixels}), shared by the commands that load a model (a picocli mixin).
+ * {@code --dtype}, {@code --device} and how inputs are loaded (weights: {@code --load}, {@code
+ * --no-weight-check}; images: {@code --max-image-pixels}), shared by the commands that load a model
+ * (a picocli mixin).
  */
 final class PlacementOptions {
-  @Option(names = "--dtype", defaultValue = "f32", paramLabel = "DTYPE",
+  @Option(
+      names = "--dtype",
+      defaultValue = "f32",
+      paramLabel = "DTYPE",
       description = "Weight dtype: f32, bf16 or f16. Default: ${DEFAULT-VALUE}.")
   String dtype;
 
-  @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
+  @Option(
+      names = "--device",
+      defaultValue = "cpu",
+      paramLabel = "DEVICE",
       description = "cpu, cuda or cuda:N. Default: ${DEFAULT-VALUE}.")
   String device;
 
-  @Option(names = "--load", defaultValue = "map", paramLabel = "map|copy", description = "map: weights stored in "
-      + "--dtype are mapped from the file, not copied (the file must not change while lntune runs); copy: read them "
-      + "into memory, for weights on shared or changing storage. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--load",
+      defaultValue = "map",
+      paramLabel = "map|copy",
+      description =
+          "map: weights stored in "
+              + "--dtype are mapped from the file, not copied (the file must not change while lntune runs); copy: read them "
+              + "into memory, for weights on shared or changing storage. Default: ${DEFAULT-VALUE}.")
   String load;
 
-  @Option(names = "--no-weight-check", description = "Skip the check for NaN and infinite weights at load.")
+  @Option(
+      names = "--no-weight-check",
+      description = "Skip the check for NaN and infinite weights at load.")
   boolean noWeightCheck;
 
-  @Option(names = "--max-image-pixels", paramLabel = "N", description = "Refuse images whose header declares more "
-      + "pixels (default: PIL's limit, 89,478,485); a refused training image is a bad row.")
+  @Option(
+      names = "--max-image-pixels",
+      paramLabel = "N",
+      description =
+          "Refuse images whose header declares more "
+              + "pixels (default: PIL's limit, 89,478,485); a refused training image is a bad row.")
   Long maxImagePixels;
 
   /**
@@ -48,7 +66,8 @@ final class PlacementOptions {
     System.setProperty(LoadPolicy.CHECK_FINITE, String.valueOf(!noWeightCheck));
     if (maxImagePixels != null) {
       if (maxImagePixels < 1) {
-        throw new IllegalArgumentException("--max-image-pixels must be >= 1, got " + maxImagePixels);
+        throw new IllegalArgumentException(
+            "--max-image-pixels must be >= 1, got " + maxImagePixels);
       }
       System.setProperty(ImageDecoder.MAX_PIXELS_PROPERTY, maxImagePixels.toString());
     }

@@ -9,9 +9,10 @@ import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
 
 /**
- * One model's layer × layer similarity as two heatmaps side by side, cosine on the left and linear CKA on the
- * right, drawn by XChart; as PNG (Java2D, no display needed) or SVG (XChart's VectorGraphics2D backend). Both panels
- * share one colour scale, from 0 (or the lowest value, if below) to 1.
+ * One model's layer × layer similarity as two heatmaps side by side, cosine on the left and linear
+ * CKA on the right, drawn by XChart; as PNG (Java2D, no display needed) or SVG (XChart's
+ * VectorGraphics2D backend). Both panels share one colour scale, from 0 (or the lowest value, if
+ * below) to 1.
  *
  * <pre>{@code
  * byte[] png = SimilarityHeatmap.png("tiny-llava + layernorm", similarity);
@@ -20,8 +21,10 @@ import org.knowm.xchart.HeatMapChartBuilder;
 final class SimilarityHeatmap {
   /** Width of one panel, in pixels; the image is two panels wide. */
   static final int PANEL_WIDTH = 560;
+
   /** Height of the image, in pixels. */
   static final int HEIGHT = 520;
+
   /** Up to this many layers, each cell shows its value (more would not fit). */
   private static final int LABELLED_LAYERS = 12;
 
@@ -39,15 +42,34 @@ final class SimilarityHeatmap {
 
   private static List<HeatMapChart> panels(String name, LayerSimilarity s) {
     double low = Math.min(0, Math.min(min(s.cosine()), min(s.cka())));
-    return List.of(chart(String.format(Locale.ROOT, "%s: cosine (mean %.4f)", name, s.meanCosine()), s.cosine(), low),
-        chart(String.format(Locale.ROOT, "%s: linear CKA (mean %.4f)", name, s.meanCka()), s.cka(), low));
+    return List.of(
+        chart(
+            String.format(Locale.ROOT, "%s: cosine (mean %.4f)", name, s.meanCosine()),
+            s.cosine(),
+            low),
+        chart(
+            String.format(Locale.ROOT, "%s: linear CKA (mean %.4f)", name, s.meanCka()),
+            s.cka(),
+            low));
   }
 
   private static HeatMapChart chart(String title, double[][] m, double low) {
-    HeatMapChart chart = new HeatMapChartBuilder().width(PANEL_WIDTH).height(HEIGHT).title(title)
-        .xAxisTitle("layer").yAxisTitle("layer").build();
-    chart.getStyler().setMin(low).setMax(1).setShowValue(m.length <= LABELLED_LAYERS)
-        .setHeatMapValueDecimalPattern("0.00").setPlotContentSize(1).setChartBackgroundColor(Color.WHITE);
+    HeatMapChart chart =
+        new HeatMapChartBuilder()
+            .width(PANEL_WIDTH)
+            .height(HEIGHT)
+            .title(title)
+            .xAxisTitle("layer")
+            .yAxisTitle("layer")
+            .build();
+    chart
+        .getStyler()
+        .setMin(low)
+        .setMax(1)
+        .setShowValue(m.length <= LABELLED_LAYERS)
+        .setHeatMapValueDecimalPattern("0.00")
+        .setPlotContentSize(1)
+        .setChartBackgroundColor(Color.WHITE);
     chart.getStyler().setLegendVisible(true);
     List<Integer> layers = new ArrayList<>();
     List<Number[]> cells = new ArrayList<>();

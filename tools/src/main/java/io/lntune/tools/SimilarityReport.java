@@ -14,10 +14,11 @@ import java.util.Locale;
 import java.util.function.Function;
 
 /**
- * What {@code lntune analyze similarity} writes: {@code similarity.json} (the protocol, and per model both matrices
- * and their means), per model {@code NAME-cosine.csv} and {@code NAME-cka.csv} (the L × L matrices) and
- * {@code NAME-heatmap.png}/{@code .svg}, and the side-by-side table in the paper's Table 6 layout
- * ({@code table.csv}, {@code table.md}: the backbone by measure in rows, the models — base and adapters — in columns).
+ * What {@code lntune analyze similarity} writes: {@code similarity.json} (the protocol, and per
+ * model both matrices and their means), per model {@code NAME-cosine.csv} and {@code NAME-cka.csv}
+ * (the L × L matrices) and {@code NAME-heatmap.png}/{@code .svg}, and the side-by-side table in the
+ * paper's Table 6 layout ({@code table.csv}, {@code table.md}: the backbone by measure in rows, the
+ * models — base and adapters — in columns).
  *
  * <pre>{@code
  * SimilarityReport r = new SimilarityReport("tiny-llava", protocol, List.of(new SimilarityReport.Model("base", null, s)));
@@ -48,18 +49,26 @@ record SimilarityReport(String backbone, ObjectNode protocol, List<Model> models
     ArrayNode list = root.putArray("models");
     for (Model m : models) {
       LayerSimilarity s = m.similarity();
-      ObjectNode n = list.addObject().put("name", m.name())
-          .put("adapter", m.adapter() == null ? null : m.adapter().toString()).put("samples", s.samples())
-          .put("layers", s.layers()).put("mean_cosine", s.meanCosine()).put("mean_cka", s.meanCka());
+      ObjectNode n =
+          list.addObject()
+              .put("name", m.name())
+              .put("adapter", m.adapter() == null ? null : m.adapter().toString())
+              .put("samples", s.samples())
+              .put("layers", s.layers())
+              .put("mean_cosine", s.meanCosine())
+              .put("mean_cka", s.meanCka());
       n.set("cosine", JSON.valueToTree(s.cosine()));
       n.set("cka", JSON.valueToTree(s.cka()));
-      Files.writeString(dir.resolve(m.name() + "-cosine.csv"), csv(s.cosine()), StandardCharsets.UTF_8);
+      Files.writeString(
+          dir.resolve(m.name() + "-cosine.csv"), csv(s.cosine()), StandardCharsets.UTF_8);
       Files.writeString(dir.resolve(m.name() + "-cka.csv"), csv(s.cka()), StandardCharsets.UTF_8);
       String title = m.adapter() == null ? backbone : backbone + " + " + m.name();
       Files.write(dir.resolve(m.name() + "-heatmap.png"), SimilarityHeatmap.png(title, s));
       Files.write(dir.resolve(m.name() + "-heatmap.svg"), SimilarityHeatmap.svg(title, s));
     }
-    Files.writeString(dir.resolve("similarity.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root),
+    Files.writeString(
+        dir.resolve("similarity.json"),
+        JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root),
         StandardCharsets.UTF_8);
     Files.writeString(dir.resolve("table.csv"), tableCsv(), StandardCharsets.UTF_8);
     Files.writeString(dir.resolve("table.md"), tableMarkdown(), StandardCharsets.UTF_8);
@@ -72,7 +81,8 @@ record SimilarityReport(String backbone, ObjectNode protocol, List<Model> models
     out.append("\n|---|---|").append("---:|".repeat(models.size())).append('\n');
     for (Measure measure : Measure.values()) {
       out.append("| ").append(backbone).append(" | ").append(measure.label).append(" |");
-      models.forEach(m -> out.append(' ').append(format(measure.mean.apply(m.similarity()))).append(" |"));
+      models.forEach(
+          m -> out.append(' ').append(format(measure.mean.apply(m.similarity()))).append(" |"));
       out.append('\n');
     }
     return out.toString();
@@ -84,7 +94,9 @@ record SimilarityReport(String backbone, ObjectNode protocol, List<Model> models
     out.append('\n');
     for (Measure measure : Measure.values()) {
       boolean plain = backbone.chars().noneMatch(c -> c == ',' || c == '"');
-      out.append(plain ? backbone : '"' + backbone.replace("\"", "\"\"") + '"').append(',').append(measure.label);
+      out.append(plain ? backbone : '"' + backbone.replace("\"", "\"\"") + '"')
+          .append(',')
+          .append(measure.label);
       models.forEach(m -> out.append(',').append(measure.mean.apply(m.similarity())));
       out.append('\n');
     }

@@ -25,24 +25,38 @@ import picocli.CommandLine.Spec;
 final class SynthCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where to write (created if needed).")
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "DIR",
+      description = "Where to write (created if needed).")
   Path out;
 
   @Option(names = "--images", required = true, paramLabel = "N", description = "How many pictures.")
   int images;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Random seed. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--seed",
+      defaultValue = "0",
+      description = "Random seed. Default: ${DEFAULT-VALUE}.")
   long seed;
 
-  @Option(names = "--size", defaultValue = "64", paramLabel = "PX",
+  @Option(
+      names = "--size",
+      defaultValue = "64",
+      paramLabel = "PX",
       description = "Picture width and height in pixels. Default: ${DEFAULT-VALUE}.")
   int size;
 
-  @Option(names = "--eval-fraction", defaultValue = "0.1",
+  @Option(
+      names = "--eval-fraction",
+      defaultValue = "0.1",
       description = "Share of pictures held out for evaluation. Default: ${DEFAULT-VALUE}.")
   double evalFraction;
 
-  @Option(names = "--benchmarks", paramLabel = "N",
+  @Option(
+      names = "--benchmarks",
+      paramLabel = "N",
       description = "Also write mini-benchmarks of N pictures to DIR/benchmarks.")
   Integer benchmarks;
 
@@ -50,13 +64,28 @@ final class SynthCommand implements Callable<Integer> {
   public Integer call() {
     long start = System.nanoTime();
     SyntheticWorld.Summary s = new SyntheticWorld(images, seed, size, evalFraction).generate(out);
-    spec.commandLine().getOut().printf("%d pictures (%d for training, %d held out) in %.1f s%n%s%n%s%n%s%n%s%n",
-        images, s.trainImages(), s.evalImages(), (System.nanoTime() - start) / 1e9, s.stage1(), s.stage2Train(),
-        s.stage2Eval(), s.stage2Instruct());
+    spec.commandLine()
+        .getOut()
+        .printf(
+            "%d pictures (%d for training, %d held out) in %.1f s%n%s%n%s%n%s%n%s%n",
+            images,
+            s.trainImages(),
+            s.evalImages(),
+            (System.nanoTime() - start) / 1e9,
+            s.stage1(),
+            s.stage2Train(),
+            s.stage2Eval(),
+            s.stage2Instruct());
     if (benchmarks != null) {
-      Path dir = new SyntheticBenchmarks(benchmarks, seed + 1, size).write(out.resolve("benchmarks"));
-      spec.commandLine().getOut().println(dir + " (mme, pope, vqav2, coco, flickr30k; images in " + dir.resolve("images")
-          + ")");
+      Path dir =
+          new SyntheticBenchmarks(benchmarks, seed + 1, size).write(out.resolve("benchmarks"));
+      spec.commandLine()
+          .getOut()
+          .println(
+              dir
+                  + " (mme, pope, vqav2, coco, flickr30k; images in "
+                  + dir.resolve("images")
+                  + ")");
     }
     return 0;
   }

@@ -18,7 +18,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code lntune tokenize}: text to SentencePiece ids as JSON, or ids back to text with {@code --decode}. */
+/**
+ * {@code lntune tokenize}: text to SentencePiece ids as JSON, or ids back to text with {@code
+ * --decode}.
+ */
 @Command(
     name = "tokenize",
     mixinStandardHelpOptions = true,
@@ -33,28 +36,44 @@ final class TokenizeCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--tokenizer", converter = ModelPathConverter.class, required = true, paramLabel = "FILE|DIR|ID",
-      description = "A SentencePiece tokenizer.model, or a model directory with it and its tokenizer JSON files (or "
-          + "a model id in the Hugging Face cache).")
+  @Option(
+      names = "--tokenizer",
+      converter = ModelPathConverter.class,
+      required = true,
+      paramLabel = "FILE|DIR|ID",
+      description =
+          "A SentencePiece tokenizer.model, or a model directory with it and its tokenizer JSON files (or "
+              + "a model id in the Hugging Face cache).")
   Path tokenizer;
 
   @ArgGroup(multiplicity = "1")
   Input input;
 
   static final class Input {
-    @Option(names = "--text", required = true, description = "The text (or, with --decode, a JSON array of ids).")
+    @Option(
+        names = "--text",
+        required = true,
+        description = "The text (or, with --decode, a JSON array of ids).")
     String text;
 
-    @Option(names = "--in", required = true, paramLabel = "FILE.jsonl", description = "A JSONL file, one input per line.")
+    @Option(
+        names = "--in",
+        required = true,
+        paramLabel = "FILE.jsonl",
+        description = "A JSONL file, one input per line.")
     Path in;
   }
 
-  @Option(names = "--decode", description = "Turn ids into text instead. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--decode",
+      description = "Turn ids into text instead. Default: ${DEFAULT-VALUE}.")
   boolean decode;
 
-  @Option(names = "--special-tokens",
-      description = "Add BOS/EOS as the tokenizer's config says (Hugging Face's tokenizer(text)). Default: "
-          + "${DEFAULT-VALUE}: SentencePiece's ids alone.")
+  @Option(
+      names = "--special-tokens",
+      description =
+          "Add BOS/EOS as the tokenizer's config says (Hugging Face's tokenizer(text)). Default: "
+              + "${DEFAULT-VALUE}: SentencePiece's ids alone.")
   boolean specialTokens;
 
   @Override
@@ -62,7 +81,10 @@ final class TokenizeCommand implements Callable<Integer> {
     Tokenizer tok = Tokenizer.load(tokenizer);
     PrintWriter out = spec.commandLine().getOut();
     if (input.text != null) {
-      out.println(decode ? tok.decode(ids(parse(input.text, "--text"), "--text")) : encode(tok, input.text));
+      out.println(
+          decode
+              ? tok.decode(ids(parse(input.text, "--text"), "--text"))
+              : encode(tok, input.text));
       return 0;
     }
     try (BufferedReader lines = Files.newBufferedReader(input.in)) {
@@ -117,9 +139,14 @@ final class TokenizeCommand implements Callable<Integer> {
     return ids;
   }
 
-  /** A bad {@code --text} is a usage error (status 2); a bad line of the {@code --in} file, a failure (status 1). */
+  /**
+   * A bad {@code --text} is a usage error (status 2); a bad line of the {@code --in} file, a
+   * failure (status 1).
+   */
   private static RuntimeException bad(String where, String problem) {
     String message = where + ": " + problem;
-    return where.startsWith("--") ? new IllegalArgumentException(message) : new LntuneException(message);
+    return where.startsWith("--")
+        ? new IllegalArgumentException(message)
+        : new LntuneException(message);
   }
 }

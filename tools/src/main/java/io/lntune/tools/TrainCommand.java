@@ -28,68 +28,114 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code lntune train}: {@link LayerNormTuner} from the command line. Each option maps onto one builder setter
- * ({@link #SETTERS}); {@code --config FILE.json} supplies options as a JSON object ({@code {"lr": 0.01,
- * "strategy": "LAYERNORM"}}), and options on the command line override it.
+ * {@code lntune train}: {@link LayerNormTuner} from the command line. Each option maps onto one
+ * builder setter ({@link #SETTERS}); {@code --config FILE.json} supplies options as a JSON object
+ * ({@code {"lr": 0.01, "strategy": "LAYERNORM"}}), and options on the command line override it.
  */
 @Command(
     name = "train",
     mixinStandardHelpOptions = true,
-    description = {"Finetune a LLaVA model on LLaVA-format data with a tuning strategy (default LAYERNORM), writing "
-        + "checkpoints, metrics.jsonl, run.json and the exports (trainable.safetensors, a PEFT adapter, a merged "
-        + "checkpoint if asked for) to --output.",
-        "A run whose --output already holds checkpoints resumes from the last one."})
+    description = {
+      "Finetune a LLaVA model on LLaVA-format data with a tuning strategy (default LAYERNORM), writing "
+          + "checkpoints, metrics.jsonl, run.json and the exports (trainable.safetensors, a PEFT adapter, a merged "
+          + "checkpoint if asked for) to --output.",
+      "A run whose --output already holds checkpoints resumes from the last one."
+    })
 final class TrainCommand implements Callable<Integer> {
   /** The builder setter behind each option (the test keeps the two in step). */
-  static final Map<String, String> SETTERS = Map.ofEntries(Map.entry("--model", "model"),
-      Map.entry("--tokenizer", "tokenizer"), Map.entry("--data", "trainData"), Map.entry("--strategy", "strategy"),
-      Map.entry("--lora-r", "lora"), Map.entry("--template", "template"), Map.entry("--lr", "learningRate"),
-      Map.entry("--connector-lr", "connectorLearningRate"), Map.entry("--weight-decay", "weightDecay"),
-      Map.entry("--schedule", "schedule"), Map.entry("--batch-size", "batchSize"),
-      Map.entry("--grad-accum", "gradientAccumulation"), Map.entry("--max-steps", "maxSteps"),
-      Map.entry("--max-grad-norm", "maxGradNorm"), Map.entry("--seed", "seed"), Map.entry("--output", "outputDir"),
-      Map.entry("--checkpoint-every", "checkpointEvery"), Map.entry("--nan-policy", "nanPolicy"),
-      Map.entry("--workers", "workers"), Map.entry("--base-model-name", "baseModelName"),
-      Map.entry("--export-merged", "exportMerged"), Map.entry("--export-format", "exportFormat"),
-      Map.entry("--export-dtype", "exportDtype"), Map.entry("--recompute-activations", "activationRecomputation"),
-      Map.entry("--resume-anyway", "resumeAnyway"), Map.entry("--keep-checkpoints", "keepCheckpoints"),
-      Map.entry("--subset", "subset"));
+  static final Map<String, String> SETTERS =
+      Map.ofEntries(
+          Map.entry("--model", "model"),
+          Map.entry("--tokenizer", "tokenizer"),
+          Map.entry("--data", "trainData"),
+          Map.entry("--strategy", "strategy"),
+          Map.entry("--lora-r", "lora"),
+          Map.entry("--template", "template"),
+          Map.entry("--lr", "learningRate"),
+          Map.entry("--connector-lr", "connectorLearningRate"),
+          Map.entry("--weight-decay", "weightDecay"),
+          Map.entry("--schedule", "schedule"),
+          Map.entry("--batch-size", "batchSize"),
+          Map.entry("--grad-accum", "gradientAccumulation"),
+          Map.entry("--max-steps", "maxSteps"),
+          Map.entry("--max-grad-norm", "maxGradNorm"),
+          Map.entry("--seed", "seed"),
+          Map.entry("--output", "outputDir"),
+          Map.entry("--checkpoint-every", "checkpointEvery"),
+          Map.entry("--nan-policy", "nanPolicy"),
+          Map.entry("--workers", "workers"),
+          Map.entry("--base-model-name", "baseModelName"),
+          Map.entry("--export-merged", "exportMerged"),
+          Map.entry("--export-format", "exportFormat"),
+          Map.entry("--export-dtype", "exportDtype"),
+          Map.entry("--recompute-activations", "activationRecomputation"),
+          Map.entry("--resume-anyway", "resumeAnyway"),
+          Map.entry("--keep-checkpoints", "keepCheckpoints"),
+          Map.entry("--subset", "subset"));
+
   /** Builder setters that take Java objects and have no option. */
-  static final List<String> API_ONLY = List.of("selection", "imageTransform", "listener", "evaluation");
+  static final List<String> API_ONLY =
+      List.of("selection", "imageTransform", "listener", "evaluation");
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--config", paramLabel = "FILE.json", description = "Options as a JSON object; flags override it.")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE.json",
+      description = "Options as a JSON object; flags override it.")
   Path config;
 
-  @Option(names = "--model", converter = ModelPathConverter.class, required = true, paramLabel = "DIR|ID",
+  @Option(
+      names = "--model",
+      converter = ModelPathConverter.class,
+      required = true,
+      paramLabel = "DIR|ID",
       description = "LLaVA model directory, or model id in the Hugging Face cache.")
   Path model;
 
-  @Option(names = "--vision-tower", converter = ModelPathConverter.class, paramLabel = "DIR|ID",
+  @Option(
+      names = "--vision-tower",
+      converter = ModelPathConverter.class,
+      paramLabel = "DIR|ID",
       description = LlavaOptions.VISION_TOWER_HELP)
   Path visionTower;
 
   @Mixin PlacementOptions placementOptions;
 
-  @Option(names = "--tokenizer", converter = ModelPathConverter.class, paramLabel = "FILE|DIR|ID",
+  @Option(
+      names = "--tokenizer",
+      converter = ModelPathConverter.class,
+      paramLabel = "FILE|DIR|ID",
       description = "Tokenizer (default: the model directory).")
   Path tokenizer;
 
-  @Option(names = "--data", required = true, paramLabel = "FILE.json", description = "LLaVA JSON training data.")
+  @Option(
+      names = "--data",
+      required = true,
+      paramLabel = "FILE.json",
+      description = "LLaVA JSON training data.")
   Path data;
 
-  @Option(names = "--subset", paramLabel = "SPEC",
-      description = "Train on a subset drawn with --seed: N (at random), type:N, or type:N,type:N (types: a "
-          + "sample's \"type\" or \"source\" field, else its file's name: conversation_58k.json gives conversation; "
-          + "detail, complex_reasoning). Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--subset",
+      paramLabel = "SPEC",
+      description =
+          "Train on a subset drawn with --seed: N (at random), type:N, or type:N,type:N (types: a "
+              + "sample's \"type\" or \"source\" field, else its file's name: conversation_58k.json gives conversation; "
+              + "detail, complex_reasoning). Default: ${DEFAULT-VALUE}.")
   String subset = RunDefaults.SUBSET.toString();
 
-  @Option(names = "--image-root", paramLabel = "DIR", description = "Image folder (default: the data file's folder).")
+  @Option(
+      names = "--image-root",
+      paramLabel = "DIR",
+      description = "Image folder (default: the data file's folder).")
   Path imageRoot;
 
-  @Option(names = "--strategy", description = "LAYERNORM, LAYERNORM_SIMPLE, LORA, "
-      + "ATTN_QV, ATTN_MLP, FULL or CONNECTOR_ONLY. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--strategy",
+      description =
+          "LAYERNORM, LAYERNORM_SIMPLE, LORA, "
+              + "ATTN_QV, ATTN_MLP, FULL or CONNECTOR_ONLY. Default: ${DEFAULT-VALUE}.")
   String strategy = RunDefaults.STRATEGY.name();
 
   @Option(names = "--lora-r", description = "LoRA rank. Default: ${DEFAULT-VALUE}.")
@@ -101,8 +147,10 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--lora-dropout", description = "Default: ${DEFAULT-VALUE}.")
   double loraDropout = RunDefaults.LORA.dropout();
 
-  @Option(names = "--template", description = "Conversation template (default: plain for CONNECTOR_ONLY, else "
-      + "vicuna_v1).")
+  @Option(
+      names = "--template",
+      description =
+          "Conversation template (default: plain for CONNECTOR_ONLY, else " + "vicuna_v1).")
   String template;
 
   @Option(names = "--lr", description = "Peak learning rate (default: the strategy's).")
@@ -114,7 +162,9 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--weight-decay", description = "Default: ${DEFAULT-VALUE}.")
   double weightDecay = RunDefaults.WEIGHT_DECAY;
 
-  @Option(names = "--schedule", description = "cosine, linear or constant. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--schedule",
+      description = "cosine, linear or constant. Default: ${DEFAULT-VALUE}.")
   String schedule = RunDefaults.SCHEDULE;
 
   @Option(names = "--warmup-ratio", description = "Default: ${DEFAULT-VALUE}.")
@@ -135,11 +185,17 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--seed", description = "Default: ${DEFAULT-VALUE}.")
   long seed = RunDefaults.SEED;
 
-  @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output directory.")
+  @Option(
+      names = "--output",
+      required = true,
+      paramLabel = "DIR",
+      description = "Output directory.")
   Path output;
 
-  @Option(names = "--checkpoint-every", description = "Steps between checkpoints (0: at the end only). "
-      + "Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--checkpoint-every",
+      description =
+          "Steps between checkpoints (0: at the end only). " + "Default: ${DEFAULT-VALUE}.")
   long checkpointEvery = RunDefaults.CHECKPOINT_EVERY;
 
   @Option(names = "--nan-policy", description = "STOP or SKIP. Default: ${DEFAULT-VALUE}.")
@@ -148,32 +204,53 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--workers", description = "Data worker threads. Default: ${DEFAULT-VALUE}.")
   int workers = RunDefaults.WORKERS;
 
-  @Option(names = "--base-model-name", description = "Recorded in the exports (default: the model directory).")
+  @Option(
+      names = "--base-model-name",
+      description = "Recorded in the exports (default: the model directory).")
   String baseModelName;
 
-  @Option(names = "--export-merged", description = "Also write a merged checkpoint, complete with the training folded "
-      + "in, in the layout of --export-format.")
+  @Option(
+      names = "--export-merged",
+      description =
+          "Also write a merged checkpoint, complete with the training folded "
+              + "in, in the layout of --export-format.")
   boolean exportMerged;
 
-  @Option(names = "--export-format", paramLabel = "original|llava-hf", description = "The merged checkpoint's layout "
-      + "(implies --export-merged): original, for LLaVA's load_pretrained_model (OUTPUT/llava-merged), or llava-hf, "
-      + "for transformers' LlavaForConditionalGeneration (OUTPUT/llava-hf-merged). Default: original.")
+  @Option(
+      names = "--export-format",
+      paramLabel = "original|llava-hf",
+      description =
+          "The merged checkpoint's layout "
+              + "(implies --export-merged): original, for LLaVA's load_pretrained_model (OUTPUT/llava-merged), or llava-hf, "
+              + "for transformers' LlavaForConditionalGeneration (OUTPUT/llava-hf-merged). Default: original.")
   String exportFormat;
 
-  @Option(names = "--export-dtype", paramLabel = "f32|bf16|f16", description = "The dtype of every exported tensor "
-      + "(default: trained tensors from their fp32 masters, the rest in the model's dtype).")
+  @Option(
+      names = "--export-dtype",
+      paramLabel = "f32|bf16|f16",
+      description =
+          "The dtype of every exported tensor "
+              + "(default: trained tensors from their fp32 masters, the rest in the model's dtype).")
   String exportDtype;
 
-  @Option(names = "--keep-checkpoints", paramLabel = "N", description = "Keep only the newest N checkpoints (0: all). "
-      + "Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--keep-checkpoints",
+      paramLabel = "N",
+      description = "Keep only the newest N checkpoints (0: all). " + "Default: ${DEFAULT-VALUE}.")
   int keepCheckpoints = RunDefaults.KEEP_CHECKPOINTS;
 
-  @Option(names = "--resume-anyway", description = "Resume from --output's last checkpoint even if it was trained with "
-      + "other settings (data, rates, batch, steps, seed, model); without it such a rerun is refused.")
+  @Option(
+      names = "--resume-anyway",
+      description =
+          "Resume from --output's last checkpoint even if it was trained with "
+              + "other settings (data, rates, batch, steps, seed, model); without it such a rerun is refused.")
   boolean resumeAnyway;
 
-  @Option(names = "--recompute-activations", description = "Keep only each decoder layer's input in the forward and "
-      + "recompute the layers in the backward: far less activation memory for about one more forward pass.")
+  @Option(
+      names = "--recompute-activations",
+      description =
+          "Keep only each decoder layer's input in the forward and "
+              + "recompute the layers in the backward: far less activation memory for about one more forward pass.")
   boolean recomputeActivations;
 
   /** The model as the command line named it: a model id stays an id, not its snapshot directory. */
@@ -186,8 +263,10 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() {
     Subset chosen = Subset.parse(subset); // before the model loads: a bad spec fails at once
     LlavaModel llava = LlavaOptions.loadBase(model, placementOptions.placement(), visionTower);
-    LayerNormTuner.Builder b = builder(llava, Tokenizer.load(tokenizer != null ? tokenizer : model), chosen)
-        .listener(ProgressBarListener.console()).listener(new LoggingListener(50));
+    LayerNormTuner.Builder b =
+        builder(llava, Tokenizer.load(tokenizer != null ? tokenizer : model), chosen)
+            .listener(ProgressBarListener.console())
+            .listener(new LoggingListener(50));
     TuningResult r;
     try (LayerNormTuner tuner = build(b)) {
       r = tuner.fit();
@@ -196,12 +275,18 @@ final class TrainCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     if (r.losses().isEmpty()) {
-      out.printf("nothing left to train: %s is complete at step %d; exports rewritten%n", output,
-          r.checkpoint().map(TrainingCheckpoints::step).orElse(0L));
+      out.printf(
+          "nothing left to train: %s is complete at step %d; exports rewritten%n",
+          output, r.checkpoint().map(TrainingCheckpoints::step).orElse(0L));
     } else {
-      out.printf("trained %d steps: loss %.4f -> %.4f; %,d of %,d parameters trainable (%.4f%%)%n",
-          r.losses().size(), r.losses().get(0), r.losses().get(r.losses().size() - 1), r.trainableParameters(),
-          r.totalParameters(), r.trainablePercent());
+      out.printf(
+          "trained %d steps: loss %.4f -> %.4f; %,d of %,d parameters trainable (%.4f%%)%n",
+          r.losses().size(),
+          r.losses().get(0),
+          r.losses().get(r.losses().size() - 1),
+          r.trainableParameters(),
+          r.totalParameters(),
+          r.trainablePercent());
     }
     r.delta().ifPresent(p -> out.println("trainable tensors: " + p));
     r.adapter().ifPresent(p -> out.println("PEFT adapter: " + p));
@@ -210,18 +295,33 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   /**
-   * {@return a builder with every setting the options give} Options the command line leaves out pass on their
-   * defaults, which are {@link RunDefaults}'s (the test keeps them so); listeners are left to the caller.
+   * {@return a builder with every setting the options give} Options the command line leaves out
+   * pass on their defaults, which are {@link RunDefaults}'s (the test keeps them so); listeners are
+   * left to the caller.
    */
   LayerNormTuner.Builder builder(LlavaModel llava, Tokenizer tok, Subset chosen) {
     Strategy s = Strategy.parse(strategy);
-    LayerNormTuner.Builder b = LayerNormTuner.builder().model(llava).tokenizer(tok)
-        .trainData(data, imageRoot != null ? imageRoot : data.toAbsolutePath().getParent()).strategy(s)
-        .weightDecay(weightDecay).schedule(LrSchedule.parse(schedule, LrSchedule.Warmup.ratio(warmupRatio)))
-        .batchSize(batchSize).gradientAccumulation(gradAccum).maxGradNorm(maxGradNorm).seed(seed).outputDir(output)
-        .checkpointEvery(checkpointEvery).nanPolicy(nanPolicy).workers(workers)
-        .activationRecomputation(recomputeActivations).resumeAnyway(resumeAnyway).keepCheckpoints(keepCheckpoints)
-        .subset(chosen).baseModelName(baseModelName != null ? baseModelName : modelAsGiven());
+    LayerNormTuner.Builder b =
+        LayerNormTuner.builder()
+            .model(llava)
+            .tokenizer(tok)
+            .trainData(data, imageRoot != null ? imageRoot : data.toAbsolutePath().getParent())
+            .strategy(s)
+            .weightDecay(weightDecay)
+            .schedule(LrSchedule.parse(schedule, LrSchedule.Warmup.ratio(warmupRatio)))
+            .batchSize(batchSize)
+            .gradientAccumulation(gradAccum)
+            .maxGradNorm(maxGradNorm)
+            .seed(seed)
+            .outputDir(output)
+            .checkpointEvery(checkpointEvery)
+            .nanPolicy(nanPolicy)
+            .workers(workers)
+            .activationRecomputation(recomputeActivations)
+            .resumeAnyway(resumeAnyway)
+            .keepCheckpoints(keepCheckpoints)
+            .subset(chosen)
+            .baseModelName(baseModelName != null ? baseModelName : modelAsGiven());
     if (s == Strategy.LORA) {
       b.lora(new LoraConfig(loraR, loraAlpha, loraDropout, RunDefaults.LORA.targets()));
     }
@@ -250,8 +350,9 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   /**
-   * {@return the tuner} The builder validates every setting at once, under its own names; on the command line the
-   * message names the options instead ({@code batchSize} becomes {@code --batch-size}).
+   * {@return the tuner} The builder validates every setting at once, under its own names; on the
+   * command line the message names the options instead ({@code batchSize} becomes {@code
+   * --batch-size}).
    *
    * @throws IllegalArgumentException listing every invalid setting by its option (a usage error)
    */
@@ -267,8 +368,10 @@ final class TrainCommand implements Callable<Integer> {
 
   /** {@return {@code message} with each builder setting's name replaced by its option's} */
   static String optionNames(String message) {
-    String out = message.replaceFirst("^LayerNormTuner settings: ", "invalid settings: ")
-        .replaceAll("\\bimageRoot\\b", "--image-root"); // set with trainData, so not in SETTERS
+    String out =
+        message
+            .replaceFirst("^LayerNormTuner settings: ", "invalid settings: ")
+            .replaceAll("\\bimageRoot\\b", "--image-root"); // set with trainData, so not in SETTERS
     for (Map.Entry<String, String> e : SETTERS.entrySet()) {
       out = out.replaceAll("\\b" + e.getValue() + "\\b", e.getKey());
     }

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code lntune eval} end to end on a tiny random LLaVA and synthetic benchmarks of each format: the answers and
- * scores it writes are read back, and the scores recomputed from the answers.
+ * {@code lntune eval} end to end on a tiny random LLaVA and synthetic benchmarks of each format:
+ * the answers and scores it writes are read back, and the scores recomputed from the answers.
  */
 class EvalCommandTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -39,9 +39,22 @@ class EvalCommandTest {
   }
 
   private static JsonNode eval(String benchmark, Path out, String... more) throws Exception {
-    List<String> args = new ArrayList<>(List.of("eval", "--benchmark", benchmark, "--model", model.toString(),
-        "--images", bench.resolve("images").toString(), "--out", out.toString(), "--max-new-tokens", "3",
-        "--batch-size", "3"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "eval",
+                "--benchmark",
+                benchmark,
+                "--model",
+                model.toString(),
+                "--images",
+                bench.resolve("images").toString(),
+                "--out",
+                out.toString(),
+                "--max-new-tokens",
+                "3",
+                "--batch-size",
+                "3"));
     args.addAll(List.of(more));
     CliRun run = CliRun.of(args.toArray(String[]::new));
     assertThat(run.code()).as(run.err()).isZero();
@@ -64,31 +77,49 @@ class EvalCommandTest {
   @Test
   void vqav2AnswersAreScoredAgainstTheHumanAnswers() throws Exception {
     Path out = dir.resolve("out-vqa");
-    JsonNode scores = eval("vqav2", out, "--questions", bench.resolve("vqav2/questions.json").toString(),
-        "--annotations", bench.resolve("vqav2/annotations.json").toString(),
-        "--shots-file", bench.resolve("vqav2/shots.json").toString(), "--shots", "2");
+    JsonNode scores =
+        eval(
+            "vqav2",
+            out,
+            "--questions",
+            bench.resolve("vqav2/questions.json").toString(),
+            "--annotations",
+            bench.resolve("vqav2/annotations.json").toString(),
+            "--shots-file",
+            bench.resolve("vqav2/shots.json").toString(),
+            "--shots",
+            "2");
     List<JsonNode> answers = answers(out);
-    JsonNode questions = JSON.readTree(bench.resolve("vqav2/questions.json").toFile()).get("questions");
+    JsonNode questions =
+        JSON.readTree(bench.resolve("vqav2/questions.json").toFile()).get("questions");
     assertThat(answers).hasSize(questions.size());
-    assertThat(answers).as("the tiny model says something").anyMatch(a -> !a.get("text").asText().isEmpty());
+    assertThat(answers)
+        .as("the tiny model says something")
+        .anyMatch(a -> !a.get("text").asText().isEmpty());
     assertThat(scores.get("questions").asInt()).isEqualTo(questions.size());
-    assertThat(answers.get(0).get("prompt").asText()).isEqualTo(questions.get(0).get("question").asText()
-        + "\nAnswer the question using a single word or phrase.");
+    assertThat(answers.get(0).get("prompt").asText())
+        .isEqualTo(
+            questions.get(0).get("question").asText()
+                + "\nAnswer the question using a single word or phrase.");
     Map<String, List<String>> humans = new HashMap<>();
-    JSON.readTree(bench.resolve("vqav2/annotations.json").toFile()).get("annotations").forEach(a -> {
-      List<String> h = new ArrayList<>();
-      a.get("answers").forEach(x -> h.add(x.get("answer").asText()));
-      humans.put(a.get("question_id").asText(), h);
-    });
+    JSON.readTree(bench.resolve("vqav2/annotations.json").toFile())
+        .get("annotations")
+        .forEach(
+            a -> {
+              List<String> h = new ArrayList<>();
+              a.get("answers").forEach(x -> h.add(x.get("answer").asText()));
+              humans.put(a.get("question_id").asText(), h);
+            });
     double sum = 0;
     for (JsonNode a : answers) {
       sum += VqaAccuracy.of(a.get("text").asText(), humans.get(a.get("question_id").asText()));
     }
-    assertThat(scores.get("accuracy").asDouble()).isCloseTo(100 * sum / answers.size(), within(1e-9));
+    assertThat(scores.get("accuracy").asDouble())
+        .isCloseTo(100 * sum / answers.size(), within(1e-9));
     JsonNode submission = JSON.readTree(out.resolve("vqav2-submission.json").toFile());
     assertThat(submission).hasSize(answers.size());
-    assertThat(submission.get(0).get("answer").asText()).isEqualTo(VqaAccuracy.normalize(answers.get(0).get("text")
-        .asText()));
+    assertThat(submission.get(0).get("answer").asText())
+        .isEqualTo(VqaAccuracy.normalize(answers.get(0).get("text").asText()));
   }
 
   @Test
@@ -132,7 +163,8 @@ class EvalCommandTest {
         items.add(new MmeScore.Item(cols[0], cols[2], cols[3]));
       }
       MmeScore m = MmeScore.of(items);
-      assertThat(scores.get("subtasks").get(subtask).get("score").asDouble()).isCloseTo(m.score(), within(1e-9));
+      assertThat(scores.get("subtasks").get(subtask).get("score").asDouble())
+          .isCloseTo(m.score(), within(1e-9));
       perception += m.score();
     }
     assertThat(scores.get("perception").asDouble()).isCloseTo(perception, within(1e-9));
@@ -144,18 +176,38 @@ class EvalCommandTest {
     for (String name : List.of("coco", "flickr30k")) {
       Path out = dir.resolve("out-" + name);
       Path captions = bench.resolve(name).resolve("captions.json");
-      JsonNode scores = eval(name + "-caption", out, "--questions", captions.toString(), "--annotations",
-          captions.toString(), "--shots-file", bench.resolve("coco/shots.json").toString());
-      assertThat(answers(out)).hasSize(2).allSatisfy(a -> assertThat(a.get("prompt").asText())
-          .isEqualTo("Please provide a description of the picture."));
+      JsonNode scores =
+          eval(
+              name + "-caption",
+              out,
+              "--questions",
+              captions.toString(),
+              "--annotations",
+              captions.toString(),
+              "--shots-file",
+              bench.resolve("coco/shots.json").toString());
+      assertThat(answers(out))
+          .hasSize(2)
+          .allSatisfy(
+              a ->
+                  assertThat(a.get("prompt").asText())
+                      .isEqualTo("Please provide a description of the picture."));
       JsonNode results = JSON.readTree(out.resolve("captions-results.json").toFile());
       Map<Integer, List<String>> refs = new HashMap<>();
-      JSON.readTree(captions.toFile()).get("annotations").forEach(a -> refs.computeIfAbsent(a.get("image_id").asInt(),
-          k -> new ArrayList<>()).add(PtbTokenizer.tokenize(a.get("caption").asText())));
+      JSON.readTree(captions.toFile())
+          .get("annotations")
+          .forEach(
+              a ->
+                  refs.computeIfAbsent(a.get("image_id").asInt(), k -> new ArrayList<>())
+                      .add(PtbTokenizer.tokenize(a.get("caption").asText())));
       Map<Integer, String> candidates = new HashMap<>();
-      results.forEach(r -> candidates.put(r.get("image_id").asInt(), PtbTokenizer.tokenize(r.get("caption").asText())));
+      results.forEach(
+          r ->
+              candidates.put(
+                  r.get("image_id").asInt(), PtbTokenizer.tokenize(r.get("caption").asText())));
       assertThat(candidates).hasSize(2);
-      assertThat(scores.get("CIDEr-D").asDouble()).isCloseTo(CiderD.score(refs, candidates).score(), within(1e-9));
+      assertThat(scores.get("CIDEr-D").asDouble())
+          .isCloseTo(CiderD.score(refs, candidates).score(), within(1e-9));
       assertThat(scores.has("BLEU-4")).isTrue();
     }
   }
@@ -163,13 +215,34 @@ class EvalCommandTest {
   @Test
   void generateAnswersAboutAnImageAsEvalDoes() throws Exception {
     Path image = bench.resolve("images").resolve(SyntheticBenchmarks.imageName(1));
-    CliRun run = CliRun.of("generate", "--model", model.toString(), "--image", image.toString(), "--prompt",
-        "What colour is the circle?", "--prompt", "How many shapes are there?", "--max-new-tokens", "3");
+    CliRun run =
+        CliRun.of(
+            "generate",
+            "--model",
+            model.toString(),
+            "--image",
+            image.toString(),
+            "--prompt",
+            "What colour is the circle?",
+            "--prompt",
+            "How many shapes are there?",
+            "--max-new-tokens",
+            "3");
     assertThat(run.code()).as(run.err()).isZero();
-    assertThat(run.out().split("\n", -1)).hasSize(3);   // two replies, then the final newline
-    CliRun bad = CliRun.of("eval", "--benchmark", "vqav2", "--model", model.toString(), "--images",
-        bench.resolve("images").toString(), "--out", dir.resolve("bad").toString(), "--questions",
-        bench.resolve("vqav2/annotations.json").toString());
+    assertThat(run.out().split("\n", -1)).hasSize(3); // two replies, then the final newline
+    CliRun bad =
+        CliRun.of(
+            "eval",
+            "--benchmark",
+            "vqav2",
+            "--model",
+            model.toString(),
+            "--images",
+            bench.resolve("images").toString(),
+            "--out",
+            dir.resolve("bad").toString(),
+            "--questions",
+            bench.resolve("vqav2/annotations.json").toString());
     assertThat(bad.code()).isEqualTo(1);
     assertThat(bad.err()).contains("annotations.json").contains("no top-level 'questions' array");
   }
@@ -185,40 +258,98 @@ class EvalCommandTest {
 
     Path duplicated = dir.resolve("duplicated.jsonl");
     Files.write(duplicated, List.of(lines.get(0), lines.get(1), lines.get(0)));
-    CliRun dup = CliRun.of("eval", "--benchmark", "pope", "--model", model.toString(), "--images",
-        bench.resolve("images").toString(), "--out", out.toString(), "--questions", duplicated.toString());
+    CliRun dup =
+        CliRun.of(
+            "eval",
+            "--benchmark",
+            "pope",
+            "--model",
+            model.toString(),
+            "--images",
+            bench.resolve("images").toString(),
+            "--out",
+            out.toString(),
+            "--questions",
+            duplicated.toString());
     assertThat(dup.code()).isEqualTo(1);
-    assertThat(dup.err()).contains(duplicated + ":3: question id " + JSON.readTree(lines.get(0)).get("question_id")
-        + " appears more than once");
-    assertThat(Files.readString(out.resolve("answers.jsonl"))).as("previous answers intact").isEqualTo(answers);
-    assertThat(Files.readString(out.resolve("scores.json"))).as("previous scores intact").isEqualTo(scores);
+    assertThat(dup.err())
+        .contains(
+            duplicated
+                + ":3: question id "
+                + JSON.readTree(lines.get(0)).get("question_id")
+                + " appears more than once");
+    assertThat(Files.readString(out.resolve("answers.jsonl")))
+        .as("previous answers intact")
+        .isEqualTo(answers);
+    assertThat(Files.readString(out.resolve("scores.json")))
+        .as("previous scores intact")
+        .isEqualTo(scores);
 
     Path image = bench.resolve("images").resolve(SyntheticBenchmarks.imageName(1)).toAbsolutePath();
     for (String outside : List.of(image.toString(), "../vqav2/shots.json")) {
       Path escaping = dir.resolve("escaping.jsonl");
-      Files.writeString(escaping, "{\"question_id\": 1, \"image\": " + JSON.writeValueAsString(outside)
-          + ", \"text\": \"Is there a circle?\", \"label\": \"yes\"}\n");
-      CliRun run = CliRun.of("eval", "--benchmark", "pope", "--model", model.toString(), "--images",
-          bench.resolve("images").toString(), "--out", out.toString(), "--questions", escaping.toString());
+      Files.writeString(
+          escaping,
+          "{\"question_id\": 1, \"image\": "
+              + JSON.writeValueAsString(outside)
+              + ", \"text\": \"Is there a circle?\", \"label\": \"yes\"}\n");
+      CliRun run =
+          CliRun.of(
+              "eval",
+              "--benchmark",
+              "pope",
+              "--model",
+              model.toString(),
+              "--images",
+              bench.resolve("images").toString(),
+              "--out",
+              out.toString(),
+              "--questions",
+              escaping.toString());
       assertThat(run.code()).as(outside).isEqualTo(1);
-      assertThat(run.err()).contains(escaping + ":1: image path '" + outside + "' leaves the image folder");
+      assertThat(run.err())
+          .contains(escaping + ":1: image path '" + outside + "' leaves the image folder");
     }
     assertThat(Files.readString(out.resolve("scores.json"))).isEqualTo(scores);
   }
 
   @Test
   void outOfRangeOptionsAreUsageErrorsNamingTheOption() {
-    CliRun shots = CliRun.of("eval", "--benchmark", "vqav2", "--model", model.toString(), "--images",
-        bench.resolve("images").toString(), "--out", dir.resolve("out-shots").toString(), "--questions",
-        bench.resolve("vqav2/questions.json").toString(), "--shots-file", bench.resolve("vqav2/shots.json").toString(),
-        "--shots", "-1");
+    CliRun shots =
+        CliRun.of(
+            "eval",
+            "--benchmark",
+            "vqav2",
+            "--model",
+            model.toString(),
+            "--images",
+            bench.resolve("images").toString(),
+            "--out",
+            dir.resolve("out-shots").toString(),
+            "--questions",
+            bench.resolve("vqav2/questions.json").toString(),
+            "--shots-file",
+            bench.resolve("vqav2/shots.json").toString(),
+            "--shots",
+            "-1");
     assertThat(shots.code()).isEqualTo(CliErrors.USAGE);
     assertThat(shots.err().strip()).isEqualTo("lntune: --shots must be >= 0, got -1");
     Path image = bench.resolve("images").resolve(SyntheticBenchmarks.imageName(1));
-    for (String[] bad : new String[][] {{"--temperature", "-1"}, {"--top-p", "0"}, {"--top-k", "-3"},
-        {"--max-new-tokens", "0"}}) {
-      CliRun run = CliRun.of("generate", "--model", model.toString(), "--image", image.toString(), "--prompt", "Hi",
-          bad[0], bad[1]);
+    for (String[] bad :
+        new String[][] {
+          {"--temperature", "-1"}, {"--top-p", "0"}, {"--top-k", "-3"}, {"--max-new-tokens", "0"}
+        }) {
+      CliRun run =
+          CliRun.of(
+              "generate",
+              "--model",
+              model.toString(),
+              "--image",
+              image.toString(),
+              "--prompt",
+              "Hi",
+              bad[0],
+              bad[1]);
       assertThat(run.code()).as(String.join(" ", bad)).isEqualTo(CliErrors.USAGE);
       assertThat(run.err()).startsWith("lntune: " + bad[0] + " must be");
     }

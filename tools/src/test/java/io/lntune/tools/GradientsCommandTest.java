@@ -13,7 +13,10 @@ import org.junit.jupiter.api.io.TempDir;
 class GradientsCommandTest {
   @TempDir Path dir;
 
-  /** A metrics.jsonl as the trainer writes it: steps, some with gradient statistics, and an evaluation. */
+  /**
+   * A metrics.jsonl as the trainer writes it: steps, some with gradient statistics, and an
+   * evaluation.
+   */
   private Path run(String name, double... variances) throws Exception {
     Path run = Files.createDirectories(dir.resolve(name));
     StringBuilder lines = new StringBuilder();
@@ -21,10 +24,19 @@ class GradientsCommandTest {
       long step = 2L * (i + 1);
       lines.append("{\"type\":\"step\",\"step\":").append(step - 1).append(",\"loss\":2.0}\n");
       String variance = Double.isNaN(variances[i]) ? "null" : Double.toString(variances[i]);
-      lines.append("{\"type\":\"step\",\"step\":").append(step).append(",\"loss\":1.5,\"gradients\":{")
-          .append("\"no_decay\":{\"norm\":").append(i + 1).append(",\"variance\":").append(variance)
+      lines
+          .append("{\"type\":\"step\",\"step\":")
+          .append(step)
+          .append(",\"loss\":1.5,\"gradients\":{")
+          .append("\"no_decay\":{\"norm\":")
+          .append(i + 1)
+          .append(",\"variance\":")
+          .append(variance)
           .append(",\"elements\":10,\"micro_batches\":4},")
-          .append("\"all\":{\"norm\":").append(2 * (i + 1)).append(",\"variance\":").append(variance)
+          .append("\"all\":{\"norm\":")
+          .append(2 * (i + 1))
+          .append(",\"variance\":")
+          .append(variance)
           .append(",\"elements\":10,\"micro_batches\":4}}}\n");
     }
     lines.append("{\"type\":\"eval\",\"step\":4,\"accuracy\":0.5}\n");
@@ -37,18 +49,26 @@ class GradientsCommandTest {
     Path ln = run("ln", 1e-6, 3e-6, Double.NaN);
     Path full = run("full-run", 1e-4, 3e-4, 5e-4);
     Path out = dir.resolve("gradients");
-    CliRun r = CliRun.of("analyze", "gradients", "layernorm=" + ln, full.toString(), "--out", out.toString());
+    CliRun r =
+        CliRun.of(
+            "analyze", "gradients", "layernorm=" + ln, full.toString(), "--out", out.toString());
     assertThat(r.code()).as(r.err()).isZero();
-    assertThat(r.out()).contains("| layernorm | 3 | 2.000e-06 | 4.000 |", "| full-run | 3 | 0.0003000 | 4.000 |");
-    assertThat(Files.readString(out.resolve("table.md"))).isEqualTo(r.out().substring(0, r.out().indexOf("written")));
+    assertThat(r.out())
+        .contains("| layernorm | 3 | 2.000e-06 | 4.000 |", "| full-run | 3 | 0.0003000 | 4.000 |");
+    assertThat(Files.readString(out.resolve("table.md")))
+        .isEqualTo(r.out().substring(0, r.out().indexOf("written")));
     List<String> csv = Files.readAllLines(out.resolve("gradients.csv"));
     assertThat(csv).hasSize(7).first().isEqualTo("run,step,group,norm,variance");
-    assertThat(csv).contains("layernorm,2,all,2.0,1.0E-6", "layernorm,6,all,6.0,", "full-run,6,all,6.0,5.0E-4");
+    assertThat(csv)
+        .contains(
+            "layernorm,2,all,2.0,1.0E-6", "layernorm,6,all,6.0,", "full-run,6,all,6.0,5.0E-4");
     BufferedImage png = ImageIO.read(out.resolve("gradients.png").toFile());
     assertThat(png.getWidth()).isEqualTo(2 * GradientsCommand.PANEL_WIDTH);
     assertThat(Files.readString(out.resolve("gradients.svg"))).contains("<svg");
 
-    CliRun group = CliRun.of("analyze", "gradients", ln.toString(), "--group", "no_decay", "--out", out.toString());
+    CliRun group =
+        CliRun.of(
+            "analyze", "gradients", ln.toString(), "--group", "no_decay", "--out", out.toString());
     assertThat(group.code()).as(group.err()).isZero();
     assertThat(group.out()).contains("| ln | 3 | 2.000e-06 | 2.000 |");
   }
@@ -56,21 +76,38 @@ class GradientsCommandTest {
   @Test
   void runsWithoutStatisticsOrUnknownGroupsFailNamingTheFile() throws Exception {
     Path plain = Files.createDirectories(dir.resolve("plain"));
-    Files.writeString(plain.resolve("metrics.jsonl"), "{\"type\":\"step\",\"step\":1,\"loss\":2.0}\n");
-    CliRun none = CliRun.of("analyze", "gradients", plain.toString(), "--out", dir.resolve("o1").toString());
+    Files.writeString(
+        plain.resolve("metrics.jsonl"), "{\"type\":\"step\",\"step\":1,\"loss\":2.0}\n");
+    CliRun none =
+        CliRun.of("analyze", "gradients", plain.toString(), "--out", dir.resolve("o1").toString());
     assertThat(none.code()).isEqualTo(1);
-    assertThat(none.err()).contains(plain.resolve("metrics.jsonl").toString(), "has no gradient statistics",
-        "--gradient-stats-every");
+    assertThat(none.err())
+        .contains(
+            plain.resolve("metrics.jsonl").toString(),
+            "has no gradient statistics",
+            "--gradient-stats-every");
 
     Path ln = run("ln", 1e-6);
-    CliRun group = CliRun.of("analyze", "gradients", ln.toString(), "--group", "decay", "--out",
-        dir.resolve("o2").toString());
+    CliRun group =
+        CliRun.of(
+            "analyze",
+            "gradients",
+            ln.toString(),
+            "--group",
+            "decay",
+            "--out",
+            dir.resolve("o2").toString());
     assertThat(group.code()).isEqualTo(1);
     assertThat(group.err()).contains("for group 'decay'; it has [no_decay, all]");
     assertThat(dir.resolve("o2")).doesNotExist();
 
-    CliRun missing = CliRun.of("analyze", "gradients", dir.resolve("nowhere").toString(), "--out",
-        dir.resolve("o3").toString());
+    CliRun missing =
+        CliRun.of(
+            "analyze",
+            "gradients",
+            dir.resolve("nowhere").toString(),
+            "--out",
+            dir.resolve("o3").toString());
     assertThat(missing.code()).isEqualTo(1);
     assertThat(missing.err()).contains("metrics.jsonl does not exist");
   }

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class LntuneCliTest {
   @TempDir Path dir;
+
   @Test
   void helpListsTheCommands() {
     CliRun r1 = CliRun.of("--help");
@@ -35,7 +36,8 @@ class LntuneCliTest {
   void versionNamesLntuneAndLibtorch() {
     CliRun r2 = CliRun.of("--version");
     assertThat(r2.code()).isZero();
-    assertThat(r2.out()).contains("lntune " + System.getProperty("lntune.projectVersion") + "\n")
+    assertThat(r2.out())
+        .contains("lntune " + System.getProperty("lntune.projectVersion") + "\n")
         .contains("pytorch 2.10.0-1.5.13");
   }
 
@@ -63,16 +65,22 @@ class LntuneCliTest {
     Files.write(file, new byte[] {9, 0, 0, 0, 0, 0, 0, 0, '{', '}'});
     CliRun r4 = CliRun.of("inspect", file.toString());
     assertThat(r4.code()).isEqualTo(1);
-    assertThat(r4.err().strip()).isEqualTo("lntune: " + file + ": header length 9 runs past the end of the file "
-        + "(10 bytes): file truncated?");
+    assertThat(r4.err().strip())
+        .isEqualTo(
+            "lntune: "
+                + file
+                + ": header length 9 runs past the end of the file "
+                + "(10 bytes): file truncated?");
   }
 
   @Test
   void badSettingsAreUsageErrorsAndFailuresExitWithOneInOneLine() throws IOException {
     CliRun unknown = CliRun.of("params", "--preset", "llava-v9");
     assertThat(unknown.code()).isEqualTo(CliErrors.USAGE);
-    assertThat(unknown.err().strip()).startsWith("lntune: unknown LLaVA preset 'llava-v9': expected one of")
-        .doesNotContain("\n").doesNotContain("Exception");
+    assertThat(unknown.err().strip())
+        .startsWith("lntune: unknown LLaVA preset 'llava-v9': expected one of")
+        .doesNotContain("\n")
+        .doesNotContain("Exception");
 
     Path missing = dir.resolve("absent.json");
     CliRun noConfig = CliRun.of("params", "--config", missing.toString());
@@ -82,7 +90,10 @@ class LntuneCliTest {
 
     Path config = dir.resolve("params.json");
     Files.writeString(config, "{\"preset\": \"tiny\"}");
-    for (String[] args : new String[][] {{"params", "--config", config.toString()}, {"params", "--config=" + config}}) {
+    for (String[] args :
+        new String[][] {
+          {"params", "--config", config.toString()}, {"params", "--config=" + config}
+        }) {
       CliRun run = CliRun.of(args);
       assertThat(run.code()).as(run.err()).isZero();
       assertThat(run.out()).as("the config's preset is used").contains("tiny");
@@ -92,21 +103,29 @@ class LntuneCliTest {
   @Test
   void unexpectedErrorsSayHowToSeeTheStackTrace() {
     StringWriter quiet = new StringWriter();
-    int code = CliErrors.report(new NullPointerException("x is null"), new PrintWriter(quiet), false);
+    int code =
+        CliErrors.report(new NullPointerException("x is null"), new PrintWriter(quiet), false);
     assertThat(code).isEqualTo(CliErrors.FAILURE);
-    assertThat(quiet.toString().lines()).containsExactly("lntune: NullPointerException: x is null",
-        "lntune: this is a bug in lntune or an input it does not check; rerun with --verbose (or LNTUNE_VERBOSE=1) "
-            + "for the stack trace");
+    assertThat(quiet.toString().lines())
+        .containsExactly(
+            "lntune: NullPointerException: x is null",
+            "lntune: this is a bug in lntune or an input it does not check; rerun with --verbose (or LNTUNE_VERBOSE=1) "
+                + "for the stack trace");
     StringWriter verbose = new StringWriter();
-    CliErrors.report(new IllegalStateException("bad state", new IOException("disk full")), new PrintWriter(verbose),
+    CliErrors.report(
+        new IllegalStateException("bad state", new IOException("disk full")),
+        new PrintWriter(verbose),
         true);
-    assertThat(verbose.toString()).startsWith("lntune: bad state (disk full)\n")
+    assertThat(verbose.toString())
+        .startsWith("lntune: bad state (disk full)\n")
         .contains("at io.lntune.tools.LntuneCliTest");
     assertThat(CliErrors.verboseFromEnvironment(Map.of("LNTUNE_VERBOSE", "1"))).isTrue();
     assertThat(CliErrors.verboseFromEnvironment(Map.of("LNTUNE_VERBOSE", "0"))).isFalse();
     assertThat(CliErrors.verboseFromEnvironment(Map.of())).isFalse();
     StringWriter denied = new StringWriter();
-    CliErrors.report(new UncheckedIOException(new AccessDeniedException("/runs/ro/run.json")), new PrintWriter(denied),
+    CliErrors.report(
+        new UncheckedIOException(new AccessDeniedException("/runs/ro/run.json")),
+        new PrintWriter(denied),
         false);
     assertThat(denied.toString().strip()).isEqualTo("lntune: /runs/ro/run.json: permission denied");
   }
@@ -131,6 +150,7 @@ class LntuneCliTest {
     Files.write(legacy, new byte[] {(byte) 0x80, 2, (byte) 0x8a, 10});
     CliRun bad = CliRun.of("inspect", legacy.toString());
     assertThat(bad.code()).isEqualTo(1);
-    assertThat(bad.err().strip()).startsWith("lntune: " + legacy + ": is in the legacy torch.save format");
+    assertThat(bad.err().strip())
+        .startsWith("lntune: " + legacy + ": is in the legacy torch.save format");
   }
 }

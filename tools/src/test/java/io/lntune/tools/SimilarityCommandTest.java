@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code lntune analyze similarity} end to end on a tiny LLaVA, with two adapters made by short training runs (a
- * LayerNorm run's directory and a full finetune's delta file): every file is written and agrees with the others.
+ * {@code lntune analyze similarity} end to end on a tiny LLaVA, with two adapters made by short
+ * training runs (a LayerNorm run's directory and a full finetune's delta file): every file is
+ * written and agrees with the others.
  */
 class SimilarityCommandTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -40,17 +41,49 @@ class SimilarityCommandTest {
 
   private static Path train(String strategy, String name) {
     Path out = dir.resolve(name);
-    CliRun r = CliRun.of("train", "--model", model.toString(), "--data", world.stage2Train().toString(),
-        "--image-root", world.imageRoot().toString(), "--strategy", strategy, "--lr", "0.05", "--batch-size", "2",
-        "--max-steps", "3", "--workers", "1", "--output", out.toString());
+    CliRun r =
+        CliRun.of(
+            "train",
+            "--model",
+            model.toString(),
+            "--data",
+            world.stage2Train().toString(),
+            "--image-root",
+            world.imageRoot().toString(),
+            "--strategy",
+            strategy,
+            "--lr",
+            "0.05",
+            "--batch-size",
+            "2",
+            "--max-steps",
+            "3",
+            "--workers",
+            "1",
+            "--output",
+            out.toString());
     assertThat(r.code()).as(r.err()).isZero();
     return out;
   }
 
   private static CliRun analyze(Path out, String... more) {
-    List<String> args = new ArrayList<>(List.of("analyze", "similarity", "--model", model.toString(), "--data",
-        world.stage2Eval().toString(), "--images", world.imageRoot().toString(), "--samples", "8", "--batch-size", "3",
-        "--out", out.toString()));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "analyze",
+                "similarity",
+                "--model",
+                model.toString(),
+                "--data",
+                world.stage2Eval().toString(),
+                "--images",
+                world.imageRoot().toString(),
+                "--samples",
+                "8",
+                "--batch-size",
+                "3",
+                "--out",
+                out.toString()));
     args.addAll(List.of(more));
     return CliRun.of(args.toArray(String[]::new));
   }
@@ -92,22 +125,30 @@ class SimilarityCommandTest {
       }
       assertThat(m.get("mean_cosine").asDouble()).isEqualTo(LayerSimilarity.meanOfPairs(cosine));
       assertThat(m.get("mean_cka").asDouble()).isEqualTo(LayerSimilarity.meanOfPairs(cka));
-      assertThat(table.get(1).split(",")[2 + k]).isEqualTo(Double.toString(m.get("mean_cosine").asDouble()));
-      assertThat(table.get(2).split(",")[2 + k]).isEqualTo(Double.toString(m.get("mean_cka").asDouble()));
+      assertThat(table.get(1).split(",")[2 + k])
+          .isEqualTo(Double.toString(m.get("mean_cosine").asDouble()));
+      assertThat(table.get(2).split(",")[2 + k])
+          .isEqualTo(Double.toString(m.get("mean_cka").asDouble()));
       BufferedImage png = ImageIO.read(out.resolve(name + "-heatmap.png").toFile());
       assertThat(png.getWidth()).isEqualTo(2 * SimilarityHeatmap.PANEL_WIDTH);
       assertThat(png.getHeight()).isEqualTo(SimilarityHeatmap.HEIGHT);
-      assertThat(Files.readString(out.resolve(name + "-heatmap.svg"))).contains("<svg").contains("</svg>");
+      assertThat(Files.readString(out.resolve(name + "-heatmap.svg")))
+          .contains("<svg")
+          .contains("</svg>");
     }
     assertThat(table.get(1)).startsWith("tiny-llava,cosine,");
     assertThat(table.get(2)).startsWith("tiny-llava,linear_cka,");
-    assertThat(models.get(1).get("mean_cosine").asDouble()).as("training changed the layers")
+    assertThat(models.get(1).get("mean_cosine").asDouble())
+        .as("training changed the layers")
         .isNotCloseTo(models.get(0).get("mean_cosine").asDouble(), within(1e-6));
     assertThat(models.get(2).get("mean_cka").asDouble())
         .isNotCloseTo(models.get(0).get("mean_cka").asDouble(), within(1e-6));
-    assertThat(r.out()).contains("| model | measure | base | ln-run | full |").contains("| tiny-llava | cosine |")
+    assertThat(r.out())
+        .contains("| model | measure | base | ln-run | full |")
+        .contains("| tiny-llava | cosine |")
         .contains("written to " + out);
-    assertThat(Files.readString(out.resolve("table.md"))).isEqualTo(r.out().substring(0, r.out().indexOf("written")));
+    assertThat(Files.readString(out.resolve("table.md")))
+        .isEqualTo(r.out().substring(0, r.out().indexOf("written")));
 
     CliRun again = analyze(out);
     assertThat(again.code()).as("an earlier analysis is replaced: " + again.err()).isZero();
@@ -126,7 +167,8 @@ class SimilarityCommandTest {
     assertThat(occupied.err()).contains("holds other files and no similarity.json");
     assertThat(other.resolve("notes.txt")).exists();
 
-    CliRun twice = analyze(dir.resolve("twice"), "--adapter", "x=" + layernorm, "--adapter", "x=" + full);
+    CliRun twice =
+        analyze(dir.resolve("twice"), "--adapter", "x=" + layernorm, "--adapter", "x=" + full);
     assertThat(twice.code()).isEqualTo(2);
     assertThat(twice.err()).contains("the label 'x' is taken");
 

@@ -9,8 +9,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class TokenizeCommandTest {
-  private static final String MODEL = Path.of(System.getProperty("lntune.testdata"), "llama-tokenizer.model").toString();
+  private static final String MODEL =
+      Path.of(System.getProperty("lntune.testdata"), "llama-tokenizer.model").toString();
   @TempDir Path dir;
+
   @Test
   void printsTheIdsOfAText() {
     CliRun r1 = CliRun.of("tokenize", "--tokenizer", MODEL, "--text", "Hello world");
@@ -20,7 +22,9 @@ class TokenizeCommandTest {
 
   @Test
   void addsBosWhenAsked() {
-    CliRun r2 = CliRun.of("tokenize", "--tokenizer", MODEL, "--special-tokens", "--text", "Hello world</s>");
+    CliRun r2 =
+        CliRun.of(
+            "tokenize", "--tokenizer", MODEL, "--special-tokens", "--text", "Hello world</s>");
     assertThat(r2.code()).isZero();
     assertThat(r2.out()).isEqualTo("[1,15043,3186,2]\n");
   }
@@ -41,7 +45,8 @@ class TokenizeCommandTest {
 
   @Test
   void decodesAnArrayOfIds() {
-    CliRun r5 = CliRun.of("tokenize", "--tokenizer", MODEL, "--decode", "--text", "[1, 15043, 3186, 2]");
+    CliRun r5 =
+        CliRun.of("tokenize", "--tokenizer", MODEL, "--decode", "--text", "[1, 15043, 3186, 2]");
     assertThat(r5.code()).isZero();
     assertThat(r5.out()).isEqualTo("Hello world\n");
   }
@@ -52,15 +57,18 @@ class TokenizeCommandTest {
     Files.writeString(in, "{\"text\": \"ok\"}\n{\"txt\": \"no\"}\n");
     CliRun r6 = CliRun.of("tokenize", "--tokenizer", MODEL, "--in", in.toString());
     assertThat(r6.code()).isEqualTo(1);
-    assertThat(r6.err().strip()).isEqualTo("lntune: " + in + ":2: expected an object with a \"text\" string");
+    assertThat(r6.err().strip())
+        .isEqualTo("lntune: " + in + ":2: expected an object with a \"text\" string");
   }
 
   @Test
   void idsOutsideTheVocabularyAreReported() {
     CliRun r7 = CliRun.of("tokenize", "--tokenizer", MODEL, "--decode", "--text", "[40000]");
     assertThat(r7.code()).isEqualTo(1);
-    assertThat(r7.err().strip()).isEqualTo("lntune: id 40000 is outside the vocabulary of 32000 tokens "
-        + "(32000 pieces and 0 added tokens)");
+    assertThat(r7.err().strip())
+        .isEqualTo(
+            "lntune: id 40000 is outside the vocabulary of 32000 tokens "
+                + "(32000 pieces and 0 added tokens)");
   }
 
   @Test

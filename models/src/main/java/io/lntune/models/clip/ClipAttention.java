@@ -12,9 +12,9 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 
 /**
- * Multi-head self-attention over all tokens (no mask), scaled by {@code headDim^-0.5}: Hugging Face's
- * {@code CLIPAttention} with {@code q_proj}, {@code k_proj}, {@code v_proj} and {@code out_proj}, each with a bias
- * (registered in HF's order, k, v, q, out).
+ * Multi-head self-attention over all tokens (no mask), scaled by {@code headDim^-0.5}: Hugging
+ * Face's {@code CLIPAttention} with {@code q_proj}, {@code k_proj}, {@code v_proj} and {@code
+ * out_proj}, each with a bias (registered in HF's order, k, v, q, out).
  *
  * <pre>{@code
  * var attn = new ClipAttention(ClipConfigs.tiny(), Placement.cpu(DType.F32));
@@ -57,15 +57,17 @@ public final class ClipAttention extends Module {
   }
 
   /**
-   * softmax(q k^T / sqrt(headDim)) v, through libtorch's fused kernel. That kernel has no meta implementation, so
-   * on the meta device the same formula runs as plain products, which have one.
+   * softmax(q k^T / sqrt(headDim)) v, through libtorch's fused kernel. That kernel has no meta
+   * implementation, so on the meta device the same formula runs as plain products, which have one.
    */
   private Tensor attend(Tensor q, Tensor k, Tensor v) {
     double scale = 1.0 / Math.sqrt(headDim);
     if (q.is_meta()) {
-      Tensor scores = q.matmul(k.transpose(-2, -1)).mul(new Scalar(scale)); // [batch, heads, tokens, tokens]
+      Tensor scores =
+          q.matmul(k.transpose(-2, -1)).mul(new Scalar(scale)); // [batch, heads, tokens, tokens]
       return softmax(scores, -1).matmul(v); // [batch, heads, tokens, headDim]
     }
-    return scaled_dot_product_attention(q, k, v, new TensorOptional(), 0.0, false, new DoubleOptional(scale), false);
+    return scaled_dot_product_attention(
+        q, k, v, new TensorOptional(), 0.0, false, new DoubleOptional(scale), false);
   }
 }

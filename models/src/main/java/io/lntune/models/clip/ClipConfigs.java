@@ -3,8 +3,8 @@ package io.lntune.models.clip;
 import io.lntune.models.nn.Activation;
 
 /**
- * Named CLIP vision towers. The numbers are those of OpenAI's checkpoints as published on Hugging Face
- * ({@code openai/clip-vit-large-patch14} and {@code openai/clip-vit-large-patch14-336}).
+ * Named CLIP vision towers. The numbers are those of OpenAI's checkpoints as published on Hugging
+ * Face ({@code openai/clip-vit-large-patch14} and {@code openai/clip-vit-large-patch14-336}).
  *
  * <pre>{@code
  * var tower = new ClipVisionTower(ClipConfigs.vitL14_336(), Placement.meta(DType.F16));   // LLaVA-1.5's tower
@@ -23,14 +23,29 @@ public final class ClipConfigs {
     return vitL14Builder().imageSize(336).build();
   }
 
-  /** {@return a tower small enough for unit tests: 2 layers of width 32, 16 px images in 4 px patches} */
+  /**
+   * {@return a tower small enough for unit tests: 2 layers of width 32, 16 px images in 4 px
+   * patches}
+   */
   public static ClipVisionConfig tiny() {
-    return ClipVisionConfig.builder().hiddenSize(32).intermediateSize(64).numHiddenLayers(2).numAttentionHeads(4)
-        .imageSize(16).patchSize(4).build();
+    return ClipVisionConfig.builder()
+        .hiddenSize(32)
+        .intermediateSize(64)
+        .numHiddenLayers(2)
+        .numAttentionHeads(4)
+        .imageSize(16)
+        .patchSize(4)
+        .build();
   }
 
   private static ClipVisionConfig.Builder vitL14Builder() {
-    return ClipVisionConfig.builder().hiddenSize(1024).intermediateSize(4096).numHiddenLayers(24)
-        .numAttentionHeads(16).patchSize(14).hiddenAct(Activation.QUICK_GELU).layerNormEps(1e-5);
+    return ClipVisionConfig.builder()
+        .hiddenSize(1024)
+        .intermediateSize(4096)
+        .numHiddenLayers(24)
+        .numAttentionHeads(16)
+        .patchSize(14)
+        .hiddenAct(Activation.QUICK_GELU)
+        .layerNormEps(1e-5);
   }
 }

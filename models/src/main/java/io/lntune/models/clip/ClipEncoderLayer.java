@@ -6,8 +6,8 @@ import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * One pre-norm transformer layer, Hugging Face's {@code CLIPEncoderLayer}:
- * {@code x + self_attn(layer_norm1(x))}, then {@code x + mlp(layer_norm2(x))}.
+ * One pre-norm transformer layer, Hugging Face's {@code CLIPEncoderLayer}: {@code x +
+ * self_attn(layer_norm1(x))}, then {@code x + mlp(layer_norm2(x))}.
  *
  * <pre>{@code
  * var layer = new ClipEncoderLayer(ClipConfigs.tiny(), Placement.cpu(DType.F32));
@@ -23,11 +23,13 @@ public final class ClipEncoderLayer extends Module {
   public ClipEncoderLayer(ClipVisionConfig config, Placement placement) {
     super("ClipEncoderLayer");
     this.selfAttn = register_module("self_attn", new ClipAttention(config, placement));
-    this.layerNorm1 = register_module("layer_norm1",
-        new LayerNorm(config.hiddenSize(), config.layerNormEps(), placement));
+    this.layerNorm1 =
+        register_module(
+            "layer_norm1", new LayerNorm(config.hiddenSize(), config.layerNormEps(), placement));
     this.mlp = register_module("mlp", new ClipMlp(config, placement));
-    this.layerNorm2 = register_module("layer_norm2",
-        new LayerNorm(config.hiddenSize(), config.layerNormEps(), placement));
+    this.layerNorm2 =
+        register_module(
+            "layer_norm2", new LayerNorm(config.hiddenSize(), config.layerNormEps(), placement));
   }
 
   /** {@return the layer's output for {@code x} [batch, tokens, width], same shape} */

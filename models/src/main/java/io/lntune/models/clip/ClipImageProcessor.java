@@ -12,13 +12,14 @@ import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * CLIP's image preprocessing as Hugging Face's {@code CLIPImageProcessor} does it, optionally preceded by
- * LLaVA-1.5's pad-to-square:
+ * CLIP's image preprocessing as Hugging Face's {@code CLIPImageProcessor} does it, optionally
+ * preceded by LLaVA-1.5's pad-to-square:
  *
  * <ol>
- *   <li>(pad) centre the image on a square of the mean colour, {@code int(mean * 255)} = (122, 116, 104) for CLIP;
- *   <li>resize the shortest side to {@code shortestEdge} (the long side to {@code int(shortestEdge * long /
- *       short)}) with PIL's bicubic filter, bit for bit;
+ *   <li>(pad) centre the image on a square of the mean colour, {@code int(mean * 255)} = (122, 116,
+ *       104) for CLIP;
+ *   <li>resize the shortest side to {@code shortestEdge} (the long side to {@code int(shortestEdge
+ *       * long / short)}) with PIL's bicubic filter, bit for bit;
  *   <li>crop the centre {@code cropSize} square (offsets rounded down);
  *   <li>scale to 0..1 by 1/255 and normalise per channel with {@code mean} and {@code std}.
  * </ol>
@@ -36,6 +37,7 @@ import org.bytedeco.pytorch.Tensor;
 public final class ClipImageProcessor {
   /** CLIP's per-channel mean of the training images, RGB. */
   private static final double[] CLIP_MEAN = {0.48145466, 0.4578275, 0.40821073};
+
   /** CLIP's per-channel standard deviation, RGB. */
   private static final double[] CLIP_STD = {0.26862954, 0.26130258, 0.27577711};
 
@@ -45,18 +47,26 @@ public final class ClipImageProcessor {
   private final double[] std;
   private final boolean padToSquare;
 
-  private ClipImageProcessor(int shortestEdge, int cropSize, double[] mean, double[] std, boolean padToSquare) {
+  private ClipImageProcessor(
+      int shortestEdge, int cropSize, double[] mean, double[] std, boolean padToSquare) {
     if (shortestEdge <= 0 || cropSize <= 0) {
-      throw new IllegalArgumentException("shortestEdge and cropSize must be > 0, got " + shortestEdge + " and "
-          + cropSize);
+      throw new IllegalArgumentException(
+          "shortestEdge and cropSize must be > 0, got " + shortestEdge + " and " + cropSize);
     }
     if (cropSize > shortestEdge) {
-      throw new IllegalArgumentException("cropSize " + cropSize + " is larger than shortestEdge " + shortestEdge
-          + ": the centre crop would reach outside the resized image");
+      throw new IllegalArgumentException(
+          "cropSize "
+              + cropSize
+              + " is larger than shortestEdge "
+              + shortestEdge
+              + ": the centre crop would reach outside the resized image");
     }
     if (mean.length != 3 || std.length != 3 || Arrays.stream(std).anyMatch(s -> !(s > 0))) {
-      throw new IllegalArgumentException("mean and std need 3 values (RGB), std positive, got "
-          + Arrays.toString(mean) + " and " + Arrays.toString(std));
+      throw new IllegalArgumentException(
+          "mean and std need 3 values (RGB), std positive, got "
+              + Arrays.toString(mean)
+              + " and "
+              + Arrays.toString(std));
     }
     this.shortestEdge = shortestEdge;
     this.cropSize = cropSize;
@@ -70,18 +80,22 @@ public final class ClipImageProcessor {
     return new Builder();
   }
 
-  /** {@return CLIP's processor for a tower of {@code imageSize}: resize and crop to it, CLIP's mean and std} */
+  /**
+   * {@return CLIP's processor for a tower of {@code imageSize}: resize and crop to it, CLIP's mean
+   * and std}
+   */
   public static ClipImageProcessor forImageSize(int imageSize) {
     return builder().shortestEdge(imageSize).build();
   }
 
   /**
    * Reads a Hugging Face {@code preprocessor_config.json} of a CLIP model: {@code size} (an int or
-   * {@code {"shortest_edge": n}}), {@code crop_size} (an int or a square {@code {"height", "width"}}),
-   * {@code image_mean}, {@code image_std}. Settings that would make it something other than CLIP's preprocessing
-   * ({@code do_resize}, {@code do_center_crop}, {@code do_rescale} or {@code do_normalize} false, a
-   * {@code resample} other than 3 (bicubic), a {@code rescale_factor} other than 1/255) are refused. The result
-   * does not pad to a square; see {@link #withPadToSquare}.
+   * {@code {"shortest_edge": n}}), {@code crop_size} (an int or a square {@code {"height",
+   * "width"}}), {@code image_mean}, {@code image_std}. Settings that would make it something other
+   * than CLIP's preprocessing ({@code do_resize}, {@code do_center_crop}, {@code do_rescale} or
+   * {@code do_normalize} false, a {@code resample} other than 3 (bicubic), a {@code rescale_factor}
+   * other than 1/255) are refused. The result does not pad to a square; see {@link
+   * #withPadToSquare}.
    *
    * @throws ConfigException naming the file and field
    */
@@ -101,14 +115,21 @@ public final class ClipImageProcessor {
     int shortest = size(c, "size", "shortest_edge");
     int crop = c.has("crop_size") ? size(c, "crop_size", null) : shortest;
     try {
-      return builder().shortestEdge(shortest).cropSize(crop).mean(triple(c, "image_mean", CLIP_MEAN))
-          .std(triple(c, "image_std", CLIP_STD)).build();
+      return builder()
+          .shortestEdge(shortest)
+          .cropSize(crop)
+          .mean(triple(c, "image_mean", CLIP_MEAN))
+          .std(triple(c, "image_std", CLIP_STD))
+          .build();
     } catch (IllegalArgumentException e) {
       throw new ConfigException(preprocessorConfig + ": " + e.getMessage());
     }
   }
 
-  /** An int, or an object holding {@code key} (shortest edge) or, when key is null, a square height and width. */
+  /**
+   * An int, or an object holding {@code key} (shortest edge) or, when key is null, a square height
+   * and width.
+   */
   private static int size(ConfigFile c, String field, String key) {
     JsonNode n = c.node(field).orElseThrow(() -> c.error(field, "is required", null));
     JsonNode v = n;
@@ -119,7 +140,8 @@ public final class ClipImageProcessor {
       }
     }
     if (v == null || !v.canConvertToInt() || !v.isIntegralNumber() || v.intValue() <= 0) {
-      throw c.error(field, "must be a positive int" + (key == null ? "" : " or {\"" + key + "\": n}"), n);
+      throw c.error(
+          field, "must be a positive int" + (key == null ? "" : " or {\"" + key + "\": n}"), n);
     }
     return v.intValue();
   }
@@ -129,7 +151,11 @@ public final class ClipImageProcessor {
     if (n == null) {
       return fallback;
     }
-    if (!n.isArray() || n.size() != 3 || !n.get(0).isNumber() || !n.get(1).isNumber() || !n.get(2).isNumber()) {
+    if (!n.isArray()
+        || n.size() != 3
+        || !n.get(0).isNumber()
+        || !n.get(1).isNumber()
+        || !n.get(2).isNumber()) {
       throw c.error(field, "must be 3 numbers (RGB)", n);
     }
     return new double[] {n.get(0).doubleValue(), n.get(1).doubleValue(), n.get(2).doubleValue()};
@@ -137,7 +163,13 @@ public final class ClipImageProcessor {
 
   /** {@return this processor, padding to a square of the mean colour first or not} */
   public ClipImageProcessor withPadToSquare(boolean pad) {
-    return builder().shortestEdge(shortestEdge).cropSize(cropSize).mean(mean).std(std).padToSquare(pad).build();
+    return builder()
+        .shortestEdge(shortestEdge)
+        .cropSize(cropSize)
+        .mean(mean)
+        .std(std)
+        .padToSquare(pad)
+        .build();
   }
 
   public int shortestEdge() {
@@ -167,7 +199,10 @@ public final class ClipImageProcessor {
     return Arrays.stream(mean).mapToInt(m -> (int) (m * 255)).toArray();
   }
 
-  /** {@return the 8-bit image after padding, resizing and cropping: the square the tower sees, before scaling} */
+  /**
+   * {@return the 8-bit image after padding, resizing and cropping: the square the tower sees,
+   * before scaling}
+   */
   public RgbImage prepare(RgbImage image) {
     if (padToSquare) {
       int[] c = padColour();
@@ -176,13 +211,16 @@ public final class ClipImageProcessor {
     int w = image.width();
     int h = image.height();
     int longSide = (int) ((double) ((long) shortestEdge * Math.max(w, h)) / Math.min(w, h));
-    RgbImage resized = w <= h ? image.resize(shortestEdge, longSide) : image.resize(longSide, shortestEdge);
-    return resized.crop((resized.width() - cropSize) / 2, (resized.height() - cropSize) / 2, cropSize, cropSize);
+    RgbImage resized =
+        w <= h ? image.resize(shortestEdge, longSide) : image.resize(longSide, shortestEdge);
+    return resized.crop(
+        (resized.width() - cropSize) / 2, (resized.height() - cropSize) / 2, cropSize, cropSize);
   }
 
   /**
-   * {@return prepared images as normalised pixel values [N, 3, cropSize, cropSize], F32 on the CPU}: per value
-   * {@code (v / 255 - mean) / std} in float arithmetic, as Hugging Face computes it in numpy float32
+   * {@return prepared images as normalised pixel values [N, 3, cropSize, cropSize], F32 on the
+   * CPU}: per value {@code (v / 255 - mean) / std} in float arithmetic, as Hugging Face computes it
+   * in numpy float32
    *
    * @throws IllegalArgumentException if the list is empty or an image is not cropSize square
    */
@@ -200,8 +238,9 @@ public final class ClipImageProcessor {
   }
 
   /**
-   * {@return one prepared image's normalised values, channels first [3 * cropSize * cropSize]}: per value
-   * {@code (v / 255 - mean) / std} in float arithmetic, as Hugging Face computes it in numpy float32
+   * {@return one prepared image's normalised values, channels first [3 * cropSize * cropSize]}: per
+   * value {@code (v / 255 - mean) / std} in float arithmetic, as Hugging Face computes it in numpy
+   * float32
    *
    * @throws IllegalArgumentException if the image is not cropSize square
    */
@@ -211,8 +250,18 @@ public final class ClipImageProcessor {
 
   private float[] normalize(RgbImage img, int index) {
     if (img.width() != cropSize || img.height() != cropSize) {
-      throw new IllegalArgumentException("image " + index + " is " + img.width() + "x" + img.height() + ", expected "
-          + cropSize + "x" + cropSize + ": pass it through prepare() first");
+      throw new IllegalArgumentException(
+          "image "
+              + index
+              + " is "
+              + img.width()
+              + "x"
+              + img.height()
+              + ", expected "
+              + cropSize
+              + "x"
+              + cropSize
+              + ": pass it through prepare() first");
     }
     int plane = cropSize * cropSize;
     float[] values = new float[3 * plane];
@@ -243,8 +292,17 @@ public final class ClipImageProcessor {
 
   @Override
   public String toString() {
-    return "ClipImageProcessor[shortestEdge=" + shortestEdge + ", cropSize=" + cropSize + ", mean="
-        + Arrays.toString(mean) + ", std=" + Arrays.toString(std) + ", padToSquare=" + padToSquare + "]";
+    return "ClipImageProcessor[shortestEdge="
+        + shortestEdge
+        + ", cropSize="
+        + cropSize
+        + ", mean="
+        + Arrays.toString(mean)
+        + ", std="
+        + Arrays.toString(std)
+        + ", padToSquare="
+        + padToSquare
+        + "]";
   }
 
   /** Builds a {@link ClipImageProcessor}; {@link #build()} validates. Not thread-safe. */
@@ -275,7 +333,10 @@ public final class ClipImageProcessor {
       return this;
     }
 
-    /** The per-channel standard deviation, RGB. If not set: CLIP's (0.26862954, 0.26130258, 0.27577711). */
+    /**
+     * The per-channel standard deviation, RGB. If not set: CLIP's (0.26862954, 0.26130258,
+     * 0.27577711).
+     */
     public Builder std(double... rgb) {
       std = rgb.clone();
       return this;
@@ -289,14 +350,15 @@ public final class ClipImageProcessor {
 
     /**
      * @throws IllegalStateException if the shortest edge is not set
-     * @throws IllegalArgumentException if a size is not positive, the crop is larger than the shortest edge, or
-     *     mean and std are not three values with std positive
+     * @throws IllegalArgumentException if a size is not positive, the crop is larger than the
+     *     shortest edge, or mean and std are not three values with std positive
      */
     public ClipImageProcessor build() {
       if (shortestEdge == null) {
         throw new IllegalStateException("shortestEdge is not set");
       }
-      return new ClipImageProcessor(shortestEdge, cropSize == null ? shortestEdge : cropSize, mean, std, padToSquare);
+      return new ClipImageProcessor(
+          shortestEdge, cropSize == null ? shortestEdge : cropSize, mean, std, padToSquare);
     }
   }
 }

@@ -7,8 +7,8 @@ import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * The feed-forward part of an encoder layer: {@code fc2(act(fc1(x)))}, as Hugging Face's {@code CLIPMLP}, with the
- * config's {@code hidden_act}.
+ * The feed-forward part of an encoder layer: {@code fc2(act(fc1(x)))}, as Hugging Face's {@code
+ * CLIPMLP}, with the config's {@code hidden_act}.
  *
  * <pre>{@code
  * var mlp = new ClipMlp(ClipConfigs.tiny(), Placement.cpu(DType.F32));
@@ -22,8 +22,12 @@ public final class ClipMlp extends Module {
 
   public ClipMlp(ClipVisionConfig config, Placement placement) {
     super("ClipMlp");
-    this.fc1 = register_module("fc1", new Linear(config.hiddenSize(), config.intermediateSize(), true, placement));
-    this.fc2 = register_module("fc2", new Linear(config.intermediateSize(), config.hiddenSize(), true, placement));
+    this.fc1 =
+        register_module(
+            "fc1", new Linear(config.hiddenSize(), config.intermediateSize(), true, placement));
+    this.fc2 =
+        register_module(
+            "fc2", new Linear(config.intermediateSize(), config.hiddenSize(), true, placement));
     this.act = config.hiddenAct();
   }
 

@@ -7,7 +7,8 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * The shape of a CLIP vision tower, named after the fields of Hugging Face's {@code CLIPVisionConfig}.
+ * The shape of a CLIP vision tower, named after the fields of Hugging Face's {@code
+ * CLIPVisionConfig}.
  *
  * <pre>{@code
  * ClipVisionConfig c = ClipVisionConfig.read(dir.resolve("config.json"));   // a CLIP or CLIP-vision config.json
@@ -26,8 +27,16 @@ import java.util.Objects;
  * @param hiddenAct the MLP activation ({@code quick_gelu} for OpenAI's checkpoints)
  * @param layerNormEps the epsilon of every LayerNorm
  */
-public record ClipVisionConfig(int hiddenSize, int intermediateSize, int numHiddenLayers, int numAttentionHeads,
-    int numChannels, int imageSize, int patchSize, Activation hiddenAct, double layerNormEps) {
+public record ClipVisionConfig(
+    int hiddenSize,
+    int intermediateSize,
+    int numHiddenLayers,
+    int numAttentionHeads,
+    int numChannels,
+    int imageSize,
+    int patchSize,
+    Activation hiddenAct,
+    double layerNormEps) {
 
   public ClipVisionConfig {
     Objects.requireNonNull(hiddenAct, "hiddenAct");
@@ -39,11 +48,15 @@ public record ClipVisionConfig(int hiddenSize, int intermediateSize, int numHidd
     positive("imageSize", imageSize);
     positive("patchSize", patchSize);
     if (hiddenSize % numAttentionHeads != 0) {
-      throw new IllegalArgumentException("hiddenSize " + hiddenSize + " is not a multiple of numAttentionHeads "
-          + numAttentionHeads);
+      throw new IllegalArgumentException(
+          "hiddenSize "
+              + hiddenSize
+              + " is not a multiple of numAttentionHeads "
+              + numAttentionHeads);
     }
     if (imageSize % patchSize != 0) {
-      throw new IllegalArgumentException("imageSize " + imageSize + " is not a multiple of patchSize " + patchSize);
+      throw new IllegalArgumentException(
+          "imageSize " + imageSize + " is not a multiple of patchSize " + patchSize);
     }
     if (!(layerNormEps > 0)) {
       throw new IllegalArgumentException("layerNormEps must be > 0, got " + layerNormEps);
@@ -77,9 +90,10 @@ public record ClipVisionConfig(int hiddenSize, int intermediateSize, int numHidd
   }
 
   /**
-   * Reads the vision part of a {@code config.json}: the {@code vision_config} section of a CLIP (or llava-hf)
-   * config, or the top level of a {@code CLIPVisionConfig} ({@code "model_type": "clip_vision_model"}). Missing
-   * fields take Hugging Face's defaults, as {@code CLIPVisionConfig} does.
+   * Reads the vision part of a {@code config.json}: the {@code vision_config} section of a CLIP (or
+   * llava-hf) config, or the top level of a {@code CLIPVisionConfig} ({@code "model_type":
+   * "clip_vision_model"}). Missing fields take Hugging Face's defaults, as {@code CLIPVisionConfig}
+   * does.
    *
    * @throws ConfigException naming the file and field that is missing, malformed or out of range
    */
@@ -92,7 +106,9 @@ public record ClipVisionConfig(int hiddenSize, int intermediateSize, int numHidd
     if (file.has("vision_config")) {
       return from(file.section("vision_config"));
     }
-    throw file.error("model_type", "must be clip or clip_vision_model (or the file must have a vision_config)",
+    throw file.error(
+        "model_type",
+        "must be clip or clip_vision_model (or the file must have a vision_config)",
         file.node("model_type").orElse(null));
   }
 
@@ -128,12 +144,18 @@ public record ClipVisionConfig(int hiddenSize, int intermediateSize, int numHidd
     return file.optInt(field, 1, Integer.MAX_VALUE).orElse(fallback);
   }
 
-  /** {@return a builder holding Hugging Face's {@code CLIPVisionConfig} defaults (ViT-B/32 at 224 px)} */
+  /**
+   * {@return a builder holding Hugging Face's {@code CLIPVisionConfig} defaults (ViT-B/32 at 224
+   * px)}
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Builds a {@link ClipVisionConfig}; every setting starts at Hugging Face's default. Not thread-safe. */
+  /**
+   * Builds a {@link ClipVisionConfig}; every setting starts at Hugging Face's default. Not
+   * thread-safe.
+   */
   public static final class Builder {
     private int hiddenSize = 768;
     private int intermediateSize = 3072;
@@ -201,10 +223,20 @@ public record ClipVisionConfig(int hiddenSize, int intermediateSize, int numHidd
       return this;
     }
 
-    /** @throws IllegalArgumentException naming the first setting out of range */
+    /**
+     * @throws IllegalArgumentException naming the first setting out of range
+     */
     public ClipVisionConfig build() {
-      return new ClipVisionConfig(hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads, numChannels,
-          imageSize, patchSize, hiddenAct, layerNormEps);
+      return new ClipVisionConfig(
+          hiddenSize,
+          intermediateSize,
+          numHiddenLayers,
+          numAttentionHeads,
+          numChannels,
+          imageSize,
+          patchSize,
+          hiddenAct,
+          layerNormEps);
     }
   }
 }

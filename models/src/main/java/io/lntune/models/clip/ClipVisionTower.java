@@ -16,10 +16,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The CLIP vision transformer, registered under Hugging Face {@code CLIPVisionModel}'s parameter names:
- * {@code vision_model.embeddings.*}, {@code vision_model.pre_layrnorm} (sic),
- * {@code vision_model.encoder.layers.N.*} and {@code vision_model.post_layernorm}. Weights start uninitialised
- * and frozen (see {@link Placement}).
+ * The CLIP vision transformer, registered under Hugging Face {@code CLIPVisionModel}'s parameter
+ * names: {@code vision_model.embeddings.*}, {@code vision_model.pre_layrnorm} (sic), {@code
+ * vision_model.encoder.layers.N.*} and {@code vision_model.post_layernorm}. Weights start
+ * uninitialised and frozen (see {@link Placement}).
  *
  * <pre>{@code
  * ClipVisionTower tower = ClipVisionTower.load(Path.of("/models/clip-vit-large-patch14-336"), Placement.cpu(DType.F32));
@@ -29,9 +29,9 @@ import org.slf4j.LoggerFactory;
  * var meta = new ClipVisionTower(ClipConfigs.vitL14(), Placement.meta(DType.F16));   // shapes and counts only
  * }</pre>
  *
- * <p>Forward passes free each layer's temporaries as they go ({@link TensorScope#returning}); run them inside a
- * scope of your own to free the results. Inference is thread-safe; close the tower (it is a JavaCPP pointer) or
- * let it go out of reach to free its weights.
+ * <p>Forward passes free each layer's temporaries as they go ({@link TensorScope#returning}); run
+ * them inside a scope of your own to free the results. Inference is thread-safe; close the tower
+ * (it is a JavaCPP pointer) or let it go out of reach to free its weights.
  */
 public final class ClipVisionTower extends Module {
   private static final Logger log = LoggerFactory.getLogger(ClipVisionTower.class);
@@ -49,20 +49,23 @@ public final class ClipVisionTower extends Module {
     Namespace visionModel = register_module("vision_model", new Namespace("ClipVisionTransformer"));
     this.visionModel = visionModel;
     this.embeddings = visionModel.add("embeddings", new ClipVisionEmbeddings(config, placement));
-    this.preLayrnorm = visionModel.add("pre_layrnorm",
-        new LayerNorm(config.hiddenSize(), config.layerNormEps(), placement));
+    this.preLayrnorm =
+        visionModel.add(
+            "pre_layrnorm", new LayerNorm(config.hiddenSize(), config.layerNormEps(), placement));
     Namespace encoder = visionModel.add("encoder", new Namespace("ClipEncoder"));
     Namespace list = encoder.add("layers", new Namespace("ModuleList"));
     for (int i = 0; i < config.numHiddenLayers(); i++) {
       layers.add(list.add(Integer.toString(i), new ClipEncoderLayer(config, placement)));
     }
-    this.postLayernorm = visionModel.add("post_layernorm",
-        new LayerNorm(config.hiddenSize(), config.layerNormEps(), placement));
+    this.postLayernorm =
+        visionModel.add(
+            "post_layernorm", new LayerNorm(config.hiddenSize(), config.layerNormEps(), placement));
   }
 
   /**
-   * Reads a Hugging Face CLIP directory: {@code config.json} (a {@code CLIPVisionConfig} or a full CLIP config)
-   * and its weights, safetensors or PyTorch ({@code CLIPVisionModel} or {@code CLIPModel}; the text half is ignored).
+   * Reads a Hugging Face CLIP directory: {@code config.json} (a {@code CLIPVisionConfig} or a full
+   * CLIP config) and its weights, safetensors or PyTorch ({@code CLIPVisionModel} or {@code
+   * CLIPModel}; the text half is ignored).
    *
    * @throws io.lntune.models.config.ConfigException if the config is missing or malformed
    * @throws io.lntune.models.load.StateDictMismatchException listing every key that does not fit
@@ -74,9 +77,15 @@ public final class ClipVisionTower extends Module {
     try (Checkpoint checkpoint = Checkpoint.open(dir)) {
       StateDictLoader.load(tower, checkpoint, ClipKeys.huggingFace(), placement);
     }
-    log.info("loaded CLIP vision tower from {}: {} layers of width {}, {} px in {} px patches, {} parameters, {}",
-        dir, config.numHiddenLayers(), config.hiddenSize(), config.imageSize(), config.patchSize(),
-        String.format("%,d", Modules.parameterCount(tower)), placement);
+    log.info(
+        "loaded CLIP vision tower from {}: {} layers of width {}, {} px in {} px patches, {} parameters, {}",
+        dir,
+        config.numHiddenLayers(),
+        config.hiddenSize(),
+        config.imageSize(),
+        config.patchSize(),
+        String.format("%,d", Modules.parameterCount(tower)),
+        placement);
     return tower;
   }
 
@@ -85,9 +94,11 @@ public final class ClipVisionTower extends Module {
   }
 
   /**
-   * {@return every hidden state and the pooled output for {@code pixels} [batch, channels, image, image]}
+   * {@return every hidden state and the pooled output for {@code pixels} [batch, channels, image,
+   * image]}
    *
-   * @throws IllegalArgumentException if the pixels do not have the configured channels and image size
+   * @throws IllegalArgumentException if the pixels do not have the configured channels and image
+   *     size
    */
   public ClipVisionOutput forward(Tensor pixels) {
     List<Tensor> hidden = new ArrayList<>();
@@ -102,8 +113,8 @@ public final class ClipVisionTower extends Module {
   }
 
   /**
-   * {@return the image features that {@code selection} picks for {@code pixels}; runs only the layers up to the
-   * selected one}
+   * {@return the image features that {@code selection} picks for {@code pixels}; runs only the
+   * layers up to the selected one}
    *
    * @throws IllegalArgumentException if the pixels do not fit or the selected layer is out of range
    */

@@ -3,7 +3,10 @@ package io.lntune.models.config;
 import io.lntune.torch.LntuneException;
 import java.nio.file.Path;
 
-/** A model configuration is missing, malformed or inconsistent; the message names the file and field. */
+/**
+ * A model configuration is missing, malformed or inconsistent; the message names the file and
+ * field.
+ */
 public class ConfigException extends LntuneException {
   private static final long serialVersionUID = 1L;
 

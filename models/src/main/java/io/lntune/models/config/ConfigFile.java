@@ -10,8 +10,8 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * A Hugging Face {@code config.json} (or a section of one, such as {@code vision_config}) with typed getters
- * whose errors name the file and the field.
+ * A Hugging Face {@code config.json} (or a section of one, such as {@code vision_config}) with
+ * typed getters whose errors name the file and the field.
  *
  * <pre>{@code
  * ConfigFile c = ConfigFile.read(dir.resolve("config.json"));
@@ -30,7 +30,9 @@ public final class ConfigFile {
     this.root = root;
   }
 
-  /** @throws ConfigException if the file is missing, unreadable, not JSON or not a JSON object */
+  /**
+   * @throws ConfigException if the file is missing, unreadable, not JSON or not a JSON object
+   */
   public static ConfigFile read(Path file) {
     JsonNode root;
     try {
@@ -54,7 +56,9 @@ public final class ConfigFile {
     return new ConfigFile(where, root);
   }
 
-  /** {@return the nested object {@code field}} @throws ConfigException if absent or not an object */
+  /**
+   * {@return the nested object {@code field}} @throws ConfigException if absent or not an object
+   */
   public ConfigFile section(String field) {
     JsonNode n = root.get(field);
     if (n == null || !n.isObject()) {
@@ -93,21 +97,29 @@ public final class ConfigFile {
   }
 
   /**
-   * {@return {@code field} as an int, checked as a long against {@code [min, max]} before it is narrowed} (A value
-   * such as 2^32 + 2 would otherwise become 2.)
+   * {@return {@code field} as an int, checked as a long against {@code [min, max]} before it is
+   * narrowed} (A value such as 2^32 + 2 would otherwise become 2.)
    *
    * @throws ConfigException if absent, not an integer, or out of range
    */
   public int requireInt(String field, int min, int max) {
-    return optInt(field, min, max).orElseThrow(() -> error(field, "is required (an integer)", null));
+    return optInt(field, min, max)
+        .orElseThrow(() -> error(field, "is required (an integer)", null));
   }
 
-  /** {@return {@code field} as an int in {@code [min, max]}, if present} @throws ConfigException as requireInt */
+  /**
+   * {@return {@code field} as an int in {@code [min, max]}, if present} @throws ConfigException as
+   * requireInt
+   */
   public Optional<Integer> optInt(String field, int min, int max) {
     Optional<Long> value = optLong(field);
     if (value.isPresent() && (value.get() < min || value.get() > max)) {
-      throw error(field, min == 1 && max == Integer.MAX_VALUE ? "must be a positive int"
-          : "expected an integer from " + min + " to " + max, present(field));
+      throw error(
+          field,
+          min == 1 && max == Integer.MAX_VALUE
+              ? "must be a positive int"
+              : "expected an integer from " + min + " to " + max,
+          present(field));
     }
     return value.map(Math::toIntExact);
   }
@@ -157,7 +169,8 @@ public final class ConfigFile {
 
   /** {@return an exception naming this file and {@code field}} */
   public ConfigException error(String field, String problem, JsonNode value) {
-    return new ConfigException(where + ": field '" + field + "' " + problem + (value == null ? "" : ", got " + value));
+    return new ConfigException(
+        where + ": field '" + field + "' " + problem + (value == null ? "" : ", got " + value));
   }
 
   @Override

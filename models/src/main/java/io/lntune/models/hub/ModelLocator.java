@@ -14,15 +14,17 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Finds the directory (or file) a name points to: a local path first (as written, then relative to each given base,
- * such as the directory of the config that named it), else a Hugging Face model id ({@code org/name[@revision]})
- * in the local Hugging Face cache, laid out as {@code huggingface_hub} lays it out. Nothing is downloaded.
+ * Finds the directory (or file) a name points to: a local path first (as written, then relative to
+ * each given base, such as the directory of the config that named it), else a Hugging Face model id
+ * ({@code org/name[@revision]}) in the local Hugging Face cache, laid out as {@code
+ * huggingface_hub} lays it out. Nothing is downloaded.
  *
  * <p>The cache is {@code $HF_HUB_CACHE}, else {@code $HUGGINGFACE_HUB_CACHE} (its older name), else
- * {@code $HF_HOME/hub}, else {@code $XDG_CACHE_HOME/huggingface/hub}, else {@code ~/.cache/huggingface/hub}, with
- * {@code ~} and {@code $VARS} expanded as Python's {@code os.path} does. A model id lives in
- * {@code models--org--name/}: {@code refs/<revision>} holds the commit hash of a branch or tag, and
- * {@code snapshots/<commit>/} the files; a revision without a ref is taken as a commit hash.
+ * {@code $HF_HOME/hub}, else {@code $XDG_CACHE_HOME/huggingface/hub}, else {@code
+ * ~/.cache/huggingface/hub}, with {@code ~} and {@code $VARS} expanded as Python's {@code os.path}
+ * does. A model id lives in {@code models--org--name/}: {@code refs/<revision>} holds the commit
+ * hash of a branch or tag, and {@code snapshots/<commit>/} the files; a revision without a ref is
+ * taken as a commit hash.
  *
  * <pre>{@code
  * Path clip = ModelLocator.fromEnvironment().locate("openai/clip-vit-large-patch14-336");
@@ -46,8 +48,8 @@ public final class ModelLocator {
   /**
    * {@return a locator for the environment {@code env} and the home directory {@code home}}
    *
-   * @param env environment variables: {@code HF_HUB_CACHE}, {@code HUGGINGFACE_HUB_CACHE}, {@code HF_HOME},
-   *     {@code XDG_CACHE_HOME} and any a value refers to
+   * @param env environment variables: {@code HF_HUB_CACHE}, {@code HUGGINGFACE_HUB_CACHE}, {@code
+   *     HF_HOME}, {@code XDG_CACHE_HOME} and any a value refers to
    */
   public static ModelLocator of(Map<String, String> env, Path home) {
     String cache = env.get("HF_HUB_CACHE");
@@ -55,8 +57,11 @@ public final class ModelLocator {
       cache = env.get("HUGGINGFACE_HUB_CACHE");
     }
     if (cache == null) {
-      String hfHome = env.getOrDefault("HF_HOME",
-          env.getOrDefault("XDG_CACHE_HOME", home.resolve(".cache").toString()) + "/huggingface");
+      String hfHome =
+          env.getOrDefault(
+              "HF_HOME",
+              env.getOrDefault("XDG_CACHE_HOME", home.resolve(".cache").toString())
+                  + "/huggingface");
       cache = expand(hfHome, env, home) + "/hub";
     }
     return new ModelLocator(Path.of(expand(cache, env, home)));
@@ -80,9 +85,11 @@ public final class ModelLocator {
   }
 
   /**
-   * {@return what {@code name} points to: the first existing local path, else the cached snapshot of the model id}
+   * {@return what {@code name} points to: the first existing local path, else the cached snapshot
+   * of the model id}
    *
-   * @param bases directories a relative {@code name} may be relative to, tried after the working directory
+   * @param bases directories a relative {@code name} may be relative to, tried after the working
+   *     directory
    * @throws ModelNotFoundException naming every place looked at and why each did not hold it
    */
   public Path locate(String name, Path... bases) {
@@ -135,8 +142,13 @@ public final class ModelLocator {
     if (Files.isDirectory(snapshot)) {
       return snapshot;
     }
-    tried.add(snapshot + ": no such snapshot (" + (commit.equals(id.revision()) ? "no refs/" + id.revision()
-        : "refs/" + id.revision() + " names commit " + commit) + ")");
+    tried.add(
+        snapshot
+            + ": no such snapshot ("
+            + (commit.equals(id.revision())
+                ? "no refs/" + id.revision()
+                : "refs/" + id.revision() + " names commit " + commit)
+            + ")");
     return null;
   }
 }

@@ -3,19 +3,24 @@ package io.lntune.models.image;
 import java.awt.image.Raster;
 
 /**
- * The four-component JPEGs of Adobe's conventions (CMYK, and YCCK as Photoshop writes it; COCO holds a few) turned
- * into RGB exactly as PIL's {@code Image.open(f).convert("RGB")} does it, from the component samples as stored:
- * YCCK is first made CMYK with libjpeg's fixed-point YCbCr arithmetic, the CMYK samples are read as inverted (PIL
- * assumes Adobe's inversion for every CMYK JPEG), and each channel becomes {@code (255 - K) - (C x (255 - K)) / 255}
- * with PIL's rounding. No colour profile is applied: PIL applies none either.
+ * The four-component JPEGs of Adobe's conventions (CMYK, and YCCK as Photoshop writes it; COCO
+ * holds a few) turned into RGB exactly as PIL's {@code Image.open(f).convert("RGB")} does it, from
+ * the component samples as stored: YCCK is first made CMYK with libjpeg's fixed-point YCbCr
+ * arithmetic, the CMYK samples are read as inverted (PIL assumes Adobe's inversion for every CMYK
+ * JPEG), and each channel becomes {@code (255 - K) - (C x (255 - K)) / 255} with PIL's rounding. No
+ * colour profile is applied: PIL applies none either.
  *
  * <pre>{@code
  * RgbImage rgb = AdobeJpeg.toRgb(reader.readRaster(0, null), AdobeJpeg.YCCK);
  * }</pre>
  */
 final class AdobeJpeg {
-  /** Adobe's APP14 transform for CMYK stored as is (also what a four-component JPEG without the marker holds). */
+  /**
+   * Adobe's APP14 transform for CMYK stored as is (also what a four-component JPEG without the
+   * marker holds).
+   */
   static final int CMYK = 0;
+
   /** Adobe's APP14 transform for YCCK: CMYK with its C, M and Y stored as YCbCr. */
   static final int YCCK = 2;
 
@@ -24,7 +29,10 @@ final class AdobeJpeg {
 
   private AdobeJpeg() {}
 
-  /** {@return the RGB picture of {@code raster}'s four stored components under Adobe {@code transform}} */
+  /**
+   * {@return the RGB picture of {@code raster}'s four stored components under Adobe {@code
+   * transform}}
+   */
   static RgbImage toRgb(Raster raster, int transform) {
     int width = raster.getWidth();
     int height = raster.getHeight();
@@ -52,7 +60,10 @@ final class AdobeJpeg {
     return new RgbImage(width, height, out);
   }
 
-  /** libjpeg's {@code ycck_cmyk_convert} for one pixel's Y, Cb, Cr: C, M, Y = 255 - R, G, B, clamped. */
+  /**
+   * libjpeg's {@code ycck_cmyk_convert} for one pixel's Y, Cb, Cr: C, M, Y = 255 - R, G, B,
+   * clamped.
+   */
   private static void yccToCmy(int luma, int cb, int cr, int[] cmy) {
     int crR = (fix(1.40200) * (cr - 128) + ONE_HALF) >> SCALEBITS;
     int cbB = (fix(1.77200) * (cb - 128) + ONE_HALF) >> SCALEBITS;

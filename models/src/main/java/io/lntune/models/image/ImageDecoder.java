@@ -19,32 +19,39 @@ import org.w3c.dom.Node;
 import org.w3c.dom.NodeList;
 
 /**
- * Decodes image files into 8-bit RGB, as LLaVA and Hugging Face load them with PIL's
- * {@code Image.open(f).convert("RGB")}: greyscale is replicated into three channels, alpha is dropped (not
- * composited), palettes are looked up. Samples are read from the raster as stored, never through Java's colour
- * conversion (which treats greyscale as linear and would brighten it). 16-bit PNGs keep the high byte of each
- * sample, as PIL does for 16-bit RGB.
+ * Decodes image files into 8-bit RGB, as LLaVA and Hugging Face load them with PIL's {@code
+ * Image.open(f).convert("RGB")}: greyscale is replicated into three channels, alpha is dropped (not
+ * composited), palettes are looked up. Samples are read from the raster as stored, never through
+ * Java's colour conversion (which treats greyscale as linear and would brighten it). 16-bit PNGs
+ * keep the high byte of each sample, as PIL does for 16-bit RGB.
  *
- * <p>Decoding goes through {@code javax.imageio}: JPEG (RGB, greyscale, and the CMYK and YCCK ones COCO contains a
- * few of, converted as PIL converts them: {@link AdobeJpeg}), PNG (every colour type and depth), GIF and BMP.
+ * <p>Decoding goes through {@code javax.imageio}: JPEG (RGB, greyscale, and the CMYK and YCCK ones
+ * COCO contains a few of, converted as PIL converts them: {@link AdobeJpeg}), PNG (every colour
+ * type and depth), GIF and BMP.
  *
  * <pre>{@code
  * RgbImage img = ImageDecoder.read(Path.of("cat.jpg"));
  * }</pre>
  *
- * <p>The size an image declares in its header is checked against a pixel budget before anything is decoded, so
- * that a small file declaring a huge picture (a decompression bomb) is refused instead of exhausting memory.
+ * <p>The size an image declares in its header is checked against a pixel budget before anything is
+ * decoded, so that a small file declaring a huge picture (a decompression bomb) is refused instead
+ * of exhausting memory.
  *
  * <p>Thread-safe: every call uses its own reader.
  */
 public final class ImageDecoder {
   /** The default pixel budget: PIL's {@code Image.MAX_IMAGE_PIXELS}, about 9,459 pixels square. */
   public static final long DEFAULT_MAX_PIXELS = 89_478_485L;
-  /** The system property that sets the pixel budget of {@link #read(Path)} ({@code --max-image-pixels}). */
+
+  /**
+   * The system property that sets the pixel budget of {@link #read(Path)} ({@code
+   * --max-image-pixels}).
+   */
   public static final String MAX_PIXELS_PROPERTY = "lntune.image.maxPixels";
 
   private static final String JPEG_METADATA = "javax_imageio_jpeg_image_1.0";
-  private static final String CONVERT = "convert it to RGB first (e.g. with PIL's Image.open(f).convert(\"RGB\"))";
+  private static final String CONVERT =
+      "convert it to RGB first (e.g. with PIL's Image.open(f).convert(\"RGB\"))";
   private static final long MAX_RGB_BYTES = Integer.MAX_VALUE - 8; // the largest Java array
 
   private ImageDecoder() {}
@@ -52,8 +59,9 @@ public final class ImageDecoder {
   /**
    * {@return the image in {@code file} as 8-bit RGB} The pixel budget is {@link #maxPixels()}.
    *
-   * @throws ImageException naming the file: missing, unreadable, not an image, over the pixel budget, or an encoding
-   *     javax.imageio cannot decode (CMYK/YCCK JPEG, unsupported colour space)
+   * @throws ImageException naming the file: missing, unreadable, not an image, over the pixel
+   *     budget, or an encoding javax.imageio cannot decode (CMYK/YCCK JPEG, unsupported colour
+   *     space)
    */
   public static RgbImage read(Path file) {
     return read(file, maxPixels());
@@ -78,12 +86,16 @@ public final class ImageDecoder {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw new IllegalArgumentException(MAX_PIXELS_PROPERTY + " (--max-image-pixels) must be a positive integer, got '"
-        + value + "'");
+    throw new IllegalArgumentException(
+        MAX_PIXELS_PROPERTY
+            + " (--max-image-pixels) must be a positive integer, got '"
+            + value
+            + "'");
   }
 
   /**
-   * {@return the image in {@code file} as 8-bit RGB, if its header declares at most {@code maxPixels} pixels}
+   * {@return the image in {@code file} as 8-bit RGB, if its header declares at most {@code
+   * maxPixels} pixels}
    *
    * @throws ImageException as {@link #read(Path)}
    * @throws IllegalArgumentException if {@code maxPixels} is not positive
@@ -98,7 +110,8 @@ public final class ImageDecoder {
     try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
       Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
       if (readers == null || !readers.hasNext()) {
-        throw new ImageException(file, "is not an image javax.imageio can decode (JPEG, PNG, GIF, BMP)");
+        throw new ImageException(
+            file, "is not an image javax.imageio can decode (JPEG, PNG, GIF, BMP)");
       }
       ImageReader reader = readers.next();
       String format = reader.getFormatName().toUpperCase(Locale.ROOT);
@@ -130,7 +143,9 @@ public final class ImageDecoder {
   /** {@return the transform of the Adobe APP14 marker: 0 CMYK (also without the marker), 2 YCCK} */
   private static int adobeTransform(Node markers) {
     Node adobe = first(markers, "app14Adobe");
-    return adobe == null ? AdobeJpeg.CMYK : Integer.parseInt(((Element) adobe).getAttribute("transform"));
+    return adobe == null
+        ? AdobeJpeg.CMYK
+        : Integer.parseInt(((Element) adobe).getAttribute("transform"));
   }
 
   private static Node first(Node tree, String name) {
@@ -141,8 +156,12 @@ public final class ImageDecoder {
   private static void checkSize(Path file, int width, int height, long maxPixels) {
     long pixels = (long) width * height;
     if (pixels > maxPixels || pixels * 3 > MAX_RGB_BYTES) {
-      throw new ImageException(file, String.format("declares %,d x %,d = %,d pixels, over the budget of %,d (a "
-          + "decompression bomb, or raise the budget)", width, height, pixels, Math.min(maxPixels, MAX_RGB_BYTES / 3)));
+      throw new ImageException(
+          file,
+          String.format(
+              "declares %,d x %,d = %,d pixels, over the budget of %,d (a "
+                  + "decompression bomb, or raise the budget)",
+              width, height, pixels, Math.min(maxPixels, MAX_RGB_BYTES / 3)));
     }
   }
 
@@ -169,8 +188,15 @@ public final class ImageDecoder {
     int colours = cm.getNumColorComponents();
     boolean grey = space == ColorSpace.TYPE_GRAY && colours == 1;
     if (!grey && !(space == ColorSpace.TYPE_RGB && colours == 3)) {
-      throw new ImageException(file, "is a " + spaceName(space) + " image with " + colours + " colour components, "
-          + "which lntune does not decode: " + CONVERT);
+      throw new ImageException(
+          file,
+          "is a "
+              + spaceName(space)
+              + " image with "
+              + colours
+              + " colour components, "
+              + "which lntune does not decode: "
+              + CONVERT);
     }
     int bands = raster.getNumBands();
     int[] bits = new int[3];
@@ -191,15 +217,23 @@ public final class ImageDecoder {
 
   private static String spaceName(int type) {
     switch (type) {
-      case ColorSpace.TYPE_CMYK: return "CMYK";
-      case ColorSpace.TYPE_YCbCr: return "YCbCr";
-      case ColorSpace.TYPE_GRAY: return "greyscale";
-      case ColorSpace.TYPE_RGB: return "RGB";
-      default: return "colour space type " + type;
+      case ColorSpace.TYPE_CMYK:
+        return "CMYK";
+      case ColorSpace.TYPE_YCbCr:
+        return "YCbCr";
+      case ColorSpace.TYPE_GRAY:
+        return "greyscale";
+      case ColorSpace.TYPE_RGB:
+        return "RGB";
+      default:
+        return "colour space type " + type;
     }
   }
 
-  /** 16-bit samples keep their high byte (PIL's choice); 1, 2 and 4-bit ones are stretched over 0..255, as PIL does. */
+  /**
+   * 16-bit samples keep their high byte (PIL's choice); 1, 2 and 4-bit ones are stretched over
+   * 0..255, as PIL does.
+   */
   private static int to8Bits(int sample, int bits) {
     if (bits == 8) {
       return sample;

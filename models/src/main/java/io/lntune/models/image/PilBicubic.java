@@ -1,29 +1,33 @@
 package io.lntune.models.image;
 
 /**
- * PIL's {@code Image.resize(size, BICUBIC)} for 8-bit images, reproduced operation for operation from Pillow's
- * {@code libImaging/Resample.c} so that the result is identical, not merely close:
+ * PIL's {@code Image.resize(size, BICUBIC)} for 8-bit images, reproduced operation for operation
+ * from Pillow's {@code libImaging/Resample.c} so that the result is identical, not merely close:
  *
  * <ul>
  *   <li>the cubic convolution kernel with {@code a = -0.5} and support 2;
- *   <li>when downscaling, the kernel is stretched by the scale factor (support {@code 2 * in / out}), which
- *       antialiases, and the taps of each output pixel are normalised to sum to one;
+ *   <li>when downscaling, the kernel is stretched by the scale factor (support {@code 2 * in /
+ *       out}), which antialiases, and the taps of each output pixel are normalised to sum to one;
  *   <li>the weights are turned into 22-bit fixed point, and each pass rounds and clips to 8 bits;
- *   <li>two separable passes: horizontal first (over only the rows the vertical pass reads), then vertical;
- *       a pass whose size does not change is skipped.
+ *   <li>two separable passes: horizontal first (over only the rows the vertical pass reads), then
+ *       vertical; a pass whose size does not change is skipped.
  * </ul>
  *
- * Hugging Face's {@code CLIPImageProcessor} resizes through PIL in exactly this way, and Java's own bicubic
- * ({@code a = -1}, no antialiasing) differs from it by many levels.
+ * Hugging Face's {@code CLIPImageProcessor} resizes through PIL in exactly this way, and Java's own
+ * bicubic ({@code a = -1}, no antialiasing) differs from it by many levels.
  */
 final class PilBicubic {
   /** Fixed-point precision of the weights: 32 bits minus 8 for the pixel minus 2 for overshoot. */
   private static final int PRECISION_BITS = 32 - 8 - 2;
+
   private static final double SUPPORT = 2.0;
 
   private PilBicubic() {}
 
-  /** The taps of one pass: output pixel {@code i} reads {@code count[i]} inputs from {@code first[i]}. */
+  /**
+   * The taps of one pass: output pixel {@code i} reads {@code count[i]} inputs from {@code
+   * first[i]}.
+   */
   private record Taps(int[] first, int[] count, int[][] weights) {
     int end() {
       int last = first.length - 1;
@@ -33,7 +37,8 @@ final class PilBicubic {
 
   static RgbImage resize(RgbImage in, int width, int height) {
     if (width <= 0 || height <= 0) {
-      throw new IllegalArgumentException("resize target must be positive, got " + width + "x" + height);
+      throw new IllegalArgumentException(
+          "resize target must be positive, got " + width + "x" + height);
     }
     if (width == in.width() && height == in.height()) {
       return in;
@@ -43,7 +48,9 @@ final class PilBicubic {
     int rowOffset = 0;
     if (width != in.width()) {
       int firstRow = vertical.first()[0];
-      pixels = horizontal(pixels, in.width(), firstRow, vertical.end() - firstRow, taps(in.width(), width));
+      pixels =
+          horizontal(
+              pixels, in.width(), firstRow, vertical.end() - firstRow, taps(in.width(), width));
       rowOffset = firstRow;
     }
     if (height != in.height()) {
@@ -52,7 +59,10 @@ final class PilBicubic {
     return new RgbImage(width, height, pixels);
   }
 
-  /** The cubic convolution kernel with a = -0.5, written as Pillow writes it so that every double rounds alike. */
+  /**
+   * The cubic convolution kernel with a = -0.5, written as Pillow writes it so that every double
+   * rounds alike.
+   */
   private static double bicubic(double x) {
     if (x < 0.0) {
       x = -x;
@@ -88,7 +98,10 @@ final class PilBicubic {
       int[] fixed = new int[xmax];
       for (int x = 0; x < xmax; x++) {
         double w = ww != 0.0 ? k[x] / ww : k[x];
-        fixed[x] = w < 0 ? (int) (-0.5 + w * (1 << PRECISION_BITS)) : (int) (0.5 + w * (1 << PRECISION_BITS));
+        fixed[x] =
+            w < 0
+                ? (int) (-0.5 + w * (1 << PRECISION_BITS))
+                : (int) (0.5 + w * (1 << PRECISION_BITS));
       }
       first[xx] = xmin;
       count[xx] = xmax;
@@ -97,7 +110,10 @@ final class PilBicubic {
     return new Taps(first, count, weights);
   }
 
-  /** Resamples rows {@code firstRow .. firstRow + rows} of {@code src} (width {@code srcWidth}) horizontally. */
+  /**
+   * Resamples rows {@code firstRow .. firstRow + rows} of {@code src} (width {@code srcWidth})
+   * horizontally.
+   */
   private static byte[] horizontal(byte[] src, int srcWidth, int firstRow, int rows, Taps taps) {
     int outWidth = taps.first().length;
     byte[] out = new byte[outWidth * rows * 3];
@@ -118,7 +134,10 @@ final class PilBicubic {
     return out;
   }
 
-  /** Resamples {@code src} (width {@code width}, whose row 0 is input row {@code rowOffset}) vertically. */
+  /**
+   * Resamples {@code src} (width {@code width}, whose row 0 is input row {@code rowOffset})
+   * vertically.
+   */
   private static byte[] vertical(byte[] src, int width, int rowOffset, Taps taps) {
     int outHeight = taps.first().length;
     byte[] out = new byte[width * outHeight * 3];

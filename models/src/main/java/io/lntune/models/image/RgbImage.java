@@ -5,8 +5,8 @@ import java.util.Arrays;
 
 /**
  * An immutable 8-bit RGB image, stored row by row with the three channels of each pixel together
- * ([height, width, 3], as numpy holds a PIL image). The geometry operations are the ones LLaVA's preprocessing
- * needs, each matching its Python counterpart exactly.
+ * ([height, width, 3], as numpy holds a PIL image). The geometry operations are the ones LLaVA's
+ * preprocessing needs, each matching its Python counterpart exactly.
  *
  * <pre>{@code
  * RgbImage img = RgbImage.read(Path.of("coco/000000000139.jpg"));
@@ -20,21 +20,35 @@ public final class RgbImage {
   private final int height;
   private final byte[] pixels;
 
-  /** Wraps {@code pixels} without a copy; callers inside the package hand over arrays they no longer touch. */
+  /**
+   * Wraps {@code pixels} without a copy; callers inside the package hand over arrays they no longer
+   * touch.
+   */
   RgbImage(int width, int height, byte[] pixels) {
     if (width <= 0 || height <= 0) {
-      throw new IllegalArgumentException("image size must be positive, got " + width + "x" + height);
+      throw new IllegalArgumentException(
+          "image size must be positive, got " + width + "x" + height);
     }
     if (pixels.length != (long) width * height * 3) {
-      throw new IllegalArgumentException("a " + width + "x" + height + " RGB image needs " + (long) width * height * 3
-          + " bytes, got " + pixels.length);
+      throw new IllegalArgumentException(
+          "a "
+              + width
+              + "x"
+              + height
+              + " RGB image needs "
+              + (long) width * height * 3
+              + " bytes, got "
+              + pixels.length);
     }
     this.width = width;
     this.height = height;
     this.pixels = pixels;
   }
 
-  /** {@return an image of a copy of {@code rgb} [height, width, 3]} @throws IllegalArgumentException on a bad size */
+  /**
+   * {@return an image of a copy of {@code rgb} [height, width, 3]} @throws IllegalArgumentException
+   * on a bad size
+   */
   public static RgbImage of(int width, int height, byte[] rgb) {
     return new RgbImage(width, height, rgb.clone());
   }
@@ -70,11 +84,23 @@ public final class RgbImage {
     return height;
   }
 
-  /** {@return channel {@code c} (0 red, 1 green, 2 blue) of pixel ({@code x}, {@code y}), 0..255} */
+  /**
+   * {@return channel {@code c} (0 red, 1 green, 2 blue) of pixel ({@code x}, {@code y}), 0..255}
+   */
   public int get(int x, int y, int c) {
     if (x < 0 || x >= width || y < 0 || y >= height || c < 0 || c > 2) {
-      throw new IndexOutOfBoundsException("pixel (" + x + ", " + y + ") channel " + c + " is outside a " + width
-          + "x" + height + " RGB image");
+      throw new IndexOutOfBoundsException(
+          "pixel ("
+              + x
+              + ", "
+              + y
+              + ") channel "
+              + c
+              + " is outside a "
+              + width
+              + "x"
+              + height
+              + " RGB image");
     }
     return pixels[(y * width + x) * 3 + c] & 0xFF;
   }
@@ -90,15 +116,32 @@ public final class RgbImage {
   }
 
   /**
-   * {@return the {@code width} x {@code height} region whose top-left pixel is ({@code left}, {@code top})}
+   * {@return the {@code width} x {@code height} region whose top-left pixel is ({@code left},
+   * {@code top})}
    *
    * @throws IllegalArgumentException if the region is empty or reaches outside the image
    */
   public RgbImage crop(int left, int top, int width, int height) {
-    if (left < 0 || top < 0 || width <= 0 || height <= 0 || left + width > this.width
+    if (left < 0
+        || top < 0
+        || width <= 0
+        || height <= 0
+        || left + width > this.width
         || top + height > this.height) {
-      throw new IllegalArgumentException("crop " + width + "x" + height + " at (" + left + ", " + top
-          + ") is outside the " + this.width + "x" + this.height + " image");
+      throw new IllegalArgumentException(
+          "crop "
+              + width
+              + "x"
+              + height
+              + " at ("
+              + left
+              + ", "
+              + top
+              + ") is outside the "
+              + this.width
+              + "x"
+              + this.height
+              + " image");
     }
     byte[] out = new byte[width * height * 3];
     for (int y = 0; y < height; y++) {
@@ -108,9 +151,9 @@ public final class RgbImage {
   }
 
   /**
-   * {@return this image centred on a square of the given colour, as LLaVA-1.5's {@code expand2square} does: the
-   * short side is padded, with {@code (long - short) / 2} (rounded down) before the image; a square image is
-   * returned as it is}
+   * {@return this image centred on a square of the given colour, as LLaVA-1.5's {@code
+   * expand2square} does: the short side is padded, with {@code (long - short) / 2} (rounded down)
+   * before the image; a square image is returned as it is}
    */
   public RgbImage padToSquare(int red, int green, int blue) {
     if (width == height) {
@@ -121,14 +164,15 @@ public final class RgbImage {
     int left = (side - width) / 2;
     int top = (side - height) / 2;
     for (int y = 0; y < height; y++) {
-      System.arraycopy(pixels, y * width * 3, square.pixels, ((top + y) * side + left) * 3, width * 3);
+      System.arraycopy(
+          pixels, y * width * 3, square.pixels, ((top + y) * side + left) * 3, width * 3);
     }
     return square;
   }
 
   /**
-   * {@return this image resized to {@code width} x {@code height} with PIL's {@code BICUBIC} filter, bit for bit:
-   * see {@link PilBicubic}}
+   * {@return this image resized to {@code width} x {@code height} with PIL's {@code BICUBIC}
+   * filter, bit for bit: see {@link PilBicubic}}
    */
   public RgbImage resize(int width, int height) {
     return PilBicubic.resize(this, width, height);
@@ -136,7 +180,9 @@ public final class RgbImage {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof RgbImage other && width == other.width && height == other.height
+    return o instanceof RgbImage other
+        && width == other.width
+        && height == other.height
         && Arrays.equals(pixels, other.pixels);
   }
 

@@ -1,9 +1,9 @@
 package io.lntune.models.llama;
 
 /**
- * How to pick new tokens. Temperature 0 is greedy (argmax); above 0 tokens are sampled from the softmax of
- * {@code logits / temperature}, restricted to the {@code topK} most likely (0 = all) and to the smallest set whose
- * probability reaches {@code topP} (1 = all), with a seeded generator.
+ * How to pick new tokens. Temperature 0 is greedy (argmax); above 0 tokens are sampled from the
+ * softmax of {@code logits / temperature}, restricted to the {@code topK} most likely (0 = all) and
+ * to the smallest set whose probability reaches {@code topP} (1 = all), with a seeded generator.
  *
  * <pre>{@code
  * GenerationConfig greedy = GenerationConfig.greedy(64);
@@ -13,19 +13,21 @@ package io.lntune.models.llama;
  * @param maxNewTokens the most tokens to generate per sequence
  * @param temperature 0 for greedy, otherwise the softmax temperature
  * @param topK keep only the k most likely tokens when sampling; 0 keeps all
- * @param topP keep the smallest set of tokens whose probability reaches p when sampling; 1 keeps all
+ * @param topP keep the smallest set of tokens whose probability reaches p when sampling; 1 keeps
+ *     all
  * @param seed seeds sampling, so that a run repeats
  * @param stopOnEos whether a sequence ends at the model's end-of-sequence token
  */
-public record GenerationConfig(int maxNewTokens, double temperature, int topK, double topP, long seed,
-    boolean stopOnEos) {
+public record GenerationConfig(
+    int maxNewTokens, double temperature, int topK, double topP, long seed, boolean stopOnEos) {
 
   public GenerationConfig {
     if (maxNewTokens < 1) {
       throw new IllegalArgumentException("maxNewTokens must be >= 1, got " + maxNewTokens);
     }
     if (!(temperature >= 0) || Double.isInfinite(temperature)) {
-      throw new IllegalArgumentException("temperature must be >= 0 (0 = greedy), got " + temperature);
+      throw new IllegalArgumentException(
+          "temperature must be >= 0 (0 = greedy), got " + temperature);
     }
     if (topK < 0) {
       throw new IllegalArgumentException("topK must be >= 0 (0 = all tokens), got " + topK);
@@ -45,7 +47,9 @@ public record GenerationConfig(int maxNewTokens, double temperature, int topK, d
     return new GenerationConfig(maxNewTokens, temperature, topK, topP, seed, stopOnEos);
   }
 
-  /** {@return this configuration, ignoring end-of-sequence tokens (always generating maxNewTokens)} */
+  /**
+   * {@return this configuration, ignoring end-of-sequence tokens (always generating maxNewTokens)}
+   */
   public GenerationConfig ignoringEos() {
     return new GenerationConfig(maxNewTokens, temperature, topK, topP, seed, false);
   }

@@ -11,9 +11,9 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * Autoregressive decoding with a KV cache: the prompt is run once, then each step feeds one token per sequence.
- * Several prompts run together, left-padded to a common length (their positions and attention ignore the padding,
- * so each gives what it would alone).
+ * Autoregressive decoding with a KV cache: the prompt is run once, then each step feeds one token
+ * per sequence. Several prompts run together, left-padded to a common length (their positions and
+ * attention ignore the padding, so each gives what it would alone).
  *
  * <pre>{@code
  * List<Generator.Output> out = Generator.generate(model, List.of(new long[] {1, 15043, 29892}),
@@ -28,21 +28,23 @@ public final class Generator {
    * One sequence's result.
    *
    * @param tokens the generated ids, without the prompt and without the end-of-sequence token
-   * @param stoppedAtEos whether generation ended at an end-of-sequence token (rather than the length limit or a
-   *     {@link StopCriterion})
+   * @param stoppedAtEos whether generation ended at an end-of-sequence token (rather than the
+   *     length limit or a {@link StopCriterion})
    */
   public record Output(long[] tokens, boolean stoppedAtEos) {}
 
   /** Generates a continuation of each prompt (token ids, each non-empty). */
-  public static List<Output> generate(LlamaModel model, List<long[]> prompts, GenerationConfig config) {
+  public static List<Output> generate(
+      LlamaModel model, List<long[]> prompts, GenerationConfig config) {
     return generate(model, prompts, config, StopCriterion.NEVER);
   }
 
   /** Generates a continuation of each prompt, ending a sequence early where {@code stop} says. */
-  public static List<Output> generate(LlamaModel model, List<long[]> prompts, GenerationConfig config,
-      StopCriterion stop) {
+  public static List<Output> generate(
+      LlamaModel model, List<long[]> prompts, GenerationConfig config, StopCriterion stop) {
     if (prompts.isEmpty() || prompts.stream().anyMatch(p -> p.length == 0)) {
-      throw new IllegalArgumentException("generation needs at least one prompt, each with at least one token");
+      throw new IllegalArgumentException(
+          "generation needs at least one prompt, each with at least one token");
     }
     long pad = Math.max(model.config().padTokenId(), 0);
     int width = prompts.stream().mapToInt(p -> p.length).max().orElseThrow();
@@ -50,12 +52,13 @@ public final class Generator {
     long[][] real = new long[prompts.size()][width];
     for (int b = 0; b < prompts.size(); b++) {
       long[] p = prompts.get(b);
-      int offset = width - p.length;                      // left padding
+      int offset = width - p.length; // left padding
       Arrays.fill(ids[b], pad);
       System.arraycopy(p, 0, ids[b], offset, p.length);
       Arrays.fill(real[b], offset, width, 1L);
     }
-    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
       Tensor embeds = model.embed(matrix(ids, model));
       return generate(model, embeds, matrix(real, model), config, stop);
     }
@@ -67,17 +70,23 @@ public final class Generator {
    * @param promptEmbeds [B, T, D]
    * @param padding [B, T], 1 for real positions and 0 for left padding
    */
-  public static List<Output> generate(LlamaModel model, Tensor promptEmbeds, Tensor padding, GenerationConfig config) {
+  public static List<Output> generate(
+      LlamaModel model, Tensor promptEmbeds, Tensor padding, GenerationConfig config) {
     return generate(model, promptEmbeds, padding, config, StopCriterion.NEVER);
   }
 
   /**
-   * Generates from prompt embeddings, ending a sequence early where {@code stop} says (its last token is kept).
+   * Generates from prompt embeddings, ending a sequence early where {@code stop} says (its last
+   * token is kept).
    *
    * @param promptEmbeds [B, T, D]
    * @param padding [B, T], 1 for real positions and 0 for left padding
    */
-  public static List<Output> generate(LlamaModel model, Tensor promptEmbeds, Tensor padding, GenerationConfig config,
+  public static List<Output> generate(
+      LlamaModel model,
+      Tensor promptEmbeds,
+      Tensor padding,
+      GenerationConfig config,
       StopCriterion stop) {
     int batch = (int) promptEmbeds.size(0);
     int promptLength = (int) promptEmbeds.size(1);
@@ -105,11 +114,16 @@ public final class Generator {
       for (int step = 0; step < config.maxNewTokens() && !allDone(done); step++) {
         int length = promptLength + step;
         try (TensorScope scope = TensorScope.open()) {
-          Tensor input = step == 0 ? promptEmbeds : model.embed(matrix(column(chosen), model));   // [B, T or 1, D]
-          Tensor hidden = padded
-              ? model.hiddenStates(input, matrix(prefix(real, length), model), cache)   // padding [B, length]
-              : model.hiddenStates(input, cache);
-          chosen = Tensors.longs(sampler.next(model.logits(hidden.select(1, -1))), batch);                // [B]
+          Tensor input =
+              step == 0
+                  ? promptEmbeds
+                  : model.embed(matrix(column(chosen), model)); // [B, T or 1, D]
+          Tensor hidden =
+              padded
+                  ? model.hiddenStates(
+                      input, matrix(prefix(real, length), model), cache) // padding [B, length]
+                  : model.hiddenStates(input, cache);
+          chosen = Tensors.longs(sampler.next(model.logits(hidden.select(1, -1))), batch); // [B]
         }
         for (int b = 0; b < batch; b++) {
           real[b][length] = 1;

@@ -6,9 +6,10 @@ import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * Keys and values of the tokens seen so far, per layer, for incremental decoding. Storage for {@code capacity}
- * tokens is allocated once, so each new token costs a copy of its own keys and values, not of the whole history.
- * Inference only (under {@code NoGradGuard}). Create it outside any {@code TensorScope}; close it when done.
+ * Keys and values of the tokens seen so far, per layer, for incremental decoding. Storage for
+ * {@code capacity} tokens is allocated once, so each new token costs a copy of its own keys and
+ * values, not of the whole history. Inference only (under {@code NoGradGuard}). Create it outside
+ * any {@code TensorScope}; close it when done.
  *
  * <pre>{@code
  * try (KvCache cache = model.newCache(batch, promptLength + maxNewTokens)) {
@@ -24,12 +25,15 @@ public final class KvCache implements AutoCloseable {
 
   KvCache(LlamaConfig config, long batch, long capacity, Placement placement) {
     if (batch < 1 || capacity < 1) {
-      throw new IllegalArgumentException("KV cache needs batch >= 1 and capacity >= 1, got " + batch + ", " + capacity);
+      throw new IllegalArgumentException(
+          "KV cache needs batch >= 1 and capacity >= 1, got " + batch + ", " + capacity);
     }
     this.capacity = capacity;
     for (int i = 0; i < config.numHiddenLayers(); i++) {
-      layers.add(new Layer(placement.empty(batch, config.numKeyValueHeads(), capacity, config.headDim()),
-          placement.empty(batch, config.numKeyValueHeads(), capacity, config.headDim())));
+      layers.add(
+          new Layer(
+              placement.empty(batch, config.numKeyValueHeads(), capacity, config.headDim()),
+              placement.empty(batch, config.numKeyValueHeads(), capacity, config.headDim())));
     }
   }
 
@@ -49,8 +53,14 @@ public final class KvCache implements AutoCloseable {
   /** Checks that {@code t} more tokens fit. */
   void reserve(long t) {
     if (length + t > capacity) {
-      throw new IllegalStateException("KV cache holds " + length + " tokens and cannot take " + t + " more (capacity "
-          + capacity + ")");
+      throw new IllegalStateException(
+          "KV cache holds "
+              + length
+              + " tokens and cannot take "
+              + t
+              + " more (capacity "
+              + capacity
+              + ")");
     }
   }
 

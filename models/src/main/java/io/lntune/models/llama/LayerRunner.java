@@ -4,8 +4,8 @@ import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * How a forward pass runs the decoder layers over its input embeddings. {@link #SEQUENTIAL} runs each in turn;
- * training substitutes a runner that recomputes activations in the backward pass.
+ * How a forward pass runs the decoder layers over its input embeddings. {@link #SEQUENTIAL} runs
+ * each in turn; training substitutes a runner that recomputes activations in the backward pass.
  */
 @FunctionalInterface
 public interface LayerRunner {

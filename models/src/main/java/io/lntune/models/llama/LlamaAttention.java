@@ -38,15 +38,19 @@ public final class LlamaAttention extends Module {
   Tensor forward(Tensor x, RotaryEmbedding.Angles rope, AttentionMask mask, KvCache.Layer cache) {
     long b = x.size(0);
     long t = x.size(1);
-    Tensor q = rope.apply(qProj.forward(x).view(b, t, heads, headDim).transpose(1, 2));     // [B, H, T, hd]
-    Tensor k = rope.apply(kProj.forward(x).view(b, t, kvHeads, headDim).transpose(1, 2));   // [B, Hkv, T, hd]
-    Tensor v = vProj.forward(x).view(b, t, kvHeads, headDim).transpose(1, 2);               // [B, Hkv, T, hd]
+    Tensor q =
+        rope.apply(qProj.forward(x).view(b, t, heads, headDim).transpose(1, 2)); // [B, H, T, hd]
+    Tensor k =
+        rope.apply(
+            kProj.forward(x).view(b, t, kvHeads, headDim).transpose(1, 2)); // [B, Hkv, T, hd]
+    Tensor v = vProj.forward(x).view(b, t, kvHeads, headDim).transpose(1, 2); // [B, Hkv, T, hd]
     if (cache != null) {
-      k = cache.keys(k);                                                                    // [B, Hkv, past+T, hd]
+      k = cache.keys(k); // [B, Hkv, past+T, hd]
       v = cache.values(v);
     }
     ScalarType dtype = q.scalar_type().intern();
-    // On the CPU, bf16 attention kernels run several times slower than fp32 ones while bf16 matrix products run
+    // On the CPU, bf16 attention kernels run several times slower than fp32 ones while bf16 matrix
+    // products run
     // faster (docs/LIBTORCH.md, "Threads"): with bf16 weights, attend in fp32.
     boolean upcast = dtype == ScalarType.BFloat16 && q.is_cpu();
     if (upcast) {
@@ -54,12 +58,19 @@ public final class LlamaAttention extends Module {
       k = k.to(ScalarType.Float);
       v = v.to(ScalarType.Float);
     }
-    Tensor out = scaled_dot_product_attention(q, k, v,
-        mask.mask() == null ? new TensorOptional() : new TensorOptional(mask.mask()), 0.0, mask.causal(),
-        new DoubleOptional(), /*enable_gqa=*/ kvHeads != heads);                           // [B, H, T, hd]
+    Tensor out =
+        scaled_dot_product_attention(
+            q,
+            k,
+            v,
+            mask.mask() == null ? new TensorOptional() : new TensorOptional(mask.mask()),
+            0.0,
+            mask.causal(),
+            new DoubleOptional(),
+            /* enable_gqa= */ kvHeads != heads); // [B, H, T, hd]
     if (upcast) {
       out = out.to(dtype);
     }
-    return oProj.forward(out.transpose(1, 2).reshape(b, t, heads * headDim));              // [B, T, D]
+    return oProj.forward(out.transpose(1, 2).reshape(b, t, heads * headDim)); // [B, T, D]
   }
 }

@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Named decoder shapes. The published ones repeat their Hugging Face {@code config.json}; Vicuna v1.5 is LLaMA-2
- * finetuned, so it shares LLaMA-2's shape and adds a padding id.
+ * Named decoder shapes. The published ones repeat their Hugging Face {@code config.json}; Vicuna
+ * v1.5 is LLaMA-2 finetuned, so it shares LLaMA-2's shape and adds a padding id.
  *
  * <pre>{@code
  * LlamaConfig c = LlamaConfigs.byName("vicuna-7b-v1.5");
@@ -35,32 +35,72 @@ public final class LlamaConfigs {
     return published(5120, 13824, 40, 40, 0);
   }
 
-  /** A two-layer decoder for tests: width 64, 4 query heads, 2 key/value heads, 256-token vocabulary. */
+  /**
+   * A two-layer decoder for tests: width 64, 4 query heads, 2 key/value heads, 256-token
+   * vocabulary.
+   */
   public static LlamaConfig tiny() {
-    return new LlamaConfig(64, 128, 2, 4, 2, 1e-5, 10000.0, 1.0, 256, 256, false, 1, List.of(2L), 0,
+    return new LlamaConfig(
+        64,
+        128,
+        2,
+        4,
+        2,
+        1e-5,
+        10000.0,
+        1.0,
+        256,
+        256,
+        false,
+        1,
+        List.of(2L),
+        0,
         Optional.of(DType.F32));
   }
 
   /**
-   * {@return the preset called {@code name}: llama2-7b, llama2-13b, vicuna-7b-v1.5, vicuna-13b-v1.5 or tiny}
+   * {@return the preset called {@code name}: llama2-7b, llama2-13b, vicuna-7b-v1.5, vicuna-13b-v1.5
+   * or tiny}
    *
    * @throws IllegalArgumentException listing the names for an unknown one
    */
   public static LlamaConfig byName(String name) {
     switch (name) {
-      case "llama2-7b": return llama2_7b();
-      case "llama2-13b": return llama2_13b();
-      case "vicuna-7b-v1.5": return vicuna7bV15();
-      case "vicuna-13b-v1.5": return vicuna13bV15();
-      case "tiny": return tiny();
+      case "llama2-7b":
+        return llama2_7b();
+      case "llama2-13b":
+        return llama2_13b();
+      case "vicuna-7b-v1.5":
+        return vicuna7bV15();
+      case "vicuna-13b-v1.5":
+        return vicuna13bV15();
+      case "tiny":
+        return tiny();
       default:
-        throw new IllegalArgumentException("unknown LLaMA preset '" + name
-            + "': expected llama2-7b, llama2-13b, vicuna-7b-v1.5, vicuna-13b-v1.5 or tiny");
+        throw new IllegalArgumentException(
+            "unknown LLaMA preset '"
+                + name
+                + "': expected llama2-7b, llama2-13b, vicuna-7b-v1.5, vicuna-13b-v1.5 or tiny");
     }
   }
 
-  private static LlamaConfig published(long hidden, long intermediate, int layers, int heads, long pad) {
-    return new LlamaConfig(hidden, intermediate, layers, heads, heads, 1e-5, 10000.0, 1.0, 32000, 4096, false, 1,
-        List.of(2L), pad, Optional.of(DType.F16));
+  private static LlamaConfig published(
+      long hidden, long intermediate, int layers, int heads, long pad) {
+    return new LlamaConfig(
+        hidden,
+        intermediate,
+        layers,
+        heads,
+        heads,
+        1e-5,
+        10000.0,
+        1.0,
+        32000,
+        4096,
+        false,
+        1,
+        List.of(2L),
+        pad,
+        Optional.of(DType.F16));
   }
 }

@@ -14,9 +14,11 @@ public final class LlamaDecoderLayer extends Module {
 
   LlamaDecoderLayer(LlamaConfig c, Placement p) {
     super("LlamaDecoderLayer");
-    inputLayernorm = register_module("input_layernorm", new RmsNorm(c.hiddenSize(), c.rmsNormEps(), p));
+    inputLayernorm =
+        register_module("input_layernorm", new RmsNorm(c.hiddenSize(), c.rmsNormEps(), p));
     selfAttn = register_module("self_attn", new LlamaAttention(c, p));
-    postAttentionLayernorm = register_module("post_attention_layernorm", new RmsNorm(c.hiddenSize(), c.rmsNormEps(), p));
+    postAttentionLayernorm =
+        register_module("post_attention_layernorm", new RmsNorm(c.hiddenSize(), c.rmsNormEps(), p));
     mlp = register_module("mlp", new LlamaMlp(c, p));
   }
 
@@ -27,7 +29,8 @@ public final class LlamaDecoderLayer extends Module {
   }
 
   /** {@return {@code x + attn(norm(x))}} [B, T, D] → [B, T, D]. */
-  Tensor attentionResidual(Tensor x, RotaryEmbedding.Angles rope, AttentionMask mask, KvCache.Layer cache) {
+  Tensor attentionResidual(
+      Tensor x, RotaryEmbedding.Angles rope, AttentionMask mask, KvCache.Layer cache) {
     return x.add(selfAttn.forward(inputLayernorm.forward(x), rope, mask, cache));
   }
 }

@@ -15,9 +15,11 @@ public final class LlamaMlp extends Module {
 
   LlamaMlp(LlamaConfig c, Placement p) {
     super("LlamaMlp");
-    gateProj = register_module("gate_proj", new Linear(c.hiddenSize(), c.intermediateSize(), false, p));
+    gateProj =
+        register_module("gate_proj", new Linear(c.hiddenSize(), c.intermediateSize(), false, p));
     upProj = register_module("up_proj", new Linear(c.hiddenSize(), c.intermediateSize(), false, p));
-    downProj = register_module("down_proj", new Linear(c.intermediateSize(), c.hiddenSize(), false, p));
+    downProj =
+        register_module("down_proj", new Linear(c.intermediateSize(), c.hiddenSize(), false, p));
   }
 
   /** [B, T, D] → [B, T, D]. */
@@ -25,7 +27,10 @@ public final class LlamaMlp extends Module {
     return downProj.forward(hidden(x));
   }
 
-  /** {@return the down projection's input, {@code silu(gate_proj(x)) * up_proj(x)}} [B, T, D] → [B, T, I]. */
+  /**
+   * {@return the down projection's input, {@code silu(gate_proj(x)) * up_proj(x)}} [B, T, D] → [B,
+   * T, I].
+   */
   Tensor hidden(Tensor x) {
     return silu(gateProj.forward(x)).mul(upProj.forward(x));
   }

@@ -36,10 +36,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A LLaMA-family causal language model (LLaMA, LLaMA-2, Vicuna), laid out as Hugging Face's
- * {@code LlamaForCausalLM}: {@code named_parameters()} equals the checkpoint's keys ({@code model.embed_tokens},
- * {@code model.layers.N.self_attn.q_proj}, ..., {@code model.norm}, {@code lm_head}; no {@code lm_head} when the
- * head is tied to the embeddings).
+ * A LLaMA-family causal language model (LLaMA, LLaMA-2, Vicuna), laid out as Hugging Face's {@code
+ * LlamaForCausalLM}: {@code named_parameters()} equals the checkpoint's keys ({@code
+ * model.embed_tokens}, {@code model.layers.N.self_attn.q_proj}, ..., {@code model.norm}, {@code
+ * lm_head}; no {@code lm_head} when the head is tied to the embeddings).
  *
  * <pre>{@code
  * LlamaModel model = LlamaModel.load(Path.of("/models/vicuna-7b-v1.5"), Placement.cpu(DType.BF16));
@@ -69,23 +69,30 @@ public final class LlamaModel extends Module {
     this.placement = placement;
     Namespace model = register_module("model", new Namespace("LlamaDecoder"));
     decoder = model;
-    embedTokens = model.add("embed_tokens", new Embedding(config.vocabSize(), config.hiddenSize(), placement));
+    embedTokens =
+        model.add(
+            "embed_tokens", new Embedding(config.vocabSize(), config.hiddenSize(), placement));
     Namespace stack = model.add("layers", new Namespace("Layers"));
     for (int i = 0; i < config.numHiddenLayers(); i++) {
       layers.add(stack.add(Integer.toString(i), new LlamaDecoderLayer(config, placement)));
     }
     norm = model.add("norm", new RmsNorm(config.hiddenSize(), config.rmsNormEps(), placement));
-    lmHead = config.tieWordEmbeddings() ? null
-        : register_module("lm_head", new Linear(config.hiddenSize(), config.vocabSize(), false, placement));
+    lmHead =
+        config.tieWordEmbeddings()
+            ? null
+            : register_module(
+                "lm_head", new Linear(config.hiddenSize(), config.vocabSize(), false, placement));
     rope = new RotaryEmbedding(config, placement);
   }
 
   /**
    * Loads a Hugging Face model directory ({@code config.json} plus {@code model.safetensors} or
-   * {@code pytorch_model.bin}, or shards with their index; see {@link Checkpoint#open}). Weights stored in {@code placement}'s dtype stay memory-mapped, without a copy, on the CPU.
+   * {@code pytorch_model.bin}, or shards with their index; see {@link Checkpoint#open}). Weights
+   * stored in {@code placement}'s dtype stay memory-mapped, without a copy, on the CPU.
    *
    * @throws io.lntune.models.config.ConfigException if config.json is missing or wrong
-   * @throws io.lntune.models.load.StateDictMismatchException listing every missing, unexpected or mis-shaped key
+   * @throws io.lntune.models.load.StateDictMismatchException listing every missing, unexpected or
+   *     mis-shaped key
    */
   public static LlamaModel load(Path dir, Placement placement) {
     LlamaConfig config = LlamaConfig.read(dir.resolve("config.json"));
@@ -98,16 +105,25 @@ public final class LlamaModel extends Module {
     try (Checkpoint ckpt = Checkpoint.open(dir)) {
       model.load(ckpt, KeyMap.identity());
     }
-    log.info("loaded {} ({} layers, {} parameters) as {} on {}", dir, config.numHiddenLayers(),
-        String.format("%,d", model.parameterCount()), placement.dtype(), placement.device());
+    log.info(
+        "loaded {} ({} layers, {} parameters) as {} on {}",
+        dir,
+        config.numHiddenLayers(),
+        String.format("%,d", model.parameterCount()),
+        placement.dtype(),
+        placement.device());
     return model;
   }
 
-  /** Loads this model's weights from {@code ckpt} under {@code keys} (LLaVA layouts prefix them). */
+  /**
+   * Loads this model's weights from {@code ckpt} under {@code keys} (LLaVA layouts prefix them).
+   */
   public void load(Checkpoint ckpt, KeyMap keys) {
     KeyMap map = keys.ignoring(".*rotary_emb\\.inv_freq");
     if (config.tieWordEmbeddings()) {
-      map = map.ignoring(".*lm_head\\.weight"); // some exports of tied models still carry a copy of the head
+      map =
+          map.ignoring(
+              ".*lm_head\\.weight"); // some exports of tied models still carry a copy of the head
     }
     StateDictLoader.load(this, ckpt, map, placement);
   }
@@ -121,8 +137,9 @@ public final class LlamaModel extends Module {
   }
 
   /**
-   * Grows the embeddings (and an untied head) to {@code rows}, for tokens added to the tokenizer such as
-   * {@code <im_start>}, {@code <im_end>} or {@code [PAD]}: new rows are the mean of the old ones, as LLaVA does.
+   * Grows the embeddings (and an untied head) to {@code rows}, for tokens added to the tokenizer
+   * such as {@code <im_start>}, {@code <im_end>} or {@code [PAD]}: new rows are the mean of the old
+   * ones, as LLaVA does.
    *
    * @throws IllegalArgumentException if {@code rows} is below the current vocabulary
    */
@@ -130,7 +147,8 @@ public final class LlamaModel extends Module {
     if (rows == config.vocabSize()) {
       return;
     }
-    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
       embedTokens.weight().set_data(EmbeddingRows.grow(embedTokens.weight(), rows));
       if (lmHead != null) {
         lmHead.weight().set_data(EmbeddingRows.grow(lmHead.weight(), rows));
@@ -149,9 +167,10 @@ public final class LlamaModel extends Module {
   }
 
   /**
-   * {@return the {@code model} module (embed_tokens, layers, norm)} A composite model such as LLaVA registers it,
-   * and {@link #lmHead()}, under its own root, so that the checkpoint's names carry over; modules it adds inside
-   * (LLaVA's {@code mm_projector}) then appear in this model's parameters too.
+   * {@return the {@code model} module (embed_tokens, layers, norm)} A composite model such as LLaVA
+   * registers it, and {@link #lmHead()}, under its own root, so that the checkpoint's names carry
+   * over; modules it adds inside (LLaVA's {@code mm_projector}) then appear in this model's
+   * parameters too.
    */
   public Namespace decoder() {
     return decoder;
@@ -163,8 +182,8 @@ public final class LlamaModel extends Module {
   }
 
   /**
-   * {@return every linear layer inside the decoder blocks by module name, e.g.
-   * {@code model.layers.0.self_attn.q_proj} (the targets adapters such as LoRA attach to)}
+   * {@return every linear layer inside the decoder blocks by module name, e.g. {@code
+   * model.layers.0.self_attn.q_proj} (the targets adapters such as LoRA attach to)}
    */
   public Map<String, Linear> blockLinears() {
     Map<String, Linear> out = new LinkedHashMap<>();
@@ -187,20 +206,24 @@ public final class LlamaModel extends Module {
     return forward(ids, LayerRunner.SEQUENTIAL);
   }
 
-  /** {@return logits [B, T, vocab] for {@code ids} [B, T], no padding, the decoder layers run by {@code layers}} */
+  /**
+   * {@return logits [B, T, vocab] for {@code ids} [B, T], no padding, the decoder layers run by
+   * {@code layers}}
+   */
   public Tensor forward(Tensor ids, LayerRunner layers) {
     return logits(hiddenStates(embed(ids), layers));
   }
 
   /** {@return token embeddings [B, T, D] of {@code ids} [B, T]} */
   public Tensor embed(Tensor ids) {
-    return Torch.call(() -> "embedding ids " + Tensors.shape(ids) + " (vocab " + config.vocabSize() + ")",
+    return Torch.call(
+        () -> "embedding ids " + Tensors.shape(ids) + " (vocab " + config.vocabSize() + ")",
         () -> embedTokens.forward(ids));
   }
 
   /**
-   * Runs the decoder over input embeddings (token embeddings, or a LLaVA sequence with image features spliced in),
-   * nothing padded.
+   * Runs the decoder over input embeddings (token embeddings, or a LLaVA sequence with image
+   * features spliced in), nothing padded.
    *
    * @param inputsEmbeds [B, T, D]
    * @return the last hidden state after the final norm, [B, T, D]
@@ -217,12 +240,13 @@ public final class LlamaModel extends Module {
    * @return the last hidden state after the final norm, [B, T, D]
    */
   public Tensor hiddenStates(Tensor inputsEmbeds, Tensor padding) {
-    return decode(inputsEmbeds, Objects.requireNonNull(padding, "padding"), null, LayerRunner.SEQUENTIAL);
+    return decode(
+        inputsEmbeds, Objects.requireNonNull(padding, "padding"), null, LayerRunner.SEQUENTIAL);
   }
 
   /**
-   * Runs the decoder over input embeddings, nothing padded, with its layers run by {@code layers} (training's
-   * activation recomputation).
+   * Runs the decoder over input embeddings, nothing padded, with its layers run by {@code layers}
+   * (training's activation recomputation).
    *
    * @param inputsEmbeds [B, T, D]
    * @param layers runs the decoder layers
@@ -233,7 +257,8 @@ public final class LlamaModel extends Module {
   }
 
   /**
-   * Runs the decoder over input embeddings, some positions padded, with its layers run by {@code layers}.
+   * Runs the decoder over input embeddings, some positions padded, with its layers run by {@code
+   * layers}.
    *
    * @param inputsEmbeds [B, T, D]
    * @param padding [B, T] with 1 for real tokens and 0 for padding (left or right)
@@ -245,49 +270,56 @@ public final class LlamaModel extends Module {
   }
 
   /**
-   * Runs the decoder over the next tokens' embeddings after those in {@code cache}, nothing padded, and adds their
-   * keys and values to it.
+   * Runs the decoder over the next tokens' embeddings after those in {@code cache}, nothing padded,
+   * and adds their keys and values to it.
    *
    * @param inputsEmbeds [B, T, D]
    * @param cache the KV cache to read and extend
    * @return the last hidden state after the final norm, [B, T, D]
    */
   public Tensor hiddenStates(Tensor inputsEmbeds, KvCache cache) {
-    return decode(inputsEmbeds, null, Objects.requireNonNull(cache, "cache"), LayerRunner.SEQUENTIAL);
+    return decode(
+        inputsEmbeds, null, Objects.requireNonNull(cache, "cache"), LayerRunner.SEQUENTIAL);
   }
 
   /**
-   * Runs the decoder over the next tokens' embeddings after those in {@code cache}, some positions padded, and adds
-   * their keys and values to it.
+   * Runs the decoder over the next tokens' embeddings after those in {@code cache}, some positions
+   * padded, and adds their keys and values to it.
    *
    * @param inputsEmbeds [B, T, D]
-   * @param padding [B, past + T] with 1 for real tokens and 0 for padding (left or right), the cached ones included
+   * @param padding [B, past + T] with 1 for real tokens and 0 for padding (left or right), the
+   *     cached ones included
    * @param cache the KV cache to read and extend
    * @return the last hidden state after the final norm, [B, T, D]
    */
   public Tensor hiddenStates(Tensor inputsEmbeds, Tensor padding, KvCache cache) {
-    return decode(inputsEmbeds, Objects.requireNonNull(padding, "padding"), Objects.requireNonNull(cache, "cache"),
+    return decode(
+        inputsEmbeds,
+        Objects.requireNonNull(padding, "padding"),
+        Objects.requireNonNull(cache, "cache"),
         LayerRunner.SEQUENTIAL);
   }
 
   /**
-   * Runs the decoder over input embeddings as {@link #hiddenStates(Tensor, Tensor)} does, and hands each decoder
-   * layer's output to {@code observer} as soon as the layer has run: {@code observer.accept(hidden, layer)} with
-   * {@code hidden} [B, T, D], the residual stream after layer {@code layer} (from 0; before the final norm, so the
-   * last one differs from {@link #hiddenStates}). For analyses of the layers' representations: call it under a
-   * {@code NoGradGuard} and inside a {@code TensorScope}.
+   * Runs the decoder over input embeddings as {@link #hiddenStates(Tensor, Tensor)} does, and hands
+   * each decoder layer's output to {@code observer} as soon as the layer has run: {@code
+   * observer.accept(hidden, layer)} with {@code hidden} [B, T, D], the residual stream after layer
+   * {@code layer} (from 0; before the final norm, so the last one differs from {@link
+   * #hiddenStates}). For analyses of the layers' representations: call it under a {@code
+   * NoGradGuard} and inside a {@code TensorScope}.
    *
    * @param inputsEmbeds [B, T, D]
    * @param padding [B, T] with 1 for real tokens and 0 for padding
    * @param observer receives every layer's output, in layer order
    */
-  public void forEachLayerOutput(Tensor inputsEmbeds, Tensor padding, ObjIntConsumer<Tensor> observer) {
+  public void forEachLayerOutput(
+      Tensor inputsEmbeds, Tensor padding, ObjIntConsumer<Tensor> observer) {
     decode(inputsEmbeds, Objects.requireNonNull(padding, "padding"), null, observing(observer));
   }
 
   /**
-   * Runs the decoder over input embeddings, nothing padded, as {@link #forEachLayerOutput(Tensor, Tensor,
-   * ObjIntConsumer)} does.
+   * Runs the decoder over input embeddings, nothing padded, as {@link #forEachLayerOutput(Tensor,
+   * Tensor, ObjIntConsumer)} does.
    *
    * @param inputsEmbeds [B, T, D]
    * @param observer receives every layer's output, in layer order
@@ -314,12 +346,13 @@ public final class LlamaModel extends Module {
     if (cache != null) {
       cache.reserve(t);
     }
-    Tensor positions = positions(inputsEmbeds, padding, past, t);                          // [B, T]
+    Tensor positions = positions(inputsEmbeds, padding, past, t); // [B, T]
     RotaryEmbedding.Angles angles = rope.angles(positions, inputsEmbeds.scalar_type().intern());
     AttentionMask mask = AttentionMask.of(padding, past, t);
     List<BoundLayer> bound = new ArrayList<>(layers.size());
     for (int i = 0; i < layers.size(); i++) {
-      bound.add(new BoundLayer(i, layers.get(i), angles, mask, cache == null ? null : cache.layer(i)));
+      bound.add(
+          new BoundLayer(i, layers.get(i), angles, mask, cache == null ? null : cache.layer(i)));
     }
     Tensor x = runner.run(bound, inputsEmbeds);
     if (cache != null) {
@@ -330,7 +363,9 @@ public final class LlamaModel extends Module {
 
   /** {@return logits [B, T, vocab] of hidden states [B, T, D]} */
   public Tensor logits(Tensor hidden) {
-    return lmHead != null ? lmHead.forward(hidden) : linear(hidden, embedTokens.weight(), new TensorOptional());
+    return lmHead != null
+        ? lmHead.forward(hidden)
+        : linear(hidden, embedTokens.weight(), new TensorOptional());
   }
 
   /** {@return an empty KV cache for {@code batch} sequences of up to {@code capacity} tokens} */
@@ -339,15 +374,19 @@ public final class LlamaModel extends Module {
   }
 
   /**
-   * Positions count real tokens only, so a left-padded sequence gets the same positions as unpadded: the
-   * cumulative count of real tokens minus one (padding gets 0, and is masked anyway).
+   * Positions count real tokens only, so a left-padded sequence gets the same positions as
+   * unpadded: the cumulative count of real tokens minus one (padding gets 0, and is masked anyway).
    */
   private static Tensor positions(Tensor embeds, Tensor padding, long past, long t) {
     if (padding == null) {
-      TensorOptions longs = new TensorOptions(ScalarType.Long).device(new DeviceOptional(embeds.device()));
-      return arange(new Scalar(past), new Scalar(past + t), longs).unsqueeze(0).expand(embeds.size(0), t);
+      TensorOptions longs =
+          new TensorOptions(ScalarType.Long).device(new DeviceOptional(embeds.device()));
+      return arange(new Scalar(past), new Scalar(past + t), longs)
+          .unsqueeze(0)
+          .expand(embeds.size(0), t);
     }
-    Tensor counted = padding.to(ScalarType.Long).cumsum(-1).sub(new Scalar(1L)).clamp_min(new Scalar(0L));
+    Tensor counted =
+        padding.to(ScalarType.Long).cumsum(-1).sub(new Scalar(1L)).clamp_min(new Scalar(0L));
     return counted.narrow(1, past, t);
   }
 }

@@ -13,9 +13,10 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * Rotary position embeddings in Hugging Face's rotate-half layout: the two halves of each head are the real and
- * imaginary parts (HF checkpoints store q_proj/k_proj permuted for this; Meta's originals pair adjacent dims).
- * Angles are {@code position / factor * theta^(-2i/d)} in fp32, with {@code factor} the linear RoPE scaling.
+ * Rotary position embeddings in Hugging Face's rotate-half layout: the two halves of each head are
+ * the real and imaginary parts (HF checkpoints store q_proj/k_proj permuted for this; Meta's
+ * originals pair adjacent dims). Angles are {@code position / factor * theta^(-2i/d)} in fp32, with
+ * {@code factor} the linear RoPE scaling.
  */
 final class RotaryEmbedding {
   private final Tensor invFreq; // [headDim / 2] fp32
@@ -25,9 +26,18 @@ final class RotaryEmbedding {
     long dim = config.headDim();
     double theta = config.ropeTheta();
     this.linearFactor = config.ropeLinearFactor();
-    this.invFreq = TensorScope.returning(() -> arange(new Scalar(0L), new Scalar(dim), new Scalar(2L),
-        new TensorOptions(ScalarType.Float).device(new DeviceOptional(placement.device().toTorch())))
-        .div(new Scalar((double) dim)).mul(new Scalar(-Math.log(theta))).exp());
+    this.invFreq =
+        TensorScope.returning(
+            () ->
+                arange(
+                        new Scalar(0L),
+                        new Scalar(dim),
+                        new Scalar(2L),
+                        new TensorOptions(ScalarType.Float)
+                            .device(new DeviceOptional(placement.device().toTorch())))
+                    .div(new Scalar((double) dim))
+                    .mul(new Scalar(-Math.log(theta)))
+                    .exp());
   }
 
   /** Cosines and sines for {@code positions}, shaped to broadcast over heads. */
@@ -38,11 +48,13 @@ final class RotaryEmbedding {
     }
   }
 
-  /** @param positions [B, T] int64 @param dtype the activations' dtype */
+  /**
+   * @param positions [B, T] int64 @param dtype the activations' dtype
+   */
   Angles angles(Tensor positions, ScalarType dtype) {
-    Tensor pos = positions.to(ScalarType.Float).div(new Scalar(linearFactor));       // [B, T]
-    Tensor freqs = pos.unsqueeze(-1).mul(invFreq);                                    // [B, T, hd/2]
-    Tensor emb = cat(new TensorVector(freqs, freqs), -1).unsqueeze(1);               // [B, 1, T, hd]
+    Tensor pos = positions.to(ScalarType.Float).div(new Scalar(linearFactor)); // [B, T]
+    Tensor freqs = pos.unsqueeze(-1).mul(invFreq); // [B, T, hd/2]
+    Tensor emb = cat(new TensorVector(freqs, freqs), -1).unsqueeze(1); // [B, 1, T, hd]
     return new Angles(emb.cos().to(dtype), emb.sin().to(dtype));
   }
 

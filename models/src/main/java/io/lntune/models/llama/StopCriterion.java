@@ -1,8 +1,9 @@
 package io.lntune.models.llama;
 
 /**
- * Decides whether a sequence is finished after each generated token, besides the end-of-sequence token and the
- * length limit: {@link StopStrings} ends a sequence once its text holds a stop string.
+ * Decides whether a sequence is finished after each generated token, besides the end-of-sequence
+ * token and the length limit: {@link StopStrings} ends a sequence once its text holds a stop
+ * string.
  *
  * <pre>{@code
  * StopCriterion afterTen = (sequence, tokens) -> tokens.length >= 10;

@@ -6,9 +6,10 @@ import java.util.List;
 import java.util.stream.LongStream;
 
 /**
- * Stops a sequence once its decoded text holds one of the stop strings, as LLaVA's {@code KeywordsStoppingCriteria}
- * does (e.g. {@code "###"} for the v0 template, {@code "\n"} for plain), and cuts the text at the first stop
- * string. Ids outside the tokenizer's vocabulary (rows a model added beyond it) decode to nothing.
+ * Stops a sequence once its decoded text holds one of the stop strings, as LLaVA's {@code
+ * KeywordsStoppingCriteria} does (e.g. {@code "###"} for the v0 template, {@code "\n"} for plain),
+ * and cuts the text at the first stop string. Ids outside the tokenizer's vocabulary (rows a model
+ * added beyond it) decode to nothing.
  *
  * <pre>{@code
  * StopStrings stop = new StopStrings(tokenizer, List.of("###"));
@@ -39,12 +40,14 @@ public record StopStrings(Tokenizer tokenizer, List<String> stops) implements St
   }
 
   /**
-   * {@return {@code prompt} and its continuation {@code tokens} as the tokenizer decodes the whole sequence, cut
-   * before the first stop string that starts in the continuation} A continuation decoded on its own would lose the
-   * space its first piece starts with ("Hello world" + "lum" instead of "Hello world lum").
+   * {@return {@code prompt} and its continuation {@code tokens} as the tokenizer decodes the whole
+   * sequence, cut before the first stop string that starts in the continuation} A continuation
+   * decoded on its own would lose the space its first piece starts with ("Hello world" + "lum"
+   * instead of "Hello world lum").
    */
   public String textAfter(long[] prompt, long[] tokens) {
-    return cut(decode(LongStream.concat(Arrays.stream(prompt), Arrays.stream(tokens)).toArray()),
+    return cut(
+        decode(LongStream.concat(Arrays.stream(prompt), Arrays.stream(tokens)).toArray()),
         decode(prompt).length());
   }
 
@@ -61,7 +64,10 @@ public record StopStrings(Tokenizer tokenizer, List<String> stops) implements St
 
   private String decode(long[] tokens) {
     int vocab = tokenizer.vocabSize();
-    return tokenizer.decode(Arrays.stream(tokens).filter(t -> t >= 0 && t < vocab).mapToInt(Math::toIntExact)
-        .toArray());
+    return tokenizer.decode(
+        Arrays.stream(tokens)
+            .filter(t -> t >= 0 && t < vocab)
+            .mapToInt(Math::toIntExact)
+            .toArray());
   }
 }

@@ -14,7 +14,8 @@ import org.bytedeco.pytorch.Tensor;
  * @param head {@code lm_head} (0 when tied to the embeddings)
  * @param blocks the decoder blocks and the final norm (the language model less embeddings and head)
  */
-public record ComponentCounts(long vision, long projector, long embeddings, long head, long blocks) {
+public record ComponentCounts(
+    long vision, long projector, long embeddings, long head, long blocks) {
 
   /** {@return the language model: blocks, embeddings and head} */
   public long languageModel() {

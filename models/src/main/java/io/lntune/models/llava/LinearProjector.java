@@ -24,7 +24,8 @@ public final class LinearProjector extends Linear implements Projector {
 
   @Override
   public Tensor forward(Tensor features) {
-    return super.forward(features.to(weight().scalar_type().intern())); // [batch, tokens, textWidth]
+    return super.forward(
+        features.to(weight().scalar_type().intern())); // [batch, tokens, textWidth]
   }
 
   @Override

@@ -6,8 +6,8 @@ import org.bytedeco.pytorch.Tensor;
 
 /**
  * What {@link LlavaModel#forward(LlavaInput)} reads: token ids with image placeholders ({@link
- * LlavaConfig#IMAGE_TOKEN_INDEX} or the model's own image token, one per image), and optionally an attention mask,
- * labels and the images.
+ * LlavaConfig#IMAGE_TOKEN_INDEX} or the model's own image token, one per image), and optionally an
+ * attention mask, labels and the images.
  *
  * <pre>{@code
  * LlavaInput input = LlavaInput.of(ids).withAttentionMask(mask).withLabels(labels).withPixels(pixels);
@@ -18,8 +18,8 @@ import org.bytedeco.pytorch.Tensor;
  * @param labels [B, T] int64, -100 where unsupervised; empty for no loss
  * @param pixels [N, 3, H, W] for the N placeholders in row order; empty when there are none
  */
-public record LlavaInput(Tensor ids, Optional<Tensor> attentionMask, Optional<Tensor> labels,
-    Optional<Tensor> pixels) {
+public record LlavaInput(
+    Tensor ids, Optional<Tensor> attentionMask, Optional<Tensor> labels, Optional<Tensor> pixels) {
 
   /** Checks that no component is null. */
   public LlavaInput {

@@ -4,20 +4,26 @@ import io.lntune.models.load.KeyMap;
 import io.lntune.torch.checkpoint.Checkpoint;
 
 /**
- * Where LLaVA's parameters live in each checkpoint layout. {@link LlavaModel} names its parameters as the original
- * LLaVA repository saves them ({@code model.layers.*}, {@code lm_head.weight}, {@code model.mm_projector.*},
- * {@code model.vision_tower.vision_tower.vision_model.*}); llava-hf checkpoints put the language model under
- * {@code language_model.} (or {@code model.language_model.} since transformers 4.52), the tower under
- * {@code vision_tower.} and the connector under {@code multi_modal_projector.linear_1/2}.
+ * Where LLaVA's parameters live in each checkpoint layout. {@link LlavaModel} names its parameters
+ * as the original LLaVA repository saves them ({@code model.layers.*}, {@code lm_head.weight},
+ * {@code model.mm_projector.*}, {@code model.vision_tower.vision_tower.vision_model.*}); llava-hf
+ * checkpoints put the language model under {@code language_model.} (or {@code
+ * model.language_model.} since transformers 4.52), the tower under {@code vision_tower.} and the
+ * connector under {@code multi_modal_projector.linear_1/2}.
  */
 public final class LlavaKeys {
-  /** Where the original layout keeps the vision tower: a {@code CLIPVisionModel} under this prefix. */
+  /**
+   * Where the original layout keeps the vision tower: a {@code CLIPVisionModel} under this prefix.
+   */
   public static final String VISION = "model.vision_tower.vision_tower.";
+
   static final String PROJECTOR = ProjectorKeys.ORIGINAL_PREFIX;
 
   /** The checkpoint layouts lntune reads. */
   public enum Layout {
-    ORIGINAL, LLAVA_HF, LLAVA_HF_V5
+    ORIGINAL,
+    LLAVA_HF,
+    LLAVA_HF_V5
   }
 
   private LlavaKeys() {}
@@ -49,7 +55,9 @@ public final class LlavaKeys {
       return layout == Layout.LLAVA_HF ? "language_model.lm_head.weight" : name;
     }
     if (name.startsWith("model.")) {
-      return layout == Layout.LLAVA_HF ? "language_model." + name : "model.language_model." + name.substring(6);
+      return layout == Layout.LLAVA_HF
+          ? "language_model." + name
+          : "model.language_model." + name.substring(6);
     }
     throw new IllegalArgumentException("'" + name + "' is not a LLaVA parameter name");
   }

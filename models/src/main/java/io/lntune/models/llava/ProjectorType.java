@@ -5,9 +5,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A vision-language connector by LLaVA's {@code mm_projector_type} name: {@code linear} (LLaVA v1, one
- * {@code nn.Linear}) or {@code mlpNx_gelu} (an {@code nn.Sequential} of N linears with GELU between them;
- * LLaVA-1.5 uses {@code mlp2x_gelu}).
+ * A vision-language connector by LLaVA's {@code mm_projector_type} name: {@code linear} (LLaVA v1,
+ * one {@code nn.Linear}) or {@code mlpNx_gelu} (an {@code nn.Sequential} of N linears with GELU
+ * between them; LLaVA-1.5 uses {@code mlp2x_gelu}).
  *
  * <pre>{@code
  * ProjectorType t = ProjectorType.parse("mlp2x_gelu");   // t.linears() == 2, t.sequential() == true
@@ -19,16 +19,23 @@ import java.util.regex.Pattern;
 public record ProjectorType(String name) {
   private static final Pattern MLP = Pattern.compile("mlp([1-9][0-9]*)x_gelu");
 
-  /** @throws IllegalArgumentException naming the text and the accepted forms */
+  /**
+   * @throws IllegalArgumentException naming the text and the accepted forms
+   */
   public ProjectorType {
     Objects.requireNonNull(name, "name");
     if (!name.equals("linear") && !MLP.matcher(name).matches()) {
-      throw new IllegalArgumentException("unsupported projector type '" + name
-          + "': expected linear or mlpNx_gelu (N >= 1, e.g. mlp2x_gelu)");
+      throw new IllegalArgumentException(
+          "unsupported projector type '"
+              + name
+              + "': expected linear or mlpNx_gelu (N >= 1, e.g. mlp2x_gelu)");
     }
   }
 
-  /** Parses LLaVA's name, ignoring surrounding blanks. @throws IllegalArgumentException if unsupported */
+  /**
+   * Parses LLaVA's name, ignoring surrounding blanks. @throws IllegalArgumentException if
+   * unsupported
+   */
   public static ProjectorType parse(String name) {
     return new ProjectorType(name.strip());
   }
@@ -50,8 +57,8 @@ public record ProjectorType(String name) {
   }
 
   /**
-   * {@return whether the layers are numbered as in an {@code nn.Sequential} ({@code 0.weight}, {@code 2.weight},
-   * ...) rather than being one bare linear ({@code weight})}
+   * {@return whether the layers are numbered as in an {@code nn.Sequential} ({@code 0.weight},
+   * {@code 2.weight}, ...) rather than being one bare linear ({@code weight})}
    */
   public boolean sequential() {
     return !name.equals("linear");

@@ -6,16 +6,16 @@ import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
 /**
- * How a model's parameter names map onto a checkpoint's keys, and which checkpoint keys to ignore (buffers
- * such as {@code rotary_emb.inv_freq} that the model recomputes).
+ * How a model's parameter names map onto a checkpoint's keys, and which checkpoint keys to ignore
+ * (buffers such as {@code rotary_emb.inv_freq} that the model recomputes).
  *
  * <pre>{@code
  * KeyMap llama = KeyMap.identity().ignoring(".*\\.rotary_emb\\.inv_freq");
  * KeyMap hf = KeyMap.identity().withPrefix("language_model.");   // model.layers.0... -> language_model.model.layers.0...
  * }</pre>
  *
- * @param toCheckpoint maps a parameter name to its checkpoint key, or to {@code null} when the parameter is not in
- *     this checkpoint (it is loaded from another one)
+ * @param toCheckpoint maps a parameter name to its checkpoint key, or to {@code null} when the
+ *     parameter is not in this checkpoint (it is loaded from another one)
  * @param ignored checkpoint keys that are neither loaded nor reported as unexpected
  */
 public record KeyMap(UnaryOperator<String> toCheckpoint, Predicate<String> ignored) {
@@ -36,10 +36,12 @@ public record KeyMap(UnaryOperator<String> toCheckpoint, Predicate<String> ignor
 
   /** {@return this map followed by {@code next} (which sees non-null keys only)} */
   public KeyMap map(UnaryOperator<String> next) {
-    return new KeyMap(name -> {
-      String key = toCheckpoint.apply(name);
-      return key == null ? null : next.apply(key);
-    }, ignored);
+    return new KeyMap(
+        name -> {
+          String key = toCheckpoint.apply(name);
+          return key == null ? null : next.apply(key);
+        },
+        ignored);
   }
 
   /** {@return this map, also ignoring checkpoint keys that match {@code regex} entirely} */
@@ -48,7 +50,10 @@ public record KeyMap(UnaryOperator<String> toCheckpoint, Predicate<String> ignor
     return new KeyMap(toCheckpoint, ignored.or(matches));
   }
 
-  /** {@return this map, taking the parameters that {@code elsewhere} selects from another checkpoint} */
+  /**
+   * {@return this map, taking the parameters that {@code elsewhere} selects from another
+   * checkpoint}
+   */
   public KeyMap excluding(Predicate<String> elsewhere) {
     return new KeyMap(name -> elsewhere.test(name) ? null : toCheckpoint.apply(name), ignored);
   }

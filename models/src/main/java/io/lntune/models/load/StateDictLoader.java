@@ -22,13 +22,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Puts a checkpoint's tensors into a model's parameters, with strict accounting: every parameter must find a
- * tensor of its shape and a floating-point dtype, and every checkpoint key must be used or explicitly ignored.
- * All problems are reported together in one {@link StateDictMismatchException}, before anything is loaded.
+ * Puts a checkpoint's tensors into a model's parameters, with strict accounting: every parameter
+ * must find a tensor of its shape and a floating-point dtype, and every checkpoint key must be used
+ * or explicitly ignored. All problems are reported together in one {@link
+ * StateDictMismatchException}, before anything is loaded.
  *
- * <p>Tensors stored in the placement's dtype on the CPU become the parameters without a copy (views of the
- * memory-mapped file) unless the {@link LoadPolicy} says to copy; others are converted. Every loaded tensor is then
- * checked for NaN and infinite values, unless the policy switches that off.
+ * <p>Tensors stored in the placement's dtype on the CPU become the parameters without a copy (views
+ * of the memory-mapped file) unless the {@link LoadPolicy} says to copy; others are converted.
+ * Every loaded tensor is then checked for NaN and infinite values, unless the policy switches that
+ * off.
  *
  * <pre>{@code
  * try (Checkpoint ckpt = Checkpoint.open(dir)) {
@@ -45,38 +47,51 @@ public final class StateDictLoader {
    * Loads {@code checkpoint} into {@code model}.
    *
    * @return the number of tensors loaded
-   * @throws StateDictMismatchException listing every missing, unexpected, wrongly shaped or typed key
-   * @throws LntuneException naming the tensors that hold NaN or infinite values (unless the policy skips the check)
+   * @throws StateDictMismatchException listing every missing, unexpected, wrongly shaped or typed
+   *     key
+   * @throws LntuneException naming the tensors that hold NaN or infinite values (unless the policy
+   *     skips the check)
    * @throws IllegalArgumentException if {@code placement} is the meta device
    */
   public static int load(Module model, Checkpoint checkpoint, KeyMap keys, Placement placement) {
     if (placement.isMeta()) {
-      throw new IllegalArgumentException("cannot load weights onto the meta device: it holds shapes only");
+      throw new IllegalArgumentException(
+          "cannot load weights onto the meta device: it holds shapes only");
     }
     LoadPolicy policy = LoadPolicy.current();
     Map<String, String> plan = plan(model, checkpoint, keys);
     Map<String, Tensor> params = Modules.namedParameters(model);
     List<String> notFinite = new ArrayList<>();
-    try (TensorScope scope = TensorScope.open(); NoGradGuard noGrad = new NoGradGuard()) {
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard noGrad = new NoGradGuard()) {
       for (Map.Entry<String, String> e : plan.entrySet()) {
         Tensor param = params.get(e.getKey());
         String key = e.getValue();
         Tensor stored = checkpoint.tensor(key, placement.dtype(), placement.device());
         Tensor value = policy.copy() ? stored.clone() : stored;
-        Torch.call(() -> checkpoint.source() + ": loading '" + key + "'", () -> {
-          param.set_data(value);
-          return param;
-        });
+        Torch.call(
+            () -> checkpoint.source() + ": loading '" + key + "'",
+            () -> {
+              param.set_data(value);
+              return param;
+            });
         if (policy.checkFinite() && !value.isfinite().all().item_bool()) {
           notFinite.add(key);
         }
       }
     }
     if (!notFinite.isEmpty()) {
-      throw new LntuneException(checkpoint.source() + ": " + notFinite.size() + " tensor(s) hold NaN or infinite "
-          + "values, so every output would be NaN: " + String.join(", ", notFinite.subList(0, Math.min(5,
-          notFinite.size()))) + (notFinite.size() > 5 ? ", ..." : "") + " (a corrupt checkpoint? -D"
-          + LoadPolicy.CHECK_FINITE + "=false or --no-weight-check skips this check)");
+      throw new LntuneException(
+          checkpoint.source()
+              + ": "
+              + notFinite.size()
+              + " tensor(s) hold NaN or infinite "
+              + "values, so every output would be NaN: "
+              + String.join(", ", notFinite.subList(0, Math.min(5, notFinite.size())))
+              + (notFinite.size() > 5 ? ", ..." : "")
+              + " (a corrupt checkpoint? -D"
+              + LoadPolicy.CHECK_FINITE
+              + "=false or --no-weight-check skips this check)");
     }
     log.debug("loaded {} tensors from {}", plan.size(), checkpoint.source());
     return plan.size();
@@ -102,17 +117,33 @@ public final class StateDictLoader {
       TensorEntry info = checkpoint.info(key);
       long[] expected = e.getValue().sizes().vec().get();
       if (!Arrays.equals(info.shape(), expected)) {
-        wrongShape.add(key + ": checkpoint " + Arrays.toString(info.shape()) + ", model " + Arrays.toString(expected));
+        wrongShape.add(
+            key
+                + ": checkpoint "
+                + Arrays.toString(info.shape())
+                + ", model "
+                + Arrays.toString(expected));
       } else if (!info.dtype().isFloatingPoint()) {
-        wrongDtype.add(key + ": checkpoint " + info.dtype() + ", model " + DType.of(e.getValue().scalar_type()));
+        wrongDtype.add(
+            key
+                + ": checkpoint "
+                + info.dtype()
+                + ", model "
+                + DType.of(e.getValue().scalar_type()));
       } else {
         plan.put(e.getKey(), key);
       }
     }
-    List<String> unexpected = checkpoint.names().stream()
-        .filter(k -> !used.contains(k) && !keys.ignored().test(k)).toList();
-    if (!missing.isEmpty() || !unexpected.isEmpty() || !wrongShape.isEmpty() || !wrongDtype.isEmpty()) {
-      throw new StateDictMismatchException(checkpoint.source().toString(), missing, unexpected, wrongShape, wrongDtype);
+    List<String> unexpected =
+        checkpoint.names().stream()
+            .filter(k -> !used.contains(k) && !keys.ignored().test(k))
+            .toList();
+    if (!missing.isEmpty()
+        || !unexpected.isEmpty()
+        || !wrongShape.isEmpty()
+        || !wrongDtype.isEmpty()) {
+      throw new StateDictMismatchException(
+          checkpoint.source().toString(), missing, unexpected, wrongShape, wrongDtype);
     }
     return plan;
   }

@@ -4,8 +4,9 @@ import io.lntune.torch.LntuneException;
 import java.util.List;
 
 /**
- * A checkpoint does not fit a model. One exception lists every problem at once: keys the model needs that the
- * checkpoint lacks, keys the checkpoint has that the model does not use, and tensors of the wrong shape or dtype.
+ * A checkpoint does not fit a model. One exception lists every problem at once: keys the model
+ * needs that the checkpoint lacks, keys the checkpoint has that the model does not use, and tensors
+ * of the wrong shape or dtype.
  */
 public class StateDictMismatchException extends LntuneException {
   private static final long serialVersionUID = 1L;
@@ -15,8 +16,12 @@ public class StateDictMismatchException extends LntuneException {
   private final List<String> wrongShape;
   private final List<String> wrongDtype;
 
-  public StateDictMismatchException(String source, List<String> missing, List<String> unexpected,
-      List<String> wrongShape, List<String> wrongDtype) {
+  public StateDictMismatchException(
+      String source,
+      List<String> missing,
+      List<String> unexpected,
+      List<String> wrongShape,
+      List<String> wrongDtype) {
     super(message(source, missing, unexpected, wrongShape, wrongDtype));
     this.missing = List.copyOf(missing);
     this.unexpected = List.copyOf(unexpected);
@@ -24,8 +29,12 @@ public class StateDictMismatchException extends LntuneException {
     this.wrongDtype = List.copyOf(wrongDtype);
   }
 
-  private static String message(String source, List<String> missing, List<String> unexpected,
-      List<String> wrongShape, List<String> wrongDtype) {
+  private static String message(
+      String source,
+      List<String> missing,
+      List<String> unexpected,
+      List<String> wrongShape,
+      List<String> wrongDtype) {
     StringBuilder sb = new StringBuilder(source).append(" does not fit the model:");
     section(sb, "missing", missing);
     section(sb, "unexpected", unexpected);
@@ -36,7 +45,12 @@ public class StateDictMismatchException extends LntuneException {
 
   private static void section(StringBuilder sb, String title, List<String> items) {
     if (!items.isEmpty()) {
-      sb.append("\n  ").append(items.size()).append(' ').append(title).append(": ").append(String.join(", ", items));
+      sb.append("\n  ")
+          .append(items.size())
+          .append(' ')
+          .append(title)
+          .append(": ")
+          .append(String.join(", ", items));
     }
   }
 
@@ -55,7 +69,9 @@ public class StateDictMismatchException extends LntuneException {
     return wrongShape;
   }
 
-  /** {@return one {@code "key: checkpoint I64, model F32"} entry per dtype that cannot be converted} */
+  /**
+   * {@return one {@code "key: checkpoint I64, model F32"} entry per dtype that cannot be converted}
+   */
   public List<String> wrongDtype() {
     return wrongDtype;
   }

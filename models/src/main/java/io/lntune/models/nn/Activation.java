@@ -24,7 +24,10 @@ public enum Activation {
       return x.mul(x.mul(new Scalar(1.702)).sigmoid());
     }
   },
-  /** The exact GELU, {@code x * Phi(x)} with the normal CDF (PyTorch's {@code nn.GELU()}, LLaVA's projector). */
+  /**
+   * The exact GELU, {@code x * Phi(x)} with the normal CDF (PyTorch's {@code nn.GELU()}, LLaVA's
+   * projector).
+   */
   GELU("gelu") {
     @Override
     public Tensor apply(Tensor x) {
@@ -58,7 +61,10 @@ public enum Activation {
         return a;
       }
     }
-    throw new IllegalArgumentException("unsupported activation '" + name + "': expected one of "
-        + Arrays.stream(values()).map(Activation::hfName).collect(Collectors.joining(", ")));
+    throw new IllegalArgumentException(
+        "unsupported activation '"
+            + name
+            + "': expected one of "
+            + Arrays.stream(values()).map(Activation::hfName).collect(Collectors.joining(", ")));
   }
 }

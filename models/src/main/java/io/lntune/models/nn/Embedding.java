@@ -5,7 +5,10 @@ import static org.bytedeco.pytorch.global.torch.embedding;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 
-/** A lookup table {@code weight} [vocab, dim]: ids [...] → vectors [..., dim]. Starts frozen and uninitialised. */
+/**
+ * A lookup table {@code weight} [vocab, dim]: ids [...] → vectors [..., dim]. Starts frozen and
+ * uninitialised.
+ */
 public class Embedding extends Module {
   private final Tensor weight;
 

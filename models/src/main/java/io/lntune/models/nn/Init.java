@@ -10,8 +10,9 @@ import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * Random initialisation for models built from scratch (tests, the demo): matrices and embeddings from
- * N(0, std), 1-D weights (norm gains) one, biases zero, as Hugging Face initialises LLaMA and CLIP.
+ * Random initialisation for models built from scratch (tests, the demo): matrices and embeddings
+ * from N(0, std), 1-D weights (norm gains) one, biases zero, as Hugging Face initialises LLaMA and
+ * CLIP.
  *
  * <pre>{@code
  * var model = new LlamaModel(LlamaConfigs.tiny(), Placement.cpu(DType.F32));
@@ -24,7 +25,8 @@ public final class Init {
   /** Fills every parameter of {@code module}, reproducibly for a given {@code seed}. */
   public static void normal(Module module, double std, long seed) {
     Torch.seed(seed);
-    try (TensorScope scope = TensorScope.open(); NoGradGuard noGrad = new NoGradGuard()) {
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard noGrad = new NoGradGuard()) {
       for (Map.Entry<String, Tensor> e : Modules.namedParameters(module).entrySet()) {
         Tensor p = e.getValue();
         if (p.dim() >= 2) {

@@ -9,14 +9,16 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 
 /**
- * {@code y = x W^T + b} with {@code weight} [out, in] and an optional {@code bias} [out]. Unlike libtorch's
- * {@code LinearImpl} it does not initialise its weights (that would touch 52 GB for a 13B model before the
- * checkpoint replaces them). Parameters start frozen; training strategies unfreeze what they tune.
+ * {@code y = x W^T + b} with {@code weight} [out, in] and an optional {@code bias} [out]. Unlike
+ * libtorch's {@code LinearImpl} it does not initialise its weights (that would touch 52 GB for a
+ * 13B model before the checkpoint replaces them). Parameters start frozen; training strategies
+ * unfreeze what they tune.
  */
 public class Linear extends Module {
   private final Tensor weight;
   private final Tensor bias;
-  private UnaryOperator<Tensor> adapter; // adds a learned delta to the output (LoRA); null when none
+  private UnaryOperator<Tensor>
+      adapter; // adds a learned delta to the output (LoRA); null when none
 
   public Linear(long in, long out, boolean bias, Placement placement) {
     super("Linear");
@@ -33,8 +35,9 @@ public class Linear extends Module {
   }
 
   /**
-   * Adds {@code adapter(x)} to every output from now on (low-rank adapters), in place of any adapter before. The
-   * adapter's own parameters belong in submodules of this module, so that they are named after it.
+   * Adds {@code adapter(x)} to every output from now on (low-rank adapters), in place of any
+   * adapter before. The adapter's own parameters belong in submodules of this module, so that they
+   * are named after it.
    */
   public void setAdapter(UnaryOperator<Tensor> adapter) {
     this.adapter = Objects.requireNonNull(adapter, "adapter");

@@ -13,8 +13,8 @@ public final class Modules {
   private Modules() {}
 
   /**
-   * {@return every parameter by its dotted name ({@code model.layers.0.input_layernorm.weight}), in registration
-   * order}
+   * {@return every parameter by its dotted name ({@code model.layers.0.input_layernorm.weight}), in
+   * registration order}
    */
   public static Map<String, Tensor> namedParameters(Module module) {
     return toMap(module.named_parameters(true));

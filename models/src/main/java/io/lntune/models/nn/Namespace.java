@@ -5,11 +5,11 @@ import java.util.List;
 import org.bytedeco.pytorch.Module;
 
 /**
- * A module that only groups children under a name ({@code model}, {@code layers}, {@code encoder}), so that
- * parameter names follow the checkpoint's. It keeps its children strongly reachable from Java: a module created in
- * Java is backed by a native object that calls back into its Java peer for virtual methods such as
- * {@code train()}, and if the peer has been garbage-collected that call fails. Keep the namespace itself in a field
- * of its owner (or add it to another namespace).
+ * A module that only groups children under a name ({@code model}, {@code layers}, {@code encoder}),
+ * so that parameter names follow the checkpoint's. It keeps its children strongly reachable from
+ * Java: a module created in Java is backed by a native object that calls back into its Java peer
+ * for virtual methods such as {@code train()}, and if the peer has been garbage-collected that call
+ * fails. Keep the namespace itself in a field of its owner (or add it to another namespace).
  *
  * <pre>{@code
  * Namespace model = register_module("model", new Namespace("LlamaDecoder"));

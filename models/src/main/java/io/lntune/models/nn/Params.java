@@ -4,10 +4,11 @@ import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * Registers parameters and keeps a handle that stays valid. {@code Module.register_parameter} returns a reference
- * into the module's parameter table, which moves when the table grows: using that reference after a second
- * registration crashes the JVM. The tensor passed in shares the parameter's storage and autograd identity, so it
- * is the handle to keep. Create modules outside any {@code TensorScope}, which would free such handles.
+ * Registers parameters and keeps a handle that stays valid. {@code Module.register_parameter}
+ * returns a reference into the module's parameter table, which moves when the table grows: using
+ * that reference after a second registration crashes the JVM. The tensor passed in shares the
+ * parameter's storage and autograd identity, so it is the handle to keep. Create modules outside
+ * any {@code TensorScope}, which would free such handles.
  */
 public final class Params {
   private Params() {}

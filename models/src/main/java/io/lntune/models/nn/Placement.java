@@ -13,8 +13,9 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * Where and in which dtype a model's weights are created. Weights start as uninitialised storage
- * ({@code empty}): the pages are not committed until written, so building a model costs nothing before its
- * checkpoint is loaded (or {@link Init} fills it); on the {@code meta} device it costs nothing at all.
+ * ({@code empty}): the pages are not committed until written, so building a model costs nothing
+ * before its checkpoint is loaded (or {@link Init} fills it); on the {@code meta} device it costs
+ * nothing at all.
  *
  * <pre>{@code
  * var llama = new LlamaModel(LlamaConfigs.llama2_13b(), Placement.meta(DType.F16));  // shapes only
@@ -44,9 +45,10 @@ public record Placement(Device device, DType dtype) {
   /** {@return uninitialised storage of {@code shape} in this placement} */
   public Tensor empty(long... shape) {
     Torch.init();
-    TensorOptions options = new TensorOptions(device.toTorch()).dtype(new ScalarTypeOptional(
-        dtype.scalarType()));
-    return Torch.call(() -> "allocating " + Arrays.toString(shape) + " " + dtype + " on " + device,
+    TensorOptions options =
+        new TensorOptions(device.toTorch()).dtype(new ScalarTypeOptional(dtype.scalarType()));
+    return Torch.call(
+        () -> "allocating " + Arrays.toString(shape) + " " + dtype + " on " + device,
         () -> torch.empty(shape, options, new MemoryFormatOptional()));
   }
 

@@ -3,9 +3,10 @@ package io.lntune.models.tokenizer;
 import java.util.Objects;
 
 /**
- * A token matched whole in the text before SentencePiece runs, as Hugging Face's added tokens are: the special
- * tokens {@code <s>}, {@code </s>}, {@code <unk>} of the base vocabulary, and tokens added beyond it such as
- * {@code <image>}, {@code <im_start>}, {@code <im_end>} or {@code [PAD]}, which need new embedding rows.
+ * A token matched whole in the text before SentencePiece runs, as Hugging Face's added tokens are:
+ * the special tokens {@code <s>}, {@code </s>}, {@code <unk>} of the base vocabulary, and tokens
+ * added beyond it such as {@code <image>}, {@code <im_start>}, {@code <im_end>} or {@code [PAD]},
+ * which need new embedding rows.
  *
  * <pre>{@code
  * Tokenizer tok = Tokenizer.load(dir).withAddedTokens(List.of("<im_start>", "<im_end>"), true);

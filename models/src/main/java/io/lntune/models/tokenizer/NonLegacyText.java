@@ -3,12 +3,13 @@ package io.lntune.models.tokenizer;
 import java.util.Arrays;
 
 /**
- * How Hugging Face's {@code LlamaTokenizer} encodes text when {@code tokenizer_config.json} sets {@code legacy: false}
- * (transformers PR #24565): SentencePiece runs with its dummy prefix switched off, and a single {@code ▁} is put in
- * front of the whole text instead, so text that follows a special token gets no space of its own
- * ({@code "</s>USER"} encodes {@code USER} as one piece, where the legacy tokenizer gives {@code ▁US ER}).
- * A piece that starts with a space is encoded behind the unknown token's text and that text's pieces are dropped
- * again, which keeps SentencePiece from treating the leading {@code ▁} specially.
+ * How Hugging Face's {@code LlamaTokenizer} encodes text when {@code tokenizer_config.json} sets
+ * {@code legacy: false} (transformers PR #24565): SentencePiece runs with its dummy prefix switched
+ * off, and a single {@code ▁} is put in front of the whole text instead, so text that follows a
+ * special token gets no space of its own ({@code "</s>USER"} encodes {@code USER} as one piece,
+ * where the legacy tokenizer gives {@code ▁US ER}). A piece that starts with a space is encoded
+ * behind the unknown token's text and that text's pieces are dropped again, which keeps
+ * SentencePiece from treating the leading {@code ▁} specially.
  *
  * <pre>{@code
  * NonLegacyText t = NonLegacyText.of(sp, "<unk>");
@@ -38,12 +39,17 @@ final class NonLegacyText {
     return new NonLegacyText(SentencePieceBpe.of(sp.model().withoutDummyPrefix()), unk);
   }
 
-  /** {@return the text as the tokenizer splits it: {@code ▁} in front, and every {@code ▁} of the input a space} */
+  /**
+   * {@return the text as the tokenizer splits it: {@code ▁} in front, and every {@code ▁} of the
+   * input a space}
+   */
   String prefixed(String text) {
     return SPIECE_UNDERLINE + text.replace(SPIECE_UNDERLINE, ' ');
   }
 
-  /** {@return the ids of a piece of text between added tokens (Hugging Face's {@code _tokenize})} */
+  /**
+   * {@return the ids of a piece of text between added tokens (Hugging Face's {@code _tokenize})}
+   */
   int[] encode(String piece) {
     if (piece.isEmpty() || piece.charAt(0) != SPIECE_UNDERLINE && piece.charAt(0) != ' ') {
       return withoutPrefix.encode(piece);
@@ -52,7 +58,10 @@ final class NonLegacyText {
     return ids.length >= unkLength ? Arrays.copyOfRange(ids, unkLength, ids.length) : ids;
   }
 
-  /** {@return whether {@code ids} is the lone {@code ▁} piece that the prefix leaves before a leading special token} */
+  /**
+   * {@return whether {@code ids} is the lone {@code ▁} piece that the prefix leaves before a
+   * leading special token}
+   */
   boolean isLoneSpace(int[] ids) {
     return ids.length == 1 && ids[0] == spaceId;
   }

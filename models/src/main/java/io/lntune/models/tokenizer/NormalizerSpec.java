@@ -1,8 +1,9 @@
 package io.lntune.models.tokenizer;
 
 /**
- * The text rules a SentencePiece model applies before BPE ({@code NormalizerSpec}). LLaMA's model uses rule
- * {@code identity}, adds the dummy prefix, keeps extra whitespace and escapes spaces as {@code ▁}.
+ * The text rules a SentencePiece model applies before BPE ({@code NormalizerSpec}). LLaMA's model
+ * uses rule {@code identity}, adds the dummy prefix, keeps extra whitespace and escapes spaces as
+ * {@code ▁}.
  *
  * <pre>{@code
  * NormalizerSpec n = SentencePieceModel.read(path).normalizer();
@@ -16,7 +17,10 @@ package io.lntune.models.tokenizer;
  * @param escapeWhitespaces whether spaces become {@code ▁} (U+2581)
  */
 public record NormalizerSpec(
-    String name, int charsmapBytes, boolean addDummyPrefix, boolean removeExtraWhitespaces,
+    String name,
+    int charsmapBytes,
+    boolean addDummyPrefix,
+    boolean removeExtraWhitespaces,
     boolean escapeWhitespaces) {
 
   /** The protobuf defaults, for a model file that leaves the fields out. */

@@ -3,8 +3,8 @@ package io.lntune.models.tokenizer;
 import java.util.Objects;
 
 /**
- * One vocabulary entry of a SentencePiece model: its text (with {@code ▁} for a space), its score (BPE merges
- * the pair whose merged piece scores highest) and its type.
+ * One vocabulary entry of a SentencePiece model: its text (with {@code ▁} for a space), its score
+ * (BPE merges the pair whose merged piece scores highest) and its type.
  *
  * <pre>{@code
  * Piece p = model.pieces().get(15043);   // Piece[text=▁Hello, score=-14784.0, type=NORMAL]

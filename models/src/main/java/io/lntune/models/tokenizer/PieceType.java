@@ -1,8 +1,8 @@
 package io.lntune.models.tokenizer;
 
 /**
- * The kind of a SentencePiece vocabulary entry ({@code ModelProto.SentencePiece.Type}), numbered as in
- * {@code sentencepiece_model.proto}.
+ * The kind of a SentencePiece vocabulary entry ({@code ModelProto.SentencePiece.Type}), numbered as
+ * in {@code sentencepiece_model.proto}.
  *
  * <pre>{@code
  * if (model.pieces().get(id).type() == PieceType.BYTE) { ... }   // <0x0A> and friends
@@ -28,7 +28,10 @@ public enum PieceType {
     this.number = number;
   }
 
-  /** {@return the type with protobuf number {@code n}} @throws TokenizerException for an unknown number */
+  /**
+   * {@return the type with protobuf number {@code n}} @throws TokenizerException for an unknown
+   * number
+   */
   static PieceType of(long n, String where) {
     for (PieceType t : values()) {
       if (t.number == n) {

@@ -5,8 +5,8 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * Finds the longest of a set of strings that starts at a position of a text; SentencePiece uses one for its
- * user-defined symbols and Hugging Face one for added tokens.
+ * Finds the longest of a set of strings that starts at a position of a text; SentencePiece uses one
+ * for its user-defined symbols and Hugging Face one for added tokens.
  *
  * <pre>{@code
  * PrefixMatcher m = new PrefixMatcher(List.of("<s>", "</s>"));
@@ -29,7 +29,10 @@ final class PrefixMatcher {
     return words.isEmpty();
   }
 
-  /** {@return the length of the longest word that starts at {@code from} in {@code text}, 0 when none does} */
+  /**
+   * {@return the length of the longest word that starts at {@code from} in {@code text}, 0 when
+   * none does}
+   */
   int match(String text, int from) {
     int longest = Math.min(maxLength, text.length() - from);
     for (int n = longest; n >= Math.max(1, minLength); n--) {

@@ -3,8 +3,9 @@ package io.lntune.models.tokenizer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Reads the protobuf wire format: just enough to walk a SentencePiece {@code ModelProto} without a protobuf
- * dependency. Field numbers and wire types are the caller's business; this class only cuts bytes.
+ * Reads the protobuf wire format: just enough to walk a SentencePiece {@code ModelProto} without a
+ * protobuf dependency. Field numbers and wire types are the caller's business; this class only cuts
+ * bytes.
  *
  * <pre>{@code
  * ProtoReader r = new ProtoReader(bytes, 0, bytes.length, "tokenizer.model");
@@ -29,7 +30,8 @@ final class ProtoReader {
   private int pos;
 
   /**
-   * @param where what is being read, for error messages (e.g. {@code "tokenizer.model: pieces[12]"})
+   * @param where what is being read, for error messages (e.g. {@code "tokenizer.model:
+   *     pieces[12]"})
    */
   ProtoReader(byte[] buf, int start, int end, String where) {
     this.buf = buf;
@@ -79,7 +81,11 @@ final class ProtoReader {
 
   float readFloat() {
     require(4);
-    int bits = (buf[pos] & 0xff) | (buf[pos + 1] & 0xff) << 8 | (buf[pos + 2] & 0xff) << 16 | (buf[pos + 3] & 0xff) << 24;
+    int bits =
+        (buf[pos] & 0xff)
+            | (buf[pos + 1] & 0xff) << 8
+            | (buf[pos + 2] & 0xff) << 16
+            | (buf[pos + 3] & 0xff) << 24;
     pos += 4;
     return Float.intBitsToFloat(bits);
   }
@@ -114,14 +120,16 @@ final class ProtoReader {
       case FIXED64 -> advance(8);
       case LENGTH_DELIMITED -> advance(readLength());
       case FIXED32 -> advance(4);
-      default -> throw malformed("unsupported wire type " + wireType(tag) + " of field " + field(tag));
+      default ->
+          throw malformed("unsupported wire type " + wireType(tag) + " of field " + field(tag));
     }
   }
 
   /** Checks that the field has the wire type its schema declares. */
   void expect(int tag, int wireType, String fieldName) {
     if (wireType(tag) != wireType) {
-      throw malformed("field " + fieldName + " has wire type " + wireType(tag) + ", expected " + wireType);
+      throw malformed(
+          "field " + fieldName + " has wire type " + wireType(tag) + ", expected " + wireType);
     }
   }
 

@@ -8,10 +8,11 @@ import java.util.PriorityQueue;
 
 /**
  * Encodes and decodes text exactly as Google's SentencePiece does with a BPE model (as LLaMA's
- * {@code tokenizer.model} is): the normaliser spec's dummy prefix and whitespace rules, then BPE that
- * repeatedly merges the adjacent pair whose merged piece has the highest score (the leftmost pair on a tie),
- * unused pieces split back into their parts, byte fallback ({@code <0xNN>}) or {@code <unk>} for characters
- * outside the vocabulary. Follows {@code bpe_model.cc} and {@code sentencepiece_processor.cc}.
+ * {@code tokenizer.model} is): the normaliser spec's dummy prefix and whitespace rules, then BPE
+ * that repeatedly merges the adjacent pair whose merged piece has the highest score (the leftmost
+ * pair on a tie), unused pieces split back into their parts, byte fallback ({@code <0xNN>}) or
+ * {@code <unk>} for characters outside the vocabulary. Follows {@code bpe_model.cc} and {@code
+ * sentencepiece_processor.cc}.
  *
  * <pre>{@code
  * SentencePieceBpe sp = SentencePieceBpe.of(SentencePieceModel.read(Path.of("tokenizer.model")));
@@ -19,7 +20,8 @@ import java.util.PriorityQueue;
  * sp.decode(ids);                         // "Hello world"
  * }</pre>
  *
- * <p>Immutable and thread-safe. Knows nothing of BOS/EOS insertion or added tokens; {@link Tokenizer} does.
+ * <p>Immutable and thread-safe. Knows nothing of BOS/EOS insertion or added tokens; {@link
+ * Tokenizer} does.
  */
 public final class SentencePieceBpe {
   private final SentencePieceModel model;
@@ -40,18 +42,26 @@ public final class SentencePieceBpe {
    * Checks that lntune can encode with {@code model} exactly as SentencePiece does.
    *
    * @param model a parsed model
-   * @throws TokenizerException if the model is not BPE, uses a precompiled normalisation map or whitespace as
-   *     suffix, or has an inconsistent vocabulary (no or two {@code <unk>}, duplicate or missing byte pieces)
+   * @throws TokenizerException if the model is not BPE, uses a precompiled normalisation map or
+   *     whitespace as suffix, or has an inconsistent vocabulary (no or two {@code <unk>}, duplicate
+   *     or missing byte pieces)
    */
   public static SentencePieceBpe of(SentencePieceModel model) {
     if (!model.modelType().equals("BPE")) {
-      throw new TokenizerException("trainer_spec.model_type " + model.modelType() + " is not supported: lntune "
-          + "encodes BPE SentencePiece models (as LLaMA's) only");
+      throw new TokenizerException(
+          "trainer_spec.model_type "
+              + model.modelType()
+              + " is not supported: lntune "
+              + "encodes BPE SentencePiece models (as LLaMA's) only");
     }
     NormalizerSpec n = model.normalizer();
     if (n.charsmapBytes() > 0) {
-      throw new TokenizerException("normalizer_spec '" + n.name() + "' carries a precompiled character map ("
-          + n.charsmapBytes() + " bytes): only models without one (rule 'identity', as LLaMA's) are supported");
+      throw new TokenizerException(
+          "normalizer_spec '"
+              + n.name()
+              + "' carries a precompiled character map ("
+              + n.charsmapBytes()
+              + " bytes): only models without one (rule 'identity', as LLaMA's) are supported");
     }
     if (model.treatWhitespaceAsSuffix()) {
       throw new TokenizerException("trainer_spec.treat_whitespace_as_suffix is set: not supported");
@@ -74,7 +84,10 @@ public final class SentencePieceBpe {
     return vocab.pieceToId(piece);
   }
 
-  /** {@return the piece of {@code id}} @throws TokenizerException if {@code id} is outside the vocabulary */
+  /**
+   * {@return the piece of {@code id}} @throws TokenizerException if {@code id} is outside the
+   * vocabulary
+   */
   public String idToPiece(int id) {
     return vocab.piece(id).text();
   }
@@ -105,7 +118,10 @@ public final class SentencePieceBpe {
     return ids.toArray();
   }
 
-  /** {@return the text of {@code ids}: pieces joined, {@code ▁} as spaces, bytes reassembled, no dummy prefix} */
+  /**
+   * {@return the text of {@code ids}: pieces joined, {@code ▁} as spaces, bytes reassembled, no
+   * dummy prefix}
+   */
   public String decode(int[] ids) {
     return decoder.decode(ids);
   }
@@ -133,30 +149,42 @@ public final class SentencePieceBpe {
       pos += size[n];
       next[n] = pos < length ? n + 1 : -1;
     }
-    PriorityQueue<Pair> agenda = new PriorityQueue<>(Math.max(1, n), (a, b) -> a.score != b.score
-        ? Float.compare(b.score, a.score) : Integer.compare(a.left, b.left));
+    PriorityQueue<Pair> agenda =
+        new PriorityQueue<>(
+            Math.max(1, n),
+            (a, b) ->
+                a.score != b.score
+                    ? Float.compare(b.score, a.score)
+                    : Integer.compare(a.left, b.left));
     Map<String, String[]> revMerge = new HashMap<>();
-    Merger merger = (left, right) -> {
-      if (left == -1 || right == -1 || freeze[left] || freeze[right]) {
-        return;
-      }
-      String piece = normalized.substring(start[left], start[left] + size[left] + size[right]);
-      int id = vocab.mergeableId(piece);
-      if (id < 0) {
-        return;
-      }
-      agenda.add(new Pair(left, right, vocab.piece(id).score(), piece.length()));
-      if (vocab.piece(id).type() == PieceType.UNUSED) {
-        revMerge.put(piece, new String[] {normalized.substring(start[left], start[left] + size[left]),
-            normalized.substring(start[right], start[right] + size[right])});
-      }
-    };
+    Merger merger =
+        (left, right) -> {
+          if (left == -1 || right == -1 || freeze[left] || freeze[right]) {
+            return;
+          }
+          String piece = normalized.substring(start[left], start[left] + size[left] + size[right]);
+          int id = vocab.mergeableId(piece);
+          if (id < 0) {
+            return;
+          }
+          agenda.add(new Pair(left, right, vocab.piece(id).score(), piece.length()));
+          if (vocab.piece(id).type() == PieceType.UNUSED) {
+            revMerge.put(
+                piece,
+                new String[] {
+                  normalized.substring(start[left], start[left] + size[left]),
+                  normalized.substring(start[right], start[right] + size[right])
+                });
+          }
+        };
     for (int i = 1; i < n; i++) {
       merger.add(i - 1, i);
     }
     while (!agenda.isEmpty()) {
       Pair top = agenda.poll();
-      if (size[top.left] == 0 || size[top.right] == 0 || size[top.left] + size[top.right] != top.size) {
+      if (size[top.left] == 0
+          || size[top.right] == 0
+          || size[top.left] + size[top.right] != top.size) {
         continue; // stale: one side was merged away since this pair was queued
       }
       size[top.left] += size[top.right];

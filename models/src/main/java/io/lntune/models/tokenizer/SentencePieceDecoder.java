@@ -3,9 +3,10 @@ package io.lntune.models.tokenizer;
 import java.io.ByteArrayOutputStream;
 
 /**
- * Ids back to text as SentencePiece's {@code Decode} does: control pieces vanish, {@code <unk>} becomes the
- * model's unknown surface, runs of byte pieces are reassembled into UTF-8 (an invalid byte becomes U+FFFD),
- * {@code ▁} becomes a space, and the space the dummy prefix added in front of the first piece is dropped.
+ * Ids back to text as SentencePiece's {@code Decode} does: control pieces vanish, {@code <unk>}
+ * becomes the model's unknown surface, runs of byte pieces are reassembled into UTF-8 (an invalid
+ * byte becomes U+FFFD), {@code ▁} becomes a space, and the space the dummy prefix added in front of
+ * the first piece is dropped.
  */
 final class SentencePieceDecoder {
   private static final String SPACE_SYMBOL = String.valueOf(SentencePieceNormalizer.SPACE_SYMBOL);
@@ -36,11 +37,12 @@ final class SentencePieceDecoder {
       }
       bosSpaceSeen = false;
       switch (p.type()) {
-        case CONTROL -> { }
+        case CONTROL -> {}
         case UNKNOWN -> text.append(model.unkSurface());
         default -> {
           String piece = p.text();
-          if (bosSpacePending && (n.addDummyPrefix() || n.removeExtraWhitespaces())
+          if (bosSpacePending
+              && (n.addDummyPrefix() || n.removeExtraWhitespaces())
               && piece.startsWith(SPACE_SYMBOL)) {
             piece = piece.substring(SPACE_SYMBOL.length());
             bosSpaceSeen = !n.removeExtraWhitespaces();

@@ -8,8 +8,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The parsed contents of a SentencePiece {@code tokenizer.model} ({@code ModelProto}): the vocabulary and the
- * settings that encoding depends on. Read with a small wire-format reader, so no protobuf library is needed.
+ * The parsed contents of a SentencePiece {@code tokenizer.model} ({@code ModelProto}): the
+ * vocabulary and the settings that encoding depends on. Read with a small wire-format reader, so no
+ * protobuf library is needed.
  *
  * <pre>{@code
  * SentencePieceModel m = SentencePieceModel.read(Path.of("/models/vicuna-7b-v1.5/tokenizer.model"));
@@ -26,8 +27,12 @@ import java.util.Objects;
  * @param normalizer the text rules applied before BPE
  */
 public record SentencePieceModel(
-    List<Piece> pieces, String modelType, boolean byteFallback, boolean treatWhitespaceAsSuffix,
-    String unkSurface, NormalizerSpec normalizer) {
+    List<Piece> pieces,
+    String modelType,
+    boolean byteFallback,
+    boolean treatWhitespaceAsSuffix,
+    String unkSurface,
+    NormalizerSpec normalizer) {
   private static final String[] MODEL_TYPES = {"UNIGRAM", "BPE", "WORD", "CHAR"};
 
   public SentencePieceModel {
@@ -47,7 +52,8 @@ public record SentencePieceModel(
     try {
       bytes = Files.readAllBytes(file);
     } catch (IOException e) {
-      throw new TokenizerException(file + ": cannot read the SentencePiece model: " + e.getMessage(), e);
+      throw new TokenizerException(
+          file + ": cannot read the SentencePiece model: " + e.getMessage(), e);
     }
     return parse(bytes, file.toString());
   }
@@ -100,21 +106,32 @@ public record SentencePieceModel(
       throw new TokenizerException(name + ": no pieces: not a SentencePiece model");
     }
     if (!trainerSpec) {
-      // SentencePiece writes the pieces first: a file cut after them would otherwise read as a UNIGRAM model
-      throw new TokenizerException(name + ": no trainer_spec after its " + pieces.size() + " pieces: the file is "
-          + "truncated (or not a SentencePiece model)");
+      // SentencePiece writes the pieces first: a file cut after them would otherwise read as a
+      // UNIGRAM model
+      throw new TokenizerException(
+          name
+              + ": no trainer_spec after its "
+              + pieces.size()
+              + " pieces: the file is "
+              + "truncated (or not a SentencePiece model)");
     }
     return new SentencePieceModel(pieces, modelType, byteFallback, suffix, unkSurface, normalizer);
   }
 
   /**
-   * {@return this model with the normaliser's dummy prefix switched off, as Hugging Face's non-legacy
-   * {@code LlamaTokenizer} loads {@code tokenizer.model}}
+   * {@return this model with the normaliser's dummy prefix switched off, as Hugging Face's
+   * non-legacy {@code LlamaTokenizer} loads {@code tokenizer.model}}
    */
   SentencePieceModel withoutDummyPrefix() {
     NormalizerSpec n = normalizer;
-    return new SentencePieceModel(pieces, modelType, byteFallback, treatWhitespaceAsSuffix, unkSurface,
-        new NormalizerSpec(n.name(), n.charsmapBytes(), false, n.removeExtraWhitespaces(), n.escapeWhitespaces()));
+    return new SentencePieceModel(
+        pieces,
+        modelType,
+        byteFallback,
+        treatWhitespaceAsSuffix,
+        unkSurface,
+        new NormalizerSpec(
+            n.name(), n.charsmapBytes(), false, n.removeExtraWhitespaces(), n.escapeWhitespaces()));
   }
 
   private static Piece piece(ProtoReader r) {

@@ -10,11 +10,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Writes a SentencePiece BPE {@code tokenizer.model} for a small closed world of text, such as the synthetic
- * shapes world: every word of the corpus becomes one token (its prefixes are pieces too, so that BPE's merges
- * reach it), other text falls back to characters and bytes. The result is an ordinary LLaMA-style model (identity
- * normaliser, dummy prefix, byte fallback, unk 0, bos 1, eos 2) that {@link Tokenizer} and Google's SentencePiece
- * both read.
+ * Writes a SentencePiece BPE {@code tokenizer.model} for a small closed world of text, such as the
+ * synthetic shapes world: every word of the corpus becomes one token (its prefixes are pieces too,
+ * so that BPE's merges reach it), other text falls back to characters and bytes. The result is an
+ * ordinary LLaMA-style model (identity normaliser, dummy prefix, byte fallback, unk 0, bos 1, eos
+ * 2) that {@link Tokenizer} and Google's SentencePiece both read.
  *
  * <pre>{@code
  * byte[] model = SentencePieceModelWriter.forCorpus(List.of("the red square is at the top left"));
@@ -44,7 +44,7 @@ public final class SentencePieceModelWriter {
     normal.addAll(chars);
     Set<String> merged = new LinkedHashSet<>();
     for (String w : words) {
-      for (String form : new String[] {SPACE + w, w}) {            // after a space, and glued to punctuation
+      for (String form : new String[] {SPACE + w, w}) { // after a space, and glued to punctuation
         for (int end = 2; end <= form.length(); end++) {
           merged.add(form.substring(0, end));
         }
@@ -60,17 +60,17 @@ public final class SentencePieceModelWriter {
       piece(out, String.format("<0x%02X>", b), 0f, 6);
     }
     for (int i = 0; i < normal.size(); i++) {
-      piece(out, normal.get(i), -i, 1);                            // earlier (shorter) pieces merge first
+      piece(out, normal.get(i), -i, 1); // earlier (shorter) pieces merge first
     }
     ByteArrayOutputStream trainer = new ByteArrayOutputStream();
-    varintField(trainer, 3, 2);                                    // model_type BPE
-    varintField(trainer, 35, 1);                                   // byte_fallback
+    varintField(trainer, 3, 2); // model_type BPE
+    varintField(trainer, 35, 1); // byte_fallback
     bytesField(out, 2, trainer.toByteArray());
     ByteArrayOutputStream normalizer = new ByteArrayOutputStream();
     bytesField(normalizer, 1, "identity".getBytes(StandardCharsets.UTF_8));
-    varintField(normalizer, 3, 1);                                 // add_dummy_prefix
-    varintField(normalizer, 4, 0);                                 // remove_extra_whitespaces
-    varintField(normalizer, 5, 1);                                 // escape_whitespaces
+    varintField(normalizer, 3, 1); // add_dummy_prefix
+    varintField(normalizer, 4, 0); // remove_extra_whitespaces
+    varintField(normalizer, 5, 1); // escape_whitespaces
     bytesField(out, 3, normalizer.toByteArray());
     return out.toByteArray();
   }

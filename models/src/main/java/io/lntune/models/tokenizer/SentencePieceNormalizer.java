@@ -1,9 +1,10 @@
 package io.lntune.models.tokenizer;
 
 /**
- * Turns text into the string BPE runs on, following SentencePiece's {@code Normalizer::Normalize} for models
- * without a precompiled character map: optional removal of leading, trailing and repeated spaces, the dummy
- * prefix, and spaces escaped as {@code ▁}. User-defined symbols pass through as units.
+ * Turns text into the string BPE runs on, following SentencePiece's {@code Normalizer::Normalize}
+ * for models without a precompiled character map: optional removal of leading, trailing and
+ * repeated spaces, the dummy prefix, and spaces escaped as {@code ▁}. User-defined symbols pass
+ * through as units.
  */
 final class SentencePieceNormalizer {
   static final char SPACE_SYMBOL = '\u2581';

@@ -12,12 +12,13 @@ import java.util.OptionalInt;
 import java.util.Set;
 
 /**
- * A LLaMA-family tokenizer as Hugging Face's slow {@code LlamaTokenizer} uses it: the text is first split on
- * added and special tokens (longest match, honouring their {@code lstrip}/{@code rstrip}), every other piece
- * is encoded by SentencePiece, and BOS/EOS are added as {@code tokenizer_config.json} says. A legacy tokenizer
- * (the default) gives every piece its own dummy prefix ({@link SentencePieceBpe}); one whose config sets
- * {@code legacy: false} puts a single {@code ▁} in front of the whole text and none after special tokens
- * (Hugging Face's {@code legacy=False} mode), as Vicuna v1.5, LLaVA-1.5 and llava-hf tokenizers do.
+ * A LLaMA-family tokenizer as Hugging Face's slow {@code LlamaTokenizer} uses it: the text is first
+ * split on added and special tokens (longest match, honouring their {@code lstrip}/{@code rstrip}),
+ * every other piece is encoded by SentencePiece, and BOS/EOS are added as {@code
+ * tokenizer_config.json} says. A legacy tokenizer (the default) gives every piece its own dummy
+ * prefix ({@link SentencePieceBpe}); one whose config sets {@code legacy: false} puts a single
+ * {@code ▁} in front of the whole text and none after special tokens (Hugging Face's {@code
+ * legacy=False} mode), as Vicuna v1.5, LLaVA-1.5 and llava-hf tokenizers do.
  *
  * <pre>{@code
  * Tokenizer tok = Tokenizer.load(Path.of("/models/vicuna-7b-v1.5"));   // directory or tokenizer.model
@@ -40,12 +41,17 @@ public final class Tokenizer {
   private final Set<String> allSpecials;
 
   /**
-   * @param extraSpecials special tokens beyond BOS/EOS/UNK/PAD ({@code additional_special_tokens}, and tokens added
-   *     as special later)
+   * @param extraSpecials special tokens beyond BOS/EOS/UNK/PAD ({@code additional_special_tokens},
+   *     and tokens added as special later)
    * @param nonLegacy the non-legacy encoder, or null for a legacy tokenizer
    */
-  Tokenizer(SentencePieceBpe sp, Collection<AddedToken> added, SpecialTokens special, OptionalInt modelMaxLength,
-      Set<String> extraSpecials, NonLegacyText nonLegacy) {
+  Tokenizer(
+      SentencePieceBpe sp,
+      Collection<AddedToken> added,
+      SpecialTokens special,
+      OptionalInt modelMaxLength,
+      Set<String> extraSpecials,
+      NonLegacyText nonLegacy) {
     this.sp = sp;
     this.added = new LinkedHashMap<>();
     added.forEach(t -> this.added.put(t.content(), t));
@@ -64,9 +70,9 @@ public final class Tokenizer {
   }
 
   /**
-   * Loads a tokenizer from a Hugging Face model directory ({@code tokenizer.model} plus the optional
-   * {@code tokenizer_config.json}, {@code special_tokens_map.json} and {@code added_tokens.json}) or from a
-   * bare {@code tokenizer.model}.
+   * Loads a tokenizer from a Hugging Face model directory ({@code tokenizer.model} plus the
+   * optional {@code tokenizer_config.json}, {@code special_tokens_map.json} and {@code
+   * added_tokens.json}) or from a bare {@code tokenizer.model}.
    *
    * @throws TokenizerException naming the file and field when a file is missing or malformed
    */
@@ -74,7 +80,10 @@ public final class Tokenizer {
     return TokenizerFiles.load(fileOrDirectory);
   }
 
-  /** {@return a tokenizer over {@code sp} with SentencePiece's own special pieces, adding BOS and no EOS} */
+  /**
+   * {@return a tokenizer over {@code sp} with SentencePiece's own special pieces, adding BOS and no
+   * EOS}
+   */
   public static Tokenizer of(SentencePieceBpe sp) {
     return TokenizerFiles.withDefaults(sp);
   }
@@ -89,12 +98,18 @@ public final class Tokenizer {
     return special;
   }
 
-  /** {@return whether text after a special token gets its own dummy prefix ({@code legacy}, Hugging Face's default)} */
+  /**
+   * {@return whether text after a special token gets its own dummy prefix ({@code legacy}, Hugging
+   * Face's default)}
+   */
   public boolean isLegacy() {
     return nonLegacy == null;
   }
 
-  /** {@return {@code model_max_length} from {@code tokenizer_config.json}, when it gives a usable one} */
+  /**
+   * {@return {@code model_max_length} from {@code tokenizer_config.json}, when it gives a usable
+   * one}
+   */
   public OptionalInt modelMaxLength() {
     return modelMaxLength;
   }
@@ -104,18 +119,28 @@ public final class Tokenizer {
     return sp.size();
   }
 
-  /** {@return the number of embedding rows a model needs: the base vocabulary plus the tokens added beyond it} */
+  /**
+   * {@return the number of embedding rows a model needs: the base vocabulary plus the tokens added
+   * beyond it}
+   */
   public int vocabSize() {
     return sp.size() + addedTokens().size();
   }
 
-  /** {@return the tokens with ids beyond the base vocabulary, in id order: each needs a new embedding row} */
+  /**
+   * {@return the tokens with ids beyond the base vocabulary, in id order: each needs a new
+   * embedding row}
+   */
   public List<AddedToken> addedTokens() {
-    return added.values().stream().filter(t -> t.id() >= sp.size())
-        .sorted((a, b) -> Integer.compare(a.id(), b.id())).toList();
+    return added.values().stream()
+        .filter(t -> t.id() >= sp.size())
+        .sorted((a, b) -> Integer.compare(a.id(), b.id()))
+        .toList();
   }
 
-  /** {@return every token matched whole in the text, special tokens of the base vocabulary included} */
+  /**
+   * {@return every token matched whole in the text, special tokens of the base vocabulary included}
+   */
   public List<AddedToken> splitTokens() {
     return List.copyOf(added.values());
   }
@@ -127,12 +152,14 @@ public final class Tokenizer {
       return OptionalInt.of(t.id());
     }
     int id = sp.pieceToId(content);
-    return id != sp.unkId() || content.equals(sp.idToPiece(id)) ? OptionalInt.of(id) : OptionalInt.empty();
+    return id != sp.unkId() || content.equals(sp.idToPiece(id))
+        ? OptionalInt.of(id)
+        : OptionalInt.empty();
   }
 
   /**
-   * Adds tokens that are matched whole in text from now on; a token already known keeps its id, a new one gets
-   * the next id beyond the vocabulary (as Hugging Face's {@code add_tokens}).
+   * Adds tokens that are matched whole in text from now on; a token already known keeps its id, a
+   * new one gets the next id beyond the vocabulary (as Hugging Face's {@code add_tokens}).
    *
    * @param special whether the new tokens are special tokens
    * @return the new tokenizer
@@ -144,9 +171,11 @@ public final class Tokenizer {
     for (String c : contents) {
       if (!added.containsKey(c) && all.stream().noneMatch(t -> t.content().equals(c))) {
         OptionalInt base = tokenId(c);
-        all.add(new AddedToken(c, base.isPresent() ? base.getAsInt() : next++, special, false, false));
+        all.add(
+            new AddedToken(c, base.isPresent() ? base.getAsInt() : next++, special, false, false));
         if (special) {
-          specials.add(c); // Hugging Face lists tokens added as special among additional_special_tokens
+          specials.add(
+              c); // Hugging Face lists tokens added as special among additional_special_tokens
         }
       }
     }
@@ -154,13 +183,18 @@ public final class Tokenizer {
   }
 
   /**
-   * Sets the padding token, adding it when it is new: LLaVA pads with {@code <unk>} for its v1 templates and adds
-   * {@code [PAD]} (a new embedding row) for v0.
+   * Sets the padding token, adding it when it is new: LLaVA pads with {@code <unk>} for its v1
+   * templates and adds {@code [PAD]} (a new embedding row) for v0.
    */
   public Tokenizer withPadToken(String content) {
     Tokenizer t = withAddedTokens(List.of(content), true);
-    return new Tokenizer(sp, t.added.values(), special.withPad(t.tokenId(content).orElseThrow()), modelMaxLength,
-        t.extraSpecials, nonLegacy);
+    return new Tokenizer(
+        sp,
+        t.added.values(),
+        special.withPad(t.tokenId(content).orElseThrow()),
+        modelMaxLength,
+        t.extraSpecials,
+        nonLegacy);
   }
 
   /**
@@ -170,9 +204,11 @@ public final class Tokenizer {
    */
   public Tokenizer withPadId(int id) {
     if (id < 0 || id >= vocabSize()) {
-      throw new TokenizerException("pad id " + id + " is outside the vocabulary of " + vocabSize() + " tokens");
+      throw new TokenizerException(
+          "pad id " + id + " is outside the vocabulary of " + vocabSize() + " tokens");
     }
-    return new Tokenizer(sp, added.values(), special.withPad(id), modelMaxLength, extraSpecials, nonLegacy);
+    return new Tokenizer(
+        sp, added.values(), special.withPad(id), modelMaxLength, extraSpecials, nonLegacy);
   }
 
   /** {@return the ids of {@code text}, with no BOS or EOS} */
@@ -185,10 +221,16 @@ public final class Tokenizer {
         ids.add(t.id());
         continue;
       }
-      int[] piece = prefixed ? nonLegacy.encode((String) parts.get(i)) : sp.encode((String) parts.get(i));
+      int[] piece =
+          prefixed ? nonLegacy.encode((String) parts.get(i)) : sp.encode((String) parts.get(i));
       // Hugging Face drops the prefix again when the text starts with a special token.
-      boolean loneSpace = prefixed && i == 0 && parts.size() > 1 && parts.get(1) instanceof AddedToken next
-          && allSpecials.contains(next.content()) && nonLegacy.isLoneSpace(piece);
+      boolean loneSpace =
+          prefixed
+              && i == 0
+              && parts.size() > 1
+              && parts.get(1) instanceof AddedToken next
+              && allSpecials.contains(next.content())
+              && nonLegacy.isLoneSpace(piece);
       if (!loneSpace) {
         ids.addAll(piece);
       }
@@ -196,7 +238,10 @@ public final class Tokenizer {
     return ids.toArray();
   }
 
-  /** {@return the ids of {@code text} with BOS and EOS as the tokenizer's config asks: Hugging Face's {@code tokenizer(text).input_ids}} */
+  /**
+   * {@return the ids of {@code text} with BOS and EOS as the tokenizer's config asks: Hugging
+   * Face's {@code tokenizer(text).input_ids}}
+   */
   public int[] encodeForModel(String text) {
     int[] body = encode(text);
     IntList ids = new IntList(body.length + 2);
@@ -211,8 +256,9 @@ public final class Tokenizer {
   }
 
   /**
-   * {@return the text of {@code ids}}: runs of base ids decode as SentencePiece does (control pieces such as BOS
-   * and EOS vanish), tokens added beyond the base vocabulary decode to their content.
+   * {@return the text of {@code ids}}: runs of base ids decode as SentencePiece does (control
+   * pieces such as BOS and EOS vanish), tokens added beyond the base vocabulary decode to their
+   * content.
    *
    * @throws TokenizerException if an id is outside the vocabulary
    */
@@ -232,12 +278,28 @@ public final class Tokenizer {
   }
 
   private String contentOf(int id) {
-    return added.values().stream().filter(t -> t.id() == id).map(AddedToken::content).findFirst()
-        .orElseThrow(() -> new TokenizerException("id " + id + " is outside the vocabulary of " + vocabSize()
-            + " tokens (" + sp.size() + " pieces and " + addedTokens().size() + " added tokens)"));
+    return added.values().stream()
+        .filter(t -> t.id() == id)
+        .map(AddedToken::content)
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new TokenizerException(
+                    "id "
+                        + id
+                        + " is outside the vocabulary of "
+                        + vocabSize()
+                        + " tokens ("
+                        + sp.size()
+                        + " pieces and "
+                        + addedTokens().size()
+                        + " added tokens)"));
   }
 
-  /** Hugging Face's added-token split: text pieces (Strings) and matched tokens, with lstrip/rstrip applied. */
+  /**
+   * Hugging Face's added-token split: text pieces (Strings) and matched tokens, with lstrip/rstrip
+   * applied.
+   */
   private List<Object> split(String text) {
     List<Object> parts = new ArrayList<>();
     int pieceStart = 0;

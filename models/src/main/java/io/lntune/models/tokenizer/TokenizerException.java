@@ -4,8 +4,8 @@ import io.lntune.torch.LntuneException;
 
 /**
  * A tokenizer file that cannot be read or used: a malformed {@code tokenizer.model}, an unsupported
- * SentencePiece setting, a bad {@code tokenizer_config.json}, or an id outside the vocabulary. The message
- * names the file and the field.
+ * SentencePiece setting, a bad {@code tokenizer_config.json}, or an id outside the vocabulary. The
+ * message names the file and the field.
  *
  * <pre>{@code
  * try {

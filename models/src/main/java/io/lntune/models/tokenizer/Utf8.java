@@ -3,8 +3,9 @@ package io.lntune.models.tokenizer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * UTF-8 the way SentencePiece reads it: an invalid byte decodes to U+FFFD and consumes one byte, and a lone
- * surrogate in Java text counts as U+FFFD (SentencePiece replaces malformed input the same way).
+ * UTF-8 the way SentencePiece reads it: an invalid byte decodes to U+FFFD and consumes one byte,
+ * and a lone surrogate in Java text counts as U+FFFD (SentencePiece replaces malformed input the
+ * same way).
  */
 final class Utf8 {
   static final int REPLACEMENT = 0xFFFD;
@@ -16,8 +17,10 @@ final class Utf8 {
     StringBuilder out = null;
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
-      boolean paired = Character.isHighSurrogate(c) && i + 1 < text.length()
-          && Character.isLowSurrogate(text.charAt(i + 1));
+      boolean paired =
+          Character.isHighSurrogate(c)
+              && i + 1 < text.length()
+              && Character.isLowSurrogate(text.charAt(i + 1));
       if (Character.isSurrogate(c) && !paired) {
         if (out == null) {
           out = new StringBuilder(text.length()).append(text, 0, i);
@@ -45,8 +48,8 @@ final class Utf8 {
   /**
    * Decodes the code point at {@code bytes[offset]}.
    *
-   * @return the code point in the low 32 bits and its length in bytes in the high 32 bits; an invalid sequence
-   *     gives {@code -1} with length 1
+   * @return the code point in the low 32 bits and its length in bytes in the high 32 bits; an
+   *     invalid sequence gives {@code -1} with length 1
    */
   static long decode(byte[] bytes, int offset, int end) {
     int b0 = bytes[offset] & 0xff;
@@ -59,15 +62,24 @@ final class Utf8 {
       if (cp >= 0x80) {
         return pack(cp, 2);
       }
-    } else if (left >= 3 && (b0 & 0xF0) == 0xE0 && trail(bytes[offset + 1]) && trail(bytes[offset + 2])) {
+    } else if (left >= 3
+        && (b0 & 0xF0) == 0xE0
+        && trail(bytes[offset + 1])
+        && trail(bytes[offset + 2])) {
       int cp = (b0 & 0x0F) << 12 | (bytes[offset + 1] & 0x3F) << 6 | (bytes[offset + 2] & 0x3F);
       if (cp >= 0x800 && valid(cp)) {
         return pack(cp, 3);
       }
-    } else if (left >= 4 && (b0 & 0xF8) == 0xF0 && trail(bytes[offset + 1]) && trail(bytes[offset + 2])
+    } else if (left >= 4
+        && (b0 & 0xF8) == 0xF0
+        && trail(bytes[offset + 1])
+        && trail(bytes[offset + 2])
         && trail(bytes[offset + 3])) {
-      int cp = (b0 & 0x07) << 18 | (bytes[offset + 1] & 0x3F) << 12 | (bytes[offset + 2] & 0x3F) << 6
-          | (bytes[offset + 3] & 0x3F);
+      int cp =
+          (b0 & 0x07) << 18
+              | (bytes[offset + 1] & 0x3F) << 12
+              | (bytes[offset + 2] & 0x3F) << 6
+              | (bytes[offset + 3] & 0x3F);
       if (cp >= 0x10000 && valid(cp)) {
         return pack(cp, 4);
       }

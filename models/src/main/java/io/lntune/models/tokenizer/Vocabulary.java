@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The lookups SentencePiece builds from a model's pieces ({@code ModelInterface::InitializePieces}): pieces BPE
- * may merge into (normal, user-defined, unused) apart from the reserved ones (control, unknown, byte), the
- * unknown id and the 256 byte pieces.
+ * The lookups SentencePiece builds from a model's pieces ({@code
+ * ModelInterface::InitializePieces}): pieces BPE may merge into (normal, user-defined, unused)
+ * apart from the reserved ones (control, unknown, byte), the unknown id and the 256 byte pieces.
  */
 final class Vocabulary {
   private final List<Piece> pieces;
@@ -19,8 +19,13 @@ final class Vocabulary {
   private final int unkId;
   private final int[] byteIds;
 
-  private Vocabulary(List<Piece> pieces, Map<String, Integer> mergeable, Map<String, Integer> reserved,
-      List<String> userDefined, int unkId, int[] byteIds) {
+  private Vocabulary(
+      List<Piece> pieces,
+      Map<String, Integer> mergeable,
+      Map<String, Integer> reserved,
+      List<String> userDefined,
+      int unkId,
+      int[] byteIds) {
     this.pieces = pieces;
     this.mergeable = mergeable;
     this.reserved = reserved;
@@ -39,8 +44,10 @@ final class Vocabulary {
     Arrays.fill(bytes, -1);
     for (int id = 0; id < pieces.size(); id++) {
       Piece p = pieces.get(id);
-      boolean normal = p.type() == PieceType.NORMAL || p.type() == PieceType.USER_DEFINED
-          || p.type() == PieceType.UNUSED;
+      boolean normal =
+          p.type() == PieceType.NORMAL
+              || p.type() == PieceType.USER_DEFINED
+              || p.type() == PieceType.UNUSED;
       if ((normal ? mergeable : reserved).putIfAbsent(p.text(), id) != null) {
         throw new TokenizerException("piece '" + p.text() + "' (id " + id + ") is defined twice");
       }
@@ -54,15 +61,17 @@ final class Vocabulary {
         }
         case BYTE -> {
           if (!model.byteFallback()) {
-            throw new TokenizerException("byte piece '" + p.text() + "' (id " + id + ") but byte_fallback is off");
+            throw new TokenizerException(
+                "byte piece '" + p.text() + "' (id " + id + ") but byte_fallback is off");
           }
           int b = byteOf(p.text());
           if (b < 0) {
-            throw new TokenizerException("byte piece '" + p.text() + "' (id " + id + ") is not <0xNN>");
+            throw new TokenizerException(
+                "byte piece '" + p.text() + "' (id " + id + ") is not <0xNN>");
           }
           bytes[b] = id;
         }
-        default -> { }
+        default -> {}
       }
     }
     if (unk < 0) {
@@ -71,7 +80,8 @@ final class Vocabulary {
     if (model.byteFallback()) {
       for (int b = 0; b < 256; b++) {
         if (bytes[b] < 0) {
-          throw new TokenizerException(String.format("byte_fallback is on but piece <0x%02X> is missing", b));
+          throw new TokenizerException(
+              String.format("byte_fallback is on but piece <0x%02X> is missing", b));
         }
       }
     }
@@ -90,7 +100,8 @@ final class Vocabulary {
 
   Piece piece(int id) {
     if (id < 0 || id >= pieces.size()) {
-      throw new TokenizerException("id " + id + " is outside the vocabulary of " + pieces.size() + " pieces");
+      throw new TokenizerException(
+          "id " + id + " is outside the vocabulary of " + pieces.size() + " pieces");
     }
     return pieces.get(id);
   }
@@ -101,7 +112,9 @@ final class Vocabulary {
     return id == null ? -1 : id;
   }
 
-  /** SentencePiece's {@code PieceToId}: reserved pieces first, then the others, else the unknown id. */
+  /**
+   * SentencePiece's {@code PieceToId}: reserved pieces first, then the others, else the unknown id.
+   */
   int pieceToId(String piece) {
     Integer id = reserved.get(piece);
     if (id == null) {

@@ -26,7 +26,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The image pipeline against PIL and Hugging Face's CLIPImageProcessor steps, reproduced by
- * tools/scripts/make_image_fixtures.py over the committed fixtures (8-bit values before normalisation).
+ * tools/scripts/make_image_fixtures.py over the committed fixtures (8-bit values before
+ * normalisation).
  */
 class ClipImageProcessorTest {
   static final Path IMAGES = resource("images");
@@ -52,11 +53,20 @@ class ClipImageProcessorTest {
   }
 
   static Stream<String> fixtures() {
-    return Stream.of("rgb_37x23.png", "grey_23x37.png", "rgba_30x30.png", "palette_20x12.png", "grey16_29x17.png",
-        "rgb16_17x29.png", "photo_41x27.jpg", "grey_19x25.jpg");
+    return Stream.of(
+        "rgb_37x23.png",
+        "grey_23x37.png",
+        "rgba_30x30.png",
+        "palette_20x12.png",
+        "grey16_29x17.png",
+        "rgb16_17x29.png",
+        "photo_41x27.jpg",
+        "grey_19x25.jpg");
   }
 
-  /** {@return the largest difference, in 8-bit levels, between {@code image} and the expected array} */
+  /**
+   * {@return the largest difference, in 8-bit levels, between {@code image} and the expected array}
+   */
   static int maxLevelDiff(RgbImage image, String key) {
     long[] shape = expected.info(key).shape();
     assertThat(new long[] {image.height(), image.width(), 3}).as(key).containsExactly(shape);
@@ -77,9 +87,10 @@ class ClipImageProcessorTest {
   }
 
   /**
-   * PNG decoding is lossless and the resampler reproduces PIL's integer arithmetic, so PNGs match exactly. JPEG
-   * decoders (javax.imageio's libjpeg 6b, PIL's libjpeg-turbo) may differ by a level in the IDCT or chroma
-   * upsampling; they agree exactly on these fixtures, but only the required 1/255 is asserted for them.
+   * PNG decoding is lossless and the resampler reproduces PIL's integer arithmetic, so PNGs match
+   * exactly. JPEG decoders (javax.imageio's libjpeg 6b, PIL's libjpeg-turbo) may differ by a level
+   * in the IDCT or chroma upsampling; they agree exactly on these fixtures, but only the required
+   * 1/255 is asserted for them.
    */
   @ParameterizedTest
   @MethodSource("fixtures")
@@ -87,11 +98,17 @@ class ClipImageProcessorTest {
     int tolerance = name.endsWith(".jpg") ? 1 : 0;
     RgbImage image = RgbImage.read(IMAGES.resolve(name));
     assertThat(maxLevelDiff(image, name + ".decoded")).as("decoded").isLessThanOrEqualTo(tolerance);
-    assertThat(maxLevelDiff(clip(16, 16).prepare(image), name + ".clip16")).as("clip16").isLessThanOrEqualTo(tolerance);
-    assertThat(maxLevelDiff(clip(7, 7).prepare(image), name + ".clip7")).as("clip7").isLessThanOrEqualTo(tolerance);
-    assertThat(maxLevelDiff(clip(32, 28).prepare(image), name + ".clip32c28")).as("clip32c28")
+    assertThat(maxLevelDiff(clip(16, 16).prepare(image), name + ".clip16"))
+        .as("clip16")
         .isLessThanOrEqualTo(tolerance);
-    assertThat(maxLevelDiff(clip(16, 16).withPadToSquare(true).prepare(image), name + ".pad16")).as("pad16")
+    assertThat(maxLevelDiff(clip(7, 7).prepare(image), name + ".clip7"))
+        .as("clip7")
+        .isLessThanOrEqualTo(tolerance);
+    assertThat(maxLevelDiff(clip(32, 28).prepare(image), name + ".clip32c28"))
+        .as("clip32c28")
+        .isLessThanOrEqualTo(tolerance);
+    assertThat(maxLevelDiff(clip(16, 16).withPadToSquare(true).prepare(image), name + ".pad16"))
+        .as("pad16")
         .isLessThanOrEqualTo(tolerance);
   }
 
@@ -106,15 +123,24 @@ class ClipImageProcessorTest {
       double[] mean = processor.mean();
       double[] std = processor.std();
       for (int n = 0; n < files.size(); n++) {
-        Tensor want = expected.tensor(files.get(n).getFileName() + ".pad16").to(ScalarType.Float)
-            .div(new org.bytedeco.pytorch.Scalar(255.0)).permute(2, 0, 1); // [3, 16, 16]
+        Tensor want =
+            expected
+                .tensor(files.get(n).getFileName() + ".pad16")
+                .to(ScalarType.Float)
+                .div(new org.bytedeco.pytorch.Scalar(255.0))
+                .permute(2, 0, 1); // [3, 16, 16]
         for (int c = 0; c < 3; c++) {
-          Tensor normalised = want.select(0, c).sub(new org.bytedeco.pytorch.Scalar(mean[c]))
-              .div(new org.bytedeco.pytorch.Scalar(std[c]));
-          assertThat(pixels.select(0, n).select(0, c).sub(normalised).abs().max().item_double()).isLessThan(1e-6);
+          Tensor normalised =
+              want.select(0, c)
+                  .sub(new org.bytedeco.pytorch.Scalar(mean[c]))
+                  .div(new org.bytedeco.pytorch.Scalar(std[c]));
+          assertThat(pixels.select(0, n).select(0, c).sub(normalised).abs().max().item_double())
+              .isLessThan(1e-6);
         }
       }
-      assertThat(pixels.min().item_double()).isGreaterThan(-1.8).isLessThan(-1.0); // black is about -1.79 / -1.75
+      assertThat(pixels.min().item_double())
+          .isGreaterThan(-1.8)
+          .isLessThan(-1.0); // black is about -1.79 / -1.75
     }
     assertThat(processor.padColour()).containsExactly(122, 116, 104);
   }
@@ -124,18 +150,23 @@ class ClipImageProcessorTest {
     RgbImage wide = RgbImage.filled(1000, 3, 10, 20, 30);
     RgbImage out = clip(7, 7).prepare(wide);
     assertThat(out.width()).isEqualTo(7);
-    assertThat(out.get(3, 3, 2)).isEqualTo(30); // a flat image stays flat through the normalised filter
+    assertThat(out.get(3, 3, 2))
+        .isEqualTo(30); // a flat image stays flat through the normalised filter
     assertThatThrownBy(() -> clip(16, 16).pixelValues(List.of(RgbImage.filled(15, 16, 0, 0, 0))))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("image 0 is 15x16, expected 16x16: pass it through prepare() first");
-    assertThatThrownBy(() -> clip(16, 17)).isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("cropSize 17 is larger than shortestEdge 16");
-    assertThatThrownBy(() -> ClipImageProcessor.builder().cropSize(16).build()).isInstanceOf(IllegalStateException.class)
-        .hasMessage("shortestEdge is not set");
-    assertThatThrownBy(() -> ClipImageProcessor.builder().shortestEdge(16).std(0.5, 0.0, 0.5).build())
+    assertThatThrownBy(() -> clip(16, 17))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("mean and std need 3 values (RGB), std positive, got [0.48145466, 0.4578275, 0.40821073] and "
-            + "[0.5, 0.0, 0.5]");
+        .hasMessageContaining("cropSize 17 is larger than shortestEdge 16");
+    assertThatThrownBy(() -> ClipImageProcessor.builder().cropSize(16).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("shortestEdge is not set");
+    assertThatThrownBy(
+            () -> ClipImageProcessor.builder().shortestEdge(16).std(0.5, 0.0, 0.5).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "mean and std need 3 values (RGB), std positive, got [0.48145466, 0.4578275, 0.40821073] and "
+                + "[0.5, 0.0, 0.5]");
   }
 
   @Test
@@ -143,42 +174,63 @@ class ClipImageProcessorTest {
     // CMYK JPEGs decode now, as PIL decodes them (ImageDecoderTest checks every sample)
     assertThat(RgbImage.read(IMAGES.resolve("cmyk_8x8.jpg")).width()).isEqualTo(8);
     Path text = Files.writeString(dir.resolve("notes.png"), "not an image");
-    assertThatThrownBy(() -> RgbImage.read(text)).isInstanceOf(ImageException.class)
+    assertThatThrownBy(() -> RgbImage.read(text))
+        .isInstanceOf(ImageException.class)
         .hasMessage(text + ": is not an image javax.imageio can decode (JPEG, PNG, GIF, BMP)");
     Path missing = dir.resolve("missing.jpg");
     assertThatThrownBy(() -> ClipImageProcessor.forImageSize(16).process(List.of(missing)))
-        .isInstanceOf(ImageException.class).hasMessage(missing + ": no such file");
+        .isInstanceOf(ImageException.class)
+        .hasMessage(missing + ": no such file");
   }
 
   @Test
   void readsAHuggingFacePreprocessorConfig() throws IOException {
-    Path legacy = Files.writeString(dir.resolve("legacy.json"), "{\"crop_size\": 336, \"do_center_crop\": true, "
-        + "\"image_mean\": [0.48145466, 0.4578275, 0.40821073], \"image_std\": [0.26862954, 0.26130258, 0.27577711], "
-        + "\"resample\": 3, \"size\": 336}");
+    Path legacy =
+        Files.writeString(
+            dir.resolve("legacy.json"),
+            "{\"crop_size\": 336, \"do_center_crop\": true, "
+                + "\"image_mean\": [0.48145466, 0.4578275, 0.40821073], \"image_std\": [0.26862954, 0.26130258, 0.27577711], "
+                + "\"resample\": 3, \"size\": 336}");
     ClipImageProcessor p = ClipImageProcessor.read(legacy);
     assertThat(p.shortestEdge()).isEqualTo(336);
     assertThat(p.cropSize()).isEqualTo(336);
     assertThat(p.padToSquare()).isFalse();
     assertThat(p.mean()).containsExactly(ClipImageProcessor.forImageSize(1).mean());
-    Path current = Files.writeString(dir.resolve("current.json"), "{\"crop_size\": {\"height\": 224, \"width\": 224}, "
-        + "\"size\": {\"shortest_edge\": 256}, \"rescale_factor\": 0.00392156862745098, \"image_std\": [0.5, 0.5, 0.5]}");
+    Path current =
+        Files.writeString(
+            dir.resolve("current.json"),
+            "{\"crop_size\": {\"height\": 224, \"width\": 224}, "
+                + "\"size\": {\"shortest_edge\": 256}, \"rescale_factor\": 0.00392156862745098, \"image_std\": [0.5, 0.5, 0.5]}");
     p = ClipImageProcessor.read(current);
     assertThat(p.shortestEdge()).isEqualTo(256);
     assertThat(p.cropSize()).isEqualTo(224);
     assertThat(p.std()).containsExactly(0.5, 0.5, 0.5);
 
-    Path fixed = Files.writeString(dir.resolve("fixed.json"), "{\"size\": {\"height\": 224, \"width\": 224}}");
-    assertThatThrownBy(() -> ClipImageProcessor.read(fixed)).isInstanceOf(ConfigException.class)
-        .hasMessage(fixed + ": field 'size' must be a positive int or {\"shortest_edge\": n}, got "
-            + "{\"height\":224,\"width\":224}");
-    Path bilinear = Files.writeString(dir.resolve("bilinear.json"), "{\"size\": 224, \"resample\": 2}");
-    assertThatThrownBy(() -> ClipImageProcessor.read(bilinear)).isInstanceOf(ConfigException.class)
+    Path fixed =
+        Files.writeString(
+            dir.resolve("fixed.json"), "{\"size\": {\"height\": 224, \"width\": 224}}");
+    assertThatThrownBy(() -> ClipImageProcessor.read(fixed))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            fixed
+                + ": field 'size' must be a positive int or {\"shortest_edge\": n}, got "
+                + "{\"height\":224,\"width\":224}");
+    Path bilinear =
+        Files.writeString(dir.resolve("bilinear.json"), "{\"size\": 224, \"resample\": 2}");
+    assertThatThrownBy(() -> ClipImageProcessor.read(bilinear))
+        .isInstanceOf(ConfigException.class)
         .hasMessage(bilinear + ": field 'resample' must be 3 (bicubic), got 2");
-    Path noCrop = Files.writeString(dir.resolve("nocrop.json"), "{\"size\": 224, \"do_center_crop\": false}");
-    assertThatThrownBy(() -> ClipImageProcessor.read(noCrop)).isInstanceOf(ConfigException.class)
-        .hasMessage(noCrop + ": field 'do_center_crop' is false, which lntune's CLIP preprocessing does not support");
-    Path mean = Files.writeString(dir.resolve("mean.json"), "{\"size\": 224, \"image_mean\": [0.5, 0.5]}");
-    assertThatThrownBy(() -> ClipImageProcessor.read(mean)).isInstanceOf(ConfigException.class)
+    Path noCrop =
+        Files.writeString(dir.resolve("nocrop.json"), "{\"size\": 224, \"do_center_crop\": false}");
+    assertThatThrownBy(() -> ClipImageProcessor.read(noCrop))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            noCrop
+                + ": field 'do_center_crop' is false, which lntune's CLIP preprocessing does not support");
+    Path mean =
+        Files.writeString(dir.resolve("mean.json"), "{\"size\": 224, \"image_mean\": [0.5, 0.5]}");
+    assertThatThrownBy(() -> ClipImageProcessor.read(mean))
+        .isInstanceOf(ConfigException.class)
         .hasMessage(mean + ": field 'image_mean' must be 3 numbers (RGB), got [0.5,0.5]");
   }
 }

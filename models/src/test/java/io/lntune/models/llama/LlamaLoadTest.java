@@ -28,7 +28,8 @@ class LlamaLoadTest {
 
   /** {@return every tensor of a golden model, in the caller's scope} */
   private static Map<String, Tensor> tensors(Path golden) {
-    try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(golden.resolve("model.safetensors"))) {
+    try (SafetensorsCheckpoint ckpt =
+        SafetensorsCheckpoint.open(golden.resolve("model.safetensors"))) {
       Map<String, Tensor> tensors = new LinkedHashMap<>();
       for (String name : ckpt.names()) {
         tensors.put(name, ckpt.tensor(name));
@@ -43,25 +44,35 @@ class LlamaLoadTest {
     Files.copy(golden.resolve("config.json"), dir.resolve("config.json"));
     try (TensorScope scope = TensorScope.open()) {
       Map<String, Tensor> tensors = tensors(golden);
-      tensors.remove("model.norm.weight");                                                  // missing
-      tensors.put("lm_head.weight", tensors.get("lm_head.weight").t());                     // wrong shape
-      tensors.put("model.layers.1.input_layernorm.weight", arange(new Scalar(24L)));        // wrong dtype (I64)
-      tensors.put("model.layers.9.mlp.up_proj.weight", tensors.get("model.layers.0.mlp.up_proj.weight")); // unexpected
+      tensors.remove("model.norm.weight"); // missing
+      tensors.put("lm_head.weight", tensors.get("lm_head.weight").t()); // wrong shape
+      tensors.put(
+          "model.layers.1.input_layernorm.weight", arange(new Scalar(24L))); // wrong dtype (I64)
+      tensors.put(
+          "model.layers.9.mlp.up_proj.weight",
+          tensors.get("model.layers.0.mlp.up_proj.weight")); // unexpected
       SafetensorsWriter.write(dir.resolve("model.safetensors"), tensors);
     }
     assertThatThrownBy(() -> LlamaModel.load(dir, Placement.cpu(DType.F32)))
-        .isInstanceOfSatisfying(StateDictMismatchException.class, e -> {
-          assertThat(e.missing()).containsExactly("model.norm.weight");
-          assertThat(e.unexpected()).containsExactly("model.layers.9.mlp.up_proj.weight");
-          assertThat(e.wrongShape()).containsExactly("lm_head.weight: checkpoint [24, 64], model [64, 24]");
-          assertThat(e.wrongDtype()).containsExactly("model.layers.1.input_layernorm.weight: checkpoint I64, model F32");
-        });
+        .isInstanceOfSatisfying(
+            StateDictMismatchException.class,
+            e -> {
+              assertThat(e.missing()).containsExactly("model.norm.weight");
+              assertThat(e.unexpected()).containsExactly("model.layers.9.mlp.up_proj.weight");
+              assertThat(e.wrongShape())
+                  .containsExactly("lm_head.weight: checkpoint [24, 64], model [64, 24]");
+              assertThat(e.wrongDtype())
+                  .containsExactly(
+                      "model.layers.1.input_layernorm.weight: checkpoint I64, model F32");
+            });
   }
 
   @Test
   void loadsInBf16() {
-    LlamaModel model = LlamaModel.load(LlamaParityTest.golden("gqa-tied"), Placement.cpu(DType.BF16));
-    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+    LlamaModel model =
+        LlamaModel.load(LlamaParityTest.golden("gqa-tied"), Placement.cpu(DType.BF16));
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
       Tensor ids = Tensor.create(new long[] {3, 1, 4, 1, 5}, 1, 5);
       Tensor logits = model.forward(ids);
       assertThat(DType.of(logits.scalar_type())).isEqualTo(DType.BF16);
@@ -80,7 +91,8 @@ class LlamaLoadTest {
     }
     LlamaModel fromBin = LlamaModel.load(dir, Placement.cpu(DType.F32));
     LlamaModel fromSafetensors = LlamaModel.load(golden, Placement.cpu(DType.F32));
-    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
       Tensor ids = Tensor.create(new long[] {3, 1, 4, 1, 5}, 1, 5);
       assertThat(fromBin.forward(ids).equal(fromSafetensors.forward(ids))).isTrue();
     } finally {
@@ -91,17 +103,23 @@ class LlamaLoadTest {
 
   @Test
   void aMissingConfigIsNamed() {
-    assertThatThrownBy(() -> LlamaModel.load(dir, Placement.cpu(DType.F32))).isInstanceOf(ConfigException.class)
+    assertThatThrownBy(() -> LlamaModel.load(dir, Placement.cpu(DType.F32)))
+        .isInstanceOf(ConfigException.class)
         .hasMessageContaining(dir.resolve("config.json") + ": no such file");
   }
 
   @Test
   void aConfigTooLargeToAllocateNamesTheFileAndItsSizes() throws IOException {
     Path model = Files.createDirectories(dir.resolve("huge"));
-    Files.writeString(model.resolve("config.json"), "{\"hidden_size\": 1000000000000, \"intermediate_size\": 8, "
-        + "\"num_hidden_layers\": 1, \"num_attention_heads\": 2, \"vocab_size\": 10}");
-    assertThatThrownBy(() -> LlamaModel.load(model, Placement.cpu(DType.F32))).isInstanceOf(ConfigException.class)
-        .hasMessageStartingWith(model.resolve("config.json") + ": the model it describes (hidden_size "
-            + "1,000,000,000,000, intermediate_size 8, 1 layers, vocab_size 10) cannot be allocated: ");
+    Files.writeString(
+        model.resolve("config.json"),
+        "{\"hidden_size\": 1000000000000, \"intermediate_size\": 8, "
+            + "\"num_hidden_layers\": 1, \"num_attention_heads\": 2, \"vocab_size\": 10}");
+    assertThatThrownBy(() -> LlamaModel.load(model, Placement.cpu(DType.F32)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(
+            model.resolve("config.json")
+                + ": the model it describes (hidden_size "
+                + "1,000,000,000,000, intermediate_size 8, 1 layers, vocab_size 10) cannot be allocated: ");
   }
 }

@@ -15,8 +15,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Logits and last hidden states of tiny random checkpoints equal an independent float64 reference
- * ({@code tools/scripts/make_llama_goldens.py}) within 1e-4 at every position: multi-head and grouped-query
- * attention, tied and untied heads, three rope_theta values, linear RoPE scaling, one file and two shards.
+ * ({@code tools/scripts/make_llama_goldens.py}) within 1e-4 at every position: multi-head and
+ * grouped-query attention, tied and untied heads, three rope_theta values, linear RoPE scaling, one
+ * file and two shards.
  */
 class LlamaParityTest {
 
@@ -30,17 +31,21 @@ class LlamaParityTest {
     Path dir = golden(name);
     LlamaModel model = LlamaModel.load(dir, Placement.cpu(DType.F32));
     try (SafetensorsFile expected = SafetensorsFile.open(dir.resolve("expected.safetensors"));
-        TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+        TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
       Tensor ids = expected.tensor("input_ids");
       Tensor hidden = model.hiddenStates(model.embed(ids));
       Tensor logits = model.logits(hidden);
-      double hiddenError = hidden.sub(expected.tensor("last_hidden_state")).abs().max().item_double();
+      double hiddenError =
+          hidden.sub(expected.tensor("last_hidden_state")).abs().max().item_double();
       double logitError = logits.sub(expected.tensor("logits")).abs().max().item_double();
-      System.out.printf("%s: max |logits - reference| = %.2e, max |hidden - reference| = %.2e%n", name, logitError,
-          hiddenError);
+      System.out.printf(
+          "%s: max |logits - reference| = %.2e, max |hidden - reference| = %.2e%n",
+          name, logitError, hiddenError);
       assertThat(logitError).isLessThan(1e-4);
       assertThat(hiddenError).isLessThan(1e-4);
-      assertThat(expected.tensor("logits").abs().max().item_double()).as("the reference is not trivially zero")
+      assertThat(expected.tensor("logits").abs().max().item_double())
+          .as("the reference is not trivially zero")
           .isGreaterThan(1.0);
     } finally {
       model.close();

@@ -35,28 +35,38 @@ class HubTowerTest {
   void theTowerLoadsFromTheCachedSnapshotItsModelIdNames() throws Exception {
     LlavaModel model = TinyLlava.random(6);
     Path llava = Files.createDirectories(dir.resolve("llava-tiny"));
-    Files.writeString(llava.resolve("config.json"),
+    Files.writeString(
+        llava.resolve("config.json"),
         JSON.writeValueAsString(LlavaConfigJson.original(model.config(), "org/tiny-clip")));
-    TinyLlava.weights(model, llava.resolve("model.safetensors"), k -> !LlavaKeys.isVision(k), k -> k);
+    TinyLlava.weights(
+        model, llava.resolve("model.safetensors"), k -> !LlavaKeys.isVision(k), k -> k);
     Path hub = dir.resolve("hf/hub");
     Path repo = Files.createDirectories(hub.resolve("models--org--tiny-clip/refs"));
     Files.writeString(repo.resolve("main"), "5f2c");
     Path snapshot = Files.createDirectories(repo.resolveSibling("snapshots/5f2c"));
-    Files.writeString(snapshot.resolve("config.json"),
+    Files.writeString(
+        snapshot.resolve("config.json"),
         JSON.writeValueAsString(LlavaConfigJson.vision(model.config().vision())));
-    TinyLlava.weights(model, snapshot.resolve("model.safetensors"), LlavaKeys::isVision,
+    TinyLlava.weights(
+        model,
+        snapshot.resolve("model.safetensors"),
+        LlavaKeys::isVision,
         k -> k.substring(LlavaKeys.VISION.length()));
 
     ModelLocator cached = ModelLocator.of(Map.of("HF_HOME", dir.resolve("hf").toString()), dir);
     LlavaModel loaded = LlavaModel.load(llava, Placement.cpu(DType.F32), cached);
-    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
       assertThat(logits(loaded).equal(logits(model))).isTrue();
     }
-    ModelLocator empty = ModelLocator.of(Map.of("HF_HUB_CACHE", dir.resolve("empty").toString()), dir);
+    ModelLocator empty =
+        ModelLocator.of(Map.of("HF_HUB_CACHE", dir.resolve("empty").toString()), dir);
     assertThatThrownBy(() -> LlavaModel.load(llava, Placement.cpu(DType.F32), empty))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("field 'mm_vision_tower'")
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("field 'mm_vision_tower'")
         .hasMessageContaining(llava.resolve("org/tiny-clip") + ": no such file or directory")
-        .hasMessageContaining(dir.resolve("empty/models--org--tiny-clip") + ": not in the Hugging Face cache");
+        .hasMessageContaining(
+            dir.resolve("empty/models--org--tiny-clip") + ": not in the Hugging Face cache");
     model.close();
     loaded.close();
   }

@@ -3,8 +3,6 @@ package io.lntune.models.llava;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lntune.models.nn.Modules;
-import io.lntune.models.nn.Placement;
-import io.lntune.torch.DType;
 import io.lntune.torch.TensorScope;
 import java.util.Map;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -12,7 +10,10 @@ import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 
-/** LLaVA v1's {@code <im_start>} and {@code <im_end>}: two new vocabulary rows, mean-initialised, around each image. */
+/**
+ * LLaVA v1's {@code <im_start>} and {@code <im_end>}: two new vocabulary rows, mean-initialised,
+ * around each image.
+ */
 class ImStartEndTest {
   @Test
   void addedTokensGetMeanRowsAndWrapImages() {
@@ -20,14 +21,20 @@ class ImStartEndTest {
     long vocab = model.config().text().vocabSize();
     Tensor oldMean;
     try (NoGradGuard g = new NoGradGuard()) {
-      oldMean = model.languageModel().embedTokens().weight().mean(new long[] {0}, false, new ScalarTypeOptional());
+      oldMean =
+          model
+              .languageModel()
+              .embedTokens()
+              .weight()
+              .mean(new long[] {0}, false, new ScalarTypeOptional());
     }
-    model.resizeVocabulary(vocab + 2);                                  // <im_start> = vocab, <im_end> = vocab + 1
+    model.resizeVocabulary(vocab + 2); // <im_start> = vocab, <im_end> = vocab + 1
     assertThat(model.config().text().vocabSize()).isEqualTo(vocab + 2);
     Map<String, Tensor> params = Modules.namedParameters(model);
     assertThat(params.get("model.embed_tokens.weight").size(0)).isEqualTo(vocab + 2);
     assertThat(params.get("lm_head.weight").size(0)).isEqualTo(vocab + 2);
-    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
       Tensor rows = model.languageModel().embedTokens().weight().narrow(0, vocab, 2);
       assertThat(rows.sub(oldMean.unsqueeze(0)).abs().max().item_double()).isLessThan(1e-6);
       long img = LlavaConfig.IMAGE_TOKEN_INDEX;

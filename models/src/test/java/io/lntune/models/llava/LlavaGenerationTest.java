@@ -40,18 +40,30 @@ class LlavaGenerationTest {
     return randn(n, 3, 16, 16);
   }
 
-  /** Greedy decoding that runs the whole spliced sequence again for every token: no cache, no padding. */
+  /**
+   * Greedy decoding that runs the whole spliced sequence again for every token: no cache, no
+   * padding.
+   */
   private static long[] withoutCache(long[] prompt, Tensor pixels, int steps) {
     LlamaModel llm = model.languageModel();
     long[] out = new long[steps];
-    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
       Tensor ids = Tensor.create(prompt, 1, prompt.length);
-      Tensor spliced = SplicedSequence.of(ids, null, null, llm.embed(SplicedSequence.embeddable(ids)),
-          pixels == null ? null : model.imageFeatures(pixels), Long.MAX_VALUE).embeds();   // [1, L, D]
+      Tensor spliced =
+          SplicedSequence.of(
+                  ids,
+                  null,
+                  null,
+                  llm.embed(SplicedSequence.embeddable(ids)),
+                  pixels == null ? null : model.imageFeatures(pixels),
+                  Long.MAX_VALUE)
+              .embeds(); // [1, L, D]
       for (int s = 0; s < steps; s++) {
         Tensor logits = llm.logits(llm.hiddenStates(spliced));
         out[s] = logits.select(1, -1).argmax().item_long();
-        spliced = cat(new TensorVector(spliced, llm.embed(Tensor.create(new long[] {out[s]}, 1, 1))), 1);
+        spliced =
+            cat(new TensorVector(spliced, llm.embed(Tensor.create(new long[] {out[s]}, 1, 1))), 1);
       }
     }
     return out;
@@ -61,10 +73,12 @@ class LlavaGenerationTest {
   void kvCacheGenerationEqualsRecomputingEveryStep() {
     long[] prompt = {1, 17, IMG, 40, 99, 3};
     Tensor px = pixels(1, 1);
-    long[] cached = model.generate(List.<long[]>of(prompt), px, GREEDY, StopCriterion.NEVER).get(0).tokens();
+    long[] cached =
+        model.generate(List.<long[]>of(prompt), px, GREEDY, StopCriterion.NEVER).get(0).tokens();
     assertThat(cached).hasSize(10).containsExactly(withoutCache(prompt, px, 10));
     long[] textOnly = {1, 8, 120, 33};
-    assertThat(model.generate(List.<long[]>of(textOnly), GREEDY, StopCriterion.NEVER).get(0).tokens())
+    assertThat(
+            model.generate(List.<long[]>of(textOnly), GREEDY, StopCriterion.NEVER).get(0).tokens())
         .containsExactly(withoutCache(textOnly, null, 10));
   }
 
@@ -72,21 +86,28 @@ class LlavaGenerationTest {
   void batchedGenerationWithImagesEqualsOneByOne() {
     long[] a = {1, IMG, 5, 9, 200, 31, 8, 77};
     long[] b = {1, 12, IMG, 4};
-    long[] c = {1, 60, 61};                                      // no image: pixels pair with a and b only
+    long[] c = {1, 60, 61}; // no image: pixels pair with a and b only
     Tensor pa = pixels(2, 1);
     Tensor pb = pixels(3, 1);
     List<Generator.Output> batch;
     try (TensorScope scope = TensorScope.open()) {
-      batch = model.generate(List.of(a, b, c), cat(new TensorVector(pa, pb), 0), GREEDY, StopCriterion.NEVER);
+      batch =
+          model.generate(
+              List.of(a, b, c), cat(new TensorVector(pa, pb), 0), GREEDY, StopCriterion.NEVER);
     }
-    assertThat(batch.get(0).tokens()).containsExactly(
-        model.generate(List.<long[]>of(a), pa, GREEDY, StopCriterion.NEVER).get(0).tokens());
-    assertThat(batch.get(1).tokens()).containsExactly(
-        model.generate(List.<long[]>of(b), pb, GREEDY, StopCriterion.NEVER).get(0).tokens());
-    assertThat(batch.get(2).tokens()).containsExactly(
-        model.generate(List.<long[]>of(c), GREEDY, StopCriterion.NEVER).get(0).tokens());
-    assertThat(batch.get(0).tokens()).as("the image matters").isNotEqualTo(
-        model.generate(List.<long[]>of(a), pb, GREEDY, StopCriterion.NEVER).get(0).tokens());
+    assertThat(batch.get(0).tokens())
+        .containsExactly(
+            model.generate(List.<long[]>of(a), pa, GREEDY, StopCriterion.NEVER).get(0).tokens());
+    assertThat(batch.get(1).tokens())
+        .containsExactly(
+            model.generate(List.<long[]>of(b), pb, GREEDY, StopCriterion.NEVER).get(0).tokens());
+    assertThat(batch.get(2).tokens())
+        .containsExactly(
+            model.generate(List.<long[]>of(c), GREEDY, StopCriterion.NEVER).get(0).tokens());
+    assertThat(batch.get(0).tokens())
+        .as("the image matters")
+        .isNotEqualTo(
+            model.generate(List.<long[]>of(a), pb, GREEDY, StopCriterion.NEVER).get(0).tokens());
   }
 
   @Test
@@ -97,10 +118,11 @@ class LlavaGenerationTest {
     List<Generator.Output> free = model.generate(List.of(a, b), px, GREEDY, StopCriterion.NEVER);
     long third = free.get(0).tokens()[2];
     List<Long> seen = new ArrayList<>();
-    StopCriterion atThird = (seq, tokens) -> {
-      seen.add((long) seq);
-      return seq == 0 && tokens.length == 3;
-    };
+    StopCriterion atThird =
+        (seq, tokens) -> {
+          seen.add((long) seq);
+          return seq == 0 && tokens.length == 3;
+        };
     List<Generator.Output> stopped = model.generate(List.of(a, b), px, GREEDY, atThird);
     assertThat(stopped.get(0).tokens()).containsExactly(Arrays.copyOf(free.get(0).tokens(), 3));
     assertThat(stopped.get(0).tokens()[2]).isEqualTo(third);

@@ -50,15 +50,20 @@ class LlavaModelTest {
 
   @Test
   void splicedPositionsCarryTheProjectorOutputAndTextPositionsTheEmbeddings() {
-    long p = model.config().imageTokens();                                  // 16 patches of the tiny tower
-    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+    long p = model.config().imageTokens(); // 16 patches of the tiny tower
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
       // row 0: text, image, text, image, text; row 1: image first, then text, then right padding
-      Tensor ids = Tensor.create(new long[] {1, 5, IMG, 7, IMG, 9, 11, 1, IMG, 4, 8, 0, 0, 0}, 2, 7);
+      Tensor ids =
+          Tensor.create(new long[] {1, 5, IMG, 7, IMG, 9, 11, 1, IMG, 4, 8, 0, 0, 0}, 2, 7);
       Tensor mask = Tensor.create(new long[] {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0}, 2, 7);
-      Tensor labels = Tensor.create(new long[] {-100, -100, -100, 7, -100, 9, 11, -100, -100, 4, 8, -100, -100, -100},
-          2, 7);
+      Tensor labels =
+          Tensor.create(
+              new long[] {-100, -100, -100, 7, -100, 9, 11, -100, -100, 4, 8, -100, -100, -100},
+              2,
+              7);
       Tensor pix = pixels(3);
-      Tensor images = model.imageFeatures(pix);                             // [3, P, D]
+      Tensor images = model.imageFeatures(pix); // [3, P, D]
       Tensor embeds = model.languageModel().embed(SplicedSequence.embeddable(ids));
       SplicedSequence s = SplicedSequence.of(ids, mask, labels, embeds, images, 1000);
       long length0 = 5 + 2 * p;
@@ -70,9 +75,13 @@ class LlavaModelTest {
       assertThat(row0.narrow(0, 3 + p, p).equal(images.select(0, 1))).as("second image").isTrue();
       assertThat(row0.narrow(0, 3 + 2 * p, 2).equal(embeds.select(0, 0).narrow(0, 5, 2))).isTrue();
       Tensor row1 = s.embeds().select(0, 1);
-      assertThat(row1.narrow(0, 1, p).equal(images.select(0, 2))).as("third image, in row 1").isTrue();
-      long length1 = 3 + p;                                                  // 1, image, 4, 8
-      assertThat(row1.narrow(0, length1, length0 - length1).abs().sum().item_double()).as("zero padding").isZero();
+      assertThat(row1.narrow(0, 1, p).equal(images.select(0, 2)))
+          .as("third image, in row 1")
+          .isTrue();
+      long length1 = 3 + p; // 1, image, 4, 8
+      assertThat(row1.narrow(0, length1, length0 - length1).abs().sum().item_double())
+          .as("zero padding")
+          .isZero();
       assertThat(s.attentionMask().select(0, 1).sum().item_long()).isEqualTo(length1);
       // labels: image positions -100, text labels carried over
       assertThat(s.labels().select(0, 0).ne(new Scalar(-100L)).sum().item_long()).isEqualTo(3);
@@ -82,7 +91,8 @@ class LlavaModelTest {
 
   @Test
   void lossCountsOnlySupervisedPositions() {
-    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
       Tensor ids = Tensor.create(new long[] {1, IMG, 7, 9, 11, 13}, 1, 6);
       Tensor labels = Tensor.create(new long[] {-100, -100, -100, 9, 11, -100}, 1, 6);
       LlavaOutput out = model.forward(LlavaInput.of(ids).withLabels(labels).withPixels(pixels(1)));
@@ -91,14 +101,17 @@ class LlavaModelTest {
       // by hand: the logits that predict 9 and 11 sit just before them in the spliced sequence
       long p = model.config().imageTokens();
       Tensor logp = out.logits().select(0, 0).log_softmax(-1);
-      double expected = -logp.select(0, 1 + p).select(0, 9).item_double() - logp.select(0, 2 + p).select(0, 11).item_double();
+      double expected =
+          -logp.select(0, 1 + p).select(0, 9).item_double()
+              - logp.select(0, 2 + p).select(0, 11).item_double();
       assertThat(loss.sum().item_double()).isCloseTo(expected, Offset.offset(1e-4));
     }
   }
 
   @Test
   void placeholdersAndImagesMustPairUp() {
-    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
       Tensor ids = Tensor.create(new long[] {1, IMG, 7, IMG}, 1, 4);
       assertThatThrownBy(() -> model.forward(LlavaInput.of(ids).withPixels(pixels(1))))
           .hasMessageContaining("more image placeholders (-200) than the 1 images given");
@@ -111,11 +124,13 @@ class LlavaModelTest {
   @Test
   void truncationCountsImagePositions() {
     LlavaConfig c = LlavaConfigs.tiny();
-    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
       Tensor ids = Tensor.create(new long[] {1, IMG, 7, 9}, 1, 4);
       Tensor embeds = model.languageModel().embed(SplicedSequence.embeddable(ids));
-      SplicedSequence s = SplicedSequence.of(ids, null, null, embeds, model.imageFeatures(pixels(1)),
-          c.imageTokens() + 2);
+      SplicedSequence s =
+          SplicedSequence.of(
+              ids, null, null, embeds, model.imageFeatures(pixels(1)), c.imageTokens() + 2);
       assertThat(s.embeds().size(1)).isEqualTo(c.imageTokens() + 2);
     }
   }
@@ -130,16 +145,24 @@ class LlavaModelTest {
       TinyLlava.llavaHf(model, dir.resolve("hf-v5"), LlavaKeys.Layout.LLAVA_HF_V5)
     };
     Tensor ids = Tensor.create(new long[] {1, IMG, 7, 9, 11}, 1, 5);
-    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
       Tensor expected = model.forward(LlavaInput.of(ids).withPixels(pixels(1))).logits();
-      Tensor hfIds = Tensor.create(new long[] {1, 32000, 7, 9, 11}, 1, 5);   // llava-hf's own <image> id
+      Tensor hfIds =
+          Tensor.create(new long[] {1, 32000, 7, 9, 11}, 1, 5); // llava-hf's own <image> id
       for (Path d : dirs) {
         LlavaModel loaded = LlavaModel.load(d, Placement.cpu(DType.F32));
-        assertThat(loaded.forward(LlavaInput.of(ids).withPixels(pixels(1))).logits().equal(expected))
+        assertThat(
+                loaded.forward(LlavaInput.of(ids).withPixels(pixels(1))).logits().equal(expected))
             .as(d.getFileName().toString())
             .isTrue();
         if (loaded.config().imageTokenIndex() == 32000) {
-          assertThat(loaded.forward(LlavaInput.of(hfIds).withPixels(pixels(1))).logits().equal(expected)).isTrue();
+          assertThat(
+                  loaded
+                      .forward(LlavaInput.of(hfIds).withPixels(pixels(1)))
+                      .logits()
+                      .equal(expected))
+              .isTrue();
         }
         loaded.close();
       }
@@ -148,12 +171,14 @@ class LlavaModelTest {
 
   @Test
   void pytorchShardsLoadEveryWeightBitExactly() throws Exception {
-    LlavaModel loaded = LlavaModel.load(TinyLlava.originalPyTorch(model, dir.resolve("llava")),
-        Placement.cpu(DType.F32));
+    LlavaModel loaded =
+        LlavaModel.load(
+            TinyLlava.originalPyTorch(model, dir.resolve("llava")), Placement.cpu(DType.F32));
     Map<String, Tensor> want = Modules.namedParameters(model);
     Map<String, Tensor> got = Modules.namedParameters(loaded);
     assertThat(got.keySet()).isEqualTo(want.keySet());
-    want.forEach((k, v) -> assertThat(TestTensors.bytes(got.get(k))).as(k).isEqualTo(TestTensors.bytes(v)));
+    want.forEach(
+        (k, v) -> assertThat(TestTensors.bytes(got.get(k))).as(k).isEqualTo(TestTensors.bytes(v)));
     loaded.close();
   }
 
@@ -162,11 +187,13 @@ class LlavaModelTest {
   void standAloneProjectorLoads(String name) throws Exception {
     Path file = dir.resolve(name);
     Map<String, Tensor> projector = new LinkedHashMap<>();
-    Modules.namedParameters(model).forEach((k, v) -> {
-      if (k.startsWith("model.mm_projector.")) {
-        projector.put(k, v);
-      }
-    });
+    Modules.namedParameters(model)
+        .forEach(
+            (k, v) -> {
+              if (k.startsWith("model.mm_projector.")) {
+                projector.put(k, v);
+              }
+            });
     if (name.endsWith(".bin")) {
       TorchSaveWriter.write(file, projector);
     } else {
@@ -174,9 +201,11 @@ class LlavaModelTest {
     }
     LlavaModel fresh = new LlavaModel(LlavaConfigs.tiny(), Placement.cpu(DType.F32));
     fresh.loadProjector(file);
-    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
       Tensor features = randn(2, 16, 32);
-      assertThat(fresh.projector().forward(features).equal(model.projector().forward(features))).isTrue();
+      assertThat(fresh.projector().forward(features).equal(model.projector().forward(features)))
+          .isTrue();
     }
     fresh.close();
   }

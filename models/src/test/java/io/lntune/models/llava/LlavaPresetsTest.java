@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 class LlavaPresetsTest {
   @Test
   void llavaV1Llama2_7bHasThePapersCounts() {
-    LlavaModel m = new LlavaModel(LlavaConfigs.byName("llava-v1-llama2-7b"), Placement.meta(DType.F16));
+    LlavaModel m =
+        new LlavaModel(LlavaConfigs.byName("llava-v1-llama2-7b"), Placement.meta(DType.F16));
     ComponentCounts c = m.parameterCounts();
     assertThat(c.total()).isEqualTo(7_045_793_792L);
     assertThat(c.vision()).isEqualTo(303_179_776L);
@@ -24,12 +25,15 @@ class LlavaPresetsTest {
 
   @Test
   void vitL14_336SelectsA576By1024FeatureOnMeta() {
-    LlavaModel m = new LlavaModel(LlavaConfigs.byName("llava-v1.5-vicuna-7b"), Placement.meta(DType.F16));
+    LlavaModel m =
+        new LlavaModel(LlavaConfigs.byName("llava-v1.5-vicuna-7b"), Placement.meta(DType.F16));
     try (TensorScope scope = TensorScope.open()) {
-      Tensor pixels = org.bytedeco.pytorch.global.torch.empty(new long[] {1, 3, 336, 336},
-          new TensorOptions(new org.bytedeco.pytorch.Device("meta")).dtype(
-              new org.bytedeco.pytorch.ScalarTypeOptional(DType.F16.scalarType())),
-          new org.bytedeco.pytorch.MemoryFormatOptional());
+      Tensor pixels =
+          org.bytedeco.pytorch.global.torch.empty(
+              new long[] {1, 3, 336, 336},
+              new TensorOptions(new org.bytedeco.pytorch.Device("meta"))
+                  .dtype(new org.bytedeco.pytorch.ScalarTypeOptional(DType.F16.scalarType())),
+              new org.bytedeco.pytorch.MemoryFormatOptional());
       Tensor features = m.visionTower().features(pixels, m.config().featureSelection());
       assertThat(features.sizes().vec().get()).containsExactly(1, 576, 1024);
       assertThat(m.imageFeatures(pixels).sizes().vec().get()).containsExactly(1, 576, 4096);

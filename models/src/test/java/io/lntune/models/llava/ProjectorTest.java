@@ -48,21 +48,32 @@ class ProjectorTest {
     assertThat(ProjectorType.mlpGelu(1).sequential()).isTrue();
     assertThat(ProjectorType.mlpGelu(12).linears()).isEqualTo(12);
     for (String bad : new String[] {"identity", "mlp0x_gelu", "mlpx_gelu", "mlp2x_relu"}) {
-      assertThatThrownBy(() -> ProjectorType.parse(bad)).isInstanceOf(IllegalArgumentException.class)
-          .hasMessage("unsupported projector type '" + bad + "': expected linear or mlpNx_gelu (N >= 1, e.g. mlp2x_gelu)");
+      assertThatThrownBy(() -> ProjectorType.parse(bad))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage(
+              "unsupported projector type '"
+                  + bad
+                  + "': expected linear or mlpNx_gelu (N >= 1, e.g. mlp2x_gelu)");
     }
   }
 
   @Test
   void parametersAreNamedAsInLlava() {
     assertThat(shapes(Projector.create(ProjectorType.linear(), 6, 10, Placement.meta(DType.F16))))
-        .containsOnlyKeys("weight", "bias").containsEntry("weight", new long[] {10, 6});
-    Map<String, long[]> mlp3 = shapes(Projector.create(ProjectorType.mlpGelu(3), 6, 10, Placement.meta(DType.F16)));
-    assertThat(mlp3).containsOnlyKeys("0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias")
-        .containsEntry("0.weight", new long[] {10, 6}).containsEntry("4.weight", new long[] {10, 10});
+        .containsOnlyKeys("weight", "bias")
+        .containsEntry("weight", new long[] {10, 6});
+    Map<String, long[]> mlp3 =
+        shapes(Projector.create(ProjectorType.mlpGelu(3), 6, 10, Placement.meta(DType.F16)));
+    assertThat(mlp3)
+        .containsOnlyKeys("0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias")
+        .containsEntry("0.weight", new long[] {10, 6})
+        .containsEntry("4.weight", new long[] {10, 10});
     // LLaVA-1.5 7B: 1024 -> 4096 -> 4096
-    assertThat(Modules.parameterCount(Projector.create(ProjectorType.mlpGelu(2), 1024, 4096,
-        Placement.meta(DType.F16)).module())).isEqualTo(1024L * 4096 + 4096 + 4096L * 4096 + 4096);
+    assertThat(
+            Modules.parameterCount(
+                Projector.create(ProjectorType.mlpGelu(2), 1024, 4096, Placement.meta(DType.F16))
+                    .module()))
+        .isEqualTo(1024L * 4096 + 4096 + 4096L * 4096 + 4096);
   }
 
   @Test
@@ -88,14 +99,18 @@ class ProjectorTest {
 
   @Test
   void keysMapToBothLayouts() {
-    assertThat(ProjectorKeys.original().toCheckpoint().apply("2.weight")).isEqualTo("model.mm_projector.2.weight");
-    assertThat(ProjectorKeys.llavaHf().toCheckpoint().apply("0.bias")).isEqualTo("multi_modal_projector.linear_1.bias");
+    assertThat(ProjectorKeys.original().toCheckpoint().apply("2.weight"))
+        .isEqualTo("model.mm_projector.2.weight");
+    assertThat(ProjectorKeys.llavaHf().toCheckpoint().apply("0.bias"))
+        .isEqualTo("multi_modal_projector.linear_1.bias");
     assertThat(ProjectorKeys.originalToLlavaHf("model.mm_projector.2.weight"))
         .isEqualTo("multi_modal_projector.linear_2.weight");
     assertThatThrownBy(() -> ProjectorKeys.originalToLlavaHf("model.mm_projector.4.weight"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("llava-hf checkpoints hold mlp2x_gelu");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("llava-hf checkpoints hold mlp2x_gelu");
     assertThatThrownBy(() -> ProjectorKeys.originalToLlavaHf("model.layers.0.mlp.up_proj.weight"))
-        .hasMessage("'model.layers.0.mlp.up_proj.weight' is not a projector key (model.mm_projector.*)");
+        .hasMessage(
+            "'model.layers.0.mlp.up_proj.weight' is not a projector key (model.mm_projector.*)");
   }
 
   @Test
@@ -104,11 +119,15 @@ class ProjectorTest {
     Init.normal(source.module(), 0.5, 3);
     Map<String, Tensor> original = new LinkedHashMap<>();
     Map<String, Tensor> hf = new LinkedHashMap<>();
-    Modules.namedParameters(source.module()).forEach((k, v) -> {
-      original.put("model.mm_projector." + k, v);
-      hf.put(ProjectorKeys.originalToLlavaHf("model.mm_projector." + k), v);
-    });
-    original.put("model.layers.0.input_layernorm.weight", randn(4)); // a full checkpoint: other keys are ignored
+    Modules.namedParameters(source.module())
+        .forEach(
+            (k, v) -> {
+              original.put("model.mm_projector." + k, v);
+              hf.put(ProjectorKeys.originalToLlavaHf("model.mm_projector." + k), v);
+            });
+    original.put(
+        "model.layers.0.input_layernorm.weight",
+        randn(4)); // a full checkpoint: other keys are ignored
     Path a = dir.resolve("original.safetensors");
     Path b = dir.resolve("hf.safetensors");
     SafetensorsWriter.write(a, original);
@@ -125,15 +144,18 @@ class ProjectorTest {
           .hasMessageContaining("model.mm_projector.0.weight: checkpoint [10, 6], model [10, 8]");
       assertThatThrownBy(() -> Projector.load(a, ProjectorType.linear(), 6, F32))
           .isInstanceOf(CheckpointException.class)
-          .hasMessage(a + ": holds no 'model.mm_projector.weight', the first layer of a linear projector");
+          .hasMessage(
+              a + ": holds no 'model.mm_projector.weight', the first layer of a linear projector");
       assertThatThrownBy(() -> Projector.load(a, ProjectorType.mlpGelu(3), 6, F32))
-          .isInstanceOf(StateDictMismatchException.class).hasMessageContaining("model.mm_projector.4.weight");
+          .isInstanceOf(StateDictMismatchException.class)
+          .hasMessageContaining("model.mm_projector.4.weight");
     }
     Path none = dir.resolve("none.safetensors");
     try (TensorScope scope = TensorScope.open()) {
       SafetensorsWriter.write(none, Map.of("model.norm.weight", randn(4)));
     }
     assertThatThrownBy(() -> Projector.load(none, ProjectorType.linear(), 6, F32))
-        .isInstanceOf(CheckpointException.class).hasMessageContaining("holds no projector");
+        .isInstanceOf(CheckpointException.class)
+        .hasMessageContaining("holds no projector");
   }
 }

@@ -25,8 +25,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The published repositories' files (shrunk) with random weights in their layouts: what lntune reads from each, the
- * shape of the index, and that llava-hf's own image token works as LLaVA's placeholder.
+ * The published repositories' files (shrunk) with random weights in their layouts: what lntune
+ * reads from each, the shape of the index, and that llava-hf's own image token works as LLaVA's
+ * placeholder.
  */
 class RealLayoutsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -45,15 +46,17 @@ class RealLayoutsTest {
     assertThat(c.text().padTokenId()).isEqualTo(32001);
     assertThat(c.text().vocabSize()).isEqualTo(32064);
     assertThat(c.imageTokens()).isEqualTo(576);
-    assertThat(c.featureSelection()).isEqualTo(new FeatureSelection(-2, FeatureSelection.Tokens.PATCH));
+    assertThat(c.featureSelection())
+        .isEqualTo(new FeatureSelection(-2, FeatureSelection.Tokens.PATCH));
     Tokenizer tok = Tokenizer.load(d);
     assertThat(tok.isLegacy()).isFalse();
     assertThat(tok.tokenId("<image>")).hasValue(32000);
     assertThat(tok.specialTokens().pad()).isEqualTo(32001);
     assertThat(tok.vocabSize()).isEqualTo(32002);
-    assertThat(tok.modelMaxLength()).isEmpty();   // 1e30: no limit
+    assertThat(tok.modelMaxLength()).isEmpty(); // 1e30: no limit
     try (LlavaModel m = LlavaModel.load(d, Placement.cpu(DType.F32));
-        TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+        TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
       Tensor pix = pixels();
       int[] own = tok.encodeForModel("USER: <image>\nWhat is in the picture? ASSISTANT:");
       assertThat(own).contains(32000);
@@ -62,8 +65,10 @@ class RealLayoutsTest {
         llava[i] = own[i] == 32000 ? LlavaConfig.IMAGE_TOKEN_INDEX : own[i];
       }
       long[] ownIds = Arrays.stream(own).asLongStream().toArray();
-      Tensor a = m.forward(LlavaInput.of(Tensor.create(ownIds, 1, own.length)).withPixels(pix)).logits();
-      Tensor b = m.forward(LlavaInput.of(Tensor.create(llava, 1, llava.length)).withPixels(pix)).logits();
+      Tensor a =
+          m.forward(LlavaInput.of(Tensor.create(ownIds, 1, own.length)).withPixels(pix)).logits();
+      Tensor b =
+          m.forward(LlavaInput.of(Tensor.create(llava, 1, llava.length)).withPixels(pix)).logits();
       assertThat(a.size(1)).isEqualTo(own.length - 1 + 576);
       assertThat(a.size(2)).isEqualTo(32064);
       assertThat(a.equal(b)).as("32000 and -200 both mark the image").isTrue();
@@ -85,10 +90,17 @@ class RealLayoutsTest {
         }
       }
     }
-    assertThat(expected).containsKeys("language_model.model.embed_tokens.weight", "language_model.lm_head.weight",
-        "multi_modal_projector.linear_2.bias", "vision_tower.vision_model.post_layernorm.weight");
+    assertThat(expected)
+        .containsKeys(
+            "language_model.model.embed_tokens.weight",
+            "language_model.lm_head.weight",
+            "multi_modal_projector.linear_2.bias",
+            "vision_tower.vision_model.post_layernorm.weight");
     Map<String, String> weightMap = new HashMap<>();
-    index.get("weight_map").fields().forEachRemaining(e -> weightMap.put(e.getKey(), e.getValue().asText()));
+    index
+        .get("weight_map")
+        .fields()
+        .forEachRemaining(e -> weightMap.put(e.getKey(), e.getValue().asText()));
     assertThat(weightMap).isEqualTo(expected);
     assertThat(index.get("metadata").get("total_size").asLong()).isEqualTo(bytes);
   }
@@ -101,20 +113,28 @@ class RealLayoutsTest {
     assertThat(c.visionTowerPath()).hasValue("openai/clip-vit-large-patch14-336");
     assertThat(c.projectorType()).isEqualTo(ProjectorType.mlpGelu(2));
     assertThat(c.imageAspectRatio()).isEqualTo("pad");
-    assertThat(c.maxLength()).isEqualTo(2048);   // the release's config has no tokenizer_model_max_length
+    assertThat(c.maxLength())
+        .isEqualTo(2048); // the release's config has no tokenizer_model_max_length
     Tokenizer tok = Tokenizer.load(d);
     assertThat(tok.isLegacy()).isFalse();
-    assertThat(tok.specialTokens().pad()).isZero();   // special_tokens_map.json: "<unk>"
+    assertThat(tok.specialTokens().pad()).isZero(); // special_tokens_map.json: "<unk>"
     assertThat(tok.vocabSize()).isEqualTo(32000);
     assertThat(tok.modelMaxLength()).hasValue(2048);
     try (LlavaModel m = LlavaModel.load(d, Placement.cpu(DType.F32));
-        SafetensorsCheckpoint clip = SafetensorsCheckpoint.open(d.resolve("openai/clip-vit-large-patch14-336"));
-        TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
-      assertThat(clip.names()).contains("text_projection.weight", "logit_scale",
-          "vision_model.embeddings.position_ids");
-      Tensor q = Modules.namedParameters(m).get("model.vision_tower.vision_tower.vision_model.encoder.layers.1"
-          + ".self_attn.q_proj.weight");
-      assertThat(q.equal(clip.tensor("vision_model.encoder.layers.1.self_attn.q_proj.weight"))).isTrue();
+        SafetensorsCheckpoint clip =
+            SafetensorsCheckpoint.open(d.resolve("openai/clip-vit-large-patch14-336"));
+        TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
+      assertThat(clip.names())
+          .contains(
+              "text_projection.weight", "logit_scale", "vision_model.embeddings.position_ids");
+      Tensor q =
+          Modules.namedParameters(m)
+              .get(
+                  "model.vision_tower.vision_tower.vision_model.encoder.layers.1"
+                      + ".self_attn.q_proj.weight");
+      assertThat(q.equal(clip.tensor("vision_model.encoder.layers.1.self_attn.q_proj.weight")))
+          .isTrue();
       Tensor ids = Tensor.create(new long[] {1, LlavaConfig.IMAGE_TOKEN_INDEX, 1724, 338}, 1, 4);
       Tensor out = m.forward(LlavaInput.of(ids).withPixels(pixels())).logits();
       assertThat(out.size(1)).isEqualTo(3 + 576);
@@ -131,12 +151,21 @@ class RealLayoutsTest {
     try (LlavaModel m = LlavaModel.load(d, Placement.cpu(DType.F32));
         Checkpoint stage1 = Checkpoint.open(pretrain.resolve("mm_projector.bin"));
         TensorScope scope = TensorScope.open()) {
-      assertThat(d.resolve("pytorch_model.bin.index.json")).as("LLaVA's releases ship torch.save shards").exists();
+      assertThat(d.resolve("pytorch_model.bin.index.json"))
+          .as("LLaVA's releases ship torch.save shards")
+          .exists();
       m.loadProjector(pretrain.resolve("mm_projector.bin"));
-      assertThat(stage1.names()).containsExactlyInAnyOrder("model.mm_projector.0.weight", "model.mm_projector.0.bias",
-          "model.mm_projector.2.weight", "model.mm_projector.2.bias");
-      assertThat(Modules.namedParameters(m).get("model.mm_projector.2.weight")
-          .equal(stage1.tensor("model.mm_projector.2.weight"))).isTrue();
+      assertThat(stage1.names())
+          .containsExactlyInAnyOrder(
+              "model.mm_projector.0.weight",
+              "model.mm_projector.0.bias",
+              "model.mm_projector.2.weight",
+              "model.mm_projector.2.bias");
+      assertThat(
+              Modules.namedParameters(m)
+                  .get("model.mm_projector.2.weight")
+                  .equal(stage1.tensor("model.mm_projector.2.weight")))
+          .isTrue();
     }
   }
 
@@ -146,13 +175,19 @@ class RealLayoutsTest {
     ClipImageProcessor p = ClipImageProcessor.read(d.resolve("preprocessor_config.json"));
     assertThat(p.shortestEdge()).isEqualTo(336);
     assertThat(p.cropSize()).isEqualTo(336);
-    try (LlavaModel m = new LlavaModel(LlavaConfig.read(TinyLlava.real(RealRepo.PRETRAIN, dir.resolve("pre"), 7)),
-        Placement.cpu(DType.F32))) {
-      m.loadVisionTower(d);   // a full CLIPModel checkpoint: the text half and the heads are skipped
-      try (SafetensorsCheckpoint clip = SafetensorsCheckpoint.open(d); TensorScope scope = TensorScope.open()) {
+    try (LlavaModel m =
+        new LlavaModel(
+            LlavaConfig.read(TinyLlava.real(RealRepo.PRETRAIN, dir.resolve("pre"), 7)),
+            Placement.cpu(DType.F32))) {
+      m.loadVisionTower(d); // a full CLIPModel checkpoint: the text half and the heads are skipped
+      try (SafetensorsCheckpoint clip = SafetensorsCheckpoint.open(d);
+          TensorScope scope = TensorScope.open()) {
         assertThat(m.visionTower().config().imageSize()).isEqualTo(336);
-        assertThat(Modules.namedParameters(m.visionTower()).get("vision_model.pre_layrnorm.weight")
-            .equal(clip.tensor("vision_model.pre_layrnorm.weight"))).isTrue();
+        assertThat(
+                Modules.namedParameters(m.visionTower())
+                    .get("vision_model.pre_layrnorm.weight")
+                    .equal(clip.tensor("vision_model.pre_layrnorm.weight")))
+            .isTrue();
       }
     }
   }

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lntune.models.clip.ClipVisionConfig;
 import io.lntune.models.clip.ClipVisionTower;
-import io.lntune.models.llama.LlamaConfig;
 import io.lntune.models.nn.Init;
 import io.lntune.models.nn.Modules;
 import io.lntune.models.nn.Placement;
@@ -32,8 +31,8 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * A random tiny LLaVA and writers of its checkpoint in each layout, for tests (shared through the test-jar), among
- * them the published repositories' own files at a tiny size ({@link #real}).
+ * A random tiny LLaVA and writers of its checkpoint in each layout, for tests (shared through the
+ * test-jar), among them the published repositories' own files at a tiny size ({@link #real}).
  */
 public final class TinyLlava {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -46,69 +45,105 @@ public final class TinyLlava {
     return model;
   }
 
-  /** {@return a random tiny LLaVA whose vocabulary has {@code vocab} rows (e.g. the LLaMA tokenizer's, plus pad)} */
+  /**
+   * {@return a random tiny LLaVA whose vocabulary has {@code vocab} rows (e.g. the LLaMA
+   * tokenizer's, plus pad)}
+   */
   public static LlavaModel random(long seed, long vocab) {
     return random(seed, vocab, false);
   }
 
-  /** {@return a random tiny LLaVA with {@code vocab} rows whose config sets {@code mm_use_im_start_end} as given} */
+  /**
+   * {@return a random tiny LLaVA with {@code vocab} rows whose config sets {@code
+   * mm_use_im_start_end} as given}
+   */
   public static LlavaModel random(long seed, long vocab, boolean imStartEnd) {
     LlavaConfig t = LlavaConfigs.tiny();
-    LlavaModel model = new LlavaModel(new LlavaConfig(t.text().withVocabSize(vocab), t.vision(), t.projectorType(),
-        t.featureSelection(), t.imageTokenIndex(), imStartEnd, "square", 512, Optional.empty()),
-        Placement.cpu(DType.F32));
+    LlavaModel model =
+        new LlavaModel(
+            new LlavaConfig(
+                t.text().withVocabSize(vocab),
+                t.vision(),
+                t.projectorType(),
+                t.featureSelection(),
+                t.imageTokenIndex(),
+                imStartEnd,
+                "square",
+                512,
+                Optional.empty()),
+            Placement.cpu(DType.F32));
     Init.normal(model, 0.05, seed);
     return model;
   }
 
   /** Writes the weights whose (LLaVA) names {@code keep} accepts, renamed by {@code rename}. */
-  public static void weights(LlavaModel model, Path file, Predicate<String> keep, UnaryOperator<String> rename) {
+  public static void weights(
+      LlavaModel model, Path file, Predicate<String> keep, UnaryOperator<String> rename) {
     Map<String, Tensor> out = new LinkedHashMap<>();
-    Modules.namedParameters(model).forEach((k, v) -> {
-      if (keep.test(k)) {
-        out.put(rename.apply(k), v);
-      }
-    });
+    Modules.namedParameters(model)
+        .forEach(
+            (k, v) -> {
+              if (keep.test(k)) {
+                out.put(rename.apply(k), v);
+              }
+            });
     SafetensorsWriter.write(file, out);
   }
 
   /**
-   * {@return an original LLaVA directory {@code dir/tiny-llava} holding a random tiny model with the real LLaMA
-   * tokenizer's vocabulary (plus LLaVA's pad) and that tokenizer (a test asset from {@code lntune.testdata})}
+   * {@return an original LLaVA directory {@code dir/tiny-llava} holding a random tiny model with
+   * the real LLaMA tokenizer's vocabulary (plus LLaVA's pad) and that tokenizer (a test asset from
+   * {@code lntune.testdata})}
    */
   public static Path withLlamaTokenizer(Path dir) throws IOException {
     Path model = dir.resolve("tiny-llava");
     LlavaModel llava = random(2, 32001);
     original(llava, model, true);
     llava.close();
-    Files.copy(Path.of(System.getProperty("lntune.testdata"), "llama-tokenizer.model"), model.resolve("tokenizer.model"));
+    Files.copy(
+        Path.of(System.getProperty("lntune.testdata"), "llama-tokenizer.model"),
+        model.resolve("tokenizer.model"));
     return model;
   }
 
-  /** An original LLaVA directory; the vision tower inside the weights, or in {@code clip/} next to them. */
+  /**
+   * An original LLaVA directory; the vision tower inside the weights, or in {@code clip/} next to
+   * them.
+   */
   public static Path original(LlavaModel model, Path dir, boolean towerInside) throws IOException {
     Files.createDirectories(dir);
     LlavaConfig c = model.config();
     ObjectNode config = LlavaConfigJson.original(c, "clip");
     Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(config));
     String vision = LlavaKeys.VISION;
-    weights(model, dir.resolve("model.safetensors"), k -> towerInside || !k.startsWith(vision), k -> k);
+    weights(
+        model, dir.resolve("model.safetensors"), k -> towerInside || !k.startsWith(vision), k -> k);
     Path clip = Files.createDirectories(dir.resolve("clip"));
-    Files.writeString(clip.resolve("config.json"), JSON.writeValueAsString(LlavaConfigJson.vision(c.vision())));
-    weights(model, clip.resolve("model.safetensors"), k -> k.startsWith(vision), k -> k.substring(vision.length()));
+    Files.writeString(
+        clip.resolve("config.json"), JSON.writeValueAsString(LlavaConfigJson.vision(c.vision())));
+    weights(
+        model,
+        clip.resolve("model.safetensors"),
+        k -> k.startsWith(vision),
+        k -> k.substring(vision.length()));
     return dir;
   }
 
   /**
-   * An original LLaVA directory as the published checkpoints ship it ({@code liuhaotian/llava-v1.5-7b}): the weights,
-   * vision tower included, in two {@code torch.save} shards listed in {@code pytorch_model.bin.index.json}.
+   * An original LLaVA directory as the published checkpoints ship it ({@code
+   * liuhaotian/llava-v1.5-7b}): the weights, vision tower included, in two {@code torch.save}
+   * shards listed in {@code pytorch_model.bin.index.json}.
    */
   public static Path originalPyTorch(LlavaModel model, Path dir) throws IOException {
     Files.createDirectories(dir);
     LlavaConfig c = model.config();
-    Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(LlavaConfigJson.original(c, "clip")));
-    Path clip = Files.createDirectories(dir.resolve("clip")); // the tower's config; its weights are in the shards
-    Files.writeString(clip.resolve("config.json"), JSON.writeValueAsString(LlavaConfigJson.vision(c.vision())));
+    Files.writeString(
+        dir.resolve("config.json"), JSON.writeValueAsString(LlavaConfigJson.original(c, "clip")));
+    Path clip =
+        Files.createDirectories(
+            dir.resolve("clip")); // the tower's config; its weights are in the shards
+    Files.writeString(
+        clip.resolve("config.json"), JSON.writeValueAsString(LlavaConfigJson.vision(c.vision())));
     List<Map<String, Tensor>> shards = List.of(new LinkedHashMap<>(), new LinkedHashMap<>());
     ObjectNode weightMap = JSON.createObjectNode();
     long bytes = 0;
@@ -132,35 +167,46 @@ public final class TinyLlava {
     return String.format("pytorch_model-%05d-of-00002.bin", i + 1);
   }
 
-  /** A llava-hf directory in the given layout, {@code <image>} being id 32000 as in llava-hf's checkpoints. */
-  public static Path llavaHf(LlavaModel model, Path dir, LlavaKeys.Layout layout) throws IOException {
+  /**
+   * A llava-hf directory in the given layout, {@code <image>} being id 32000 as in llava-hf's
+   * checkpoints.
+   */
+  public static Path llavaHf(LlavaModel model, Path dir, LlavaKeys.Layout layout)
+      throws IOException {
     Files.createDirectories(dir);
     LlavaConfig c = model.config();
-    ObjectNode config = JSON.createObjectNode().put("model_type", "llava").put("image_token_index", 32000)
-        .put("projector_hidden_act", "gelu").put("vision_feature_layer", c.featureSelection().layer())
-        .put("vision_feature_select_strategy", "default");
+    ObjectNode config =
+        JSON.createObjectNode()
+            .put("model_type", "llava")
+            .put("image_token_index", 32000)
+            .put("projector_hidden_act", "gelu")
+            .put("vision_feature_layer", c.featureSelection().layer())
+            .put("vision_feature_select_strategy", "default");
     config.set("text_config", LlavaConfigJson.text(c.text()));
     config.set("vision_config", LlavaConfigJson.vision(c.vision()));
     Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(config));
-    weights(model, dir.resolve("model.safetensors"), k -> true, k -> LlavaKeys.toCheckpoint(k, layout));
+    weights(
+        model, dir.resolve("model.safetensors"), k -> true, k -> LlavaKeys.toCheckpoint(k, layout));
     return dir;
   }
 
   /**
-   * {@return {@code dir}, holding {@code repo}'s fixture files and random weights in its layout} The LLaVA
-   * repositories get the real LLaMA {@code tokenizer.model} (from {@code lntune.testdata}); a repository whose
-   * config names the CLIP tower by its hub id ({@code openai/clip-vit-large-patch14-336}) gets the tiny CLIP
-   * repository at that path inside {@code dir}, where lntune looks for it. Weights are written in the format the
-   * repository ships: LLaVA's own releases as {@code torch.save} shards with {@code pytorch_model.bin.index.json}
-   * and stage 1's connector as {@code mm_projector.bin}; llava-hf's and CLIP's as safetensors (with a
+   * {@return {@code dir}, holding {@code repo}'s fixture files and random weights in its layout}
+   * The LLaVA repositories get the real LLaMA {@code tokenizer.model} (from {@code
+   * lntune.testdata}); a repository whose config names the CLIP tower by its hub id ({@code
+   * openai/clip-vit-large-patch14-336}) gets the tiny CLIP repository at that path inside {@code
+   * dir}, where lntune looks for it. Weights are written in the format the repository ships:
+   * LLaVA's own releases as {@code torch.save} shards with {@code pytorch_model.bin.index.json} and
+   * stage 1's connector as {@code mm_projector.bin}; llava-hf's and CLIP's as safetensors (with a
    * {@code model.safetensors.index.json} when sharded), every index of the real shape.
    */
   public static Path real(RealRepo repo, Path dir, long seed) throws IOException {
     repo.copyFiles(dir);
     switch (repo) {
       case CLIP -> {
-        try (ClipVisionTower tower = new ClipVisionTower(ClipVisionConfig.read(dir.resolve("config.json")),
-            Placement.cpu(DType.F32))) {
+        try (ClipVisionTower tower =
+            new ClipVisionTower(
+                ClipVisionConfig.read(dir.resolve("config.json")), Placement.cpu(DType.F32))) {
           Init.normal(tower, 0.05, seed);
           clipWeights(tower, dir);
         }
@@ -168,16 +214,22 @@ public final class TinyLlava {
       case PRETRAIN -> {
         RealRepo.CLIP.copyFiles(towerDir(dir));
         LlavaConfig c = LlavaConfig.read(dir);
-        Projector p = Projector.create(c.projectorType(), c.vision().hiddenSize(), c.text().hiddenSize(),
-            Placement.cpu(DType.F32));
+        Projector p =
+            Projector.create(
+                c.projectorType(),
+                c.vision().hiddenSize(),
+                c.text().hiddenSize(),
+                Placement.cpu(DType.F32));
         Init.normal(p.module(), 0.05, seed);
         Map<String, Tensor> out = new LinkedHashMap<>();
-        Modules.namedParameters(p.module()).forEach((k, v) -> out.put(ProjectorKeys.ORIGINAL_PREFIX + k, v));
+        Modules.namedParameters(p.module())
+            .forEach((k, v) -> out.put(ProjectorKeys.ORIGINAL_PREFIX + k, v));
         TorchSaveWriter.write(dir.resolve("mm_projector.bin"), out);
         p.module().close();
       }
       default -> {
-        Files.copy(Path.of(System.getProperty("lntune.testdata"), "llama-tokenizer.model"),
+        Files.copy(
+            Path.of(System.getProperty("lntune.testdata"), "llama-tokenizer.model"),
             dir.resolve("tokenizer.model"));
         boolean hf = repo == RealRepo.LLAVA_HF;
         if (!hf) {
@@ -187,11 +239,15 @@ public final class TinyLlava {
           Init.normal(model, 0.05, seed);
           LlavaKeys.Layout layout = hf ? LlavaKeys.Layout.LLAVA_HF : LlavaKeys.Layout.ORIGINAL;
           Map<String, Tensor> out = new LinkedHashMap<>();
-          Modules.namedParameters(model).forEach((k, v) -> {
-            if (hf || !LlavaKeys.isVision(k)) {   // LLaVA's own releases keep the tower in its CLIP repository
-              out.put(LlavaKeys.toCheckpoint(k, layout), v);
-            }
-          });
+          Modules.namedParameters(model)
+              .forEach(
+                  (k, v) -> {
+                    if (hf
+                        || !LlavaKeys.isVision(
+                            k)) { // LLaVA's own releases keep the tower in its CLIP repository
+                      out.put(LlavaKeys.toCheckpoint(k, layout), v);
+                    }
+                  });
           shards(out, dir, repo.shards(), !hf);
           if (!hf) {
             clipWeights(model.visionTower(), towerDir(dir));
@@ -207,8 +263,9 @@ public final class TinyLlava {
   }
 
   /**
-   * A full CLIP checkpoint: the tower's {@code vision_model.*}, and, with random values, what {@code CLIPModel} adds
-   * (the projections, {@code logit_scale}, part of the text tower, the position-id buffers old checkpoints store).
+   * A full CLIP checkpoint: the tower's {@code vision_model.*}, and, with random values, what
+   * {@code CLIPModel} adds (the projections, {@code logit_scale}, part of the text tower, the
+   * position-id buffers old checkpoints store).
    */
   private static void clipWeights(ClipVisionTower tower, Path dir) throws IOException {
     JsonNode config = JSON.readTree(dir.resolve("config.json").toFile());
@@ -236,19 +293,22 @@ public final class TinyLlava {
   }
 
   /**
-   * Hugging Face's sharded layout and the index mapping every key: {@code model-0000i-of-0000n.safetensors} with
-   * {@code model.safetensors.index.json}, or, for {@code pytorch}, {@code pytorch_model-0000i-of-0000n.bin} with
-   * {@code pytorch_model.bin.index.json}.
+   * Hugging Face's sharded layout and the index mapping every key: {@code
+   * model-0000i-of-0000n.safetensors} with {@code model.safetensors.index.json}, or, for {@code
+   * pytorch}, {@code pytorch_model-0000i-of-0000n.bin} with {@code pytorch_model.bin.index.json}.
    */
-  private static void shards(Map<String, Tensor> tensors, Path dir, int n, boolean pytorch) throws IOException {
+  private static void shards(Map<String, Tensor> tensors, Path dir, int n, boolean pytorch)
+      throws IOException {
     List<String> names = new ArrayList<>(tensors.keySet());
     ObjectNode index = JSON.createObjectNode();
     ObjectNode weightMap = JSON.createObjectNode();
     long total = 0;
     Map<String, String> shardOf = new TreeMap<>();
     for (int s = 0; s < n; s++) {
-      String file = pytorch ? String.format("pytorch_model-%05d-of-%05d.bin", s + 1, n)
-          : String.format("model-%05d-of-%05d.safetensors", s + 1, n);
+      String file =
+          pytorch
+              ? String.format("pytorch_model-%05d-of-%05d.bin", s + 1, n)
+              : String.format("model-%05d-of-%05d.safetensors", s + 1, n);
       Map<String, Tensor> part = new LinkedHashMap<>();
       for (String name : names.subList(s * names.size() / n, (s + 1) * names.size() / n)) {
         Tensor t = tensors.get(name);
@@ -265,7 +325,8 @@ public final class TinyLlava {
     shardOf.forEach(weightMap::put);
     index.putObject("metadata").put("total_size", total);
     index.set("weight_map", weightMap);
-    Files.writeString(dir.resolve(pytorch ? "pytorch_model.bin.index.json" : "model.safetensors.index.json"),
+    Files.writeString(
+        dir.resolve(pytorch ? "pytorch_model.bin.index.json" : "model.safetensors.index.json"),
         JSON.writerWithDefaultPrettyPrinter().writeValueAsString(index));
   }
 }

@@ -44,8 +44,6 @@ class StateDictLoaderTest {
     }
   }
 
-
-
   private Path checkpoint(Map<String, Tensor> tensors) {
     Path file = dir.resolve("model.safetensors");
     SafetensorsWriter.write(file, tensors);
@@ -67,15 +65,28 @@ class StateDictLoaderTest {
     t.get("block.proj.bias").fill_(new Scalar(Double.POSITIVE_INFINITY));
     Path file = checkpoint(t);
     try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(file)) {
-      assertThatThrownBy(() -> StateDictLoader.load(new Tiny(Placement.cpu(DType.F32)), ckpt, KeyMap.identity(),
-          Placement.cpu(DType.F32))).isInstanceOf(LntuneException.class)
-          .hasMessage(file + ": 2 tensor(s) hold NaN or infinite values, so every output would be NaN: "
-              + "block.proj.bias, block.norm.weight (a corrupt checkpoint? -Dlntune.load.checkFinite=false or "
-              + "--no-weight-check skips this check)");
+      assertThatThrownBy(
+              () ->
+                  StateDictLoader.load(
+                      new Tiny(Placement.cpu(DType.F32)),
+                      ckpt,
+                      KeyMap.identity(),
+                      Placement.cpu(DType.F32)))
+          .isInstanceOf(LntuneException.class)
+          .hasMessage(
+              file
+                  + ": 2 tensor(s) hold NaN or infinite values, so every output would be NaN: "
+                  + "block.proj.bias, block.norm.weight (a corrupt checkpoint? -Dlntune.load.checkFinite=false or "
+                  + "--no-weight-check skips this check)");
       System.setProperty(LoadPolicy.CHECK_FINITE, "false");
       try {
-        assertThat(StateDictLoader.load(new Tiny(Placement.cpu(DType.F32)), ckpt, KeyMap.identity(),
-            Placement.cpu(DType.F32))).isEqualTo(3);
+        assertThat(
+                StateDictLoader.load(
+                    new Tiny(Placement.cpu(DType.F32)),
+                    ckpt,
+                    KeyMap.identity(),
+                    Placement.cpu(DType.F32)))
+            .isEqualTo(3);
       } finally {
         System.clearProperty(LoadPolicy.CHECK_FINITE);
       }
@@ -90,7 +101,8 @@ class StateDictLoaderTest {
     try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(checkpoint(t))) {
       StateDictLoader.load(model, ckpt, KeyMap.identity(), Placement.cpu(DType.F32));
       assertThat(model.proj.weight().equal(t.get("block.proj.weight"))).isTrue();
-      assertThat(model.proj.weight().data_ptr().address()).as("a copy, not the mapped file")
+      assertThat(model.proj.weight().data_ptr().address())
+          .as("a copy, not the mapped file")
           .isNotEqualTo(ckpt.tensor("block.proj.weight").data_ptr().address());
     } finally {
       System.clearProperty(LoadPolicy.COPY);
@@ -103,8 +115,12 @@ class StateDictLoaderTest {
     t.put("block.rotary_emb.inv_freq", arange(new Scalar(2L)).to(ScalarType.Float));
     Tiny model = new Tiny(Placement.cpu(DType.F32));
     try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(checkpoint(t))) {
-      int n = StateDictLoader.load(model, ckpt, KeyMap.identity().ignoring(".*rotary_emb\\.inv_freq"),
-          Placement.cpu(DType.F32));
+      int n =
+          StateDictLoader.load(
+              model,
+              ckpt,
+              KeyMap.identity().ignoring(".*rotary_emb\\.inv_freq"),
+              Placement.cpu(DType.F32));
       assertThat(n).isEqualTo(3);
       assertThat(model.proj.weight().equal(t.get("block.proj.weight"))).isTrue();
       assertThat(model.norm.weight().equal(t.get("block.norm.weight"))).isTrue();
@@ -122,27 +138,35 @@ class StateDictLoaderTest {
     try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(checkpoint(t))) {
       StateDictLoader.load(model, ckpt, KeyMap.identity(), Placement.cpu(DType.BF16));
       assertThat(DType.of(model.proj.weight().scalar_type())).isEqualTo(DType.BF16);
-      assertThat(model.proj.weight().equal(t.get("block.proj.weight").to(ScalarType.BFloat16))).isTrue();
+      assertThat(model.proj.weight().equal(t.get("block.proj.weight").to(ScalarType.BFloat16)))
+          .isTrue();
     }
   }
 
   @Test
   void oneErrorNamesEveryProblem() {
     Map<String, Tensor> t = new LinkedHashMap<>();
-    t.put("block.proj.weight", randn(4, 3));                       // transposed: wrong shape
-    t.put("block.norm.weight", arange(new Scalar(3L)));             // I64: wrong dtype
-    t.put("block.extra", randn(2));                                 // unexpected; block.proj.bias is missing
+    t.put("block.proj.weight", randn(4, 3)); // transposed: wrong shape
+    t.put("block.norm.weight", arange(new Scalar(3L))); // I64: wrong dtype
+    t.put("block.extra", randn(2)); // unexpected; block.proj.bias is missing
     Tiny model = new Tiny(Placement.cpu(DType.F32));
     try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(checkpoint(t))) {
-      assertThatThrownBy(() -> StateDictLoader.load(model, ckpt, KeyMap.identity(), Placement.cpu(DType.F32)))
-          .isInstanceOfSatisfying(StateDictMismatchException.class, e -> {
-            assertThat(e.missing()).containsExactly("block.proj.bias");
-            assertThat(e.unexpected()).containsExactly("block.extra");
-            assertThat(e.wrongShape()).containsExactly("block.proj.weight: checkpoint [4, 3], model [3, 4]");
-            assertThat(e.wrongDtype()).containsExactly("block.norm.weight: checkpoint I64, model F32");
-            assertThat(e.getMessage()).contains("model.safetensors does not fit the model")
-                .contains("1 missing: block.proj.bias").contains("1 unexpected: block.extra");
-          });
+      assertThatThrownBy(
+              () -> StateDictLoader.load(model, ckpt, KeyMap.identity(), Placement.cpu(DType.F32)))
+          .isInstanceOfSatisfying(
+              StateDictMismatchException.class,
+              e -> {
+                assertThat(e.missing()).containsExactly("block.proj.bias");
+                assertThat(e.unexpected()).containsExactly("block.extra");
+                assertThat(e.wrongShape())
+                    .containsExactly("block.proj.weight: checkpoint [4, 3], model [3, 4]");
+                assertThat(e.wrongDtype())
+                    .containsExactly("block.norm.weight: checkpoint I64, model F32");
+                assertThat(e.getMessage())
+                    .contains("model.safetensors does not fit the model")
+                    .contains("1 missing: block.proj.bias")
+                    .contains("1 unexpected: block.extra");
+              });
     }
   }
 
@@ -152,7 +176,8 @@ class StateDictLoaderTest {
     t.put("language_model.block.proj.weight", randn(3, 4));
     t.put("language_model.block.proj.bias", randn(3));
     Tiny model = new Tiny(Placement.cpu(DType.F32));
-    KeyMap keys = KeyMap.identity().excluding(n -> n.contains(".norm.")).withPrefix("language_model.");
+    KeyMap keys =
+        KeyMap.identity().excluding(n -> n.contains(".norm.")).withPrefix("language_model.");
     try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(checkpoint(t))) {
       assertThat(StateDictLoader.load(model, ckpt, keys, Placement.cpu(DType.F32))).isEqualTo(2);
     }
@@ -162,8 +187,10 @@ class StateDictLoaderTest {
   void metaIsRefused() {
     Tiny model = new Tiny(Placement.meta(DType.F16));
     try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(checkpoint(matching()))) {
-      assertThatThrownBy(() -> StateDictLoader.load(model, ckpt, KeyMap.identity(), Placement.meta(DType.F16)))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("meta");
+      assertThatThrownBy(
+              () -> StateDictLoader.load(model, ckpt, KeyMap.identity(), Placement.meta(DType.F16)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("meta");
     }
   }
 }

@@ -17,10 +17,14 @@ class ActivationTest {
     try (TensorScope scope = TensorScope.open()) {
       Tensor x = randn(4, 9).mul(new Scalar(3.0));
       Tensor quick = x.div(x.mul(new Scalar(-1.702)).exp().add(new Scalar(1.0)));
-      assertThat(Activation.QUICK_GELU.apply(x).sub(quick).abs().max().item_double()).isLessThan(1e-6);
-      Tensor exact = x.mul(x.div(new Scalar(Math.sqrt(2))).erf().add(new Scalar(1.0))).mul(new Scalar(0.5));
+      assertThat(Activation.QUICK_GELU.apply(x).sub(quick).abs().max().item_double())
+          .isLessThan(1e-6);
+      Tensor exact =
+          x.mul(x.div(new Scalar(Math.sqrt(2))).erf().add(new Scalar(1.0))).mul(new Scalar(0.5));
       assertThat(Activation.GELU.apply(x).sub(exact).abs().max().item_double()).isLessThan(1e-6);
-      assertThat(Activation.GELU.apply(x).sub(quick).abs().max().item_double()).as("the two differ").isGreaterThan(1e-3);
+      assertThat(Activation.GELU.apply(x).sub(quick).abs().max().item_double())
+          .as("the two differ")
+          .isGreaterThan(1e-3);
     }
   }
 
@@ -28,7 +32,8 @@ class ActivationTest {
   void parseHuggingFaceNames() {
     assertThat(Activation.fromHf("quick_gelu")).isEqualTo(Activation.QUICK_GELU);
     assertThat(Activation.fromHf(" GELU ")).isEqualTo(Activation.GELU);
-    assertThatThrownBy(() -> Activation.fromHf("gelu_new")).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> Activation.fromHf("gelu_new"))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("unsupported activation 'gelu_new': expected one of quick_gelu, gelu");
   }
 }

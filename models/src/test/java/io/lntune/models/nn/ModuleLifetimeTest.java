@@ -8,9 +8,9 @@ import io.lntune.torch.DType;
 import org.junit.jupiter.api.Test;
 
 /**
- * Modules made in Java call back into their Java peers for virtual methods such as {@code train()}; a peer the
- * garbage collector took makes that call fail. Every module of a model, namespaces included, must stay reachable
- * from the model object.
+ * Modules made in Java call back into their Java peers for virtual methods such as {@code train()};
+ * a peer the garbage collector took makes that call fail. Every module of a model, namespaces
+ * included, must stay reachable from the model object.
  */
 class ModuleLifetimeTest {
   @Test

@@ -18,15 +18,21 @@ class NormTest {
   @Test
   void rmsNormMatchesTheFormulaAndKeepsTheInputDtype() {
     Torch.seed(3);
-    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
       RmsNorm norm = new RmsNorm(8, 1e-5, Placement.cpu(DType.F32));
       norm.weight().copy_(randn(8));
       Tensor x = randn(2, 5, 8).mul(new Scalar(3.0));
-      Tensor expected = x.div(x.pow(new Scalar(2L)).mean(new long[] {-1}, true, new ScalarTypeOptional())
-          .add(new Scalar(1e-5)).sqrt()).mul(norm.weight());
+      Tensor expected =
+          x.div(
+                  x.pow(new Scalar(2L))
+                      .mean(new long[] {-1}, true, new ScalarTypeOptional())
+                      .add(new Scalar(1e-5))
+                      .sqrt())
+              .mul(norm.weight());
       assertThat(norm.forward(x).sub(expected).abs().max().item_double()).isLessThan(1e-6);
 
-      Tensor bf = norm.forward(x.to(ScalarType.BFloat16));          // fp32 weight, bf16 activations
+      Tensor bf = norm.forward(x.to(ScalarType.BFloat16)); // fp32 weight, bf16 activations
       assertThat(DType.of(bf.scalar_type())).isEqualTo(DType.BF16);
       assertThat(bf.to(ScalarType.Float).sub(expected).abs().max().item_double()).isLessThan(0.05);
     }
@@ -35,15 +41,20 @@ class NormTest {
   @Test
   void layerNormComputesInFp32() {
     Torch.seed(4);
-    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
       LayerNorm norm = new LayerNorm(6, 1e-5, Placement.cpu(DType.BF16));
       Init.normal(norm, 0.02, 1);
-      Tensor x = randn(3, 6).add(new Scalar(100.0)).to(ScalarType.BFloat16); // a large mean: bf16 statistics would lose it
+      Tensor x =
+          randn(3, 6)
+              .add(new Scalar(100.0))
+              .to(ScalarType.BFloat16); // a large mean: bf16 statistics would lose it
       Tensor y = norm.forward(x);
       assertThat(DType.of(y.scalar_type())).isEqualTo(DType.BF16);
       Tensor x32 = x.to(ScalarType.Float);
       Tensor mean = x32.mean(new long[] {-1}, true, new ScalarTypeOptional());
-      Tensor var = x32.sub(mean).pow(new Scalar(2L)).mean(new long[] {-1}, true, new ScalarTypeOptional());
+      Tensor var =
+          x32.sub(mean).pow(new Scalar(2L)).mean(new long[] {-1}, true, new ScalarTypeOptional());
       Tensor expected = x32.sub(mean).div(var.add(new Scalar(1e-5)).sqrt());
       assertThat(y.to(ScalarType.Float).sub(expected).abs().max().item_double()).isLessThan(0.02);
     }
@@ -58,7 +69,8 @@ class NormTest {
       assertThat(y.sizes().vec().get()).containsExactly(2, 3, 6);
       assertThat(DType.of(y.scalar_type())).isEqualTo(DType.BF16);
       assertThatThrownBy(() -> norm.forward(Placement.meta(DType.BF16).empty(2, 5)))
-          .isInstanceOf(IllegalArgumentException.class).hasMessage("LayerNorm over 6 features got input [2, 5]");
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("LayerNorm over 6 features got input [2, 5]");
     }
   }
 

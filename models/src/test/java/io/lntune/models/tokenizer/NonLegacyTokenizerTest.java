@@ -16,8 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code legacy: false} against Hugging Face's slow LlamaTokenizer as tools/scripts/hf_llama_tokenizer.py restates
- * it over Google's SentencePiece (the "non_legacy" ids of llama-goldens.json).
+ * {@code legacy: false} against Hugging Face's slow LlamaTokenizer as
+ * tools/scripts/hf_llama_tokenizer.py restates it over Google's SentencePiece (the "non_legacy" ids
+ * of llama-goldens.json).
  */
 class NonLegacyTokenizerTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -40,11 +41,19 @@ class NonLegacyTokenizerTest {
         int[] expected = JSON.convertValue(c.get("non_legacy"), int[].class);
         int[] got = tok.encode(c.get("text").asText());
         if (!Arrays.equals(got, expected)) {
-          wrong.add(c.get("text").asText() + ": expected " + Arrays.toString(expected) + " got "
-              + Arrays.toString(got));
+          wrong.add(
+              c.get("text").asText()
+                  + ": expected "
+                  + Arrays.toString(expected)
+                  + " got "
+                  + Arrays.toString(got));
         }
-        differFromLegacy += Arrays.equals(expected, Tokenizer.load(SentencePieceBpeTest.LLAMA_MODEL)
-            .encode(c.get("text").asText())) ? 0 : 1;
+        differFromLegacy +=
+            Arrays.equals(
+                    expected,
+                    Tokenizer.load(SentencePieceBpeTest.LLAMA_MODEL).encode(c.get("text").asText()))
+                ? 0
+                : 1;
       }
     }
     assertThat(wrong).isEmpty();
@@ -56,21 +65,27 @@ class NonLegacyTokenizerTest {
     Tokenizer tok = load("{\"legacy\": false}");
     Tokenizer legacy = Tokenizer.load(SentencePieceBpeTest.LLAMA_MODEL);
     assertThat(tok.encode("Hello world")).containsExactly(legacy.encode("Hello world"));
-    assertThat(tok.encode("</s>USER:")).containsExactly(2, 11889, 29901);           // USER as one piece
-    assertThat(legacy.encode("</s>USER:")).containsExactly(2, 3148, 1001, 29901);   // ▁US ER
+    assertThat(tok.encode("</s>USER:")).containsExactly(2, 11889, 29901); // USER as one piece
+    assertThat(legacy.encode("</s>USER:")).containsExactly(2, 3148, 1001, 29901); // ▁US ER
     assertThat(tok.encodeForModel("")).containsExactly(1);
     Tokenizer withIm = tok.withAddedTokens(List.of("<im_end>"), true);
-    assertThat(withIm.encode("<im_end>\nQ")).containsExactly(32000, 13, 29984);   // no ▁ before, none after
+    assertThat(withIm.encode("<im_end>\nQ"))
+        .containsExactly(32000, 13, 29984); // no ▁ before, none after
   }
 
   @Test
   void legacyNullIsTheDefaultAndOddValuesAreRefused() throws IOException {
     assertThat(load("{\"legacy\": null}").isLegacy()).isTrue();
     Files.writeString(dir.resolve("tokenizer_config.json"), "{\"legacy\": \"no\"}");
-    assertThatThrownBy(() -> Tokenizer.load(dir)).isInstanceOf(TokenizerException.class)
-        .hasMessage(dir.resolve("tokenizer_config.json") + ": legacy must be true, false or null, got \"no\"");
-    Files.writeString(dir.resolve("tokenizer_config.json"), "{\"legacy\": false, \"add_prefix_space\": false}");
-    assertThatThrownBy(() -> Tokenizer.load(dir)).isInstanceOf(TokenizerException.class)
+    assertThatThrownBy(() -> Tokenizer.load(dir))
+        .isInstanceOf(TokenizerException.class)
+        .hasMessage(
+            dir.resolve("tokenizer_config.json")
+                + ": legacy must be true, false or null, got \"no\"");
+    Files.writeString(
+        dir.resolve("tokenizer_config.json"), "{\"legacy\": false, \"add_prefix_space\": false}");
+    assertThatThrownBy(() -> Tokenizer.load(dir))
+        .isInstanceOf(TokenizerException.class)
         .hasMessageContaining("add_prefix_space false with legacy false is not supported");
   }
 }

@@ -13,9 +13,13 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The real LLaMA tokenizer against ids that Google's SentencePiece produced (tools/scripts/make_tokenizer_goldens.py). */
+/**
+ * The real LLaMA tokenizer against ids that Google's SentencePiece produced
+ * (tools/scripts/make_tokenizer_goldens.py).
+ */
 class SentencePieceBpeTest {
-  static final Path LLAMA_MODEL = Path.of(System.getProperty("lntune.testdata"), "llama-tokenizer.model");
+  static final Path LLAMA_MODEL =
+      Path.of(System.getProperty("lntune.testdata"), "llama-tokenizer.model");
   private static SentencePieceBpe sp;
 
   @BeforeAll
@@ -48,8 +52,12 @@ class SentencePieceBpeTest {
     for (Case c : cases) {
       int[] got = sp.encode(c.text());
       if (!java.util.Arrays.equals(got, c.ids())) {
-        wrong.add(c.text() + ": expected " + java.util.Arrays.toString(c.ids()) + " got "
-            + java.util.Arrays.toString(got));
+        wrong.add(
+            c.text()
+                + ": expected "
+                + java.util.Arrays.toString(c.ids())
+                + " got "
+                + java.util.Arrays.toString(got));
       }
     }
     assertThat(wrong).isEmpty();
@@ -58,7 +66,8 @@ class SentencePieceBpeTest {
   @Test
   void decodeInvertsEncodeOnEveryGoldenString() throws IOException {
     for (Case c : goldens()) {
-      // U+2581 in the input is SentencePiece's own space marker: it decodes as a space, in Python too.
+      // U+2581 in the input is SentencePiece's own space marker: it decodes as a space, in Python
+      // too.
       String expected = c.text().replace('\u2581', ' ');
       assertThat(sp.decode(c.ids())).as("decode of %s", c.text()).isEqualTo(expected);
     }
@@ -82,7 +91,8 @@ class SentencePieceBpeTest {
   void decodeDropsControlPiecesAndTheDummySpaceAfterThem() {
     assertThat(sp.decode(new int[] {1, 15043, 3186, 2})).isEqualTo("Hello world");
     assertThat(sp.decode(new int[] {0})).isEqualTo(" \u2047 ");
-    assertThat(sp.decode(new int[] {0xF0 + 3, 0x9F + 3})).isEqualTo("\uFFFD\uFFFD"); // a cut UTF-8 sequence
+    assertThat(sp.decode(new int[] {0xF0 + 3, 0x9F + 3}))
+        .isEqualTo("\uFFFD\uFFFD"); // a cut UTF-8 sequence
   }
 
   @Test

@@ -6,9 +6,13 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SentencePieceModelWriterTest {
-  private final Tokenizer tok = Tokenizer.of(SentencePieceBpe.of(SentencePieceModel.parse(
-      SentencePieceModelWriter.forCorpus(List.of("the red square is at the top left.", "How many circles? two")),
-      "world.model")));
+  private final Tokenizer tok =
+      Tokenizer.of(
+          SentencePieceBpe.of(
+              SentencePieceModel.parse(
+                  SentencePieceModelWriter.forCorpus(
+                      List.of("the red square is at the top left.", "How many circles? two")),
+                  "world.model")));
 
   @Test
   void everyWordOfTheCorpusIsOneToken() {

@@ -10,8 +10,9 @@ import java.io.InputStream;
 import org.junit.jupiter.api.Test;
 
 /**
- * A tiny model with the settings LLaMA's lacks (extra whitespace removed, user-defined symbols, no byte
- * fallback), against SentencePiece's own ids and decodings (tools/scripts/make_tiny_spm_fixture.py).
+ * A tiny model with the settings LLaMA's lacks (extra whitespace removed, user-defined symbols, no
+ * byte fallback), against SentencePiece's own ids and decodings
+ * (tools/scripts/make_tiny_spm_fixture.py).
  */
 class SentencePieceSettingsTest {
   private static byte[] resource(String name) throws IOException {
@@ -22,7 +23,8 @@ class SentencePieceSettingsTest {
 
   @Test
   void matchesSentencePieceOnATinyModelWithOtherSettings() throws IOException {
-    SentencePieceModel model = SentencePieceModel.parse(resource("tiny-bpe.model"), "tiny-bpe.model");
+    SentencePieceModel model =
+        SentencePieceModel.parse(resource("tiny-bpe.model"), "tiny-bpe.model");
     assertThat(model.normalizer().removeExtraWhitespaces()).isTrue();
     assertThat(model.byteFallback()).isFalse();
     assertThat(model.pieces()).contains(new Piece("<image>", 0f, PieceType.USER_DEFINED));
@@ -33,7 +35,9 @@ class SentencePieceSettingsTest {
       int[] expected = new ObjectMapper().convertValue(c.get("ids"), int[].class);
       String text = c.get("text").asText();
       assertThat(sp.encode(text)).as("ids of '%s'", text).containsExactly(expected);
-      assertThat(sp.decode(expected)).as("decoding of '%s'", text).isEqualTo(c.get("decoded").asText());
+      assertThat(sp.decode(expected))
+          .as("decoding of '%s'", text)
+          .isEqualTo(c.get("decoded").asText());
     }
   }
 
@@ -57,7 +61,8 @@ class SentencePieceSettingsTest {
   @Test
   void unigramModelsAreRefused() throws IOException {
     SentencePieceModel bpe = SentencePieceModel.parse(resource("tiny-bpe.model"), "tiny-bpe.model");
-    SentencePieceModel unigram = new SentencePieceModel(bpe.pieces(), "UNIGRAM", false, false, " ", bpe.normalizer());
+    SentencePieceModel unigram =
+        new SentencePieceModel(bpe.pieces(), "UNIGRAM", false, false, " ", bpe.normalizer());
     assertThatThrownBy(() -> SentencePieceBpe.of(unigram))
         .isInstanceOf(TokenizerException.class)
         .hasMessageStartingWith("trainer_spec.model_type UNIGRAM is not supported");

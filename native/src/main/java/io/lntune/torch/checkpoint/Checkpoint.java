@@ -11,9 +11,10 @@ import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * The named tensors of a checkpoint, read-only, whatever its format: safetensors files or PyTorch {@code torch.save}
- * archives ({@code .bin}), one file or shards with their index. Every file is opened and validated up front; tensors
- * are read lazily and, where the file's layout allows, zero-copy.
+ * The named tensors of a checkpoint, read-only, whatever its format: safetensors files or PyTorch
+ * {@code torch.save} archives ({@code .bin}), one file or shards with their index. Every file is
+ * opened and validated up front; tensors are read lazily and, where the file's layout allows,
+ * zero-copy.
  *
  * <pre>{@code
  * try (Checkpoint ckpt = Checkpoint.open(Path.of("/models/llava-v1.5-7b"))) {   // pytorch_model-0000N-of-00002.bin
@@ -22,19 +23,21 @@ import org.bytedeco.pytorch.Tensor;
  * }
  * }</pre>
  *
- * <p>Thread-safe for reading once opened. Closing releases the files; tensors already read stay valid.
+ * <p>Thread-safe for reading once opened. Closing releases the files; tensors already read stay
+ * valid.
  */
 public interface Checkpoint extends AutoCloseable {
 
   /**
-   * Opens a checkpoint file, index or directory. A directory is read as Hugging Face reads one: its safetensors
-   * ({@code model.safetensors.index.json}, else {@code model.safetensors}, else its only index or file) if it has
-   * any, else its PyTorch files ({@code pytorch_model.bin.index.json}, else {@code pytorch_model.bin}, else its
-   * only {@code .bin} index or file). A file is read by its extension: {@code .bin}, {@code .pt}, {@code .pth} and
-   * {@code .bin.index.json} as PyTorch, anything else as safetensors.
+   * Opens a checkpoint file, index or directory. A directory is read as Hugging Face reads one: its
+   * safetensors ({@code model.safetensors.index.json}, else {@code model.safetensors}, else its
+   * only index or file) if it has any, else its PyTorch files ({@code
+   * pytorch_model.bin.index.json}, else {@code pytorch_model.bin}, else its only {@code .bin} index
+   * or file). A file is read by its extension: {@code .bin}, {@code .pt}, {@code .pth} and {@code
+   * .bin.index.json} as PyTorch, anything else as safetensors.
    *
-   * @throws CheckpointException naming the file at fault: missing files or shards, malformed or unsafe files, an
-   *     index that does not match its shards, a name in two files
+   * @throws CheckpointException naming the file at fault: missing files or shards, malformed or
+   *     unsafe files, an index that does not match its shards, a name in two files
    */
   static Checkpoint open(Path path) {
     if (Files.isDirectory(path)) {
@@ -44,10 +47,14 @@ public interface Checkpoint extends AutoCloseable {
       if (ShardedCheckpoint.holds(path, PyTorchCheckpoint.FORMAT)) {
         return PyTorchCheckpoint.open(path);
       }
-      throw new CheckpointException(path, "holds no checkpoint: expected model.safetensors or pytorch_model.bin, or "
-          + "the shards model.safetensors.index.json or pytorch_model.bin.index.json lists");
+      throw new CheckpointException(
+          path,
+          "holds no checkpoint: expected model.safetensors or pytorch_model.bin, or "
+              + "the shards model.safetensors.index.json or pytorch_model.bin.index.json lists");
     }
-    return PyTorchCheckpoint.FORMAT.matches(path) ? PyTorchCheckpoint.open(path) : SafetensorsCheckpoint.open(path);
+    return PyTorchCheckpoint.FORMAT.matches(path)
+        ? PyTorchCheckpoint.open(path)
+        : SafetensorsCheckpoint.open(path);
   }
 
   /** {@return what was opened: a file, an index or a directory} */
@@ -85,14 +92,17 @@ public interface Checkpoint extends AutoCloseable {
     return file(name).tensor(name);
   }
 
-  /** {@return the tensor {@code name} as {@code dtype}} See {@link TensorFile#tensor(String, DType)}. */
+  /**
+   * {@return the tensor {@code name} as {@code dtype}} See {@link TensorFile#tensor(String,
+   * DType)}.
+   */
   default Tensor tensor(String name, DType dtype) {
     return file(name).tensor(name, dtype);
   }
 
   /**
-   * {@return the tensor {@code name} as {@code dtype} on {@code device}} See
-   * {@link TensorFile#tensor(String, DType, Device)}.
+   * {@return the tensor {@code name} as {@code dtype} on {@code device}} See {@link
+   * TensorFile#tensor(String, DType, Device)}.
    */
   default Tensor tensor(String name, DType dtype, Device device) {
     return file(name).tensor(name, dtype, device);

@@ -5,9 +5,9 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * A checkpoint file, directory or index is malformed, missing, unreadable or unsafe. The message starts with the
- * file and names the tensor where one is involved, e.g.
- * {@code pytorch_model.bin: storage '3' of tensor 'lm_head.weight' has no record data/3 in the archive}.
+ * A checkpoint file, directory or index is malformed, missing, unreadable or unsafe. The message
+ * starts with the file and names the tensor where one is involved, e.g. {@code pytorch_model.bin:
+ * storage '3' of tensor 'lm_head.weight' has no record data/3 in the archive}.
  *
  * <pre>{@code
  * try (Checkpoint ckpt = Checkpoint.open(dir)) {

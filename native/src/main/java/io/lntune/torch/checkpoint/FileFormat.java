@@ -6,8 +6,8 @@ import java.util.Objects;
 import java.util.function.Function;
 
 /**
- * How one checkpoint format names its files in a Hugging Face directory, how to open one, and which exception its
- * failures raise. {@link ShardedCheckpoint} does the rest.
+ * How one checkpoint format names its files in a Hugging Face directory, how to open one, and which
+ * exception its failures raise. {@link ShardedCheckpoint} does the rest.
  *
  * <pre>{@code
  * FileFormat<SafetensorsFile> f = new FileFormat<>(List.of(".safetensors"), "model.safetensors",
@@ -15,8 +15,8 @@ import java.util.function.Function;
  * }</pre>
  *
  * @param <F> the file type
- * @param suffixes the file name endings of single files, the first one the format's own (e.g. {@code .bin}, then
- *     {@code .pt}); index files end in the first suffix plus {@code .index.json}
+ * @param suffixes the file name endings of single files, the first one the format's own (e.g.
+ *     {@code .bin}, then {@code .pt}); index files end in the first suffix plus {@code .index.json}
  * @param defaultFile the single file a directory holds, e.g. {@code pytorch_model.bin}
  * @param defaultIndex the index of a sharded directory, e.g. {@code pytorch_model.bin.index.json}
  * @param opener opens and validates one file
@@ -24,8 +24,14 @@ import java.util.function.Function;
  * @param otherSuffix the other format's ending, mentioned when a directory holds only such files
  * @param otherHint what to do with them, e.g. {@code convert them to safetensors first}
  */
-public record FileFormat<F extends TensorFile>(List<String> suffixes, String defaultFile, String defaultIndex,
-    Function<Path, F> opener, Errors errors, String otherSuffix, String otherHint) {
+public record FileFormat<F extends TensorFile>(
+    List<String> suffixes,
+    String defaultFile,
+    String defaultIndex,
+    Function<Path, F> opener,
+    Errors errors,
+    String otherSuffix,
+    String otherHint) {
 
   /** Makes a format's exception: {@code (file, tensor or null, message, cause or null)}. */
   @FunctionalInterface
@@ -58,7 +64,9 @@ public record FileFormat<F extends TensorFile>(List<String> suffixes, String def
     return suffix() + ".index.json";
   }
 
-  /** {@return whether {@code file}'s name ends in one of this format's suffixes or its index suffix} */
+  /**
+   * {@return whether {@code file}'s name ends in one of this format's suffixes or its index suffix}
+   */
   public boolean matches(Path file) {
     String name = file.getFileName().toString();
     return name.endsWith(indexSuffix()) || suffixes.stream().anyMatch(name::endsWith);

@@ -10,9 +10,9 @@ import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * One file of named tensors, read lazily: a {@code .safetensors} file or a PyTorch {@code .bin}. Tensors read in
- * their stored dtype are zero-copy views of the memory-mapped file where its layout allows; the mapping lives as
- * long as any tensor uses it, even after {@link #close()}.
+ * One file of named tensors, read lazily: a {@code .safetensors} file or a PyTorch {@code .bin}.
+ * Tensors read in their stored dtype are zero-copy views of the memory-mapped file where its layout
+ * allows; the mapping lives as long as any tensor uses it, even after {@link #close()}.
  *
  * <pre>{@code
  * try (TensorFile f = SafetensorsFile.open(Path.of("model.safetensors"))) {
@@ -44,36 +44,49 @@ public interface TensorFile extends AutoCloseable {
   TensorEntry info(String name);
 
   /**
-   * {@return the tensor {@code name} in its stored dtype, a zero-copy view of the file where its layout allows}
-   * The tensor belongs to the caller's innermost {@link TensorScope}, if any.
+   * {@return the tensor {@code name} in its stored dtype, a zero-copy view of the file where its
+   * layout allows} The tensor belongs to the caller's innermost {@link TensorScope}, if any.
    *
    * @throws CheckpointException if there is no such tensor
    */
   Tensor tensor(String name);
 
   /**
-   * {@return the tensor {@code name} as {@code dtype}: as {@link #tensor(String)} when stored so, a converted copy
-   * otherwise}
+   * {@return the tensor {@code name} as {@code dtype}: as {@link #tensor(String)} when stored so, a
+   * converted copy otherwise}
    */
   default Tensor tensor(String name, DType dtype) {
     TensorEntry info = info(name);
     if (info.dtype() == dtype) {
       return tensor(name);
     }
-    return TensorScope.returning(() -> Torch.call(() -> path() + ": converting tensor '" + name + "' from "
-        + info.dtype() + " to " + dtype, () -> tensor(name).to(dtype.scalarType())));
+    return TensorScope.returning(
+        () ->
+            Torch.call(
+                () ->
+                    path()
+                        + ": converting tensor '"
+                        + name
+                        + "' from "
+                        + info.dtype()
+                        + " to "
+                        + dtype,
+                () -> tensor(name).to(dtype.scalarType())));
   }
 
   /**
-   * {@return the tensor {@code name} as {@code dtype} on {@code device}} On the CPU this is
-   * {@link #tensor(String, DType)}; elsewhere the data is copied to the device.
+   * {@return the tensor {@code name} as {@code dtype} on {@code device}} On the CPU this is {@link
+   * #tensor(String, DType)}; elsewhere the data is copied to the device.
    */
   default Tensor tensor(String name, DType dtype, Device device) {
     if (device.kind() == Device.Kind.CPU) {
       return tensor(name, dtype);
     }
-    return TensorScope.returning(() -> Torch.call(() -> path() + ": moving tensor '" + name + "' to " + device,
-        () -> tensor(name, dtype).to(device.toTorch(), dtype.scalarType())));
+    return TensorScope.returning(
+        () ->
+            Torch.call(
+                () -> path() + ": moving tensor '" + name + "' to " + device,
+                () -> tensor(name, dtype).to(device.toTorch(), dtype.scalarType())));
   }
 
   /** Releases this object's hold on the file; tensors already read stay valid. */

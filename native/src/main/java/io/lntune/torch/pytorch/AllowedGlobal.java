@@ -6,9 +6,10 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * The only Python objects a state dict's pickle may name, as PyTorch's own {@code torch.load(weights_only=True)}
- * allows them: {@code OrderedDict} (what {@code model.state_dict()} returns), the functions that rebuild a tensor or
- * parameter from a storage, and one storage class per dtype (named in each storage's persistent id).
+ * The only Python objects a state dict's pickle may name, as PyTorch's own {@code
+ * torch.load(weights_only=True)} allows them: {@code OrderedDict} (what {@code model.state_dict()}
+ * returns), the functions that rebuild a tensor or parameter from a storage, and one storage class
+ * per dtype (named in each storage's persistent id).
  */
 enum AllowedGlobal {
   ORDERED_DICT("collections", "OrderedDict", null),
@@ -37,7 +38,9 @@ enum AllowedGlobal {
 
   /** {@return the global called {@code module.name}, if allowed} */
   static Optional<AllowedGlobal> find(String module, String name) {
-    return Arrays.stream(values()).filter(g -> g.module.equals(module) && g.name.equals(name)).findFirst();
+    return Arrays.stream(values())
+        .filter(g -> g.module.equals(module) && g.name.equals(name))
+        .findFirst();
   }
 
   /** {@return the element type of a storage class, empty for the other globals} */

@@ -3,8 +3,9 @@ package io.lntune.torch.pytorch;
 import java.util.Arrays;
 
 /**
- * A tensor as {@code torch._utils._rebuild_tensor_v2} rebuilds it: a view of a storage. Tensors that share a storage
- * (a transposed or narrowed view, weights tied under two names) share one record in the archive.
+ * A tensor as {@code torch._utils._rebuild_tensor_v2} rebuilds it: a view of a storage. Tensors
+ * that share a storage (a transposed or narrowed view, weights tied under two names) share one
+ * record in the archive.
  *
  * @param storage the storage viewed
  * @param offset the first element, in elements from the storage's start

@@ -12,17 +12,21 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A pickle machine that never imports or calls anything. It builds plain values itself (None as null, bool, int as
- * long, float as double, str, {@link Tuple}, list as {@link ArrayList}, dict as {@link LinkedHashMap}) and hands
- * every reference to a Python object (GLOBAL, REDUCE, BUILD, BINPERSID) to an {@link Objects} policy, which decides
- * what it may become. It reads the opcodes {@code torch.save} writes (protocol 2) and the few that protocol 4 adds
- * (FRAME, MEMOIZE, STACK_GLOBAL, SHORT_BINUNICODE, BINUNICODE8); any other opcode is refused.
+ * A pickle machine that never imports or calls anything. It builds plain values itself (None as
+ * null, bool, int as long, float as double, str, {@link Tuple}, list as {@link ArrayList}, dict as
+ * {@link LinkedHashMap}) and hands every reference to a Python object (GLOBAL, REDUCE, BUILD,
+ * BINPERSID) to an {@link Objects} policy, which decides what it may become. It reads the opcodes
+ * {@code torch.save} writes (protocol 2) and the few that protocol 4 adds (FRAME, MEMOIZE,
+ * STACK_GLOBAL, SHORT_BINUNICODE, BINUNICODE8); any other opcode is refused.
  *
  * <p>Opcodes and their encodings follow CPython's {@code Lib/pickletools.py}.
  */
 final class Unpickler {
 
-  /** What the pickle's references to Python objects become. Each method throws {@link PickleException} to refuse. */
+  /**
+   * What the pickle's references to Python objects become. Each method throws {@link
+   * PickleException} to refuse.
+   */
   interface Objects {
     /** {@return the object {@code module.name} (GLOBAL, STACK_GLOBAL)} */
     Object global(String module, String name);
@@ -74,9 +78,22 @@ final class Unpickler {
   private static final int MEMOIZE = 0x94;
   private static final int FRAME = 0x95;
 
-  private static final Map<Class<?>, String> PYTHON_TYPES = Map.of(String.class, "str", Long.class, "int",
-      Double.class, "float", Boolean.class, "bool", Tuple.class, "tuple", ArrayList.class, "list",
-      LinkedHashMap.class, "dict");
+  private static final Map<Class<?>, String> PYTHON_TYPES =
+      Map.of(
+          String.class,
+          "str",
+          Long.class,
+          "int",
+          Double.class,
+          "float",
+          Boolean.class,
+          "bool",
+          Tuple.class,
+          "tuple",
+          ArrayList.class,
+          "list",
+          LinkedHashMap.class,
+          "dict");
 
   private final ByteBuffer in;
   private final Objects objects;
@@ -92,8 +109,8 @@ final class Unpickler {
   /**
    * {@return the object {@code pickle} holds}
    *
-   * @throws PickleException naming the byte and opcode at fault, for malformed pickles and for whatever
-   *     {@code objects} refuses
+   * @throws PickleException naming the byte and opcode at fault, for malformed pickles and for
+   *     whatever {@code objects} refuses
    */
   static Object load(byte[] pickle, Objects objects) {
     return new Unpickler(pickle, objects).run();
@@ -106,17 +123,23 @@ final class Unpickler {
       try {
         if (op == STOP) {
           if (stack.size() != 1 || !marks.isEmpty()) {
-            throw new PickleException("STOP with " + stack.size() + " objects and " + marks.size()
-                + " marks left, expected one object");
+            throw new PickleException(
+                "STOP with "
+                    + stack.size()
+                    + " objects and "
+                    + marks.size()
+                    + " marks left, expected one object");
           }
           return stack.get(0);
         }
         step(op);
       } catch (PickleException e) {
-        throw new PickleException("byte " + at + " (opcode 0x" + Integer.toHexString(op) + "): " + e.getMessage());
+        throw new PickleException(
+            "byte " + at + " (opcode 0x" + Integer.toHexString(op) + "): " + e.getMessage());
       }
     }
-    throw new PickleException("ends after " + in.limit() + " bytes without a STOP opcode: truncated");
+    throw new PickleException(
+        "ends after " + in.limit() + " bytes without a STOP opcode: truncated");
   }
 
   private void step(int op) {
@@ -124,7 +147,8 @@ final class Unpickler {
       case PROTO -> {
         int protocol = u8();
         if (protocol < 2 || protocol > 5) {
-          throw new PickleException("pickle protocol " + protocol + " is not one torch.save writes (2 to 5)");
+          throw new PickleException(
+              "pickle protocol " + protocol + " is not one torch.save writes (2 to 5)");
         }
       }
       case FRAME -> bytes(8); // a buffering hint: the frame's opcodes follow inline
@@ -150,8 +174,8 @@ final class Unpickler {
         Object name = pop();
         Object module = pop();
         if (!(module instanceof String m) || !(name instanceof String n)) {
-          throw new PickleException("STACK_GLOBAL needs two strings, got " + typeName(module) + " and "
-              + typeName(name));
+          throw new PickleException(
+              "STACK_GLOBAL needs two strings, got " + typeName(module) + " and " + typeName(name));
         }
         push(objects.global(m, n));
       }
@@ -176,7 +200,8 @@ final class Unpickler {
       case SETITEMS -> {
         List<Object> items = popMark();
         if (items.size() % 2 != 0) {
-          throw new PickleException("SETITEMS with an odd number (" + items.size() + ") of keys and values");
+          throw new PickleException(
+              "SETITEMS with an odd number (" + items.size() + ") of keys and values");
         }
         Map<Object, Object> d = dict(peek());
         for (int i = 0; i < items.size(); i += 2) {
@@ -196,8 +221,12 @@ final class Unpickler {
       case MEMOIZE -> memo.put((long) memo.size(), peek());
       case BINGET -> push(memoGet(u8()));
       case LONG_BINGET -> push(memoGet(Integer.toUnsignedLong(bytes(4).getInt())));
-      default -> throw new PickleException("opcode 0x" + Integer.toHexString(op) + " is not one a state dict needs "
-          + "(torch.save writes protocol 2): refused");
+      default ->
+          throw new PickleException(
+              "opcode 0x"
+                  + Integer.toHexString(op)
+                  + " is not one a state dict needs "
+                  + "(torch.save writes protocol 2): refused");
     }
   }
 
@@ -205,11 +234,19 @@ final class Unpickler {
     stack.add(o);
   }
 
-  /** Objects below the innermost MARK belong to an enclosing collection: pops and peeks never reach them. */
+  /**
+   * Objects below the innermost MARK belong to an enclosing collection: pops and peeks never reach
+   * them.
+   */
   private void need(int n) {
     if (stack.size() - n < (marks.isEmpty() ? 0 : marks.peek())) {
-      throw new PickleException("needs " + n + " object" + (n == 1 ? "" : "s") + " but the stack holds fewer"
-          + (marks.isEmpty() ? "" : " above its mark"));
+      throw new PickleException(
+          "needs "
+              + n
+              + " object"
+              + (n == 1 ? "" : "s")
+              + " but the stack holds fewer"
+              + (marks.isEmpty() ? "" : " above its mark"));
     }
   }
 
@@ -266,10 +303,17 @@ final class Unpickler {
     return (List<Object>) o;
   }
 
-  /** Keys are plain immutable values: a list as a key could contain itself, and hashing it would never end. */
+  /**
+   * Keys are plain immutable values: a list as a key could contain itself, and hashing it would
+   * never end.
+   */
   private static void put(Map<Object, Object> d, Object key, Object value) {
-    if (!(key instanceof String || key instanceof Long || key instanceof Boolean || key instanceof Double)) {
-      throw new PickleException("dict key of type " + typeName(key) + ": state dicts use string keys");
+    if (!(key instanceof String
+        || key instanceof Long
+        || key instanceof Boolean
+        || key instanceof Double)) {
+      throw new PickleException(
+          "dict key of type " + typeName(key) + ": state dicts use string keys");
     }
     d.put(key, value);
   }
@@ -280,8 +324,12 @@ final class Unpickler {
 
   private ByteBuffer bytes(long n) {
     if (n < 0 || n > in.remaining()) {
-      throw new PickleException("needs " + Long.toUnsignedString(n) + " bytes but the pickle ends after "
-          + in.remaining() + ": truncated");
+      throw new PickleException(
+          "needs "
+              + Long.toUnsignedString(n)
+              + " bytes but the pickle ends after "
+              + in.remaining()
+              + ": truncated");
     }
     ByteBuffer b = in.slice(in.position(), (int) n).order(ByteOrder.LITTLE_ENDIAN);
     in.position(in.position() + (int) n);
@@ -306,7 +354,10 @@ final class Unpickler {
     throw new PickleException("GLOBAL name has no end of line: truncated");
   }
 
-  /** A little-endian two's complement integer of up to 8 bytes; larger ones cannot be sizes or offsets. */
+  /**
+   * A little-endian two's complement integer of up to 8 bytes; larger ones cannot be sizes or
+   * offsets.
+   */
   private long long1() {
     int n = u8();
     if (n > 8) {
@@ -320,7 +371,10 @@ final class Unpickler {
     return n == 0 || n == 8 ? v : (v << (64 - 8 * n)) >> (64 - 8 * n); // sign-extend
   }
 
-  /** {@return the Python type of a value built here, for messages (never its contents, which may be cyclic)} */
+  /**
+   * {@return the Python type of a value built here, for messages (never its contents, which may be
+   * cyclic)}
+   */
   static String typeName(Object o) {
     return o == null ? "None" : PYTHON_TYPES.getOrDefault(o.getClass(), o.toString());
   }

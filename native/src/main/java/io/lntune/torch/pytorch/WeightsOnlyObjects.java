@@ -4,24 +4,35 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * What a {@code torch.save} pickle of a state dict may build, and nothing else: the {@link AllowedGlobal}s, an
- * {@code OrderedDict} called with no arguments, tensors rebuilt from {@code ('storage', type, key, location, numel)}
- * persistent ids. Any other global is refused by name when the pickle names it, before anything is built; nothing is
- * ever called, since every allowed object is data to us.
+ * What a {@code torch.save} pickle of a state dict may build, and nothing else: the {@link
+ * AllowedGlobal}s, an {@code OrderedDict} called with no arguments, tensors rebuilt from {@code
+ * ('storage', type, key, location, numel)} persistent ids. Any other global is refused by name when
+ * the pickle names it, before anything is built; nothing is ever called, since every allowed object
+ * is data to us.
  */
 final class WeightsOnlyObjects implements Unpickler.Objects {
   @Override
   public Object global(String module, String name) {
-    return AllowedGlobal.find(module, name).orElseThrow(() -> new PickleException("global '" + module + "." + name
-        + "' is not allowed: lntune loads weights without running code and accepts only the globals a state dict "
-        + "needs (" + AllowedGlobal.names() + ")"));
+    return AllowedGlobal.find(module, name)
+        .orElseThrow(
+            () ->
+                new PickleException(
+                    "global '"
+                        + module
+                        + "."
+                        + name
+                        + "' is not allowed: lntune loads weights without running code and accepts only the globals a state dict "
+                        + "needs ("
+                        + AllowedGlobal.names()
+                        + ")"));
   }
 
   @Override
   public Object reduce(Object callable, Tuple args) {
     if (callable == AllowedGlobal.ORDERED_DICT) {
       if (args.size() != 0) {
-        throw new PickleException("collections.OrderedDict is called with " + args.size() + " arguments, not none");
+        throw new PickleException(
+            "collections.OrderedDict is called with " + args.size() + " arguments, not none");
       }
       return new LinkedHashMap<>();
     }
@@ -29,14 +40,18 @@ final class WeightsOnlyObjects implements Unpickler.Objects {
       return rebuildTensor(args);
     }
     if (callable == AllowedGlobal.REBUILD_PARAMETER) {
-      // (data, requires_grad, backward_hooks): the data is the tensor; a frozen copy needs neither of the others
+      // (data, requires_grad, backward_hooks): the data is the tensor; a frozen copy needs neither
+      // of the others
       expect(args, 3, AllowedGlobal.REBUILD_PARAMETER);
       return arg(args, 0, TensorView.class, AllowedGlobal.REBUILD_PARAMETER);
     }
     throw new PickleException(Unpickler.typeName(callable) + " cannot be called");
   }
 
-  /** {@code _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])}. */
+  /**
+   * {@code _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad,
+   * backward_hooks[, metadata])}.
+   */
   private static TensorView rebuildTensor(Tuple args) {
     AllowedGlobal f = AllowedGlobal.REBUILD_TENSOR_V2;
     if (args.size() != 6 && args.size() != 7) {
@@ -47,8 +62,15 @@ final class WeightsOnlyObjects implements Unpickler.Objects {
     long[] shape = longs(arg(args, 2, Tuple.class, f), "size");
     long[] stride = longs(arg(args, 3, Tuple.class, f), "stride");
     if (offset < 0 || shape.length != stride.length) {
-      throw new PickleException(f + " is called with storage offset " + offset + ", " + shape.length + " sizes and "
-          + stride.length + " strides");
+      throw new PickleException(
+          f
+              + " is called with storage offset "
+              + offset
+              + ", "
+              + shape.length
+              + " sizes and "
+              + stride.length
+              + " strides");
     }
     return new TensorView(storage, offset, shape, stride);
   }
@@ -57,8 +79,11 @@ final class WeightsOnlyObjects implements Unpickler.Objects {
     long[] out = new long[t.size()];
     for (int i = 0; i < out.length; i++) {
       if (!(t.get(i) instanceof Long v) || v < 0) {
-        throw new PickleException("a tensor's " + what + " must hold non-negative ints, got "
-            + Unpickler.typeName(t.get(i)));
+        throw new PickleException(
+            "a tensor's "
+                + what
+                + " must hold non-negative ints, got "
+                + Unpickler.typeName(t.get(i)));
       }
       out[i] = v;
     }
@@ -66,25 +91,39 @@ final class WeightsOnlyObjects implements Unpickler.Objects {
   }
 
   /**
-   * OrderedDict's state is its instance dict: {@code model.state_dict()} sets {@code _metadata} (each module's
-   * version), which loading weights does not need.
+   * OrderedDict's state is its instance dict: {@code model.state_dict()} sets {@code _metadata}
+   * (each module's version), which loading weights does not need.
    */
   @Override
   public void build(Object target, Object state) {
     if (!(target instanceof Map) || !(state instanceof Map)) {
-      throw new PickleException("BUILD sets " + Unpickler.typeName(state) + " state on " + Unpickler.typeName(target)
-          + "; a state dict only sets an OrderedDict's attributes");
+      throw new PickleException(
+          "BUILD sets "
+              + Unpickler.typeName(state)
+              + " state on "
+              + Unpickler.typeName(target)
+              + "; a state dict only sets an OrderedDict's attributes");
     }
   }
 
-  /** {@code ('storage', torch.FloatStorage, key, location, numel)}; the location does not matter on the CPU. */
+  /**
+   * {@code ('storage', torch.FloatStorage, key, location, numel)}; the location does not matter on
+   * the CPU.
+   */
   @Override
   public Object persistentLoad(Object pid) {
-    if (!(pid instanceof Tuple t) || t.size() != 5 || !"storage".equals(t.get(0))
-        || !(t.get(1) instanceof AllowedGlobal type) || type.storageDtype().isEmpty()
-        || !(t.get(2) instanceof String key) || !(t.get(4) instanceof Long numel) || numel < 0) {
-      throw new PickleException("persistent id " + Unpickler.typeName(pid)
-          + " is not ('storage', storage type, key, location, numel)");
+    if (!(pid instanceof Tuple t)
+        || t.size() != 5
+        || !"storage".equals(t.get(0))
+        || !(t.get(1) instanceof AllowedGlobal type)
+        || type.storageDtype().isEmpty()
+        || !(t.get(2) instanceof String key)
+        || !(t.get(4) instanceof Long numel)
+        || numel < 0) {
+      throw new PickleException(
+          "persistent id "
+              + Unpickler.typeName(pid)
+              + " is not ('storage', storage type, key, location, numel)");
     }
     return new StorageRef(key, type.storageDtype().get(), numel);
   }

@@ -10,7 +10,8 @@ package io.lntune.torch.pytorch;
  * @param size the bytes of the uncompressed data
  * @param dataOffset the absolute file offset of the data
  */
-record ZipRecord(String name, int method, int crc, long compressedSize, long size, long dataOffset) {
+record ZipRecord(
+    String name, int method, int crc, long compressedSize, long size, long dataOffset) {
   static final int STORED = 0;
   static final int DEFLATED = 8;
 

@@ -4,9 +4,9 @@ import io.lntune.torch.checkpoint.CheckpointException;
 import java.nio.file.Path;
 
 /**
- * A safetensors file or checkpoint index is malformed, missing or unreadable. The message starts with
- * the file and names the tensor where one is involved, e.g.
- * {@code model.safetensors: tensor 'lm_head.weight' has data_offsets [0, 96] but shape [4, 8] of F32 needs 128 bytes}.
+ * A safetensors file or checkpoint index is malformed, missing or unreadable. The message starts
+ * with the file and names the tensor where one is involved, e.g. {@code model.safetensors: tensor
+ * 'lm_head.weight' has data_offsets [0, 96] but shape [4, 8] of F32 needs 128 bytes}.
  */
 public class SafetensorsException extends CheckpointException {
   private static final long serialVersionUID = 1L;

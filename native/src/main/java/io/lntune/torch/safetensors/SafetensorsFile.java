@@ -15,10 +15,11 @@ import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * One safetensors file, memory-mapped (see {@link MappedFile} for how the mapping is made safe). Tensors read in
- * their stored dtype are zero-copy views of the mapping: opening a 10 GB checkpoint costs nothing until its pages
- * are touched, and pages stay file-backed (reclaimable) memory. A tensor whose offset in the file is not a multiple
- * of its element size cannot be viewed in place and is copied.
+ * One safetensors file, memory-mapped (see {@link MappedFile} for how the mapping is made safe).
+ * Tensors read in their stored dtype are zero-copy views of the mapping: opening a 10 GB checkpoint
+ * costs nothing until its pages are touched, and pages stay file-backed (reclaimable) memory. A
+ * tensor whose offset in the file is not a multiple of its element size cannot be viewed in place
+ * and is copied.
  *
  * <pre>{@code
  * try (SafetensorsFile f = SafetensorsFile.open(Path.of("model.safetensors"))) {
@@ -49,8 +50,8 @@ public final class SafetensorsFile implements TensorFile {
   /**
    * Opens and validates {@code path} and maps it.
    *
-   * @throws SafetensorsException if the file is missing, unreadable or malformed (the message names the file and
-   *     the tensor at fault)
+   * @throws SafetensorsException if the file is missing, unreadable or malformed (the message names
+   *     the file and the tensor at fault)
    */
   public static SafetensorsFile open(Path path) {
     Torch.init();
@@ -104,20 +105,30 @@ public final class SafetensorsFile implements TensorFile {
   }
 
   /**
-   * {@return the tensor {@code name} in its stored dtype, a zero-copy view of the mapping where its offset is
-   * aligned to its element size} The tensor belongs to the caller's innermost {@link TensorScope}, if any.
+   * {@return the tensor {@code name} in its stored dtype, a zero-copy view of the mapping where its
+   * offset is aligned to its element size} The tensor belongs to the caller's innermost {@link
+   * TensorScope}, if any.
    */
   @Override
   public Tensor tensor(String name) {
     TensorInfo info = info(name);
-    return TensorScope.returning(() -> Torch.call(() -> path + ": reading tensor '" + name + "'", () ->
-        mapped.bytes(header.dataStart() + info.begin(), info.byteSize(), info.dtype().byteSize())
-            .view(info.dtype().scalarType()).view(info.shape())));
+    return TensorScope.returning(
+        () ->
+            Torch.call(
+                () -> path + ": reading tensor '" + name + "'",
+                () ->
+                    mapped
+                        .bytes(
+                            header.dataStart() + info.begin(),
+                            info.byteSize(),
+                            info.dtype().byteSize())
+                        .view(info.dtype().scalarType())
+                        .view(info.shape())));
   }
 
   /**
-   * Releases this object's hold on the mapping. Tensors already read stay valid: the mapping goes away with the
-   * last of them.
+   * Releases this object's hold on the mapping. Tensors already read stay valid: the mapping goes
+   * away with the last of them.
    */
   @Override
   public void close() {

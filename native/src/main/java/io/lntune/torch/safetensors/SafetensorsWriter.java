@@ -26,11 +26,11 @@ import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * Writes safetensors files atomically: the data goes to a temporary file next to the target, is flushed to
- * disk, and is renamed over the target; a failure at any point leaves the target as it was and no temporary
- * file behind. Any tensor layout is accepted (non-contiguous, any device, bf16); tensors are written in the
- * map's iteration order, and the header is padded to a multiple of 8 bytes so that every tensor of the
- * usual dtypes can be mapped in place when read back.
+ * Writes safetensors files atomically: the data goes to a temporary file next to the target, is
+ * flushed to disk, and is renamed over the target; a failure at any point leaves the target as it
+ * was and no temporary file behind. Any tensor layout is accepted (non-contiguous, any device,
+ * bf16); tensors are written in the map's iteration order, and the header is padded to a multiple
+ * of 8 bytes so that every tensor of the usual dtypes can be mapped in place when read back.
  *
  * <pre>{@code
  * Map<String, Tensor> tensors = new LinkedHashMap<>();
@@ -40,6 +40,7 @@ import org.bytedeco.pytorch.Tensor;
  */
 public final class SafetensorsWriter {
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** Chunk size for copying tensor bytes out: a {@link ByteBuffer} addresses at most 2 GiB. */
   static final long CHUNK = 1L << 30;
 
@@ -51,16 +52,18 @@ public final class SafetensorsWriter {
   }
 
   /**
-   * Writes {@code tensors} and the {@code __metadata__} strings to {@code file}, replacing it atomically.
+   * Writes {@code tensors} and the {@code __metadata__} strings to {@code file}, replacing it
+   * atomically.
    *
-   * @throws SafetensorsException naming the file and tensor: undefined tensor, unsupported dtype, reserved or
-   *     empty name, I/O failure
+   * @throws SafetensorsException naming the file and tensor: undefined tensor, unsupported dtype,
+   *     reserved or empty name, I/O failure
    */
   public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) {
     write(file, tensors, metadata, CHUNK);
   }
 
-  static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata, long chunk) {
+  static void write(
+      Path file, Map<String, Tensor> tensors, Map<String, String> metadata, long chunk) {
     Path target = file.toAbsolutePath();
     Path dir = target.getParent();
     try (TensorScope scope = TensorScope.open()) {
@@ -70,8 +73,13 @@ public final class SafetensorsWriter {
       Files.createDirectories(dir);
       Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
       try {
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-          ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerBytes.length).flip();
+        try (FileChannel ch =
+            FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+          ByteBuffer length =
+              ByteBuffer.allocate(8)
+                  .order(ByteOrder.LITTLE_ENDIAN)
+                  .putLong(headerBytes.length)
+                  .flip();
           writeFully(ch, length);
           writeFully(ch, ByteBuffer.wrap(headerBytes));
           for (Tensor t : data) {
@@ -80,7 +88,8 @@ public final class SafetensorsWriter {
           ch.force(true);
         }
         if (Files.getFileStore(tmp).supportsFileAttributeView(PosixFileAttributeView.class)) {
-          // a temporary file is private to its owner; the file it becomes is as readable as its siblings
+          // a temporary file is private to its owner; the file it becomes is as readable as its
+          // siblings
           Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
         }
         moveAtomically(tmp, target);
@@ -93,8 +102,8 @@ public final class SafetensorsWriter {
     }
   }
 
-  private static ObjectNode header(Path target, Map<String, Tensor> tensors, Map<String, String> metadata,
-      List<Tensor> data) {
+  private static ObjectNode header(
+      Path target, Map<String, Tensor> tensors, Map<String, String> metadata, List<Tensor> data) {
     ObjectNode header = JSON.createObjectNode();
     if (!metadata.isEmpty()) {
       ObjectNode meta = header.putObject(SafetensorsHeader.METADATA_KEY);
@@ -105,10 +114,12 @@ public final class SafetensorsWriter {
       String name = e.getKey();
       Tensor t = e.getValue();
       if (name == null || name.isEmpty() || name.equals(SafetensorsHeader.METADATA_KEY)) {
-        throw new SafetensorsException(target, name, "tensor name '" + name + "' is empty or reserved");
+        throw new SafetensorsException(
+            target, name, "tensor name '" + name + "' is empty or reserved");
       }
       if (t == null || t.isNull() || !t.defined()) {
-        throw new SafetensorsException(target, name, "tensor '" + name + "' is undefined or was released");
+        throw new SafetensorsException(
+            target, name, "tensor '" + name + "' is undefined or was released");
       }
       DType dtype;
       try {
@@ -116,9 +127,13 @@ public final class SafetensorsWriter {
       } catch (IllegalArgumentException ex) {
         throw new SafetensorsException(target, name, "tensor '" + name + "': " + ex.getMessage());
       }
-      Tensor host = Torch.call(() -> target + ": preparing tensor '" + name + "' " + Tensors.describe(t),
-          () -> t.device().is_cpu() ? t.contiguous() : t.to(new Device("cpu"),
-              t.scalar_type().intern()).contiguous());
+      Tensor host =
+          Torch.call(
+              () -> target + ": preparing tensor '" + name + "' " + Tensors.describe(t),
+              () ->
+                  t.device().is_cpu()
+                      ? t.contiguous()
+                      : t.to(new Device("cpu"), t.scalar_type().intern()).contiguous());
       data.add(host);
       long bytes = host.nbytes();
       ObjectNode entry = header.putObject(name);
@@ -165,7 +180,8 @@ public final class SafetensorsWriter {
     try {
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (AtomicMoveNotSupportedException e) {
-      throw new IOException("the file system of " + target.getParent() + " cannot rename atomically", e);
+      throw new IOException(
+          "the file system of " + target.getParent() + " cannot rename atomically", e);
     }
   }
 
@@ -177,5 +193,4 @@ public final class SafetensorsWriter {
       // Some file systems do not allow opening a directory; the data itself is already on disk.
     }
   }
-
 }

@@ -14,7 +14,8 @@ import java.util.Objects;
  * @param begin first byte, relative to the start of the data section
  * @param end one past the last byte, relative to the start of the data section
  */
-public record TensorInfo(String name, DType dtype, long[] shape, long begin, long end) implements TensorEntry {
+public record TensorInfo(String name, DType dtype, long[] shape, long begin, long end)
+    implements TensorEntry {
 
   /** Copies the shape. */
   public TensorInfo {
@@ -36,8 +37,12 @@ public record TensorInfo(String name, DType dtype, long[] shape, long begin, lon
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof TensorInfo t && name.equals(t.name) && dtype == t.dtype && Arrays.equals(shape, t.shape)
-        && begin == t.begin && end == t.end;
+    return o instanceof TensorInfo t
+        && name.equals(t.name)
+        && dtype == t.dtype
+        && Arrays.equals(shape, t.shape)
+        && begin == t.begin
+        && end == t.end;
   }
 
   @Override

@@ -26,8 +26,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The same archive laid out as other zip writers lay it out reads back the same: compressed (copied), stored at
- * unaligned offsets (copied), in full zip64 form as archives over 4 GiB are (mapped).
+ * The same archive laid out as other zip writers lay it out reads back the same: compressed
+ * (copied), stored at unaligned offsets (copied), in full zip64 form as archives over 4 GiB are
+ * (mapped).
  */
 @ExtendWith(TensorScopeExtension.class)
 class ArchiveLayoutTest {
@@ -61,7 +62,8 @@ class ArchiveLayoutTest {
     }
     assertSameTensors(source, zip64);
     try (PyTorchFile f = PyTorchFile.open(zip64)) {
-      assertThat(f.tensor("row").data_ptr().address()).isEqualTo(f.tensor("base").data_ptr().address() + 12 * 4);
+      assertThat(f.tensor("row").data_ptr().address())
+          .isEqualTo(f.tensor("base").data_ptr().address() + 12 * 4);
       assertThat(f.tensor("base").data_ptr().address() % 64).isZero();
     }
   }
@@ -76,25 +78,32 @@ class ArchiveLayoutTest {
     Path file = dir.resolve("written.bin");
     TorchSaveWriter.write(file, tensors);
     try (PyTorchFile f = PyTorchFile.open(file)) {
-      assertThat(f.tensors().stream().map(t -> t.name()).toList()).containsExactlyElementsOf(tensors.keySet());
+      assertThat(f.tensors().stream().map(t -> t.name()).toList())
+          .containsExactlyElementsOf(tensors.keySet());
       for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
         Tensor t = f.tensor(e.getKey());
-        assertThat(TestTensors.shape(t)).as(e.getKey()).containsExactly(TestTensors.shape(e.getValue()));
+        assertThat(TestTensors.shape(t))
+            .as(e.getKey())
+            .containsExactly(TestTensors.shape(e.getValue()));
         assertThat(TestTensors.bytes(t)).as(e.getKey()).isEqualTo(TestTensors.bytes(e.getValue()));
       }
     }
   }
 
   private static void assertSameTensors(Path expected, Path actual) {
-    try (PyTorchFile want = PyTorchFile.open(expected); PyTorchFile got = PyTorchFile.open(actual)) {
+    try (PyTorchFile want = PyTorchFile.open(expected);
+        PyTorchFile got = PyTorchFile.open(actual)) {
       List<String> names = new ArrayList<>();
       want.tensors().forEach(t -> names.add(t.name()));
-      assertThat(got.tensors().stream().map(t -> t.name()).toList()).containsExactlyElementsOf(names);
+      assertThat(got.tensors().stream().map(t -> t.name()).toList())
+          .containsExactlyElementsOf(names);
       for (String n : names) {
         Tensor w = want.tensor(n);
         Tensor g = got.tensor(n);
         assertThat(g.strides().vec().get()).as(n).containsExactly(w.strides().vec().get());
-        assertThat(TestTensors.bytes(g)).as(actual.getFileName() + " " + n).isEqualTo(TestTensors.bytes(w));
+        assertThat(TestTensors.bytes(g))
+            .as(actual.getFileName() + " " + n)
+            .isEqualTo(TestTensors.bytes(w));
       }
     }
   }

@@ -23,9 +23,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Files written by PyTorch's own {@code torch.save} ({@code tools/scripts/make_pytorch_fixtures.py}) read back
- * exactly: every storage type, OrderedDict state dicts with their metadata, shards with their index, and views that
- * share a storage with their strides and offsets.
+ * Files written by PyTorch's own {@code torch.save} ({@code
+ * tools/scripts/make_pytorch_fixtures.py}) read back exactly: every storage type, OrderedDict state
+ * dicts with their metadata, shards with their index, and views that share a storage with their
+ * strides and offsets.
  */
 @ExtendWith(TensorScopeExtension.class)
 class FixtureFileTest {
@@ -46,20 +47,26 @@ class FixtureFileTest {
     try (Checkpoint ckpt = Checkpoint.open(fixture(file))) {
       assertThat(ckpt).isInstanceOf(PyTorchCheckpoint.class);
       assertThat(ckpt.names()).hasSize(expected.size());
-      for (Map.Entry<String, JsonNode> e : (Iterable<Map.Entry<String, JsonNode>>) expected::fields) {
+      for (Map.Entry<String, JsonNode> e :
+          (Iterable<Map.Entry<String, JsonNode>>) expected::fields) {
         String name = e.getKey();
         JsonNode want = e.getValue();
         TensorEntry info = ckpt.info(name);
         long[] shape = JSON.convertValue(want.get("shape"), long[].class);
-        assertThat(info.dtype()).as(name).isEqualTo(DType.fromSafetensors(want.get("dtype").asText()).orElseThrow());
+        assertThat(info.dtype())
+            .as(name)
+            .isEqualTo(DType.fromSafetensors(want.get("dtype").asText()).orElseThrow());
         assertThat(info.shape()).as(name).containsExactly(shape);
 
         Tensor t = ckpt.tensor(name);
         assertThat(DType.of(t.scalar_type())).as(name).isEqualTo(info.dtype());
         assertThat(TestTensors.shape(t)).as(name).containsExactly(shape);
-        assertThat(t.strides().vec().get()).as(name + " stride")
+        assertThat(t.strides().vec().get())
+            .as(name + " stride")
             .containsExactly(JSON.convertValue(want.get("stride"), long[].class));
-        assertThat(HexFormat.of().formatHex(TestTensors.bytes(t))).as(name + " bytes").isEqualTo(want.get("hex").asText());
+        assertThat(HexFormat.of().formatHex(TestTensors.bytes(t)))
+            .as(name + " bytes")
+            .isEqualTo(want.get("hex").asText());
       }
     }
   }
@@ -87,8 +94,10 @@ class FixtureFileTest {
       assertThat(f.tensor("transposed").data_ptr().address()).isEqualTo(address);
       assertThat(f.tensor("transposed").is_contiguous()).isFalse();
       assertThat(f.tensor("lm_head.weight").data_ptr().address())
-          .as("tied weights are one tensor").isEqualTo(f.tensor("embed.weight").data_ptr().address());
-      assertThat(f.tensor("bf16.tail").data_ptr().address()).isEqualTo(f.tensor("bf16.all").data_ptr().address() + 3 * 2);
+          .as("tied weights are one tensor")
+          .isEqualTo(f.tensor("embed.weight").data_ptr().address());
+      assertThat(f.tensor("bf16.tail").data_ptr().address())
+          .isEqualTo(f.tensor("bf16.all").data_ptr().address() + 3 * 2);
     }
   }
 }

@@ -14,9 +14,10 @@ import java.util.Optional;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * Writes a state dict as {@code torch.save(model.state_dict(), file)} does (an OrderedDict pickled with protocol 2,
- * one 64-byte-aligned stored record per storage), each tensor with a storage of its own. For tests that need a
- * model-sized {@code .bin}; the reader itself is tested against files PyTorch wrote.
+ * Writes a state dict as {@code torch.save(model.state_dict(), file)} does (an OrderedDict pickled
+ * with protocol 2, one 64-byte-aligned stored record per storage), each tensor with a storage of
+ * its own. For tests that need a model-sized {@code .bin}; the reader itself is tested against
+ * files PyTorch wrote.
  */
 public final class TorchSaveWriter {
   private TorchSaveWriter() {}
@@ -33,21 +34,40 @@ public final class TorchSaveWriter {
       String storage = Integer.toString(key++);
       long[] shape = TestTensors.shape(t);
       p.string(e.getKey()).global("torch._utils", "_rebuild_tensor_v2").op('(');
-      p.op('(').string("storage").global("torch", storageClass(DType.of(t.scalar_type()))).string(storage)
-          .string("cpu").integer(t.numel()).op('t').op('Q');
-      p.integer(0).tuple(shape).tuple(contiguousStrides(shape)).op(0x89)
-          .global("collections", "OrderedDict").op(')').op('R').op('t').op('R');
+      p.op('(')
+          .string("storage")
+          .global("torch", storageClass(DType.of(t.scalar_type())))
+          .string(storage)
+          .string("cpu")
+          .integer(t.numel())
+          .op('t')
+          .op('Q');
+      p.integer(0)
+          .tuple(shape)
+          .tuple(contiguousStrides(shape))
+          .op(0x89)
+          .global("collections", "OrderedDict")
+          .op(')')
+          .op('R')
+          .op('t')
+          .op('R');
       zip.add(top + "data/" + storage, TestTensors.bytes(t));
     }
     p.op('u').op('.');
-    zip.add(top + "data.pkl", p.bytes()).add(top + "version", "3\n".getBytes(StandardCharsets.US_ASCII));
+    zip.add(top + "data.pkl", p.bytes())
+        .add(top + "version", "3\n".getBytes(StandardCharsets.US_ASCII));
     zip.write(file);
   }
 
   private static String storageClass(DType dtype) {
-    Optional<AllowedGlobal> storage = Arrays.stream(AllowedGlobal.values())
-        .filter(g -> g.storageDtype().equals(Optional.of(dtype))).findFirst();
-    String name = storage.orElseThrow(() -> new IllegalArgumentException("no storage class for " + dtype)).toString();
+    Optional<AllowedGlobal> storage =
+        Arrays.stream(AllowedGlobal.values())
+            .filter(g -> g.storageDtype().equals(Optional.of(dtype)))
+            .findFirst();
+    String name =
+        storage
+            .orElseThrow(() -> new IllegalArgumentException("no storage class for " + dtype))
+            .toString();
     return name.substring(name.lastIndexOf('.') + 1);
   }
 
@@ -79,7 +99,8 @@ public final class TorchSaveWriter {
     Pickle string(String s) {
       byte[] b = s.getBytes(StandardCharsets.UTF_8);
       out.write('X');
-      out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(b.length).array());
+      out.writeBytes(
+          ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(b.length).array());
       out.writeBytes(b);
       return this;
     }
@@ -88,7 +109,8 @@ public final class TorchSaveWriter {
     Pickle integer(long v) {
       if (v == (int) v) {
         out.write('J');
-        out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) v).array());
+        out.writeBytes(
+            ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) v).array());
       } else {
         out.write(0x8a);
         out.write(8);

@@ -24,17 +24,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Hostile, legacy, truncated and inconsistent files fail with a {@link CheckpointException} naming the file and what
- * is wrong, before anything in them runs.
+ * Hostile, legacy, truncated and inconsistent files fail with a {@link CheckpointException} naming
+ * the file and what is wrong, before anything in them runs.
  */
 class UnsafeAndMalformedFileTest {
-  /** The file the hostile fixtures' commands would create (make_pytorch_fixtures.py checks that they do). */
+  /**
+   * The file the hostile fixtures' commands would create (make_pytorch_fixtures.py checks that they
+   * do).
+   */
   private static final Path MARKER = Path.of("/tmp/lntune-hostile-pickle-ran");
 
   @TempDir Path dir;
 
   private static AbstractThrowableAssert<?, ? extends Throwable> assertOpenFails(Path p) {
-    return assertThatThrownBy(() -> PyTorchFile.open(p).close()).isInstanceOf(CheckpointException.class)
+    return assertThatThrownBy(() -> PyTorchFile.open(p).close())
+        .isInstanceOf(CheckpointException.class)
         .hasMessageStartingWith(p + ": ");
   }
 
@@ -42,14 +46,16 @@ class UnsafeAndMalformedFileTest {
   void aPickleCallingPosixSystemIsRefusedByNameAndNothingRuns() throws IOException {
     Files.deleteIfExists(MARKER);
     assertOpenFails(fixture("hostile_system.bin"))
-        .hasMessageContaining("data.pkl, byte 18 (opcode 0x63)").hasMessageContaining("global 'posix.system' is not allowed");
+        .hasMessageContaining("data.pkl, byte 18 (opcode 0x63)")
+        .hasMessageContaining("global 'posix.system' is not allowed");
     assertThat(MARKER).doesNotExist();
   }
 
   @Test
   void aPickleCallingEvalIsRefusedByNameAndNothingRuns() throws IOException {
     Files.deleteIfExists(MARKER);
-    assertOpenFails(fixture("hostile_eval.bin")).hasMessageContaining("global 'builtins.eval' is not allowed");
+    assertOpenFails(fixture("hostile_eval.bin"))
+        .hasMessageContaining("global 'builtins.eval' is not allowed");
     assertThat(MARKER).doesNotExist();
   }
 
@@ -62,7 +68,8 @@ class UnsafeAndMalformedFileTest {
 
   @Test
   void theLegacyFormatGetsAdvice() {
-    assertOpenFails(fixture("legacy.bin")).hasMessageContaining("legacy torch.save format")
+    assertOpenFails(fixture("legacy.bin"))
+        .hasMessageContaining("legacy torch.save format")
         .hasMessageContaining("re-save it with torch.save from PyTorch 1.6 or later");
   }
 
@@ -74,15 +81,18 @@ class UnsafeAndMalformedFileTest {
 
   @Test
   void aRecordShorterThanItsStorage() {
-    assertOpenFails(fixture("short_storage.bin")).hasMessageContaining(
-        "storage '0' of tensor 'w' is declared as 8 F32 elements (32 bytes) but its record data/0 holds 16 bytes");
+    assertOpenFails(fixture("short_storage.bin"))
+        .hasMessageContaining(
+            "storage '0' of tensor 'w' is declared as 8 F32 elements (32 bytes) but its record data/0 holds 16 bytes");
   }
 
   @Test
   void aMissingStorageRecord() throws IOException {
     Path p = dir.resolve("missing.bin");
     rezip(fixture("views.bin"), p, ZipEntry.STORED, "views/data/1");
-    assertOpenFails(p).hasMessageContaining("storage '1' of tensor 'bf16.tail' has no record data/1 in the archive");
+    assertOpenFails(p)
+        .hasMessageContaining(
+            "storage '1' of tensor 'bf16.tail' has no record data/1 in the archive");
   }
 
   @Test
@@ -138,7 +148,8 @@ class UnsafeAndMalformedFileTest {
       AlignedZipWriter zip = new AlignedZipWriter(false);
       entries.forEach((name, data) -> zip.add(name, name.endsWith("data.pkl") ? bad : data));
       zip.write(p);
-      try (PyTorchFile f = PyTorchFile.open(p); TensorScope scope = TensorScope.open()) {
+      try (PyTorchFile f = PyTorchFile.open(p);
+          TensorScope scope = TensorScope.open()) {
         f.tensors().forEach(t -> assertThat(f.tensor(t.name()).numel()).isEqualTo(t.numel()));
       } catch (CheckpointException e) {
         assertThat(e.file()).isEqualTo(p);
@@ -146,9 +157,13 @@ class UnsafeAndMalformedFileTest {
     }
   }
 
-  /** Copies a zip with {@code java.util.zip}, every entry in {@code method}, leaving out {@code drop}. */
+  /**
+   * Copies a zip with {@code java.util.zip}, every entry in {@code method}, leaving out {@code
+   * drop}.
+   */
   static void rezip(Path from, Path to, int method, String drop) throws IOException {
-    try (ZipFile in = new ZipFile(from.toFile()); ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(to))) {
+    try (ZipFile in = new ZipFile(from.toFile());
+        ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(to))) {
       for (Enumeration<? extends ZipEntry> it = in.entries(); it.hasMoreElements(); ) {
         ZipEntry e = it.nextElement();
         if (e.getName().equals(drop)) {

@@ -22,8 +22,6 @@ class CheckpointTest {
   @TempDir Path dir;
   private final Map<String, Tensor> written = new LinkedHashMap<>();
 
-
-
   private void shard(String file, String... names) {
     Map<String, Tensor> t = new LinkedHashMap<>();
     for (String n : names) {
@@ -34,16 +32,21 @@ class CheckpointTest {
   }
 
   private void index(String body) throws IOException {
-    Files.writeString(dir.resolve("model.safetensors.index.json"),
+    Files.writeString(
+        dir.resolve("model.safetensors.index.json"),
         "{\"metadata\": {\"total_size\": 72}, \"weight_map\": {" + body + "}}");
   }
 
   private void twoShards() throws IOException {
-    shard("model-00001-of-00002.safetensors", "model.embed_tokens.weight", "model.layers.0.input_layernorm.weight");
+    shard(
+        "model-00001-of-00002.safetensors",
+        "model.embed_tokens.weight",
+        "model.layers.0.input_layernorm.weight");
     shard("model-00002-of-00002.safetensors", "lm_head.weight");
-    index("\"model.embed_tokens.weight\": \"model-00001-of-00002.safetensors\","
-        + "\"model.layers.0.input_layernorm.weight\": \"model-00001-of-00002.safetensors\","
-        + "\"lm_head.weight\": \"model-00002-of-00002.safetensors\"");
+    index(
+        "\"model.embed_tokens.weight\": \"model-00001-of-00002.safetensors\","
+            + "\"model.layers.0.input_layernorm.weight\": \"model-00001-of-00002.safetensors\","
+            + "\"lm_head.weight\": \"model-00002-of-00002.safetensors\"");
   }
 
   @Test
@@ -52,12 +55,17 @@ class CheckpointTest {
     for (Path p : new Path[] {dir, dir.resolve("model.safetensors.index.json")}) {
       try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(p)) {
         assertThat(ckpt.files()).hasSize(2);
-        assertThat(ckpt.names()).containsExactly("lm_head.weight", "model.embed_tokens.weight",
-            "model.layers.0.input_layernorm.weight");
+        assertThat(ckpt.names())
+            .containsExactly(
+                "lm_head.weight",
+                "model.embed_tokens.weight",
+                "model.layers.0.input_layernorm.weight");
         assertThat(ckpt.parameterCount()).isEqualTo(18);
         assertThat(ckpt.byteSize()).isEqualTo(72);
         for (String n : ckpt.names()) {
-          assertThat(TestTensors.bytes(ckpt.tensor(n))).as(n).isEqualTo(TestTensors.bytes(written.get(n)));
+          assertThat(TestTensors.bytes(ckpt.tensor(n)))
+              .as(n)
+              .isEqualTo(TestTensors.bytes(written.get(n)));
         }
         assertThat(ckpt.file("lm_head.weight").path().getFileName().toString())
             .isEqualTo("model-00002-of-00002.safetensors");
@@ -76,10 +84,13 @@ class CheckpointTest {
   @Test
   void shardListedButMissing() throws IOException {
     shard("model-00001-of-00002.safetensors", "a");
-    index("\"a\": \"model-00001-of-00002.safetensors\", \"b\": \"model-00002-of-00002.safetensors\"");
-    assertThatThrownBy(() -> SafetensorsCheckpoint.open(dir)).isInstanceOf(SafetensorsException.class)
+    index(
+        "\"a\": \"model-00001-of-00002.safetensors\", \"b\": \"model-00002-of-00002.safetensors\"");
+    assertThatThrownBy(() -> SafetensorsCheckpoint.open(dir))
+        .isInstanceOf(SafetensorsException.class)
         .hasMessageContaining("model.safetensors.index.json")
-        .hasMessageContaining("shard model-00002-of-00002.safetensors (holding tensor 'b') does not exist");
+        .hasMessageContaining(
+            "shard model-00002-of-00002.safetensors (holding tensor 'b') does not exist");
   }
 
   @Test
@@ -87,31 +98,38 @@ class CheckpointTest {
     shard("s1.safetensors", "a");
     shard("s2.safetensors", "b");
     index("\"a\": \"s1.safetensors\", \"b\": \"s1.safetensors\", \"c\": \"s2.safetensors\"");
-    assertThatThrownBy(() -> SafetensorsCheckpoint.open(dir)).isInstanceOf(SafetensorsException.class)
-        .hasMessageContaining("tensor 'b' is listed in shard s1.safetensors but is in s2.safetensors");
+    assertThatThrownBy(() -> SafetensorsCheckpoint.open(dir))
+        .isInstanceOf(SafetensorsException.class)
+        .hasMessageContaining(
+            "tensor 'b' is listed in shard s1.safetensors but is in s2.safetensors");
   }
 
   @Test
   void tensorInAShardButNotListed() throws IOException {
     shard("s1.safetensors", "a", "extra");
     index("\"a\": \"s1.safetensors\"");
-    assertThatThrownBy(() -> SafetensorsCheckpoint.open(dir)).isInstanceOf(SafetensorsException.class)
+    assertThatThrownBy(() -> SafetensorsCheckpoint.open(dir))
+        .isInstanceOf(SafetensorsException.class)
         .hasMessageContaining("tensor 'extra' in shard s1.safetensors is not listed");
   }
 
   @Test
   void indexWithoutWeightMapOrBadJson() throws IOException {
     Files.writeString(dir.resolve("model.safetensors.index.json"), "{\"metadata\": {}}");
-    assertThatThrownBy(() -> SafetensorsCheckpoint.open(dir)).hasMessageContaining("has no \"weight_map\"");
+    assertThatThrownBy(() -> SafetensorsCheckpoint.open(dir))
+        .hasMessageContaining("has no \"weight_map\"");
     Files.writeString(dir.resolve("model.safetensors.index.json"), "{\"weight_map\": ");
-    assertThatThrownBy(() -> SafetensorsCheckpoint.open(dir)).hasMessageContaining("is not valid JSON");
+    assertThatThrownBy(() -> SafetensorsCheckpoint.open(dir))
+        .hasMessageContaining("is not valid JSON");
   }
 
   @Test
   void shardNamesCannotEscapeTheDirectory() throws IOException {
     index("\"a\": \"../elsewhere.safetensors\"");
-    assertThatThrownBy(() -> SafetensorsCheckpoint.open(dir)).isInstanceOf(SafetensorsException.class)
-        .hasMessageContaining("shard name '../elsewhere.safetensors' must be a file next to the index");
+    assertThatThrownBy(() -> SafetensorsCheckpoint.open(dir))
+        .isInstanceOf(SafetensorsException.class)
+        .hasMessageContaining(
+            "shard name '../elsewhere.safetensors' must be a file next to the index");
   }
 
   @Test
@@ -119,7 +137,8 @@ class CheckpointTest {
     shard("x.safetensors", "a");
     shard("y.safetensors", "a", "b");
     index("\"a\": \"x.safetensors\", \"b\": \"y.safetensors\"");
-    assertThatThrownBy(() -> SafetensorsCheckpoint.open(dir)).isInstanceOf(SafetensorsException.class)
+    assertThatThrownBy(() -> SafetensorsCheckpoint.open(dir))
+        .isInstanceOf(SafetensorsException.class)
         .hasMessageContaining("y.safetensors: tensor 'a' is also in x.safetensors");
   }
 
@@ -136,14 +155,16 @@ class CheckpointTest {
   void severalFilesWithoutIndexAreAmbiguous() {
     shard("x.safetensors", "a");
     shard("y.safetensors", "b");
-    assertThatThrownBy(() -> SafetensorsCheckpoint.open(dir)).isInstanceOf(SafetensorsException.class)
+    assertThatThrownBy(() -> SafetensorsCheckpoint.open(dir))
+        .isInstanceOf(SafetensorsException.class)
         .hasMessageContaining("holds several .safetensors files [x.safetensors, y.safetensors]");
   }
 
   @Test
   void directoryWithoutSafetensors() throws IOException {
     Files.writeString(dir.resolve("pytorch_model.bin"), "pickle");
-    assertThatThrownBy(() -> SafetensorsCheckpoint.open(dir)).isInstanceOf(SafetensorsException.class)
+    assertThatThrownBy(() -> SafetensorsCheckpoint.open(dir))
+        .isInstanceOf(SafetensorsException.class)
         .hasMessageContaining("holds no *.safetensors file (found [pytorch_model.bin]: convert");
     assertThatThrownBy(() -> SafetensorsCheckpoint.open(dir.resolve("nope")))
         .hasMessageContaining("no such file or directory");
@@ -153,7 +174,8 @@ class CheckpointTest {
   void unknownTensor() {
     shard("model.safetensors", "a");
     try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(dir)) {
-      assertThatThrownBy(() -> ckpt.tensor("b")).isInstanceOf(SafetensorsException.class)
+      assertThatThrownBy(() -> ckpt.tensor("b"))
+          .isInstanceOf(SafetensorsException.class)
           .hasMessageContaining("no tensor named 'b'");
     }
   }

@@ -13,11 +13,17 @@ import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Every way a safetensors file can be broken gives an exception naming the file and tensor, never a crash. */
+/**
+ * Every way a safetensors file can be broken gives an exception naming the file and tensor, never a
+ * crash.
+ */
 class MalformedFileTest {
   @TempDir Path dir;
 
-  /** A file whose header length field says {@code declared}, followed by {@code header} and {@code data} bytes. */
+  /**
+   * A file whose header length field says {@code declared}, followed by {@code header} and {@code
+   * data} bytes.
+   */
   private Path file(long declared, String header, int data) throws IOException {
     byte[] json = header.getBytes(StandardCharsets.UTF_8);
     ByteBuffer b = ByteBuffer.allocate(8 + json.length + data).order(ByteOrder.LITTLE_ENDIAN);
@@ -53,18 +59,22 @@ class MalformedFileTest {
 
   @Test
   void headerLengthPastTheEnd() throws IOException {
-    assertOpenFails(file(500, "{}", 0)).hasMessageContaining("header length 500 runs past the end of the file");
+    assertOpenFails(file(500, "{}", 0))
+        .hasMessageContaining("header length 500 runs past the end of the file");
   }
 
   @Test
   void absurdHeaderLength() throws IOException {
-    assertOpenFails(file(1L << 40, "{}", 0)).hasMessageContaining("header length 1099511627776 is absurd");
-    assertOpenFails(file(-1L, "{}", 0)).hasMessageContaining("header length 18446744073709551615 is absurd");
+    assertOpenFails(file(1L << 40, "{}", 0))
+        .hasMessageContaining("header length 1099511627776 is absurd");
+    assertOpenFails(file(-1L, "{}", 0))
+        .hasMessageContaining("header length 18446744073709551615 is absurd");
   }
 
   @Test
   void invalidJson() throws IOException {
-    assertOpenFails(file("{\"a\": {\"dtype\": ", 0)).hasMessageContaining("header is not valid JSON");
+    assertOpenFails(file("{\"a\": {\"dtype\": ", 0))
+        .hasMessageContaining("header is not valid JSON");
     assertOpenFails(file("[1, 2]", 0)).hasMessageContaining("header is not a JSON object");
     assertOpenFails(file("{} {}", 0)).hasMessageContaining("content after its JSON object");
   }
@@ -72,14 +82,19 @@ class MalformedFileTest {
   @Test
   void offsetsPastTheEndMeanATruncatedFile() throws IOException {
     Path p = file("{\"w\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,16]}}", 12);
-    assertOpenFails(p).hasMessageContaining("tensor 'w' has data_offsets [0, 16] past the end of the data section (12 bytes)")
+    assertOpenFails(p)
+        .hasMessageContaining(
+            "tensor 'w' has data_offsets [0, 16] past the end of the data section (12 bytes)")
         .hasMessageContaining("truncated");
   }
 
   @Test
   void overlappingTensors() throws IOException {
-    Path p = file("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-        + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12);
+    Path p =
+        file(
+            "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}",
+            12);
     assertOpenFails(p).hasMessageContaining("tensors 'a' [0, 8] and 'b' [4, 12] overlap");
   }
 
@@ -94,37 +109,51 @@ class MalformedFileTest {
   @Test
   void byteSizeNotShapeTimesDtype() throws IOException {
     Path p = file("{\"w\":{\"dtype\":\"BF16\",\"shape\":[3,2],\"data_offsets\":[0,8]}}", 8);
-    assertOpenFails(p).hasMessageContaining("tensor 'w' has data_offsets [0, 8] (8 bytes) but shape [3, 2] of BF16 needs 12 bytes");
+    assertOpenFails(p)
+        .hasMessageContaining(
+            "tensor 'w' has data_offsets [0, 8] (8 bytes) but shape [3, 2] of BF16 needs 12 bytes");
   }
 
   @Test
   void unknownDtype() throws IOException {
     Path p = file("{\"w\":{\"dtype\":\"Q4_K\",\"shape\":[1],\"data_offsets\":[0,1]}}", 1);
-    assertOpenFails(p).hasMessageContaining("tensor 'w' has unknown dtype 'Q4_K': expected one of F64, F32, F16, BF16");
+    assertOpenFails(p)
+        .hasMessageContaining(
+            "tensor 'w' has unknown dtype 'Q4_K': expected one of F64, F32, F16, BF16");
   }
 
   @Test
   void duplicateNames() throws IOException {
-    Path p = file("{\"w\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]},"
-        + "\"w\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[1,2]}}", 2);
+    Path p =
+        file(
+            "{\"w\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]},"
+                + "\"w\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[1,2]}}",
+            2);
     assertOpenFails(p).hasMessageContaining("tensor name 'w' appears twice");
   }
 
   @Test
   void malformedEntries() throws IOException {
-    assertOpenFails(file("{\"w\":[1,2]}", 0)).hasMessageContaining("tensor 'w' must map to {dtype, shape, data_offsets}");
-    assertOpenFails(file("{\"w\":{\"shape\":[1],\"data_offsets\":[0,1]}}", 1)).hasMessageContaining("tensor 'w' has no dtype");
+    assertOpenFails(file("{\"w\":[1,2]}", 0))
+        .hasMessageContaining("tensor 'w' must map to {dtype, shape, data_offsets}");
+    assertOpenFails(file("{\"w\":{\"shape\":[1],\"data_offsets\":[0,1]}}", 1))
+        .hasMessageContaining("tensor 'w' has no dtype");
     assertOpenFails(file("{\"w\":{\"dtype\":\"U8\",\"shape\":[-1],\"data_offsets\":[0,1]}}", 1))
-        .hasMessageContaining("tensor 'w' field shape must be an array of non-negative integers, got [-1]");
+        .hasMessageContaining(
+            "tensor 'w' field shape must be an array of non-negative integers, got [-1]");
     assertOpenFails(file("{\"w\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0]}}", 1))
         .hasMessageContaining("field data_offsets must be an array of 2 non-negative integers");
     assertOpenFails(file("{\"w\":{\"dtype\":\"U8\",\"shape\":[1.5],\"data_offsets\":[0,1]}}", 1))
         .hasMessageContaining("field shape must be");
     assertOpenFails(file("{\"w\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[1,0]}}", 1))
         .hasMessageContaining("end before they begin");
-    assertOpenFails(file("{\"w\":{\"dtype\":\"F64\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,1]}}", 1))
+    assertOpenFails(
+            file(
+                "{\"w\":{\"dtype\":\"F64\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,1]}}",
+                1))
         .hasMessageContaining("shape whose size overflows");
-    assertOpenFails(file("{\"__metadata__\":{\"n\":3}}", 0)).hasMessageContaining("__metadata__ entry 'n' must be a string");
+    assertOpenFails(file("{\"__metadata__\":{\"n\":3}}", 0))
+        .hasMessageContaining("__metadata__ entry 'n' must be a string");
   }
 
   @Test
@@ -135,19 +164,23 @@ class MalformedFileTest {
 
   @Test
   void exceptionNamesTheTensor() throws IOException {
-    Path p = file("{\"lm_head.weight\":{\"dtype\":\"XX\",\"shape\":[1],\"data_offsets\":[0,1]}}", 1);
+    Path p =
+        file("{\"lm_head.weight\":{\"dtype\":\"XX\",\"shape\":[1],\"data_offsets\":[0,1]}}", 1);
     assertThatThrownBy(() -> SafetensorsFile.open(p))
-        .isInstanceOfSatisfying(SafetensorsException.class, e -> {
-          assertThat(e.file()).isEqualTo(p);
-          assertThat(e.tensor()).contains("lm_head.weight");
-        });
+        .isInstanceOfSatisfying(
+            SafetensorsException.class,
+            e -> {
+              assertThat(e.file()).isEqualTo(p);
+              assertThat(e.tensor()).contains("lm_head.weight");
+            });
   }
 
   @Test
   void unknownTensorNameOnRead() throws IOException {
     Path p = file("{\"w\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}", 1);
     try (SafetensorsFile f = SafetensorsFile.open(p)) {
-      assertThatThrownBy(() -> f.tensor("v")).isInstanceOf(SafetensorsException.class)
+      assertThatThrownBy(() -> f.tensor("v"))
+          .isInstanceOf(SafetensorsException.class)
           .hasMessageContaining("no tensor named 'v'");
     }
   }

@@ -36,15 +36,14 @@ class WriterTest {
     Torch.seed(7);
   }
 
-
   @Test
   void anyLayoutRoundTrips() {
     Map<String, Tensor> tensors = new LinkedHashMap<>();
-    tensors.put("transposed", randn(3, 5).t());                         // non-contiguous
+    tensors.put("transposed", randn(3, 5).t()); // non-contiguous
     tensors.put("bf16", randn(4, 6).to(ScalarType.BFloat16));
-    tensors.put("sliced", randn(8, 8).narrow(1, 2, 3));                 // non-contiguous, offset storage
-    tensors.put("ids", arange(new Scalar(10L)));                        // I64
-    tensors.put("mask", randn(7).gt(new Scalar(0.0)));                  // BOOL
+    tensors.put("sliced", randn(8, 8).narrow(1, 2, 3)); // non-contiguous, offset storage
+    tensors.put("ids", arange(new Scalar(10L))); // I64
+    tensors.put("mask", randn(7).gt(new Scalar(0.0))); // BOOL
     tensors.put("half", randn(3).to(ScalarType.Half));
     tensors.put("scalar", randn(new long[0]));
     tensors.put("empty", randn(0, 3));
@@ -52,13 +51,21 @@ class WriterTest {
     SafetensorsWriter.write(file, tensors, Map.of("format", "pt", "note", "ünïcode"));
 
     try (SafetensorsFile f = SafetensorsFile.open(file)) {
-      assertThat(f.tensors()).extracting(TensorInfo::name).containsExactlyElementsOf(tensors.keySet());
+      assertThat(f.tensors())
+          .extracting(TensorInfo::name)
+          .containsExactlyElementsOf(tensors.keySet());
       assertThat(f.metadata()).containsEntry("format", "pt").containsEntry("note", "ünïcode");
       for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
         Tensor back = f.tensor(e.getKey());
-        assertThat(DType.of(back.scalar_type())).as(e.getKey()).isEqualTo(DType.of(e.getValue().scalar_type()));
-        assertThat(TestTensors.shape(back)).as(e.getKey()).containsExactly(TestTensors.shape(e.getValue()));
-        assertThat(TestTensors.bytes(back)).as(e.getKey()).isEqualTo(TestTensors.bytes(e.getValue()));
+        assertThat(DType.of(back.scalar_type()))
+            .as(e.getKey())
+            .isEqualTo(DType.of(e.getValue().scalar_type()));
+        assertThat(TestTensors.shape(back))
+            .as(e.getKey())
+            .containsExactly(TestTensors.shape(e.getValue()));
+        assertThat(TestTensors.bytes(back))
+            .as(e.getKey())
+            .isEqualTo(TestTensors.bytes(e.getValue()));
       }
     }
   }
@@ -67,7 +74,8 @@ class WriterTest {
   void theFileIsReadableByAllLikeItsSiblingsNotPrivateLikeATemporary() throws IOException {
     Path file = dir.resolve("shared.safetensors");
     SafetensorsWriter.write(file, Map.of("x", randn(3)));
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-r--r--");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+        .isEqualTo("rw-r--r--");
   }
 
   @Test
@@ -86,7 +94,8 @@ class WriterTest {
     try (SafetensorsFile f = SafetensorsFile.open(file)) {
       Tensor bf = f.tensor("x", DType.BF16);
       assertThat(DType.of(bf.scalar_type())).isEqualTo(DType.BF16);
-      assertThat(TestTensors.doubles(bf)).containsExactly(TestTensors.doubles(x.to(ScalarType.BFloat16)));
+      assertThat(TestTensors.doubles(bf))
+          .containsExactly(TestTensors.doubles(x.to(ScalarType.BFloat16)));
     }
   }
 
@@ -98,7 +107,7 @@ class WriterTest {
 
     Map<String, Tensor> bad = new LinkedHashMap<>();
     bad.put("fine", randn(2));
-    bad.put("broken", new Tensor());                                   // undefined
+    bad.put("broken", new Tensor()); // undefined
     assertThatThrownBy(() -> SafetensorsWriter.write(file, bad))
         .isInstanceOf(SafetensorsException.class)
         .hasMessageContaining(file.toString())
@@ -117,13 +126,18 @@ class WriterTest {
 
   @Test
   void reservedNamesAreRefused() {
-    assertThatThrownBy(() -> SafetensorsWriter.write(dir.resolve("c.safetensors"), Map.of("__metadata__", randn(1))))
-        .isInstanceOf(SafetensorsException.class).hasMessageContaining("reserved");
+    assertThatThrownBy(
+            () ->
+                SafetensorsWriter.write(
+                    dir.resolve("c.safetensors"), Map.of("__metadata__", randn(1))))
+        .isInstanceOf(SafetensorsException.class)
+        .hasMessageContaining("reserved");
   }
 
   @Test
   void tensorsSplitIntoManyWritesReassembleExactly() {
-    // Real chunks are 1 GiB (a ByteBuffer's limit is 2 GiB); 7-byte chunks exercise the same arithmetic.
+    // Real chunks are 1 GiB (a ByteBuffer's limit is 2 GiB); 7-byte chunks exercise the same
+    // arithmetic.
     Path file = dir.resolve("chunked.safetensors");
     Map<String, Tensor> tensors = new LinkedHashMap<>();
     tensors.put("a", randn(5, 3));
@@ -131,7 +145,8 @@ class WriterTest {
     SafetensorsWriter.write(file, tensors, Map.of(), 7);
     try (SafetensorsFile f = SafetensorsFile.open(file)) {
       for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
-        assertThat(TestTensors.bytes(f.tensor(e.getKey()))).isEqualTo(TestTensors.bytes(e.getValue()));
+        assertThat(TestTensors.bytes(f.tensor(e.getKey())))
+            .isEqualTo(TestTensors.bytes(e.getValue()));
       }
     }
   }

@@ -29,80 +29,127 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code lntune bench}: training step time (forward and backward apart), tokens/s, peak and activation memory and
- * achieved FLOP/s of each strategy on the same model and batch, the machine's GEMM FLOP/s, loading a checkpoint of
- * about 1 GiB against a plain read of it, and KV-cache decoding at a short and a long context; as Markdown on stdout
- * and, with {@code --output}, {@code bench.json} and {@code bench.md}.
+ * {@code lntune bench}: training step time (forward and backward apart), tokens/s, peak and
+ * activation memory and achieved FLOP/s of each strategy on the same model and batch, the machine's
+ * GEMM FLOP/s, loading a checkpoint of about 1 GiB against a plain read of it, and KV-cache
+ * decoding at a short and a long context; as Markdown on stdout and, with {@code --output}, {@code
+ * bench.json} and {@code bench.md}.
  *
  * <pre>{@code
  * lntune bench                              # small (about 100M parameters, 512 tokens), bf16, 3 rounds of 3 steps
  * lntune bench --size medium --output runs/bench
  * }</pre>
  *
- * <p>Each training configuration runs in child JVMs ({@code lntune bench-step}) with this JVM's options and
- * environment, because a process's peak resident memory only grows: each row's peak is its own process's. Timing
- * children run round-robin, every configuration once per round, so that a change in the machine's load (it may be
- * shared) hits every configuration alike, and each row's times are the medians over its rounds; a last child per
- * configuration, whose large allocations are unmapped on release, measures the memory.
+ * <p>Each training configuration runs in child JVMs ({@code lntune bench-step}) with this JVM's
+ * options and environment, because a process's peak resident memory only grows: each row's peak is
+ * its own process's. Timing children run round-robin, every configuration once per round, so that a
+ * change in the machine's load (it may be shared) hits every configuration alike, and each row's
+ * times are the medians over its rounds; a last child per configuration, whose large allocations
+ * are unmapped on release, measures the memory.
  */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = {"Measure training step time, tokens/s and peak memory of each strategy on one model and batch "
-        + "(each in its own process), the machine's GEMM FLOP/s, the achieved FLOP/s of a step, loading a checkpoint "
-        + "of about 1 GiB against reading the file, and KV-cache decoding at short and long context. Prints Markdown; "
-        + "--output also writes bench.json and bench.md."})
+    description = {
+      "Measure training step time, tokens/s and peak memory of each strategy on one model and batch "
+          + "(each in its own process), the machine's GEMM FLOP/s, the achieved FLOP/s of a step, loading a checkpoint "
+          + "of about 1 GiB against reading the file, and KV-cache decoding at short and long context. Prints Markdown; "
+          + "--output also writes bench.json and bench.md."
+    })
 public final class BenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--size", defaultValue = "small", description = "tiny, small (about 100M parameters, 512 tokens), "
-      + "medium (about 350M) or llava7b (Vicuna-7B, CUDA only). Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--size",
+      defaultValue = "small",
+      description =
+          "tiny, small (about 100M parameters, 512 tokens), "
+              + "medium (about 350M) or llava7b (Vicuna-7B, CUDA only). Default: ${DEFAULT-VALUE}.")
   String size;
 
-  @Option(names = "--dtype", defaultValue = "BF16", description = "Frozen weights' dtype; trainable parameters "
-      + "keep fp32 masters. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--dtype",
+      defaultValue = "BF16",
+      description =
+          "Frozen weights' dtype; trainable parameters "
+              + "keep fp32 masters. Default: ${DEFAULT-VALUE}.")
   String dtype;
 
-  @Option(names = "--configs", split = ",", defaultValue = "LAYERNORM,LAYERNORM+recompute,LORA,FULL,LAYERNORM+loader",
-      description = "Strategies to train, '+recompute' for activation recomputation, '+loader' for batches from the "
-          + "data loader over generated LLaVA data (pictures included) instead of one fixed batch. Default: "
-          + "${DEFAULT-VALUE}.")
+  @Option(
+      names = "--configs",
+      split = ",",
+      defaultValue = "LAYERNORM,LAYERNORM+recompute,LORA,FULL,LAYERNORM+loader",
+      description =
+          "Strategies to train, '+recompute' for activation recomputation, '+loader' for batches from the "
+              + "data loader over generated LLaVA data (pictures included) instead of one fixed batch. Default: "
+              + "${DEFAULT-VALUE}.")
   List<String> configs;
 
-  @Option(names = "--rounds", defaultValue = "3", description = "Timing processes per configuration, run "
-      + "round-robin (every configuration once per round) so that a change in the machine's load hits all alike; "
-      + "the median round counts. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--rounds",
+      defaultValue = "3",
+      description =
+          "Timing processes per configuration, run "
+              + "round-robin (every configuration once per round) so that a change in the machine's load hits all alike; "
+              + "the median round counts. Default: ${DEFAULT-VALUE}.")
   int rounds;
 
-  @Option(names = "--loader-batch", defaultValue = "8", description = "Samples per batch of the '+loader' "
-      + "configurations. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--loader-batch",
+      defaultValue = "8",
+      description =
+          "Samples per batch of the '+loader' " + "configurations. Default: ${DEFAULT-VALUE}.")
   int loaderBatch;
 
-  @Option(names = "--steps", defaultValue = "3", description = "Measured steps per configuration and round (the "
-      + "median counts). Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--steps",
+      defaultValue = "3",
+      description =
+          "Measured steps per configuration and round (the "
+              + "median counts). Default: ${DEFAULT-VALUE}.")
   int steps;
 
-  @Option(names = "--warmup", defaultValue = "1", description = "Steps before measuring. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--warmup",
+      defaultValue = "1",
+      description = "Steps before measuring. Default: ${DEFAULT-VALUE}.")
   int warmup;
 
-  @Option(names = "--lora-r", defaultValue = "64", description = "LoRA's rank. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--lora-r",
+      defaultValue = "64",
+      description = "LoRA's rank. Default: ${DEFAULT-VALUE}.")
   int loraR;
 
-  @Option(names = "--contexts", split = ",", defaultValue = "16,512",
+  @Option(
+      names = "--contexts",
+      split = ",",
+      defaultValue = "16,512",
       description = "Context lengths for decoding, shortest first. Default: ${DEFAULT-VALUE}.")
   List<Long> contexts;
 
-  @Option(names = "--decode-tokens", defaultValue = "16", description = "Tokens decoded per context (the median "
-      + "counts). Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--decode-tokens",
+      defaultValue = "16",
+      description =
+          "Tokens decoded per context (the median " + "counts). Default: ${DEFAULT-VALUE}.")
   int decodeTokens;
 
-  @Option(names = "--mmap-threshold", defaultValue = "131072", paramLabel = "BYTES", description = "glibc's "
-      + "MALLOC_MMAP_THRESHOLD_ in the memory-measuring JVMs: tensors above it are mapped and unmapped on release, "
-      + "so the peaks count live tensors, not heap glibc keeps; 0 measures memory in the timing JVMs instead, under "
-      + "glibc's defaults. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--mmap-threshold",
+      defaultValue = "131072",
+      paramLabel = "BYTES",
+      description =
+          "glibc's "
+              + "MALLOC_MMAP_THRESHOLD_ in the memory-measuring JVMs: tensors above it are mapped and unmapped on release, "
+              + "so the peaks count live tensors, not heap glibc keeps; 0 measures memory in the timing JVMs instead, under "
+              + "glibc's defaults. Default: ${DEFAULT-VALUE}.")
   long mmapThreshold;
 
-  @Option(names = "--output", paramLabel = "DIR", description = "Also write bench.json and bench.md here.")
+  @Option(
+      names = "--output",
+      paramLabel = "DIR",
+      description = "Also write bench.json and bench.md here.")
   Path output;
 
   @Override
@@ -110,19 +157,36 @@ public final class BenchCommand implements Callable<Integer> {
     BenchSize s = BenchSize.parse(size);
     DType d = DType.parse(dtype);
     if (s.needsCuda && !Torch.cudaAvailable()) {
-      throw new LntuneException("bench size " + size + " (a 7B model) runs on CUDA only and no CUDA device is "
-          + "available (a CPU build of libtorch, or no GPU): pick tiny, small or medium");
+      throw new LntuneException(
+          "bench size "
+              + size
+              + " (a 7B model) runs on CUDA only and no CUDA device is "
+              + "available (a CPU build of libtorch, or no GPU): pick tiny, small or medium");
     }
-    if (steps < 1 || rounds < 1 || loaderBatch < 1 || warmup < 0 || decodeTokens < 1 || configs.isEmpty()) {
-      throw new IllegalArgumentException("--steps, --rounds, --loader-batch and --decode-tokens must be >= 1, "
-          + "--warmup >= 0, --configs not empty");
+    if (steps < 1
+        || rounds < 1
+        || loaderBatch < 1
+        || warmup < 0
+        || decodeTokens < 1
+        || configs.isEmpty()) {
+      throw new IllegalArgumentException(
+          "--steps, --rounds, --loader-batch and --decode-tokens must be >= 1, "
+              + "--warmup >= 0, --configs not empty");
     }
     PrintWriter err = spec.commandLine().getErr();
     Map<String, List<StepResult>> timed = new LinkedHashMap<>();
     for (int round = 1; round <= rounds; round++) {
       for (String config : configs) {
-        err.println("bench: round " + round + " of " + rounds + ": timing " + config + " on "
-            + s.name().toLowerCase() + " in a child JVM...");
+        err.println(
+            "bench: round "
+                + round
+                + " of "
+                + rounds
+                + ": timing "
+                + config
+                + " on "
+                + s.name().toLowerCase()
+                + " in a child JVM...");
         err.flush();
         timed.computeIfAbsent(config, c -> new ArrayList<>()).add(child(config, steps, 0));
       }
@@ -142,8 +206,12 @@ public final class BenchCommand implements Callable<Integer> {
     Path tmp = Files.createTempDirectory("lntune-bench");
     MachineProbes.Checkpoint checkpoint;
     try {
-      checkpoint = MachineProbes.checkpoint(MachineProbes.sizedFor(model.config(), d, s.checkpointBytes),
-          model.placement(), tmp, 3);
+      checkpoint =
+          MachineProbes.checkpoint(
+              MachineProbes.sizedFor(model.config(), d, s.checkpointBytes),
+              model.placement(),
+              tmp,
+              3);
     } finally {
       try (var files = Files.walk(tmp)) {
         files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -154,9 +222,19 @@ public final class BenchCommand implements Callable<Integer> {
       decodes.add(MachineProbes.decode(model, context, decodeTokens));
     }
     model.close();
-    BenchReport report = new BenchReport(s.name().toLowerCase(), d.name(), model.placement().device().toString(),
-        s.sequence, s.batch, environment(mmapThreshold), gemm, rows, checkpoint, decodes,
-        BenchReport.ratios(gemm, rows, checkpoint, decodes));
+    BenchReport report =
+        new BenchReport(
+            s.name().toLowerCase(),
+            d.name(),
+            model.placement().device().toString(),
+            s.sequence,
+            s.batch,
+            environment(mmapThreshold),
+            gemm,
+            rows,
+            checkpoint,
+            decodes,
+            BenchReport.ratios(gemm, rows, checkpoint, decodes));
     PrintWriter out = spec.commandLine().getOut();
     out.print(report.toMarkdown());
     out.flush();
@@ -170,7 +248,9 @@ public final class BenchCommand implements Callable<Integer> {
 
   private static Map<String, String> environment(long mmapThreshold) {
     Map<String, String> env = new LinkedHashMap<>();
-    env.put("MALLOC_MMAP_THRESHOLD_ (memory JVMs)", mmapThreshold > 0 ? Long.toString(mmapThreshold) : "default");
+    env.put(
+        "MALLOC_MMAP_THRESHOLD_ (memory JVMs)",
+        mmapThreshold > 0 ? Long.toString(mmapThreshold) : "default");
     for (String name : List.of("OMP_WAIT_POLICY", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")) {
       env.put(name, System.getenv().getOrDefault(name, "unset"));
     }
@@ -180,23 +260,39 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   /**
-   * {@return one row from a configuration's timing rounds and, when there is one, its memory run} The times are
-   * the medians over the rounds (each round's own figure is its median step); the memory comes from the memory run,
-   * a JVM whose large allocations are unmapped on release. That threshold makes every large tensor a fresh mapping
-   * whose pages are faulted in and zeroed, which slowed a small LAYERNORM step by half: so it never applies to the
-   * timed runs.
+   * {@return one row from a configuration's timing rounds and, when there is one, its memory run}
+   * The times are the medians over the rounds (each round's own figure is its median step); the
+   * memory comes from the memory run, a JVM whose large allocations are unmapped on release. That
+   * threshold makes every large tensor a fresh mapping whose pages are faulted in and zeroed, which
+   * slowed a small LAYERNORM step by half: so it never applies to the timed runs.
    */
   static StepResult combine(List<StepResult> rounds, StepResult memory) {
     StepResult first = rounds.get(0);
     StepResult mem = memory != null ? memory : first;
     double step = median(rounds, StepResult::stepMillis);
-    double tokens = first.tokensPerSecond() * first.stepMillis() / 1000; // tokens per step, the same every round
-    return new StepResult(first.config(), step, median(rounds, StepResult::forwardMillis),
-        median(rounds, StepResult::backwardMillis), tokens / (step / 1000), mem.peakRssBytes(), mem.baseRssBytes(),
-        mem.stepPeakRssBytes(), mem.activationBytes(), mem.cudaPeakBytes(), first.flopsPerStep(),
-        first.flopsPerStep() / (step / 1000), median(rounds, StepResult::overheadFraction),
-        first.trainableParameters(), first.totalParameters(), first.finalLoss(),
-        median(rounds, StepResult::dataMillis), median(rounds, StepResult::dataShare),
+    double tokens =
+        first.tokensPerSecond()
+            * first.stepMillis()
+            / 1000; // tokens per step, the same every round
+    return new StepResult(
+        first.config(),
+        step,
+        median(rounds, StepResult::forwardMillis),
+        median(rounds, StepResult::backwardMillis),
+        tokens / (step / 1000),
+        mem.peakRssBytes(),
+        mem.baseRssBytes(),
+        mem.stepPeakRssBytes(),
+        mem.activationBytes(),
+        mem.cudaPeakBytes(),
+        first.flopsPerStep(),
+        first.flopsPerStep() / (step / 1000),
+        median(rounds, StepResult::overheadFraction),
+        first.trainableParameters(),
+        first.totalParameters(),
+        first.finalLoss(),
+        median(rounds, StepResult::dataMillis),
+        median(rounds, StepResult::dataShare),
         (long) median(rounds, r -> (double) r.javaBytesPerStep()),
         (long) median(rounds, r -> (double) r.taskJavaBytesPerStep()),
         rounds.stream().map(StepResult::stepMillis).toList());
@@ -207,28 +303,53 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   /** Runs {@code lntune bench-step} for {@code config} in a child JVM and {@return its result} */
-  private StepResult child(String config, int measuredSteps, long threshold) throws IOException, InterruptedException {
+  private StepResult child(String config, int measuredSteps, long threshold)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin",
-        "java").toString()));
+    command.add(
+        ProcessHandle.current()
+            .info()
+            .command()
+            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-        .filter(a -> !a.startsWith("-agentlib:jdwp")).forEach(command::add);
-    command.addAll(Arrays.asList("-cp", System.getProperty("java.class.path"), LntuneCli.class.getName(),
-        "bench-step", "--size", size, "--run", config, "--dtype", dtype, "--steps", Integer.toString(measuredSteps),
-        "--warmup", Integer.toString(warmup), "--lora-r", Integer.toString(loraR), "--loader-batch",
-        Integer.toString(loaderBatch)));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+        .filter(a -> !a.startsWith("-agentlib:jdwp"))
+        .forEach(command::add);
+    command.addAll(
+        Arrays.asList(
+            "-cp",
+            System.getProperty("java.class.path"),
+            LntuneCli.class.getName(),
+            "bench-step",
+            "--size",
+            size,
+            "--run",
+            config,
+            "--dtype",
+            dtype,
+            "--steps",
+            Integer.toString(measuredSteps),
+            "--warmup",
+            Integer.toString(warmup),
+            "--lora-r",
+            Integer.toString(loraR),
+            "--loader-batch",
+            Integer.toString(loaderBatch)));
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
     if (threshold > 0) {
       builder.environment().put("MALLOC_MMAP_THRESHOLD_", Long.toString(threshold));
     }
     Process p = builder.start();
     StepResult result = null;
     List<String> lines = new ArrayList<>();
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader r =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line = r.readLine(); line != null; line = r.readLine()) {
         if (line.startsWith(BenchStepCommand.MARKER)) {
-          result = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-              .readValue(line.substring(BenchStepCommand.MARKER.length()), StepResult.class);
+          result =
+              new ObjectMapper()
+                  .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                  .readValue(line.substring(BenchStepCommand.MARKER.length()), StepResult.class);
         } else {
           lines.add(line);
         }
@@ -236,8 +357,14 @@ public final class BenchCommand implements Callable<Integer> {
     }
     int code = p.waitFor();
     if (code != 0 || result == null) {
-      throw new LntuneException("bench: the child JVM for " + config + " exited with status " + code
-          + (result == null ? " without a result" : "") + "; its output: " + String.join("\n", lines));
+      throw new LntuneException(
+          "bench: the child JVM for "
+              + config
+              + " exited with status "
+              + code
+              + (result == null ? " without a result" : "")
+              + "; its output: "
+              + String.join("\n", lines));
     }
     return result;
   }

@@ -16,7 +16,8 @@ final class BenchModels {
   private BenchModels() {}
 
   /**
-   * {@return a random-weight decoder of {@code size} in {@code dtype}, on CUDA for the sizes that need it}
+   * {@return a random-weight decoder of {@code size} in {@code dtype}, on CUDA for the sizes that
+   * need it}
    *
    * @throws LntuneException if the size needs CUDA and none is available
    */
@@ -24,8 +25,11 @@ final class BenchModels {
     Device device = Device.cpu();
     if (size.needsCuda) {
       if (!Torch.cudaAvailable()) {
-        throw new LntuneException("bench size " + size.name().toLowerCase() + " (a 7B model) runs on CUDA only and "
-            + "no CUDA device is available (a CPU build of libtorch, or no GPU): pick tiny, small or medium");
+        throw new LntuneException(
+            "bench size "
+                + size.name().toLowerCase()
+                + " (a 7B model) runs on CUDA only and "
+                + "no CUDA device is available (a CPU build of libtorch, or no GPU): pick tiny, small or medium");
       }
       device = Device.cuda(0);
     }
@@ -35,10 +39,11 @@ final class BenchModels {
   }
 
   /**
-   * {@return the useful FLOPs of one training step over {@code tokens} tokens}: every matrix product runs forward
-   * (2NT) and backward to its input (2NT), and trainable matrices also to their weights (2N'T), where N counts the
-   * elements of the 2-D weights the tokens pass through (every linear layer, LoRA's included, and the head; the
-   * embedding is a lookup). Attention's own products and recomputation are not counted.
+   * {@return the useful FLOPs of one training step over {@code tokens} tokens}: every matrix
+   * product runs forward (2NT) and backward to its input (2NT), and trainable matrices also to
+   * their weights (2N'T), where N counts the elements of the 2-D weights the tokens pass through
+   * (every linear layer, LoRA's included, and the head; the embedding is a lookup). Attention's own
+   * products and recomputation are not counted.
    */
   static double stepFlops(LlamaModel model, long tokens) {
     long matrices = 0;

@@ -44,18 +44,24 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code lntune bench-step}: trains one configuration for a few steps and prints a {@link StepResult} as one JSON
- * line after {@link #MARKER}. {@code lntune bench} runs it in a fresh process per configuration, because a
- * process's peak resident memory only ever grows.
+ * {@code lntune bench-step}: trains one configuration for a few steps and prints a {@link
+ * StepResult} as one JSON line after {@link #MARKER}. {@code lntune bench} runs it in a fresh
+ * process per configuration, because a process's peak resident memory only ever grows.
  */
-@Command(name = "bench-step", hidden = true, description = "One configuration of lntune bench, in its own process.")
+@Command(
+    name = "bench-step",
+    hidden = true,
+    description = "One configuration of lntune bench, in its own process.")
 public final class BenchStepCommand implements Callable<Integer> {
   /** Precedes the result's JSON on stdout. */
   static final String MARKER = "lntune-bench-step: ";
+
   /** A configuration suffix: activation recomputation. */
   static final String RECOMPUTE = "+recompute";
+
   /** A configuration suffix: batches from a {@link DataLoader} ({@link LoaderData}). */
   static final String LOADER = "+loader";
+
   private static final ThreadMXBean THREADS = (ThreadMXBean) ManagementFactory.getThreadMXBean();
 
   @Spec CommandSpec spec;
@@ -63,8 +69,10 @@ public final class BenchStepCommand implements Callable<Integer> {
   @Option(names = "--size", required = true)
   String size;
 
-  @Option(names = "--run", required = true, description = "A strategy, optionally with +recompute, then "
-      + "optionally +loader.")
+  @Option(
+      names = "--run",
+      required = true,
+      description = "A strategy, optionally with +recompute, then " + "optionally +loader.")
   String config;
 
   @Option(names = "--dtype", required = true)
@@ -79,7 +87,10 @@ public final class BenchStepCommand implements Callable<Integer> {
   @Option(names = "--lora-r")
   int loraR = RunDefaults.LORA.r();
 
-  @Option(names = "--loader-batch", defaultValue = "8", description = "Samples per batch of a +loader run.")
+  @Option(
+      names = "--loader-batch",
+      defaultValue = "8",
+      description = "Samples per batch of a +loader run.")
   int loaderBatch;
 
   @Override
@@ -88,7 +99,8 @@ public final class BenchStepCommand implements Callable<Integer> {
     boolean loader = config.endsWith(LOADER);
     String run = loader ? config.substring(0, config.length() - LOADER.length()) : config;
     boolean recompute = run.endsWith(RECOMPUTE);
-    Strategy strategy = Strategy.parse(recompute ? run.substring(0, run.length() - RECOMPUTE.length()) : run);
+    Strategy strategy =
+        Strategy.parse(recompute ? run.substring(0, run.length() - RECOMPUTE.length()) : run);
     LlamaModel model = BenchModels.build(s, DType.parse(dtype), 1);
     Setup setup = setUp(model, strategy, loraR);
     TrainableParameters trainables = setup.trainables();
@@ -96,26 +108,40 @@ public final class BenchStepCommand implements Callable<Integer> {
     Phases phases = new Phases();
     Recorder recorder = new Recorder(warmup, phases);
     TrainerConfig trainer = RunDefaults.trainer(warmup + steps, RunDefaults.schedule());
-    long peakBeforeRun = MemoryStats.peakResidentBytes(); // the trainer resets the mark when it starts
+    long peakBeforeRun =
+        MemoryStats.peakResidentBytes(); // the trainer resets the mark when it starts
     if (loader) {
       try (LoaderData data = LoaderData.create(loaderBatch, warmup + steps, (int) s.sequence)) {
-        new Trainer<>(trainables, setup.optimizer(), new LoaderTask(model, task, phases), trainer, null,
-            List.of(recorder)).run(from -> data.loader());
+        new Trainer<>(
+                trainables,
+                setup.optimizer(),
+                new LoaderTask(model, task, phases),
+                trainer,
+                null,
+                List.of(recorder))
+            .run(from -> data.loader());
       }
     } else {
       TokenBatch batch = tokenBatch(s, model);
-      Iterator<TokenBatch> data = new Iterator<>() {
-        @Override
-        public boolean hasNext() {
-          return true;
-        }
+      Iterator<TokenBatch> data =
+          new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+              return true;
+            }
 
-        @Override
-        public TokenBatch next() {
-          return batch; // the same batch every step: no per-step allocation in the data path
-        }
-      };
-      new Trainer<>(trainables, setup.optimizer(), new TextTask(task, phases), trainer, null, List.of(recorder))
+            @Override
+            public TokenBatch next() {
+              return batch; // the same batch every step: no per-step allocation in the data path
+            }
+          };
+      new Trainer<>(
+              trainables,
+              setup.optimizer(),
+              new TextTask(task, phases),
+              trainer,
+              null,
+              List.of(recorder))
           .run(from -> data);
     }
     double overhead = recorder.stopSampling();
@@ -123,17 +149,34 @@ public final class BenchStepCommand implements Callable<Integer> {
     long tokens = (long) MachineProbes.median(recorder.tokens);
     double flops = BenchModels.stepFlops(model, tokens);
     List<MemoryStats.CudaMemory> cuda = MemoryStats.now().cuda();
-    // The kernel's resident counters are approximate by a few dozen pages, so the mark read now can trail the base
+    // The kernel's resident counters are approximate by a few dozen pages, so the mark read now can
+    // trail the base
     // read after its reset; the measured steps' peak is at least that base.
     long stepPeak = Math.max(MemoryStats.peakResidentBytes(), recorder.base);
     long peak = Math.max(peakBeforeRun, Math.max(recorder.peakBefore, stepPeak));
-    StepResult r = new StepResult(config, median, MachineProbes.median(recorder.forwardMillis),
-        MachineProbes.median(recorder.backwardMillis), tokens / (median / 1000), peak, recorder.base, stepPeak,
-        recorder.activationBytes, cuda.isEmpty() ? -1 : cuda.get(0).peakAllocatedBytes(),
-        flops, flops / (median / 1000), overhead, trainables.trainableCount(), trainables.totalCount(),
-        recorder.lastLoss, MachineProbes.median(recorder.dataMillis), MachineProbes.median(recorder.dataShares),
-        (long) MachineProbes.median(recorder.javaBytes), (long) MachineProbes.median(recorder.taskJavaBytes),
-        List.of(median));
+    StepResult r =
+        new StepResult(
+            config,
+            median,
+            MachineProbes.median(recorder.forwardMillis),
+            MachineProbes.median(recorder.backwardMillis),
+            tokens / (median / 1000),
+            peak,
+            recorder.base,
+            stepPeak,
+            recorder.activationBytes,
+            cuda.isEmpty() ? -1 : cuda.get(0).peakAllocatedBytes(),
+            flops,
+            flops / (median / 1000),
+            overhead,
+            trainables.trainableCount(),
+            trainables.totalCount(),
+            recorder.lastLoss,
+            MachineProbes.median(recorder.dataMillis),
+            MachineProbes.median(recorder.dataShares),
+            (long) MachineProbes.median(recorder.javaBytes),
+            (long) MachineProbes.median(recorder.taskJavaBytes),
+            List.of(median));
     PrintWriter out = spec.commandLine().getOut();
     out.println(MARKER + new ObjectMapper().writeValueAsString(r));
     out.flush();
@@ -142,27 +185,43 @@ public final class BenchStepCommand implements Callable<Integer> {
   }
 
   /**
-   * The trainable parameters and the optimizer of a run of {@code strategy}, made as {@code fit()} makes them with
-   * the builder's defaults: the same preparation, optimizer groups, learning rate and weight decay.
+   * The trainable parameters and the optimizer of a run of {@code strategy}, made as {@code fit()}
+   * makes them with the builder's defaults: the same preparation, optimizer groups, learning rate
+   * and weight decay.
    */
   record Setup(TrainableParameters trainables, AdamW optimizer) {}
 
-  /** {@return {@code model} prepared for {@code strategy} (LoRA of rank {@code loraR}), and its optimizer} */
+  /**
+   * {@return {@code model} prepared for {@code strategy} (LoRA of rank {@code loraR}), and its
+   * optimizer}
+   */
   static Setup setUp(LlamaModel model, Strategy strategy, int loraR) {
     Selection selection = Selection.of(strategy);
-    Optional<LoraConfig> lora = strategy == Strategy.LORA ? Optional.of(RunDefaults.LORA.withRank(loraR))
-        : Optional.empty();
-    TrainableParameters trainables = Preparation.trainables(model, selection, lora, RunDefaults.SEED);
+    Optional<LoraConfig> lora =
+        strategy == Strategy.LORA
+            ? Optional.of(RunDefaults.LORA.withRank(loraR))
+            : Optional.empty();
+    TrainableParameters trainables =
+        Preparation.trainables(model, selection, lora, RunDefaults.SEED);
     double lr = RunDefaults.learningRate(selection);
-    return new Setup(trainables, OptimizerGroups.adamW(trainables, lr, lr, RunDefaults.WEIGHT_DECAY));
+    return new Setup(
+        trainables, OptimizerGroups.adamW(trainables, lr, lr, RunDefaults.WEIGHT_DECAY));
   }
 
-  /** {@return the fixed batch of random tokens every step of a configuration without the loader trains on} */
+  /**
+   * {@return the fixed batch of random tokens every step of a configuration without the loader
+   * trains on}
+   */
   private static TokenBatch tokenBatch(BenchSize s, LlamaModel model) {
     try (TensorScope scope = TensorScope.open()) {
       Torch.seed(7);
-      return new TokenBatch(scope.keep(randint(s.config().vocabSize(), new long[] {s.batch, s.sequence},
-          new TensorOptions(ScalarType.Long)).to(model.placement().device().toTorch(), ScalarType.Long)));
+      return new TokenBatch(
+          scope.keep(
+              randint(
+                      s.config().vocabSize(),
+                      new long[] {s.batch, s.sequence},
+                      new TensorOptions(ScalarType.Long))
+                  .to(model.placement().device().toTorch(), ScalarType.Long)));
     }
   }
 
@@ -170,29 +229,40 @@ public final class BenchStepCommand implements Callable<Integer> {
   static long threadAllocatedBytes() {
     return THREADS.getCurrentThreadAllocatedBytes();
   }
+
   /** The batch every step reuses; the trainer's close after the step leaves it alone. */
   private record TokenBatch(Tensor ids) implements NextTokenTask.Tokens {
     @Override
     public void close() {}
   }
 
-  /** What the last step's forward and backward took: time, and the resident memory the forward left behind. */
+  /**
+   * What the last step's forward and backward took: time, and the resident memory the forward left
+   * behind.
+   */
   private static final class Phases {
     double forwardMillis;
     double backwardMillis;
     long activationBytes;
     long tokens;
+
     /** Java heap bytes the task's calls allocated on the training thread during the step. */
     long taskJavaBytes;
-    /** Java heap bytes the bench's own probes (resident memory) allocated on the training thread during the step. */
+
+    /**
+     * Java heap bytes the bench's own probes (resident memory) allocated on the training thread
+     * during the step.
+     */
     long benchJavaBytes;
   }
 
   /**
-   * The run's next-token task on the decoder's own input. Notes each phase's time and the resident memory the forward
-   * and loss add: what the graph keeps for the backward (saved activations, logits, recomputation's layer inputs).
+   * The run's next-token task on the decoder's own input. Notes each phase's time and the resident
+   * memory the forward and loss add: what the graph keeps for the backward (saved activations,
+   * logits, recomputation's layer inputs).
    */
-  private record TextTask(NextTokenTask<TokenBatch> task, Phases phases) implements TrainingTask<TokenBatch> {
+  private record TextTask(NextTokenTask<TokenBatch> task, Phases phases)
+      implements TrainingTask<TokenBatch> {
     @Override
     public CausalLmLoss.Result loss(TokenBatch batch) {
       return timedLoss(task, phases, batch.ids(), batch.labels());
@@ -205,8 +275,9 @@ public final class BenchStepCommand implements Callable<Integer> {
   }
 
   /**
-   * As {@link TextTask}, on the loader's batches: the text rows with the image placeholder as token 0, the labels
-   * as the data pipeline masked them; the pictures the loader prepared are not used by this text-only decoder.
+   * As {@link TextTask}, on the loader's batches: the text rows with the image placeholder as token
+   * 0, the labels as the data pipeline masked them; the pictures the loader prepared are not used
+   * by this text-only decoder.
    */
   private record LoaderTask(LlamaModel model, NextTokenTask<TokenBatch> task, Phases phases)
       implements TrainingTask<Batch> {
@@ -215,7 +286,8 @@ public final class BenchStepCommand implements Callable<Integer> {
       Tensor ids = batch.inputIds().clamp_min(new Scalar(0L));
       Tensor labels = batch.labels();
       Scalar vocab = new Scalar(model.config().vocabSize());
-      if (ids.max().item_long() >= model.config().vocabSize()) { // tiny's vocabulary: fold the ids in
+      if (ids.max().item_long()
+          >= model.config().vocabSize()) { // tiny's vocabulary: fold the ids in
         ids = ids.remainder(vocab);
         labels = where(labels.lt(new Scalar(0L)), labels, labels.remainder(vocab));
       }
@@ -228,7 +300,8 @@ public final class BenchStepCommand implements Callable<Integer> {
     }
   }
 
-  private static CausalLmLoss.Result timedLoss(NextTokenTask<?> task, Phases phases, Tensor ids, Tensor labels) {
+  private static CausalLmLoss.Result timedLoss(
+      NextTokenTask<?> task, Phases phases, Tensor ids, Tensor labels) {
     long probe = threadAllocatedBytes();
     long before = MemoryStats.residentBytes();
     long bytes = threadAllocatedBytes();
@@ -244,7 +317,8 @@ public final class BenchStepCommand implements Callable<Integer> {
     return out;
   }
 
-  private static void timedBackward(NextTokenTask<?> task, Phases phases, CausalLmLoss.Result loss) {
+  private static void timedBackward(
+      NextTokenTask<?> task, Phases phases, CausalLmLoss.Result loss) {
     long bytes = threadAllocatedBytes();
     long start = System.nanoTime();
     task.backward(loss);
@@ -252,7 +326,9 @@ public final class BenchStepCommand implements Callable<Integer> {
     phases.taskJavaBytes += threadAllocatedBytes() - bytes;
   }
 
-  /** Step times after the warm-up, and the memory and framework-overhead figures of the same steps. */
+  /**
+   * Step times after the warm-up, and the memory and framework-overhead figures of the same steps.
+   */
   private static final class Recorder implements TrainingListener {
     private final int warmup;
     private final Phases phases;
@@ -264,8 +340,10 @@ public final class BenchStepCommand implements Callable<Integer> {
     private final List<Double> dataShares = new ArrayList<>();
     private final List<Double> javaBytes = new ArrayList<>();
     private final List<Double> taskJavaBytes = new ArrayList<>();
+
     /** The thread's allocation counter when the last onStep returned; -1 before the first. */
     private long allocatedAfterLastStep = -1;
+
     private long activationBytes;
     private NativeTimeSampler sampler;
     private double lastLoss;
@@ -281,8 +359,8 @@ public final class BenchStepCommand implements Callable<Integer> {
     }
 
     /**
-     * Notes what persists between steps and resets the resident high-water mark, so that the measured steps'
-     * peak is their own (without a reset, it is the process's).
+     * Notes what persists between steps and resets the resident high-water mark, so that the
+     * measured steps' peak is their own (without a reset, it is the process's).
      */
     private void startMeasuring() {
       peakBefore = MemoryStats.peakResidentBytes();
@@ -293,11 +371,16 @@ public final class BenchStepCommand implements Callable<Integer> {
 
     @Override
     public void onStep(StepMetrics m) {
-      // The step's Java allocation on the training thread: from the end of the last onStep to here, so that this
-      // listener's own bookkeeping is left out, and without the task's probes of resident memory; the task's share
+      // The step's Java allocation on the training thread: from the end of the last onStep to here,
+      // so that this
+      // listener's own bookkeeping is left out, and without the task's probes of resident memory;
+      // the task's share
       // was counted by the task.
       long allocated = threadAllocatedBytes();
-      long stepBytes = allocatedAfterLastStep < 0 ? -1 : allocated - allocatedAfterLastStep - phases.benchJavaBytes;
+      long stepBytes =
+          allocatedAfterLastStep < 0
+              ? -1
+              : allocated - allocatedAfterLastStep - phases.benchJavaBytes;
       lastLoss = m.loss();
       if (m.step() > warmup) {
         millis.add(m.stepMillis());

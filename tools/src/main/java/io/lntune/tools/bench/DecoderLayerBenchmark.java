@@ -29,9 +29,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * JMH micro-benchmark of one decoder layer of the {@code small} bench size (width 768, 512 tokens) under
- * LAYERNORM tuning: its forward alone, and forward plus backward (input gradients through the frozen matrices,
- * the norms' weight gradients), in each weight dtype, with and without recomputation.
+ * JMH micro-benchmark of one decoder layer of the {@code small} bench size (width 768, 512 tokens)
+ * under LAYERNORM tuning: its forward alone, and forward plus backward (input gradients through the
+ * frozen matrices, the norms' weight gradients), in each weight dtype, with and without
+ * recomputation.
  *
  * <pre>{@code
  * mvn -q -pl tools -am package -DskipTests
@@ -59,16 +60,30 @@ public class DecoderLayerBenchmark {
   @Setup(Level.Trial)
   public void setUp() {
     LlamaConfig s = BenchSize.SMALL.config();
-    LlamaConfig one = new LlamaConfig(s.hiddenSize(), s.intermediateSize(), 1, s.numAttentionHeads(),
-        s.numKeyValueHeads(), s.rmsNormEps(), s.ropeTheta(), s.ropeLinearFactor(), s.vocabSize(),
-        s.maxPositionEmbeddings(), false, s.bosTokenId(), s.eosTokenIds(), s.padTokenId(), s.torchDtype());
+    LlamaConfig one =
+        new LlamaConfig(
+            s.hiddenSize(),
+            s.intermediateSize(),
+            1,
+            s.numAttentionHeads(),
+            s.numKeyValueHeads(),
+            s.rmsNormEps(),
+            s.ropeTheta(),
+            s.ropeLinearFactor(),
+            s.vocabSize(),
+            s.maxPositionEmbeddings(),
+            false,
+            s.bosTokenId(),
+            s.eosTokenIds(),
+            s.padTokenId(),
+            s.torchDtype());
     model = new LlamaModel(one, Placement.cpu(DType.parse(dtype)));
     Init.normal(model, 0.02, 1);
-    Modules.namedParameters(model).forEach((name, p) -> p.requires_grad_(name.contains("layernorm")));
+    Modules.namedParameters(model)
+        .forEach((name, p) -> p.requires_grad_(name.contains("layernorm")));
     layers = new Recomputation(recompute);
     try (TensorScope scope = TensorScope.open()) {
-      input = scope.keep(randn(1, 512, s.hiddenSize())
-          .to(DType.parse(dtype).scalarType()));
+      input = scope.keep(randn(1, 512, s.hiddenSize()).to(DType.parse(dtype).scalarType()));
     }
   }
 
@@ -85,11 +100,14 @@ public class DecoderLayerBenchmark {
       Tensor out = model.hiddenStates(input, layers);
       layers.backward(out.to(ScalarType.Float).sum());
       double value = out.select(1, 0).select(1, 0).item_double();
-      Modules.namedParameters(model).values().forEach(p -> {
-        if (p.grad().defined()) {
-          p.mutable_grad().reset();
-        }
-      });
+      Modules.namedParameters(model)
+          .values()
+          .forEach(
+              p -> {
+                if (p.grad().defined()) {
+                  p.mutable_grad().reset();
+                }
+              });
       return value;
     }
   }
@@ -97,7 +115,8 @@ public class DecoderLayerBenchmark {
   /** The layer and the final norm, forward only, without a graph. */
   @Benchmark
   public double forward() {
-    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
       return model.hiddenStates(input).select(1, 0).select(1, 0).item_double();
     }
   }

@@ -21,13 +21,14 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * The data of the bench's {@code +loader} configurations: a synthetic world of LLaVA JSON and PNG pictures in a
- * temporary folder, a tokenizer written for its words, and a {@link DataLoader} over its conversations with
- * LLaVA-1.5's image preprocessing (pad to square, bicubic resize to 336 pixels, CLIP normalisation), so that a
- * measured step is fed the way a real run is: the workers read, tokenize, decode, resize and collate while the
- * step computes. The bench's decoder has no vision tower: the step trains on the text (the image placeholder as
- * token 0) and the pictures are prepared and handed over, then dropped. The tokenizer's few thousand ids fit the
- * CPU sizes' vocabulary; for {@code tiny}'s 256 the task folds them in.
+ * The data of the bench's {@code +loader} configurations: a synthetic world of LLaVA JSON and PNG
+ * pictures in a temporary folder, a tokenizer written for its words, and a {@link DataLoader} over
+ * its conversations with LLaVA-1.5's image preprocessing (pad to square, bicubic resize to 336
+ * pixels, CLIP normalisation), so that a measured step is fed the way a real run is: the workers
+ * read, tokenize, decode, resize and collate while the step computes. The bench's decoder has no
+ * vision tower: the step trains on the text (the image placeholder as token 0) and the pictures are
+ * prepared and handed over, then dropped. The tokenizer's few thousand ids fit the CPU sizes'
+ * vocabulary; for {@code tiny}'s 256 the task folds them in.
  *
  * <pre>{@code
  * try (LoaderData d = LoaderData.create(8, 4, 512)) {
@@ -59,21 +60,35 @@ final class LoaderData implements AutoCloseable {
     Path dir;
     try {
       dir = Files.createTempDirectory("lntune-bench-loader");
-      SyntheticWorld.Summary world = new SyntheticWorld(batchSize * batches, 11, 64, 0).generate(dir);
+      SyntheticWorld.Summary world =
+          new SyntheticWorld(batchSize * batches, 11, 64, 0).generate(dir);
       Path model = dir.resolve("tokenizer.model");
-      Files.write(model, SentencePieceModelWriter.forCorpus(List.of(Files.readString(world.stage2Train()),
-          TEMPLATE.words())));
+      Files.write(
+          model,
+          SentencePieceModelWriter.forCorpus(
+              List.of(Files.readString(world.stage2Train()), TEMPLATE.words())));
       Tokenizer tok = Tokenizer.load(model).withPadToken(TEMPLATE.padToken());
       DataStats stats = new DataStats();
-      LlavaDataset dataset = LlavaDataset.open(world.stage2Train(), SampleFilter.all(), BadRowPolicy.FAIL, stats);
-      DataLoader loader = DataLoader.builder().dataset(dataset).tokenizer(tok).template(TEMPLATE)
-          .imageRoot(ImageRoot.of(dir))
-          .imageTransform(ClipTransform.forModel(LlavaConfigs.byName("llava-v1.5-vicuna-7b")))
-          .batchSize(batchSize).ordering(DataLoaderBuilder.Ordering.SEQUENTIAL).maxLength(maxLength).imageTokens(1)
-          .badRows(BadRowPolicy.FAIL).stats(stats).build();
+      LlavaDataset dataset =
+          LlavaDataset.open(world.stage2Train(), SampleFilter.all(), BadRowPolicy.FAIL, stats);
+      DataLoader loader =
+          DataLoader.builder()
+              .dataset(dataset)
+              .tokenizer(tok)
+              .template(TEMPLATE)
+              .imageRoot(ImageRoot.of(dir))
+              .imageTransform(ClipTransform.forModel(LlavaConfigs.byName("llava-v1.5-vicuna-7b")))
+              .batchSize(batchSize)
+              .ordering(DataLoaderBuilder.Ordering.SEQUENTIAL)
+              .maxLength(maxLength)
+              .imageTokens(1)
+              .badRows(BadRowPolicy.FAIL)
+              .stats(stats)
+              .build();
       return new LoaderData(dir, dataset, loader);
     } catch (IOException e) {
-      throw new LntuneException("bench: cannot write the loader's synthetic data: " + e.getMessage(), e);
+      throw new LntuneException(
+          "bench: cannot write the loader's synthetic data: " + e.getMessage(), e);
     }
   }
 

@@ -33,7 +33,10 @@ import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
-/** The measurements of {@code lntune bench} that need no training: matrix products, loading, decoding. */
+/**
+ * The measurements of {@code lntune bench} that need no training: matrix products, loading,
+ * decoding.
+ */
 final class MachineProbes {
   private MachineProbes() {}
 
@@ -46,42 +49,57 @@ final class MachineProbes {
   record Gemm(long m, long k, long n, double flops) {}
 
   /**
-   * Loading a checkpoint against reading its file. Each load builds a model and loads the file into it; loads after
-   * the first run on warm code, as the read does (the second of two reads).
+   * Loading a checkpoint against reading its file. Each load builds a model and loads the file into
+   * it; loads after the first run on warm code, as the read does (the second of two reads).
    *
    * @param fileBytes the checkpoint's size
    * @param tensors the tensors in it
-   * @param readMillis reading the whole file from the page cache into a buffer (the second of two reads)
-   * @param loadMillis building the model and loading the checkpoint into it (memory-mapped where the dtype matches),
-   *     the median of the loads after the first
-   * @param loadAndTouchMillis loading, then reading every parameter once (faulting mapped pages in), the median of
-   *     the loads after the first
-   * @param firstLoadAndTouchMillis the same for the first load in this JVM, which also pays for loading and
-   *     compiling the loader's code
+   * @param readMillis reading the whole file from the page cache into a buffer (the second of two
+   *     reads)
+   * @param loadMillis building the model and loading the checkpoint into it (memory-mapped where
+   *     the dtype matches), the median of the loads after the first
+   * @param loadAndTouchMillis loading, then reading every parameter once (faulting mapped pages
+   *     in), the median of the loads after the first
+   * @param firstLoadAndTouchMillis the same for the first load in this JVM, which also pays for
+   *     loading and compiling the loader's code
    */
-  record Checkpoint(long fileBytes, int tensors, double readMillis, double loadMillis, double loadAndTouchMillis,
+  record Checkpoint(
+      long fileBytes,
+      int tensors,
+      double readMillis,
+      double loadMillis,
+      double loadAndTouchMillis,
       double firstLoadAndTouchMillis) {}
 
   /**
    * @param context tokens already in the KV cache
-   * @param tokenMillis median time to decode one more token (embedding, every layer with the cache, the head)
+   * @param tokenMillis median time to decode one more token (embedding, every layer with the cache,
+   *     the head)
    */
   record Decode(long context, double tokenMillis) {}
 
-  /** {@return the FLOP/s of {@code linear} on [m, k] x [n, k]^T in the model's dtype and device, as the MLP runs it} */
+  /**
+   * {@return the FLOP/s of {@code linear} on [m, k] x [n, k]^T in the model's dtype and device, as
+   * the MLP runs it}
+   */
   static Gemm gemm(LlamaModel model, long m) {
     LlamaConfig c = model.config();
     long k = c.hiddenSize();
     long n = c.intermediateSize();
-    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
-      TensorOptions options = new TensorOptions(model.placement().device().toTorch())
-          .dtype(new ScalarTypeOptional(model.placement().dtype().scalarType()));
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
+      TensorOptions options =
+          new TensorOptions(model.placement().device().toTorch())
+              .dtype(new ScalarTypeOptional(model.placement().dtype().scalarType()));
       Tensor x = randn(new long[] {m, k}, options);
       Tensor w = randn(new long[] {n, k}, options);
       List<Double> seconds = new ArrayList<>();
       for (int rep = 0; rep < 13; rep++) {
         long start = System.nanoTime();
-        linear(x, w, new TensorOptional()).select(0, 0).select(0, 0).item_double(); // item() waits for CUDA too
+        linear(x, w, new TensorOptional())
+            .select(0, 0)
+            .select(0, 0)
+            .item_double(); // item() waits for CUDA too
         if (rep >= 3) {
           seconds.add((System.nanoTime() - start) / 1e9);
         }
@@ -91,8 +109,8 @@ final class MachineProbes {
   }
 
   /**
-   * {@return a decoder shaped as {@code like}, with as many layers as bring its {@code dtype} weights nearest to
-   * {@code bytes} (at least one)}
+   * {@return a decoder shaped as {@code like}, with as many layers as bring its {@code dtype}
+   * weights nearest to {@code bytes} (at least one)}
    */
   static LlamaConfig sizedFor(LlamaConfig like, DType dtype, long bytes) {
     long d = like.hiddenSize();
@@ -104,10 +122,11 @@ final class MachineProbes {
   }
 
   /**
-   * Writes the random weights of a decoder of {@code config} to {@code dir}, then times reading the file against
-   * {@code loads} loads of it into fresh models.
+   * Writes the random weights of a decoder of {@code config} to {@code dir}, then times reading the
+   * file against {@code loads} loads of it into fresh models.
    */
-  static Checkpoint checkpoint(LlamaConfig config, Placement placement, Path dir, int loads) throws IOException {
+  static Checkpoint checkpoint(LlamaConfig config, Placement placement, Path dir, int loads)
+      throws IOException {
     Path file = dir.resolve("model.safetensors");
     LlamaModel source = new LlamaModel(config, placement);
     Init.normal(source, 0.02, 1);
@@ -144,7 +163,8 @@ final class MachineProbes {
   }
 
   private static void touchEveryWeight(LlamaModel loaded, Path file) {
-    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
       double sum = 0;
       for (Tensor p : Modules.namedParameters(loaded).values()) {
         sum += p.sum().item_double();
@@ -168,15 +188,20 @@ final class MachineProbes {
     return (System.nanoTime() - start) / 1e6;
   }
 
-  /** {@return the per-token decoding time after a prompt of {@code context} tokens, over {@code tokens} tokens} */
+  /**
+   * {@return the per-token decoding time after a prompt of {@code context} tokens, over {@code
+   * tokens} tokens}
+   */
   static Decode decode(LlamaModel model, long context, int tokens) {
     model.eval();
-    try (NoGradGuard g = new NoGradGuard(); KvCache cache = model.newCache(1, context + tokens + 1)) {
+    try (NoGradGuard g = new NoGradGuard();
+        KvCache cache = model.newCache(1, context + tokens + 1)) {
       TensorOptions longs = new TensorOptions(ScalarType.Long);
       Tensor next;
       try (TensorScope scope = TensorScope.open()) {
-        Tensor prompt = randint(model.config().vocabSize(), new long[] {1, context}, longs)
-            .to(model.placement().device().toTorch(), ScalarType.Long);
+        Tensor prompt =
+            randint(model.config().vocabSize(), new long[] {1, context}, longs)
+                .to(model.placement().device().toTorch(), ScalarType.Long);
         next = scope.keep(argmaxLast(model, prompt, cache));
       }
       List<Double> millis = new ArrayList<>();
@@ -197,8 +222,8 @@ final class MachineProbes {
 
   /** {@return the greedy next token [1, 1] after {@code ids} [1, t], extending the cache} */
   private static Tensor argmaxLast(LlamaModel model, Tensor ids, KvCache cache) {
-    Tensor hidden = model.hiddenStates(model.embed(ids), cache);                  // [1, t, D]
-    Tensor last = hidden.narrow(1, hidden.size(1) - 1, 1);                             // [1, 1, D]
+    Tensor hidden = model.hiddenStates(model.embed(ids), cache); // [1, t, D]
+    Tensor last = hidden.narrow(1, hidden.size(1) - 1, 1); // [1, 1, D]
     return model.logits(last).argmax(new LongOptional(-1), false); // [1, 1]
   }
 

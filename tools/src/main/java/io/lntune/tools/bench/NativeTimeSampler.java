@@ -1,11 +1,12 @@
 package io.lntune.tools.bench;
 
 /**
- * Estimates how much of a thread's wall time is spent outside native code (libtorch), by sampling its stack every
- * {@value #INTERVAL_MILLIS} ms: a sample whose top frame is a native method counts as inside libtorch (JavaCPP
- * calls are native methods), any other sample as framework overhead (Java code: the loop, JavaCPP wrappers,
- * scopes). Samples are taken at safepoints, so a thread running Java code is caught at the next one; the estimate is a sampled
- * fraction, not an exact account.
+ * Estimates how much of a thread's wall time is spent outside native code (libtorch), by sampling
+ * its stack every {@value #INTERVAL_MILLIS} ms: a sample whose top frame is a native method counts
+ * as inside libtorch (JavaCPP calls are native methods), any other sample as framework overhead
+ * (Java code: the loop, JavaCPP wrappers, scopes). Samples are taken at safepoints, so a thread
+ * running Java code is caught at the next one; the estimate is a sampled fraction, not an exact
+ * account.
  *
  * <pre>{@code
  * NativeTimeSampler s = NativeTimeSampler.start(Thread.currentThread());
@@ -15,8 +16,9 @@ package io.lntune.tools.bench;
  */
 final class NativeTimeSampler {
   /**
-   * Taking a stack costs the sampling thread tens of microseconds, CPU time the measured step's threads compete for
-   * when they use every core; a sample every few milliseconds still gives hundreds per step.
+   * Taking a stack costs the sampling thread tens of microseconds, CPU time the measured step's
+   * threads compete for when they use every core; a sample every few milliseconds still gives
+   * hundreds per step.
    */
   static final int INTERVAL_MILLIS = 5;
 
@@ -57,7 +59,10 @@ final class NativeTimeSampler {
     }
   }
 
-  /** Stops sampling and {@return the fraction of samples outside native code (NaN if none were taken)} */
+  /**
+   * Stops sampling and {@return the fraction of samples outside native code (NaN if none were
+   * taken)}
+   */
   double stop() {
     running = false;
     try {

@@ -7,10 +7,11 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A picture of the synthetic world written as nine words, one per cell in reading order ({@code empty},
- * {@code redcircle}, ...): the same shape the picture has for the model, nine patch tokens. The tiny LLaMA learns
- * to answer questions about scenes written this way; stage 1 then only has to teach the connector to turn each
- * cell's patch into its word, which a connector can do one token at a time.
+ * A picture of the synthetic world written as nine words, one per cell in reading order ({@code
+ * empty}, {@code redcircle}, ...): the same shape the picture has for the model, nine patch tokens.
+ * The tiny LLaMA learns to answer questions about scenes written this way; stage 1 then only has to
+ * teach the connector to turn each cell's patch into its word, which a connector can do one token
+ * at a time.
  */
 final class CellWords {
   static final String EMPTY = "empty";
@@ -29,8 +30,8 @@ final class CellWords {
   }
 
   /**
-   * {@return the nine cell words of the scene a caption describes} Captions read
-   * "a red circle at the top left and a blue star at the center."
+   * {@return the nine cell words of the scene a caption describes} Captions read "a red circle at
+   * the top left and a blue star at the center."
    *
    * @throws IllegalArgumentException for a caption that is not of this form
    */

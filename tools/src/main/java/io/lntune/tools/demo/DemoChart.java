@@ -22,12 +22,14 @@ import org.knowm.xchart.style.markers.None;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * The demo's chart, drawn by XChart: stage-2 training loss per step on the left, held-out accuracy per strategy on
- * the right (bars with their 95% intervals, a dashed line at chance). Each strategy keeps its colour in both panels.
+ * The demo's chart, drawn by XChart: stage-2 training loss per step on the left, held-out accuracy
+ * per strategy on the right (bars with their 95% intervals, a dashed line at chance). Each strategy
+ * keeps its colour in both panels.
  */
 final class DemoChart {
   static final int WIDTH = 1200;
   static final int HEIGHT = 520;
+
   /** Where the loss panel ends and the accuracy panel begins, in pixels from the left. */
   static final int SPLIT = 620;
 
@@ -44,12 +46,19 @@ final class DemoChart {
 
   /** {@return the chart as PNG bytes} */
   static byte[] png(List<DemoRun> runs, double chanceAccuracy) {
-    return ChartImages.png(List.of(losses(runs), accuracies(runs, chanceAccuracy)), "the demo chart");
+    return ChartImages.png(
+        List.of(losses(runs), accuracies(runs, chanceAccuracy)), "the demo chart");
   }
 
   private static XYChart losses(List<DemoRun> runs) {
-    XYChart chart = new XYChartBuilder().width(SPLIT).height(HEIGHT).title("Stage-2 training loss")
-        .xAxisTitle("training step").yAxisTitle("loss").build();
+    XYChart chart =
+        new XYChartBuilder()
+            .width(SPLIT)
+            .height(HEIGHT)
+            .title("Stage-2 training loss")
+            .xAxisTitle("training step")
+            .yAxisTitle("loss")
+            .build();
     XYStyler styler = chart.getStyler();
     style(styler);
     styler.setLegendPosition(Styler.LegendPosition.InsideNE);
@@ -65,9 +74,13 @@ final class DemoChart {
       s.setLineColor(colour(r));
       s.setLineStyle(new BasicStroke(2.5f));
       s.setMarker(new None());
-      // Only the end of each run is marked (all that shows of a single-step run): a marker series of one point.
-      XYSeries end = chart.addSeries(runs.get(r).strategy() + " (end)", List.of(losses.size()),
-          List.of(losses.get(losses.size() - 1)));
+      // Only the end of each run is marked (all that shows of a single-step run): a marker series
+      // of one point.
+      XYSeries end =
+          chart.addSeries(
+              runs.get(r).strategy() + " (end)",
+              List.of(losses.size()),
+              List.of(losses.get(losses.size() - 1)));
       end.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
       end.setMarker(SeriesMarkers.CIRCLE);
       end.setMarkerColor(colour(r));
@@ -77,8 +90,13 @@ final class DemoChart {
   }
 
   private static CategoryChart accuracies(List<DemoRun> runs, double chanceAccuracy) {
-    CategoryChart chart = new CategoryChartBuilder().width(WIDTH - SPLIT).height(HEIGHT).title("Held-out accuracy")
-        .yAxisTitle("held-out accuracy (%), 95% interval").build();
+    CategoryChart chart =
+        new CategoryChartBuilder()
+            .width(WIDTH - SPLIT)
+            .height(HEIGHT)
+            .title("Held-out accuracy")
+            .yAxisTitle("held-out accuracy (%), 95% interval")
+            .build();
     CategoryStyler styler = chart.getStyler();
     style(styler);
     styler.setOverlapped(true);
@@ -90,27 +108,38 @@ final class DemoChart {
     styler.setErrorBarsColor(CHANCE);
     styler.setAvailableSpaceFill(0.6);
     List<String> names = runs.stream().map(DemoRun::strategy).toList();
-    // One series per strategy, present only at its own category, so that each bar has its strategy's colour.
+    // One series per strategy, present only at its own category, so that each bar has its
+    // strategy's colour.
     for (int r = 0; r < runs.size(); r++) {
-      CategorySeries bar = chart.addSeries(names.get(r), names,
-          onlyAt(r, names.size(), 100 * runs.get(r).heldOutAccuracy()));
+      CategorySeries bar =
+          chart.addSeries(
+              names.get(r), names, onlyAt(r, names.size(), 100 * runs.get(r).heldOutAccuracy()));
       bar.setFillColor(colour(r));
       bar.setShowInLegend(false);
     }
-    // XChart's error bars are symmetric and Wilson's interval is not: they hang on unmarked points at its centres.
-    List<Proportion.Interval> intervals = runs.stream().map(run -> run.heldOut().interval()).toList();
-    CategorySeries interval = chart.addSeries("95% interval", names,
-        intervals.stream().map(ci -> 50 * (ci.low() + ci.high())).toList(),
-        intervals.stream().map(ci -> 50 * (ci.high() - ci.low())).toList());
+    // XChart's error bars are symmetric and Wilson's interval is not: they hang on unmarked points
+    // at its centres.
+    List<Proportion.Interval> intervals =
+        runs.stream().map(run -> run.heldOut().interval()).toList();
+    CategorySeries interval =
+        chart.addSeries(
+            "95% interval",
+            names,
+            intervals.stream().map(ci -> 50 * (ci.low() + ci.high())).toList(),
+            intervals.stream().map(ci -> 50 * (ci.high() - ci.low())).toList());
     interval.setChartCategorySeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Scatter);
     interval.setMarker(new None());
     interval.setShowInLegend(false);
-    CategorySeries chance = chart.addSeries("chance: " + DemoTable.accuracy(chanceAccuracy), names,
-        Collections.nCopies(names.size(), 100 * chanceAccuracy));
+    CategorySeries chance =
+        chart.addSeries(
+            "chance: " + DemoTable.accuracy(chanceAccuracy),
+            names,
+            Collections.nCopies(names.size(), 100 * chanceAccuracy));
     chance.setChartCategorySeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
     chance.setLineColor(CHANCE);
-    chance.setLineStyle(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {8, 6},
-        0));
+    chance.setLineStyle(
+        new BasicStroke(
+            1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {8, 6}, 0));
     chance.setMarker(new None());
     return chart;
   }

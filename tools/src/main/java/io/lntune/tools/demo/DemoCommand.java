@@ -55,64 +55,104 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code lntune demo}: the paper in miniature on a synthetic visual world, on the CPU in minutes. */
+/**
+ * {@code lntune demo}: the paper in miniature on a synthetic visual world, on the CPU in minutes.
+ */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
-    description = {"Reproduce the paper in miniature: generate a synthetic world of coloured shapes, pretrain a tiny "
-        + "LLaMA on its text and a tiny ViT on its pictures (cached for reruns), align them (stage 1, connector only), "
-        + "then instruction-tune with each strategy (stage 2) and compare held-out accuracy on questions whose "
-        + "answers are in the picture, trainable parameters, memory, speed and loss.",
-        "Each strategy also answers a synthetic VQAv2 mini-benchmark by generation (lntune eval's code; answers and "
-        + "scores in --out/<strategy>/eval-vqav2).",
-        "Writes report.md, report.csv, chart.png, report.html and each run's metrics.jsonl to --out."})
+    description = {
+      "Reproduce the paper in miniature: generate a synthetic world of coloured shapes, pretrain a tiny "
+          + "LLaMA on its text and a tiny ViT on its pictures (cached for reruns), align them (stage 1, connector only), "
+          + "then instruction-tune with each strategy (stage 2) and compare held-out accuracy on questions whose "
+          + "answers are in the picture, trainable parameters, memory, speed and loss.",
+      "Each strategy also answers a synthetic VQAv2 mini-benchmark by generation (lntune eval's code; answers and "
+          + "scores in --out/<strategy>/eval-vqav2).",
+      "Writes report.md, report.csv, chart.png, report.html and each run's metrics.jsonl to --out."
+    })
 public final class DemoCommand implements Callable<Integer> {
-  /** The learning rates the demo uses: LayerNorm tuning wants far larger steps than LoRA or full finetuning. */
-  static final Map<Strategy, Double> LEARNING_RATES = Map.of(Strategy.LAYERNORM, 5e-3, Strategy.LAYERNORM_SIMPLE, 3e-2,
-      Strategy.LORA, 2e-3, Strategy.FULL, 1e-3, Strategy.CONNECTOR_ONLY, 3e-2, Strategy.ATTN_QV, 1e-3,
-      Strategy.ATTN_MLP, 1e-3);
+  /**
+   * The learning rates the demo uses: LayerNorm tuning wants far larger steps than LoRA or full
+   * finetuning.
+   */
+  static final Map<Strategy, Double> LEARNING_RATES =
+      Map.of(
+          Strategy.LAYERNORM,
+          5e-3,
+          Strategy.LAYERNORM_SIMPLE,
+          3e-2,
+          Strategy.LORA,
+          2e-3,
+          Strategy.FULL,
+          1e-3,
+          Strategy.CONNECTOR_ONLY,
+          3e-2,
+          Strategy.ATTN_QV,
+          1e-3,
+          Strategy.ATTN_MLP,
+          1e-3);
 
   /**
-   * The connector's rate in stage 1, lower than CONNECTOR_ONLY's in stage 2: the pretrained ViT's patch features are
-   * large next to the word embeddings the connector must learn to produce (norms of about 14 against 0.2), and larger
-   * steps on them leave stage 1 at a higher caption loss and a weaker starting point for stage 2.
+   * The connector's rate in stage 1, lower than CONNECTOR_ONLY's in stage 2: the pretrained ViT's
+   * patch features are large next to the word embeddings the connector must learn to produce (norms
+   * of about 14 against 0.2), and larger steps on them leave stage 1 at a higher caption loss and a
+   * weaker starting point for stage 2.
    */
   static final double STAGE1_LEARNING_RATE = 1e-2;
 
   /**
-   * LoRA scaled to the tiny model: rank 8 of 96 features (LLaVA's r=128 is 3% of 4096; the default r=64 would
-   * give each 96 x 96 matrix more adapter weights than it has), alpha/r = 0.25 as in the defaults.
+   * LoRA scaled to the tiny model: rank 8 of 96 features (LLaVA's r=128 is 3% of 4096; the default
+   * r=64 would give each 96 x 96 matrix more adapter weights than it has), alpha/r = 0.25 as in the
+   * defaults.
    */
   static final LoraConfig LORA = new LoraConfig(8, 2, 0.05, LoraConfig.ALL_BLOCK_LINEARS);
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--quick", description = "A few steps of everything: checks that the demo runs (numbers mean little).")
+  @Option(
+      names = "--quick",
+      description = "A few steps of everything: checks that the demo runs (numbers mean little).")
   boolean quick;
 
-  @Option(names = "--strategies", split = ",", defaultValue = "LAYERNORM,LAYERNORM_SIMPLE,LORA,FULL,CONNECTOR_ONLY",
+  @Option(
+      names = "--strategies",
+      split = ",",
+      defaultValue = "LAYERNORM,LAYERNORM_SIMPLE,LORA,FULL,CONNECTOR_ONLY",
       description = "Stage-2 strategies to compare. Default: ${DEFAULT-VALUE}.")
   List<String> strategies;
 
-  @Option(names = "--lr", paramLabel = "STRATEGY=RATE", description = "A stage-2 learning rate other than the demo's "
-      + "own for a strategy, e.g. --lr LAYERNORM=1e-2 (repeatable).")
+  @Option(
+      names = "--lr",
+      paramLabel = "STRATEGY=RATE",
+      description =
+          "A stage-2 learning rate other than the demo's "
+              + "own for a strategy, e.g. --lr LAYERNORM=1e-2 (repeatable).")
   Map<String, Double> learningRates = new HashMap<>();
 
   private Map<Strategy, Double> chosenRates = Map.of();
 
-  @Option(names = "--blas-threads", description = "OpenBLAS threads for the demo's fp32 matrix products (default: "
-      + "every CPU; the launcher's default of 1 suits bf16 models, but on 2 cores LoRA's fp32 steps here take a "
-      + "fifth less time with 2).")
+  @Option(
+      names = "--blas-threads",
+      description =
+          "OpenBLAS threads for the demo's fp32 matrix products (default: "
+              + "every CPU; the launcher's default of 1 suits bf16 models, but on 2 cores LoRA's fp32 steps here take a "
+              + "fifth less time with 2).")
   Integer blasThreads;
 
   @Option(names = "--seed", defaultValue = "7", description = "Default: ${DEFAULT-VALUE}.")
   long seed;
 
-  @Option(names = "--out", defaultValue = "lntune-demo", description = "Output directory. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--out",
+      defaultValue = "lntune-demo",
+      description = "Output directory. Default: ${DEFAULT-VALUE}.")
   Path out;
 
-  @Option(names = "--cache", description = "Where the world and pretrained models are kept between runs "
-      + "(default: $XDG_CACHE_HOME/lntune or ~/.cache/lntune).")
+  @Option(
+      names = "--cache",
+      description =
+          "Where the world and pretrained models are kept between runs "
+              + "(default: $XDG_CACHE_HOME/lntune or ~/.cache/lntune).")
   Path cache;
 
   @Override
@@ -122,17 +162,20 @@ public final class DemoCommand implements Callable<Integer> {
     chosenRates = chosenRates();
     int threads = blasThreads != null ? blasThreads : Runtime.getRuntime().availableProcessors();
     if (threads < 1) {
-      throw new ParameterException(spec.commandLine(), "--blas-threads must be at least 1, got " + threads);
+      throw new ParameterException(
+          spec.commandLine(), "--blas-threads must be at least 1, got " + threads);
     }
     Loader.load(org.bytedeco.openblas.global.openblas_nolapack.class);
     org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(threads);
     DemoSize size = quick ? DemoSize.quick() : DemoSize.full();
-    Path home = (cache != null ? cache : defaultCache()).resolve("demo-v4-" + (quick ? "quick" : "full") + "-" + seed);
+    Path home =
+        (cache != null ? cache : defaultCache())
+            .resolve("demo-v4-" + (quick ? "quick" : "full") + "-" + seed);
     Files.createDirectories(out);
     startFresh(home.getFileName() + " " + chosenRates);
     SyntheticWorld.Summary world = world(home, size, console);
     Tokenizer tok = tokenizer(home, world);
-    long vocab = tok.vocabSize() + 1;                                  // + LLaVA's pad token
+    long vocab = tok.vocabSize() + 1; // + LLaVA's pad token
     Path pretrained = home.resolve("pretrained.safetensors");
     if (!Files.isRegularFile(pretrained)) {
       pretrain(tok, vocab, size, pretrained, console);
@@ -143,44 +186,97 @@ public final class DemoCommand implements Callable<Integer> {
     if (!Files.isRegularFile(stage1)) {
       LlavaModel aligned = load(pretrained, vocab);
       console.printf("stage 1: connector alignment on captions, %d steps%n", size.stage1Steps());
-      tune(aligned, tok, world.stage1(), world.imageRoot(), Strategy.CONNECTOR_ONLY, size.stage1Steps(), size, null);
+      tune(
+          aligned,
+          tok,
+          world.stage1(),
+          world.imageRoot(),
+          Strategy.CONNECTOR_ONLY,
+          size.stage1Steps(),
+          size,
+          null);
       SafetensorsWriter.write(stage1, Modules.namedParameters(aligned));
       aligned.close();
     } else {
       console.printf("stage 1 (connector alignment): cached in %s%n", stage1);
     }
 
-    List<AnswerAccuracy.Question> questions = AnswerAccuracy.questions(world.stage2Eval(), size.evalQuestions());
+    List<AnswerAccuracy.Question> questions =
+        AnswerAccuracy.questions(world.stage2Eval(), size.evalQuestions());
     Path bench = benchmarks(home, size);
     List<DemoRun> runs = new ArrayList<>();
     for (String name : strategies) {
       Strategy strategy = Strategy.parse(name);
-      console.printf("stage 2: %s, %d steps at lr %.0e%n", strategy, size.stage2Steps(),
-          learningRate(strategy, false));
+      console.printf(
+          "stage 2: %s, %d steps at lr %.0e%n",
+          strategy, size.stage2Steps(), learningRate(strategy, false));
       LlavaModel model = load(stage1, vocab);
       List<Double> stepMillis = new ArrayList<>();
-      TuningResult r = tune(model, tok, world.stage2Train(), world.imageRoot(), strategy, size.stage2Steps(), size,
-          stepMillis);
+      TuningResult r =
+          tune(
+              model,
+              tok,
+              world.stage2Train(),
+              world.imageRoot(),
+              strategy,
+              size.stage2Steps(),
+              size,
+              stepMillis);
       AnswerAccuracy.Score score = AnswerAccuracy.of(model, tok, world.imageRoot(), questions);
       double accuracy = score.accuracy();
-      double ms = stepMillis.stream().skip(Math.min(2, stepMillis.size() - 1)).mapToDouble(d -> d).average().orElse(0);
-      runs.add(new DemoRun(strategy.name(), r.trainableParameters(), r.totalParameters(),
-          r.training().peakResidentBytes(), ms, accuracy, questions.size(), r.losses().get(r.losses().size() - 1),
-          r.losses()));
-      console.printf("  %s: held-out accuracy %.1f%% on %d questions (%s)%n", strategy, 100 * accuracy,
-          questions.size(), score.breakdown());
-      JsonNode vqa = Evaluation.run(new Evaluation.Settings(Benchmark.VQAV2, bench.resolve("vqav2/questions.json"),
-          bench.resolve("images"), Optional.of(bench.resolve("vqav2/annotations.json")), runDir(strategy, false).resolve("eval-vqav2"),
-          "", List.of(), size.batchSize(), 0, strategy.name()), new LlavaAnswerer(model, tok,
-          ConversationTemplate.forName("vicuna_v1"), GenerationConfig.greedy(6)));
-      console.printf("  %s: VQA accuracy %.1f%% on %d generated answers (synthetic VQAv2)%n", strategy,
-          vqa.get("accuracy").asDouble(), vqa.get("questions").asInt());
+      double ms =
+          stepMillis.stream()
+              .skip(Math.min(2, stepMillis.size() - 1))
+              .mapToDouble(d -> d)
+              .average()
+              .orElse(0);
+      runs.add(
+          new DemoRun(
+              strategy.name(),
+              r.trainableParameters(),
+              r.totalParameters(),
+              r.training().peakResidentBytes(),
+              ms,
+              accuracy,
+              questions.size(),
+              r.losses().get(r.losses().size() - 1),
+              r.losses()));
+      console.printf(
+          "  %s: held-out accuracy %.1f%% on %d questions (%s)%n",
+          strategy, 100 * accuracy, questions.size(), score.breakdown());
+      JsonNode vqa =
+          Evaluation.run(
+              new Evaluation.Settings(
+                  Benchmark.VQAV2,
+                  bench.resolve("vqav2/questions.json"),
+                  bench.resolve("images"),
+                  Optional.of(bench.resolve("vqav2/annotations.json")),
+                  runDir(strategy, false).resolve("eval-vqav2"),
+                  "",
+                  List.of(),
+                  size.batchSize(),
+                  0,
+                  strategy.name()),
+              new LlavaAnswerer(
+                  model,
+                  tok,
+                  ConversationTemplate.forName("vicuna_v1"),
+                  GenerationConfig.greedy(6)));
+      console.printf(
+          "  %s: VQA accuracy %.1f%% on %d generated answers (synthetic VQAv2)%n",
+          strategy, vqa.get("accuracy").asDouble(), vqa.get("questions").asInt());
       model.close();
     }
-    DemoSetup setup = new DemoSetup(String.format("%d pictures (%d held out), %d held-out questions; tiny LLaMA "
-        + "3 layers x 96, tiny ViT 2 layers x 64 on 36 px (one patch per cell), mlp2x_gelu connector",
-        size.images(), world.evalImages(), questions.size()), seed, quick, chance(questions),
-        System.currentTimeMillis() - started);
+    DemoSetup setup =
+        new DemoSetup(
+            String.format(
+                "%d pictures (%d held out), %d held-out questions; tiny LLaMA "
+                    + "3 layers x 96, tiny ViT 2 layers x 64 on 36 px (one patch per cell), mlp2x_gelu connector",
+                size.images(), world.evalImages(), questions.size()),
+            seed,
+            quick,
+            chance(questions),
+            System.currentTimeMillis() - started);
     console.println(DemoReport.consoleTable(runs));
     DemoReport.Written w = DemoReport.write(out, setup, runs);
     console.printf("report: %s (and %s, %s, %s)%n", w.html(), w.markdown(), w.csv(), w.chart());
@@ -189,14 +285,15 @@ public final class DemoCommand implements Callable<Integer> {
 
   private static Path defaultCache() {
     String xdg = System.getenv("XDG_CACHE_HOME");
-    return (xdg != null ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache")).resolve("lntune");
+    return (xdg != null ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache"))
+        .resolve("lntune");
   }
 
   private SyntheticWorld.Summary world(Path home, DemoSize size, PrintWriter console) {
     Path dir = home.resolve("world");
     SyntheticWorld world = new SyntheticWorld(size.images(), seed, DemoModels.IMAGE, 0.2);
     SyntheticWorld.Summary existing = world.summary(dir);
-    if (Files.isRegularFile(existing.stage2Eval())) {  // written last, so the world is complete
+    if (Files.isRegularFile(existing.stage2Eval())) { // written last, so the world is complete
       console.printf("synthetic world: cached in %s%n", dir);
       return existing;
     }
@@ -204,11 +301,15 @@ public final class DemoCommand implements Callable<Integer> {
     return world.generate(dir);
   }
 
-  /** Mini-benchmarks of unseen pictures (VQAv2's format), about as many questions as the held-out set. */
+  /**
+   * Mini-benchmarks of unseen pictures (VQAv2's format), about as many questions as the held-out
+   * set.
+   */
   private Path benchmarks(Path home, DemoSize size) {
     Path dir = home.resolve("benchmarks");
     if (!Files.isRegularFile(dir.resolve("vqav2/annotations.json"))) {
-      new SyntheticBenchmarks(Math.max(2, size.evalQuestions() * 2 / 5), seed + 1, DemoModels.IMAGE).write(dir);
+      new SyntheticBenchmarks(Math.max(2, size.evalQuestions() * 2 / 5), seed + 1, DemoModels.IMAGE)
+          .write(dir);
     }
     return dir;
   }
@@ -216,21 +317,25 @@ public final class DemoCommand implements Callable<Integer> {
   private static Tokenizer tokenizer(Path home, SyntheticWorld.Summary world) throws IOException {
     Path file = home.resolve("tokenizer.model");
     if (!Files.isRegularFile(file)) {
-      List<String> corpus = List.of(Files.readString(world.stage1()), Files.readString(world.stage2Train()),
-          String.join(" ", CellWords.vocabulary()),
-          TwoSeparatorTemplate.vicunaV1().words());
+      List<String> corpus =
+          List.of(
+              Files.readString(world.stage1()),
+              Files.readString(world.stage2Train()),
+              String.join(" ", CellWords.vocabulary()),
+              TwoSeparatorTemplate.vicunaV1().words());
       AtomicFiles.write(file, SentencePieceModelWriter.forCorpus(corpus));
     }
     return Tokenizer.load(file);
   }
 
   /**
-   * Pretrains the tiny LLaMA and the tiny ViT apart, as LLaVA starts from a language model and a vision encoder
-   * trained on their own, then puts them into a LLaVA with a fresh connector. They train side by side, the ViT on
-   * a thread of its own: their steps are too small to keep two cores busy. (Apart, too, because inside a LLaVA the
-   * language model's parameters include the tower's, LLaVA's checkpoint layout, and choosing what trains in one
-   * would freeze the other. Neither draws on libtorch's random generator while they run, so the result does not
-   * depend on how they interleave.)
+   * Pretrains the tiny LLaMA and the tiny ViT apart, as LLaVA starts from a language model and a
+   * vision encoder trained on their own, then puts them into a LLaVA with a fresh connector. They
+   * train side by side, the ViT on a thread of its own: their steps are too small to keep two cores
+   * busy. (Apart, too, because inside a LLaVA the language model's parameters include the tower's,
+   * LLaVA's checkpoint layout, and choosing what trains in one would freeze the other. Neither
+   * draws on libtorch's random generator while they run, so the result does not depend on how they
+   * interleave.)
    */
   private void pretrain(Tokenizer tok, long vocab, DemoSize size, Path file, PrintWriter console) {
     Placement cpu = Placement.cpu(DType.F32);
@@ -239,23 +344,30 @@ public final class DemoCommand implements Callable<Integer> {
     ClipVisionTower tower = new ClipVisionTower(DemoModels.vision(), cpu);
     Init.normal(tower, 0.02, seed + 1);
     VisionPretraining.Classifier vision = new VisionPretraining.Classifier(tower, seed + 2);
-    console.printf("pretraining the tiny ViT to name each cell, %d steps (alongside)%n", size.pretrainVisionSteps());
-    CompletableFuture<String> visionDone = CompletableFuture.supplyAsync(
-        () -> timed(() -> vision.train(size.pretrainVisionSteps(), size.batchSize(), seed)), command -> {
-          Thread t = new Thread(command, "lntune-demo-vit");
-          t.setDaemon(true);
-          t.start();
-        });
-    console.printf("pretraining the tiny LLaMA on the world's text, %d steps%n", size.pretrainTextSteps());
-    console.printf("  LLaMA %s%n", timed(() -> TextPretraining.run(lm, tok, size.pretrainTextSteps(),
-        size.batchSize(), seed)));
+    console.printf(
+        "pretraining the tiny ViT to name each cell, %d steps (alongside)%n",
+        size.pretrainVisionSteps());
+    CompletableFuture<String> visionDone =
+        CompletableFuture.supplyAsync(
+            () -> timed(() -> vision.train(size.pretrainVisionSteps(), size.batchSize(), seed)),
+            command -> {
+              Thread t = new Thread(command, "lntune-demo-vit");
+              t.setDaemon(true);
+              t.start();
+            });
+    console.printf(
+        "pretraining the tiny LLaMA on the world's text, %d steps%n", size.pretrainTextSteps());
+    console.printf(
+        "  LLaMA %s%n",
+        timed(
+            () -> TextPretraining.run(lm, tok, size.pretrainTextSteps(), size.batchSize(), seed)));
     try {
       console.printf("  ViT %s%n", visionDone.join());
     } catch (CompletionException e) {
       throw e.getCause() instanceof RuntimeException r ? r : e;
     }
     LlavaModel model = new LlavaModel(DemoModels.llava(vocab), cpu);
-    Init.normal(model, 0.02, seed);                                     // the connector's start
+    Init.normal(model, 0.02, seed); // the connector's start
     copyParameters(lm, model.languageModel());
     copyParameters(tower, model.visionTower());
     SafetensorsWriter.write(file, Modules.namedParameters(model));
@@ -268,13 +380,15 @@ public final class DemoCommand implements Callable<Integer> {
   private static void copyParameters(Module from, Module to) {
     Map<String, Tensor> target = Modules.namedParameters(to);
     try (NoGradGuard g = new NoGradGuard()) {
-      Modules.namedParameters(from).forEach((name, p) -> {
-        Tensor t = target.get(name);
-        if (t == null) {
-          throw new IllegalStateException("no parameter " + name + " to copy into");
-        }
-        t.copy_(p);
-      });
+      Modules.namedParameters(from)
+          .forEach(
+              (name, p) -> {
+                Tensor t = target.get(name);
+                if (t == null) {
+                  throw new IllegalStateException("no parameter " + name + " to copy into");
+                }
+                t.copy_(p);
+              });
     }
   }
 
@@ -283,7 +397,8 @@ public final class DemoCommand implements Callable<Integer> {
     long start = System.nanoTime();
     List<Double> l = training.get().losses();
     long s = (System.nanoTime() - start) / 1_000_000_000;
-    return String.format("loss %.3f -> %.3f in %dm%02ds", l.get(0), l.get(l.size() - 1), s / 60, s % 60);
+    return String.format(
+        "loss %.3f -> %.3f in %dm%02ds", l.get(0), l.get(l.size() - 1), s / 60, s % 60);
   }
 
   private static LlavaModel load(Path state, long vocab) {
@@ -292,31 +407,53 @@ public final class DemoCommand implements Callable<Integer> {
     return model;
   }
 
-  private TuningResult tune(LlavaModel model, Tokenizer tok, Path data, Path images, Strategy strategy, int steps,
-      DemoSize size, List<Double> stepMillis) {
+  private TuningResult tune(
+      LlavaModel model,
+      Tokenizer tok,
+      Path data,
+      Path images,
+      Strategy strategy,
+      int steps,
+      DemoSize size,
+      List<Double> stepMillis) {
     Path dir = runDir(strategy, stepMillis == null);
-    LayerNormTuner.Builder b = LayerNormTuner.builder().model(model).tokenizer(tok).trainData(data, images)
-        .strategy(strategy).batchSize(size.batchSize()).maxSteps(steps)
-        .learningRate(learningRate(strategy, stepMillis == null))
-        .seed(seed).outputDir(dir).listener(ProgressBarListener.console())
-        .template(stepMillis == null ? "plain" : "vicuna_v1"); // stage 1 on captions, stage 2 on conversations
+    LayerNormTuner.Builder b =
+        LayerNormTuner.builder()
+            .model(model)
+            .tokenizer(tok)
+            .trainData(data, images)
+            .strategy(strategy)
+            .batchSize(size.batchSize())
+            .maxSteps(steps)
+            .learningRate(learningRate(strategy, stepMillis == null))
+            .seed(seed)
+            .outputDir(dir)
+            .listener(ProgressBarListener.console())
+            .template(
+                stepMillis == null
+                    ? "plain"
+                    : "vicuna_v1"); // stage 1 on captions, stage 2 on conversations
     if (strategy == Strategy.LORA) {
       b.lora(LORA);
     }
     if (stepMillis != null) {
-      b.listener(new TrainingListener() {
-        @Override
-        public void onStep(StepMetrics m) {
-          stepMillis.add(m.stepMillis());
-        }
-      });
+      b.listener(
+          new TrainingListener() {
+            @Override
+            public void onStep(StepMetrics m) {
+              stepMillis.add(m.stepMillis());
+            }
+          });
     }
     try (LayerNormTuner tuner = b.build()) {
       return tuner.fit();
     }
   }
 
-  /** {@return stage 1's fixed rate, or stage 2's: the rate --lr gives the strategy, else the demo's own} */
+  /**
+   * {@return stage 1's fixed rate, or stage 2's: the rate --lr gives the strategy, else the demo's
+   * own}
+   */
   private double learningRate(Strategy strategy, boolean stage1) {
     if (stage1) {
       return STAGE1_LEARNING_RATE;
@@ -325,26 +462,32 @@ public final class DemoCommand implements Callable<Integer> {
     return chosen != null ? chosen : LEARNING_RATES.get(strategy);
   }
 
-  /** {@return the --lr rates by strategy; refuses an unknown strategy or a rate that is not positive} */
+  /**
+   * {@return the --lr rates by strategy; refuses an unknown strategy or a rate that is not
+   * positive}
+   */
   private Map<Strategy, Double> chosenRates() {
     Map<Strategy, Double> out = new EnumMap<>(Strategy.class);
-    learningRates.forEach((name, rate) -> {
-      if (!(rate > 0 && Double.isFinite(rate))) {
-        throw new ParameterException(spec.commandLine(), "--lr " + name + ": the rate must be positive, got " + rate);
-      }
-      try {
-        out.put(Strategy.parse(name), rate);
-      } catch (IllegalArgumentException e) {
-        throw new ParameterException(spec.commandLine(), "--lr: " + e.getMessage());
-      }
-    });
+    learningRates.forEach(
+        (name, rate) -> {
+          if (!(rate > 0 && Double.isFinite(rate))) {
+            throw new ParameterException(
+                spec.commandLine(), "--lr " + name + ": the rate must be positive, got " + rate);
+          }
+          try {
+            out.put(Strategy.parse(name), rate);
+          } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--lr: " + e.getMessage());
+          }
+        });
     return out;
   }
 
   /**
-   * Clears the run directories under {@code --out} when they hold another configuration's runs. A rerun of the same
-   * configuration resumes its finished runs (that is how a rerun takes seconds), but the tuner rightly refuses to
-   * resume a run trained with other settings, so a quick demo after a full one, or another seed, starts over.
+   * Clears the run directories under {@code --out} when they hold another configuration's runs. A
+   * rerun of the same configuration resumes its finished runs (that is how a rerun takes seconds),
+   * but the tuner rightly refuses to resume a run trained with other settings, so a quick demo
+   * after a full one, or another seed, starts over.
    */
   private void startFresh(String configuration) throws IOException {
     Path marker = out.resolve(".demo-configuration");

@@ -12,7 +12,8 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Writes the results of {@code lntune demo}: a Markdown and a CSV table, a chart and one self-contained HTML page.
+ * Writes the results of {@code lntune demo}: a Markdown and a CSV table, a chart and one
+ * self-contained HTML page.
  *
  * <pre>{@code
  * DemoSetup setup = new DemoSetup("512 pictures, 3x3 grid, 6 colours, 4 shapes; tiny LLaMA 4 layers x 128", 42,
@@ -23,13 +24,14 @@ import java.util.Set;
  * // then open files.html() in a browser
  * }</pre>
  *
- * <p>Each file is written to a temporary file in {@code outDir} and renamed over its target, so a reader never sees a
- * half-written report and an earlier report is replaced file by file. Stateless and thread-safe, as long as no two
- * calls write to the same directory.
+ * <p>Each file is written to a temporary file in {@code outDir} and renamed over its target, so a
+ * reader never sees a half-written report and an earlier report is replaced file by file. Stateless
+ * and thread-safe, as long as no two calls write to the same directory.
  */
 public final class DemoReport {
-  static final String CSV_HEADER = "strategy,trainable_parameters,total_parameters,trainable_percent,"
-      + "peak_memory_bytes,ms_per_step,held_out_accuracy,final_loss,held_out_questions,held_out_low,held_out_high";
+  static final String CSV_HEADER =
+      "strategy,trainable_parameters,total_parameters,trainable_percent,"
+          + "peak_memory_bytes,ms_per_step,held_out_accuracy,final_loss,held_out_questions,held_out_low,held_out_high";
 
   /**
    * The files one report consists of, all in the same directory.
@@ -44,11 +46,11 @@ public final class DemoReport {
   private DemoReport() {}
 
   /**
-   * Writes {@code report.md}, {@code report.csv}, {@code chart.png} and {@code report.html} into {@code outDir},
-   * creating it if needed and replacing earlier files of the same names.
+   * Writes {@code report.md}, {@code report.csv}, {@code chart.png} and {@code report.html} into
+   * {@code outDir}, creating it if needed and replacing earlier files of the same names.
    *
-   * @throws IllegalArgumentException if {@code runs} is empty or two runs share a strategy name, which would make
-   *     the chart's colours ambiguous
+   * @throws IllegalArgumentException if {@code runs} is empty or two runs share a strategy name,
+   *     which would make the chart's colours ambiguous
    * @throws UncheckedIOException if a file cannot be written; the message names it
    */
   public static Written write(Path outDir, DemoSetup setup, List<DemoRun> runs) {
@@ -61,17 +63,24 @@ public final class DemoReport {
       throw new UncheckedIOException("cannot create the report directory " + outDir, e);
     }
     byte[] chart = DemoChart.png(checked, setup.chanceAccuracy());
-    Written written = new Written(outDir.resolve("report.md"), outDir.resolve("report.csv"),
-        outDir.resolve("chart.png"), outDir.resolve("report.html"));
-    AtomicFiles.write(written.markdown(), markdown(setup, checked).getBytes(StandardCharsets.UTF_8));
+    Written written =
+        new Written(
+            outDir.resolve("report.md"),
+            outDir.resolve("report.csv"),
+            outDir.resolve("chart.png"),
+            outDir.resolve("report.html"));
+    AtomicFiles.write(
+        written.markdown(), markdown(setup, checked).getBytes(StandardCharsets.UTF_8));
     AtomicFiles.write(written.csv(), csv(checked).getBytes(StandardCharsets.UTF_8));
     AtomicFiles.write(written.chart(), chart);
-    AtomicFiles.write(written.html(), DemoHtml.render(setup, checked, chart).getBytes(StandardCharsets.UTF_8));
+    AtomicFiles.write(
+        written.html(), DemoHtml.render(setup, checked, chart).getBytes(StandardCharsets.UTF_8));
     return written;
   }
 
   /**
-   * {@return the report's table as aligned plain text for a console, one line per run under a header}
+   * {@return the report's table as aligned plain text for a console, one line per run under a
+   * header}
    *
    * @throws IllegalArgumentException if {@code runs} is empty or two runs share a strategy name
    */
@@ -94,7 +103,8 @@ public final class DemoReport {
   }
 
   static String markdown(DemoSetup setup, List<DemoRun> runs) {
-    StringBuilder out = new StringBuilder("# lntune demo: LayerNorm tuning and the other strategies\n\n");
+    StringBuilder out =
+        new StringBuilder("# lntune demo: LayerNorm tuning and the other strategies\n\n");
     for (String line : DemoTable.setupLines(setup)) {
       out.append("- ").append(markdownEscape(line)).append('\n');
     }
@@ -104,11 +114,14 @@ public final class DemoReport {
     for (List<String> row : DemoTable.rows(runs)) {
       appendMarkdownRow(out, row);
     }
-    out.append('\n').append(DemoTable.chanceLine(setup)).append("\n\n")
+    out.append('\n')
+        .append(DemoTable.chanceLine(setup))
+        .append("\n\n")
         .append("![Stage-2 training loss and held-out accuracy per strategy](chart.png)\n");
     List<String> differences = DemoTable.differenceLines(runs);
     if (!differences.isEmpty()) {
-      out.append("\n## Which differences are real\n\n").append(markdownEscape(DemoTable.DIFFERENCES_INTRO))
+      out.append("\n## Which differences are real\n\n")
+          .append(markdownEscape(DemoTable.DIFFERENCES_INTRO))
           .append("\n\n");
       differences.forEach(line -> out.append("- ").append(markdownEscape(line)).append('\n'));
     }
@@ -123,8 +136,9 @@ public final class DemoReport {
   }
 
   /**
-   * {@return {@code text} with a backslash before the characters that Markdown would read as markup: a pipe would end
-   * a table cell, {@code <} start an HTML tag, the others emphasis, code or links}
+   * {@return {@code text} with a backslash before the characters that Markdown would read as
+   * markup: a pipe would end a table cell, {@code <} start an HTML tag, the others emphasis, code
+   * or links}
    */
   static String markdownEscape(String text) {
     StringBuilder out = new StringBuilder(text.length());
@@ -141,22 +155,39 @@ public final class DemoReport {
   static String csv(List<DemoRun> runs) {
     StringBuilder out = new StringBuilder(CSV_HEADER).append('\n');
     for (DemoRun run : runs) {
-      // Double.toString prints the shortest text that parses back to the same double, in every locale.
-      out.append(csvField(run.strategy())).append(',').append(run.trainableParameters()).append(',')
-          .append(run.totalParameters()).append(',').append(Double.toString(run.trainablePercent())).append(',')
-          .append(run.peakMemoryBytes()).append(',').append(Double.toString(run.msPerStep())).append(',')
-          .append(Double.toString(run.heldOutAccuracy())).append(',').append(Double.toString(run.finalLoss()))
-          .append(',').append(run.heldOutQuestions()).append(',')
-          .append(Double.toString(run.heldOut().interval().low())).append(',')
-          .append(Double.toString(run.heldOut().interval().high())).append('\n');
+      // Double.toString prints the shortest text that parses back to the same double, in every
+      // locale.
+      out.append(csvField(run.strategy()))
+          .append(',')
+          .append(run.trainableParameters())
+          .append(',')
+          .append(run.totalParameters())
+          .append(',')
+          .append(Double.toString(run.trainablePercent()))
+          .append(',')
+          .append(run.peakMemoryBytes())
+          .append(',')
+          .append(Double.toString(run.msPerStep()))
+          .append(',')
+          .append(Double.toString(run.heldOutAccuracy()))
+          .append(',')
+          .append(Double.toString(run.finalLoss()))
+          .append(',')
+          .append(run.heldOutQuestions())
+          .append(',')
+          .append(Double.toString(run.heldOut().interval().low()))
+          .append(',')
+          .append(Double.toString(run.heldOut().interval().high()))
+          .append('\n');
     }
     return out.toString();
   }
 
-  /** {@return {@code text} as one RFC 4180 field: quoted, inner quotes doubled, when it needs to be} */
+  /**
+   * {@return {@code text} as one RFC 4180 field: quoted, inner quotes doubled, when it needs to be}
+   */
   private static String csvField(String text) {
     boolean plain = text.chars().noneMatch(c -> c == ',' || c == '"' || c == '\n' || c == '\r');
     return plain ? text : '"' + text.replace("\"", "\"\"") + '"';
   }
-
 }

@@ -4,7 +4,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One strategy's results in {@code lntune demo}: what it trains, what it cost and how well it answers.
+ * One strategy's results in {@code lntune demo}: what it trains, what it cost and how well it
+ * answers.
  *
  * <pre>{@code
  * DemoRun ln = new DemoRun("LAYERNORM", 12_288, 3_400_000, 180L << 20, 41.5, 0.875, 200, 0.3121,
@@ -20,10 +21,19 @@ import java.util.Objects;
  * @param heldOutAccuracy share of held-out questions answered correctly, in [0, 1]
  * @param heldOutQuestions how many held-out questions were asked, at least 1
  * @param finalLoss the training loss at the end of stage 2; finite and not negative
- * @param losses the stage-2 training loss of every step, in order; at least one, each finite and not negative
+ * @param losses the stage-2 training loss of every step, in order; at least one, each finite and
+ *     not negative
  */
-public record DemoRun(String strategy, long trainableParameters, long totalParameters, long peakMemoryBytes,
-    double msPerStep, double heldOutAccuracy, int heldOutQuestions, double finalLoss, List<Double> losses) {
+public record DemoRun(
+    String strategy,
+    long trainableParameters,
+    long totalParameters,
+    long peakMemoryBytes,
+    double msPerStep,
+    double heldOutAccuracy,
+    int heldOutQuestions,
+    double finalLoss,
+    List<Double> losses) {
 
   /** Checks every field; the message names the field and shows the bad value. */
   public DemoRun {
@@ -32,19 +42,25 @@ public record DemoRun(String strategy, long trainableParameters, long totalParam
       throw new IllegalArgumentException("strategy must not be blank");
     }
     if (totalParameters <= 0) {
-      throw new IllegalArgumentException("totalParameters must be positive, got " + totalParameters);
+      throw new IllegalArgumentException(
+          "totalParameters must be positive, got " + totalParameters);
     }
     if (trainableParameters < 0 || trainableParameters > totalParameters) {
-      throw new IllegalArgumentException("trainableParameters must be in [0, totalParameters = " + totalParameters
-          + "], got " + trainableParameters);
+      throw new IllegalArgumentException(
+          "trainableParameters must be in [0, totalParameters = "
+              + totalParameters
+              + "], got "
+              + trainableParameters);
     }
     if (peakMemoryBytes < 0) {
-      throw new IllegalArgumentException("peakMemoryBytes must not be negative, got " + peakMemoryBytes);
+      throw new IllegalArgumentException(
+          "peakMemoryBytes must not be negative, got " + peakMemoryBytes);
     }
     requireFiniteNonNegative("msPerStep", msPerStep);
     // The negated form also refuses NaN.
     if (!(heldOutAccuracy >= 0 && heldOutAccuracy <= 1)) {
-      throw new IllegalArgumentException("heldOutAccuracy must be in [0, 1], got " + heldOutAccuracy);
+      throw new IllegalArgumentException(
+          "heldOutAccuracy must be in [0, 1], got " + heldOutAccuracy);
     }
     if (heldOutQuestions < 1) {
       throw new IllegalArgumentException("heldOutQuestions must be >= 1, got " + heldOutQuestions);

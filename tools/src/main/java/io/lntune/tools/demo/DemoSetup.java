@@ -13,10 +13,12 @@ import java.util.Objects;
  * @param worldSummary one line on the data and the models; not blank
  * @param seed the seed every run started from
  * @param quick whether the demo ran in its quick (fewer steps) mode
- * @param chanceAccuracy the held-out accuracy of guessing uniformly among the possible answers, in [0, 1]
+ * @param chanceAccuracy the held-out accuracy of guessing uniformly among the possible answers, in
+ *     [0, 1]
  * @param elapsedMillis wall time of the whole demo; not negative
  */
-public record DemoSetup(String worldSummary, long seed, boolean quick, double chanceAccuracy, long elapsedMillis) {
+public record DemoSetup(
+    String worldSummary, long seed, boolean quick, double chanceAccuracy, long elapsedMillis) {
 
   /** Checks every field; the message names the field and shows the bad value. */
   public DemoSetup {
@@ -29,7 +31,8 @@ public record DemoSetup(String worldSummary, long seed, boolean quick, double ch
       throw new IllegalArgumentException("chanceAccuracy must be in [0, 1], got " + chanceAccuracy);
     }
     if (elapsedMillis < 0) {
-      throw new IllegalArgumentException("elapsedMillis must not be negative, got " + elapsedMillis);
+      throw new IllegalArgumentException(
+          "elapsedMillis must not be negative, got " + elapsedMillis);
     }
   }
 }

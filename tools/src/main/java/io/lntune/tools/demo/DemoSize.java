@@ -1,8 +1,8 @@
 package io.lntune.tools.demo;
 
 /**
- * How big the demo is. The full size is tuned to finish in minutes on two CPU cores; {@code quick} only checks
- * that every part runs (CI), its accuracies mean little.
+ * How big the demo is. The full size is tuned to finish in minutes on two CPU cores; {@code quick}
+ * only checks that every part runs (CI), its accuracies mean little.
  *
  * @param images pictures in the synthetic world (a fifth held out)
  * @param pretrainTextSteps steps of language-model pretraining of the tiny LLaMA
@@ -12,13 +12,19 @@ package io.lntune.tools.demo;
  * @param batchSize samples per step
  * @param evalQuestions held-out questions scored per strategy
  */
-record DemoSize(int images, int pretrainTextSteps, int pretrainVisionSteps, int stage1Steps, int stage2Steps,
-    int batchSize, int evalQuestions) {
+record DemoSize(
+    int images,
+    int pretrainTextSteps,
+    int pretrainVisionSteps,
+    int stage1Steps,
+    int stage2Steps,
+    int batchSize,
+    int evalQuestions) {
 
   /**
-   * {@return the demo's size} 4,000 pictures, so that stage 1 sees each training caption about five times and
-   * stage 2 each conversation two or three: fewer pictures, seen more often, are partly memorised, which lowers the
-   * held-out accuracy that the report compares.
+   * {@return the demo's size} 4,000 pictures, so that stage 1 sees each training caption about five
+   * times and stage 2 each conversation two or three: fewer pictures, seen more often, are partly
+   * memorised, which lowers the held-out accuracy that the report compares.
    */
   static DemoSize full() {
     return new DemoSize(4000, 3000, 300, 1000, 500, 16, 200);

@@ -7,13 +7,25 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** The numbers of a demo as people read them: one formatting for the Markdown, HTML and console tables. */
+/**
+ * The numbers of a demo as people read them: one formatting for the Markdown, HTML and console
+ * tables.
+ */
 final class DemoTable {
-  static final List<String> HEADERS = List.of("strategy", "trainable params", "trainable share", "peak memory",
-      "ms/step", "held-out accuracy", "95% interval", "final loss");
-  static final String DIFFERENCES_INTRO = "Each strategy's held-out accuracy minus the first one's, with the 95% "
-      + "interval of the difference (Newcombe's method from two Wilson intervals). An interval that excludes 0 is a "
-      + "real difference; the questions are the same for every strategy, so this unpaired interval is conservative.";
+  static final List<String> HEADERS =
+      List.of(
+          "strategy",
+          "trainable params",
+          "trainable share",
+          "peak memory",
+          "ms/step",
+          "held-out accuracy",
+          "95% interval",
+          "final loss");
+  static final String DIFFERENCES_INTRO =
+      "Each strategy's held-out accuracy minus the first one's, with the 95% "
+          + "interval of the difference (Newcombe's method from two Wilson intervals). An interval that excludes 0 is a "
+          + "real difference; the questions are the same for every strategy, so this unpaired interval is conservative.";
 
   private DemoTable() {}
 
@@ -21,26 +33,39 @@ final class DemoTable {
   static List<List<String>> rows(List<DemoRun> runs) {
     List<List<String>> rows = new ArrayList<>(runs.size());
     for (DemoRun run : runs) {
-      rows.add(List.of(run.strategy(), String.format(Locale.ROOT, "%,d", run.trainableParameters()),
-          share(run.trainablePercent()), ByteSize.format(run.peakMemoryBytes()),
-          String.format(Locale.ROOT, "%,.1f", run.msPerStep()), accuracy(run.heldOutAccuracy()),
-          interval(run.heldOut().interval()), String.format(Locale.ROOT, "%.4f", run.finalLoss())));
+      rows.add(
+          List.of(
+              run.strategy(),
+              String.format(Locale.ROOT, "%,d", run.trainableParameters()),
+              share(run.trainablePercent()),
+              ByteSize.format(run.peakMemoryBytes()),
+              String.format(Locale.ROOT, "%,.1f", run.msPerStep()),
+              accuracy(run.heldOutAccuracy()),
+              interval(run.heldOut().interval()),
+              String.format(Locale.ROOT, "%.4f", run.finalLoss())));
     }
     return rows;
   }
 
   /**
-   * {@return one line per run after the first: its accuracy minus the first one's, in points, with the difference's
-   * 95% interval and whether it is real}
+   * {@return one line per run after the first: its accuracy minus the first one's, in points, with
+   * the difference's 95% interval and whether it is real}
    */
   static List<String> differenceLines(List<DemoRun> runs) {
     List<String> lines = new ArrayList<>();
     DemoRun first = runs.get(0);
     for (DemoRun run : runs.subList(1, runs.size())) {
       Proportion.Interval d = run.heldOut().difference(first.heldOut());
-      lines.add(String.format(Locale.ROOT, "%s - %s: %+.1f points (%+.1f to %+.1f): %s", run.strategy(),
-          first.strategy(), 100 * (run.heldOut().value() - first.heldOut().value()), 100 * d.low(), 100 * d.high(),
-          d.excludesZero() ? "real" : "within noise"));
+      lines.add(
+          String.format(
+              Locale.ROOT,
+              "%s - %s: %+.1f points (%+.1f to %+.1f): %s",
+              run.strategy(),
+              first.strategy(),
+              100 * (run.heldOut().value() - first.heldOut().value()),
+              100 * d.low(),
+              100 * d.high(),
+              d.excludesZero() ? "real" : "within noise"));
     }
     return lines;
   }
@@ -56,9 +81,9 @@ final class DemoTable {
   }
 
   /**
-   * {@return a trainable share, already in percent, to three significant digits without trailing zeros:
-   * {@code 0.0042%}, {@code 3.78%}, {@code 100%}} A fixed number of decimals would print the LayerNorm shares,
-   * thousandths of a percent, as zero.
+   * {@return a trainable share, already in percent, to three significant digits without trailing
+   * zeros: {@code 0.0042%}, {@code 3.78%}, {@code 100%}} A fixed number of decimals would print the
+   * LayerNorm shares, thousandths of a percent, as zero.
    */
   static String share(double percent) {
     BigDecimal rounded = new BigDecimal(percent).round(new MathContext(3)).stripTrailingZeros();
@@ -67,14 +92,20 @@ final class DemoTable {
 
   /** {@return the setup as short lines of plain text} */
   static List<String> setupLines(DemoSetup setup) {
-    return List.of("World: " + setup.worldSummary(),
-        "Seed " + setup.seed() + ", " + (setup.quick() ? "quick mode" : "full mode") + ", finished in "
+    return List.of(
+        "World: " + setup.worldSummary(),
+        "Seed "
+            + setup.seed()
+            + ", "
+            + (setup.quick() ? "quick mode" : "full mode")
+            + ", finished in "
             + elapsed(setup.elapsedMillis()));
   }
 
   /** {@return the line that puts the accuracies in perspective} */
   static String chanceLine(DemoSetup setup) {
-    return "Chance accuracy on the held-out questions: " + accuracy(setup.chanceAccuracy())
+    return "Chance accuracy on the held-out questions: "
+        + accuracy(setup.chanceAccuracy())
         + " (guessing uniformly among the possible answers).";
   }
 
@@ -90,7 +121,9 @@ final class DemoTable {
     return String.format(Locale.ROOT, "%d h %02d min", seconds / 3600, seconds / 60 % 60);
   }
 
-  /** {@return the table as aligned plain text: names left, numbers right, a rule under the header} */
+  /**
+   * {@return the table as aligned plain text: names left, numbers right, a rule under the header}
+   */
   static String console(List<DemoRun> runs) {
     List<List<String>> rows = new ArrayList<>();
     rows.add(HEADERS);

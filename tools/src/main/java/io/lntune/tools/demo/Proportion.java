@@ -1,10 +1,11 @@
 package io.lntune.tools.demo;
 
 /**
- * A share of trials that succeeded (questions answered right), with its 95% confidence interval and the interval of
- * its difference from another share. Wilson's score interval, which stays inside [0, 1] and keeps its coverage near
- * 0 and 1 and for the few hundred questions of the demo, where the normal approximation does not; differences by
- * Newcombe's method 10, built from the two Wilson intervals.
+ * A share of trials that succeeded (questions answered right), with its 95% confidence interval and
+ * the interval of its difference from another share. Wilson's score interval, which stays inside
+ * [0, 1] and keeps its coverage near 0 and 1 and for the few hundred questions of the demo, where
+ * the normal approximation does not; differences by Newcombe's method 10, built from the two Wilson
+ * intervals.
  *
  * <pre>{@code
  * Proportion ln = new Proportion(166, 200);                 // 83.0%
@@ -12,8 +13,9 @@ package io.lntune.tools.demo;
  * ln.difference(new Proportion(149, 200)).excludesZero();   // true: 83.0% against 74.5% is a real difference
  * }</pre>
  *
- * <p>Two strategies answer the same questions, so their results are paired; treating them as independent, as
- * here, gives a wider interval than a paired test would: a difference called real here is real.
+ * <p>Two strategies answer the same questions, so their results are paired; treating them as
+ * independent, as here, gives a wider interval than a paired test would: a difference called real
+ * here is real.
  *
  * @param successes trials that succeeded, from 0 to {@code trials}
  * @param trials all trials, at least 1
@@ -28,11 +30,15 @@ record Proportion(int successes, int trials) {
       throw new IllegalArgumentException("trials must be >= 1, got " + trials);
     }
     if (successes < 0 || successes > trials) {
-      throw new IllegalArgumentException("successes must be in [0, " + trials + "], got " + successes);
+      throw new IllegalArgumentException(
+          "successes must be in [0, " + trials + "], got " + successes);
     }
   }
 
-  /** {@return the share of {@code trials} that a rate of {@code share} stands for, rounded to whole trials} */
+  /**
+   * {@return the share of {@code trials} that a rate of {@code share} stands for, rounded to whole
+   * trials}
+   */
   static Proportion of(double share, int trials) {
     return new Proportion((int) Math.round(share * trials), trials);
   }

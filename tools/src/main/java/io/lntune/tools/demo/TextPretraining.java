@@ -25,21 +25,23 @@ import java.util.stream.Stream;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * Pretrains the tiny LLaMA as a language model on the synthetic world's kind of text: captions and conversations
- * about freshly drawn scenes, each scene written as its nine {@link CellWords} exactly where the picture's nine
- * patch tokens will be in stage 1 and 2 (same template, same tokens around them). It learns to describe and answer
- * from a scene given as words laid out like the picture's patches. Only what follows from the scene is supervised
- * (answers and captions, not the random cell words), and every text has a new scene, so that it learns to read the
- * scene rather than remember the world's training pictures.
+ * Pretrains the tiny LLaMA as a language model on the synthetic world's kind of text: captions and
+ * conversations about freshly drawn scenes, each scene written as its nine {@link CellWords}
+ * exactly where the picture's nine patch tokens will be in stage 1 and 2 (same template, same
+ * tokens around them). It learns to describe and answer from a scene given as words laid out like
+ * the picture's patches. Only what follows from the scene is supervised (answers and captions, not
+ * the random cell words), and every text has a new scene, so that it learns to read the scene
+ * rather than remember the world's training pictures.
  */
 final class TextPretraining {
   private TextPretraining() {}
 
   /**
-   * {@return {@code t} with the scene's cell-word ids where its image placeholder is, given and not supervised}
-   * Everything around them is tokenized as the picture's sample is in stage 1 and 2, placeholder included (LLaVA
-   * tokenizes the text on either side of {@code <image>} apart, which leaves a lone space token on each side), so
-   * the cell words sit exactly where the patch tokens will.
+   * {@return {@code t} with the scene's cell-word ids where its image placeholder is, given and not
+   * supervised} Everything around them is tokenized as the picture's sample is in stage 1 and 2,
+   * placeholder included (LLaVA tokenizes the text on either side of {@code <image>} apart, which
+   * leaves a lone space token on each side), so the cell words sit exactly where the patch tokens
+   * will.
    *
    * @throws IllegalArgumentException if {@code t} has no image placeholder
    */
@@ -64,8 +66,15 @@ final class TextPretraining {
   }
 
   static TrainingRun run(LlamaModel model, Tokenizer tok, int steps, int batchSize, long seed) {
-    TrainingRun result = Pretraining.run(model, Selection.of(Strategy.FULL), 1e-3, steps, new NextTokenTask<>(model),
-        batches(new Texts(tok), new Random(seed), batchSize), true);
+    TrainingRun result =
+        Pretraining.run(
+            model,
+            Selection.of(Strategy.FULL),
+            1e-3,
+            steps,
+            new NextTokenTask<>(model),
+            batches(new Texts(tok), new Random(seed), batchSize),
+            true);
     model.eval();
     return result;
   }
@@ -89,11 +98,12 @@ final class TextPretraining {
   }
 
   /**
-   * Texts about freshly drawn scenes, each scene written as its nine cell words in the picture's place: a fifth are
-   * captions as stage 1 shows them (LLaVA's plain template: the picture, then the caption), the rest conversations
-   * in the vicuna_v1 template as stage 2 has them. The language model learns to use a scene given in words, which
-   * the connector later learns to feed it from the picture itself (stage 1), as LLaVA relies on an LLM that reasons
-   * over text. A new scene every time makes it learn to read the scene rather than remember the world's pictures.
+   * Texts about freshly drawn scenes, each scene written as its nine cell words in the picture's
+   * place: a fifth are captions as stage 1 shows them (LLaVA's plain template: the picture, then
+   * the caption), the rest conversations in the vicuna_v1 template as stage 2 has them. The
+   * language model learns to use a scene given in words, which the connector later learns to feed
+   * it from the picture itself (stage 1), as LLaVA relies on an LLM that reasons over text. A new
+   * scene every time makes it learn to read the scene rather than remember the world's pictures.
    */
   private static final class Texts {
     private final Tokenizer tok;
@@ -104,7 +114,8 @@ final class TextPretraining {
 
     Texts(Tokenizer tok) {
       this.tok = tok;
-      this.plainTok = tok.withPadToken(plain.padToken());   // as the tuner tokenizes with each template
+      this.plainTok =
+          tok.withPadToken(plain.padToken()); // as the tuner tokenizes with each template
       this.vicunaTok = tok.withPadToken(vicuna.padToken());
     }
 
@@ -113,20 +124,28 @@ final class TextPretraining {
       Scene scene = Scene.random(random);
       int[] cells = tok.encode(CellWords.of(SceneText.caption(scene)));
       if (cells.length != 9) {
-        throw new IllegalStateException("the tokenizer splits the cell words: " + cells.length + " tokens for 9");
+        throw new IllegalStateException(
+            "the tokenizer splits the cell words: " + cells.length + " tokens for 9");
       }
-      TokenizedConversation t = random.nextInt(5) == 0
-          ? plain.tokenize(picture(List.of(SceneText.description(scene))), plainTok, ImageMarkup.BARE)
-          : vicuna.tokenize(picture(SceneText.questions(scene, random)), vicunaTok, ImageMarkup.BARE);
+      TokenizedConversation t =
+          random.nextInt(5) == 0
+              ? plain.tokenize(
+                  picture(List.of(SceneText.description(scene))), plainTok, ImageMarkup.BARE)
+              : vicuna.tokenize(
+                  picture(SceneText.questions(scene, random)), vicunaTok, ImageMarkup.BARE);
       return inPlaceOfImage(t, cells);
     }
 
     private static LlavaSample picture(List<SceneText.QA> qas) {
-      return new LlavaSample("text", Optional.of("scene.png"), SyntheticWorld.conversation(qas), Map.of());
+      return new LlavaSample(
+          "text", Optional.of("scene.png"), SyntheticWorld.conversation(qas), Map.of());
     }
   }
 
-  /** Each batch is {@code batchSize} fresh texts, right-padded with id 0 (no label, so never learned). */
+  /**
+   * Each batch is {@code batchSize} fresh texts, right-padded with id 0 (no label, so never
+   * learned).
+   */
   private static Iterator<TextBatch> batches(Texts texts, Random random, int batchSize) {
     return new Iterator<>() {
       @Override
@@ -136,7 +155,8 @@ final class TextPretraining {
 
       @Override
       public TextBatch next() {
-        return new TextBatch(Batch.ofTokens(Stream.generate(() -> texts.next(random)).limit(batchSize).toList(), 0));
+        return new TextBatch(
+            Batch.ofTokens(Stream.generate(() -> texts.next(random)).limit(batchSize).toList(), 0));
       }
     };
   }

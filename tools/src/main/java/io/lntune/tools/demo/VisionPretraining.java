@@ -23,15 +23,17 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 
 /**
- * Pretrains the tiny ViT on freshly drawn scenes: from each cell's patch token it must name the cell's content
- * (empty, or one of the colour-shape pairs), so that its features carry what the questions ask about.
+ * Pretrains the tiny ViT on freshly drawn scenes: from each cell's patch token it must name the
+ * cell's content (empty, or one of the colour-shape pairs), so that its features carry what the
+ * questions ask about.
  */
 final class VisionPretraining {
   private static final int CLASSES = 1 + Scene.Colour.values().length * Scene.Shape.values().length;
+
   /**
-   * Smoothed targets bound how confident the head gets: hard ones drive the loss toward 0 by growing the patch
-   * features far beyond the word embeddings' norm, mostly along one direction shared by every patch, which the
-   * connector then cannot map onto word embeddings.
+   * Smoothed targets bound how confident the head gets: hard ones drive the loss toward 0 by
+   * growing the patch features far beyond the word embeddings' norm, mostly along one direction
+   * shared by every patch, which the connector then cannot map onto word embeddings.
    */
   private static final double LABEL_SMOOTHING = 0.1;
 
@@ -55,32 +57,45 @@ final class VisionPretraining {
     Classifier(ClipVisionTower tower, long seed) {
       super("VisionClassifier");
       this.tower = add("tower", tower);
-      this.head = add("head", new Linear(tower.config().hiddenSize(), CLASSES, true, Placement.cpu(DType.F32)));
+      this.head =
+          add(
+              "head",
+              new Linear(tower.config().hiddenSize(), CLASSES, true, Placement.cpu(DType.F32)));
       Init.normal(head, 0.02, seed);
     }
 
     /**
-     * Trains tower and head for {@code steps} on fresh scenes, without a progress bar (it runs alongside the
-     * LLaMA's), then puts the tower in eval mode; {@return the run}
+     * Trains tower and head for {@code steps} on fresh scenes, without a progress bar (it runs
+     * alongside the LLaMA's), then puts the tower in eval mode; {@return the run}
      */
     TrainingRun train(int steps, int batchSize, long seed) {
-      TrainingRun result = Pretraining.run(this, Selection.custom(n -> true), 3e-3, steps,
-          this::loss, batches(new Random(seed), ClipImageProcessor.forImageSize(DemoModels.IMAGE), batchSize), false);
+      TrainingRun result =
+          Pretraining.run(
+              this,
+              Selection.custom(n -> true),
+              3e-3,
+              steps,
+              this::loss,
+              batches(
+                  new Random(seed), ClipImageProcessor.forImageSize(DemoModels.IMAGE), batchSize),
+              false);
       tower.eval();
       return result;
     }
 
     private CausalLmLoss.Result loss(Batch b) {
       FeatureSelection patches = new FeatureSelection(-1, FeatureSelection.Tokens.PATCH);
-      Tensor features = tower.features(b.pixels(), patches);                                // [B, 9, width]
-      Tensor logits = head.forward(features).reshape(-1, CLASSES);                          // [B * 9, classes]
+      Tensor features = tower.features(b.pixels(), patches); // [B, 9, width]
+      Tensor logits = head.forward(features).reshape(-1, CLASSES); // [B * 9, classes]
       Tensor labels = b.labels().reshape(-1);
-      return new CausalLmLoss.Result(cross_entropy_loss(logits, labels, new TensorOptional(), 2, -100,
-          LABEL_SMOOTHING), labels.numel());
+      return new CausalLmLoss.Result(
+          cross_entropy_loss(logits, labels, new TensorOptional(), 2, -100, LABEL_SMOOTHING),
+          labels.numel());
     }
   }
 
-  private static Iterator<Batch> batches(Random random, ClipImageProcessor processor, int batchSize) {
+  private static Iterator<Batch> batches(
+      Random random, ClipImageProcessor processor, int batchSize) {
     return new Iterator<>() {
       @Override
       public boolean hasNext() {
@@ -94,14 +109,22 @@ final class VisionPretraining {
         long[] labels = new long[batchSize * 9];
         for (int i = 0; i < batchSize; i++) {
           Scene scene = Scene.random(random);
-          System.arraycopy(processor.normalize(processor.prepare(rgb(SceneRenderer.render(scene, DemoModels.IMAGE)))),
-              0, pixels, i * plane, plane);
+          System.arraycopy(
+              processor.normalize(
+                  processor.prepare(rgb(SceneRenderer.render(scene, DemoModels.IMAGE)))),
+              0,
+              pixels,
+              i * plane,
+              plane);
           for (Scene.Thing thing : scene.objects()) {
-            labels[i * 9 + thing.cell()] = 1 + thing.colour().ordinal() * Scene.Shape.values().length
-                + thing.shape().ordinal();
+            labels[i * 9 + thing.cell()] =
+                1
+                    + thing.colour().ordinal() * Scene.Shape.values().length
+                    + thing.shape().ordinal();
           }
         }
-        return new Batch(Tensor.create(pixels, batchSize, 3, DemoModels.IMAGE, DemoModels.IMAGE),
+        return new Batch(
+            Tensor.create(pixels, batchSize, 3, DemoModels.IMAGE, DemoModels.IMAGE),
             Tensor.create(labels, batchSize, 9));
       }
     };

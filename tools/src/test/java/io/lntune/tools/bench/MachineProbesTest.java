@@ -13,21 +13,31 @@ import org.junit.jupiter.params.provider.EnumSource;
 /** The loading probe's decoder has the bench model's shape and weighs what the target names. */
 class MachineProbesTest {
   @ParameterizedTest
-  @EnumSource(value = DType.class, names = {"BF16", "F32"})
+  @EnumSource(
+      value = DType.class,
+      names = {"BF16", "F32"})
   void theCheckpointDecoderOfSmallWeighsOneGibibyte(DType dtype) {
     LlamaConfig small = BenchSize.SMALL.config();
     LlamaConfig sized = MachineProbes.sizedFor(small, dtype, 1L << 30);
     assertThat(sized.withNumHiddenLayers(small.numHiddenLayers())).isEqualTo(small);
-    LlamaModel planned = new LlamaModel(sized, Placement.meta(dtype));   // shapes only
-    double layerBytes = (planned.parameterCount() - new LlamaModel(sized.withNumHiddenLayers(1),
-        Placement.meta(dtype)).parameterCount()) / (sized.numHiddenLayers() - 1.0) * dtype.byteSize();
-    assertThat((double) planned.parameterCount() * dtype.byteSize()).as("nearest to 1 GiB, within half a layer")
+    LlamaModel planned = new LlamaModel(sized, Placement.meta(dtype)); // shapes only
+    double layerBytes =
+        (planned.parameterCount()
+                - new LlamaModel(sized.withNumHiddenLayers(1), Placement.meta(dtype))
+                    .parameterCount())
+            / (sized.numHiddenLayers() - 1.0)
+            * dtype.byteSize();
+    assertThat((double) planned.parameterCount() * dtype.byteSize())
+        .as("nearest to 1 GiB, within half a layer")
         .isCloseTo(1L << 30, within(layerBytes / 2));
   }
 
   @ParameterizedTest
-  @EnumSource(value = DType.class, names = {"BF16"})
+  @EnumSource(
+      value = DType.class,
+      names = {"BF16"})
   void aCheckpointSmallerThanOneLayerStillHasOne(DType dtype) {
-    assertThat(MachineProbes.sizedFor(BenchSize.SMALL.config(), dtype, 1).numHiddenLayers()).isEqualTo(1);
+    assertThat(MachineProbes.sizedFor(BenchSize.SMALL.config(), dtype, 1).numHiddenLayers())
+        .isEqualTo(1);
   }
 }

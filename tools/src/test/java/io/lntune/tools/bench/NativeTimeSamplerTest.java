@@ -9,31 +9,39 @@ import org.junit.jupiter.api.Test;
 class NativeTimeSamplerTest {
   @Test
   void aSleepingThreadIsInNativeCodeAndASpinningOneIsNot() throws Exception {
-    assertThat(fractionOutsideNative(() -> {
-      try {
-        Thread.sleep(400); // a native method
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    })).isLessThan(0.2);
-    assertThat(fractionOutsideNative(() -> {
-      long end = System.nanoTime() + 400_000_000L;
-      double x = 0;
-      while (System.nanoTime() < end) {
-        x += Math.sqrt(x + 1);
-      }
-      if (x < 0) {
-        throw new AssertionError();
-      }
-    })).isGreaterThan(0.5);
+    assertThat(
+            fractionOutsideNative(
+                () -> {
+                  try {
+                    Thread.sleep(400); // a native method
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                }))
+        .isLessThan(0.2);
+    assertThat(
+            fractionOutsideNative(
+                () -> {
+                  long end = System.nanoTime() + 400_000_000L;
+                  double x = 0;
+                  while (System.nanoTime() < end) {
+                    x += Math.sqrt(x + 1);
+                  }
+                  if (x < 0) {
+                    throw new AssertionError();
+                  }
+                }))
+        .isGreaterThan(0.5);
   }
 
   private static double fractionOutsideNative(Runnable work) throws InterruptedException {
     CountDownLatch started = new CountDownLatch(1);
-    Thread t = new Thread(() -> {
-      started.countDown();
-      work.run();
-    });
+    Thread t =
+        new Thread(
+            () -> {
+              started.countDown();
+              work.run();
+            });
     t.start();
     started.await();
     NativeTimeSampler s = NativeTimeSampler.start(t);

@@ -14,7 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code lntune demo --quick} end to end: every report file, with numbers that agree with the runs' metrics. */
+/**
+ * {@code lntune demo --quick} end to end: every report file, with numbers that agree with the runs'
+ * metrics.
+ */
 class DemoCommandTest {
   @TempDir Path dir;
 
@@ -24,8 +27,16 @@ class DemoCommandTest {
     StringWriter text = new StringWriter();
     CommandLine cli = LntuneCli.commandLine();
     cli.setOut(new PrintWriter(text, true));
-    int code = cli.execute("demo", "--quick", "--out", out.toString(), "--cache", dir.resolve("cache").toString(),
-        "--strategies", "LAYERNORM,LORA");
+    int code =
+        cli.execute(
+            "demo",
+            "--quick",
+            "--out",
+            out.toString(),
+            "--cache",
+            dir.resolve("cache").toString(),
+            "--strategies",
+            "LAYERNORM,LORA");
     assertThat(code).as(text.toString()).isZero();
     for (String f : List.of("report.md", "report.csv", "chart.png", "report.html")) {
       assertThat(out.resolve(f)).isNotEmptyFile();
@@ -35,32 +46,54 @@ class DemoCommandTest {
     for (String row : csv.subList(1, 3)) {
       String[] f = row.split(",");
       String strategy = f[0];
-      List<String> metrics = Files.readAllLines(out.resolve(strategy.toLowerCase() + "/metrics.jsonl"));
+      List<String> metrics =
+          Files.readAllLines(out.resolve(strategy.toLowerCase() + "/metrics.jsonl"));
       JsonNode last = new ObjectMapper().readTree(metrics.get(metrics.size() - 1));
-      assertThat(Double.parseDouble(f[7])).as(strategy + " final loss = the metrics' last step")
+      assertThat(Double.parseDouble(f[7]))
+          .as(strategy + " final loss = the metrics' last step")
           .isEqualTo(last.get("loss").asDouble());
-      JsonNode run = new ObjectMapper().readTree(out.resolve(strategy.toLowerCase() + "/run.json").toFile());
+      JsonNode run =
+          new ObjectMapper().readTree(out.resolve(strategy.toLowerCase() + "/run.json").toFile());
       assertThat(run.get("selection").asText()).isEqualTo(strategy);
       double accuracy = Double.parseDouble(f[6]);
       assertThat(accuracy).isBetween(0.0, 1.0);
       assertThat(Files.readString(out.resolve("report.md"))).contains(strategy);
-      JsonNode vqa = new ObjectMapper().readTree(out.resolve(strategy.toLowerCase() + "/eval-vqav2/scores.json")
-          .toFile());
+      JsonNode vqa =
+          new ObjectMapper()
+              .readTree(out.resolve(strategy.toLowerCase() + "/eval-vqav2/scores.json").toFile());
       assertThat(vqa.get("accuracy").asDouble()).isBetween(0.0, 100.0);
-      assertThat(Files.readAllLines(out.resolve(strategy.toLowerCase() + "/eval-vqav2/answers.jsonl")))
+      assertThat(
+              Files.readAllLines(out.resolve(strategy.toLowerCase() + "/eval-vqav2/answers.jsonl")))
           .hasSize(vqa.get("questions").asInt());
     }
-    assertThat(text.toString()).contains("stage 1: connector alignment").contains("VQA accuracy")
+    assertThat(text.toString())
+        .contains("stage 1: connector alignment")
+        .contains("VQA accuracy")
         .contains("report: ");
 
-    // A rerun takes the world, the pretrained models and stage 1 from the cache, and repeats stage 2 exactly.
+    // A rerun takes the world, the pretrained models and stage 1 from the cache, and repeats stage
+    // 2 exactly.
     Path again = dir.resolve("again");
     StringWriter rerun = new StringWriter();
     cli.setOut(new PrintWriter(rerun, true));
-    assertThat(cli.execute("demo", "--quick", "--out", again.toString(), "--cache", dir.resolve("cache").toString(),
-        "--strategies", "LAYERNORM,LORA")).as(rerun.toString()).isZero();
-    assertThat(rerun.toString()).contains("synthetic world: cached", "pretrained tiny LLaMA and ViT: cached",
-        "stage 1 (connector alignment): cached").doesNotContain("pretraining the tiny");
+    assertThat(
+            cli.execute(
+                "demo",
+                "--quick",
+                "--out",
+                again.toString(),
+                "--cache",
+                dir.resolve("cache").toString(),
+                "--strategies",
+                "LAYERNORM,LORA"))
+        .as(rerun.toString())
+        .isZero();
+    assertThat(rerun.toString())
+        .contains(
+            "synthetic world: cached",
+            "pretrained tiny LLaMA and ViT: cached",
+            "stage 1 (connector alignment): cached")
+        .doesNotContain("pretraining the tiny");
     List<String> csvAgain = Files.readAllLines(again.resolve("report.csv"));
     for (int i = 1; i < csv.size(); i++) {
       String[] first = csv.get(i).split(",");
@@ -69,20 +102,43 @@ class DemoCommandTest {
       assertThat(second[7]).as("final loss of " + first[0] + " on the rerun").isEqualTo(first[7]);
     }
 
-    // Another configuration in the same --out starts its runs over instead of resuming the other one's.
-    assertThat(cli.execute("demo", "--quick", "--out", again.toString(), "--cache", dir.resolve("cache").toString(),
-        "--strategies", "LAYERNORM", "--seed", "8")).as(rerun.toString()).isZero();
+    // Another configuration in the same --out starts its runs over instead of resuming the other
+    // one's.
+    assertThat(
+            cli.execute(
+                "demo",
+                "--quick",
+                "--out",
+                again.toString(),
+                "--cache",
+                dir.resolve("cache").toString(),
+                "--strategies",
+                "LAYERNORM",
+                "--seed",
+                "8"))
+        .as(rerun.toString())
+        .isZero();
   }
 
   @Test
   void refusesALearningRateForAnUnknownStrategyOrNotPositive() {
-    for (String[] bad : List.of(new String[] {"NOPE=1e-3", "unknown strategy 'NOPE'"},
-        new String[] {"LAYERNORM=-1", "--lr LAYERNORM: the rate must be positive, got -1.0"})) {
+    for (String[] bad :
+        List.of(
+            new String[] {"NOPE=1e-3", "unknown strategy 'NOPE'"},
+            new String[] {"LAYERNORM=-1", "--lr LAYERNORM: the rate must be positive, got -1.0"})) {
       StringWriter err = new StringWriter();
       CommandLine cli = LntuneCli.commandLine();
       cli.setErr(new PrintWriter(err, true));
-      int code = cli.execute("demo", "--quick", "--out", dir.resolve("x").toString(), "--cache",
-          dir.resolve("c").toString(), "--lr", bad[0]);
+      int code =
+          cli.execute(
+              "demo",
+              "--quick",
+              "--out",
+              dir.resolve("x").toString(),
+              "--cache",
+              dir.resolve("c").toString(),
+              "--lr",
+              bad[0]);
       assertThat(code).as(err.toString()).isEqualTo(2);
       assertThat(err.toString()).contains(bad[1]);
       assertThat(dir.resolve("c")).doesNotExist();

@@ -20,48 +20,114 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class DemoReportTest {
-  /** Where a person can look at a report after the tests; the directory is rewritten by every run. */
+  /**
+   * Where a person can look at a report after the tests; the directory is rewritten by every run.
+   */
   private static final Path SAMPLE = Path.of("target", "demo-report-sample");
 
-  private static final DemoSetup SETUP = new DemoSetup("512 pictures, 3x3 grid, 6 colours, 4 shapes; tiny LLaMA "
-      + "4 layers x 128; tiny ViT 2 layers x 64, 8x8 patches", 42, true, 0.25, 83_400);
+  private static final DemoSetup SETUP =
+      new DemoSetup(
+          "512 pictures, 3x3 grid, 6 colours, 4 shapes; tiny LLaMA "
+              + "4 layers x 128; tiny ViT 2 layers x 64, 8x8 patches",
+          42,
+          true,
+          0.25,
+          83_400);
 
   /** A falling curve with some noise on it, as training losses look. */
   private static List<Double> losses(int steps, double floor, double start, double pace) {
     List<Double> losses = new ArrayList<>(steps);
     for (int i = 0; i < steps; i++) {
-      losses.add(floor + (start - floor) * Math.exp(-i / pace) + 0.06 * Math.sin(i * 1.7) * Math.exp(-i / 80.0));
+      losses.add(
+          floor
+              + (start - floor) * Math.exp(-i / pace)
+              + 0.06 * Math.sin(i * 1.7) * Math.exp(-i / 80.0));
     }
     return losses;
   }
 
-  /** Five strategies of different lengths, one of a single step, with names that need quoting and escaping. */
+  /**
+   * Five strategies of different lengths, one of a single step, with names that need quoting and
+   * escaping.
+   */
   private static List<DemoRun> runs() {
     return List.of(
-        new DemoRun("LAYERNORM", 14_400, 4_000_000, 187_654_321, 41.25, 0.875, 200, 0.3121, losses(120, 0.3, 2.4, 25)),
-        new DemoRun("LAYERNORM_SIMPLE", 168, 4_000_000, 180_000_000, 39.5, 0.6, 200, 0.9, losses(90, 0.85, 2.4, 40)),
-        new DemoRun("LoRA r=8, alpha=16", 100_000, 4_100_000, 201_000_000, 52.0, 0.8, 200, 0.41, losses(75, 0.4, 2.5, 15)),
-        new DemoRun("FULL", 4_000_000, 4_000_000, 412_300_000, 88.125, 0.95, 200, 0.08, losses(120, 0.05, 2.45, 12)),
-        new DemoRun("<connector> & co", 16_512, 4_000_000, 170_000_000, 30.0, 0.25, 200, 1.9, List.of(1.9)));
+        new DemoRun(
+            "LAYERNORM",
+            14_400,
+            4_000_000,
+            187_654_321,
+            41.25,
+            0.875,
+            200,
+            0.3121,
+            losses(120, 0.3, 2.4, 25)),
+        new DemoRun(
+            "LAYERNORM_SIMPLE",
+            168,
+            4_000_000,
+            180_000_000,
+            39.5,
+            0.6,
+            200,
+            0.9,
+            losses(90, 0.85, 2.4, 40)),
+        new DemoRun(
+            "LoRA r=8, alpha=16",
+            100_000,
+            4_100_000,
+            201_000_000,
+            52.0,
+            0.8,
+            200,
+            0.41,
+            losses(75, 0.4, 2.5, 15)),
+        new DemoRun(
+            "FULL",
+            4_000_000,
+            4_000_000,
+            412_300_000,
+            88.125,
+            0.95,
+            200,
+            0.08,
+            losses(120, 0.05, 2.45, 12)),
+        new DemoRun(
+            "<connector> & co",
+            16_512,
+            4_000_000,
+            170_000_000,
+            30.0,
+            0.25,
+            200,
+            1.9,
+            List.of(1.9)));
   }
 
   /** The expected table cells of {@link #runs()}, worked out by hand: name, share, accuracy. */
-  private static final List<List<String>> EXPECTED = List.of(List.of("LAYERNORM", "0.36%", "87.5%"),
-      List.of("LAYERNORM_SIMPLE", "0.0042%", "60.0%"), List.of("LoRA r=8, alpha=16", "2.44%", "80.0%"),
-      List.of("FULL", "100%", "95.0%"), List.of("<connector> & co", "0.413%", "25.0%"));
+  private static final List<List<String>> EXPECTED =
+      List.of(
+          List.of("LAYERNORM", "0.36%", "87.5%"),
+          List.of("LAYERNORM_SIMPLE", "0.0042%", "60.0%"),
+          List.of("LoRA r=8, alpha=16", "2.44%", "80.0%"),
+          List.of("FULL", "100%", "95.0%"),
+          List.of("<connector> & co", "0.413%", "25.0%"));
 
   @Test
   void writesFourFilesWhoseNumbersMatchTheRuns() throws Exception {
     List<DemoRun> runs = runs();
     DemoReport.Written w = DemoReport.write(SAMPLE, SETUP, runs);
-    assertThat(List.of(w.markdown(), w.csv(), w.chart(), w.html())).allSatisfy(p -> assertThat(p).isRegularFile())
+    assertThat(List.of(w.markdown(), w.csv(), w.chart(), w.html()))
+        .allSatisfy(p -> assertThat(p).isRegularFile())
         .extracting(p -> p.getFileName().toString())
         .containsExactly("report.md", "report.csv", "chart.png", "report.html");
 
     List<String> lines = Files.readAllLines(w.csv(), StandardCharsets.UTF_8);
     assertThat(lines).hasSize(runs.size() + 1);
-    assertThat(lines.get(0)).isEqualTo("strategy,trainable_parameters,total_parameters,trainable_percent,"
-        + "peak_memory_bytes,ms_per_step,held_out_accuracy,final_loss,held_out_questions,held_out_low,held_out_high");
+    assertThat(lines.get(0))
+        .isEqualTo(
+            "strategy,trainable_parameters,total_parameters,trainable_percent,"
+                + "peak_memory_bytes,ms_per_step,held_out_accuracy,final_loss,held_out_questions,held_out_low,held_out_high");
     assertThat(lines.get(3)).startsWith("\"LoRA r=8, alpha=16\",");
     for (int i = 0; i < runs.size(); i++) {
       DemoRun run = runs.get(i);
@@ -70,7 +136,8 @@ class DemoReportTest {
       assertThat(f.get(0)).isEqualTo(run.strategy());
       assertThat(Long.parseLong(f.get(1))).isEqualTo(run.trainableParameters());
       assertThat(Long.parseLong(f.get(2))).isEqualTo(run.totalParameters());
-      assertThat(Double.parseDouble(f.get(3))).isEqualTo(100.0 * run.trainableParameters() / run.totalParameters());
+      assertThat(Double.parseDouble(f.get(3)))
+          .isEqualTo(100.0 * run.trainableParameters() / run.totalParameters());
       assertThat(Long.parseLong(f.get(4))).isEqualTo(run.peakMemoryBytes());
       assertThat(Double.parseDouble(f.get(5))).isEqualTo(run.msPerStep());
       assertThat(Double.parseDouble(f.get(6))).isEqualTo(run.heldOutAccuracy());
@@ -81,11 +148,21 @@ class DemoReportTest {
     }
 
     String md = Files.readString(w.markdown());
-    assertThat(md).contains("512 pictures, 3x3 grid", "Seed 42, quick mode, finished in 1 min 23 s",
-        "Chance accuracy on the held-out questions: 25.0%", "| 14,400 |", "| 179.0 MiB |", "| 41.3 |",
-        "| 0.3121 |", "(chart.png)", "| \\<connector> & co |");
+    assertThat(md)
+        .contains(
+            "512 pictures, 3x3 grid",
+            "Seed 42, quick mode, finished in 1 min 23 s",
+            "Chance accuracy on the held-out questions: 25.0%",
+            "| 14,400 |",
+            "| 179.0 MiB |",
+            "| 41.3 |",
+            "| 0.3121 |",
+            "(chart.png)",
+            "| \\<connector> & co |");
     String html = Files.readString(w.html());
-    assertThat(html).doesNotContain("<connector>").contains("&lt;connector&gt; &amp; co", "<h2>How to read this</h2>")
+    assertThat(html)
+        .doesNotContain("<connector>")
+        .contains("&lt;connector&gt; &amp; co", "<h2>How to read this</h2>")
         .doesNotContain("http://", "https://", "src=\"chart.png\"");
     for (List<String> expected : EXPECTED) {
       assertThat(lineStarting(md, "| " + DemoReport.markdownEscape(expected.get(0)) + " |"))
@@ -111,7 +188,10 @@ class DemoReportTest {
         (x < DemoChart.SPLIT ? left : right).add(image.getRGB(x, y) & 0xFFFFFF);
       }
     }
-    assertThat(left).as("antialiased lines and text on white").hasSizeGreaterThan(50).contains(0xFFFFFF);
+    assertThat(left)
+        .as("antialiased lines and text on white")
+        .hasSizeGreaterThan(50)
+        .contains(0xFFFFFF);
     assertThat(right).hasSizeGreaterThan(50);
     for (int i = 0; i < runs().size(); i++) {
       int rgb = DemoChart.colour(i).getRGB() & 0xFFFFFF;
@@ -121,7 +201,8 @@ class DemoReportTest {
   }
 
   @Test
-  void rewritingADirectoryReplacesTheFilesAndLeavesNoTemporaries(@TempDir Path dir) throws Exception {
+  void rewritingADirectoryReplacesTheFilesAndLeavesNoTemporaries(@TempDir Path dir)
+      throws Exception {
     DemoReport.write(dir, SETUP, runs());
     DemoRun only = new DemoRun("ONLY", 1, 2, 3, 4, 0, 200, 0, List.of(0.0, 0.0));
     DemoReport.write(dir, SETUP, List.of(only));
@@ -129,8 +210,11 @@ class DemoReportTest {
       assertThat(files.map(p -> p.getFileName().toString()))
           .containsExactlyInAnyOrder("report.md", "report.csv", "chart.png", "report.html");
     }
-    assertThat(Files.readAllLines(dir.resolve("report.csv"))).hasSize(2).last()
-        .isEqualTo("ONLY,1,2,50.0,3,4.0,0.0,0.0,200,0.0," + new Proportion(0, 200).interval().high());
+    assertThat(Files.readAllLines(dir.resolve("report.csv")))
+        .hasSize(2)
+        .last()
+        .isEqualTo(
+            "ONLY,1,2,50.0,3,4.0,0.0,0.0,200,0.0," + new Proportion(0, 200).interval().high());
     assertThat(ImageIO.read(dir.resolve("chart.png").toFile()).getWidth()).isEqualTo(1200);
   }
 
@@ -142,42 +226,59 @@ class DemoReportTest {
     assertThat(lines).extracting(String::length).containsOnly(lines.get(0).length());
     assertThat(lines.get(0)).startsWith("strategy").endsWith("final loss");
     assertThat(lines.get(1)).matches("-+");
-    assertThat(lines.get(6)).startsWith("<connector> & co ").contains(" 0.413% ").endsWith(" 1.9000");
+    assertThat(lines.get(6))
+        .startsWith("<connector> & co ")
+        .contains(" 0.413% ")
+        .endsWith(" 1.9000");
     // Numbers are right-aligned: the ones of every trainable count sit in the same column.
     int end = lines.get(0).indexOf("trainable params") + "trainable params".length();
-    assertThat(lines.subList(2, lines.size())).extracting(l -> l.charAt(end - 1)).containsExactly('0', '8', '0',
-        '0', '2');
+    assertThat(lines.subList(2, lines.size()))
+        .extracting(l -> l.charAt(end - 1))
+        .containsExactly('0', '8', '0', '0', '2');
   }
 
   @Test
   void refusesBadRunsNamingTheField() {
     List<Double> ok = List.of(1.0);
-    assertThatThrownBy(() -> new DemoRun("LN", 1, 10, 0, 1, 1.5, 200, 1, ok)).hasMessageContaining("heldOutAccuracy")
+    assertThatThrownBy(() -> new DemoRun("LN", 1, 10, 0, 1, 1.5, 200, 1, ok))
+        .hasMessageContaining("heldOutAccuracy")
         .hasMessageContaining("1.5");
     assertThatThrownBy(() -> new DemoRun("LN", 1, 10, 0, 1, Double.NaN, 200, 1, ok))
         .hasMessageContaining("heldOutAccuracy");
-    assertThatThrownBy(() -> new DemoRun("LN", 1, 10, 0, 1, 0.5, 200, 1, List.of())).hasMessageContaining("losses");
+    assertThatThrownBy(() -> new DemoRun("LN", 1, 10, 0, 1, 0.5, 200, 1, List.of()))
+        .hasMessageContaining("losses");
     assertThatThrownBy(() -> new DemoRun("LN", 1, 10, 0, 1, 0.5, 200, 1, List.of(1.0, Double.NaN)))
         .hasMessageContaining("losses[1]");
-    assertThatThrownBy(() -> new DemoRun("LN", -1, 10, 0, 1, 0.5, 200, 1, ok)).hasMessageContaining("trainableParameters")
+    assertThatThrownBy(() -> new DemoRun("LN", -1, 10, 0, 1, 0.5, 200, 1, ok))
+        .hasMessageContaining("trainableParameters")
         .hasMessageContaining("-1");
-    assertThatThrownBy(() -> new DemoRun("LN", 11, 10, 0, 1, 0.5, 200, 1, ok)).hasMessageContaining("trainableParameters");
-    assertThatThrownBy(() -> new DemoRun("LN", 0, 0, 0, 1, 0.5, 200, 1, ok)).hasMessageContaining("totalParameters");
-    assertThatThrownBy(() -> new DemoRun("LN", 1, 10, -5, 1, 0.5, 200, 1, ok)).hasMessageContaining("peakMemoryBytes");
-    assertThatThrownBy(() -> new DemoRun("LN", 1, 10, 0, -1, 0.5, 200, 1, ok)).hasMessageContaining("msPerStep");
+    assertThatThrownBy(() -> new DemoRun("LN", 11, 10, 0, 1, 0.5, 200, 1, ok))
+        .hasMessageContaining("trainableParameters");
+    assertThatThrownBy(() -> new DemoRun("LN", 0, 0, 0, 1, 0.5, 200, 1, ok))
+        .hasMessageContaining("totalParameters");
+    assertThatThrownBy(() -> new DemoRun("LN", 1, 10, -5, 1, 0.5, 200, 1, ok))
+        .hasMessageContaining("peakMemoryBytes");
+    assertThatThrownBy(() -> new DemoRun("LN", 1, 10, 0, -1, 0.5, 200, 1, ok))
+        .hasMessageContaining("msPerStep");
     assertThatThrownBy(() -> new DemoRun("LN", 1, 10, 0, 1, 0.5, 200, Double.POSITIVE_INFINITY, ok))
         .hasMessageContaining("finalLoss");
-    assertThatThrownBy(() -> new DemoRun(" ", 1, 10, 0, 1, 0.5, 200, 1, ok)).hasMessageContaining("strategy");
-    assertThatThrownBy(() -> new DemoRun("LN", 1, 10, 0, 1, 0.5, 0, 1, ok)).hasMessageContaining("heldOutQuestions");
-    assertThatThrownBy(() -> new DemoSetup("world", 1, false, -0.1, 0)).hasMessageContaining("chanceAccuracy");
-    assertThatThrownBy(() -> new DemoSetup("world", 1, false, 0.5, -1)).hasMessageContaining("elapsedMillis");
+    assertThatThrownBy(() -> new DemoRun(" ", 1, 10, 0, 1, 0.5, 200, 1, ok))
+        .hasMessageContaining("strategy");
+    assertThatThrownBy(() -> new DemoRun("LN", 1, 10, 0, 1, 0.5, 0, 1, ok))
+        .hasMessageContaining("heldOutQuestions");
+    assertThatThrownBy(() -> new DemoSetup("world", 1, false, -0.1, 0))
+        .hasMessageContaining("chanceAccuracy");
+    assertThatThrownBy(() -> new DemoSetup("world", 1, false, 0.5, -1))
+        .hasMessageContaining("elapsedMillis");
   }
 
   @Test
   void refusesNoRunsAndTwoRunsOfOneName(@TempDir Path dir) {
-    assertThatThrownBy(() -> DemoReport.write(dir, SETUP, List.of())).hasMessageContaining("at least one run");
+    assertThatThrownBy(() -> DemoReport.write(dir, SETUP, List.of()))
+        .hasMessageContaining("at least one run");
     DemoRun ln = runs().get(0);
-    assertThatThrownBy(() -> DemoReport.consoleTable(List.of(ln, ln))).hasMessageContaining("'LAYERNORM' twice");
+    assertThatThrownBy(() -> DemoReport.consoleTable(List.of(ln, ln)))
+        .hasMessageContaining("'LAYERNORM' twice");
   }
 
   @Test
@@ -192,7 +293,8 @@ class DemoReportTest {
     DemoRun run = new DemoRun("LN", 1, 10, 0, 1, 0.5, 200, 1, losses);
     losses.add(0.5);
     assertThat(run.losses()).containsExactly(2.0, 1.0);
-    assertThatThrownBy(() -> run.losses().add(0.1)).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> run.losses().add(0.1))
+        .isInstanceOf(UnsupportedOperationException.class);
   }
 
   @Test
@@ -207,7 +309,9 @@ class DemoReportTest {
   }
 
   private static String lineStarting(String text, String prefix) {
-    return text.lines().filter(l -> l.startsWith(prefix)).findFirst()
+    return text.lines()
+        .filter(l -> l.startsWith(prefix))
+        .findFirst()
         .orElseThrow(() -> new AssertionError("no line starts with " + prefix));
   }
 

@@ -15,10 +15,11 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * Every decoder layer's hidden states of a LLaVA model over a data set, pooled to one vector per sample and layer:
- * the input of {@link LayerSimilarity}. The model reads each batch as in training (images spliced in at their
- * placeholders, the whole conversation), without gradients and in eval mode; a layer's state is its output, the
- * residual stream before the final norm ({@link LlavaModel#forEachLayerOutput}).
+ * Every decoder layer's hidden states of a LLaVA model over a data set, pooled to one vector per
+ * sample and layer: the input of {@link LayerSimilarity}. The model reads each batch as in training
+ * (images spliced in at their placeholders, the whole conversation), without gradients and in eval
+ * mode; a layer's state is its output, the residual stream before the final norm ({@link
+ * LlavaModel#forEachLayerOutput}).
  *
  * <pre>{@code
  * try (TensorScope scope = TensorScope.open(); DataLoader loader = ...) {
@@ -31,8 +32,9 @@ public final class LayerStates {
   private LayerStates() {}
 
   /**
-   * {@return the pooled states [N, L, D] float32 on the CPU, samples in batch order} The tensor belongs to the
-   * caller's {@code TensorScope}. Closes every batch it takes; puts the model in eval mode.
+   * {@return the pooled states [N, L, D] float32 on the CPU, samples in batch order} The tensor
+   * belongs to the caller's {@code TensorScope}. Closes every batch it takes; puts the model in
+   * eval mode.
    *
    * @param batches the samples, on the CPU (moved to the model's device here)
    * @throws IllegalArgumentException if the batches hold no sample
@@ -45,14 +47,20 @@ public final class LayerStates {
     try (NoGradGuard g = new NoGradGuard()) {
       while (batches.hasNext()) {
         try (Batch b = batches.next()) {
-          rows.push_back(TensorScope.returning(() -> {
-            Tensor[] pooled = new Tensor[layers];
-            LlavaInput input = LlavaInput.of(b.inputIds().to(device, ScalarType.Long))
-                .withAttentionMask(b.attentionMask().to(device, ScalarType.Long));
-            model.forEachLayerOutput(b.images().size(0) > 0 ? input.withPixels(b.images()) : input,
-                (layer, hidden, mask) -> pooled[layer] = pooling.pool(hidden, mask));
-            return stack(new TensorVector(pooled), 1).to(ScalarType.Float).cpu();           // [B, L, D]
-          }));
+          rows.push_back(
+              TensorScope.returning(
+                  () -> {
+                    Tensor[] pooled = new Tensor[layers];
+                    LlavaInput input =
+                        LlavaInput.of(b.inputIds().to(device, ScalarType.Long))
+                            .withAttentionMask(b.attentionMask().to(device, ScalarType.Long));
+                    model.forEachLayerOutput(
+                        b.images().size(0) > 0 ? input.withPixels(b.images()) : input,
+                        (layer, hidden, mask) -> pooled[layer] = pooling.pool(hidden, mask));
+                    return stack(new TensorVector(pooled), 1)
+                        .to(ScalarType.Float)
+                        .cpu(); // [B, L, D]
+                  }));
         }
       }
     }

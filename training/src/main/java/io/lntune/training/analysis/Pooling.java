@@ -10,7 +10,8 @@ import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * How one layer's hidden states over a sequence become one vector per sample, for {@link LayerStates}.
+ * How one layer's hidden states over a sequence become one vector per sample, for {@link
+ * LayerStates}.
  *
  * <pre>{@code
  * Tensor v = Pooling.MEAN.pool(hidden, mask);   // [B, L, D] and [B, L] → [B, D] float64
@@ -21,8 +22,8 @@ public enum Pooling {
   MEAN {
     @Override
     public Tensor pool(Tensor hidden, Tensor attentionMask) {
-      Tensor m = attentionMask.to(ScalarType.Double).unsqueeze(-1);                      // [B, L, 1]
-      return hidden.to(ScalarType.Double).mul(m).sum(1).div(m.sum(1));                    // [B, D]
+      Tensor m = attentionMask.to(ScalarType.Double).unsqueeze(-1); // [B, L, 1]
+      return hidden.to(ScalarType.Double).mul(m).sum(1).div(m.sum(1)); // [B, D]
     }
   },
   /** The state at the last real position, the one the next token is predicted from. */
@@ -30,11 +31,18 @@ public enum Pooling {
     @Override
     public Tensor pool(Tensor hidden, Tensor attentionMask) {
       long length = attentionMask.size(1);
-      Tensor positions = arange(new Scalar(length), new TensorOptions(ScalarType.Long)
-          .device(new DeviceOptional(attentionMask.device())));     // [L]
-      Tensor last = attentionMask.to(ScalarType.Long).mul(positions).argmax(new LongOptional(1), false);        // [B]
-      Tensor index = last.view(-1, 1, 1).expand(-1, 1, hidden.size(2));                // [B, 1, D]
-      return hidden.gather(1, index).squeeze(1).to(ScalarType.Double);                  // [B, D]
+      Tensor positions =
+          arange(
+              new Scalar(length),
+              new TensorOptions(ScalarType.Long)
+                  .device(new DeviceOptional(attentionMask.device()))); // [L]
+      Tensor last =
+          attentionMask
+              .to(ScalarType.Long)
+              .mul(positions)
+              .argmax(new LongOptional(1), false); // [B]
+      Tensor index = last.view(-1, 1, 1).expand(-1, 1, hidden.size(2)); // [B, 1, D]
+      return hidden.gather(1, index).squeeze(1).to(ScalarType.Double); // [B, D]
     }
   };
 

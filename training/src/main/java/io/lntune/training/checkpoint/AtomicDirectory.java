@@ -13,10 +13,11 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Writes a directory all at once: its content goes into a hidden sibling, which is renamed into place when complete
- * (an older directory of that name is moved aside first, then deleted). A crash leaves the old directory or the new
- * one, and at most a hidden leftover that readers ignore and {@link #removeLeftovers} deletes. The directory gets the
- * usual {@code rwxr-xr-x} rather than the owner-only mode of a temporary directory.
+ * Writes a directory all at once: its content goes into a hidden sibling, which is renamed into
+ * place when complete (an older directory of that name is moved aside first, then deleted). A crash
+ * leaves the old directory or the new one, and at most a hidden leftover that readers ignore and
+ * {@link #removeLeftovers} deletes. The directory gets the usual {@code rwxr-xr-x} rather than the
+ * owner-only mode of a temporary directory.
  *
  * <pre>{@code
  * Path tmp = AtomicDirectory.begin(target);
@@ -53,11 +54,12 @@ public final class AtomicDirectory {
   }
 
   /**
-   * Deletes what interrupted atomic writes left in {@code dir}: hidden directories {@code .NAME.tmp-*} and
-   * {@code .NAME.old-*} of this class, and hidden files {@code .NAME.*.tmp} of {@code SafetensorsWriter}. For the
-   * start of a run, when no other writer works in {@code dir}.
+   * Deletes what interrupted atomic writes left in {@code dir}: hidden directories {@code
+   * .NAME.tmp-*} and {@code .NAME.old-*} of this class, and hidden files {@code .NAME.*.tmp} of
+   * {@code SafetensorsWriter}. For the start of a run, when no other writer works in {@code dir}.
    *
-   * @param dir the directory to clean (a run's output directory); nothing happens if it does not exist
+   * @param dir the directory to clean (a run's output directory); nothing happens if it does not
+   *     exist
    * @return the paths removed
    * @throws IOException if a leftover cannot be listed or deleted
    */
@@ -67,7 +69,8 @@ public final class AtomicDirectory {
     }
     List<Path> removed = new ArrayList<>();
     try (Stream<Path> s = Files.list(dir)) {
-      for (Path p : s.filter(p -> LEFTOVER.matcher(p.getFileName().toString()).matches()).toList()) {
+      for (Path p :
+          s.filter(p -> LEFTOVER.matcher(p.getFileName().toString()).matches()).toList()) {
         delete(p);
         removed.add(p);
       }

@@ -26,10 +26,11 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * Self-contained training checkpoints: {@code checkpoint-000120/} holds {@code checkpoint.safetensors} (the fp32
- * masters of every trainable tensor, the optimizer's moments, libtorch's CPU random state) and {@code state.json}
- * (step, data position, the run's configuration). A checkpoint is written in a hidden temporary directory and
- * renamed into place, so a run killed at any moment leaves either the complete checkpoint or none.
+ * Self-contained training checkpoints: {@code checkpoint-000120/} holds {@code
+ * checkpoint.safetensors} (the fp32 masters of every trainable tensor, the optimizer's moments,
+ * libtorch's CPU random state) and {@code state.json} (step, data position, the run's
+ * configuration). A checkpoint is written in a hidden temporary directory and renamed into place,
+ * so a run killed at any moment leaves either the complete checkpoint or none.
  *
  * <pre>{@code
  * Path dir = TrainingCheckpoints.write(out, step, consumed, trainables, optimizer, config);
@@ -47,7 +48,12 @@ public final class TrainingCheckpoints {
   private TrainingCheckpoints() {}
 
   /** {@return the directory written, {@code outputDir/checkpoint-NNNNNN}} */
-  public static Path write(Path outputDir, long step, long consumed, TrainableParameters trainables, AdamW optimizer,
+  public static Path write(
+      Path outputDir,
+      long step,
+      long consumed,
+      TrainableParameters trainables,
+      AdamW optimizer,
       JsonNode config) {
     Path target = outputDir.resolve(String.format("%s%06d", PREFIX, step));
     try (TensorScope scope = TensorScope.open()) {
@@ -59,10 +65,14 @@ public final class TrainingCheckpoints {
       optimizer.state().forEach((k, v) -> tensors.put("optim." + k, v));
       tensors.put(RNG, torch.getDefaultCPUGenerator().get_state());
       SafetensorsWriter.write(tmp.resolve(TENSORS), tensors, Map.of("format", "lntune-checkpoint"));
-      ObjectNode state = JSON.createObjectNode().put("step", step).put("optimizer_steps", optimizer.steps())
-          .put("micro_batches_consumed", consumed);
+      ObjectNode state =
+          JSON.createObjectNode()
+              .put("step", step)
+              .put("optimizer_steps", optimizer.steps())
+              .put("micro_batches_consumed", consumed);
       state.set("config", config);
-      Files.writeString(tmp.resolve(STATE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
+      Files.writeString(
+          tmp.resolve(STATE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
       AtomicDirectory.commit(tmp, target);
       return target;
     } catch (IOException e) {
@@ -70,17 +80,22 @@ public final class TrainingCheckpoints {
     }
   }
 
-  /** {@return the step a checkpoint directory holds, read from its name ({@code checkpoint-000120}: 120)} */
+  /**
+   * {@return the step a checkpoint directory holds, read from its name ({@code checkpoint-000120}:
+   * 120)}
+   */
   public static long step(Path checkpoint) {
     String name = checkpoint.getFileName().toString();
     if (!name.matches(PREFIX + "\\d+")) {
-      throw new IllegalArgumentException(checkpoint + " is not a checkpoint directory (" + PREFIX + "NNNNNN)");
+      throw new IllegalArgumentException(
+          checkpoint + " is not a checkpoint directory (" + PREFIX + "NNNNNN)");
     }
     return Long.parseLong(name.substring(PREFIX.length()));
   }
 
   /**
-   * {@return the settings of the run that wrote {@code checkpoint}, as it recorded them in {@code state.json}}
+   * {@return the settings of the run that wrote {@code checkpoint}, as it recorded them in {@code
+   * state.json}}
    *
    * @param checkpoint a checkpoint directory
    * @throws LntuneException if {@code state.json} is unreadable, not JSON, or records no settings
@@ -91,11 +106,14 @@ public final class TrainingCheckpoints {
     try {
       state = JSON.readTree(file.toFile());
     } catch (IOException e) {
-      throw new LntuneException(file + ": cannot read the checkpoint's state: " + e.getMessage(), e);
+      throw new LntuneException(
+          file + ": cannot read the checkpoint's state: " + e.getMessage(), e);
     }
     if (state == null || !state.path("config").isObject()) {
-      throw new LntuneException(file + ": the checkpoint's state records no run settings (\"config\"): a corrupt "
-          + "or foreign checkpoint");
+      throw new LntuneException(
+          file
+              + ": the checkpoint's state records no run settings (\"config\"): a corrupt "
+              + "or foreign checkpoint");
     }
     return state.get("config");
   }
@@ -124,7 +142,10 @@ public final class TrainingCheckpoints {
     return List.copyOf(old);
   }
 
-  /** {@return the newest complete checkpoint under {@code outputDir}, if any (temporary directories ignored)} */
+  /**
+   * {@return the newest complete checkpoint under {@code outputDir}, if any (temporary directories
+   * ignored)}
+   */
   public static Optional<Path> latest(Path outputDir) {
     List<Path> all = complete(outputDir);
     return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
@@ -137,27 +158,35 @@ public final class TrainingCheckpoints {
     }
     try (Stream<Path> s = Files.list(outputDir)) {
       return s.filter(p -> p.getFileName().toString().matches(PREFIX + "\\d+"))
-          .filter(p -> Files.isRegularFile(p.resolve(STATE)) && Files.isRegularFile(p.resolve(TENSORS)))
-          .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
+          .filter(
+              p -> Files.isRegularFile(p.resolve(STATE)) && Files.isRegularFile(p.resolve(TENSORS)))
+          .sorted(Comparator.comparing(p -> p.getFileName().toString()))
+          .toList();
     } catch (IOException e) {
       throw new UncheckedIOException("listing " + outputDir, e);
     }
   }
 
   /**
-   * Loads a checkpoint into the trainables (masters, then the model's copies), the optimizer and libtorch's random
-   * state.
+   * Loads a checkpoint into the trainables (masters, then the model's copies), the optimizer and
+   * libtorch's random state.
    *
    * @throws LntuneException naming the checkpoint and the tensor that does not fit
    */
   public static CheckpointState restore(Path dir, TrainableParameters trainables, AdamW optimizer) {
-    try (SafetensorsFile f = SafetensorsFile.open(dir.resolve(TENSORS)); TensorScope scope = TensorScope.open();
+    try (SafetensorsFile f = SafetensorsFile.open(dir.resolve(TENSORS));
+        TensorScope scope = TensorScope.open();
         NoGradGuard g = new NoGradGuard()) {
       for (Trainable t : trainables.all()) {
         String key = "param." + t.name();
-        if (!f.contains(key) || !Arrays.equals(f.info(key).shape(), t.master().sizes().vec().get())) {
-          throw new LntuneException(dir + ": " + key + " is missing or has the wrong shape: the checkpoint belongs "
-              + "to a different model or strategy");
+        if (!f.contains(key)
+            || !Arrays.equals(f.info(key).shape(), t.master().sizes().vec().get())) {
+          throw new LntuneException(
+              dir
+                  + ": "
+                  + key
+                  + " is missing or has the wrong shape: the checkpoint belongs "
+                  + "to a different model or strategy");
         }
         t.master().copy_(f.tensor(key));
       }
@@ -171,7 +200,9 @@ public final class TrainingCheckpoints {
       JsonNode state = JSON.readTree(dir.resolve(STATE).toFile());
       optimizer.restore(moments, state.get("optimizer_steps").asLong());
       torch.getDefaultCPUGenerator().set_state(f.tensor(RNG).clone());
-      return new CheckpointState(state.get("step").asLong(), state.get("micro_batches_consumed").asLong(),
+      return new CheckpointState(
+          state.get("step").asLong(),
+          state.get("micro_batches_consumed").asLong(),
           state.get("config"));
     } catch (IOException e) {
       throw new UncheckedIOException("reading checkpoint " + dir, e);

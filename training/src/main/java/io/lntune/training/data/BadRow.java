@@ -12,7 +12,9 @@ public enum BadRow {
   MALFORMED_ENTRY("malformed entry"),
   /** The turns do not alternate human/gpt, name another speaker, or contain no reply. */
   MALFORMED_CONVERSATION("malformed conversation"),
-  /** A reply is empty or blank: LLaVA would render it as a generation prompt and train on nothing. */
+  /**
+   * A reply is empty or blank: LLaVA would render it as a generation prompt and train on nothing.
+   */
   EMPTY_REPLY("empty reply"),
   /** The image file does not exist. */
   MISSING_IMAGE("missing image"),
@@ -20,7 +22,10 @@ public enum BadRow {
   UNREADABLE_IMAGE("unreadable image"),
   /** The image path leaves the image root ({@code ../}, absolute paths, links out of it). */
   IMAGE_OUTSIDE_ROOT("image path outside the image root"),
-  /** The label arithmetic disagrees with the tokenized prompt, where LLaVA would silently mask the sample. */
+  /**
+   * The label arithmetic disagrees with the tokenized prompt, where LLaVA would silently mask the
+   * sample.
+   */
   TOKENIZATION_MISMATCH("tokenization mismatch"),
   /** The prompt up to the image does not fit the model's maximum length. */
   TOO_LONG("too long");

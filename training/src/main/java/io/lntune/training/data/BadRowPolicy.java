@@ -1,8 +1,8 @@
 package io.lntune.training.data;
 
 /**
- * What the data pipeline does with a bad sample ({@link BadRow}). Either way the sample is counted in
- * {@link DataStats}.
+ * What the data pipeline does with a bad sample ({@link BadRow}). Either way the sample is counted
+ * in {@link DataStats}.
  *
  * <pre>{@code
  * DataLoader.builder()...badRows(BadRowPolicy.FAIL)...   // stop at the first bad sample

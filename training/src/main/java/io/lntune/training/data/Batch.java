@@ -7,11 +7,12 @@ import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * One training batch, right-padded: {@code inputIds} and {@code labels} {@code [batch, length]} int64 (image
- * placeholders {@link PromptTokens#IMAGE_TOKEN_INDEX} in the ids, {@link PromptTokens#IGNORE_INDEX} in unsupervised
- * and padded labels), {@code attentionMask} {@code [batch, length]} bool (true on real tokens), and
- * {@code images} {@code [images, channels, height, width]} float32, one per placeholder in row-major order
- * ({@code [0, C, H, W]} when the batch is text only). Owns its tensors: close it when the step is done.
+ * One training batch, right-padded: {@code inputIds} and {@code labels} {@code [batch, length]}
+ * int64 (image placeholders {@link PromptTokens#IMAGE_TOKEN_INDEX} in the ids, {@link
+ * PromptTokens#IGNORE_INDEX} in unsupervised and padded labels), {@code attentionMask} {@code
+ * [batch, length]} bool (true on real tokens), and {@code images} {@code [images, channels, height,
+ * width]} float32, one per placeholder in row-major order ({@code [0, C, H, W]} when the batch is
+ * text only). Owns its tensors: close it when the step is done.
  *
  * <pre>{@code
  * try (Batch b = loader.next()) {
@@ -19,7 +20,8 @@ import org.bytedeco.pytorch.Tensor;
  * }
  * }</pre>
  *
- * <p>Its tensors do not belong to any {@link TensorScope} that is open when the batch is made. Not thread-safe.
+ * <p>Its tensors do not belong to any {@link TensorScope} that is open when the batch is made. Not
+ * thread-safe.
  */
 public final class Batch implements AutoCloseable {
   private final List<String> sampleIds;
@@ -29,7 +31,8 @@ public final class Batch implements AutoCloseable {
   private final Tensor images;
   private boolean closed;
 
-  private Batch(List<String> sampleIds, Tensor inputIds, Tensor attentionMask, Tensor labels, Tensor images) {
+  private Batch(
+      List<String> sampleIds, Tensor inputIds, Tensor attentionMask, Tensor labels, Tensor images) {
     this.sampleIds = sampleIds;
     this.inputIds = inputIds;
     this.attentionMask = attentionMask;
@@ -38,11 +41,15 @@ public final class Batch implements AutoCloseable {
   }
 
   /**
-   * {@return token rows right-padded with {@code padId} into one batch without pictures} Its {@code images} is
-   * {@code [0, 0, 0, 0]}: a caller that spliced placeholders in passes the pictures to the model itself.
+   * {@return token rows right-padded with {@code padId} into one batch without pictures} Its {@code
+   * images} is {@code [0, 0, 0, 0]}: a caller that spliced placeholders in passes the pictures to
+   * the model itself.
    */
   public static Batch ofTokens(List<TokenizedConversation> rows, int padId) {
-    return collate(rows.stream().map(t -> new PreparedSample(t, null, null)).toList(), padId, new int[] {0, 0, 0});
+    return collate(
+        rows.stream().map(t -> new PreparedSample(t, null, null)).toList(),
+        padId,
+        new int[] {0, 0, 0});
   }
 
   /** Pads and stacks prepared samples; {@code imageShape} is the transform's {@code [C, H, W]}. */
@@ -71,10 +78,13 @@ public final class Batch implements AutoCloseable {
       }
     }
     try (TensorScope scope = TensorScope.open()) {
-      return new Batch(samples.stream().map(s -> s.tokens().id()).toList(),
-          scope.keep(Tensor.create(ids, b, t)), scope.keep(Tensor.create(mask, b, t)),
+      return new Batch(
+          samples.stream().map(s -> s.tokens().id()).toList(),
+          scope.keep(Tensor.create(ids, b, t)),
+          scope.keep(Tensor.create(mask, b, t)),
           scope.keep(Tensor.create(labels, b, t)),
-          scope.keep(Tensor.create(pixels, imageCount, imageShape[0], imageShape[1], imageShape[2])));
+          scope.keep(
+              Tensor.create(pixels, imageCount, imageShape[0], imageShape[1], imageShape[2])));
     }
   }
 
@@ -99,9 +109,13 @@ public final class Batch implements AutoCloseable {
     return check(images);
   }
 
-  /** {@return the model's input: the ids, attention mask and labels, and the images when there are any} */
+  /**
+   * {@return the model's input: the ids, attention mask and labels, and the images when there are
+   * any}
+   */
   public LlavaInput input() {
-    LlavaInput input = LlavaInput.of(inputIds()).withAttentionMask(attentionMask()).withLabels(labels());
+    LlavaInput input =
+        LlavaInput.of(inputIds()).withAttentionMask(attentionMask()).withLabels(labels());
     return images().size(0) > 0 ? input.withPixels(images()) : input;
   }
 

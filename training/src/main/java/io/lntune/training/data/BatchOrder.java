@@ -7,10 +7,11 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * The order in which samples are batched: as stored, shuffled by seed, or grouped by modality and length as
- * LLaVA's {@code LengthGroupedSampler} with {@code group_by_modality_length} does (single process: image samples
- * and text-only samples never share a batch, except the one made of both modalities' leftovers, which comes last;
- * within a batch samples are sorted longest first; the batches are shuffled). Deterministic for a seed.
+ * The order in which samples are batched: as stored, shuffled by seed, or grouped by modality and
+ * length as LLaVA's {@code LengthGroupedSampler} with {@code group_by_modality_length} does (single
+ * process: image samples and text-only samples never share a batch, except the one made of both
+ * modalities' leftovers, which comes last; within a batch samples are sorted longest first; the
+ * batches are shuffled). Deterministic for a seed.
  *
  * <pre>{@code
  * List<int[]> batches = BatchOrder.modalityGrouped(lengths, 16, seed);   // lengths < 0: text-only samples
@@ -19,7 +20,10 @@ import java.util.Random;
 public final class BatchOrder {
   private BatchOrder() {}
 
-  /** {@return samples 0..n-1 in order, in batches of {@code batchSize} (the last one may be smaller)} */
+  /**
+   * {@return samples 0..n-1 in order, in batches of {@code batchSize} (the last one may be
+   * smaller)}
+   */
   public static List<int[]> sequential(int n, int batchSize) {
     int[] order = new int[n];
     Arrays.setAll(order, i -> i);
@@ -34,23 +38,35 @@ public final class BatchOrder {
   /**
    * {@return LLaVA's modality-grouped batches}
    *
-   * @param modalityLengths per sample, a length estimate, positive for image samples and negative for text-only
-   *     ones (never 0)
+   * @param modalityLengths per sample, a length estimate, positive for image samples and negative
+   *     for text-only ones (never 0)
    */
   public static List<int[]> modalityGrouped(int[] modalityLengths, int batchSize, long seed) {
     Random random = new Random(seed);
-    int[] mm = Arrays.stream(indices(modalityLengths.length)).filter(i -> modalityLengths[i] > 0).toArray();
-    int[] lang = Arrays.stream(indices(modalityLengths.length)).filter(i -> modalityLengths[i] < 0).toArray();
+    int[] mm =
+        Arrays.stream(indices(modalityLengths.length))
+            .filter(i -> modalityLengths[i] > 0)
+            .toArray();
+    int[] lang =
+        Arrays.stream(indices(modalityLengths.length))
+            .filter(i -> modalityLengths[i] < 0)
+            .toArray();
     if (mm.length + lang.length != modalityLengths.length) {
-      throw new IllegalArgumentException("a modality length is 0: lengths must be > 0 (image) or < 0 (text only)");
+      throw new IllegalArgumentException(
+          "a modality length is 0: lengths must be > 0 (image) or < 0 (text only)");
     }
     if (mm.length == 0 || lang.length == 0) {
-      return chunks(lengthGrouped(modalityLengths.length == mm.length ? mm : lang, modalityLengths, batchSize,
-          random), batchSize);
+      return chunks(
+          lengthGrouped(
+              modalityLengths.length == mm.length ? mm : lang, modalityLengths, batchSize, random),
+          batchSize);
     }
-    List<int[]> mmBatches = chunks(lengthGrouped(mm, modalityLengths, batchSize, random), batchSize);
-    List<int[]> langBatches = chunks(lengthGrouped(lang, modalityLengths, batchSize, random), batchSize);
-    int[] leftover = concat(mmBatches.remove(mmBatches.size() - 1), langBatches.remove(langBatches.size() - 1));
+    List<int[]> mmBatches =
+        chunks(lengthGrouped(mm, modalityLengths, batchSize, random), batchSize);
+    List<int[]> langBatches =
+        chunks(lengthGrouped(lang, modalityLengths, batchSize, random), batchSize);
+    int[] leftover =
+        concat(mmBatches.remove(mmBatches.size() - 1), langBatches.remove(langBatches.size() - 1));
     List<int[]> full = new ArrayList<>(mmBatches);
     full.addAll(langBatches);
     List<int[]> out = new ArrayList<>(full.size() + 2);
@@ -62,7 +78,10 @@ public final class BatchOrder {
     return out;
   }
 
-  /** LLaVA's {@code get_length_grouped_indices} for one process: random batches, each sorted longest first. */
+  /**
+   * LLaVA's {@code get_length_grouped_indices} for one process: random batches, each sorted longest
+   * first.
+   */
   private static int[] lengthGrouped(int[] samples, int[] lengths, int batchSize, Random random) {
     int[] perm = permutation(samples.length, random);
     Integer[] order = new Integer[samples.length];
@@ -71,7 +90,11 @@ public final class BatchOrder {
     }
     Comparator<Integer> longestFirst = Comparator.comparingInt(i -> -Math.abs(lengths[i]));
     for (int from = 0; from < order.length; from += batchSize) {
-      Arrays.sort(order, from, Math.min(order.length, from + batchSize), longestFirst); // stable, as Python's sort
+      Arrays.sort(
+          order,
+          from,
+          Math.min(order.length, from + batchSize),
+          longestFirst); // stable, as Python's sort
     }
     return Arrays.stream(order).mapToInt(Integer::intValue).toArray();
   }

@@ -5,9 +5,9 @@ import io.lntune.models.image.RgbImage;
 import io.lntune.models.llava.LlavaConfig;
 
 /**
- * CLIP's preprocessing as an {@link ImageTransform}: LLaVA-1.5's pad-to-square with the mean colour when asked,
- * the shortest side resized with PIL's bicubic filter, a centre crop, then {@code (v / 255 - mean) / std}, exactly
- * as {@link ClipImageProcessor} computes it. Thread-safe.
+ * CLIP's preprocessing as an {@link ImageTransform}: LLaVA-1.5's pad-to-square with the mean colour
+ * when asked, the shortest side resized with PIL's bicubic filter, a centre crop, then {@code (v /
+ * 255 - mean) / std}, exactly as {@link ClipImageProcessor} computes it. Thread-safe.
  *
  * <pre>{@code
  * ImageTransform t = ClipTransform.forModel(model.config());   // 336 px, padded, for LLaVA-1.5
@@ -20,10 +20,14 @@ public final class ClipTransform implements ImageTransform {
     this.processor = processor;
   }
 
-  /** {@return the transform a LLaVA model expects: its tower's image size, padded when its config says {@code pad}} */
+  /**
+   * {@return the transform a LLaVA model expects: its tower's image size, padded when its config
+   * says {@code pad}}
+   */
   public static ClipTransform forModel(LlavaConfig config) {
-    return new ClipTransform(ClipImageProcessor.forImageSize(config.vision().imageSize())
-        .withPadToSquare(config.imageAspectRatio().equals("pad")));
+    return new ClipTransform(
+        ClipImageProcessor.forImageSize(config.vision().imageSize())
+            .withPadToSquare(config.imageAspectRatio().equals("pad")));
   }
 
   @Override

@@ -20,12 +20,13 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One pass over a {@link LlavaDataset} in batches, prepared ahead of the consumer: worker threads read each sample,
- * apply the template, truncate, decode and transform the image, and, once a batch's samples are all ready, pad and
- * stack them into a {@link Batch} (its tensors made on the worker), at most {@code prefetchBatches} batches ahead. So
- * {@link #next()} hands out a batch that is ready, and the consumer waits only when the workers fall behind. Bad
- * samples are counted and skipped with a warning or thrown, as the {@link BadRowPolicy} says, in batch order when
- * the consumer reaches them; a batch that loses samples is delivered smaller.
+ * One pass over a {@link LlavaDataset} in batches, prepared ahead of the consumer: worker threads
+ * read each sample, apply the template, truncate, decode and transform the image, and, once a
+ * batch's samples are all ready, pad and stack them into a {@link Batch} (its tensors made on the
+ * worker), at most {@code prefetchBatches} batches ahead. So {@link #next()} hands out a batch that
+ * is ready, and the consumer waits only when the workers fall behind. Bad samples are counted and
+ * skipped with a warning or thrown, as the {@link BadRowPolicy} says, in batch order when the
+ * consumer reaches them; a batch that loses samples is delivered smaller.
  *
  * <pre>{@code
  * try (DataLoader loader = DataLoader.builder().dataset(data).tokenizer(tok).template(template)
@@ -36,9 +37,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * }
  * }</pre>
  *
- * <p>A batch belongs to the loader until {@link #next()} returns it, then to the caller, who closes it (on any
- * thread: its tensors belong to no {@code TensorScope}). Closing the loader stops the workers and closes every batch
- * they made that was not handed out, those that finish afterwards included. Not thread-safe: one consumer.
+ * <p>A batch belongs to the loader until {@link #next()} returns it, then to the caller, who closes
+ * it (on any thread: its tensors belong to no {@code TensorScope}). Closing the loader stops the
+ * workers and closes every batch they made that was not handed out, those that finish afterwards
+ * included. Not thread-safe: one consumer.
  */
 public final class DataLoader implements Iterator<Batch>, AutoCloseable {
   private static final AtomicInteger POOLS = new AtomicInteger();
@@ -47,33 +49,46 @@ public final class DataLoader implements Iterator<Batch>, AutoCloseable {
   private final List<int[]> batches;
   private final ExecutorService pool;
   private final Deque<CompletableFuture<Collated>> window = new ArrayDeque<>();
-  /** Batches the workers made and {@link #next()} has not handed out; guarded by itself, as is {@link #closed}. */
+
+  /**
+   * Batches the workers made and {@link #next()} has not handed out; guarded by itself, as is
+   * {@link #closed}.
+   */
   private final Set<Batch> pending = Collections.newSetFromMap(new IdentityHashMap<>());
+
   private boolean closed;
   private int submitted;
   private Batch ready;
 
-  /** A batch as the workers left it: the batch of the good samples (null if none) and the bad ones, in order. */
+  /**
+   * A batch as the workers left it: the batch of the good samples (null if none) and the bad ones,
+   * in order.
+   */
   private record Collated(Batch batch, List<SampleException> errors) {}
 
   DataLoader(DataLoaderBuilder config) {
     this.config = config;
-    this.batches = switch (config.ordering) {
-      case SEQUENTIAL -> BatchOrder.sequential(config.dataset.size(), config.batchSize);
-      case SHUFFLED -> BatchOrder.shuffled(config.dataset.size(), config.batchSize, config.seed);
-      case MODALITY_GROUPED -> {
-        int[] lengths = new int[config.dataset.size()];
-        Arrays.setAll(lengths, config.dataset::modalityLength);
-        yield BatchOrder.modalityGrouped(lengths, config.batchSize, config.seed);
-      }
-    };
+    this.batches =
+        switch (config.ordering) {
+          case SEQUENTIAL -> BatchOrder.sequential(config.dataset.size(), config.batchSize);
+          case SHUFFLED ->
+              BatchOrder.shuffled(config.dataset.size(), config.batchSize, config.seed);
+          case MODALITY_GROUPED -> {
+            int[] lengths = new int[config.dataset.size()];
+            Arrays.setAll(lengths, config.dataset::modalityLength);
+            yield BatchOrder.modalityGrouped(lengths, config.batchSize, config.seed);
+          }
+        };
     int pool = POOLS.incrementAndGet();
     AtomicInteger threads = new AtomicInteger();
-    this.pool = Executors.newFixedThreadPool(config.workers, r -> {
-      Thread t = new Thread(r, "lntune-data-" + pool + "-" + threads.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    this.pool =
+        Executors.newFixedThreadPool(
+            config.workers,
+            r -> {
+              Thread t = new Thread(r, "lntune-data-" + pool + "-" + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   /** {@return a builder; the dataset, tokenizer and template are required} */
@@ -150,15 +165,17 @@ public final class DataLoader implements Iterator<Batch>, AutoCloseable {
       for (int i : batches.get(submitted)) {
         samples.add(CompletableFuture.supplyAsync(() -> prepare(i), pool));
       }
-      window.add(CompletableFuture.allOf(samples.toArray(CompletableFuture[]::new))
-          .thenApplyAsync(done -> collate(samples), this::collateLater));
+      window.add(
+          CompletableFuture.allOf(samples.toArray(CompletableFuture[]::new))
+              .thenApplyAsync(done -> collate(samples), this::collateLater));
       submitted++;
     }
   }
 
   /**
-   * Queues a batch's collation on the workers. The last sample of a batch can finish after {@link #close()} has
-   * shut them down: its collation is then dropped (nobody waits for that batch) rather than thrown on the worker.
+   * Queues a batch's collation on the workers. The last sample of a batch can finish after {@link
+   * #close()} has shut them down: its collation is then dropped (nobody waits for that batch)
+   * rather than thrown on the worker.
    */
   private void collateLater(Runnable collation) {
     try {
@@ -180,8 +197,10 @@ public final class DataLoader implements Iterator<Batch>, AutoCloseable {
         good.add(s);
       }
     }
-    Batch batch = good.isEmpty() ? null
-        : Batch.collate(good, config.tokenizer.specialTokens().pad(), config.transform.shape());
+    Batch batch =
+        good.isEmpty()
+            ? null
+            : Batch.collate(good, config.tokenizer.specialTokens().pad(), config.transform.shape());
     synchronized (pending) {
       if (closed) { // nobody will take it
         if (batch != null) {
@@ -210,15 +229,21 @@ public final class DataLoader implements Iterator<Batch>, AutoCloseable {
     try {
       TokenizedConversation t = config.template.tokenize(s, config.tokenizer, config.imageMarkup);
       if (s.hasImage() && t.images() != 1) {
-        // LLaVA would leave the picture unused (no placeholder) or splice it twice; neither trains what is meant.
-        throw new SampleException(s.id(), BadRow.MALFORMED_CONVERSATION, "has an image but " + t.images()
-            + " <image> placeholders in its turns (one is needed)");
+        // LLaVA would leave the picture unused (no placeholder) or splice it twice; neither trains
+        // what is meant.
+        throw new SampleException(
+            s.id(),
+            BadRow.MALFORMED_CONVERSATION,
+            "has an image but "
+                + t.images()
+                + " <image> placeholders in its turns (one is needed)");
       }
       t = t.truncate(config.maxLength, config.imageTokens);
       float[] pixels = null;
       if (s.hasImage()) {
         if (config.imageRoot == null) {
-          throw new IllegalStateException("sample " + s.id() + " has an image but the loader has no image root");
+          throw new IllegalStateException(
+              "sample " + s.id() + " has an image but the loader has no image root");
         }
         pixels = config.transform.apply(config.imageRoot.read(s.id(), s.image().get()));
       }
@@ -227,12 +252,16 @@ public final class DataLoader implements Iterator<Batch>, AutoCloseable {
       return PreparedSample.bad(e);
     } catch (OutOfMemoryError e) {
       // on a worker thread the error would otherwise surface with no word of which sample caused it
-      throw new LntuneException(where(s) + ": out of Java heap memory while preparing it (raise the heap with "
-          + "LNTUNE_JAVA_OPTS=-Xmx<size>, or lower --workers or the image pixel budget)", e);
+      throw new LntuneException(
+          where(s)
+              + ": out of Java heap memory while preparing it (raise the heap with "
+              + "LNTUNE_JAVA_OPTS=-Xmx<size>, or lower --workers or the image pixel budget)",
+          e);
     } catch (LntuneException e) {
       throw e;
     } catch (RuntimeException e) {
-      throw new LntuneException(where(s) + ": " + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
+      throw new LntuneException(
+          where(s) + ": " + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
     }
   }
 
@@ -254,7 +283,10 @@ public final class DataLoader implements Iterator<Batch>, AutoCloseable {
     }
   }
 
-  /** Stops the workers and closes the batches they made that were not handed out. Closing twice is a no-op. */
+  /**
+   * Stops the workers and closes the batches they made that were not handed out. Closing twice is a
+   * no-op.
+   */
   @Override
   public void close() {
     List<Batch> orphans;

@@ -19,7 +19,11 @@ import java.util.Set;
  */
 public final class DataLoaderBuilder {
   /** How samples are put into batches; see {@link BatchOrder}. */
-  public enum Ordering { SEQUENTIAL, SHUFFLED, MODALITY_GROUPED }
+  public enum Ordering {
+    SEQUENTIAL,
+    SHUFFLED,
+    MODALITY_GROUPED
+  }
 
   LlavaDataset dataset;
   Tokenizer tokenizer;
@@ -71,7 +75,10 @@ public final class DataLoaderBuilder {
     return this;
   }
 
-  /** How images are written in the text ({@link ImageMarkup#of} the model's config). If not set: BARE. */
+  /**
+   * How images are written in the text ({@link ImageMarkup#of} the model's config). If not set:
+   * BARE.
+   */
   public DataLoaderBuilder imageMarkup(ImageMarkup m) {
     once("imageMarkup");
     imageMarkup = Objects.requireNonNull(m);
@@ -141,14 +148,20 @@ public final class DataLoaderBuilder {
     return this;
   }
 
-  /** How many positions one image takes in the model (576 for CLIP ViT-L/14 at 336 px). If not set: 576. */
+  /**
+   * How many positions one image takes in the model (576 for CLIP ViT-L/14 at 336 px). If not set:
+   * 576.
+   */
   public DataLoaderBuilder imageTokens(int n) {
     once("imageTokens");
     imageTokens = n;
     return this;
   }
 
-  /** Where bad and delivered samples are counted (share it with {@link LlavaDataset#open}). If not set: new. */
+  /**
+   * Where bad and delivered samples are counted (share it with {@link LlavaDataset#open}). If not
+   * set: new.
+   */
   public DataLoaderBuilder stats(DataStats s) {
     once("stats");
     stats = Objects.requireNonNull(s);
@@ -164,8 +177,14 @@ public final class DataLoaderBuilder {
     check(dataset != null, "dataset is required");
     check(tokenizer != null, "tokenizer is required");
     check(template != null, "template is required");
-    check(tokenizer.specialTokens().pad() >= 0, "the tokenizer has no pad token: prepare it with "
-        + "LlavaVocabulary.forTraining (template " + template.name() + " pads with " + template.padToken() + ")");
+    check(
+        tokenizer.specialTokens().pad() >= 0,
+        "the tokenizer has no pad token: prepare it with "
+            + "LlavaVocabulary.forTraining (template "
+            + template.name()
+            + " pads with "
+            + template.padToken()
+            + ")");
     check(batchSize >= 1, "batchSize must be >= 1, got " + batchSize);
     check(workers >= 1, "workers must be >= 1, got " + workers);
     check(prefetchBatches >= 1, "prefetchBatches must be >= 1, got " + prefetchBatches);

@@ -7,8 +7,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Counts of what the data pipeline did: samples delivered and bad samples per kind. Thread-safe; the workers
- * count while the trainer reads.
+ * Counts of what the data pipeline did: samples delivered and bad samples per kind. Thread-safe;
+ * the workers count while the trainer reads.
  *
  * <pre>{@code
  * loader.stats().badRows();   // {MISSING_IMAGE=3, EMPTY_REPLY=1}
@@ -20,7 +20,8 @@ public final class DataStats {
   private final AtomicLongArray delivered = new AtomicLongArray(1);
 
   /**
-   * Counts a bad sample, then logs it ({@link BadRowPolicy#SKIP}) or throws it ({@link BadRowPolicy#FAIL}).
+   * Counts a bad sample, then logs it ({@link BadRowPolicy#SKIP}) or throws it ({@link
+   * BadRowPolicy#FAIL}).
    */
   void report(SampleException e, BadRowPolicy policy) {
     bad.incrementAndGet(e.problem().ordinal());

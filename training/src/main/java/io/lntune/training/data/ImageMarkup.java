@@ -4,10 +4,11 @@ import io.lntune.models.llava.LlavaConfig;
 import java.util.List;
 
 /**
- * How an image is written in the text a LLaVA model reads: the bare {@code <image>} placeholder, or, for models
- * trained with {@code mm_use_im_start_end}, the placeholder between {@code <im_start>} and {@code <im_end>} (two
- * tokens LLaVA adds to the vocabulary; see {@link LlavaVocabulary}). LLaVA's {@code preprocess_multimodal} wraps the
- * image this way in training data, and its evaluation scripts in every question.
+ * How an image is written in the text a LLaVA model reads: the bare {@code <image>} placeholder,
+ * or, for models trained with {@code mm_use_im_start_end}, the placeholder between {@code
+ * <im_start>} and {@code <im_end>} (two tokens LLaVA adds to the vocabulary; see {@link
+ * LlavaVocabulary}). LLaVA's {@code preprocess_multimodal} wraps the image this way in training
+ * data, and its evaluation scripts in every question.
  *
  * <pre>{@code
  * ImageMarkup m = ImageMarkup.of(model.config());   // START_END when config.json sets mm_use_im_start_end
@@ -22,6 +23,7 @@ public enum ImageMarkup {
 
   /** LLaVA's {@code DEFAULT_IM_START_TOKEN}. */
   public static final String IM_START = "<im_start>";
+
   /** LLaVA's {@code DEFAULT_IM_END_TOKEN}. */
   public static final String IM_END = "<im_end>";
 
@@ -41,7 +43,10 @@ public enum ImageMarkup {
     return image;
   }
 
-  /** {@return the tokens this markup needs in the tokenizer beyond {@code <image>}, which is never tokenized} */
+  /**
+   * {@return the tokens this markup needs in the tokenizer beyond {@code <image>}, which is never
+   * tokenized}
+   */
   public List<String> tokens() {
     return this == START_END ? List.of(IM_START, IM_END) : List.of();
   }

@@ -1,17 +1,17 @@
 package io.lntune.training.data;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import io.lntune.models.image.ImageDecoder;
 import io.lntune.models.image.ImageException;
 import io.lntune.models.image.RgbImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 
 /**
- * The folder LLaVA's {@code image} paths are relative to ({@code --image_folder}). Resolves a sample's path,
- * refusing any that leaves the folder (absolute paths, {@code ..}, symbolic links pointing outside), and decodes
- * the image. Thread-safe.
+ * The folder LLaVA's {@code image} paths are relative to ({@code --image_folder}). Resolves a
+ * sample's path, refusing any that leaves the folder (absolute paths, {@code ..}, symbolic links
+ * pointing outside), and decodes the image. Thread-safe.
  *
  * <pre>{@code
  * ImageRoot root = ImageRoot.of(Path.of("/data/llava/images"));
@@ -29,21 +29,25 @@ public final class ImageRoot {
     this.maxPixels = maxPixels;
   }
 
-  /** @throws IllegalArgumentException if {@code folder} is not a directory */
+  /**
+   * @throws IllegalArgumentException if {@code folder} is not a directory
+   */
   public static ImageRoot of(Path folder) {
     if (!Files.isDirectory(folder)) {
       throw new IllegalArgumentException(folder + ": the image root is not a directory");
     }
     try {
-      return new ImageRoot(folder.toAbsolutePath().normalize(), folder.toRealPath(), ImageDecoder.maxPixels());
+      return new ImageRoot(
+          folder.toAbsolutePath().normalize(), folder.toRealPath(), ImageDecoder.maxPixels());
     } catch (IOException e) {
-      throw new IllegalArgumentException(folder + ": cannot resolve the image root: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          folder + ": cannot resolve the image root: " + e.getMessage(), e);
     }
   }
 
   /**
-   * {@return this root with another pixel budget for the images it decodes} (default
-   * {@link ImageDecoder#maxPixels()})
+   * {@return this root with another pixel budget for the images it decodes} (default {@link
+   * ImageDecoder#maxPixels()})
    *
    * @throws IllegalArgumentException if {@code maxPixels} is not positive
    */
@@ -68,7 +72,8 @@ public final class ImageRoot {
       }
       file = root.resolve(rel).normalize();
     } catch (InvalidPathException e) {
-      throw new SampleException(sampleId, BadRow.IMAGE_OUTSIDE_ROOT, "'" + relative + "' is not a valid path", e);
+      throw new SampleException(
+          sampleId, BadRow.IMAGE_OUTSIDE_ROOT, "'" + relative + "' is not a valid path", e);
     }
     if (!file.startsWith(root)) {
       throw outside(sampleId, relative);
@@ -89,18 +94,21 @@ public final class ImageRoot {
   /**
    * {@return the decoded image of {@code relative}}
    *
-   * @throws SampleException as {@link #resolve}, or {@link BadRow#UNREADABLE_IMAGE} if it cannot be decoded
+   * @throws SampleException as {@link #resolve}, or {@link BadRow#UNREADABLE_IMAGE} if it cannot be
+   *     decoded
    */
   public RgbImage read(String sampleId, String relative) {
     Path file = resolve(sampleId, relative);
     try {
-      return ImageDecoder.read(file, maxPixels); // grey, palette, RGBA and 16-bit decoded as PIL does
+      return ImageDecoder.read(
+          file, maxPixels); // grey, palette, RGBA and 16-bit decoded as PIL does
     } catch (ImageException e) {
       throw new SampleException(sampleId, BadRow.UNREADABLE_IMAGE, e.getMessage(), e);
     }
   }
 
   private SampleException outside(String sampleId, String relative) {
-    return new SampleException(sampleId, BadRow.IMAGE_OUTSIDE_ROOT, "'" + relative + "' leaves " + root);
+    return new SampleException(
+        sampleId, BadRow.IMAGE_OUTSIDE_ROOT, "'" + relative + "' leaves " + root);
   }
 }

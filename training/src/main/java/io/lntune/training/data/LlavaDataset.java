@@ -15,12 +15,13 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * A LLaVA JSON file opened for training: one streaming pass records where each selected entry starts and ends,
- * LLaVA's modality length (words in the conversation, negative for text-only samples) and its {@link SampleType};
- * entries are then read back one at a time from the file. A 665K-entry file costs about 24 bytes of memory per
- * entry, and no image is touched until a batch needs it. Entries that are malformed, or that the filter rejects, are
- * left out (the malformed ones counted and reported under the bad-row policy); a {@link Subset} then keeps a seeded
- * draw of the rest.
+ * A LLaVA JSON file opened for training: one streaming pass records where each selected entry
+ * starts and ends, LLaVA's modality length (words in the conversation, negative for text-only
+ * samples) and its {@link SampleType}; entries are then read back one at a time from the file. A
+ * 665K-entry file costs about 24 bytes of memory per entry, and no image is touched until a batch
+ * needs it. Entries that are malformed, or that the filter rejects, are left out (the malformed
+ * ones counted and reported under the bad-row policy); a {@link Subset} then keeps a seeded draw of
+ * the rest.
  *
  * <pre>{@code
  * try (LlavaDataset data = LlavaDataset.open(Path.of("llava_v1_5_mix665k.json"), SampleFilter.all(),
@@ -31,7 +32,8 @@ import java.util.Map;
  *     Subset.parse("conversation:20000"), 42, BadRowPolicy.SKIP, stats);
  * }</pre>
  *
- * <p>{@link #sample} is thread-safe (positional reads of one file channel); close the dataset to release the file.
+ * <p>{@link #sample} is thread-safe (positional reads of one file channel); close the dataset to
+ * release the file.
  */
 public final class LlavaDataset implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -43,7 +45,12 @@ public final class LlavaDataset implements AutoCloseable {
   private final int[] modalityLength;
   private final String[] type;
 
-  private LlavaDataset(Path file, FileChannel channel, long[] start, int[] byteLength, int[] modalityLength,
+  private LlavaDataset(
+      Path file,
+      FileChannel channel,
+      long[] start,
+      int[] byteLength,
+      int[] modalityLength,
       String[] type) {
     this.file = file;
     this.channel = channel;
@@ -59,25 +66,34 @@ public final class LlavaDataset implements AutoCloseable {
    * @param filter which samples to keep
    * @param policy what to do with a malformed entry
    * @param stats where malformed entries are counted
-   * @throws LntuneException if the file is not a JSON array; {@link SampleException} for a malformed entry under
-   *     {@link BadRowPolicy#FAIL}
+   * @throws LntuneException if the file is not a JSON array; {@link SampleException} for a
+   *     malformed entry under {@link BadRowPolicy#FAIL}
    */
-  public static LlavaDataset open(Path file, SampleFilter filter, BadRowPolicy policy, DataStats stats) {
+  public static LlavaDataset open(
+      Path file, SampleFilter filter, BadRowPolicy policy, DataStats stats) {
     return open(file, filter, Subset.all(), 0, policy, stats);
   }
 
   /**
-   * Indexes {@code file}, keeping {@code subset} of the samples {@code filter} keeps, drawn with {@code seed}.
+   * Indexes {@code file}, keeping {@code subset} of the samples {@code filter} keeps, drawn with
+   * {@code seed}.
    *
    * @param filter which samples to draw from
-   * @param subset how many to keep, of which types ({@link SampleType}: each sample's field, else this file's name)
+   * @param subset how many to keep, of which types ({@link SampleType}: each sample's field, else
+   *     this file's name)
    * @param seed fixes the draw
    * @param policy what to do with a malformed entry
    * @param stats where malformed entries are counted
-   * @throws LntuneException if the file is not a JSON array, or holds too few samples of a type the subset asks for;
-   *     {@link SampleException} for a malformed entry under {@link BadRowPolicy#FAIL}
+   * @throws LntuneException if the file is not a JSON array, or holds too few samples of a type the
+   *     subset asks for; {@link SampleException} for a malformed entry under {@link
+   *     BadRowPolicy#FAIL}
    */
-  public static LlavaDataset open(Path file, SampleFilter filter, Subset subset, long seed, BadRowPolicy policy,
+  public static LlavaDataset open(
+      Path file,
+      SampleFilter filter,
+      Subset subset,
+      long seed,
+      BadRowPolicy policy,
       DataStats stats) {
     int n = 0;
     long[] start = new long[1024];
@@ -129,8 +145,13 @@ public final class LlavaDataset implements AutoCloseable {
     String[] types = Arrays.copyOf(type, n);
     int[] kept = subset.select(types, seed, file.toString());
     try {
-      return new LlavaDataset(file, FileChannel.open(file, StandardOpenOption.READ), pick(start, kept),
-          pick(length, kept), pick(modality, kept), Arrays.stream(kept).mapToObj(i -> types[i]).toArray(String[]::new));
+      return new LlavaDataset(
+          file,
+          FileChannel.open(file, StandardOpenOption.READ),
+          pick(start, kept),
+          pick(length, kept),
+          pick(modality, kept),
+          Arrays.stream(kept).mapToObj(i -> types[i]).toArray(String[]::new));
     } catch (IOException e) {
       throw new LntuneException(file + ": cannot open: " + e.getMessage(), e);
     }
@@ -163,7 +184,9 @@ public final class LlavaDataset implements AutoCloseable {
     return start.length;
   }
 
-  /** {@return LLaVA's modality length of sample {@code i}: positive with an image, negative without} */
+  /**
+   * {@return LLaVA's modality length of sample {@code i}: positive with an image, negative without}
+   */
   public int modalityLength(int i) {
     return modalityLength[i];
   }
@@ -179,12 +202,14 @@ public final class LlavaDataset implements AutoCloseable {
     try {
       while (buf.hasRemaining()) {
         if (channel.read(buf, start[i] + buf.position()) < 0) {
-          throw new LntuneException(file + ": the file shrank while training (entry at byte " + start[i] + ")");
+          throw new LntuneException(
+              file + ": the file shrank while training (entry at byte " + start[i] + ")");
         }
       }
       return LlavaJson.sample(JSON.readTree(buf.array()), i);
     } catch (IOException e) {
-      throw new LntuneException(file + ": cannot read the entry at byte " + start[i] + ": " + e.getMessage(), e);
+      throw new LntuneException(
+          file + ": cannot read the entry at byte " + start[i] + ": " + e.getMessage(), e);
     }
   }
 

@@ -6,9 +6,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * One entry of a LLaVA JSON file: {@code {"id": ..., "image": "coco/train2017/x.jpg", "conversations": [...]}}.
- * Text-only entries have no image. Other top-level fields with string or number values are kept in
- * {@code fields}, so samples can be selected by them.
+ * One entry of a LLaVA JSON file: {@code {"id": ..., "image": "coco/train2017/x.jpg",
+ * "conversations": [...]}}. Text-only entries have no image. Other top-level fields with string or
+ * number values are kept in {@code fields}, so samples can be selected by them.
  *
  * <pre>{@code
  * LlavaSample s = new LlavaSample("42", Optional.of("shapes/42.png"),
@@ -21,7 +21,8 @@ import java.util.Optional;
  * @param conversations the turns, in order
  * @param fields other top-level fields, as text
  */
-public record LlavaSample(String id, Optional<String> image, List<Turn> conversations, Map<String, String> fields) {
+public record LlavaSample(
+    String id, Optional<String> image, List<Turn> conversations, Map<String, String> fields) {
   /**
    * Checks the sample and copies its lists.
    *

@@ -4,8 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The text edits LLaVA makes before a template renders a conversation, with Python's string semantics
- * ({@code str.strip()} removes Python's whitespace, which is not Java's: U+00A0 and U+0085 count).
+ * The text edits LLaVA makes before a template renders a conversation, with Python's string
+ * semantics ({@code str.strip()} removes Python's whitespace, which is not Java's: U+00A0 and
+ * U+0085 count).
  *
  * <pre>{@code
  * LlavaText.moveImageToFront(turns, ImageMarkup.BARE);   // "What is this?\n<image>" becomes "<image>\nWhat is this?"
@@ -18,8 +19,9 @@ public final class LlavaText {
   private LlavaText() {}
 
   /**
-   * LLaVA's {@code preprocess_multimodal}: every turn that mentions {@code <image>} loses it and gets it back at
-   * the very front, followed by a newline; the turn is stripped; then the image is written in {@code markup}.
+   * LLaVA's {@code preprocess_multimodal}: every turn that mentions {@code <image>} loses it and
+   * gets it back at the very front, followed by a newline; the turn is stripped; then the image is
+   * written in {@code markup}.
    */
   public static List<Turn> moveImageToFront(List<Turn> turns, ImageMarkup markup) {
     List<Turn> out = new ArrayList<>(turns.size());
@@ -33,7 +35,10 @@ public final class LlavaText {
     return out;
   }
 
-  /** {@return {@code s} without leading and trailing whitespace as Python's {@code str.strip()} sees it} */
+  /**
+   * {@return {@code s} without leading and trailing whitespace as Python's {@code str.strip()} sees
+   * it}
+   */
   public static String strip(String s) {
     int start = 0;
     int end = s.length();

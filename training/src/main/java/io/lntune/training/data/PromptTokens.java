@@ -3,9 +3,10 @@ package io.lntune.training.data;
 import io.lntune.models.tokenizer.Tokenizer;
 
 /**
- * LLaVA's {@code tokenizer_image_token}: a prompt is cut at every {@code <image>}, each piece is tokenized on its
- * own (BOS included, as Hugging Face's {@code tokenizer(piece)} does), the BOS of every piece but the first is
- * dropped, and a single {@link #IMAGE_TOKEN_INDEX} stands where each image was.
+ * LLaVA's {@code tokenizer_image_token}: a prompt is cut at every {@code <image>}, each piece is
+ * tokenized on its own (BOS included, as Hugging Face's {@code tokenizer(piece)} does), the BOS of
+ * every piece but the first is dropped, and a single {@link #IMAGE_TOKEN_INDEX} stands where each
+ * image was.
  *
  * <pre>{@code
  * int[] ids = PromptTokens.withImages(tokenizer, "USER: <image>\nWhat is it?");
@@ -15,6 +16,7 @@ import io.lntune.models.tokenizer.Tokenizer;
 public final class PromptTokens {
   /** The id that marks the image's place in {@code input_ids}; never a vocabulary id. */
   public static final int IMAGE_TOKEN_INDEX = -200;
+
   /** The label of a position the loss ignores. */
   public static final int IGNORE_INDEX = -100;
 
@@ -48,7 +50,10 @@ public final class PromptTokens {
     return out;
   }
 
-  /** {@return the ids of {@code prompt}: with image placeholders for an image sample, plain text otherwise} */
+  /**
+   * {@return the ids of {@code prompt}: with image placeholders for an image sample, plain text
+   * otherwise}
+   */
   static int[] of(Tokenizer tok, String prompt, boolean hasImage) {
     return hasImage ? withImages(tok, prompt) : tok.encodeForModel(prompt);
   }

@@ -3,10 +3,10 @@ package io.lntune.training.data;
 import io.lntune.models.image.RgbImage;
 
 /**
- * The simplest {@link ImageTransform}: stretch to {@code size x size} (PIL's bicubic filter), scale to
- * [0, 1], then subtract a per-channel mean and divide by a per-channel standard deviation. RGB, channels first.
- * Not CLIP's processor (no aspect-preserving resize, no crop, no antialiasing); meant for tests and for the
- * synthetic world, whose images are already square.
+ * The simplest {@link ImageTransform}: stretch to {@code size x size} (PIL's bicubic filter), scale
+ * to [0, 1], then subtract a per-channel mean and divide by a per-channel standard deviation. RGB,
+ * channels first. Not CLIP's processor (no aspect-preserving resize, no crop, no antialiasing);
+ * meant for tests and for the synthetic world, whose images are already square.
  *
  * <pre>{@code
  * ImageTransform t = ResizeNormalize.unit(64);   // mean 0.5, std 0.5: values in [-1, 1]
@@ -30,7 +30,8 @@ public record ResizeNormalize(int size, float[] mean, float[] std) implements Im
 
   /** {@return a transform to {@code size} pixels with mean 0.5 and std 0.5 per channel} */
   public static ResizeNormalize unit(int size) {
-    return new ResizeNormalize(size, new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.5f, 0.5f, 0.5f});
+    return new ResizeNormalize(
+        size, new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.5f, 0.5f, 0.5f});
   }
 
   @Override

@@ -6,23 +6,30 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The label masking of LLaVA's {@code preprocess_v1} and {@code preprocess_llama_2}: the prompt is cut into
- * rounds at the end-of-reply separator, each round into instruction and reply at the assistant marker; each round
- * and each instruction is tokenized on its own, and the instruction's length less 2 (its BOS, and the trailing
- * space that in context merges into the reply's first token) is masked; {@code preprocess_v1} takes one more token
- * off every later round for a non-legacy tokenizer. Then the summed round lengths must equal
- * the prompt's length; LLaVA masks the whole sample when they do not, lntune throws.
+ * The label masking of LLaVA's {@code preprocess_v1} and {@code preprocess_llama_2}: the prompt is
+ * cut into rounds at the end-of-reply separator, each round into instruction and reply at the
+ * assistant marker; each round and each instruction is tokenized on its own, and the instruction's
+ * length less 2 (its BOS, and the trailing space that in context merges into the reply's first
+ * token) is masked; {@code preprocess_v1} takes one more token off every later round for a
+ * non-legacy tokenizer. Then the summed round lengths must equal the prompt's length; LLaVA masks
+ * the whole sample when they do not, lntune throws.
  */
 final class RoundMasker {
   private RoundMasker() {}
 
   /**
-   * @param nonLegacyRounds whether a round after the first counts one token less ({@code preprocess_v1} with a
-   *     non-legacy tokenizer: the round is tokenized with a leading space that it lacks after the previous
-   *     {@code </s>})
+   * @param nonLegacyRounds whether a round after the first counts one token less ({@code
+   *     preprocess_v1} with a non-legacy tokenizer: the round is tokenized with a leading space
+   *     that it lacks after the previous {@code </s>})
    */
-  static TokenizedConversation mask(String id, String prompt, boolean hasImage, Tokenizer tok, String roundEnd,
-      String replyStart, boolean nonLegacyRounds) {
+  static TokenizedConversation mask(
+      String id,
+      String prompt,
+      boolean hasImage,
+      Tokenizer tok,
+      String roundEnd,
+      String replyStart,
+      boolean nonLegacyRounds) {
     int[] ids = PromptTokens.of(tok, prompt, hasImage);
     int[] labels = ids.clone();
     int curLen = 1;
@@ -39,7 +46,8 @@ final class RoundMasker {
       }
       int later = nonLegacyRounds && i > 0 ? 1 : 0;
       int roundLen = PromptTokens.of(tok, round, hasImage).length - later;
-      int instructionLen = PromptTokens.of(tok, parts.get(0) + replyStart, hasImage).length - 2 - later;
+      int instructionLen =
+          PromptTokens.of(tok, parts.get(0) + replyStart, hasImage).length - 2 - later;
       ignore(labels, curLen, curLen + instructionLen);
       curLen += roundLen;
     }
@@ -47,9 +55,19 @@ final class RoundMasker {
     int pad = tok.specialTokens().pad();
     long total = Arrays.stream(ids).filter(i -> i != pad).count();
     if (curLen != total) {
-      throw new SampleException(id, BadRow.TOKENIZATION_MISMATCH, "the rounds add up to " + curLen
-          + " tokens but the prompt has " + total + " (LLaVA would silently mask the whole sample); a message "
-          + "probably contains '" + replyStart.strip() + "' or '" + roundEnd + "'");
+      throw new SampleException(
+          id,
+          BadRow.TOKENIZATION_MISMATCH,
+          "the rounds add up to "
+              + curLen
+              + " tokens but the prompt has "
+              + total
+              + " (LLaVA would silently mask the whole sample); a message "
+              + "probably contains '"
+              + replyStart.strip()
+              + "' or '"
+              + roundEnd
+              + "'");
     }
     return new TokenizedConversation(id, ids, labels, hasImage ? countImages(ids) : 0);
   }
@@ -58,7 +76,10 @@ final class RoundMasker {
     return (int) Arrays.stream(ids).filter(i -> i == PromptTokens.IMAGE_TOKEN_INDEX).count();
   }
 
-  /** Python's {@code labels[from:to] = IGNORE_INDEX}: an empty or out-of-range slice changes nothing. */
+  /**
+   * Python's {@code labels[from:to] = IGNORE_INDEX}: an empty or out-of-range slice changes
+   * nothing.
+   */
   static void ignore(int[] labels, int from, int to) {
     int a = Math.min(from, labels.length);
     int b = Math.min(to, labels.length);

@@ -3,8 +3,8 @@ package io.lntune.training.data;
 import io.lntune.torch.LntuneException;
 
 /**
- * A sample that cannot be used, with its id and what is wrong with it. The data pipeline skips such a sample
- * with a warning, or fails, as its {@link BadRowPolicy} says.
+ * A sample that cannot be used, with its id and what is wrong with it. The data pipeline skips such
+ * a sample with a warning, or fails, as its {@link BadRowPolicy} says.
  *
  * <pre>{@code
  * try {

@@ -5,8 +5,9 @@ import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
- * Which samples of a LLaVA file to train on: by modality, by id pattern, or by the value of a top-level field,
- * e.g. conversation-only data (the paper's finding that conversational data alone tunes LayerNorm efficiently).
+ * Which samples of a LLaVA file to train on: by modality, by id pattern, or by the value of a
+ * top-level field, e.g. conversation-only data (the paper's finding that conversational data alone
+ * tunes LayerNorm efficiently).
  *
  * <pre>{@code
  * SampleFilter f = SampleFilter.withImage().and(SampleFilter.idMatches("conv_.*"));
@@ -31,13 +32,19 @@ public interface SampleFilter extends Predicate<LlavaSample> {
     return s -> !s.hasImage();
   }
 
-  /** {@return a filter that keeps samples whose whole id matches the regular expression {@code regex}} */
+  /**
+   * {@return a filter that keeps samples whose whole id matches the regular expression {@code
+   * regex}}
+   */
   static SampleFilter idMatches(String regex) {
     Pattern p = Pattern.compile(regex);
     return s -> p.matcher(s.id()).matches();
   }
 
-  /** {@return a filter that keeps samples whose top-level field {@code name} has the text {@code value}} */
+  /**
+   * {@return a filter that keeps samples whose top-level field {@code name} has the text {@code
+   * value}}
+   */
   static SampleFilter fieldEquals(String name, String value) {
     Objects.requireNonNull(value, "value");
     return s -> value.equals(s.fields().get(name));

@@ -12,11 +12,12 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 /**
- * How many samples of a dataset to use, for the paper's data-type ablation (random 20K against 20K of one kind): all
- * of them, {@code N} drawn at random, or {@code N} of each named type ({@link SampleType}). The draw is fixed by a
- * seed; the size is exact, and a dataset with too few samples of a type is an error. Each type is drawn on its own,
- * so {@code conversation:100} picks the same samples whatever else is asked, and with the same seed the smaller of
- * two subsets of a type is part of the larger.
+ * How many samples of a dataset to use, for the paper's data-type ablation (random 20K against 20K
+ * of one kind): all of them, {@code N} drawn at random, or {@code N} of each named type ({@link
+ * SampleType}). The draw is fixed by a seed; the size is exact, and a dataset with too few samples
+ * of a type is an error. Each type is drawn on its own, so {@code conversation:100} picks the same
+ * samples whatever else is asked, and with the same seed the smaller of two subsets of a type is
+ * part of the larger.
  *
  * <pre>{@code
  * Subset.parse("20000");                            // 20,000 samples at random
@@ -29,8 +30,9 @@ import java.util.stream.IntStream;
  */
 public record Subset(List<Part> parts) {
   private static final Subset ALL = new Subset(List.of());
-  private static final String RULE = "a sample's type is its 'type' or 'source' field, else its file's name: "
-      + "conversation*, detail*, complex_reasoning*";
+  private static final String RULE =
+      "a sample's type is its 'type' or 'source' field, else its file's name: "
+          + "conversation*, detail*, complex_reasoning*";
 
   /**
    * One draw.
@@ -44,15 +46,16 @@ public record Subset(List<Part> parts) {
      *
      * @param type the record component {@link #type()}
      * @param count the record component {@link #count()}
-     * @throws IllegalArgumentException if {@code count} is below 1, or {@code type} is blank or holds ',' or ':'
+     * @throws IllegalArgumentException if {@code count} is below 1, or {@code type} is blank or
+     *     holds ',' or ':'
      */
     public Part {
       if (count < 1) {
         throw new IllegalArgumentException("a subset's count must be >= 1, got " + count);
       }
       if (type.filter(t -> t.isBlank() || t.contains(",") || t.contains(":")).isPresent()) {
-        throw new IllegalArgumentException("a subset's type must be a name without ',' or ':', got '" + type.get()
-            + "'");
+        throw new IllegalArgumentException(
+            "a subset's type must be a name without ',' or ':', got '" + type.get() + "'");
       }
     }
 
@@ -68,7 +71,8 @@ public record Subset(List<Part> parts) {
     /**
      * {@return a draw of {@code count} samples of {@code type}}
      *
-     * @throws IllegalArgumentException if {@code count} is below 1, or {@code type} is blank or holds ',' or ':'
+     * @throws IllegalArgumentException if {@code count} is below 1, or {@code type} is blank or
+     *     holds ',' or ':'
      */
     public static Part ofType(String type, int count) {
       return new Part(Optional.of(type), count);
@@ -88,7 +92,8 @@ public record Subset(List<Part> parts) {
   /**
    * Checks that the parts can be drawn together.
    *
-   * @throws IllegalArgumentException if a type is named twice, or a random count comes with other parts
+   * @throws IllegalArgumentException if a type is named twice, or a random count comes with other
+   *     parts
    */
   public Subset {
     parts = List.copyOf(parts);
@@ -96,8 +101,11 @@ public record Subset(List<Part> parts) {
       throw new IllegalArgumentException("subset " + spec(parts) + " names a type twice");
     }
     if (parts.size() > 1 && parts.stream().anyMatch(p -> p.type().isEmpty())) {
-      throw new IllegalArgumentException("subset " + spec(parts) + " mixes a random count with typed counts: use "
-          + "either N or type:N,type:N");
+      throw new IllegalArgumentException(
+          "subset "
+              + spec(parts)
+              + " mixes a random count with typed counts: use "
+              + "either N or type:N,type:N");
     }
   }
 
@@ -116,8 +124,8 @@ public record Subset(List<Part> parts) {
   }
 
   /**
-   * {@return the subset {@code spec} names: {@code N} (at random), {@code type:N}, or several {@code type:N}
-   * separated by commas; {@code all} for every sample}
+   * {@return the subset {@code spec} names: {@code N} (at random), {@code type:N}, or several
+   * {@code type:N} separated by commas; {@code all} for every sample}
    *
    * @throws IllegalArgumentException naming the spec and the expected form
    */
@@ -130,10 +138,17 @@ public record Subset(List<Part> parts) {
       int colon = item.lastIndexOf(':');
       try {
         int count = Integer.parseInt(item.substring(colon + 1).strip());
-        parts.add(colon < 0 ? Part.any(count) : Part.ofType(item.substring(0, colon).strip(), count));
+        parts.add(
+            colon < 0 ? Part.any(count) : Part.ofType(item.substring(0, colon).strip(), count));
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("subset '" + spec + "': '" + item + "' is not N or type:N (e.g. 20000 or "
-            + "conversation:20000)", e);
+        throw new IllegalArgumentException(
+            "subset '"
+                + spec
+                + "': '"
+                + item
+                + "' is not N or type:N (e.g. 20000 or "
+                + "conversation:20000)",
+            e);
       }
     }
     return new Subset(parts);
@@ -150,7 +165,8 @@ public record Subset(List<Part> parts) {
    * @param types each sample's type, by index
    * @param seed fixes the draw
    * @param source names the data in errors (its file)
-   * @throws LntuneException if there are fewer samples of a type (or in all) than asked, listing the types found
+   * @throws LntuneException if there are fewer samples of a type (or in all) than asked, listing
+   *     the types found
    */
   public int[] select(String[] types, long seed, String source) {
     if (isAll()) {
@@ -161,14 +177,19 @@ public record Subset(List<Part> parts) {
     List<String> problems = new ArrayList<>();
     List<Integer> kept = new ArrayList<>();
     for (Part part : parts) {
-      int[] candidates = IntStream.range(0, types.length)
-          .filter(i -> part.accepts(types[i])).toArray();
+      int[] candidates =
+          IntStream.range(0, types.length).filter(i -> part.accepts(types[i])).toArray();
       if (candidates.length < part.count()) {
-        problems.add(part.count() + part.type().map(t -> " of type " + t).orElse(" samples") + " asked, "
-            + candidates.length + " there");
+        problems.add(
+            part.count()
+                + part.type().map(t -> " of type " + t).orElse(" samples")
+                + " asked, "
+                + candidates.length
+                + " there");
         continue;
       }
-      // Forward partial Fisher-Yates: draw i depends only on i, so a smaller count takes a prefix of a larger one.
+      // Forward partial Fisher-Yates: draw i depends only on i, so a smaller count takes a prefix
+      // of a larger one.
       Random random = new Random(seed * 31 + part.type().map(String::hashCode).orElse(0));
       for (int i = 0; i < part.count(); i++) {
         int j = i + random.nextInt(candidates.length - i);
@@ -179,15 +200,25 @@ public record Subset(List<Part> parts) {
       }
     }
     if (!problems.isEmpty()) {
-      throw new LntuneException(source + ": subset " + this + " cannot be drawn: " + String.join("; ", problems)
-          + " (types found: " + counts(types) + "; " + RULE + ")");
+      throw new LntuneException(
+          source
+              + ": subset "
+              + this
+              + " cannot be drawn: "
+              + String.join("; ", problems)
+              + " (types found: "
+              + counts(types)
+              + "; "
+              + RULE
+              + ")");
     }
     return kept.stream().mapToInt(Integer::intValue).sorted().toArray();
   }
 
   /** {@return how many samples there are of each type, by name} */
   private static Map<String, Integer> counts(String[] types) {
-    return Arrays.stream(types).collect(Collectors.toMap(t -> t, t -> 1, Integer::sum, TreeMap::new));
+    return Arrays.stream(types)
+        .collect(Collectors.toMap(t -> t, t -> 1, Integer::sum, TreeMap::new));
   }
 
   /** {@return the spec {@link #parse} reads back: {@code all}, {@code N} or {@code type:N,...}} */

@@ -4,8 +4,9 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * A sample after its template: the ids the model reads ({@link PromptTokens#IMAGE_TOKEN_INDEX} where the image
- * goes) and the labels the loss compares with ({@link PromptTokens#IGNORE_INDEX} where nothing is supervised).
+ * A sample after its template: the ids the model reads ({@link PromptTokens#IMAGE_TOKEN_INDEX}
+ * where the image goes) and the labels the loss compares with ({@link PromptTokens#IGNORE_INDEX}
+ * where nothing is supervised).
  *
  * <pre>{@code
  * TokenizedConversation t = ConversationTemplate.forName("vicuna_v1").tokenize(sample, tokenizer);
@@ -22,8 +23,8 @@ public record TokenizedConversation(String id, int[] inputIds, int[] labels, int
   public TokenizedConversation {
     Objects.requireNonNull(id, "id");
     if (inputIds.length != labels.length) {
-      throw new IllegalArgumentException("sample " + id + ": " + inputIds.length + " ids but " + labels.length
-          + " labels");
+      throw new IllegalArgumentException(
+          "sample " + id + ": " + inputIds.length + " ids but " + labels.length + " labels");
     }
   }
 
@@ -33,8 +34,8 @@ public record TokenizedConversation(String id, int[] inputIds, int[] labels, int
   }
 
   /**
-   * Cuts the sample to {@code maxLength} positions counting each image as {@code imageTokens} positions, as LLaVA
-   * does when it truncates after splicing the image features in.
+   * Cuts the sample to {@code maxLength} positions counting each image as {@code imageTokens}
+   * positions, as LLaVA does when it truncates after splicing the image features in.
    *
    * @throws SampleException ({@link BadRow#TOO_LONG}) if the cut would fall inside an image
    */
@@ -48,16 +49,28 @@ public record TokenizedConversation(String id, int[] inputIds, int[] labels, int
       int width = inputIds[keep] == PromptTokens.IMAGE_TOKEN_INDEX ? imageTokens : 1;
       if (positions + width > maxLength) {
         if (width > 1) {
-          throw new SampleException(id, BadRow.TOO_LONG, "the image at token " + keep + " ends at position "
-              + (positions + width) + ", past the maximum length " + maxLength);
+          throw new SampleException(
+              id,
+              BadRow.TOO_LONG,
+              "the image at token "
+                  + keep
+                  + " ends at position "
+                  + (positions + width)
+                  + ", past the maximum length "
+                  + maxLength);
         }
         break;
       }
       positions += width;
       keep++;
     }
-    int kept = (int) Arrays.stream(inputIds, 0, keep).filter(i -> i == PromptTokens.IMAGE_TOKEN_INDEX).count();
-    return new TokenizedConversation(id, Arrays.copyOf(inputIds, keep), Arrays.copyOf(labels, keep), kept);
+    int kept =
+        (int)
+            Arrays.stream(inputIds, 0, keep)
+                .filter(i -> i == PromptTokens.IMAGE_TOKEN_INDEX)
+                .count();
+    return new TokenizedConversation(
+        id, Arrays.copyOf(inputIds, keep), Arrays.copyOf(labels, keep), kept);
   }
 
   /** {@return how many labels are supervised} */

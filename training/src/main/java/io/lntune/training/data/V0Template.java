@@ -5,12 +5,13 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * LLaVA's legacy {@code v0} template ({@code conv_vicuna_v0}'s system prompt, {@code ###} signals). Training uses
- * the masking of LLaVA's generic {@code preprocess}: {@code SYSTEM\n\n### Human: Q\n### Assistant: A\n### }; each
- * turn is tokenized on its own; the header and each human turn except its first two tokens are masked, replies and
- * the final {@code ### } stay supervised. Generation prompts are {@code conv_vicuna_v0.get_prompt()}: the system
- * prompt, the template's canned example exchange, then {@code Human: Q###Assistant:}. LLaVA pads v0 with a new
- * {@code [PAD]} token (a new embedding row) when the tokenizer has no pad token.
+ * LLaVA's legacy {@code v0} template ({@code conv_vicuna_v0}'s system prompt, {@code ###} signals).
+ * Training uses the masking of LLaVA's generic {@code preprocess}: {@code SYSTEM\n\n### Human:
+ * Q\n### Assistant: A\n### }; each turn is tokenized on its own; the header and each human turn
+ * except its first two tokens are masked, replies and the final {@code ### } stay supervised.
+ * Generation prompts are {@code conv_vicuna_v0.get_prompt()}: the system prompt, the template's
+ * canned example exchange, then {@code Human: Q###Assistant:}. LLaVA pads v0 with a new {@code
+ * [PAD]} token (a new embedding row) when the tokenizer has no pad token.
  *
  * <pre>{@code
  * ConversationTemplate v0 = ConversationTemplate.forName("v0");
@@ -18,28 +19,33 @@ import java.util.List;
  * }</pre>
  */
 public record V0Template() implements ConversationTemplate {
-  static final String SYSTEM = "A chat between a curious human and an artificial intelligence assistant. "
-      + "The assistant gives helpful, detailed, and polite answers to the human's questions.";
+  static final String SYSTEM =
+      "A chat between a curious human and an artificial intelligence assistant. "
+          + "The assistant gives helpful, detailed, and polite answers to the human's questions.";
+
   /** The first message of {@code conv_vicuna_v0}, which every v0 prompt carries. */
-  static final String EXAMPLE_QUESTION = "What are the key differences between renewable and non-renewable energy "
-      + "sources?";
+  static final String EXAMPLE_QUESTION =
+      "What are the key differences between renewable and non-renewable energy " + "sources?";
+
   /** The reply to {@link #EXAMPLE_QUESTION} in {@code conv_vicuna_v0}. */
-  static final String EXAMPLE_ANSWER = "Renewable energy sources are those that can be replenished naturally in a "
-      + "relatively short amount of time, such as solar, wind, hydro, geothermal, and biomass. Non-renewable energy "
-      + "sources, on the other hand, are finite and will eventually be depleted, such as coal, oil, and natural gas. "
-      + "Here are some key differences between renewable and non-renewable energy sources:\n"
-      + "1. Availability: Renewable energy sources are virtually inexhaustible, while non-renewable energy sources "
-      + "are finite and will eventually run out.\n"
-      + "2. Environmental impact: Renewable energy sources have a much lower environmental impact than non-renewable "
-      + "sources, which can lead to air and water pollution, greenhouse gas emissions, and other negative effects.\n"
-      + "3. Cost: Renewable energy sources can be more expensive to initially set up, but they typically have lower "
-      + "operational costs than non-renewable sources.\n"
-      + "4. Reliability: Renewable energy sources are often more reliable and can be used in more remote locations "
-      + "than non-renewable sources.\n"
-      + "5. Flexibility: Renewable energy sources are often more flexible and can be adapted to different situations "
-      + "and needs, while non-renewable sources are more rigid and inflexible.\n"
-      + "6. Sustainability: Renewable energy sources are more sustainable over the long term, while non-renewable "
-      + "sources are not, and their depletion can lead to economic and social instability.\n";
+  static final String EXAMPLE_ANSWER =
+      "Renewable energy sources are those that can be replenished naturally in a "
+          + "relatively short amount of time, such as solar, wind, hydro, geothermal, and biomass. Non-renewable energy "
+          + "sources, on the other hand, are finite and will eventually be depleted, such as coal, oil, and natural gas. "
+          + "Here are some key differences between renewable and non-renewable energy sources:\n"
+          + "1. Availability: Renewable energy sources are virtually inexhaustible, while non-renewable energy sources "
+          + "are finite and will eventually run out.\n"
+          + "2. Environmental impact: Renewable energy sources have a much lower environmental impact than non-renewable "
+          + "sources, which can lead to air and water pollution, greenhouse gas emissions, and other negative effects.\n"
+          + "3. Cost: Renewable energy sources can be more expensive to initially set up, but they typically have lower "
+          + "operational costs than non-renewable sources.\n"
+          + "4. Reliability: Renewable energy sources are often more reliable and can be used in more remote locations "
+          + "than non-renewable sources.\n"
+          + "5. Flexibility: Renewable energy sources are often more flexible and can be adapted to different situations "
+          + "and needs, while non-renewable sources are more rigid and inflexible.\n"
+          + "6. Sustainability: Renewable energy sources are more sustainable over the long term, while non-renewable "
+          + "sources are not, and their depletion can lead to economic and social instability.\n";
+
   private static final String SEP = "###";
 
   @Override
@@ -59,7 +65,10 @@ public record V0Template() implements ConversationTemplate {
     return ret.append("### ").toString();
   }
 
-  /** {@code conv_vicuna_v0}'s {@code SeparatorStyle.SINGLE} rendering with an empty assistant message at the end. */
+  /**
+   * {@code conv_vicuna_v0}'s {@code SeparatorStyle.SINGLE} rendering with an empty assistant
+   * message at the end.
+   */
   @Override
   public String prompt(List<Turn> turns) {
     ConversationTemplate.checkPrompt(turns);
@@ -90,7 +99,8 @@ public record V0Template() implements ConversationTemplate {
       }
       cur += len;
     }
-    return new TokenizedConversation(sample.id(), ids, labels, image ? RoundMasker.countImages(ids) : 0);
+    return new TokenizedConversation(
+        sample.id(), ids, labels, image ? RoundMasker.countImages(ids) : 0);
   }
 
   private static String header() {
@@ -105,7 +115,9 @@ public record V0Template() implements ConversationTemplate {
     return t.isHuman() ? "Human" : "Assistant";
   }
 
-  /** LLaVA counts a text turn's non-pad tokens ({@code _tokenize_fn}) and an image turn's tokens. */
+  /**
+   * LLaVA counts a text turn's non-pad tokens ({@code _tokenize_fn}) and an image turn's tokens.
+   */
   private static int length(Tokenizer tok, String text, boolean image) {
     int[] ids = PromptTokens.of(tok, text, image);
     int pad = tok.specialTokens().pad();

@@ -5,12 +5,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Corpus BLEU (Papineni et al., 2002) as the COCO caption evaluation computes it ({@code pycocoevalcap}'s
- * {@code BleuScorer} with its "closest" reference length): n-gram precisions summed over the corpus, each
- * candidate n-gram count clipped to its largest count in any one reference; a brevity penalty
- * {@code exp(1 - r / c)} when the candidates' total length c is below r, the sum over images of the reference
- * length closest to each candidate's (the shorter on a tie). As in the original, 1e-15 is added to every matched
- * count and 1e-9 to every candidate count, so a precision of zero gives a tiny BLEU rather than a division by zero.
+ * Corpus BLEU (Papineni et al., 2002) as the COCO caption evaluation computes it ({@code
+ * pycocoevalcap}'s {@code BleuScorer} with its "closest" reference length): n-gram precisions
+ * summed over the corpus, each candidate n-gram count clipped to its largest count in any one
+ * reference; a brevity penalty {@code exp(1 - r / c)} when the candidates' total length c is below
+ * r, the sum over images of the reference length closest to each candidate's (the shorter on a
+ * tie). As in the original, 1e-15 is added to every matched count and 1e-9 to every candidate
+ * count, so a precision of zero gives a tiny BLEU rather than a division by zero.
  *
  * <pre>{@code
  * double[] b = Bleu.score(Map.of(1, List.of("the cat sat on the mat")), Map.of(1, "the cat sat on"));
@@ -24,7 +25,8 @@ public final class Bleu {
   private Bleu() {}
 
   /**
-   * {@return BLEU-1 to BLEU-4 of the candidates (one per image, tokenised) against each image's references}
+   * {@return BLEU-1 to BLEU-4 of the candidates (one per image, tokenised) against each image's
+   * references}
    *
    * @throws IllegalArgumentException if an image has no references
    */
@@ -36,7 +38,8 @@ public final class Bleu {
     for (Map.Entry<K, String> e : candidates.entrySet()) {
       List<String> refs = references.get(e.getKey());
       if (refs == null || refs.isEmpty()) {
-        throw new IllegalArgumentException("image " + e.getKey() + " has a candidate but no reference captions");
+        throw new IllegalArgumentException(
+            "image " + e.getKey() + " has a candidate but no reference captions");
       }
       Map<List<String>, Integer> maxCounts = new HashMap<>();
       int length = words(e.getValue());
@@ -44,7 +47,8 @@ public final class Bleu {
       for (String r : refs) {
         CiderD.ngrams(r).forEach((g, c) -> maxCounts.merge(g, c, Math::max));
         int l = words(r);
-        if (closest < 0 || Math.abs(l - length) < Math.abs(closest - length)
+        if (closest < 0
+            || Math.abs(l - length) < Math.abs(closest - length)
             || (Math.abs(l - length) == Math.abs(closest - length) && l < closest)) {
           closest = l;
         }
@@ -54,7 +58,8 @@ public final class Bleu {
       for (int k = 0; k < CiderD.N; k++) {
         guess[k] += Math.max(0, length - k);
       }
-      CiderD.ngrams(e.getValue()).forEach((g, c) -> correct[g.size() - 1] += Math.min(c, maxCounts.getOrDefault(g, 0)));
+      CiderD.ngrams(e.getValue())
+          .forEach((g, c) -> correct[g.size() - 1] += Math.min(c, maxCounts.getOrDefault(g, 0)));
     }
     double[] bleus = new double[CiderD.N];
     double product = 1;

@@ -10,14 +10,16 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * CIDEr-D (Vedantam et al., 2015) as the COCO caption evaluation computes it ({@code pycocoevalcap}'s
- * {@code CiderScorer}): captions are already tokenised ({@link PtbTokenizer}). For n = 1..4 each caption is a vector
- * of n-gram counts weighted by {@code log(images) - log(max(1, df))}, where {@code df} is the number of evaluated
- * images whose references contain the n-gram (document frequencies come from the references of the images scored
- * together). A candidate's similarity to a reference is the dot product with the candidate's weights clipped to
- * the reference's, divided by both (unclipped) norms, times the length penalty {@code exp(-delta^2 / (2 * 6^2))},
- * where delta is the difference of the two captions' lengths (counted, as the original does, in bigrams). The
- * image's score is the mean over n and over its references, times 10; CIDEr-D is the mean over images.
+ * CIDEr-D (Vedantam et al., 2015) as the COCO caption evaluation computes it ({@code
+ * pycocoevalcap}'s {@code CiderScorer}): captions are already tokenised ({@link PtbTokenizer}). For
+ * n = 1..4 each caption is a vector of n-gram counts weighted by {@code log(images) - log(max(1,
+ * df))}, where {@code df} is the number of evaluated images whose references contain the n-gram
+ * (document frequencies come from the references of the images scored together). A candidate's
+ * similarity to a reference is the dot product with the candidate's weights clipped to the
+ * reference's, divided by both (unclipped) norms, times the length penalty {@code exp(-delta^2 / (2
+ * * 6^2))}, where delta is the difference of the two captions' lengths (counted, as the original
+ * does, in bigrams). The image's score is the mean over n and over its references, times 10;
+ * CIDEr-D is the mean over images.
  *
  * <pre>{@code
  * CiderD.Result r = CiderD.score(Map.of(1, List.of("a red circle"), 2, List.of("a blue star")),
@@ -38,9 +40,11 @@ public final class CiderD {
   public record Result<K>(double score, Map<K, Double> perImage) {}
 
   /**
-   * Scores one candidate per image against that image's references (both tokenised, words separated by spaces).
+   * Scores one candidate per image against that image's references (both tokenised, words separated
+   * by spaces).
    *
-   * @throws IllegalArgumentException if an image has no references or no candidate, or there are no images
+   * @throws IllegalArgumentException if an image has no references or no candidate, or there are no
+   *     images
    */
   public static <K> Result<K> score(Map<K, List<String>> references, Map<K, String> candidates) {
     if (candidates.isEmpty()) {
@@ -51,7 +55,8 @@ public final class CiderD {
     for (K image : candidates.keySet()) {
       List<String> refs = references.get(image);
       if (refs == null || refs.isEmpty()) {
-        throw new IllegalArgumentException("image " + image + " has a candidate but no reference captions");
+        throw new IllegalArgumentException(
+            "image " + image + " has a candidate but no reference captions");
       }
       List<Map<List<String>, Integer>> counts = new ArrayList<>();
       Set<List<String>> seen = new HashSet<>();
@@ -112,7 +117,8 @@ public final class CiderD {
       int bigrams = 0;
       for (Map.Entry<List<String>, Integer> e : counts.entrySet()) {
         int n = e.getKey().size() - 1;
-        double w = e.getValue() * (refLen - Math.log(Math.max(1.0, df.getOrDefault(e.getKey(), 0))));
+        double w =
+            e.getValue() * (refLen - Math.log(Math.max(1.0, df.getOrDefault(e.getKey(), 0))));
         weights.get(n).put(e.getKey(), w);
         norm[n] += w * w;
         if (n == 1) {
@@ -132,7 +138,8 @@ public final class CiderD {
         Map<List<String>, Double> r = ref.weights.get(n);
         for (Map.Entry<List<String>, Double> e : weights.get(n).entrySet()) {
           double rw = r.getOrDefault(e.getKey(), 0.0);
-          val[n] += Math.min(e.getValue(), rw) * rw;               // the candidate's weight clipped to the reference's
+          val[n] +=
+              Math.min(e.getValue(), rw) * rw; // the candidate's weight clipped to the reference's
         }
         if (norm[n] != 0 && ref.norm[n] != 0) {
           val[n] /= norm[n] * ref.norm[n];

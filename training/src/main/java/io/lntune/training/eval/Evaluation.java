@@ -18,10 +18,11 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Runs a benchmark: reads its questions a batch at a time, answers each batch with a {@link LlavaAnswerer}, appends
- * the answers to {@code answers.jsonl} (LLaVA's answer format: {@code question_id}, {@code prompt}, {@code text},
- * {@code model_id}, {@code metadata}) as they come, then writes the benchmark's own result files and
- * {@code scores.json} ({@link Scoring}). Only the answers' text is kept between batches.
+ * Runs a benchmark: reads its questions a batch at a time, answers each batch with a {@link
+ * LlavaAnswerer}, appends the answers to {@code answers.jsonl} (LLaVA's answer format: {@code
+ * question_id}, {@code prompt}, {@code text}, {@code model_id}, {@code metadata}) as they come,
+ * then writes the benchmark's own result files and {@code scores.json} ({@link Scoring}). Only the
+ * answers' text is kept between batches.
  *
  * <pre>{@code
  * Evaluation.Settings s = new Evaluation.Settings(Benchmark.POPE, Path.of("pope/coco_pope_random.json"),
@@ -32,6 +33,7 @@ import java.util.Set;
 public final class Evaluation {
   /** The answers file's name in the output directory. */
   public static final String ANSWERS = "answers.jsonl";
+
   /** The scores file's name in the output directory. */
   public static final String SCORES = "scores.json";
 
@@ -43,8 +45,8 @@ public final class Evaluation {
    * @param benchmark which benchmark
    * @param questions its question file (MME: a file or a directory of them)
    * @param images the image folder
-   * @param annotations the answers to score against (VQAv2, captions; POPE when labels are not in the questions);
-   *     empty to write the answers only
+   * @param annotations the answers to score against (VQAv2, captions; POPE when labels are not in
+   *     the questions); empty to write the answers only
    * @param out the output directory (created)
    * @param instruction appended on a new line to each question, or the caption prompt
    * @param shots text-only demonstrations put before each question, alternating human and gpt
@@ -52,8 +54,17 @@ public final class Evaluation {
    * @param limit the most questions to answer, 0 for all
    * @param modelId written as each answer's {@code model_id}
    */
-  public record Settings(Benchmark benchmark, Path questions, Path images, Optional<Path> annotations, Path out,
-      String instruction, List<Turn> shots, int batchSize, int limit, String modelId) {
+  public record Settings(
+      Benchmark benchmark,
+      Path questions,
+      Path images,
+      Optional<Path> annotations,
+      Path out,
+      String instruction,
+      List<Turn> shots,
+      int batchSize,
+      int limit,
+      String modelId) {
     public Settings {
       Objects.requireNonNull(benchmark, "benchmark");
       Objects.requireNonNull(questions, "questions");
@@ -70,7 +81,8 @@ public final class Evaluation {
         throw new IllegalArgumentException("limit must be >= 0 (0 = all), got " + limit);
       }
       if (shots.size() % 2 != 0) {
-        throw new IllegalArgumentException("shots must be question/answer pairs, got " + shots.size() + " turns");
+        throw new IllegalArgumentException(
+            "shots must be question/answer pairs, got " + shots.size() + " turns");
       }
     }
   }
@@ -93,31 +105,39 @@ public final class Evaluation {
   public static JsonNode run(Settings s, LlavaAnswerer answerer) {
     List<Answered> answered = new ArrayList<>();
     Set<JsonNode> ids = new HashSet<>();
-    // Answers go to a temporary name and replace the previous ones only once scoring has succeeded, so that a failed
+    // Answers go to a temporary name and replace the previous ones only once scoring has succeeded,
+    // so that a failed
     // evaluation leaves the last complete results as they were.
     Path partial = s.out().resolve(ANSWERS + ".partial");
     try {
       Files.createDirectories(s.out());
       try (BufferedWriter w = Files.newBufferedWriter(partial, StandardCharsets.UTF_8)) {
         List<EvalQuestion> batch = new ArrayList<>();
-        Runnable flush = () -> {
-          answerBatch(s, answerer, batch, answered, w);
-          batch.clear();
-        };
+        Runnable flush =
+            () -> {
+              answerBatch(s, answerer, batch, answered, w);
+              batch.clear();
+            };
         try {
-          QuestionFiles.read(s.benchmark(), s.questions(), s.images(), q -> {
-            // MME asks two questions per image under one id; every other benchmark's ids name one question.
-            if (s.benchmark() != Benchmark.MME && !ids.add(q.id())) {
-              throw new EvalDataException(q.where() + ": question id " + q.id() + " appears more than once");
-            }
-            if (s.limit() > 0 && answered.size() + batch.size() >= s.limit()) {
-              return;
-            }
-            batch.add(q);
-            if (batch.size() == s.batchSize()) {
-              flush.run();
-            }
-          });
+          QuestionFiles.read(
+              s.benchmark(),
+              s.questions(),
+              s.images(),
+              q -> {
+                // MME asks two questions per image under one id; every other benchmark's ids name
+                // one question.
+                if (s.benchmark() != Benchmark.MME && !ids.add(q.id())) {
+                  throw new EvalDataException(
+                      q.where() + ": question id " + q.id() + " appears more than once");
+                }
+                if (s.limit() > 0 && answered.size() + batch.size() >= s.limit()) {
+                  return;
+                }
+                batch.add(q);
+                if (batch.size() == s.batchSize()) {
+                  flush.run();
+                }
+              });
         } catch (UncheckedIOException e) {
           throw e.getCause();
         }
@@ -136,8 +156,12 @@ public final class Evaluation {
     return scores;
   }
 
-  private static void answerBatch(Settings s, LlavaAnswerer answerer, List<EvalQuestion> batch,
-      List<Answered> answered, BufferedWriter w) {
+  private static void answerBatch(
+      Settings s,
+      LlavaAnswerer answerer,
+      List<EvalQuestion> batch,
+      List<Answered> answered,
+      BufferedWriter w) {
     List<LlavaAnswerer.Question> qs = new ArrayList<>();
     List<String> prompts = new ArrayList<>();
     for (EvalQuestion q : batch) {

@@ -16,22 +16,30 @@ import java.util.NoSuchElementException;
 import java.util.function.BiConsumer;
 
 /**
- * Reads benchmark files one record at a time: JSON Lines, or the elements of one array field of a large JSON object
- * (VQA's {@code questions}, COCO's {@code images} and {@code annotations}), without holding the file in memory.
- * Every failure is an {@link EvalDataException} naming the file and the line (JSON Lines) or the element.
+ * Reads benchmark files one record at a time: JSON Lines, or the elements of one array field of a
+ * large JSON object (VQA's {@code questions}, COCO's {@code images} and {@code annotations}),
+ * without holding the file in memory. Every failure is an {@link EvalDataException} naming the file
+ * and the line (JSON Lines) or the element.
  */
 final class JsonInput {
   static final ObjectMapper JSON = new ObjectMapper();
 
   private JsonInput() {}
 
-  /** A record and where it came from, for error messages: {@code file:line} or {@code file: field[i]}. */
+  /**
+   * A record and where it came from, for error messages: {@code file:line} or {@code file:
+   * field[i]}.
+   */
   record Located(JsonNode node, String where) {
-    /** {@return the text field {@code name}} @throws EvalDataException if it is missing or not a scalar */
+    /**
+     * {@return the text field {@code name}} @throws EvalDataException if it is missing or not a
+     * scalar
+     */
     String text(String name) {
       JsonNode v = node.get(name);
       if (v == null || !v.isValueNode() || v.isNull()) {
-        throw new EvalDataException(where + ": field '" + name + "' is missing or not a string or number");
+        throw new EvalDataException(
+            where + ": field '" + name + "' is missing or not a string or number");
       }
       return v.asText();
     }
@@ -60,7 +68,8 @@ final class JsonInput {
             if (!s.isBlank()) {
               JsonNode n = parse(s);
               if (!n.isObject()) {
-                throw new EvalDataException(file + ":" + line + ": expected a JSON object, got " + n.getNodeType());
+                throw new EvalDataException(
+                    file + ":" + line + ": expected a JSON object, got " + n.getNodeType());
               }
               return new Located(n, file + ":" + line);
             }
@@ -76,7 +85,8 @@ final class JsonInput {
         try {
           return JSON.readTree(s);
         } catch (JsonProcessingException e) {
-          throw new EvalDataException(file + ":" + line + ": not valid JSON: " + e.getOriginalMessage(), e);
+          throw new EvalDataException(
+              file + ":" + line + ": not valid JSON: " + e.getOriginalMessage(), e);
         }
       }
 
@@ -98,13 +108,17 @@ final class JsonInput {
   }
 
   /**
-   * Calls {@code each} for every element of the top-level array {@code field} of the JSON object in {@code file}.
+   * Calls {@code each} for every element of the top-level array {@code field} of the JSON object in
+   * {@code file}.
    *
-   * @param scalars told each top-level string or number field as it is met (e.g. VQA's {@code data_subtype},
-   *     which comes before the questions in the official files)
+   * @param scalars told each top-level string or number field as it is met (e.g. VQA's {@code
+   *     data_subtype}, which comes before the questions in the official files)
    * @throws EvalDataException if the file is not such an object or lacks the field
    */
-  static void forEach(Path file, String field, BiConsumer<Integer, Located> each,
+  static void forEach(
+      Path file,
+      String field,
+      BiConsumer<Integer, Located> each,
       BiConsumer<String, String> scalars) {
     boolean found = false;
     try (JsonParser p = JSON.createParser(file.toFile())) {
@@ -121,7 +135,8 @@ final class JsonInput {
             JsonNode n = p.readValueAsTree();
             String where = file + ": " + field + "[" + i + "]";
             if (!n.isObject()) {
-              throw new EvalDataException(where + ": expected a JSON object, got " + n.getNodeType());
+              throw new EvalDataException(
+                  where + ": expected a JSON object, got " + n.getNodeType());
             }
             each.accept(i++, new Located(n, where));
           }
@@ -133,8 +148,12 @@ final class JsonInput {
       }
     } catch (JsonProcessingException e) {
       JsonLocation at = e.getLocation();
-      throw new EvalDataException(file + (at == null ? "" : ":" + at.getLineNr() + ":" + at.getColumnNr())
-          + ": not valid JSON: " + e.getOriginalMessage(), e);
+      throw new EvalDataException(
+          file
+              + (at == null ? "" : ":" + at.getLineNr() + ":" + at.getColumnNr())
+              + ": not valid JSON: "
+              + e.getOriginalMessage(),
+          e);
     } catch (IOException e) {
       throw new EvalDataException(file + ": cannot read: " + e.getMessage(), e);
     }

@@ -27,9 +27,10 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 
 /**
- * Answers questions about images with a LLaVA model, a batch at a time: each question becomes a chat prompt of
- * the conversation template (earlier text-only exchanges first, then the question with its image), the batch is
- * generated with the KV cache, and each reply is cut at the template's stop string and stripped.
+ * Answers questions about images with a LLaVA model, a batch at a time: each question becomes a
+ * chat prompt of the conversation template (earlier text-only exchanges first, then the question
+ * with its image), the batch is generated with the KV cache, and each reply is cut at the
+ * template's stop string and stripped.
  *
  * <pre>{@code
  * LlavaAnswerer a = new LlavaAnswerer(model, tokenizer, ConversationTemplate.forName("vicuna_v1"),
@@ -37,8 +38,8 @@ import org.bytedeco.pytorch.TensorVector;
  * List<String> replies = a.answer(List.of(LlavaAnswerer.Question.about(Path.of("cat.png"), "What is this?")));
  * }</pre>
  *
- * <p>Puts the model in evaluation mode, and grows its vocabulary when its image markup needs tokens the tokenizer
- * lacks. Not thread-safe (it drives one model).
+ * <p>Puts the model in evaluation mode, and grows its vocabulary when its image markup needs tokens
+ * the tokenizer lacks. Not thread-safe (it drives one model).
  */
 public final class LlavaAnswerer {
   private final LlavaModel model;
@@ -107,10 +108,14 @@ public final class LlavaAnswerer {
   }
 
   /**
-   * Prepares {@code model} and {@code tokenizer} for each other ({@link LlavaVocabulary#forGeneration}: the model
-   * grows when its image markup needs tokens the tokenizer lacks) and puts the model in evaluation mode.
+   * Prepares {@code model} and {@code tokenizer} for each other ({@link
+   * LlavaVocabulary#forGeneration}: the model grows when its image markup needs tokens the
+   * tokenizer lacks) and puts the model in evaluation mode.
    */
-  public LlavaAnswerer(LlavaModel model, Tokenizer tokenizer, ConversationTemplate template,
+  public LlavaAnswerer(
+      LlavaModel model,
+      Tokenizer tokenizer,
+      ConversationTemplate template,
       GenerationConfig generation) {
     this.model = model;
     this.tokenizer = LlavaVocabulary.forGeneration(model, tokenizer);
@@ -123,19 +128,28 @@ public final class LlavaAnswerer {
   }
 
   /**
-   * {@return the template's prompt text for {@code q}}: the image goes where the question says {@code <image>},
-   * or, as in LLaVA's evaluation, in front of it on a line of its own; it is written in the model's markup
+   * {@return the template's prompt text for {@code q}}: the image goes where the question says
+   * {@code <image>}, or, as in LLaVA's evaluation, in front of it on a line of its own; it is
+   * written in the model's markup
    *
-   * @throws IllegalArgumentException if a question with an image says {@code <image>} more than once, or one
-   *     without an image says it at all
+   * @throws IllegalArgumentException if a question with an image says {@code <image>} more than
+   *     once, or one without an image says it at all
    */
   public String prompt(Question q) {
     long placeholders = q.text().split(LlavaText.IMAGE, -1).length - 1;
     if (placeholders > (q.image().isEmpty() ? 0 : 1)) {
-      throw new IllegalArgumentException("question '" + q.text() + "' holds " + placeholders + " " + LlavaText.IMAGE
-          + " placeholders but " + (q.image().isEmpty() ? "no image" : "one image"));
+      throw new IllegalArgumentException(
+          "question '"
+              + q.text()
+              + "' holds "
+              + placeholders
+              + " "
+              + LlavaText.IMAGE
+              + " placeholders but "
+              + (q.image().isEmpty() ? "no image" : "one image"));
     }
-    String text = q.image().isEmpty() || placeholders == 1 ? q.text() : LlavaText.IMAGE + "\n" + q.text();
+    String text =
+        q.image().isEmpty() || placeholders == 1 ? q.text() : LlavaText.IMAGE + "\n" + q.text();
     List<Turn> turns = new ArrayList<>(q.shots());
     turns.add(new Turn(Turn.HUMAN, markup.wrap(text)));
     return template.prompt(turns);
@@ -159,15 +173,20 @@ public final class LlavaAnswerer {
       int[] shape = transform.shape();
       for (Question q : questions) {
         if (q.image().isPresent()) {
-          images.push_back(Tensor.create(transform.apply(ImageDecoder.read(q.image().get())), shape[0], shape[1],
-              shape[2]));
+          images.push_back(
+              Tensor.create(
+                  transform.apply(ImageDecoder.read(q.image().get())),
+                  shape[0],
+                  shape[1],
+                  shape[2]));
         }
       }
       if (images.size() == 0) {
         out = model.generate(prompts, generation, stop);
       } else {
-        Tensor pixels = stack(images, 0).to(model.placement().device().toTorch(),
-            model.placement().dtype().scalarType());
+        Tensor pixels =
+            stack(images, 0)
+                .to(model.placement().device().toTorch(), model.placement().dtype().scalarType());
         out = model.generate(prompts, pixels, generation, stop);
       }
     }

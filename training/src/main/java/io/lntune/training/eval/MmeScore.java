@@ -6,11 +6,12 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * MME's score of one subtask, as its official {@code eval_tool/calculation.py} computes it: answers are lower-cased
- * and read as "yes" or "no" when they are exactly that, else by which of the two their first four characters
- * contain ("other" if neither, always wrong). Accuracy is over questions; accuracy+ is the share of images whose
- * questions (two per image in MME) are all right; the subtask's score is {@code 100 * (acc + acc+)}, at most 200.
- * Perception and cognition totals sum their subtasks' scores.
+ * MME's score of one subtask, as its official {@code eval_tool/calculation.py} computes it: answers
+ * are lower-cased and read as "yes" or "no" when they are exactly that, else by which of the two
+ * their first four characters contain ("other" if neither, always wrong). Accuracy is over
+ * questions; accuracy+ is the share of images whose questions (two per image in MME) are all right;
+ * the subtask's score is {@code 100 * (acc + acc+)}, at most 200. Perception and cognition totals
+ * sum their subtasks' scores.
  *
  * <pre>{@code
  * MmeScore s = MmeScore.of(List.of(new MmeScore.Item("a.jpg", "yes", "Yes"), new MmeScore.Item("a.jpg", "no", "yes")));
@@ -24,11 +25,23 @@ import java.util.Map;
  */
 public record MmeScore(double accuracy, double accuracyPlus, int questions, int images) {
   /** The subtasks the official tool sums as perception. */
-  public static final List<String> PERCEPTION = List.of("existence", "count", "position", "color", "posters",
-      "celebrity", "scene", "landmark", "artwork", "OCR");
+  public static final List<String> PERCEPTION =
+      List.of(
+          "existence",
+          "count",
+          "position",
+          "color",
+          "posters",
+          "celebrity",
+          "scene",
+          "landmark",
+          "artwork",
+          "OCR");
+
   /** The subtasks the official tool sums as cognition. */
-  public static final List<String> COGNITION = List.of("commonsense_reasoning", "numerical_calculation",
-      "text_translation", "code_reasoning");
+  public static final List<String> COGNITION =
+      List.of(
+          "commonsense_reasoning", "numerical_calculation", "text_translation", "code_reasoning");
 
   /**
    * One answered question.
@@ -66,15 +79,18 @@ public record MmeScore(double accuracy, double accuracyPlus, int questions, int 
     for (Item it : items) {
       String truth = it.truth().toLowerCase(Locale.ROOT);
       if (!truth.equals("yes") && !truth.equals("no")) {
-        throw new IllegalArgumentException("MME answer for " + it.image() + " must be yes or no, got '" + it.truth()
-            + "'");
+        throw new IllegalArgumentException(
+            "MME answer for " + it.image() + " must be yes or no, got '" + it.truth() + "'");
       }
       boolean ok = parse(it.answer()).equals(truth);
       right += ok ? 1 : 0;
       imageRight.merge(it.image(), ok, Boolean::logicalAnd);
     }
     long plus = imageRight.values().stream().filter(b -> b).count();
-    return new MmeScore((double) right / items.size(), (double) plus / imageRight.size(), items.size(),
+    return new MmeScore(
+        (double) right / items.size(),
+        (double) plus / imageRight.size(),
+        items.size(),
         imageRight.size());
   }
 }

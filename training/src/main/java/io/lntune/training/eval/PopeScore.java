@@ -4,9 +4,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * POPE's scores for one split, with LLaVA's answer parsing ({@code eval_pope.py}): only the text before the first
- * period counts, commas are removed, and the answer is "no" if a space-separated word is {@code No}, {@code no} or
- * {@code not}, otherwise "yes". "Yes" is the positive class.
+ * POPE's scores for one split, with LLaVA's answer parsing ({@code eval_pope.py}): only the text
+ * before the first period counts, commas are removed, and the answer is "no" if a space-separated
+ * word is {@code No}, {@code no} or {@code not}, otherwise "yes". "Yes" is the positive class.
  *
  * <pre>{@code
  * PopeScore s = PopeScore.of(List.of(true, false), List.of("Yes, there is.", "No."));
@@ -20,7 +20,8 @@ import java.util.List;
  * @param yesRatio the share of answers parsed as yes
  * @param questions how many questions were scored
  */
-public record PopeScore(double accuracy, double precision, double recall, double f1, double yesRatio, int questions) {
+public record PopeScore(
+    double accuracy, double precision, double recall, double f1, double yesRatio, int questions) {
 
   /** {@return whether LLaVA's parsing reads {@code answer} as yes} */
   public static boolean parsesAsYes(String answer) {
@@ -40,8 +41,12 @@ public record PopeScore(double accuracy, double precision, double recall, double
    */
   public static PopeScore of(List<Boolean> labels, List<String> answers) {
     if (labels.size() != answers.size() || labels.isEmpty()) {
-      throw new IllegalArgumentException("POPE needs one answer per label and at least one, got " + labels.size()
-          + " labels and " + answers.size() + " answers");
+      throw new IllegalArgumentException(
+          "POPE needs one answer per label and at least one, got "
+              + labels.size()
+              + " labels and "
+              + answers.size()
+              + " answers");
     }
     int tp = 0;
     int fp = 0;

@@ -8,24 +8,31 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The caption tokenisation of the COCO caption evaluation ({@code pycocoevalcap}'s {@code PTBTokenizer}): Penn
- * Treebank-style tokens, lower-cased, with punctuation tokens removed. The original runs Stanford CoreNLP's
- * tokenizer; this is a rule-based equivalent for captions: clitics split off ({@code don't} gives {@code do n't},
- * {@code dog's} gives {@code dog 's}), hyphenated words and decimal numbers kept whole, every other punctuation
- * mark a token of its own, and the tokens the COCO evaluation drops ({@code . , ? ! : ; - -- ... ' `` '' ( ) [ ]
- * { }}) dropped.
+ * The caption tokenisation of the COCO caption evaluation ({@code pycocoevalcap}'s {@code
+ * PTBTokenizer}): Penn Treebank-style tokens, lower-cased, with punctuation tokens removed. The
+ * original runs Stanford CoreNLP's tokenizer; this is a rule-based equivalent for captions: clitics
+ * split off ({@code don't} gives {@code do n't}, {@code dog's} gives {@code dog 's}), hyphenated
+ * words and decimal numbers kept whole, every other punctuation mark a token of its own, and the
+ * tokens the COCO evaluation drops ({@code . , ? ! : ; - -- ... ' `` '' ( ) [ ] { }}) dropped.
  *
  * <pre>{@code
  * PtbTokenizer.tokenize("A man's riding a horse, isn't he?");   // "a man 's riding a horse is n't he"
  * }</pre>
  */
 public final class PtbTokenizer {
-  /** Words with inner hyphens, apostrophes, periods or commas between digits; or runs of periods/dashes; or one mark. */
-  private static final Pattern TOKEN = Pattern.compile(
-      "\\d+(?:[.,]\\d+)+|[\\p{L}\\p{N}]+(?:[-'][\\p{L}\\p{N}]+)*|\\.{2,}|-{2,}|\\S");
+  /**
+   * Words with inner hyphens, apostrophes, periods or commas between digits; or runs of
+   * periods/dashes; or one mark.
+   */
+  private static final Pattern TOKEN =
+      Pattern.compile(
+          "\\d+(?:[.,]\\d+)+|[\\p{L}\\p{N}]+(?:[-'][\\p{L}\\p{N}]+)*|\\.{2,}|-{2,}|\\S");
+
   private static final Pattern CLITIC = Pattern.compile("(.+?)(n't|'s|'re|'ve|'ll|'d|'m)$");
-  private static final Set<String> DROPPED = Set.of("''", "'", "``", "`", "(", ")", "[", "]", "{", "}", ".", "?", "!",
-      ",", ":", "-", "--", "...", ";", "\"");
+  private static final Set<String> DROPPED =
+      Set.of(
+          "''", "'", "``", "`", "(", ")", "[", "]", "{", "}", ".", "?", "!", ",", ":", "-", "--",
+          "...", ";", "\"");
 
   private PtbTokenizer() {}
 

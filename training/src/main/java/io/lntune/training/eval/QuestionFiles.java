@@ -61,16 +61,28 @@ final class QuestionFiles {
           String[] cols = s.split("\t");
           String where = f + ":" + line;
           if (cols.length < 3) {
-            throw new EvalDataException(where + ": expected image, question and answer separated by tabs, got "
-                + cols.length + " column(s)");
+            throw new EvalDataException(
+                where
+                    + ": expected image, question and answer separated by tabs, got "
+                    + cols.length
+                    + " column(s)");
           }
           String truth = cols[2].strip().toLowerCase(Locale.ROOT);
           if (!truth.equals("yes") && !truth.equals("no")) {
-            throw new EvalDataException(where + ": the answer must be Yes or No, got '" + cols[2] + "'");
+            throw new EvalDataException(
+                where + ": the answer must be Yes or No, got '" + cols[2] + "'");
           }
-          Path image = existing(where, images, subtask + "/" + cols[0], subtask + "/images/" + cols[0], cols[0]);
-          sink.accept(new EvalQuestion(new TextNode(subtask + "/" + cols[0]), image, cols[1], subtask, Optional.of(truth),
-              where));
+          Path image =
+              existing(
+                  where, images, subtask + "/" + cols[0], subtask + "/images/" + cols[0], cols[0]);
+          sink.accept(
+              new EvalQuestion(
+                  new TextNode(subtask + "/" + cols[0]),
+                  image,
+                  cols[1],
+                  subtask,
+                  Optional.of(truth),
+                  where));
         }
       } catch (IOException e) {
         throw new EvalDataException(f + ": cannot read: " + e.getMessage(), e);
@@ -84,11 +96,17 @@ final class QuestionFiles {
     String split = m.find() ? m.group(1) : "all";
     for (Iterator<JsonInput.Located> it = JsonInput.lines(questions); it.hasNext(); ) {
       JsonInput.Located l = it.next();
-      Optional<String> label = l.node().has("label") ? Optional.of(label(l, l.text("label"))) : Optional.empty();
+      Optional<String> label =
+          l.node().has("label") ? Optional.of(label(l, l.text("label"))) : Optional.empty();
       String category = l.node().has("category") ? l.text("category") : split;
-      sink.accept(new EvalQuestion(l.field("question_id"),
-          existing(l.where(), images, l.text("image")),
-          l.text("text"), category, label, l.where()));
+      sink.accept(
+          new EvalQuestion(
+              l.field("question_id"),
+              existing(l.where(), images, l.text("image")),
+              l.text("text"),
+              category,
+              label,
+              l.where()));
     }
   }
 
@@ -96,7 +114,8 @@ final class QuestionFiles {
   static String label(JsonInput.Located l, String value) {
     String v = value.strip().toLowerCase(Locale.ROOT);
     if (!v.equals("yes") && !v.equals("no")) {
-      throw new EvalDataException(l.where() + ": field 'label' must be yes or no, got '" + value + "'");
+      throw new EvalDataException(
+          l.where() + ": field 'label' must be yes or no, got '" + value + "'");
     }
     return v;
   }
@@ -105,43 +124,70 @@ final class QuestionFiles {
     if (questions.getFileName().toString().endsWith(".jsonl")) {
       for (Iterator<JsonInput.Located> it = JsonInput.lines(questions); it.hasNext(); ) {
         JsonInput.Located l = it.next();
-        sink.accept(new EvalQuestion(l.field("question_id"),
-            existing(l.where(), images, l.text("image")), l.text("text"), "", Optional.empty(), l.where()));
+        sink.accept(
+            new EvalQuestion(
+                l.field("question_id"),
+                existing(l.where(), images, l.text("image")),
+                l.text("text"),
+                "",
+                Optional.empty(),
+                l.where()));
       }
       return;
     }
     String[] subtype = new String[1];
-    JsonInput.forEach(questions, "questions", (i, l) -> {
-      long imageId = number(l, "image_id");
-      String id = String.format("%012d", imageId);
-      String prefix = subtype[0] == null ? "" : "COCO_" + subtype[0] + "_";
-      sink.accept(new EvalQuestion(l.field("question_id"), existing(l.where(), images, prefix + id + ".jpg",
-          prefix + id + ".png", id + ".jpg"),
-          l.text("question"), "", Optional.empty(), l.where()));
-    }, (name, value) -> {
-      if (name.equals("data_subtype")) {
-        subtype[0] = value;
-      }
-    });
+    JsonInput.forEach(
+        questions,
+        "questions",
+        (i, l) -> {
+          long imageId = number(l, "image_id");
+          String id = String.format("%012d", imageId);
+          String prefix = subtype[0] == null ? "" : "COCO_" + subtype[0] + "_";
+          sink.accept(
+              new EvalQuestion(
+                  l.field("question_id"),
+                  existing(
+                      l.where(), images, prefix + id + ".jpg", prefix + id + ".png", id + ".jpg"),
+                  l.text("question"),
+                  "",
+                  Optional.empty(),
+                  l.where()));
+        },
+        (name, value) -> {
+          if (name.equals("data_subtype")) {
+            subtype[0] = value;
+          }
+        });
   }
 
   private static void captions(Path questions, Path images, Consumer<EvalQuestion> sink) {
-    JsonInput.forEach(questions, "images", (i, l) -> sink.accept(new EvalQuestion(IntNode.valueOf(
-        Math.toIntExact(number(l, "id"))), existing(l.where(), images, l.text("file_name")), "", "",
-        Optional.empty(), l.where())), (name, value) -> { });
+    JsonInput.forEach(
+        questions,
+        "images",
+        (i, l) ->
+            sink.accept(
+                new EvalQuestion(
+                    IntNode.valueOf(Math.toIntExact(number(l, "id"))),
+                    existing(l.where(), images, l.text("file_name")),
+                    "",
+                    "",
+                    Optional.empty(),
+                    l.where())),
+        (name, value) -> {});
   }
 
   static long number(JsonInput.Located l, String field) {
     if (!l.field(field).canConvertToLong()) {
-      throw new EvalDataException(l.where() + ": field '" + field + "' must be an integer, got " + l.field(field));
+      throw new EvalDataException(
+          l.where() + ": field '" + field + "' must be an integer, got " + l.field(field));
     }
     return l.field(field).asLong();
   }
 
   /**
-   * {@return the first of {@code names} (paths relative to {@code images}) that exists} Like training's image root,
-   * the image folder confines what a question file names: an absolute path, {@code ..} or a link that leaves the
-   * folder is refused.
+   * {@return the first of {@code names} (paths relative to {@code images}) that exists} Like
+   * training's image root, the image folder confines what a question file names: an absolute path,
+   * {@code ..} or a link that leaves the folder is refused.
    *
    * @throws EvalDataException naming the path that leaves the folder, or every file looked for
    */
@@ -156,21 +202,26 @@ final class QuestionFiles {
         throw new EvalDataException(where + ": image path '" + name + "' is not a valid path", e);
       }
       if (file == null || !file.startsWith(root)) {
-        throw new EvalDataException(where + ": image path '" + name + "' leaves the image folder " + root);
+        throw new EvalDataException(
+            where + ": image path '" + name + "' leaves the image folder " + root);
       }
       if (Files.isRegularFile(file)) {
         try {
           if (!file.toRealPath().startsWith(root.toRealPath())) {
-            throw new EvalDataException(where + ": image '" + name + "' links outside the image folder " + root);
+            throw new EvalDataException(
+                where + ": image '" + name + "' links outside the image folder " + root);
           }
         } catch (IOException e) {
-          throw new EvalDataException(where + ": cannot resolve image " + file + ": " + e.getMessage(), e);
+          throw new EvalDataException(
+              where + ": cannot resolve image " + file + ": " + e.getMessage(), e);
         }
         return images.resolve(name);
       }
       candidates.add(images.resolve(name));
     }
-    throw new EvalDataException(where + ": image not found; looked for " + String.join(", ",
-        candidates.stream().map(Path::toString).toList()));
+    throw new EvalDataException(
+        where
+            + ": image not found; looked for "
+            + String.join(", ", candidates.stream().map(Path::toString).toList()));
   }
 }

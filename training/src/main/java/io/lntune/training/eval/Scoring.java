@@ -17,10 +17,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Scores a benchmark's answers and writes its result files next to them: MME's per-subtask result files for the
- * official tool ({@code mme-results/<subtask>.txt}), the VQAv2 test-server submission
- * ({@code vqav2-submission.json}), the COCO-format caption results ({@code captions-results.json}), and
- * {@code scores.json} for every benchmark.
+ * Scores a benchmark's answers and writes its result files next to them: MME's per-subtask result
+ * files for the official tool ({@code mme-results/<subtask>.txt}), the VQAv2 test-server submission
+ * ({@code vqav2-submission.json}), the COCO-format caption results ({@code captions-results.json}),
+ * and {@code scores.json} for every benchmark.
  */
 final class Scoring {
   private Scoring() {}
@@ -40,17 +40,22 @@ final class Scoring {
     return scores;
   }
 
-  private static void mme(Evaluation.Settings s, List<Evaluation.Answered> answers, ObjectNode scores) {
+  private static void mme(
+      Evaluation.Settings s, List<Evaluation.Answered> answers, ObjectNode scores) {
     Map<String, List<MmeScore.Item>> bySubtask = new LinkedHashMap<>();
     Map<String, List<String>> resultLines = new LinkedHashMap<>();
     for (Evaluation.Answered a : answers) {
       EvalQuestion q = a.question();
       String image = q.id().asText().substring(q.category().length() + 1);
-      bySubtask.computeIfAbsent(q.category(), k -> new ArrayList<>()).add(new MmeScore.Item(image, q.truth().orElseThrow(),
-          a.text()));
+      bySubtask
+          .computeIfAbsent(q.category(), k -> new ArrayList<>())
+          .add(new MmeScore.Item(image, q.truth().orElseThrow(), a.text()));
       String truth = q.truth().orElseThrow().equals("yes") ? "Yes" : "No";
-      resultLines.computeIfAbsent(q.category(), k -> new ArrayList<>()).add(String.join("\t", image, q.text(), truth,
-          a.text().replace('\t', ' ').replace('\n', ' ')));
+      resultLines
+          .computeIfAbsent(q.category(), k -> new ArrayList<>())
+          .add(
+              String.join(
+                  "\t", image, q.text(), truth, a.text().replace('\t', ' ').replace('\n', ' ')));
     }
     Path dir = s.out().resolve("mme-results");
     ObjectNode subtasks = scores.putObject("subtasks");
@@ -58,19 +63,30 @@ final class Scoring {
     double cognition = 0;
     for (Map.Entry<String, List<MmeScore.Item>> e : bySubtask.entrySet()) {
       MmeScore m = MmeScore.of(e.getValue());
-      subtasks.putObject(e.getKey()).put("acc", m.accuracy()).put("acc_plus", m.accuracyPlus())
-          .put("score", m.score()).put("questions", m.questions()).put("images", m.images());
+      subtasks
+          .putObject(e.getKey())
+          .put("acc", m.accuracy())
+          .put("acc_plus", m.accuracyPlus())
+          .put("score", m.score())
+          .put("questions", m.questions())
+          .put("images", m.images());
       perception += MmeScore.PERCEPTION.contains(e.getKey()) ? m.score() : 0;
       cognition += MmeScore.COGNITION.contains(e.getKey()) ? m.score() : 0;
-      AtomicFiles.writeString(dir.resolve(e.getKey() + ".txt"), String.join("\n", resultLines.get(e.getKey())) + "\n");
+      AtomicFiles.writeString(
+          dir.resolve(e.getKey() + ".txt"), String.join("\n", resultLines.get(e.getKey())) + "\n");
     }
-    scores.put("perception", perception).put("cognition", cognition).put("total", perception + cognition);
+    scores
+        .put("perception", perception)
+        .put("cognition", cognition)
+        .put("total", perception + cognition);
   }
 
-  private static void pope(Evaluation.Settings s, List<Evaluation.Answered> answers, ObjectNode scores) {
+  private static void pope(
+      Evaluation.Settings s, List<Evaluation.Answered> answers, ObjectNode scores) {
     Map<String, String> annotated = new HashMap<>();
     if (s.annotations().isPresent()) {
-      for (Iterator<JsonInput.Located> it = JsonInput.lines(s.annotations().get()); it.hasNext(); ) {
+      for (Iterator<JsonInput.Located> it = JsonInput.lines(s.annotations().get());
+          it.hasNext(); ) {
         JsonInput.Located l = it.next();
         annotated.put(l.text("question_id"), QuestionFiles.label(l, l.text("label")));
       }
@@ -81,8 +97,14 @@ final class Scoring {
       EvalQuestion q = a.question();
       String label = q.truth().orElseGet(() -> annotated.get(q.id().asText()));
       if (label == null) {
-        throw new EvalDataException(q.where() + ": question " + q.id() + " has no 'label'"
-            + s.annotations().map(f -> " here or in " + f).orElse(" and no --annotations were given"));
+        throw new EvalDataException(
+            q.where()
+                + ": question "
+                + q.id()
+                + " has no 'label'"
+                + s.annotations()
+                    .map(f -> " here or in " + f)
+                    .orElse(" and no --annotations were given"));
       }
       labels.computeIfAbsent(q.category(), k -> new ArrayList<>()).add(label.equals("yes"));
       texts.computeIfAbsent(q.category(), k -> new ArrayList<>()).add(a.text());
@@ -101,10 +123,15 @@ final class Scoring {
   }
 
   private static ObjectNode putPope(ObjectNode o, double[] v) {
-    return o.put("accuracy", v[0]).put("precision", v[1]).put("recall", v[2]).put("f1", v[3]).put("yes_ratio", v[4]);
+    return o.put("accuracy", v[0])
+        .put("precision", v[1])
+        .put("recall", v[2])
+        .put("f1", v[3])
+        .put("yes_ratio", v[4]);
   }
 
-  private static void vqa(Evaluation.Settings s, List<Evaluation.Answered> answers, ObjectNode scores) {
+  private static void vqa(
+      Evaluation.Settings s, List<Evaluation.Answered> answers, ObjectNode scores) {
     ArrayNode submission = JsonInput.JSON.createArrayNode();
     for (Evaluation.Answered a : answers) {
       ObjectNode entry = submission.addObject();
@@ -119,31 +146,40 @@ final class Scoring {
     Path annotations = s.annotations().get();
     Map<String, List<String>> humans = new HashMap<>();
     Map<String, String> types = new HashMap<>();
-    JsonInput.forEach(annotations, "annotations", (i, l) -> {
-      List<String> list = new ArrayList<>();
-      JsonNode arr = l.field("answers");
-      if (!arr.isArray() || arr.isEmpty()) {
-        throw new EvalDataException(l.where() + ": field 'answers' must be a non-empty array");
-      }
-      for (int j = 0; j < arr.size(); j++) {
-        JsonNode ans = arr.get(j).get("answer");
-        if (ans == null || !ans.isTextual()) {
-          throw new EvalDataException(l.where() + ": answers[" + j + "] has no text 'answer'");
-        }
-        list.add(ans.asText());
-      }
-      String id = l.text("question_id");
-      humans.put(id, list);
-      types.put(id, l.node().path("answer_type").asText("other"));
-    }, (name, value) -> { });
+    JsonInput.forEach(
+        annotations,
+        "annotations",
+        (i, l) -> {
+          List<String> list = new ArrayList<>();
+          JsonNode arr = l.field("answers");
+          if (!arr.isArray() || arr.isEmpty()) {
+            throw new EvalDataException(l.where() + ": field 'answers' must be a non-empty array");
+          }
+          for (int j = 0; j < arr.size(); j++) {
+            JsonNode ans = arr.get(j).get("answer");
+            if (ans == null || !ans.isTextual()) {
+              throw new EvalDataException(l.where() + ": answers[" + j + "] has no text 'answer'");
+            }
+            list.add(ans.asText());
+          }
+          String id = l.text("question_id");
+          humans.put(id, list);
+          types.put(id, l.node().path("answer_type").asText("other"));
+        },
+        (name, value) -> {});
     double sum = 0;
     Map<String, double[]> byType = new LinkedHashMap<>();
     for (Evaluation.Answered a : answers) {
       String id = a.question().id().asText();
       List<String> h = humans.get(id);
       if (h == null) {
-        throw new EvalDataException(annotations + ": no annotation for question_id " + id + " ("
-            + a.question().where() + ")");
+        throw new EvalDataException(
+            annotations
+                + ": no annotation for question_id "
+                + id
+                + " ("
+                + a.question().where()
+                + ")");
       }
       double acc = VqaAccuracy.of(a.text(), h);
       sum += acc;
@@ -156,7 +192,8 @@ final class Scoring {
     byType.forEach((type, t) -> per.put(type, 100 * t[0] / t[1]));
   }
 
-  private static void captions(Evaluation.Settings s, List<Evaluation.Answered> answers, ObjectNode scores) {
+  private static void captions(
+      Evaluation.Settings s, List<Evaluation.Answered> answers, ObjectNode scores) {
     ArrayNode results = JsonInput.JSON.createArrayNode();
     Map<Integer, String> candidates = new LinkedHashMap<>();
     for (Evaluation.Answered a : answers) {
@@ -170,16 +207,26 @@ final class Scoring {
     }
     Path annotations = s.annotations().get();
     Map<Integer, List<String>> refs = new HashMap<>();
-    JsonInput.forEach(annotations, "annotations", (i, l) -> {
-      int image = Math.toIntExact(QuestionFiles.number(l, "image_id"));
-      if (candidates.containsKey(image)) {
-        refs.computeIfAbsent(image, k -> new ArrayList<>()).add(PtbTokenizer.tokenize(l.text("caption")));
-      }
-    }, (name, value) -> { });
+    JsonInput.forEach(
+        annotations,
+        "annotations",
+        (i, l) -> {
+          int image = Math.toIntExact(QuestionFiles.number(l, "image_id"));
+          if (candidates.containsKey(image)) {
+            refs.computeIfAbsent(image, k -> new ArrayList<>())
+                .add(PtbTokenizer.tokenize(l.text("caption")));
+          }
+        },
+        (name, value) -> {});
     for (Evaluation.Answered a : answers) {
       if (!refs.containsKey(a.question().id().asInt())) {
-        throw new EvalDataException(annotations + ": no caption for image_id " + a.question().id() + " ("
-            + a.question().where() + ")");
+        throw new EvalDataException(
+            annotations
+                + ": no caption for image_id "
+                + a.question().id()
+                + " ("
+                + a.question().where()
+                + ")");
       }
     }
     scores.put("CIDEr-D", CiderD.score(refs, candidates).score());
@@ -191,7 +238,8 @@ final class Scoring {
 
   private static void write(Path file, JsonNode node) {
     try {
-      AtomicFiles.writeString(file, JsonInput.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node) + "\n");
+      AtomicFiles.writeString(
+          file, JsonInput.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node) + "\n");
     } catch (IOException e) {
       throw new LntuneException(file + ": cannot write: " + e.getMessage(), e);
     }
@@ -202,7 +250,8 @@ final class Scoring {
     try {
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
-      throw new LntuneException(file + ": cannot replace it with " + tmp + ": " + e.getMessage(), e);
+      throw new LntuneException(
+          file + ": cannot replace it with " + tmp + ": " + e.getMessage(), e);
     }
   }
 }

@@ -8,10 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Few-shot demonstrations: text-only question/answer pairs put before every question as earlier chat turns (the
- * protocol of the evaluation scripts the paper most likely used: three demonstrations for VQAv2 and captions). The
- * file is a JSON array of {@code {"question": ..., "answer": ...}} objects; the first {@code n} are used, the same
- * for every question.
+ * Few-shot demonstrations: text-only question/answer pairs put before every question as earlier
+ * chat turns (the protocol of the evaluation scripts the paper most likely used: three
+ * demonstrations for VQAv2 and captions). The file is a JSON array of {@code {"question": ...,
+ * "answer": ...}} objects; the first {@code n} are used, the same for every question.
  *
  * <pre>{@code
  * List<Turn> turns = Shots.read(Path.of("vqav2/shots.json"), 3);   // human, gpt, human, gpt, human, gpt
@@ -22,7 +22,8 @@ public final class Shots {
 
   /**
    * @param n how many pairs to take; negative for all
-   * @throws EvalDataException naming the file and element if it is malformed or has fewer than {@code n} pairs
+   * @throws EvalDataException naming the file and element if it is malformed or has fewer than
+   *     {@code n} pairs
    */
   public static List<Turn> read(Path file, int n) {
     JsonNode array;
@@ -32,11 +33,13 @@ public final class Shots {
       throw new EvalDataException(file + ": cannot read the demonstrations: " + e.getMessage(), e);
     }
     if (array == null || !array.isArray()) {
-      throw new EvalDataException(file + ": expected a JSON array of {\"question\", \"answer\"} objects");
+      throw new EvalDataException(
+          file + ": expected a JSON array of {\"question\", \"answer\"} objects");
     }
     int take = n < 0 ? array.size() : n;
     if (take > array.size()) {
-      throw new EvalDataException(file + ": " + take + " demonstrations asked for, the file has " + array.size());
+      throw new EvalDataException(
+          file + ": " + take + " demonstrations asked for, the file has " + array.size());
     }
     List<Turn> turns = new ArrayList<>();
     for (int i = 0; i < take; i++) {

@@ -17,10 +17,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * VQA accuracy as the official VQA evaluation ({@code vqaEval.py}) computes it. The answer is normalised
- * ({@link #normalize}); each of the human answers is left out in turn and the answer scores
- * {@code min(1, matches among the other answers / 3)}; the accuracy is the mean over the ten rounds. Human answers
- * only lose their punctuation, and only when they are not all the same, exactly as the official code does.
+ * VQA accuracy as the official VQA evaluation ({@code vqaEval.py}) computes it. The answer is
+ * normalised ({@link #normalize}); each of the human answers is left out in turn and the answer
+ * scores {@code min(1, matches among the other answers / 3)}; the accuracy is the mean over the ten
+ * rounds. Human answers only lose their punctuation, and only when they are not all the same,
+ * exactly as the official code does.
  *
  * <pre>{@code
  * VqaAccuracy.normalize("Two dogs.");           // "2 dogs"
@@ -28,18 +29,39 @@ import java.util.regex.Pattern;
  * }</pre>
  */
 public final class VqaAccuracy {
-  private static final Map<String, String> NUMBERS = Map.ofEntries(Map.entry("none", "0"), Map.entry("zero", "0"),
-      Map.entry("one", "1"), Map.entry("two", "2"), Map.entry("three", "3"), Map.entry("four", "4"),
-      Map.entry("five", "5"), Map.entry("six", "6"), Map.entry("seven", "7"), Map.entry("eight", "8"),
-      Map.entry("nine", "9"), Map.entry("ten", "10"));
+  private static final Map<String, String> NUMBERS =
+      Map.ofEntries(
+          Map.entry("none", "0"),
+          Map.entry("zero", "0"),
+          Map.entry("one", "1"),
+          Map.entry("two", "2"),
+          Map.entry("three", "3"),
+          Map.entry("four", "4"),
+          Map.entry("five", "5"),
+          Map.entry("six", "6"),
+          Map.entry("seven", "7"),
+          Map.entry("eight", "8"),
+          Map.entry("nine", "9"),
+          Map.entry("ten", "10"));
   private static final Set<String> ARTICLES = Set.of("a", "an", "the");
-  private static final List<String> PUNCT = List.of(";", "/", "[", "]", "\"", "{", "}", "(", ")", "=", "+", "\\",
-      "_", "-", ">", "<", "@", "`", ",", "?", "!");
+  private static final List<String> PUNCT =
+      List.of(
+          ";", "/", "[", "]", "\"", "{", "}", "(", ")", "=", "+", "\\", "_", "-", ">", "<", "@",
+          "`", ",", "?", "!");
   private static final Pattern COMMA_IN_NUMBER = Pattern.compile("(\\d)(,)(\\d)");
-  /** A period not followed by a digit (the official pattern's look-behind is malformed and never applies). */
+
+  /**
+   * A period not followed by a digit (the official pattern's look-behind is malformed and never
+   * applies).
+   */
   private static final Pattern PERIOD = Pattern.compile("\\.(?!\\d)");
-  /** The official code passes {@code re.UNICODE} (32) where {@code re.sub} takes its count: at most 32 periods go. */
+
+  /**
+   * The official code passes {@code re.UNICODE} (32) where {@code re.sub} takes its count: at most
+   * 32 periods go.
+   */
   private static final int PERIODS_REMOVED = 32;
+
   private static final Pattern SPACES = Pattern.compile("\\s+", Pattern.UNICODE_CHARACTER_CLASS);
   private static final Map<String, String> CONTRACTIONS = contractions();
 
@@ -74,9 +96,10 @@ public final class VqaAccuracy {
   }
 
   /**
-   * {@return an answer as the official evaluation compares it}: tabs and newlines become spaces, the ends are
-   * trimmed, punctuation is removed or becomes a space, periods not followed by a digit go, words are lower-cased,
-   * number words become digits, articles are dropped and contractions get their apostrophe.
+   * {@return an answer as the official evaluation compares it}: tabs and newlines become spaces,
+   * the ends are trimmed, punctuation is removed or becomes a space, periods not followed by a
+   * digit go, words are lower-cased, number words become digits, articles are dropped and
+   * contractions get their apostrophe.
    */
   public static String normalize(String answer) {
     return digitsAndArticles(punctuation(answer.replace('\n', ' ').replace('\t', ' ').strip()));
@@ -87,7 +110,8 @@ public final class VqaAccuracy {
     String out = in;
     boolean numberWithComma = COMMA_IN_NUMBER.matcher(in).find();
     for (String p : PUNCT) {
-      // decided on the original text: next to a space (or in a text with 1,000) it vanishes, else it splits words
+      // decided on the original text: next to a space (or in a text with 1,000) it vanishes, else
+      // it splits words
       boolean remove = in.contains(p + " ") || in.contains(" " + p) || numberWithComma;
       out = out.replace(p, remove ? "" : " ");
     }

@@ -11,10 +11,11 @@ import java.util.Map;
 import org.bytedeco.pytorch.Module;
 
 /**
- * Puts a training run's result on top of its base model, the inverse of the exports: a PEFT adapter directory
- * ({@code adapter_config.json}: LN_TUNING tensors are copied in, LORA adapters are loaded and merged into their
- * weights), a trainable delta ({@code *.safetensors}: copied in), or a run directory of {@code lntune train}
- * holding either ({@code adapter/} first, then {@code trainable.safetensors}).
+ * Puts a training run's result on top of its base model, the inverse of the exports: a PEFT adapter
+ * directory ({@code adapter_config.json}: LN_TUNING tensors are copied in, LORA adapters are loaded
+ * and merged into their weights), a trainable delta ({@code *.safetensors}: copied in), or a run
+ * directory of {@code lntune train} holding either ({@code adapter/} first, then {@code
+ * trainable.safetensors}).
  *
  * <pre>{@code
  * LlavaModel model = LlavaModel.load(base, Placement.cpu(DType.F32));
@@ -27,7 +28,8 @@ public final class Adapters {
   /**
    * Applies the adapter or delta at {@code path} to {@code model}.
    *
-   * @param linears the model's block linear layers by name (LoRA adapters attach to them, then merge)
+   * @param linears the model's block linear layers by name (LoRA adapters attach to them, then
+   *     merge)
    * @return what was applied: the adapter directory or the delta file
    * @throws LntuneException if {@code path} holds neither, or its tensors do not fit the model
    */
@@ -40,11 +42,12 @@ public final class Adapters {
     LoraConfig lora = PeftAdapter.load(model, found, linears);
     if (lora != null) {
       Map<String, Linear> adapted = new LinkedHashMap<>();
-      linears.forEach((name, l) -> {
-        if (l.hasAdapter()) {
-          adapted.put(name, l);
-        }
-      });
+      linears.forEach(
+          (name, l) -> {
+            if (l.hasAdapter()) {
+              adapted.put(name, l);
+            }
+          });
       Lora.merge(adapted, lora);
     }
     return found;
@@ -62,7 +65,10 @@ public final class Adapters {
     if (Files.isRegularFile(path.resolve("trainable.safetensors"))) {
       return path.resolve("trainable.safetensors");
     }
-    throw new LntuneException(path + ": no adapter here: expected a PEFT adapter directory (" + PeftAdapter.CONFIG
-        + "), a .safetensors delta, or a run directory holding adapter/ or trainable.safetensors");
+    throw new LntuneException(
+        path
+            + ": no adapter here: expected a PEFT adapter directory ("
+            + PeftAdapter.CONFIG
+            + "), a .safetensors delta, or a run directory holding adapter/ or trainable.safetensors");
   }
 }

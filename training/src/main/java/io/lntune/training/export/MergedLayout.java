@@ -13,13 +13,15 @@ import java.util.Locale;
 public enum MergedLayout {
   /**
    * The original LLaVA repository's: {@code LlavaLlamaForCausalLM} weights ({@code model.layers.*},
-   * {@code model.mm_projector.*}, {@code lm_head}) with the vision tower named by {@code mm_vision_tower}; loads with
-   * LLaVA's {@code load_pretrained_model}, which wants "llava" in the folder's name.
+   * {@code model.mm_projector.*}, {@code lm_head}) with the vision tower named by {@code
+   * mm_vision_tower}; loads with LLaVA's {@code load_pretrained_model}, which wants "llava" in the
+   * folder's name.
    */
   ORIGINAL("original", "llava-merged"),
   /**
-   * transformers' {@code LlavaForConditionalGeneration} ({@code llava-hf/*}): {@code language_model.*},
-   * {@code vision_tower.*}, {@code multi_modal_projector.*}, with an {@code <image>} token in the vocabulary.
+   * transformers' {@code LlavaForConditionalGeneration} ({@code llava-hf/*}): {@code
+   * language_model.*}, {@code vision_tower.*}, {@code multi_modal_projector.*}, with an {@code
+   * <image>} token in the vocabulary.
    */
   LLAVA_HF("llava-hf", "llava-hf-merged");
 
@@ -48,10 +50,12 @@ public enum MergedLayout {
    */
   public static MergedLayout parse(String name) {
     for (MergedLayout l : values()) {
-      if (l.option.equals(name.strip().toLowerCase(Locale.ROOT)) || l.name().equalsIgnoreCase(name.strip())) {
+      if (l.option.equals(name.strip().toLowerCase(Locale.ROOT))
+          || l.name().equalsIgnoreCase(name.strip())) {
         return l;
       }
     }
-    throw new IllegalArgumentException("unknown export format '" + name + "': expected original or llava-hf");
+    throw new IllegalArgumentException(
+        "unknown export format '" + name + "': expected original or llava-hf");
   }
 }

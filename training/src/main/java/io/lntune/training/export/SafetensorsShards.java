@@ -10,9 +10,9 @@ import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * Writes a state dict as Hugging Face does: one {@code model.safetensors}, or shards
- * {@code model-0000i-of-0000n.safetensors} no larger than a limit (a tensor larger than the limit gets a shard of
- * its own) with {@code model.safetensors.index.json} mapping each key to its shard.
+ * Writes a state dict as Hugging Face does: one {@code model.safetensors}, or shards {@code
+ * model-0000i-of-0000n.safetensors} no larger than a limit (a tensor larger than the limit gets a
+ * shard of its own) with {@code model.safetensors.index.json} mapping each key to its shard.
  *
  * <pre>{@code
  * SafetensorsShards.write(dir, tensors, 5L << 30);
@@ -36,7 +36,8 @@ final class SafetensorsShards {
       total += bytes;
     }
     if (shards.size() == 1) {
-      SafetensorsWriter.write(dir.resolve("model.safetensors"), shards.get(0), Map.of("format", "pt"));
+      SafetensorsWriter.write(
+          dir.resolve("model.safetensors"), shards.get(0), Map.of("format", "pt"));
       return;
     }
     ObjectNode index = ExportJson.JSON.createObjectNode();

@@ -14,9 +14,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.Map;
 
 /**
- * One JSON object per line in a metrics file: {@code {"type":"step","step":1,"loss":...}} for steps and
- * {@code {"type":"eval",...}} for evaluations. Appends, so a resumed run continues the same file; each line is
- * flushed as written.
+ * One JSON object per line in a metrics file: {@code {"type":"step","step":1,"loss":...}} for steps
+ * and {@code {"type":"eval",...}} for evaluations. Appends, so a resumed run continues the same
+ * file; each line is flushed as written.
  */
 public final class JsonlMetricsListener implements TrainingListener, AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -27,7 +27,9 @@ public final class JsonlMetricsListener implements TrainingListener, AutoCloseab
     this.file = file;
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
-      out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      out =
+          Files.newBufferedWriter(
+              file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     } catch (IOException e) {
       throw new UncheckedIOException("opening metrics file " + file, e);
     }
@@ -35,10 +37,19 @@ public final class JsonlMetricsListener implements TrainingListener, AutoCloseab
 
   @Override
   public void onStep(StepMetrics m) {
-    ObjectNode n = JSON.createObjectNode().put("type", "step").put("step", m.step()).put("loss", m.loss())
-        .put("lr", m.learningRate()).put("grad_norm", m.gradNorm()).put("tokens", m.tokens())
-        .put("tokens_per_second", m.tokensPerSecond()).put("step_ms", m.stepMillis())
-        .put("data_ms", m.dataMillis()).put("elapsed_ms", m.elapsedMillis()).put("skipped", m.skipped());
+    ObjectNode n =
+        JSON.createObjectNode()
+            .put("type", "step")
+            .put("step", m.step())
+            .put("loss", m.loss())
+            .put("lr", m.learningRate())
+            .put("grad_norm", m.gradNorm())
+            .put("tokens", m.tokens())
+            .put("tokens_per_second", m.tokensPerSecond())
+            .put("step_ms", m.stepMillis())
+            .put("data_ms", m.dataMillis())
+            .put("elapsed_ms", m.elapsedMillis())
+            .put("skipped", m.skipped());
     write(n);
   }
 

@@ -7,9 +7,9 @@ import java.time.Duration;
 import java.util.Locale;
 
 /**
- * Progress on the console: on a terminal, one line redrawn in place with a bar, step, loss, learning rate,
- * tokens/s and ETA; elsewhere (logs, CI) a plain line every {@code plainEvery} steps. Turned off by the system
- * property {@code lnt.progress=false}.
+ * Progress on the console: on a terminal, one line redrawn in place with a bar, step, loss,
+ * learning rate, tokens/s and ETA; elsewhere (logs, CI) a plain line every {@code plainEvery}
+ * steps. Turned off by the system property {@code lnt.progress=false}.
  *
  * <pre>{@code
  * new ProgressBarListener(System.err, System.console() != null, 10)
@@ -60,14 +60,23 @@ public final class ProgressBarListener implements TrainingListener {
   String line(StepMetrics m) {
     int filled = (int) (WIDTH * m.step() / m.totalSteps());
     String bar = terminal ? "[" + "#".repeat(filled) + "-".repeat(WIDTH - filled) + "] " : "";
-    return String.format(Locale.ROOT, "%sstep %d/%d  loss %.4f  lr %.2e  %.0f tok/s  eta %s%s", bar, m.step(),
-        m.totalSteps(), m.loss(), m.learningRate(), m.tokensPerSecond(), format(m.etaMillis(firstStep)),
+    return String.format(
+        Locale.ROOT,
+        "%sstep %d/%d  loss %.4f  lr %.2e  %.0f tok/s  eta %s%s",
+        bar,
+        m.step(),
+        m.totalSteps(),
+        m.loss(),
+        m.learningRate(),
+        m.tokensPerSecond(),
+        format(m.etaMillis(firstStep)),
         m.skipped() ? "  (skipped: not finite)" : "");
   }
 
   private static String format(long millis) {
     Duration d = Duration.ofMillis(millis);
-    return d.toHours() > 0 ? String.format("%dh%02dm", d.toHours(), d.toMinutesPart())
+    return d.toHours() > 0
+        ? String.format("%dh%02dm", d.toHours(), d.toMinutesPart())
         : String.format("%dm%02ds", d.toMinutes(), d.toSecondsPart());
   }
 }

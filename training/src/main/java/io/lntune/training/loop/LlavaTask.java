@@ -5,9 +5,9 @@ import io.lntune.models.nn.CausalLmLoss;
 import io.lntune.training.data.Batch;
 
 /**
- * Trains a {@link LlavaModel} on the data pipeline's batches: images spliced in at their placeholders, the summed
- * next-token loss over the supervised positions, the language model's layers recomputed in the backward pass when
- * asked ({@link Recomputation}).
+ * Trains a {@link LlavaModel} on the data pipeline's batches: images spliced in at their
+ * placeholders, the summed next-token loss over the supervised positions, the language model's
+ * layers recomputed in the backward pass when asked ({@link Recomputation}).
  */
 public final class LlavaTask implements TrainingTask<Batch> {
   private final LlavaModel model;
@@ -22,8 +22,8 @@ public final class LlavaTask implements TrainingTask<Batch> {
    * Trains {@code model}, recomputing its decoder layers in the backward pass when asked.
    *
    * @param model the model to train
-   * @param recomputeActivations whether the decoder layers are recomputed in the backward pass instead of keeping
-   *     their activations
+   * @param recomputeActivations whether the decoder layers are recomputed in the backward pass
+   *     instead of keeping their activations
    */
   public LlavaTask(LlavaModel model, boolean recomputeActivations) {
     this.model = model;

@@ -10,10 +10,11 @@ import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * Trains a bare {@link LlamaModel} as a language model: the summed next-token loss over the supervised positions
- * (position t predicts label t+1; labels of {@link CausalLmLoss#IGNORE_INDEX} are not supervised), what
- * {@link CausalLmLoss} computes. The output head only sees the positions that predict a label: over the vocabulary
- * it is a large share of a small model, and prompts leave many positions unsupervised.
+ * Trains a bare {@link LlamaModel} as a language model: the summed next-token loss over the
+ * supervised positions (position t predicts label t+1; labels of {@link CausalLmLoss#IGNORE_INDEX}
+ * are not supervised), what {@link CausalLmLoss} computes. The output head only sees the positions
+ * that predict a label: over the vocabulary it is a large share of a small model, and prompts leave
+ * many positions unsupervised.
  *
  * <pre>{@code
  * Trainer<Tokens> trainer = new Trainer<>(trainables, optimizer, new NextTokenTask<>(model), config, null, listeners);
@@ -28,7 +29,10 @@ public final class NextTokenTask<B extends NextTokenTask.Tokens> implements Trai
     /** {@return the token ids [B, T], int64} */
     Tensor ids();
 
-    /** {@return the labels [B, T], int64, {@code -100} where unsupervised; if not overridden: the ids themselves} */
+    /**
+     * {@return the labels [B, T], int64, {@code -100} where unsupervised; if not overridden: the
+     * ids themselves}
+     */
     default Tensor labels() {
       return ids();
     }
@@ -52,8 +56,8 @@ public final class NextTokenTask<B extends NextTokenTask.Tokens> implements Trai
    * Trains {@code model}, recomputing its decoder layers in the backward pass when asked.
    *
    * @param model the language model to train
-   * @param recomputeActivations whether the decoder layers are recomputed in the backward pass instead of keeping
-   *     their activations
+   * @param recomputeActivations whether the decoder layers are recomputed in the backward pass
+   *     instead of keeping their activations
    */
   public NextTokenTask(LlamaModel model, boolean recomputeActivations) {
     this.model = model;
@@ -66,18 +70,26 @@ public final class NextTokenTask<B extends NextTokenTask.Tokens> implements Trai
   }
 
   /**
-   * {@return the summed next-token loss of {@code ids} [B, T] against {@code labels} [B, T] and the number of
-   * supervised tokens} For batches that are not {@link Tokens}, such as the data pipeline's.
+   * {@return the summed next-token loss of {@code ids} [B, T] against {@code labels} [B, T] and the
+   * number of supervised tokens} For batches that are not {@link Tokens}, such as the data
+   * pipeline's.
    */
   public CausalLmLoss.Result loss(Tensor ids, Tensor labels) {
     model.train(true);
     long t = ids.size(1);
-    Tensor hidden = model.hiddenStates(model.embed(ids), layers).narrow(1, 0, t - 1);         // [B, T-1, D]
-    Tensor targets = labels.narrow(1, 1, t - 1).reshape(-1);                                    // [B*(T-1)]
-    Tensor supervised = targets.ne(IGNORE).nonzero().squeeze(1);                                // [N]
-    Tensor logits = model.logits(hidden.reshape(-1, hidden.size(2)).index_select(0, supervised)); // [N, vocab]
-    Tensor sum = cross_entropy_loss(logits.to(ScalarType.Float), targets.index_select(0, supervised),
-        new TensorOptional(), /*reduction sum=*/ 2, CausalLmLoss.IGNORE_INDEX, 0.0);
+    Tensor hidden = model.hiddenStates(model.embed(ids), layers).narrow(1, 0, t - 1); // [B, T-1, D]
+    Tensor targets = labels.narrow(1, 1, t - 1).reshape(-1); // [B*(T-1)]
+    Tensor supervised = targets.ne(IGNORE).nonzero().squeeze(1); // [N]
+    Tensor logits =
+        model.logits(hidden.reshape(-1, hidden.size(2)).index_select(0, supervised)); // [N, vocab]
+    Tensor sum =
+        cross_entropy_loss(
+            logits.to(ScalarType.Float),
+            targets.index_select(0, supervised),
+            new TensorOptional(),
+            /*reduction sum=*/ 2,
+            CausalLmLoss.IGNORE_INDEX,
+            0.0);
     return new CausalLmLoss.Result(sum, supervised.size(0));
   }
 

@@ -11,13 +11,24 @@ package io.lntune.training.loop;
  * @param tokens supervised tokens in the step
  * @param tokensPerSecond supervised tokens per second of this step
  * @param stepMillis wall time of the step, waiting for data included
- * @param dataMillis the part of {@code stepMillis} spent waiting for the step's micro-batches (the data iterator's
- *     {@code hasNext} and {@code next}): near 0 when the data pipeline keeps ahead of the training
+ * @param dataMillis the part of {@code stepMillis} spent waiting for the step's micro-batches (the
+ *     data iterator's {@code hasNext} and {@code next}): near 0 when the data pipeline keeps ahead
+ *     of the training
  * @param elapsedMillis wall time since the run (or resume) started
  * @param skipped whether the step was dropped for a non-finite loss or gradient
  */
-public record StepMetrics(long step, long totalSteps, double loss, double learningRate, double gradNorm, long tokens,
-    double tokensPerSecond, double stepMillis, double dataMillis, long elapsedMillis, boolean skipped) {
+public record StepMetrics(
+    long step,
+    long totalSteps,
+    double loss,
+    double learningRate,
+    double gradNorm,
+    long tokens,
+    double tokensPerSecond,
+    double stepMillis,
+    double dataMillis,
+    long elapsedMillis,
+    boolean skipped) {
 
   /** {@return estimated milliseconds left, from the average step time so far} */
   public long etaMillis(long firstStep) {

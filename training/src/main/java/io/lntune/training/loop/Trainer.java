@@ -23,14 +23,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The training loop. Each step reads {@code gradientAccumulation} micro-batches (timing how long it waits for
- * them: {@link StepMetrics#dataMillis()}), each in its own native-memory scope, backpropagates their summed token
- * losses, divides the gradients by the step's supervised token count (so the loss is the mean over all of them),
- * clips, and lets AdamW update the fp32 masters, which are then copied into the model. Checkpoints make a run
- * resumable exactly.
+ * The training loop. Each step reads {@code gradientAccumulation} micro-batches (timing how long it
+ * waits for them: {@link StepMetrics#dataMillis()}), each in its own native-memory scope,
+ * backpropagates their summed token losses, divides the gradients by the step's supervised token
+ * count (so the loss is the mean over all of them), clips, and lets AdamW update the fp32 masters,
+ * which are then copied into the model. Checkpoints make a run resumable exactly.
  *
- * <p>A run is {@code resume} (the newest checkpoint, if any), then {@code step} (forward, backward, clip, update,
- * zero) and {@code afterStep} (listeners, evaluation, checkpoints) until {@code maxSteps}. Not thread-safe.
+ * <p>A run is {@code resume} (the newest checkpoint, if any), then {@code step} (forward, backward,
+ * clip, update, zero) and {@code afterStep} (listeners, evaluation, checkpoints) until {@code
+ * maxSteps}. Not thread-safe.
  *
  * <pre>{@code
  * Trainer<Batch> trainer = new Trainer<>(trainables, optimizer, task, config, configJson, List.of(listener));
@@ -49,7 +50,8 @@ public final class Trainer<B extends AutoCloseable> {
      * Evaluates the model as it is after {@code step}.
      *
      * @param step the optimizer step just completed (1-based)
-     * @return named figures (an accuracy, a held-out loss), passed to the listeners and written to metrics.jsonl
+     * @return named figures (an accuracy, a held-out loss), passed to the listeners and written to
+     *     metrics.jsonl
      */
     Map<String, Double> evaluate(long step);
   }
@@ -63,12 +65,12 @@ public final class Trainer<B extends AutoCloseable> {
   private Evaluation evaluation;
 
   // Where the run is: set by resume(), advanced by step().
-  private long step;                                   // the last step taken, 0 before the first
-  private long consumed;                               // micro-batches read, where a resumed run continues the data
+  private long step; // the last step taken, 0 before the first
+  private long consumed; // micro-batches read, where a resumed run continues the data
   private Optional<Path> checkpoint = Optional.empty(); // the last written or resumed from
   private final List<Double> losses = new ArrayList<>(); // of this run's steps
   private DivergenceGuard guard;
-  private long started;                                // System.nanoTime() when the steps began
+  private long started; // System.nanoTime() when the steps began
 
   /**
    * A trainer for one run.
@@ -80,8 +82,13 @@ public final class Trainer<B extends AutoCloseable> {
    * @param configJson the run's settings, written into every checkpoint
    * @param listeners told of every step, evaluation and checkpoint
    */
-  public Trainer(TrainableParameters trainables, AdamW optimizer, TrainingTask<B> task, TrainerConfig config,
-      JsonNode configJson, List<TrainingListener> listeners) {
+  public Trainer(
+      TrainableParameters trainables,
+      AdamW optimizer,
+      TrainingTask<B> task,
+      TrainerConfig config,
+      JsonNode configJson,
+      List<TrainingListener> listeners) {
     this.trainables = trainables;
     this.optimizer = optimizer;
     this.task = task;
@@ -96,21 +103,28 @@ public final class Trainer<B extends AutoCloseable> {
   }
 
   /**
-   * Runs to {@code maxSteps}, first resuming from the newest checkpoint in the output directory, if there is one.
+   * Runs to {@code maxSteps}, first resuming from the newest checkpoint in the output directory, if
+   * there is one.
    *
-   * @param data the micro-batches from a given position (0 for the start; a resumed run asks for the position its
-   *     checkpoint recorded)
+   * @param data the micro-batches from a given position (0 for the start; a resumed run asks for
+   *     the position its checkpoint recorded)
    * @return the steps run, their losses and the last checkpoint
    * @throws TrainingDivergedException if a loss or gradient is not finite and the policy is to stop
    */
   public TrainingRun run(LongFunction<Iterator<B>> data) {
     resume();
     long firstStep = step + 1;
-    listeners.forEach(l -> l.onStart(firstStep, config.maxSteps(), trainables.trainableCount(),
-        trainables.totalCount()));
+    listeners.forEach(
+        l ->
+            l.onStart(
+                firstStep,
+                config.maxSteps(),
+                trainables.trainableCount(),
+                trainables.totalCount()));
     Iterator<B> batches = data.apply(consumed);
     long startRss = MemoryStats.residentBytes();
-    // The kernel keeps the high-water mark, intra-step peaks included: reset it now, read it once at the end, and
+    // The kernel keeps the high-water mark, intra-step peaks included: reset it now, read it once
+    // at the end, and
     // leave /proc alone during the steps.
     MemoryStats.resetPeakResident();
     started = System.nanoTime();
@@ -120,11 +134,20 @@ public final class Trainer<B extends AutoCloseable> {
     guard.finish(step, step - firstStep + 1);
     long end = step;
     listeners.forEach(l -> l.onEnd(end));
-    return new TrainingRun(firstStep, step, losses, trainables.trainableCount(), trainables.totalCount(),
-        Math.max(startRss, MemoryStats.peakResidentBytes()), checkpoint);
+    return new TrainingRun(
+        firstStep,
+        step,
+        losses,
+        trainables.trainableCount(),
+        trainables.totalCount(),
+        Math.max(startRss, MemoryStats.peakResidentBytes()),
+        checkpoint);
   }
 
-  /** Restores the newest checkpoint in the output directory, if there is one, after removing unfinished writes. */
+  /**
+   * Restores the newest checkpoint in the output directory, if there is one, after removing
+   * unfinished writes.
+   */
   private void resume() {
     step = 0;
     consumed = 0;
@@ -132,19 +155,21 @@ public final class Trainer<B extends AutoCloseable> {
     guard = new DivergenceGuard(config.nanPolicy());
     config.outputDir().ifPresent(Trainer::removeLeftovers);
     checkpoint = config.outputDir().flatMap(TrainingCheckpoints::latest);
-    checkpoint.ifPresent(last -> {
-      CheckpointState state = TrainingCheckpoints.restore(last, trainables, optimizer);
-      step = state.step();
-      consumed = state.microBatchesConsumed();
-      log.info("resuming from {} (step {})", last, step);
-    });
+    checkpoint.ifPresent(
+        last -> {
+          CheckpointState state = TrainingCheckpoints.restore(last, trainables, optimizer);
+          step = state.step();
+          consumed = state.microBatchesConsumed();
+          log.info("resuming from {} (step {})", last, step);
+        });
     trainables.clearGradients(); // nothing left over from an earlier, interrupted run
   }
 
   /**
-   * One optimizer step: forward and backward over the step's micro-batches, each in its own native-memory scope, the
-   * summed gradients divided by the step's supervised tokens, clipped, applied by AdamW and zeroed. A non-finite loss
-   * or gradient norm skips the update (or stops the run, as the NaN policy says).
+   * One optimizer step: forward and backward over the step's micro-batches, each in its own
+   * native-memory scope, the summed gradients divided by the step's supervised tokens, clipped,
+   * applied by AdamW and zeroed. A non-finite loss or gradient norm skips the update (or stops the
+   * run, as the NaN policy says).
    */
   private StepMetrics step(Iterator<B> batches) {
     long stepStart = System.nanoTime();
@@ -156,46 +181,61 @@ public final class Trainer<B extends AutoCloseable> {
       long waitStart = System.nanoTime();
       B batch = nextBatch(batches);
       dataNanos += System.nanoTime() - waitStart;
-      try (batch; TensorScope scope = TensorScope.open()) {
-        CausalLmLoss.Result out = task.loss(batch);                                  // forward
+      try (batch;
+          TensorScope scope = TensorScope.open()) {
+        CausalLmLoss.Result out = task.loss(batch); // forward
         lossSum += out.sum().item_double();
         tokens += out.tokens();
-        task.backward(out);                                                          // backward
+        task.backward(out); // backward
       } catch (Exception e) {
-        throw e instanceof RuntimeException r ? r : new IllegalStateException("closing a batch: " + e.getMessage(), e);
+        throw e instanceof RuntimeException r
+            ? r
+            : new IllegalStateException("closing a batch: " + e.getMessage(), e);
       }
       trainables.collectGradients();
     }
     double loss = tokens == 0 ? 0 : lossSum / tokens;
-    double gradNorm = Double.isFinite(loss) ? meanAndClip(tokens) : Double.NaN;      // clip
+    double gradNorm = Double.isFinite(loss) ? meanAndClip(tokens) : Double.NaN; // clip
     double lrFactor = config.schedule().factor(step - 1, config.maxSteps());
-    if (Double.isFinite(gradNorm)) {                                                 // optimizer
+    if (Double.isFinite(gradNorm)) { // optimizer
       guard.finite(step, loss);
       optimizer.step(lrFactor);
       trainables.syncToModel();
     }
-    trainables.clearGradients();                                                     // zero
-    boolean skipped = !Double.isFinite(gradNorm)
-        && guard.nonFinite(step, Double.isFinite(loss) ? "the gradient norm" : "the loss");
+    trainables.clearGradients(); // zero
+    boolean skipped =
+        !Double.isFinite(gradNorm)
+            && guard.nonFinite(step, Double.isFinite(loss) ? "the gradient norm" : "the loss");
     losses.add(loss);
     double stepMillis = (System.nanoTime() - stepStart) / 1e6;
     double learningRate = optimizer.groups().get(0).learningRate() * lrFactor;
-    return new StepMetrics(step, config.maxSteps(), loss, learningRate, gradNorm, tokens, tokens / (stepMillis / 1000),
-        stepMillis, dataNanos / 1e6, (System.nanoTime() - started) / 1_000_000, skipped);
+    return new StepMetrics(
+        step,
+        config.maxSteps(),
+        loss,
+        learningRate,
+        gradNorm,
+        tokens,
+        tokens / (stepMillis / 1000),
+        stepMillis,
+        dataNanos / 1e6,
+        (System.nanoTime() - started) / 1_000_000,
+        skipped);
   }
 
   /** {@return the next micro-batch, counted as consumed} */
   private B nextBatch(Iterator<B> batches) {
     if (!batches.hasNext()) {
-      throw new IllegalStateException("the data ran out at step " + step + " (micro-batch " + consumed + ")");
+      throw new IllegalStateException(
+          "the data ran out at step " + step + " (micro-batch " + consumed + ")");
     }
     consumed++;
     return batches.next();
   }
 
   /**
-   * Turns the summed gradients of the step's token losses into those of their mean, and clips them. {@return the
-   * gradient norm before clipping}
+   * Turns the summed gradients of the step's token losses into those of their mean, and clips them.
+   * {@return the gradient norm before clipping}
    */
   private double meanAndClip(long tokens) {
     if (tokens > 0) {
@@ -206,7 +246,8 @@ public final class Trainer<B extends AutoCloseable> {
 
   /** Tells the listeners, evaluates and writes a checkpoint when their turn comes. */
   private void afterStep(StepMetrics metrics) {
-    // An indexed loop: a lambda here would allocate every step (TrainerAllocationTest bounds the loop's allocation).
+    // An indexed loop: a lambda here would allocate every step (TrainerAllocationTest bounds the
+    // loop's allocation).
     for (int i = 0; i < listeners.size(); i++) {
       listeners.get(i).onStep(metrics);
     }
@@ -214,7 +255,8 @@ public final class Trainer<B extends AutoCloseable> {
       Map<String, Double> results = evaluation.evaluate(step);
       listeners.forEach(l -> l.onEvaluate(step, results));
     }
-    if (config.outputDir().isPresent() && (every(config.checkpointEvery()) || step == config.maxSteps())) {
+    if (config.outputDir().isPresent()
+        && (every(config.checkpointEvery()) || step == config.maxSteps())) {
       writeCheckpoint(config.outputDir().get());
     }
   }
@@ -224,7 +266,8 @@ public final class Trainer<B extends AutoCloseable> {
   }
 
   private void writeCheckpoint(Path outputDir) {
-    Path written = TrainingCheckpoints.write(outputDir, step, consumed, trainables, optimizer, configJson);
+    Path written =
+        TrainingCheckpoints.write(outputDir, step, consumed, trainables, optimizer, configJson);
     checkpoint = Optional.of(written);
     if (config.keepCheckpoints() > 0) {
       TrainingCheckpoints.prune(outputDir, config.keepCheckpoints());
@@ -232,12 +275,18 @@ public final class Trainer<B extends AutoCloseable> {
     listeners.forEach(l -> l.onCheckpoint(step, written));
   }
 
-  /** A run killed while writing leaves hidden temporaries of up to a checkpoint's size: they go when it reruns. */
+  /**
+   * A run killed while writing leaves hidden temporaries of up to a checkpoint's size: they go when
+   * it reruns.
+   */
   private static void removeLeftovers(Path outputDir) {
     try {
       List<Path> removed = AtomicDirectory.removeLeftovers(outputDir);
       if (!removed.isEmpty()) {
-        log.info("removed {} unfinished writes of an interrupted run from {}: {}", removed.size(), outputDir,
+        log.info(
+            "removed {} unfinished writes of an interrupted run from {}: {}",
+            removed.size(),
+            outputDir,
             removed.stream().map(p -> p.getFileName().toString()).toList());
       }
     } catch (IOException e) {

@@ -14,7 +14,8 @@ import java.util.Map;
  */
 public interface TrainingListener {
   /** Before the first step (of this run or resume); {@code firstStep} is 1 unless resuming. */
-  default void onStart(long firstStep, long totalSteps, long trainableParameters, long totalParameters) {}
+  default void onStart(
+      long firstStep, long totalSteps, long trainableParameters, long totalParameters) {}
 
   default void onStep(StepMetrics metrics) {}
 

@@ -13,12 +13,19 @@ import java.util.Optional;
  * @param losses the loss of each executed step, in order
  * @param trainableParameters trainable elements
  * @param totalParameters all parameter elements of the model
- * @param peakResidentBytes the resident high-water mark over the run, peaks inside steps included (the kernel's
- *     VmHWM, reset when the run starts; where it cannot be reset, the process's whole-life mark)
+ * @param peakResidentBytes the resident high-water mark over the run, peaks inside steps included
+ *     (the kernel's VmHWM, reset when the run starts; where it cannot be reset, the process's
+ *     whole-life mark)
  * @param checkpoint the last checkpoint written (or resumed from), if any
  */
-public record TrainingRun(long firstStep, long lastStep, List<Double> losses, long trainableParameters,
-    long totalParameters, long peakResidentBytes, Optional<Path> checkpoint) {
+public record TrainingRun(
+    long firstStep,
+    long lastStep,
+    List<Double> losses,
+    long trainableParameters,
+    long totalParameters,
+    long peakResidentBytes,
+    Optional<Path> checkpoint) {
 
   /** Copies {@code losses}; {@code checkpoint} is empty, never null, when there is none. */
   public TrainingRun {

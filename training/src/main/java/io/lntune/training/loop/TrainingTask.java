@@ -13,8 +13,8 @@ public interface TrainingTask<B extends AutoCloseable> {
   CausalLmLoss.Result loss(B batch);
 
   /**
-   * Backpropagates {@code loss}, the output of {@link #loss} on the current micro-batch. A task whose forward
-   * recomputes activations overrides this with {@link Recomputation#backward}.
+   * Backpropagates {@code loss}, the output of {@link #loss} on the current micro-batch. A task
+   * whose forward recomputes activations overrides this with {@link Recomputation#backward}.
    */
   default void backward(CausalLmLoss.Result loss) {
     loss.sum().backward();

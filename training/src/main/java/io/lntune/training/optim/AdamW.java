@@ -17,10 +17,10 @@ import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * AdamW over fp32 masters with parameter groups, computing exactly what {@code torch.optim.AdamW} does
- * (decoupled weight decay, bias-corrected moments, no AMSGrad). Written in Java rather than wrapping libtorch's
- * {@code AdamW} so that its state is plain tensors that checkpoints save as safetensors (and to steer clear of the
- * reversed {@code betas} of the JavaCPP binding).
+ * AdamW over fp32 masters with parameter groups, computing exactly what {@code torch.optim.AdamW}
+ * does (decoupled weight decay, bias-corrected moments, no AMSGrad). Written in Java rather than
+ * wrapping libtorch's {@code AdamW} so that its state is plain tensors that checkpoints save as
+ * safetensors (and to steer clear of the reversed {@code betas} of the JavaCPP binding).
  *
  * <pre>{@code
  * AdamW opt = OptimizerGroups.adamW(trainables, 3e-3, 2e-5, 0.0);  // torch's betas and eps, LLaVA's groups
@@ -29,7 +29,8 @@ import org.bytedeco.pytorch.Tensor;
  */
 public final class AdamW {
   /** A set of parameters sharing a learning rate and weight decay. */
-  public record Group(String name, double learningRate, double weightDecay, List<Trainable> params) {
+  public record Group(
+      String name, double learningRate, double weightDecay, List<Trainable> params) {
     /** Copies {@code params}. */
     public Group {
       params = List.copyOf(params);
@@ -43,9 +44,11 @@ public final class AdamW {
   private final double beta2;
   private final List<Group> groups = new ArrayList<>();
   private final Map<Trainable, Moments> moments = new LinkedHashMap<>();
-  // Where each step writes a parameter's denominator, made at the first step (see planDenominators).
+  // Where each step writes a parameter's denominator, made at the first step (see
+  // planDenominators).
   private final Map<Trainable, Tensor> denominators = new HashMap<>();
-  // The constant scalars, made once: as fresh Scalars for every parameter and step they would be most of what a step
+  // The constant scalars, made once: as fresh Scalars for every parameter and step they would be
+  // most of what a step
   // allocates on the Java heap (TrainerAllocationTest).
   private final Scalar beta1Scalar;
   private final Scalar oneMinusBeta1;
@@ -63,8 +66,8 @@ public final class AdamW {
    */
   public AdamW(double beta1, double beta2, double eps) {
     if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(eps > 0)) {
-      throw new IllegalArgumentException("AdamW needs betas in [0, 1) and eps > 0, got " + beta1 + ", " + beta2 + ", "
-          + eps);
+      throw new IllegalArgumentException(
+          "AdamW needs betas in [0, 1) and eps > 0, got " + beta1 + ", " + beta2 + ", " + eps);
     }
     this.beta1 = beta1;
     this.beta2 = beta2;
@@ -76,14 +79,17 @@ public final class AdamW {
   }
 
   /**
-   * Adds a group; its moments are allocated now (create the optimizer outside any {@code TensorScope}).
+   * Adds a group; its moments are allocated now (create the optimizer outside any {@code
+   * TensorScope}).
    *
    * @throws IllegalArgumentException if a rate is negative or a parameter is in another group
    * @throws IllegalStateException after the first step
    */
-  public void addGroup(String name, double learningRate, double weightDecay, List<Trainable> params) {
+  public void addGroup(
+      String name, double learningRate, double weightDecay, List<Trainable> params) {
     if (!(learningRate >= 0) || !(weightDecay >= 0)) {
-      throw new IllegalArgumentException("group " + name + ": learning rate and weight decay must be >= 0");
+      throw new IllegalArgumentException(
+          "group " + name + ": learning rate and weight decay must be >= 0");
     }
     if (steps > 0) {
       throw new IllegalStateException("group " + name + ": groups are added before the first step");
@@ -93,7 +99,11 @@ public final class AdamW {
         throw new IllegalArgumentException("parameter " + t.name() + " is in two optimizer groups");
       }
       try (NoGradGuard g = new NoGradGuard()) {
-        moments.put(t, new Moments(t.master().new_zeros(t.master().sizes()), t.master().new_zeros(t.master().sizes())));
+        moments.put(
+            t,
+            new Moments(
+                t.master().new_zeros(t.master().sizes()),
+                t.master().new_zeros(t.master().sizes())));
       }
     }
     groups.add(new Group(name, learningRate, weightDecay, params));
@@ -109,12 +119,16 @@ public final class AdamW {
     return steps;
   }
 
-  /** Updates every master that has a gradient, with each group's rate times {@code lrFactor} (the schedule). */
+  /**
+   * Updates every master that has a gradient, with each group's rate times {@code lrFactor} (the
+   * schedule).
+   */
   public void step(double lrFactor) {
     steps++;
     double correction1 = 1 - Math.pow(beta1, steps);
     double correction2 = 1 - Math.pow(beta2, steps);
-    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
       if (denominators.isEmpty()) {
         planDenominators();
       }
@@ -132,42 +146,55 @@ public final class AdamW {
           Moments m = moments.get(t);
           Tensor denominator = denominators.get(t);
           if (decay != null) {
-            p.mul_(decay);                                                      // p = p * (1 - lr * weight_decay)
+            p.mul_(decay); // p = p * (1 - lr * weight_decay)
           }
-          m.expAvg().mul_(beta1Scalar).add_(grad, oneMinusBeta1);               // m = beta1 * m + (1 - beta1) * g
-          m.expAvgSq().mul_(beta2Scalar).addcmul_(grad, grad, oneMinusBeta2);   // v = beta2 * v + (1 - beta2) * g^2
-          sqrt_out(denominator, m.expAvgSq()).div_(sqrtCorrection2).add_(eps);  // d = sqrt(v) / sqrt(1 - beta2^t) + eps
-          p.addcdiv_(m.expAvg(), denominator, stepSize);                        // p = p - lr / (1 - beta1^t) * m / d
+          m.expAvg().mul_(beta1Scalar).add_(grad, oneMinusBeta1); // m = beta1 * m + (1 - beta1) * g
+          m.expAvgSq()
+              .mul_(beta2Scalar)
+              .addcmul_(grad, grad, oneMinusBeta2); // v = beta2 * v + (1 - beta2) * g^2
+          sqrt_out(denominator, m.expAvgSq())
+              .div_(sqrtCorrection2)
+              .add_(eps); // d = sqrt(v) / sqrt(1 - beta2^t) + eps
+          p.addcdiv_(m.expAvg(), denominator, stepSize); // p = p - lr / (1 - beta1^t) * m / d
         }
       }
     }
   }
 
   /**
-   * Gives every master its denominator: a view of a scratch buffer of the master's dtype, as large as the largest such
-   * master. Parameters are updated one after another, so one buffer per dtype serves them all, and no step allocates
-   * a tensor of a master's size.
+   * Gives every master its denominator: a view of a scratch buffer of the master's dtype, as large
+   * as the largest such master. Parameters are updated one after another, so one buffer per dtype
+   * serves them all, and no step allocates a tensor of a master's size.
    */
   private void planDenominators() {
     Map<DType, Tensor> largest = new EnumMap<>(DType.class);
-    moments.keySet().forEach(t -> largest.merge(DType.of(t.master().scalar_type()), t.master(),
-        (a, b) -> a.numel() >= b.numel() ? a : b));
+    moments
+        .keySet()
+        .forEach(
+            t ->
+                largest.merge(
+                    DType.of(t.master().scalar_type()),
+                    t.master(),
+                    (a, b) -> a.numel() >= b.numel() ? a : b));
     Map<DType, Tensor> scratch = new EnumMap<>(DType.class);
-    largest.forEach((dtype, master) -> scratch.put(dtype, master.new_empty(new long[] {master.numel()})));
+    largest.forEach(
+        (dtype, master) -> scratch.put(dtype, master.new_empty(new long[] {master.numel()})));
     for (Trainable t : moments.keySet()) {
       Tensor master = t.master();
       Tensor buffer = scratch.get(DType.of(master.scalar_type()));
-      denominators.put(t, TensorScope.unscoped(buffer.narrow(0, 0, master.numel()).view(master.sizes())));
+      denominators.put(
+          t, TensorScope.unscoped(buffer.narrow(0, 0, master.numel()).view(master.sizes())));
     }
   }
 
   /** {@return the moments by parameter name: {@code name.exp_avg} and {@code name.exp_avg_sq}} */
   public Map<String, Tensor> state() {
     Map<String, Tensor> out = new LinkedHashMap<>();
-    moments.forEach((t, m) -> {
-      out.put(t.name() + ".exp_avg", m.expAvg());
-      out.put(t.name() + ".exp_avg_sq", m.expAvgSq());
-    });
+    moments.forEach(
+        (t, m) -> {
+          out.put(t.name() + ".exp_avg", m.expAvg());
+          out.put(t.name() + ".exp_avg_sq", m.expAvgSq());
+        });
     return out;
   }
 
@@ -178,13 +205,17 @@ public final class AdamW {
    */
   public void restore(Map<String, Tensor> state, long steps) {
     try (NoGradGuard g = new NoGradGuard()) {
-      state().forEach((key, moment) -> {
-        Tensor saved = state.get(key);
-        if (saved == null || !Arrays.equals(saved.sizes().vec().get(), moment.sizes().vec().get())) {
-          throw new IllegalArgumentException("optimizer state lacks " + key + " or has the wrong shape");
-        }
-        moment.copy_(saved);
-      });
+      state()
+          .forEach(
+              (key, moment) -> {
+                Tensor saved = state.get(key);
+                if (saved == null
+                    || !Arrays.equals(saved.sizes().vec().get(), moment.sizes().vec().get())) {
+                  throw new IllegalArgumentException(
+                      "optimizer state lacks " + key + " or has the wrong shape");
+                }
+                moment.copy_(saved);
+              });
     }
     this.steps = steps;
   }

@@ -11,12 +11,17 @@ import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
-/** Scales gradients so that their global L2 norm is at most a limit, as {@code clip_grad_norm_} does. */
+/**
+ * Scales gradients so that their global L2 norm is at most a limit, as {@code clip_grad_norm_}
+ * does.
+ */
 public final class GradientClipping {
   // Constants of every call, made once and never freed.
   private static final Scalar TWO = TensorScope.unscoped(new Scalar(2.0));
-  private static final LongArrayRefOptional ALL_DIMS = TensorScope.unscoped(new LongArrayRefOptional());
-  private static final ScalarTypeOptional IN_DOUBLE = TensorScope.unscoped(new ScalarTypeOptional(ScalarType.Double));
+  private static final LongArrayRefOptional ALL_DIMS =
+      TensorScope.unscoped(new LongArrayRefOptional());
+  private static final ScalarTypeOptional IN_DOUBLE =
+      TensorScope.unscoped(new ScalarTypeOptional(ScalarType.Double));
 
   private GradientClipping() {}
 
@@ -25,12 +30,14 @@ public final class GradientClipping {
    * @return the global norm before clipping (NaN or infinite if a gradient is)
    */
   public static double clip(List<Trainable> trainables, double maxNorm) {
-    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
       double sumSquares = 0;
       for (int i = 0; i < trainables.size(); i++) {
         Tensor grad = trainables.get(i).gradient();
         if (grad != null) {
-          // Each tensor's norm accumulated in double by the reduction itself: no double copy of the gradient.
+          // Each tensor's norm accumulated in double by the reduction itself: no double copy of the
+          // gradient.
           double norm = linalg_vector_norm(grad, TWO, ALL_DIMS, false, IN_DOUBLE).item_double();
           sumSquares += norm * norm;
         }

@@ -10,18 +10,20 @@ import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * The paper's gradient-variance analysis for one optimizer step: per optimizer group, the norm of the step's
- * gradient and the variance of the gradient across the step's micro-batches.
+ * The paper's gradient-variance analysis for one optimizer step: per optimizer group, the norm of
+ * the step's gradient and the variance of the gradient across the step's micro-batches.
  *
- * <p>Why across micro-batches: they are independent draws of the stochastic gradient at the same parameters, so
- * their spread is the gradient noise itself. A variance across steps (an exponential average) would also count how
- * the gradient changes as the parameters move, which is not noise. It needs two or more micro-batches per step.
+ * <p>Why across micro-batches: they are independent draws of the stochastic gradient at the same
+ * parameters, so their spread is the gradient noise itself. A variance across steps (an exponential
+ * average) would also count how the gradient changes as the parameters move, which is not noise. It
+ * needs two or more micro-batches per step.
  *
- * <p>Each micro-batch's gradient is its summed token losses' gradient divided by its own supervised tokens, the
- * gradient of its mean loss; the variance is the unbiased sample variance of those gradients, averaged over the
- * group's elements: {@code sum_i |g_i - mean|^2 / ((n - 1) * elements)}, accumulated by Welford's update so that a
- * small spread around a large mean does not cancel away. Each micro-batch's gradient is the accumulated gradient's
- * growth since the one before; the measurement holds three fp32 copies of the trainable gradients while a step is
+ * <p>Each micro-batch's gradient is its summed token losses' gradient divided by its own supervised
+ * tokens, the gradient of its mean loss; the variance is the unbiased sample variance of those
+ * gradients, averaged over the group's elements: {@code sum_i |g_i - mean|^2 / ((n - 1) *
+ * elements)}, accumulated by Welford's update so that a small spread around a large mean does not
+ * cancel away. Each micro-batch's gradient is the accumulated gradient's growth since the one
+ * before; the measurement holds three fp32 copies of the trainable gradients while a step is
  * measured, and nothing otherwise.
  *
  * <pre>{@code
@@ -41,17 +43,20 @@ public final class GradientNoise implements AutoCloseable {
   /**
    * One group's figures for one step.
    *
-   * @param norm the L2 norm of the step's gradient (the mean loss over all its tokens), before clipping
-   * @param variance the variance of one element's micro-batch gradient, averaged over the group's elements; NaN
-   *     with fewer than two micro-batches
+   * @param norm the L2 norm of the step's gradient (the mean loss over all its tokens), before
+   *     clipping
+   * @param variance the variance of one element's micro-batch gradient, averaged over the group's
+   *     elements; NaN with fewer than two micro-batches
    * @param elements the number of elements in the group
    * @param microBatches the micro-batches the variance is over
    */
   public record Stats(double norm, double variance, long elements, int microBatches) {}
 
   private final Map<String, List<Trainable>> groups = new LinkedHashMap<>();
-  private final Map<Trainable, Tensor> previous = new LinkedHashMap<>(); // accumulated gradient so far, fp32
-  private final Map<Trainable, Tensor> mean = new LinkedHashMap<>(); // of the micro-batches' mean-loss gradients
+  private final Map<Trainable, Tensor> previous =
+      new LinkedHashMap<>(); // accumulated gradient so far, fp32
+  private final Map<Trainable, Tensor> mean =
+      new LinkedHashMap<>(); // of the micro-batches' mean-loss gradients
   private final Map<Trainable, Tensor> squaredDeviations = new LinkedHashMap<>(); // Welford's M2
   private int microBatches;
 
@@ -77,7 +82,8 @@ public final class GradientNoise implements AutoCloseable {
   }
 
   /**
-   * Takes in the micro-batch whose gradient was just collected ({@link TrainableParameters#collectGradients}).
+   * Takes in the micro-batch whose gradient was just collected ({@link
+   * TrainableParameters#collectGradients}).
    *
    * @param tokens the micro-batch's supervised tokens, which its summed loss was over
    * @throws IllegalArgumentException if {@code tokens} is not positive
@@ -87,15 +93,18 @@ public final class GradientNoise implements AutoCloseable {
       throw new IllegalArgumentException("a micro-batch needs supervised tokens, got " + tokens);
     }
     microBatches++;
-    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
       Scalar perToken = new Scalar(1.0 / tokens);
       Scalar perMicroBatch = new Scalar(1.0 / microBatches);
       for (Map.Entry<Trainable, Tensor> e : previous.entrySet()) {
         Trainable t = e.getKey();
         Tensor accumulated = t.gradient();
         // Nothing reached the parameter yet: its micro-batch gradient is 0.
-        Tensor mine = accumulated == null ? e.getValue().new_zeros(e.getValue().sizes())
-            : accumulated.sub(e.getValue()).mul(perToken);
+        Tensor mine =
+            accumulated == null
+                ? e.getValue().new_zeros(e.getValue().sizes())
+                : accumulated.sub(e.getValue()).mul(perToken);
         Tensor delta = mine.sub(mean.get(t));
         mean.get(t).add_(delta.mul(perMicroBatch));
         squaredDeviations.get(t).add_(delta.mul(mine.sub(mean.get(t))));
@@ -109,7 +118,8 @@ public final class GradientNoise implements AutoCloseable {
   /**
    * Ends the step's measurement and frees its buffers.
    *
-   * @param tokens the step's supervised tokens (the accumulated gradient is divided by them for the step's norm)
+   * @param tokens the step's supervised tokens (the accumulated gradient is divided by them for the
+   *     step's norm)
    * @return per group (in the optimizer's order), then {@link #ALL} for every trainable together
    * @throws IllegalStateException if no micro-batch was taken in
    */
@@ -119,7 +129,8 @@ public final class GradientNoise implements AutoCloseable {
     }
     Map<String, Stats> out = new LinkedHashMap<>();
     List<Trainable> every = new ArrayList<>();
-    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
       groups.forEach((name, params) -> out.put(name, stats(params, tokens)));
       groups.values().forEach(every::addAll);
       out.put(ALL, stats(every, tokens));
@@ -141,7 +152,8 @@ public final class GradientNoise implements AutoCloseable {
       spread += squaredDeviations.get(t).sum().item_double();
       elements += t.master().numel();
     }
-    double variance = microBatches < 2 ? Double.NaN : spread / ((microBatches - 1) * (double) elements);
+    double variance =
+        microBatches < 2 ? Double.NaN : spread / ((microBatches - 1) * (double) elements);
     return new Stats(Math.sqrt(stepSquares), variance, elements, microBatches);
   }
 

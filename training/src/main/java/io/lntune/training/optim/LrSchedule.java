@@ -3,9 +3,9 @@ package io.lntune.training.optim;
 import java.util.Locale;
 
 /**
- * The learning rate as a fraction of its peak, by step. Warm-up rises linearly from 0; then the rate stays
- * ({@link Constant}), falls linearly to 0 ({@link Linear}) or follows half a cosine to 0 ({@link Cosine}), over the
- * run's total steps, as Hugging Face's schedulers do.
+ * The learning rate as a fraction of its peak, by step. Warm-up rises linearly from 0; then the
+ * rate stays ({@link Constant}), falls linearly to 0 ({@link Linear}) or follows half a cosine to 0
+ * ({@link Cosine}), over the run's total steps, as Hugging Face's schedulers do.
  *
  * <pre>{@code
  * LrSchedule s = LrSchedule.cosine(Warmup.ratio(0.03));
@@ -21,7 +21,8 @@ public sealed interface LrSchedule {
   record Warmup(long steps, double ratio) {
     public Warmup {
       if (steps < 0 || !(ratio >= 0 && ratio < 1)) {
-        throw new IllegalArgumentException("warm-up needs steps >= 0 and a ratio in [0, 1), got " + steps + ", " + ratio);
+        throw new IllegalArgumentException(
+            "warm-up needs steps >= 0 and a ratio in [0, 1), got " + steps + ", " + ratio);
       }
     }
 
@@ -67,10 +68,15 @@ public sealed interface LrSchedule {
    */
   static LrSchedule parse(String name, Warmup warmup) {
     switch (name.strip().toLowerCase(Locale.ROOT)) {
-      case "constant": return constant(warmup);
-      case "linear": return linear(warmup);
-      case "cosine": return cosine(warmup);
-      default: throw new IllegalArgumentException("unknown schedule '" + name + "': expected constant, linear or cosine");
+      case "constant":
+        return constant(warmup);
+      case "linear":
+        return linear(warmup);
+      case "cosine":
+        return cosine(warmup);
+      default:
+        throw new IllegalArgumentException(
+            "unknown schedule '" + name + "': expected constant, linear or cosine");
     }
   }
 

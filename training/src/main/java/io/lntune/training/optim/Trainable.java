@@ -6,16 +6,18 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * One trainable parameter and its fp32 master. When the model runs in bf16 or fp16, small updates to a weight
- * near 1 (a norm gain) round away in the model's dtype (PEFT's LN-tuning benchmark scored 0.0 this way); so the
- * optimizer updates an fp32 master, gradients are accumulated in fp32, and the model's copy is refreshed from the
- * master after each step. An fp32 parameter is its own master. Create trainables outside any {@code TensorScope}.
+ * One trainable parameter and its fp32 master. When the model runs in bf16 or fp16, small updates
+ * to a weight near 1 (a norm gain) round away in the model's dtype (PEFT's LN-tuning benchmark
+ * scored 0.0 this way); so the optimizer updates an fp32 master, gradients are accumulated in fp32,
+ * and the model's copy is refreshed from the master after each step. An fp32 parameter is its own
+ * master. Create trainables outside any {@code TensorScope}.
  */
 public final class Trainable {
   private final String name;
   private final Tensor param;
   private final Tensor master;
-  private final Tensor gradient; // fp32 gradient accumulator of a low-precision parameter, else null
+  private final Tensor
+      gradient; // fp32 gradient accumulator of a low-precision parameter, else null
   private boolean hasGradient;
 
   Trainable(String name, Tensor param, boolean fp32Master) {
@@ -47,8 +49,8 @@ public final class Trainable {
   }
 
   /**
-   * Moves the gradient that backward left on a low-precision parameter into the fp32 accumulator. Call under a
-   * {@link NoGradGuard} (the caller holds one for all parameters).
+   * Moves the gradient that backward left on a low-precision parameter into the fp32 accumulator.
+   * Call under a {@link NoGradGuard} (the caller holds one for all parameters).
    */
   void collectGradient() {
     if (!hasSeparateMaster()) {
@@ -63,7 +65,10 @@ public final class Trainable {
     param.mutable_grad().reset();
   }
 
-  /** {@return the accumulated gradient in the master's dtype, or null if nothing reached this parameter} */
+  /**
+   * {@return the accumulated gradient in the master's dtype, or null if nothing reached this
+   * parameter}
+   */
   Tensor gradient() {
     if (hasSeparateMaster()) {
       return hasGradient ? gradient : null;
@@ -83,7 +88,10 @@ public final class Trainable {
     }
   }
 
-  /** Copies the master into the model's parameter (rounding to its dtype). Call under a {@link NoGradGuard}. */
+  /**
+   * Copies the master into the model's parameter (rounding to its dtype). Call under a {@link
+   * NoGradGuard}.
+   */
   void syncToModel() {
     if (hasSeparateMaster()) {
       param.copy_(master);

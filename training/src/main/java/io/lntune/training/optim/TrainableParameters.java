@@ -12,8 +12,8 @@ import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * Applies a {@link Selection} to a model: selected parameters get {@code requires_grad} and an fp32 master, every
- * other parameter is frozen (no gradient buffer, no optimizer state).
+ * Applies a {@link Selection} to a model: selected parameters get {@code requires_grad} and an fp32
+ * master, every other parameter is frozen (no gradient buffer, no optimizer state).
  *
  * <pre>{@code
  * TrainableParameters t = TrainableParameters.select(model, Selection.of(Strategy.LAYERNORM), true);
@@ -30,8 +30,8 @@ public final class TrainableParameters {
   }
 
   /**
-   * @param fp32Masters keep fp32 masters for low-precision parameters (always, except to demonstrate what
-   *     happens without them)
+   * @param fp32Masters keep fp32 masters for low-precision parameters (always, except to
+   *     demonstrate what happens without them)
    * @throws IllegalArgumentException if the selection matches no parameter
    */
   public static TrainableParameters select(Module model, Selection selection, boolean fp32Masters) {
@@ -46,7 +46,8 @@ public final class TrainableParameters {
       }
     }
     if (out.isEmpty()) {
-      throw new IllegalArgumentException("selection " + selection + " matches no parameter of the model");
+      throw new IllegalArgumentException(
+          "selection " + selection + " matches no parameter of the model");
     }
     return new TrainableParameters(out, total);
   }
@@ -65,22 +66,28 @@ public final class TrainableParameters {
     return total;
   }
 
-  // The per-step methods below loop by index and share one guard and one scalar among all parameters: they run
-  // every step, and the only Java objects they make are the wrappers of the tensors libtorch returns.
+  // The per-step methods below loop by index and share one guard and one scalar among all
+  // parameters: they run
+  // every step, and the only Java objects they make are the wrappers of the tensors libtorch
+  // returns.
 
   /** Moves fresh gradients into the fp32 accumulators; call after each backward. */
   public void collectGradients() {
     // The scope frees the gradients' wrappers now rather than by the GC.
-    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
       for (int i = 0; i < trainables.size(); i++) {
         trainables.get(i).collectGradient();
       }
     }
   }
 
-  /** Refreshes the model's low-precision copies from the masters; call after each optimizer step. */
+  /**
+   * Refreshes the model's low-precision copies from the masters; call after each optimizer step.
+   */
   public void syncToModel() {
-    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
       for (int i = 0; i < trainables.size(); i++) {
         trainables.get(i).syncToModel();
       }
@@ -89,7 +96,8 @@ public final class TrainableParameters {
 
   /** Multiplies every accumulated gradient by {@code factor}. */
   public void scaleGradients(double factor) {
-    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
       Scalar by = new Scalar(factor);
       for (int i = 0; i < trainables.size(); i++) {
         Tensor grad = trainables.get(i).gradient();
@@ -102,7 +110,8 @@ public final class TrainableParameters {
 
   /** Forgets all gradients. */
   public void clearGradients() {
-    try (TensorScope scope = TensorScope.open()) { // else the wrappers of grad() would hold the freed gradients
+    try (TensorScope scope =
+        TensorScope.open()) { // else the wrappers of grad() would hold the freed gradients
       for (int i = 0; i < trainables.size(); i++) {
         trainables.get(i).clearGradient();
       }

@@ -16,8 +16,9 @@ import java.util.Iterator;
 import java.util.NoSuchElementException;
 
 /**
- * A run's data: epoch after epoch of the dataset, each shuffled with {@code seed + epoch}, addressed by
- * micro-batch position so that a resumed run continues exactly where its checkpoint was.
+ * A run's data: epoch after epoch of the dataset, each shuffled with {@code seed + epoch},
+ * addressed by micro-batch position so that a resumed run continues exactly where its checkpoint
+ * was.
  */
 final class EpochData implements AutoCloseable {
   private final RunSettings settings;
@@ -32,8 +33,14 @@ final class EpochData implements AutoCloseable {
     this.settings = settings;
     this.template = ConversationTemplate.forName(settings.template());
     this.tokenizer = tokenizer;
-    this.dataset = LlavaDataset.open(settings.trainData(), SampleFilter.all(), settings.subset(), settings.seed(),
-        BadRowPolicy.SKIP, stats);
+    this.dataset =
+        LlavaDataset.open(
+            settings.trainData(),
+            SampleFilter.all(),
+            settings.subset(),
+            settings.seed(),
+            BadRowPolicy.SKIP,
+            stats);
     try (DataLoader probe = loader(0)) {
       this.batchesPerEpoch = probe.batchCount();
     }
@@ -42,7 +49,10 @@ final class EpochData implements AutoCloseable {
     }
   }
 
-  /** @param tokenizer the settings' tokenizer fitted to the model ({@link LlavaVocabulary#forTraining}) */
+  /**
+   * @param tokenizer the settings' tokenizer fitted to the model ({@link
+   *     LlavaVocabulary#forTraining})
+   */
   static EpochData open(RunSettings settings, Tokenizer tokenizer) {
     return new EpochData(settings, tokenizer);
   }
@@ -52,12 +62,22 @@ final class EpochData implements AutoCloseable {
   }
 
   private DataLoader loader(long epoch) {
-    return DataLoader.builder().dataset(dataset).tokenizer(tokenizer).template(template)
+    return DataLoader.builder()
+        .dataset(dataset)
+        .tokenizer(tokenizer)
+        .template(template)
         .imageMarkup(ImageMarkup.of(settings.model().config()))
-        .imageRoot(ImageRoot.of(settings.imageRoot())).imageTransform(settings.imageTransform())
-        .batchSize(settings.batchSize()).workers(settings.workers()).ordering(DataLoaderBuilder.Ordering.SHUFFLED)
-        .seed(settings.seed() + epoch).maxLength((int) settings.model().config().maxLength())
-        .imageTokens((int) settings.model().config().imageTokens()).badRows(BadRowPolicy.SKIP).stats(stats).build();
+        .imageRoot(ImageRoot.of(settings.imageRoot()))
+        .imageTransform(settings.imageTransform())
+        .batchSize(settings.batchSize())
+        .workers(settings.workers())
+        .ordering(DataLoaderBuilder.Ordering.SHUFFLED)
+        .seed(settings.seed() + epoch)
+        .maxLength((int) settings.model().config().maxLength())
+        .imageTokens((int) settings.model().config().imageTokens())
+        .badRows(BadRowPolicy.SKIP)
+        .stats(stats)
+        .build();
   }
 
   /** {@return the micro-batches from {@code position} on, across epochs} */
@@ -80,8 +100,16 @@ final class EpochData implements AutoCloseable {
           }
           current = loader(epoch);
           if (!current.hasNext()) {
-            throw new IllegalStateException(settings.trainData() + ": epoch " + epoch + " yields no batch: every sample "
-                + "was skipped as a bad row (" + stats.badRows() + "); check the template (" + settings.template() + ") and data");
+            throw new IllegalStateException(
+                settings.trainData()
+                    + ": epoch "
+                    + epoch
+                    + " yields no batch: every sample "
+                    + "was skipped as a bad row ("
+                    + stats.badRows()
+                    + "); check the template ("
+                    + settings.template()
+                    + ") and data");
           }
           for (; skip > 0 && current.hasNext(); skip--) {
             current.next().close();

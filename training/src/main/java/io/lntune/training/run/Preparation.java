@@ -12,9 +12,9 @@ import java.util.Optional;
 import org.bytedeco.pytorch.Module;
 
 /**
- * Readies a model for a strategy: LoRA's adapters first when the strategy has them, then the selected parameters
- * trainable with fp32 masters and everything else frozen. Every run does it this way: {@link FinetuningRun}, the
- * bench, the demo's pretraining.
+ * Readies a model for a strategy: LoRA's adapters first when the strategy has them, then the
+ * selected parameters trainable with fp32 masters and everything else frozen. Every run does it
+ * this way: {@link FinetuningRun}, the bench, the demo's pretraining.
  *
  * <pre>{@code
  * TrainableParameters trainables = Preparation.trainables(model, Selection.of(Strategy.LORA),
@@ -29,14 +29,16 @@ public final class Preparation {
    *
    * @param model a LLaVA or LLaMA model; any module when there is no LoRA
    * @param selection what trains
-   * @param lora the adapters to attach to the decoder blocks' linear layers, initialised from {@code seed}; empty for
-   *     none. A model that already has them (from an earlier run on the same model object) keeps its own.
+   * @param lora the adapters to attach to the decoder blocks' linear layers, initialised from
+   *     {@code seed}; empty for none. A model that already has them (from an earlier run on the
+   *     same model object) keeps its own.
    * @param seed the seed of the adapters' initialisation
    * @return the selected parameters, each with its fp32 master
-   * @throws IllegalArgumentException if LoRA is asked for on a module that is neither a LLaVA nor a LLaMA model
+   * @throws IllegalArgumentException if LoRA is asked for on a module that is neither a LLaVA nor a
+   *     LLaMA model
    */
-  public static TrainableParameters trainables(Module model, Selection selection, Optional<LoraConfig> lora,
-      long seed) {
+  public static TrainableParameters trainables(
+      Module model, Selection selection, Optional<LoraConfig> lora, long seed) {
     if (lora.isPresent()) {
       Map<String, Linear> linears = blockLinears(model);
       if (!Lora.attached(linears)) {
@@ -53,7 +55,7 @@ public final class Preparation {
     if (model instanceof LlamaModel llama) {
       return llama.blockLinears();
     }
-    throw new IllegalArgumentException("LoRA adapts a LLaVA or LLaMA model's decoder, not a "
-        + model.getClass().getSimpleName());
+    throw new IllegalArgumentException(
+        "LoRA adapts a LLaVA or LLaMA model's decoder, not a " + model.getClass().getSimpleName());
   }
 }

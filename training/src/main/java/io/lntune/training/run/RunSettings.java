@@ -24,9 +24,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The settings of a {@link FinetuningRun}, every default filled in ({@link RunDefaults}); {@code LayerNormTuner}'s
- * builder makes them, checked, and its setters give each setting's meaning. A run writes them as {@code run.json} in
- * its output directory and into every checkpoint.
+ * The settings of a {@link FinetuningRun}, every default filled in ({@link RunDefaults}); {@code
+ * LayerNormTuner}'s builder makes them, checked, and its setters give each setting's meaning. A run
+ * writes them as {@code run.json} in its output directory and into every checkpoint.
  *
  * <pre>{@code
  * RunSettings s = tuner.settings();
@@ -37,7 +37,8 @@ import java.util.Optional;
  * @param tokenizer the tokenizer, matching the model's vocabulary
  * @param trainData the LLaVA JSON file of training conversations
  * @param imageRoot the folder the data's image paths resolve under
- * @param selection what is trained: a strategy with its options, or a custom predicate over parameter names
+ * @param selection what is trained: a strategy with its options, or a custom predicate over
+ *     parameter names
  * @param lora the LoRA settings; present exactly when the strategy is {@link Strategy#LORA}
  * @param template the conversation template's name ({@code plain}, {@code vicuna_v1}, ...)
  * @param learningRate the peak learning rate
@@ -49,7 +50,8 @@ import java.util.Optional;
  * @param maxSteps optimizer steps to run; 0 for one epoch of the data
  * @param maxGradNorm the global gradient norm that gradients are clipped to
  * @param seed the seed of the data order and of adapter initialisation
- * @param outputDir where checkpoints, metrics, {@code run.json} and exports go; empty when nothing is written
+ * @param outputDir where checkpoints, metrics, {@code run.json} and exports go; empty when nothing
+ *     is written
  * @param checkpointEvery steps between checkpoints; 0 for a checkpoint at the end only
  * @param keepCheckpoints how many of the newest checkpoints to keep; 0 keeps all
  * @param nanPolicy what a NaN or infinite loss does
@@ -58,25 +60,53 @@ import java.util.Optional;
  * @param baseModelName the base model's name recorded in exports
  * @param evaluateEvery steps between evaluations; 0 for none
  * @param evaluation the evaluation hook; empty for none
- * @param exportMerged the folder to copy tokenizer files from into a merged checkpoint; empty for no merged checkpoint
+ * @param exportMerged the folder to copy tokenizer files from into a merged checkpoint; empty for
+ *     no merged checkpoint
  * @param exportFormat the merged checkpoint's layout
- * @param exportDtype the dtype of every exported tensor; empty to write trained tensors from their fp32 masters
- * @param resumeAnyway whether a rerun resumes from a checkpoint trained with other settings (with a warning) instead
- *     of refusing to
- * @param activationRecomputation whether decoder layers are recomputed in the backward pass instead of keeping their
- *     activations
- * @param subset which samples of the training data are used, drawn with the seed; {@link Subset#all()} for all
+ * @param exportDtype the dtype of every exported tensor; empty to write trained tensors from their
+ *     fp32 masters
+ * @param resumeAnyway whether a rerun resumes from a checkpoint trained with other settings (with a
+ *     warning) instead of refusing to
+ * @param activationRecomputation whether decoder layers are recomputed in the backward pass instead
+ *     of keeping their activations
+ * @param subset which samples of the training data are used, drawn with the seed; {@link
+ *     Subset#all()} for all
  * @param listeners the training listeners, in the order they were added
  * @since 0.1.0
  */
-public record RunSettings(LlavaModel model, Tokenizer tokenizer, Path trainData, Path imageRoot, Selection selection,
-    Optional<LoraConfig> lora, String template, double learningRate, double connectorLearningRate, double weightDecay,
-    LrSchedule schedule, int batchSize, int gradientAccumulation, long maxSteps, double maxGradNorm, long seed,
-    Optional<Path> outputDir, long checkpointEvery, int keepCheckpoints, NanPolicy nanPolicy,
-    ImageTransform imageTransform, int workers,
-    String baseModelName, long evaluateEvery, Optional<Trainer.Evaluation> evaluation, Optional<Path> exportMerged,
-    MergedLayout exportFormat, Optional<DType> exportDtype, boolean resumeAnyway, boolean activationRecomputation,
-    Subset subset, List<TrainingListener> listeners) {
+public record RunSettings(
+    LlavaModel model,
+    Tokenizer tokenizer,
+    Path trainData,
+    Path imageRoot,
+    Selection selection,
+    Optional<LoraConfig> lora,
+    String template,
+    double learningRate,
+    double connectorLearningRate,
+    double weightDecay,
+    LrSchedule schedule,
+    int batchSize,
+    int gradientAccumulation,
+    long maxSteps,
+    double maxGradNorm,
+    long seed,
+    Optional<Path> outputDir,
+    long checkpointEvery,
+    int keepCheckpoints,
+    NanPolicy nanPolicy,
+    ImageTransform imageTransform,
+    int workers,
+    String baseModelName,
+    long evaluateEvery,
+    Optional<Trainer.Evaluation> evaluation,
+    Optional<Path> exportMerged,
+    MergedLayout exportFormat,
+    Optional<DType> exportDtype,
+    boolean resumeAnyway,
+    boolean activationRecomputation,
+    Subset subset,
+    List<TrainingListener> listeners) {
 
   /**
    * Copies {@code listeners}; optional settings are empty, never null, when absent.
@@ -129,26 +159,43 @@ public record RunSettings(LlavaModel model, Tokenizer tokenizer, Path trainData,
   ObjectNode toJson(ObjectMapper json) {
     ObjectNode n = json.createObjectNode();
     n.put("selection", selection.toString());
-    lora.ifPresent(l -> n.putObject("lora").put("r", l.r()).put("alpha", l.alpha()).put("dropout", l.dropout())
-        .put("targets", String.join(",", l.targets())));
-    n.put("train_data", trainData.toString()).put("subset", subset.toString()).put("image_root", imageRoot.toString())
+    lora.ifPresent(
+        l ->
+            n.putObject("lora")
+                .put("r", l.r())
+                .put("alpha", l.alpha())
+                .put("dropout", l.dropout())
+                .put("targets", String.join(",", l.targets())));
+    n.put("train_data", trainData.toString())
+        .put("subset", subset.toString())
+        .put("image_root", imageRoot.toString())
         .put("template", template);
-    try { // the data file's identity: a rerun must not resume on data that changed under the same name
+    try { // the data file's identity: a rerun must not resume on data that changed under the same
+      // name
       n.put("train_data_bytes", Files.size(trainData))
           .put("train_data_modified", Files.getLastModifiedTime(trainData).toInstant().toString());
     } catch (IOException e) {
       throw new UncheckedIOException("reading the size and time of " + trainData, e);
     }
-    n
-        .put("learning_rate", learningRate).put("connector_learning_rate", connectorLearningRate)
-        .put("weight_decay", weightDecay).put("schedule", schedule.toString()).put("batch_size", batchSize)
-        .put("gradient_accumulation", gradientAccumulation).put("max_steps", maxSteps)
-        .put("max_grad_norm", maxGradNorm).put("seed", seed).put("checkpoint_every", checkpointEvery)
+    n.put("learning_rate", learningRate)
+        .put("connector_learning_rate", connectorLearningRate)
+        .put("weight_decay", weightDecay)
+        .put("schedule", schedule.toString())
+        .put("batch_size", batchSize)
+        .put("gradient_accumulation", gradientAccumulation)
+        .put("max_steps", maxSteps)
+        .put("max_grad_norm", maxGradNorm)
+        .put("seed", seed)
+        .put("checkpoint_every", checkpointEvery)
         .put("keep_checkpoints", keepCheckpoints)
-        .put("nan_policy", nanPolicy.name()).put("workers", workers)
-        .put("activation_recomputation", activationRecomputation).put("base_model", baseModelName)
-        .put("model_dtype", model.placement().dtype().name()).put("device", model.placement().device().toString())
-        .put("vocab_size", model.config().text().vocabSize()).put("image_tokens", model.config().imageTokens())
+        .put("nan_policy", nanPolicy.name())
+        .put("workers", workers)
+        .put("activation_recomputation", activationRecomputation)
+        .put("base_model", baseModelName)
+        .put("model_dtype", model.placement().dtype().name())
+        .put("device", model.placement().device().toString())
+        .put("vocab_size", model.config().text().vocabSize())
+        .put("image_tokens", model.config().imageTokens())
         .put("export_dtype", exportDtype.map(DType::name).orElse("masters"));
     if (exportMerged.isPresent()) {
       n.put("export_format", exportFormat.option());

@@ -16,14 +16,17 @@ import java.util.Optional;
  * r.delta().ifPresent(d -> System.out.println("trained tensors in " + d));
  * }</pre>
  *
- * @param training the training loop's run: its losses, parameter counts, peak memory and last checkpoint
- * @param delta the trainable delta export ({@code trainable.safetensors}); empty when no output directory was set
- * @param adapter the PEFT adapter directory; empty when no output directory was set or the strategy has no PEFT form
+ * @param training the training loop's run: its losses, parameter counts, peak memory and last
+ *     checkpoint
+ * @param delta the trainable delta export ({@code trainable.safetensors}); empty when no output
+ *     directory was set
+ * @param adapter the PEFT adapter directory; empty when no output directory was set or the strategy
+ *     has no PEFT form
  * @param merged the merged checkpoint's directory; empty when none was asked for
  * @since 0.1.0
  */
-public record TuningResult(TrainingRun training, Optional<Path> delta, Optional<Path> adapter,
-    Optional<Path> merged) {
+public record TuningResult(
+    TrainingRun training, Optional<Path> delta, Optional<Path> adapter, Optional<Path> merged) {
 
   /**
    * Checks that nothing is null; the paths are empty when absent.
@@ -41,7 +44,9 @@ public record TuningResult(TrainingRun training, Optional<Path> delta, Optional<
     Objects.requireNonNull(merged, "merged");
   }
 
-  /** {@return the mean token loss (natural log, per supervised token) of each step run, in order} */
+  /**
+   * {@return the mean token loss (natural log, per supervised token) of each step run, in order}
+   */
   public List<Double> losses() {
     return training.losses();
   }
@@ -62,7 +67,8 @@ public record TuningResult(TrainingRun training, Optional<Path> delta, Optional<
   }
 
   /**
-   * {@return the last checkpoint directory (written or resumed from); empty when no output directory was set}
+   * {@return the last checkpoint directory (written or resumed from); empty when no output
+   * directory was set}
    */
   public Optional<Path> checkpoint() {
     return training.checkpoint();

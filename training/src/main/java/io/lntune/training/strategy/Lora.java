@@ -19,9 +19,10 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * Attaches LoRA adapters to linear layers and merges them back. Adapters are registered inside the layer they
- * adapt, as {@code lora_A} and {@code lora_B}, so their parameters are named as PEFT saves them
- * ({@code model.layers.0.self_attn.q_proj.lora_A.weight}). They are kept in fp32 whatever the base dtype.
+ * Attaches LoRA adapters to linear layers and merges them back. Adapters are registered inside the
+ * layer they adapt, as {@code lora_A} and {@code lora_B}, so their parameters are named as PEFT
+ * saves them ({@code model.layers.0.self_attn.q_proj.lora_A.weight}). They are kept in fp32
+ * whatever the base dtype.
  *
  * <pre>{@code
  * Map<String, Linear> adapted = Lora.attach(model.blockLinears(), LoraConfig.defaults(), 1234);
@@ -33,12 +34,14 @@ public final class Lora {
   private Lora() {}
 
   /**
-   * Adds an adapter to every layer of {@code linears} whose name ends with one of the config's targets.
+   * Adds an adapter to every layer of {@code linears} whose name ends with one of the config's
+   * targets.
    *
    * @return the adapted layers by name
    * @throws IllegalStateException if a layer already has an adapter
    */
-  public static Map<String, Linear> attach(Map<String, Linear> linears, LoraConfig config, long seed) {
+  public static Map<String, Linear> attach(
+      Map<String, Linear> linears, LoraConfig config, long seed) {
     Map<String, Linear> adapted = new LinkedHashMap<>();
     Torch.seed(seed);
     for (Map.Entry<String, Linear> e : linears.entrySet()) {
@@ -52,8 +55,9 @@ public final class Lora {
   }
 
   /**
-   * {@return whether adapters are attached to {@code linears}} {@link #attach} adapts every targeted layer at once, so
-   * one adapted layer means a model already prepared for LoRA (by an earlier run on the same model object).
+   * {@return whether adapters are attached to {@code linears}} {@link #attach} adapts every
+   * targeted layer at once, so one adapted layer means a model already prepared for LoRA (by an
+   * earlier run on the same model object).
    */
   public static boolean attached(Map<String, Linear> linears) {
     return linears.values().stream().anyMatch(Linear::hasAdapter);
@@ -65,10 +69,12 @@ public final class Lora {
     }
     long out = target.weight().size(0);
     long in = target.weight().size(1);
-    Placement fp32 = new Placement(Device.parse(target.weight().device().str().getString()), DType.F32);
+    Placement fp32 =
+        new Placement(Device.parse(target.weight().device().str().getString()), DType.F32);
     Linear a = target.register_module("lora_A", new Linear(in, config.r(), false, fp32));
     Linear b = target.register_module("lora_B", new Linear(config.r(), out, false, fp32));
-    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
       // PEFT: A ~ kaiming_uniform(a=sqrt(5)), i.e. U(-1/sqrt(in), 1/sqrt(in)); B = 0.
       double bound = 1.0 / Math.sqrt(in);
       a.weight().uniform_(-bound, bound, new GeneratorOptional());
@@ -76,31 +82,36 @@ public final class Lora {
     }
     double scale = config.scale();
     double p = config.dropout();
-    target.setAdapter(x -> {
-      ScalarType dtype = x.scalar_type().intern();
-      Tensor h = x.to(ScalarType.Float);
-      if (p > 0) {
-        h = dropout(h, p, target.is_training());
-      }
-      return b.forward(a.forward(h)).mul(new Scalar(scale)).to(dtype);
-    });
+    target.setAdapter(
+        x -> {
+          ScalarType dtype = x.scalar_type().intern();
+          Tensor h = x.to(ScalarType.Float);
+          if (p > 0) {
+            h = dropout(h, p, target.is_training());
+          }
+          return b.forward(a.forward(h)).mul(new Scalar(scale)).to(dtype);
+        });
   }
 
   /**
-   * {@return {@code W + alpha/r * B A} in fp32: the weight {@code w} [out, in] with the adapter {@code a} [r, in],
-   * {@code b} [out, r] folded in} The inputs are left as they are.
+   * {@return {@code W + alpha/r * B A} in fp32: the weight {@code w} [out, in] with the adapter
+   * {@code a} [r, in], {@code b} [out, r] folded in} The inputs are left as they are.
    */
   public static Tensor folded(Tensor w, Tensor a, Tensor b, LoraConfig config) {
-    Tensor delta = b.to(ScalarType.Float).matmul(a.to(ScalarType.Float)).mul(new Scalar(config.scale())); // [out, in]
+    Tensor delta =
+        b.to(ScalarType.Float)
+            .matmul(a.to(ScalarType.Float))
+            .mul(new Scalar(config.scale())); // [out, in]
     return w.to(ScalarType.Float).add(delta);
   }
 
   /**
-   * Folds each adapter into its base weight ({@code W += alpha/r * B A}, computed in fp32) and removes it.
-   * Afterwards the layers compute what the adapted ones did, without the adapter cost.
+   * Folds each adapter into its base weight ({@code W += alpha/r * B A}, computed in fp32) and
+   * removes it. Afterwards the layers compute what the adapted ones did, without the adapter cost.
    */
   public static void merge(Map<String, Linear> adapted, LoraConfig config) {
-    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
       for (Linear target : adapted.values()) {
         Module holder = target;
         Tensor a = Modules.namedParameters(holder).get("lora_A.weight");
@@ -113,5 +124,4 @@ public final class Lora {
       }
     }
   }
-
 }

@@ -4,8 +4,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Low-rank adapters: {@code W x + (alpha / r) * B A dropout(x)} on each targeted linear layer, with A [r, in]
- * initialised as PEFT does (Kaiming-uniform) and B [out, r] zero, so training starts from the base model.
+ * Low-rank adapters: {@code W x + (alpha / r) * B A dropout(x)} on each targeted linear layer, with
+ * A [r, in] initialised as PEFT does (Kaiming-uniform) and B [out, r] zero, so training starts from
+ * the base model.
  *
  * <pre>{@code
  * LoraConfig lora = LoraConfig.defaults();                 // r=64, alpha=16, dropout 0.05, all block linears
@@ -34,12 +35,15 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
       throw new IllegalArgumentException("LoRA dropout must be in [0, 1), got " + dropout);
     }
     if (targets.isEmpty() || !Set.copyOf(ALL_BLOCK_LINEARS).containsAll(targets)) {
-      throw new IllegalArgumentException("LoRA targets must be a non-empty subset of " + ALL_BLOCK_LINEARS + ", got "
-          + targets);
+      throw new IllegalArgumentException(
+          "LoRA targets must be a non-empty subset of " + ALL_BLOCK_LINEARS + ", got " + targets);
     }
   }
 
-  /** {@return r=64, alpha=16, dropout 0.05 on every block linear (LLaVA's defaults, as the paper compares)} */
+  /**
+   * {@return r=64, alpha=16, dropout 0.05 on every block linear (LLaVA's defaults, as the paper
+   * compares)}
+   */
   public static LoraConfig defaults() {
     return new LoraConfig(64, 16, 0.05, ALL_BLOCK_LINEARS);
   }

@@ -16,7 +16,8 @@ import java.util.Optional;
 import java.util.function.Predicate;
 
 /**
- * The parameters a run trains: a {@link Strategy} (or a custom name predicate) with its options. Immutable.
+ * The parameters a run trains: a {@link Strategy} (or a custom name predicate) with its options.
+ * Immutable.
  *
  * <pre>{@code
  * Selection main = Selection.of(Strategy.LAYERNORM);
@@ -30,7 +31,8 @@ public final class Selection {
   private final boolean finalNorm;
   private final boolean visionNorms;
 
-  private Selection(Strategy strategy, Predicate<String> custom, boolean finalNorm, boolean visionNorms) {
+  private Selection(
+      Strategy strategy, Predicate<String> custom, boolean finalNorm, boolean visionNorms) {
     this.strategy = strategy;
     this.custom = custom;
     this.finalNorm = finalNorm;
@@ -49,8 +51,8 @@ public final class Selection {
   }
 
   /**
-   * Exactly the parameters whose names {@code predicate} accepts (and, with {@link #withVisionNorms}, the vision
-   * tower's norms).
+   * Exactly the parameters whose names {@code predicate} accepts (and, with {@link
+   * #withVisionNorms}, the vision tower's norms).
    *
    * @param predicate accepts the names of the parameters to train
    * @return the selection
@@ -125,7 +127,8 @@ public final class Selection {
 
   @Override
   public String toString() {
-    return (strategy != null ? strategy.name() : "custom") + (finalNorm ? "" : " without final norm")
+    return (strategy != null ? strategy.name() : "custom")
+        + (finalNorm ? "" : " without final norm")
         + (visionNorms ? " + vision norms" : "");
   }
 }

@@ -4,9 +4,10 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * What a finetuning run trains (the paper's comparison set; docs/MODELS.md, "The method"). Every strategy but
- * {@link #LAYERNORM_SIMPLE} and {@link #CONNECTOR_ONLY} also trains the vision-language connector, the token
- * embeddings and the output head, as the paper does by default; the vision tower stays frozen.
+ * What a finetuning run trains (the paper's comparison set; docs/MODELS.md, "The method"). Every
+ * strategy but {@link #LAYERNORM_SIMPLE} and {@link #CONNECTOR_ONLY} also trains the
+ * vision-language connector, the token embeddings and the output head, as the paper does by
+ * default; the vision tower stays frozen.
  *
  * <pre>{@code
  * Selection s = Selection.of(Strategy.LAYERNORM);     // norms of every block + final norm + connector + embed + head
@@ -17,7 +18,9 @@ public enum Strategy {
   LAYERNORM(true, 3e-3),
   /** The norms alone: about 0.004% of a 7B model. */
   LAYERNORM_SIMPLE(false, 1e-2),
-  /** Low-rank adapters on the blocks' linear layers (default q,k,v,o,gate,up,down; r=64, alpha=16). */
+  /**
+   * Low-rank adapters on the blocks' linear layers (default q,k,v,o,gate,up,down; r=64, alpha=16).
+   */
   LORA(true, 2e-4),
   /** The q_proj and v_proj weights of every block. */
   ATTN_QV(true, 2e-5),
@@ -42,8 +45,9 @@ public enum Strategy {
   }
 
   /**
-   * {@return the learning rate used when none is given} LayerNorm gains need a far larger rate than LoRA or full
-   * finetuning (order 1e-3..1e-2 against 2e-4 and 2e-5, the LLaVA scripts' values for the latter two).
+   * {@return the learning rate used when none is given} LayerNorm gains need a far larger rate than
+   * LoRA or full finetuning (order 1e-3..1e-2 against 2e-4 and 2e-5, the LLaVA scripts' values for
+   * the latter two).
    */
   public double defaultLearningRate() {
     return defaultLearningRate;
@@ -61,7 +65,7 @@ public enum Strategy {
         return s;
       }
     }
-    throw new IllegalArgumentException("unknown strategy '" + name + "': expected one of "
-        + Arrays.toString(values()));
+    throw new IllegalArgumentException(
+        "unknown strategy '" + name + "': expected one of " + Arrays.toString(values()));
   }
 }

@@ -9,7 +9,8 @@ import java.util.Random;
 import java.util.stream.IntStream;
 
 /**
- * One picture of the synthetic world: a few shapes, each with a colour and a distinct cell of a 3 x 3 grid.
+ * One picture of the synthetic world: a few shapes, each with a colour and a distinct cell of a 3 x
+ * 3 grid.
  *
  * <pre>{@code
  * Scene s = Scene.random(new Random(7));
@@ -20,11 +21,20 @@ import java.util.stream.IntStream;
  */
 public record Scene(List<Thing> objects) {
   /** The shapes the world draws. */
-  public enum Shape { CIRCLE, SQUARE, TRIANGLE, STAR }
+  public enum Shape {
+    CIRCLE,
+    SQUARE,
+    TRIANGLE,
+    STAR
+  }
 
   /** The colours the world paints with, and their RGB values. */
   public enum Colour {
-    RED(220, 40, 40), GREEN(40, 170, 60), BLUE(40, 80, 220), YELLOW(235, 200, 30), PURPLE(140, 60, 180),
+    RED(220, 40, 40),
+    GREEN(40, 170, 60),
+    BLUE(40, 80, 220),
+    YELLOW(235, 200, 30),
+    PURPLE(140, 60, 180),
     ORANGE(240, 130, 20);
 
     final Color rgb;
@@ -78,8 +88,11 @@ public record Scene(List<Thing> objects) {
     Arrays.sort(chosen);
     List<Thing> things = new ArrayList<>();
     for (int cell : chosen) {
-      things.add(new Thing(Shape.values()[random.nextInt(Shape.values().length)],
-          Colour.values()[random.nextInt(Colour.values().length)], cell));
+      things.add(
+          new Thing(
+              Shape.values()[random.nextInt(Shape.values().length)],
+              Colour.values()[random.nextInt(Colour.values().length)],
+              cell));
     }
     return new Scene(things);
   }

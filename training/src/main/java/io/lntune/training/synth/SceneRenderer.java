@@ -7,7 +7,8 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 
 /**
- * Draws a {@link Scene} on a white square with java.awt (headless): each shape fills most of its grid cell.
+ * Draws a {@link Scene} on a white square with java.awt (headless): each shape fills most of its
+ * grid cell.
  *
  * <pre>{@code
  * BufferedImage img = SceneRenderer.render(scene, 64);
@@ -35,7 +36,8 @@ public final class SceneRenderer {
         switch (t.shape()) {
           case CIRCLE -> g.fillOval(x, y, w, w);
           case SQUARE -> g.fillRect(x, y, w, w);
-          case TRIANGLE -> g.fillPolygon(new int[] {x + w / 2, x, x + w}, new int[] {y, y + w, y + w}, 3);
+          case TRIANGLE ->
+              g.fillPolygon(new int[] {x + w / 2, x, x + w}, new int[] {y, y + w, y + w}, 3);
           case STAR -> g.fillPolygon(star(x + w / 2.0, y + w / 2.0, w / 2.0));
         }
       }
@@ -50,7 +52,9 @@ public final class SceneRenderer {
     for (int i = 0; i < 10; i++) {
       double radius = i % 2 == 0 ? r : r * 0.45;
       double angle = Math.PI / 5 * i - Math.PI / 2;
-      p.addPoint((int) Math.round(cx + radius * Math.cos(angle)), (int) Math.round(cy + radius * Math.sin(angle)));
+      p.addPoint(
+          (int) Math.round(cx + radius * Math.cos(angle)),
+          (int) Math.round(cy + radius * Math.sin(angle)));
     }
     return p;
   }

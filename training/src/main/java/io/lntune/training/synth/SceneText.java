@@ -7,8 +7,9 @@ import java.util.Locale;
 import java.util.Random;
 
 /**
- * The words of the synthetic world: a caption of a scene (stage 1) and questions whose answers can only be read
- * off the picture (stage 2): how many shapes, what colour a shape is, where it is, whether one is there.
+ * The words of the synthetic world: a caption of a scene (stage 1) and questions whose answers can
+ * only be read off the picture (stage 2): how many shapes, what colour a shape is, where it is,
+ * whether one is there.
  *
  * <pre>{@code
  * SceneText.caption(scene);                  // "a red circle at the top left and a blue star at the center."
@@ -53,16 +54,21 @@ public final class SceneText {
     if (things.stream().filter(o -> o.shape() == t.shape()).count() == 1) {
       pool.add(new QA("What colour is the " + shape + "?", t.colour().word()));
     }
-    if (things.stream().filter(o -> o.shape() == t.shape() && o.colour() == t.colour()).count() == 1) {
+    if (things.stream().filter(o -> o.shape() == t.shape() && o.colour() == t.colour()).count()
+        == 1) {
       pool.add(new QA("Where is the " + t.name() + "?", t.where()));
     }
     Scene.Colour c = Scene.Colour.values()[random.nextInt(Scene.Colour.values().length)];
     Scene.Shape s = Scene.Shape.values()[random.nextInt(Scene.Shape.values().length)];
     boolean present = things.stream().anyMatch(o -> o.colour() == c && o.shape() == s);
-    pool.add(new QA("Is there a " + c.word() + " " + s.name().toLowerCase(Locale.ROOT) + "?",
-        present ? "yes" : "no"));
+    pool.add(
+        new QA(
+            "Is there a " + c.word() + " " + s.name().toLowerCase(Locale.ROOT) + "?",
+            present ? "yes" : "no"));
     long ofColour = things.stream().filter(o -> o.colour() == t.colour()).count();
-    pool.add(new QA("How many " + t.colour().word() + " shapes are there?", NUMBERS.get((int) ofColour)));
+    pool.add(
+        new QA(
+            "How many " + t.colour().word() + " shapes are there?", NUMBERS.get((int) ofColour)));
     Collections.shuffle(pool, random);
     return pool.subList(0, Math.min(pool.size(), 2 + random.nextInt(2)));
   }

@@ -19,19 +19,23 @@ import java.util.Random;
 import javax.imageio.ImageIO;
 
 /**
- * Mini-benchmarks of the synthetic world in the five benchmarks' own formats, for tests and for the demo: pictures
- * of coloured shapes ({@code images/COCO_synth_<id:012d>.png}) and
+ * Mini-benchmarks of the synthetic world in the five benchmarks' own formats, for tests and for the
+ * demo: pictures of coloured shapes ({@code images/COCO_synth_<id:012d>.png}) and
+ *
  * <ul>
- *   <li>{@code mme/<subtask>.txt}: MME question files for existence, count, color and position, a yes and a no
- *       question per picture;
- *   <li>{@code pope/coco_pope_synth.jsonl}: POPE questions with labels for the random, popular and adversarial
- *       splits (absent shapes drawn at random, the world's most common shapes, or shapes sharing a colour with a
- *       present one);
- *   <li>{@code vqav2/questions.json} and {@code vqav2/annotations.json}: official-format VQA questions and ten
- *       human answers each, and {@code vqav2/shots.json}, question/answer demonstrations about other pictures;
- *   <li>{@code coco/captions.json} and {@code flickr30k/captions.json}: COCO-format images with two reference
- *       captions each (half the pictures each), and {@code coco/shots.json}, caption demonstrations.
+ *   <li>{@code mme/<subtask>.txt}: MME question files for existence, count, color and position, a
+ *       yes and a no question per picture;
+ *   <li>{@code pope/coco_pope_synth.jsonl}: POPE questions with labels for the random, popular and
+ *       adversarial splits (absent shapes drawn at random, the world's most common shapes, or
+ *       shapes sharing a colour with a present one);
+ *   <li>{@code vqav2/questions.json} and {@code vqav2/annotations.json}: official-format VQA
+ *       questions and ten human answers each, and {@code vqav2/shots.json}, question/answer
+ *       demonstrations about other pictures;
+ *   <li>{@code coco/captions.json} and {@code flickr30k/captions.json}: COCO-format images with two
+ *       reference captions each (half the pictures each), and {@code coco/shots.json}, caption
+ *       demonstrations.
  * </ul>
+ *
  * The same seed gives the same files.
  *
  * <pre>{@code
@@ -76,7 +80,10 @@ public record SyntheticBenchmarks(int images, long seed, int size) {
       for (int i = 0; i < images; i++) {
         Scene s = Scene.random(random);
         scenes.add(s);
-        ImageIO.write(SceneRenderer.render(s, size), "png", out.resolve("images").resolve(imageName(i + 1)).toFile());
+        ImageIO.write(
+            SceneRenderer.render(s, size),
+            "png",
+            out.resolve("images").resolve(imageName(i + 1)).toFile());
       }
       mme(out.resolve("mme"), scenes, random);
       pope(out.resolve("pope"), scenes, random);
@@ -86,7 +93,8 @@ public record SyntheticBenchmarks(int images, long seed, int size) {
       captions(out.resolve("flickr30k"), scenes.subList(half, images), half + 1, random);
       return out;
     } catch (IOException e) {
-      throw new LntuneException(out + ": cannot write the synthetic benchmarks: " + e.getMessage(), e);
+      throw new LntuneException(
+          out + ": cannot write the synthetic benchmarks: " + e.getMessage(), e);
     }
   }
 
@@ -102,21 +110,44 @@ public record SyntheticBenchmarks(int images, long seed, int size) {
       String image = imageName(i + 1);
       Scene.Thing present = s.objects().get(random.nextInt(s.objects().size()));
       existence.add(line(image, "Is there a " + present.name() + " in this image?" + ask, "Yes"));
-      existence.add(line(image, "Is there a " + absent(s, random).name() + " in this image?" + ask, "No"));
+      existence.add(
+          line(image, "Is there a " + absent(s, random).name() + " in this image?" + ask, "No"));
       int n = s.objects().size();
       int wrong = n == 1 ? 2 : n - 1;
-      count.add(line(image, "Are there " + SceneText.NUMBERS.get(n) + " shapes in the image?" + ask, "Yes"));
-      count.add(line(image, "Are there " + SceneText.NUMBERS.get(wrong) + " shapes in the image?" + ask, "No"));
+      count.add(
+          line(
+              image,
+              "Are there " + SceneText.NUMBERS.get(n) + " shapes in the image?" + ask,
+              "Yes"));
+      count.add(
+          line(
+              image,
+              "Are there " + SceneText.NUMBERS.get(wrong) + " shapes in the image?" + ask,
+              "No"));
       Scene.Colour missing = Scene.Colour.values()[random.nextInt(Scene.Colour.values().length)];
       while (hasColour(s, missing)) {
         missing = Scene.Colour.values()[random.nextInt(Scene.Colour.values().length)];
       }
-      color.add(line(image, "Is there a " + present.colour().word() + " shape in the image?" + ask, "Yes"));
+      color.add(
+          line(
+              image,
+              "Is there a " + present.colour().word() + " shape in the image?" + ask,
+              "Yes"));
       color.add(line(image, "Is there a " + missing.word() + " shape in the image?" + ask, "No"));
       int other = (present.cell() + 1 + random.nextInt(8)) % 9;
-      position.add(line(image, "Is the " + present.name() + " at the " + present.where() + "?" + ask, "Yes"));
-      position.add(line(image, "Is the " + present.name() + " at the "
-          + new Scene.Thing(present.shape(), present.colour(), other).where() + "?" + ask, "No"));
+      position.add(
+          line(
+              image, "Is the " + present.name() + " at the " + present.where() + "?" + ask, "Yes"));
+      position.add(
+          line(
+              image,
+              "Is the "
+                  + present.name()
+                  + " at the "
+                  + new Scene.Thing(present.shape(), present.colour(), other).where()
+                  + "?"
+                  + ask,
+              "No"));
     }
     Files.write(dir.resolve("existence.txt"), existence, StandardCharsets.UTF_8);
     Files.write(dir.resolve("count.txt"), count, StandardCharsets.UTF_8);
@@ -158,19 +189,25 @@ public record SyntheticBenchmarks(int images, long seed, int size) {
         byFrequency.add(new Scene.Thing(shape, c, 0));
       }
     }
-    byFrequency.sort(Comparator.comparingInt((Scene.Thing t) -> -frequency.getOrDefault(t.name(), 0))
-        .thenComparing(Scene.Thing::name));
+    byFrequency.sort(
+        Comparator.comparingInt((Scene.Thing t) -> -frequency.getOrDefault(t.name(), 0))
+            .thenComparing(Scene.Thing::name));
     List<String> lines = new ArrayList<>();
     int id = 0;
     for (String split : List.of("random", "popular", "adversarial")) {
       for (int i = 0; i < scenes.size(); i++) {
         Scene s = scenes.get(i);
         Scene.Thing present = s.objects().get(random.nextInt(s.objects().size()));
-        Scene.Thing missing = switch (split) {
-          case "random" -> absent(s, random);
-          case "popular" -> byFrequency.stream().filter(t -> !has(s, t.shape(), t.colour())).findFirst().orElseThrow();
-          default -> adversarial(s, present, random);
-        };
+        Scene.Thing missing =
+            switch (split) {
+              case "random" -> absent(s, random);
+              case "popular" ->
+                  byFrequency.stream()
+                      .filter(t -> !has(s, t.shape(), t.colour()))
+                      .findFirst()
+                      .orElseThrow();
+              default -> adversarial(s, present, random);
+            };
         lines.add(pope(++id, i + 1, present, "yes", split));
         lines.add(pope(++id, i + 1, missing, "no", split));
       }
@@ -178,7 +215,10 @@ public record SyntheticBenchmarks(int images, long seed, int size) {
     Files.write(dir.resolve("coco_pope_synth.jsonl"), lines, StandardCharsets.UTF_8);
   }
 
-  /** An absent shape in the colour of a present one (POPE's adversarial split asks about co-occurring objects). */
+  /**
+   * An absent shape in the colour of a present one (POPE's adversarial split asks about
+   * co-occurring objects).
+   */
   private static Scene.Thing adversarial(Scene s, Scene.Thing present, Random random) {
     for (int tries = 0; tries < 16; tries++) {
       Scene.Shape shape = Scene.Shape.values()[random.nextInt(Scene.Shape.values().length)];
@@ -189,26 +229,44 @@ public record SyntheticBenchmarks(int images, long seed, int size) {
     return absent(s, random);
   }
 
-  private static String pope(int id, int image, Scene.Thing thing, String label, String split) throws IOException {
-    return JSON.writeValueAsString(JSON.createObjectNode().put("question_id", id).put("image", imageName(image))
-        .put("text", "Is there a " + thing.name() + " in the image?").put("label", label).put("category", split));
+  private static String pope(int id, int image, Scene.Thing thing, String label, String split)
+      throws IOException {
+    return JSON.writeValueAsString(
+        JSON.createObjectNode()
+            .put("question_id", id)
+            .put("image", imageName(image))
+            .put("text", "Is there a " + thing.name() + " in the image?")
+            .put("label", label)
+            .put("category", split));
   }
 
   private void vqa(Path dir, List<Scene> scenes, Random random) throws IOException {
     Files.createDirectories(dir);
-    ObjectNode questions = JSON.createObjectNode().put("data_subtype", SUBTYPE).put("task_type", "OpenEnded");
+    ObjectNode questions =
+        JSON.createObjectNode().put("data_subtype", SUBTYPE).put("task_type", "OpenEnded");
     ArrayNode qs = questions.putArray("questions");
     ArrayNode anns = JSON.createObjectNode().putArray("annotations");
     for (int i = 0; i < scenes.size(); i++) {
       int k = 0;
       for (SceneText.QA qa : SceneText.questions(scenes.get(i), random)) {
-        int qid = (i + 1) * 10 + k++;                         // VQA's ids: the image id, then a digit
-        qs.addObject().put("image_id", i + 1).put("question", qa.question()).put("question_id", qid);
-        ObjectNode a = anns.addObject().put("question_id", qid).put("image_id", i + 1)
-            .put("answer_type", answerType(qa.answer())).put("multiple_choice_answer", human(qa.answer()));
+        int qid = (i + 1) * 10 + k++; // VQA's ids: the image id, then a digit
+        qs.addObject()
+            .put("image_id", i + 1)
+            .put("question", qa.question())
+            .put("question_id", qid);
+        ObjectNode a =
+            anns.addObject()
+                .put("question_id", qid)
+                .put("image_id", i + 1)
+                .put("answer_type", answerType(qa.answer()))
+                .put("multiple_choice_answer", human(qa.answer()));
         ArrayNode answers = a.putArray("answers");
         for (int h = 1; h <= 10; h++) {
-          answers.addObject().put("answer", human(qa.answer())).put("answer_confidence", "yes").put("answer_id", h);
+          answers
+              .addObject()
+              .put("answer", human(qa.answer()))
+              .put("answer_confidence", "yes")
+              .put("answer_id", h);
         }
       }
     }
@@ -230,10 +288,13 @@ public record SyntheticBenchmarks(int images, long seed, int size) {
   }
 
   private static String answerType(String answer) {
-    return answer.equals("yes") || answer.equals("no") ? "yes/no" : !human(answer).equals(answer) ? "number" : "other";
+    return answer.equals("yes") || answer.equals("no")
+        ? "yes/no"
+        : !human(answer).equals(answer) ? "number" : "other";
   }
 
-  private static void captions(Path dir, List<Scene> scenes, int firstId, Random random) throws IOException {
+  private static void captions(Path dir, List<Scene> scenes, int firstId, Random random)
+      throws IOException {
     Files.createDirectories(dir);
     ObjectNode file = JSON.createObjectNode();
     ArrayNode images = file.putArray("images");
@@ -249,7 +310,9 @@ public record SyntheticBenchmarks(int images, long seed, int size) {
     }
     JSON.writeValue(dir.resolve("captions.json").toFile(), file);
     ArrayNode shots = JSON.createArrayNode();
-    shots.addObject().put("question", Benchmark.CAPTION_PROMPT)
+    shots
+        .addObject()
+        .put("question", Benchmark.CAPTION_PROMPT)
         .put("answer", capitalised(SceneText.caption(Scene.random(random))));
     JSON.writeValue(dir.resolve("shots.json").toFile(), shots);
   }

@@ -35,13 +35,18 @@ class LayerSimilarityTest {
     }
   }
 
-  /** CKA measures the same representation up to rotation and scale; cosine compares the vectors themselves. */
+  /**
+   * CKA measures the same representation up to rotation and scale; cosine compares the vectors
+   * themselves.
+   */
   @Test
   void ckaIgnoresAnOrthogonalMapAndAScaleButCosineDoesNot() {
     try (TensorScope scope = TensorScope.open()) {
       Torch.seed(2);
       Tensor x = randn(100, 1, 12);
-      Tensor mapped = x.flip(new long[] {-1}).mul(new Scalar(-2.5)); // reversing and negating coordinates: orthogonal
+      Tensor mapped =
+          x.flip(new long[] {-1})
+              .mul(new Scalar(-2.5)); // reversing and negating coordinates: orthogonal
       LayerSimilarity s = LayerSimilarity.of(cat(new TensorVector(x, mapped), 1));
       assertThat(s.cka()[0][1]).isCloseTo(1, within(1e-12));
       assertThat(Math.abs(s.cosine()[0][1])).isLessThan(0.5);
@@ -49,11 +54,11 @@ class LayerSimilarityTest {
   }
 
   /**
-   * Independent random layers: the per-sample cosine of two independent isotropic D-vectors has mean 0 and standard
-   * deviation 1/sqrt(D), so its mean over N samples has 1/sqrt(N D) = 1/64 here; linear CKA of independent Gaussian
-   * states has mean D / (N + D) = 0.0154 (standard deviation 0.0027 over 20,000 simulated draws of this size), its
-   * upward bias. The bounds are 6 standard deviations for cosine and three times the mean (11 standard deviations)
-   * for CKA.
+   * Independent random layers: the per-sample cosine of two independent isotropic D-vectors has
+   * mean 0 and standard deviation 1/sqrt(D), so its mean over N samples has 1/sqrt(N D) = 1/64
+   * here; linear CKA of independent Gaussian states has mean D / (N + D) = 0.0154 (standard
+   * deviation 0.0027 over 20,000 simulated draws of this size), its upward bias. The bounds are 6
+   * standard deviations for cosine and three times the mean (11 standard deviations) for CKA.
    */
   @Test
   void independentRandomLayersAreNearZero() {
@@ -64,7 +69,9 @@ class LayerSimilarityTest {
       LayerSimilarity s = LayerSimilarity.of(randn(n, 4, d));
       for (int i = 0; i < 4; i++) {
         for (int j = i + 1; j < 4; j++) {
-          assertThat(Math.abs(s.cosine()[i][j])).as("cosine %d-%d", i, j).isLessThan(6 / Math.sqrt(n * d));
+          assertThat(Math.abs(s.cosine()[i][j]))
+              .as("cosine %d-%d", i, j)
+              .isLessThan(6 / Math.sqrt(n * d));
           assertThat(s.cka()[i][j]).as("CKA %d-%d", i, j).isStrictlyBetween(0.0, 3.0 * d / (n + d));
         }
         assertThat(s.cka()[i][i]).isCloseTo(1, within(1e-12));
@@ -72,7 +79,10 @@ class LayerSimilarityTest {
     }
   }
 
-  /** The Gram-matrix form against CKA's feature-space form |X_i^T X_j|^2 / (|X_i^T X_i| |X_j^T X_j|), in plain Java. */
+  /**
+   * The Gram-matrix form against CKA's feature-space form |X_i^T X_j|^2 / (|X_i^T X_i| |X_j^T
+   * X_j|), in plain Java.
+   */
   @Test
   void matchesTheFeatureSpaceFormulaAndTheCosineOfEachSample() {
     int n = 7;
@@ -95,29 +105,38 @@ class LayerSimilarityTest {
         for (int j = 0; j < layers; j++) {
           double cosine = 0;
           for (int s = 0; s < n; s++) {
-            cosine += dot(x[i][s], x[j][s]) / Math.sqrt(dot(x[i][s], x[i][s]) * dot(x[j][s], x[j][s])) / n;
+            cosine +=
+                dot(x[i][s], x[j][s])
+                    / Math.sqrt(dot(x[i][s], x[i][s]) * dot(x[j][s], x[j][s]))
+                    / n;
           }
           double[][] ci = centred(x[i]);
           double[][] cj = centred(x[j]);
-          double cka = frobeniusSquared(cross(ci, cj))
-              / Math.sqrt(frobeniusSquared(cross(ci, ci)) * frobeniusSquared(cross(cj, cj)));
+          double cka =
+              frobeniusSquared(cross(ci, cj))
+                  / Math.sqrt(frobeniusSquared(cross(ci, ci)) * frobeniusSquared(cross(cj, cj)));
           assertThat(got.cosine()[i][j]).as("cosine %d-%d", i, j).isCloseTo(cosine, within(1e-12));
           assertThat(got.cka()[i][j]).as("CKA %d-%d", i, j).isCloseTo(cka, within(1e-12));
         }
       }
-      assertThat(got.meanCka()).isCloseTo((got.cka()[0][1] + got.cka()[0][2] + got.cka()[1][2]) / 3, within(1e-15));
+      assertThat(got.meanCka())
+          .isCloseTo((got.cka()[0][1] + got.cka()[0][2] + got.cka()[1][2]) / 3, within(1e-15));
     }
   }
 
   @Test
   void rejectsTooFewSamplesOrLayersAndALayerThatNeverChanges() {
     try (TensorScope scope = TensorScope.open()) {
-      assertThatThrownBy(() -> LayerSimilarity.of(randn(1, 3, 4))).isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("samples >= 2").hasMessageContaining("[1, 3, 4]");
-      assertThatThrownBy(() -> LayerSimilarity.of(randn(5, 1, 4))).isInstanceOf(IllegalArgumentException.class)
+      assertThatThrownBy(() -> LayerSimilarity.of(randn(1, 3, 4)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("samples >= 2")
+          .hasMessageContaining("[1, 3, 4]");
+      assertThatThrownBy(() -> LayerSimilarity.of(randn(5, 1, 4)))
+          .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("layers >= 2");
       Tensor constant = cat(new TensorVector(randn(6, 1, 4), randn(1, 1, 4).expand(6, 1, 4)), 1);
-      assertThatThrownBy(() -> LayerSimilarity.of(constant)).isInstanceOf(IllegalArgumentException.class)
+      assertThatThrownBy(() -> LayerSimilarity.of(constant))
+          .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("layer 1's pooled state is the same for all 6 samples");
     }
   }

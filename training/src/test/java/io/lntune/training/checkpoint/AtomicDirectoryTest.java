@@ -20,7 +20,8 @@ class AtomicDirectoryTest {
     Path tmp = AtomicDirectory.begin(target);
     Files.writeString(tmp.resolve("state.json"), "{}");
     AtomicDirectory.commit(tmp, target);
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(target))).isEqualTo("rwxr-xr-x");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(target)))
+        .isEqualTo("rwxr-xr-x");
   }
 
   @Test
@@ -28,16 +29,18 @@ class AtomicDirectoryTest {
     Path unfinishedCheckpoint = AtomicDirectory.begin(dir.resolve("checkpoint-000040"));
     Files.write(unfinishedCheckpoint.resolve("checkpoint.safetensors"), new byte[1024]);
     Path replaced = Files.createDirectory(dir.resolve(".checkpoint-000020.old-123456789"));
-    Path unfinishedExport = Files.createTempFile(dir, ".trainable.safetensors.", ".tmp"); // SafetensorsWriter's name
+    Path unfinishedExport =
+        Files.createTempFile(dir, ".trainable.safetensors.", ".tmp"); // SafetensorsWriter's name
     Path kept = Files.createDirectory(dir.resolve("checkpoint-000020"));
     Files.writeString(dir.resolve("metrics.jsonl"), "{}\n");
     Files.writeString(dir.resolve(".hidden-notes"), "mine");
 
-    assertThat(AtomicDirectory.removeLeftovers(dir)).containsExactlyInAnyOrder(unfinishedCheckpoint, replaced,
-        unfinishedExport);
+    assertThat(AtomicDirectory.removeLeftovers(dir))
+        .containsExactlyInAnyOrder(unfinishedCheckpoint, replaced, unfinishedExport);
     try (Stream<Path> left = Files.list(dir)) {
-      assertThat(left.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder(
-          kept.getFileName().toString(), "metrics.jsonl", ".hidden-notes");
+      assertThat(left.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder(
+              kept.getFileName().toString(), "metrics.jsonl", ".hidden-notes");
     }
     assertThat(AtomicDirectory.removeLeftovers(dir.resolve("absent"))).isEmpty();
   }

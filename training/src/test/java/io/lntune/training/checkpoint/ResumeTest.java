@@ -36,8 +36,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A run interrupted after a checkpoint and resumed gives exactly the uninterrupted run's losses: LoRA with dropout
- * (libtorch's random state), a cosine schedule with warm-up, AdamW moments and the data position all carry over.
+ * A run interrupted after a checkpoint and resumed gives exactly the uninterrupted run's losses:
+ * LoRA with dropout (libtorch's random state), a cosine schedule with warm-up, AdamW moments and
+ * the data position all carry over.
  */
 class ResumeTest {
   @TempDir Path dir;
@@ -50,14 +51,19 @@ class ResumeTest {
   }
 
   static Iterator<Batch> data(long from) {
-    return Endless.from(from, i -> {
-      Random r = new Random(77 + i);
-      long[] ids = r.longs(2 * 10, 0, 256).toArray();
-      return new Batch(Tensor.create(ids, 2, 10));
-    });
+    return Endless.from(
+        from,
+        i -> {
+          Random r = new Random(77 + i);
+          long[] ids = r.longs(2 * 10, 0, 256).toArray();
+          return new Batch(Tensor.create(ids, 2, 10));
+        });
   }
 
-  /** Trains LoRA (dropout 0.1) on a fresh model; {@code stopAfter} throws once that many steps are done. */
+  /**
+   * Trains LoRA (dropout 0.1) on a fresh model; {@code stopAfter} throws once that many steps are
+   * done.
+   */
   static TrainingRun run(Path out, long stopAfter) {
     LlamaModel model = new LlamaModel(LlamaConfigs.tiny(), Placement.cpu(DType.F32));
     Init.normal(model, 0.1, 1);
@@ -67,17 +73,32 @@ class ResumeTest {
     adam.addGroup("all", 5e-3, 0.01, t.all());
     long[] steps = {0};
     TrainingTask<Batch> task = b -> CausalLmLoss.of(model.forward(b.ids()), b.ids());
-    TrainerConfig config = new TrainerConfig(6, 2, 1.0, LrSchedule.cosine(LrSchedule.Warmup.steps(2)), NanPolicy.STOP,
-        2, 0, Optional.of(out));
-    Trainer<Batch> trainer = new Trainer<>(t, adam, task, config, JsonNodeFactory.instance.objectNode(),
-        List.of(new TrainingListener() {
-          @Override
-          public void onCheckpoint(long step, Path d) {
-            if (step == stopAfter) {
-              throw new IllegalStateException("interrupted after step " + step);
-            }
-          }
-        }));
+    TrainerConfig config =
+        new TrainerConfig(
+            6,
+            2,
+            1.0,
+            LrSchedule.cosine(LrSchedule.Warmup.steps(2)),
+            NanPolicy.STOP,
+            2,
+            0,
+            Optional.of(out));
+    Trainer<Batch> trainer =
+        new Trainer<>(
+            t,
+            adam,
+            task,
+            config,
+            JsonNodeFactory.instance.objectNode(),
+            List.of(
+                new TrainingListener() {
+                  @Override
+                  public void onCheckpoint(long step, Path d) {
+                    if (step == stopAfter) {
+                      throw new IllegalStateException("interrupted after step " + step);
+                    }
+                  }
+                }));
     try {
       return trainer.run(ResumeTest::data);
     } finally {
@@ -94,13 +115,18 @@ class ResumeTest {
     } catch (IllegalStateException expected) {
       assertThat(expected).hasMessage("interrupted after step 4");
     }
-    assertThat(TrainingCheckpoints.latest(interrupted)).contains(interrupted.resolve("checkpoint-000004"));
-    Files.createDirectories(interrupted.resolve(".checkpoint-000006.tmp-123"));     // a half-written leftover
+    assertThat(TrainingCheckpoints.latest(interrupted))
+        .contains(interrupted.resolve("checkpoint-000004"));
+    Files.createDirectories(
+        interrupted.resolve(".checkpoint-000006.tmp-123")); // a half-written leftover
     TrainingRun resumed = run(interrupted, -1);
     assertThat(resumed.firstStep()).isEqualTo(5);
     assertThat(resumed.losses()).containsExactly(whole.get(4), whole.get(5));
     try (Stream<Path> s = Files.list(interrupted)) {
-      assertThat(s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("checkpoint-")).sorted())
+      assertThat(
+              s.map(p -> p.getFileName().toString())
+                  .filter(n -> n.startsWith("checkpoint-"))
+                  .sorted())
           .containsExactly("checkpoint-000002", "checkpoint-000004", "checkpoint-000006");
     }
   }

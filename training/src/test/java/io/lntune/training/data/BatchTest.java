@@ -12,9 +12,11 @@ class BatchTest {
 
   @Test
   void padsTokenRowsOnTheRightWithNothingToPredictOrAttendTo() {
-    TokenizedConversation longer = new TokenizedConversation("a", new int[] {1, 50, 51, 30, 31},
-        new int[] {-100, -100, -100, 30, 31}, 0);
-    TokenizedConversation shorter = new TokenizedConversation("b", new int[] {1, 7, 8}, new int[] {-100, 7, 8}, 0);
+    TokenizedConversation longer =
+        new TokenizedConversation(
+            "a", new int[] {1, 50, 51, 30, 31}, new int[] {-100, -100, -100, 30, 31}, 0);
+    TokenizedConversation shorter =
+        new TokenizedConversation("b", new int[] {1, 7, 8}, new int[] {-100, 7, 8}, 0);
     try (Batch b = Batch.ofTokens(List.of(longer, shorter), 9)) {
       assertThat(b.sampleIds()).containsExactly("a", "b");
       assertThat(Tensors.shape(b.inputIds())).isEqualTo("[2, 5]");

@@ -28,6 +28,7 @@ class ClipTransformTest {
       new FloatPointer(expected.data_ptr()).get(want);
       assertThat(values).containsExactly(want);
     }
-    assertThat(ClipTransform.forModel(LlavaConfigs.byName("llava-v1.5-vicuna-7b")).shape()).containsExactly(3, 336, 336);
+    assertThat(ClipTransform.forModel(LlavaConfigs.byName("llava-v1.5-vicuna-7b")).shape())
+        .containsExactly(3, 336, 336);
   }
 }

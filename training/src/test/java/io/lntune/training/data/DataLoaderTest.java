@@ -31,8 +31,13 @@ class DataLoaderTest {
   }
 
   private DataLoaderBuilder loader(LlavaDataset data) {
-    return DataLoader.builder().dataset(data).tokenizer(TOK).template(V1).imageRoot(ImageRoot.of(dir))
-        .imageTransform(ResizeNormalize.unit(16)).imageTokens(4);
+    return DataLoader.builder()
+        .dataset(data)
+        .tokenizer(TOK)
+        .template(V1)
+        .imageRoot(ImageRoot.of(dir))
+        .imageTransform(ResizeNormalize.unit(16))
+        .imageTokens(4);
   }
 
   /** {@return a transform to 3 x 4 x 4 pixels that does what {@code apply} does} */
@@ -62,9 +67,12 @@ class DataLoaderTest {
 
   @Test
   void batchesArePaddedOnTheRightWithMaskAndIgnoredLabels() {
-    try (LlavaDataset data = LlavaDataset.open(world.stage2Train(), SampleFilter.all(), BadRowPolicy.FAIL,
-        new DataStats()); DataLoader loader = loader(data).batchSize(5).ordering(DataLoaderBuilder.Ordering.SEQUENTIAL)
-        .build(); Batch b = loader.next()) {
+    try (LlavaDataset data =
+            LlavaDataset.open(
+                world.stage2Train(), SampleFilter.all(), BadRowPolicy.FAIL, new DataStats());
+        DataLoader loader =
+            loader(data).batchSize(5).ordering(DataLoaderBuilder.Ordering.SEQUENTIAL).build();
+        Batch b = loader.next()) {
       long t = b.inputIds().size(1);
       assertThat(b.inputIds().sizes().vec().get()).containsExactly(5, t);
       assertThat(b.images().sizes().vec().get()).containsExactly(5, 3, 16, 16);
@@ -80,15 +88,17 @@ class DataLoaderTest {
           assertThat(mask).isEqualTo(j < n);
         }
       }
-      assertThat(b.sampleIds()).containsExactly("synth-000000", "synth-000001", "synth-000002", "synth-000003",
-          "synth-000004");
+      assertThat(b.sampleIds())
+          .containsExactly(
+              "synth-000000", "synth-000001", "synth-000002", "synth-000003", "synth-000004");
     }
   }
 
   @Test
   void shufflingIsFixedBySeed() {
-    try (LlavaDataset data = LlavaDataset.open(world.stage2Train(), SampleFilter.all(), BadRowPolicy.FAIL,
-        new DataStats())) {
+    try (LlavaDataset data =
+        LlavaDataset.open(
+            world.stage2Train(), SampleFilter.all(), BadRowPolicy.FAIL, new DataStats())) {
       List<String> a;
       List<String> b;
       List<String> c;
@@ -110,20 +120,35 @@ class DataLoaderTest {
     Path mixed = dir.resolve("mixed.json");
     StringBuilder json = new StringBuilder("[");
     for (int i = 0; i < 12; i++) {
-      json.append(i > 0 ? "," : "").append(i < 7
-          ? "{\"id\":\"img" + i + "\",\"image\":\"images/synth-00000" + (i % 9) + ".png\",\"conversations\":["
-              + "{\"from\":\"human\",\"value\":\"<image>\\nWhat is it?\"},{\"from\":\"gpt\",\"value\":\"Shapes.\"}]}"
-          : "{\"id\":\"txt" + i + "\",\"conversations\":[{\"from\":\"human\",\"value\":\"Hi" + " there".repeat(i)
-              + "\"},{\"from\":\"gpt\",\"value\":\"Hello.\"}]}");
+      json.append(i > 0 ? "," : "")
+          .append(
+              i < 7
+                  ? "{\"id\":\"img"
+                      + i
+                      + "\",\"image\":\"images/synth-00000"
+                      + (i % 9)
+                      + ".png\",\"conversations\":["
+                      + "{\"from\":\"human\",\"value\":\"<image>\\nWhat is it?\"},{\"from\":\"gpt\",\"value\":\"Shapes.\"}]}"
+                  : "{\"id\":\"txt"
+                      + i
+                      + "\",\"conversations\":[{\"from\":\"human\",\"value\":\"Hi"
+                      + " there".repeat(i)
+                      + "\"},{\"from\":\"gpt\",\"value\":\"Hello.\"}]}");
     }
     Files.writeString(mixed, json.append("]").toString());
-    try (LlavaDataset data = LlavaDataset.open(mixed, SampleFilter.all(), BadRowPolicy.FAIL, new DataStats());
-        DataLoader l = loader(data).batchSize(3).ordering(DataLoaderBuilder.Ordering.MODALITY_GROUPED).build()) {
+    try (LlavaDataset data =
+            LlavaDataset.open(mixed, SampleFilter.all(), BadRowPolicy.FAIL, new DataStats());
+        DataLoader l =
+            loader(data)
+                .batchSize(3)
+                .ordering(DataLoaderBuilder.Ordering.MODALITY_GROUPED)
+                .build()) {
       List<List<String>> batches = new ArrayList<>();
       while (l.hasNext()) {
         try (Batch b = l.next()) {
           batches.add(b.sampleIds());
-          assertThat(b.images().size(0)).isEqualTo(b.sampleIds().stream().filter(s -> s.startsWith("img")).count());
+          assertThat(b.images().size(0))
+              .isEqualTo(b.sampleIds().stream().filter(s -> s.startsWith("img")).count());
         }
       }
       assertThat(batches.stream().mapToInt(List::size).sum()).isEqualTo(12);
@@ -136,13 +161,20 @@ class DataLoaderTest {
   @Test
   void selectionByFieldOrIdPattern() throws IOException {
     Path file = dir.resolve("typed.json");
-    Files.writeString(file, "[{\"id\":\"conv_1\",\"type\":\"conversation\",\"conversations\":[{\"from\":\"human\","
-        + "\"value\":\"a\"},{\"from\":\"gpt\",\"value\":\"b\"}]},{\"id\":\"detail_2\",\"type\":\"detail\","
-        + "\"conversations\":[{\"from\":\"human\",\"value\":\"a\"},{\"from\":\"gpt\",\"value\":\"b\"}]}]");
-    try (LlavaDataset byField = LlavaDataset.open(file, SampleFilter.fieldEquals("type", "conversation"),
-        BadRowPolicy.FAIL, new DataStats());
-        LlavaDataset byId = LlavaDataset.open(file, SampleFilter.idMatches("detail_.*"), BadRowPolicy.FAIL,
-            new DataStats())) {
+    Files.writeString(
+        file,
+        "[{\"id\":\"conv_1\",\"type\":\"conversation\",\"conversations\":[{\"from\":\"human\","
+            + "\"value\":\"a\"},{\"from\":\"gpt\",\"value\":\"b\"}]},{\"id\":\"detail_2\",\"type\":\"detail\","
+            + "\"conversations\":[{\"from\":\"human\",\"value\":\"a\"},{\"from\":\"gpt\",\"value\":\"b\"}]}]");
+    try (LlavaDataset byField =
+            LlavaDataset.open(
+                file,
+                SampleFilter.fieldEquals("type", "conversation"),
+                BadRowPolicy.FAIL,
+                new DataStats());
+        LlavaDataset byId =
+            LlavaDataset.open(
+                file, SampleFilter.idMatches("detail_.*"), BadRowPolicy.FAIL, new DataStats())) {
       assertThat(byField.size()).isEqualTo(1);
       assertThat(byField.sample(0).id()).isEqualTo("conv_1");
       assertThat(byId.size()).isEqualTo(1);
@@ -152,12 +184,20 @@ class DataLoaderTest {
 
   @Test
   void buildNamesTheMissingPadToken() {
-    try (LlavaDataset data = LlavaDataset.open(world.stage2Train(), SampleFilter.all(), BadRowPolicy.FAIL,
-        new DataStats())) {
-      assertThatThrownBy(() -> DataLoader.builder().dataset(data).tokenizer(TemplateGoldenTest.LLAMA).template(V1)
-          .build()).isInstanceOf(IllegalStateException.class)
-          .hasMessage("the tokenizer has no pad token: prepare it with LlavaVocabulary.forTraining (template vicuna_v1 "
-            + "pads with <unk>)");
+    try (LlavaDataset data =
+        LlavaDataset.open(
+            world.stage2Train(), SampleFilter.all(), BadRowPolicy.FAIL, new DataStats())) {
+      assertThatThrownBy(
+              () ->
+                  DataLoader.builder()
+                      .dataset(data)
+                      .tokenizer(TemplateGoldenTest.LLAMA)
+                      .template(V1)
+                      .build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessage(
+              "the tokenizer has no pad token: prepare it with LlavaVocabulary.forTraining (template vicuna_v1 "
+                  + "pads with <unk>)");
       assertThatThrownBy(() -> DataLoader.builder().batchSize(2).batchSize(3))
           .hasMessage("batchSize was already set");
     }
@@ -166,14 +206,26 @@ class DataLoaderTest {
   @Test
   void workersPrepareAtMostThePrefetchWindowAhead() throws InterruptedException {
     AtomicInteger transformed = new AtomicInteger();
-    ImageTransform counting = tinyTransform(image -> {
-      transformed.incrementAndGet();
-      return new float[48];
-    });
-    try (LlavaDataset data = LlavaDataset.open(world.stage2Train(), SampleFilter.all(), BadRowPolicy.FAIL,
-        new DataStats()); DataLoader l = DataLoader.builder().dataset(data).tokenizer(TOK).template(V1)
-        .imageRoot(ImageRoot.of(dir)).imageTransform(counting).imageTokens(4).batchSize(2).prefetchBatches(2)
-        .build()) {
+    ImageTransform counting =
+        tinyTransform(
+            image -> {
+              transformed.incrementAndGet();
+              return new float[48];
+            });
+    try (LlavaDataset data =
+            LlavaDataset.open(
+                world.stage2Train(), SampleFilter.all(), BadRowPolicy.FAIL, new DataStats());
+        DataLoader l =
+            DataLoader.builder()
+                .dataset(data)
+                .tokenizer(TOK)
+                .template(V1)
+                .imageRoot(ImageRoot.of(dir))
+                .imageTransform(counting)
+                .imageTokens(4)
+                .batchSize(2)
+                .prefetchBatches(2)
+                .build()) {
       assertThat(l.hasNext()).isTrue();
       Thread.sleep(300); // give the workers time to run ahead, if they would
       // One batch taken off the window, which was refilled to two: three batches of two at most.
@@ -185,23 +237,39 @@ class DataLoaderTest {
 
   @Test
   void aWorkerRunningOutOfMemoryNamesTheSampleAndItsImage() {
-    ImageTransform exhausting = tinyTransform(image -> {
-      throw new OutOfMemoryError("Java heap space");
-    });
-    try (LlavaDataset data = LlavaDataset.open(world.stage2Train(), SampleFilter.all(), BadRowPolicy.FAIL,
-        new DataStats()); DataLoader l = DataLoader.builder().dataset(data).tokenizer(TOK).template(V1)
-        .imageRoot(ImageRoot.of(dir)).imageTransform(exhausting).imageTokens(4).batchSize(2).build()) {
+    ImageTransform exhausting =
+        tinyTransform(
+            image -> {
+              throw new OutOfMemoryError("Java heap space");
+            });
+    try (LlavaDataset data =
+            LlavaDataset.open(
+                world.stage2Train(), SampleFilter.all(), BadRowPolicy.FAIL, new DataStats());
+        DataLoader l =
+            DataLoader.builder()
+                .dataset(data)
+                .tokenizer(TOK)
+                .template(V1)
+                .imageRoot(ImageRoot.of(dir))
+                .imageTransform(exhausting)
+                .imageTokens(4)
+                .batchSize(2)
+                .build()) {
       // the first batch's samples are drawn in a shuffled order: any of them may fail first
-      assertThatThrownBy(() -> l.hasNext()).isInstanceOf(LntuneException.class)
-          .hasMessageMatching("sample (synth-\\d+) \\(image images/\\1\\.png\\): out of Java heap memory .*")
+      assertThatThrownBy(() -> l.hasNext())
+          .isInstanceOf(LntuneException.class)
+          .hasMessageMatching(
+              "sample (synth-\\d+) \\(image images/\\1\\.png\\): out of Java heap memory .*")
           .hasMessageContaining("LNTUNE_JAVA_OPTS=-Xmx");
     }
   }
 
   @Test
   void batchTensorsOutliveTheCallersScopeUntilClosed() {
-    try (LlavaDataset data = LlavaDataset.open(world.stage2Train(), SampleFilter.all(), BadRowPolicy.FAIL,
-        new DataStats()); DataLoader l = loader(data).batchSize(2).build()) {
+    try (LlavaDataset data =
+            LlavaDataset.open(
+                world.stage2Train(), SampleFilter.all(), BadRowPolicy.FAIL, new DataStats());
+        DataLoader l = loader(data).batchSize(2).build()) {
       Batch b;
       try (io.lntune.torch.TensorScope scope = io.lntune.torch.TensorScope.open()) {
         b = l.next();
@@ -217,9 +285,12 @@ class DataLoaderTest {
 
   @Test
   void batchesAreCollatedAheadOnTheWorkers() throws InterruptedException {
-    try (LlavaDataset data = LlavaDataset.open(world.stage2Train(), SampleFilter.all(), BadRowPolicy.FAIL,
-        new DataStats()); DataLoader l = loader(data).batchSize(2).prefetchBatches(3).build()) {
-      assertThat(l.hasNext()).isTrue(); // starts the workers: the first batch, then the window refilled to three
+    try (LlavaDataset data =
+            LlavaDataset.open(
+                world.stage2Train(), SampleFilter.all(), BadRowPolicy.FAIL, new DataStats());
+        DataLoader l = loader(data).batchSize(2).prefetchBatches(3).build()) {
+      assertThat(l.hasNext())
+          .isTrue(); // starts the workers: the first batch, then the window refilled to three
       waitForPending(l, 4);
       assertThat(l.pendingBatches()).hasSize(4);
       for (Batch b : l.pendingBatches()) {
@@ -232,15 +303,17 @@ class DataLoaderTest {
   void closingEarlyClosesTheBatchesNotHandedOut() throws InterruptedException {
     List<Batch> pending;
     Batch taken;
-    try (LlavaDataset data = LlavaDataset.open(world.stage2Train(), SampleFilter.all(), BadRowPolicy.FAIL,
-        new DataStats())) {
+    try (LlavaDataset data =
+        LlavaDataset.open(
+            world.stage2Train(), SampleFilter.all(), BadRowPolicy.FAIL, new DataStats())) {
       DataLoader l = loader(data).batchSize(2).prefetchBatches(3).build();
       taken = l.next();
       waitForPending(l, 3);
       pending = l.pendingBatches();
       l.close();
       assertThat(l.pendingBatches()).isEmpty();
-      assertThatThrownBy(l::hasNext).isInstanceOf(IllegalStateException.class)
+      assertThatThrownBy(l::hasNext)
+          .isInstanceOf(IllegalStateException.class)
           .hasMessage("the data loader is closed");
       l.close(); // twice is a no-op
     }
@@ -248,14 +321,16 @@ class DataLoaderTest {
     for (Batch b : pending) {
       assertThatThrownBy(b::inputIds).hasMessage("batch is closed");
     }
-    assertThat(taken.inputIds().size(0)).isEqualTo(2); // the caller's batch is the caller's to close
+    assertThat(taken.inputIds().size(0))
+        .isEqualTo(2); // the caller's batch is the caller's to close
     taken.close();
   }
 
   private static void waitForPending(DataLoader l, int batches) throws InterruptedException {
     long deadline = System.nanoTime() + 30_000_000_000L;
     while (l.pendingBatches().size() < batches) {
-      assertThat(System.nanoTime()).as("workers made " + l.pendingBatches().size() + " of " + batches + " batches")
+      assertThat(System.nanoTime())
+          .as("workers made " + l.pendingBatches().size() + " of " + batches + " batches")
           .isLessThan(deadline);
       Thread.sleep(10);
     }
@@ -267,12 +342,21 @@ class DataLoaderTest {
     try (var w = Files.newBufferedWriter(big)) {
       w.write("[");
       for (int i = 0; i < 20_000; i++) {
-        w.write((i > 0 ? "," : "") + "{\"id\":\"s" + i + "\",\"conversations\":[{\"from\":\"human\",\"value\":"
-            + "\"Question " + i + "?\"},{\"from\":\"gpt\",\"value\":\"Answer " + i + ".\"}]}");
+        w.write(
+            (i > 0 ? "," : "")
+                + "{\"id\":\"s"
+                + i
+                + "\",\"conversations\":[{\"from\":\"human\",\"value\":"
+                + "\"Question "
+                + i
+                + "?\"},{\"from\":\"gpt\",\"value\":\"Answer "
+                + i
+                + ".\"}]}");
       }
       w.write("]");
     }
-    try (LlavaDataset data = LlavaDataset.open(big, SampleFilter.all(), BadRowPolicy.FAIL, new DataStats())) {
+    try (LlavaDataset data =
+        LlavaDataset.open(big, SampleFilter.all(), BadRowPolicy.FAIL, new DataStats())) {
       assertThat(data.size()).isEqualTo(20_000);
       assertThat(data.sample(12_345).conversations().get(1).value()).isEqualTo("Answer 12345.");
       assertThat(data.modalityLength(7)).isEqualTo(-4);

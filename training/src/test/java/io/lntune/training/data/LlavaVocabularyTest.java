@@ -19,7 +19,10 @@ import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The pad token and the rows a model needs for its tokenizer's ids, as LLaVA's train.py and builder.py set them. */
+/**
+ * The pad token and the rows a model needs for its tokenizer's ids, as LLaVA's train.py and
+ * builder.py set them.
+ */
 class LlavaVocabularyTest {
   private static final ConversationTemplate V0 = ConversationTemplate.forName("v0");
   private static final ConversationTemplate V1 = ConversationTemplate.forName("vicuna_v1");
@@ -27,14 +30,18 @@ class LlavaVocabularyTest {
 
   private static Tensor meanRow(LlavaModel m, long rows) {
     try (NoGradGuard g = new NoGradGuard()) {
-      return m.languageModel().embedTokens().weight().narrow(0, 0, rows).mean(new long[] {0}, false,
-          new ScalarTypeOptional());
+      return m.languageModel()
+          .embedTokens()
+          .weight()
+          .narrow(0, 0, rows)
+          .mean(new long[] {0}, false, new ScalarTypeOptional());
     }
   }
 
   @Test
   void v0AddsPadWithAMeanRowWhenTheTokenizerHasNoPad() {
-    try (LlavaModel m = TinyLlava.random(1, 32000); TensorScope scope = TensorScope.open()) {
+    try (LlavaModel m = TinyLlava.random(1, 32000);
+        TensorScope scope = TensorScope.open()) {
       Tensor mean = meanRow(m, 32000);
       Tokenizer tok = LlavaVocabulary.forTraining(m, TemplateGoldenTest.LLAMA, V0);
       assertThat(tok.specialTokens().pad()).isEqualTo(32000);
@@ -51,11 +58,16 @@ class LlavaVocabularyTest {
   @Test
   void aTokenizerLargerThanTheModelIsRefusedNotGrownInto() {
     try (LlavaModel m = TinyLlava.random(1, 1000)) {
-      for (Runnable use : List.<Runnable>of(() -> LlavaVocabulary.forGeneration(m, TemplateGoldenTest.LLAMA),
-          () -> LlavaVocabulary.forTraining(m, TemplateGoldenTest.LLAMA, V1))) {
-        assertThatThrownBy(use::run).isInstanceOf(TokenizerException.class).hasMessage("the tokenizer has 32,000 "
-            + "SentencePiece pieces but the model's embed_tokens has 1,000 rows (config.json's vocab_size): the "
-            + "tokenizer belongs to another model");
+      for (Runnable use :
+          List.<Runnable>of(
+              () -> LlavaVocabulary.forGeneration(m, TemplateGoldenTest.LLAMA),
+              () -> LlavaVocabulary.forTraining(m, TemplateGoldenTest.LLAMA, V1))) {
+        assertThatThrownBy(use::run)
+            .isInstanceOf(TokenizerException.class)
+            .hasMessage(
+                "the tokenizer has 32,000 "
+                    + "SentencePiece pieces but the model's embed_tokens has 1,000 rows (config.json's vocab_size): the "
+                    + "tokenizer belongs to another model");
       }
       assertThat(m.config().text().vocabSize()).isEqualTo(1000);
     }
@@ -76,8 +88,12 @@ class LlavaVocabularyTest {
   void imStartEndTokensAreAddedAfterThePadAndGetRowsForTrainingAndGeneration() {
     try (LlavaModel m = TinyLlava.random(1, 32000, true)) {
       Tokenizer tok = LlavaVocabulary.forTraining(m, TemplateGoldenTest.LLAMA, V0);
-      assertThat(List.of(tok.tokenId("[PAD]").getAsInt(), tok.tokenId("<im_start>").getAsInt(),
-          tok.tokenId("<im_end>").getAsInt())).containsExactly(32000, 32001, 32002);
+      assertThat(
+              List.of(
+                  tok.tokenId("[PAD]").getAsInt(),
+                  tok.tokenId("<im_start>").getAsInt(),
+                  tok.tokenId("<im_end>").getAsInt()))
+          .containsExactly(32000, 32001, 32002);
       assertThat(m.config().text().vocabSize()).isEqualTo(32003);
     }
     try (LlavaModel m = TinyLlava.random(1, 32000, true)) {
@@ -94,7 +110,9 @@ class LlavaVocabularyTest {
     try (LlavaModel m = LlavaModel.load(d, Placement.cpu(DType.F32))) {
       for (ConversationTemplate t : List.of(V0, V1)) {
         Tokenizer tok = LlavaVocabulary.forTraining(m, Tokenizer.load(d), t);
-        assertThat(tok.specialTokens().pad()).as(t.name()).isEqualTo(32001);   // <pad>, from its own files
+        assertThat(tok.specialTokens().pad())
+            .as(t.name())
+            .isEqualTo(32001); // <pad>, from its own files
         assertThat(tok.vocabSize()).isEqualTo(32002);
       }
       assertThat(m.config().text().vocabSize()).isEqualTo(32064);

@@ -30,7 +30,8 @@ class SubsetTest {
   }
 
   private static LlavaDataset open(Path file, String subset, long seed) {
-    return LlavaDataset.open(file, SampleFilter.all(), Subset.parse(subset), seed, BadRowPolicy.FAIL, new DataStats());
+    return LlavaDataset.open(
+        file, SampleFilter.all(), Subset.parse(subset), seed, BadRowPolicy.FAIL, new DataStats());
   }
 
   private static List<String> ids(LlavaDataset data) {
@@ -54,31 +55,46 @@ class SubsetTest {
   void specsParseAndPrintBack() {
     assertThat(Subset.parse("20000")).isEqualTo(Subset.random(20000));
     assertThat(Subset.parse("all").isAll()).isTrue();
-    assertThat(Subset.parse("conversation:20000").parts()).containsExactly(Subset.Part.ofType("conversation", 20000));
+    assertThat(Subset.parse("conversation:20000").parts())
+        .containsExactly(Subset.Part.ofType("conversation", 20000));
     for (String spec : List.of("all", "7", "conversation:10,detail:5", "complex_reasoning:3")) {
       assertThat(Subset.parse(spec)).hasToString(spec);
     }
-    for (String bad : List.of("", "x", "conversation:", ":5", "conversation:0", "-3", "a:1,a:2", "5,detail:2",
-        "conversation:1.5")) {
-      assertThatThrownBy(() -> Subset.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
+    for (String bad :
+        List.of(
+            "",
+            "x",
+            "conversation:",
+            ":5",
+            "conversation:0",
+            "-3",
+            "a:1,a:2",
+            "5,detail:2",
+            "conversation:1.5")) {
+      assertThatThrownBy(() -> Subset.parse(bad))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class);
     }
-    assertThatThrownBy(() -> Subset.parse("conversation:x")).hasMessageContaining("'conversation:x' is not N or "
-        + "type:N");
+    assertThatThrownBy(() -> Subset.parse("conversation:x"))
+        .hasMessageContaining("'conversation:x' is not N or " + "type:N");
   }
 
   @Test
   void typedSubsetsHaveTheAskedSizeAndTypesAndAreFixedBySeed() {
     Path file = world.stage2Instruct();
-    try (LlavaDataset a = open(file, "conversation:12,detail:5", 1); LlavaDataset b = open(file,
-        "detail:5,conversation:12", 1); LlavaDataset c = open(file, "conversation:12,detail:5", 2)) {
+    try (LlavaDataset a = open(file, "conversation:12,detail:5", 1);
+        LlavaDataset b = open(file, "detail:5,conversation:12", 1);
+        LlavaDataset c = open(file, "conversation:12,detail:5", 2)) {
       assertThat(a.size()).isEqualTo(17);
       assertThat(types(a)).isEqualTo(Map.of("conversation", 12, "detail", 5));
       assertThat(ids(a)).doesNotHaveDuplicates().isEqualTo(ids(b));
       assertThat(ids(c)).isNotEqualTo(ids(a));
       assertThat(types(c)).isEqualTo(types(a));
     }
-    try (LlavaDataset small = open(file, "conversation:6", 1); LlavaDataset large = open(file, "conversation:12", 1)) {
-      assertThat(ids(large)).as("a type is drawn on its own; a smaller draw is part of a larger one")
+    try (LlavaDataset small = open(file, "conversation:6", 1);
+        LlavaDataset large = open(file, "conversation:12", 1)) {
+      assertThat(ids(large))
+          .as("a type is drawn on its own; a smaller draw is part of a larger one")
           .containsAll(ids(small));
     }
   }
@@ -86,7 +102,8 @@ class SubsetTest {
   @Test
   void aRandomSubsetDrawsFromEveryType() {
     Path file = world.stage2Instruct();
-    try (LlavaDataset all = open(file, "all", 0); LlavaDataset a = open(file, "40", 9);
+    try (LlavaDataset all = open(file, "all", 0);
+        LlavaDataset a = open(file, "40", 9);
         LlavaDataset b = open(file, "40", 9)) {
       assertThat(all.size()).isEqualTo(90);
       assertThat(ids(a)).hasSize(40).doesNotHaveDuplicates().isEqualTo(ids(b)).isSubsetOf(ids(all));
@@ -97,19 +114,27 @@ class SubsetTest {
   @Test
   void tooFewSamplesOfATypeIsAnErrorListingTheTypes() {
     assertThatThrownBy(() -> open(world.stage2Instruct(), "detail:31,conversation:2", 0))
-        .isInstanceOf(LntuneException.class).hasMessageContaining("stage2-instruct.json")
+        .isInstanceOf(LntuneException.class)
+        .hasMessageContaining("stage2-instruct.json")
         .hasMessageContaining("31 of type detail asked, 30 there")
         .hasMessageContaining("complex_reasoning=30, conversation=30, detail=30");
     assertThatThrownBy(() -> open(world.stage2Train(), "conversation:1", 0))
         .hasMessageContaining("types found: {unknown=30}");
   }
 
-  /** The type rule: the "type" field, else "source", else the file's name (LLaVA's part files), else unknown. */
+  /**
+   * The type rule: the "type" field, else "source", else the file's name (LLaVA's part files), else
+   * unknown.
+   */
   @Test
   void withoutATypeFieldTheFileNameGivesTheType() throws IOException {
     ArrayNode untyped = (ArrayNode) JSON.readTree(world.stage2Train().toFile());
-    for (String name : List.of("detail_23k.json", "Complex_Reasoning_77k.json", "conversation_58k.json",
-        "llava_instruct_150k.json")) {
+    for (String name :
+        List.of(
+            "detail_23k.json",
+            "Complex_Reasoning_77k.json",
+            "conversation_58k.json",
+            "llava_instruct_150k.json")) {
       Path file = dir.resolve(name);
       JSON.writeValue(file.toFile(), untyped);
       String expected = SampleType.ofFile(file);
@@ -119,7 +144,8 @@ class SubsetTest {
         }
       }
     }
-    assertThat(SampleType.ofFile(Path.of("x/Complex_Reasoning_77k.json"))).isEqualTo("complex_reasoning");
+    assertThat(SampleType.ofFile(Path.of("x/Complex_Reasoning_77k.json")))
+        .isEqualTo("complex_reasoning");
     assertThat(SampleType.ofFile(Path.of("llava_instruct_150k.json"))).isEqualTo("unknown");
     ArrayNode sourced = untyped.deepCopy();
     ((ObjectNode) sourced.get(0)).put("source", "gqa");
@@ -127,8 +153,8 @@ class SubsetTest {
     Path file = dir.resolve("conversation_mixed.json");
     JSON.writeValue(file.toFile(), sourced);
     try (LlavaDataset data = open(file, "gqa:1,detail:1,conversation:28", 0)) {
-      assertThat(Arrays.asList(data.type(0), data.type(1), data.type(2))).containsExactly("gqa", "detail",
-          "conversation");
+      assertThat(Arrays.asList(data.type(0), data.type(1), data.type(2)))
+          .containsExactly("gqa", "detail", "conversation");
     }
   }
 }

@@ -9,16 +9,21 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** CIDEr-D, BLEU and the PTB tokenisation on cases small enough to work out by hand (in the comments). */
+/**
+ * CIDEr-D, BLEU and the PTB tokenisation on cases small enough to work out by hand (in the
+ * comments).
+ */
 class CaptionMetricsTest {
   private static final double LOG2 = Math.log(2);
 
   @Test
   void ptbTokensAreLowerCasedWithCliticsSplitAndPunctuationDropped() {
-    assertThat(PtbTokenizer.tokenize("A man's riding a horse, isn't he?")).isEqualTo("a man 's riding a horse is n't he");
-    assertThat(PtbTokenizer.tokenize("A black-and-white photo (1950s)... of 3.5 \"cats\".")).isEqualTo(
-        "a black-and-white photo 1950s of 3.5 cats");
-    assertThat(PtbTokenizer.tokenize("Two dogs -- playing; they're happy!")).isEqualTo("two dogs playing they 're happy");
+    assertThat(PtbTokenizer.tokenize("A man's riding a horse, isn't he?"))
+        .isEqualTo("a man 's riding a horse is n't he");
+    assertThat(PtbTokenizer.tokenize("A black-and-white photo (1950s)... of 3.5 \"cats\"."))
+        .isEqualTo("a black-and-white photo 1950s of 3.5 cats");
+    assertThat(PtbTokenizer.tokenize("Two dogs -- playing; they're happy!"))
+        .isEqualTo("two dogs playing they 're happy");
     assertThat(PtbTokenizer.tokens("...")).isEmpty();
   }
 
@@ -30,7 +35,8 @@ class CaptionMetricsTest {
 
   @Test
   void perfectCandidatesScoreTenTimesTheShareOfOrdersTheyHave() {
-    // two images, disjoint words: idf log 2 everywhere; unigrams and bigrams match exactly (cosine 1), there are
+    // two images, disjoint words: idf log 2 everywhere; unigrams and bigrams match exactly (cosine
+    // 1), there are
     // no 3- or 4-grams (0): mean over n = 2/4, times 10 = 5
     Map<Integer, List<String>> refs = Map.of(1, List.of("a b"), 2, List.of("c d"));
     CiderD.Result<Integer> r = CiderD.score(refs, Map.of(1, "a b", 2, "c d"));
@@ -42,10 +48,12 @@ class CaptionMetricsTest {
   void candidateCountsAreClippedToTheReferenceAndLengthIsPenalised() {
     Map<Integer, List<String>> refs = Map.of(1, List.of("a b"), 2, List.of("c d"));
     CiderD.Result<Integer> r = CiderD.score(refs, Map.of(1, "a b a b", 2, "c d"));
-    // image 1, weights in units of log 2. unigrams: candidate (a 2, b 2), reference (1, 1); clipped dot product
+    // image 1, weights in units of log 2. unigrams: candidate (a 2, b 2), reference (1, 1); clipped
+    // dot product
     // min(2,1)*1 + min(2,1)*1 = 2; norms sqrt(8) and sqrt(2): 2/4 = 0.5 (unclipped it would be 1).
     // bigrams: candidate (a b 2, b a 1), reference (a b 1): min(2,1)*1 / (sqrt(5) * 1) = 1/sqrt(5).
-    // 3- and 4-grams: not in the reference, 0. Length in bigrams 3 vs 1: penalty exp(-2^2 / (2 * 36)).
+    // 3- and 4-grams: not in the reference, 0. Length in bigrams 3 vs 1: penalty exp(-2^2 / (2 *
+    // 36)).
     double image1 = 10 * (0.5 + 1 / Math.sqrt(5)) / 4 * Math.exp(-4.0 / 72);
     assertThat(r.perImage().get(1)).isCloseTo(image1, within(1e-12));
     assertThat(r.score()).isCloseTo((image1 + 5.0) / 2, within(1e-12));
@@ -63,7 +71,8 @@ class CaptionMetricsTest {
     // vs "a c": unigrams b and c differ -> 0; bigrams differ -> 0
     double image1 = 10 * ((0.5 + 0.0) / 2);
     assertThat(r.perImage().get(1)).isCloseTo(image1, within(1e-12));
-    // image 2: "e" shares nothing with "a d"; its length in bigrams is 0 vs 1, but 0 times anything is 0
+    // image 2: "e" shares nothing with "a d"; its length in bigrams is 0 vs 1, but 0 times anything
+    // is 0
     assertThat(r.perImage().get(2)).isZero();
     assertThat(r.score()).isCloseTo(image1 / 2, within(1e-12));
     assertThat(LOG2).isPositive();
@@ -83,7 +92,8 @@ class CaptionMetricsTest {
     Map<Integer, String> cands = new LinkedHashMap<>();
     cands.put(1, "the cat sat on the mat");
     cands.put(2, "a dog runs fast");
-    // image 1 matches all: 6/6, 5/5, 4/4, 3/3; image 2: 3/4, 2/3, 1/2, 0/1. Totals 9/10, 7/8, 5/6, 3/4.
+    // image 1 matches all: 6/6, 5/5, 4/4, 3/3; image 2: 3/4, 2/3, 1/2, 0/1. Totals 9/10, 7/8, 5/6,
+    // 3/4.
     // lengths: candidates 10; references 6 + 3 (closest to 4 of 3 and 7): no brevity penalty
     double[] b = Bleu.score(refs, cands);
     assertThat(b[0]).isCloseTo(0.9, within(1e-8));
@@ -94,13 +104,17 @@ class CaptionMetricsTest {
   @Test
   void bleuPenalisesShortCandidatesAndClipsRepeats() {
     // every n-gram matches, 4 words against 6: exp(1 - 6/4)
-    double[] b = Bleu.score(Map.of(1, List.of("the cat sat on the mat")), Map.of(1, "the cat sat on"));
+    double[] b =
+        Bleu.score(Map.of(1, List.of("the cat sat on the mat")), Map.of(1, "the cat sat on"));
     assertThat(b[3]).isCloseTo(Math.exp(-0.5), within(1e-8));
     // references of 2 and 6 words are equally close to 4: the shorter counts, so no penalty
-    double[] tie = Bleu.score(Map.of(1, List.of("the cat", "the cat sat on the mat")), Map.of(1, "the cat sat on"));
+    double[] tie =
+        Bleu.score(
+            Map.of(1, List.of("the cat", "the cat sat on the mat")), Map.of(1, "the cat sat on"));
     assertThat(tie[3]).isCloseTo(1.0, within(1e-8));
     // "the" three times, at most twice in one reference: 2/3
-    double[] clipped = Bleu.score(Map.of(1, List.of("the cat", "the the dog")), Map.of(1, "the the the"));
+    double[] clipped =
+        Bleu.score(Map.of(1, List.of("the cat", "the the dog")), Map.of(1, "the the the"));
     assertThat(clipped[0]).isCloseTo(2.0 / 3, within(1e-8));
   }
 }

@@ -23,8 +23,12 @@ class VqaAccuracyTest {
     assertThat(VqaAccuracy.normalize("an apple")).isEqualTo("apple");
     assertThat(VqaAccuracy.normalize("dont")).isEqualTo("don't");
     assertThat(VqaAccuracy.normalize("Isnt it")).isEqualTo("isn't it");
-    assertThat(VqaAccuracy.normalize("Ive")).as("capitalised keys never match after lower-casing").isEqualTo("ive");
-    assertThat(VqaAccuracy.normalize("eleven")).as("only zero to ten become digits").isEqualTo("eleven");
+    assertThat(VqaAccuracy.normalize("Ive"))
+        .as("capitalised keys never match after lower-casing")
+        .isEqualTo("ive");
+    assertThat(VqaAccuracy.normalize("eleven"))
+        .as("only zero to ten become digits")
+        .isEqualTo("eleven");
   }
 
   @Test
@@ -33,7 +37,9 @@ class VqaAccuracyTest {
     assertThat(VqaAccuracy.normalize("black - white")).isEqualTo("black white");
     assertThat(VqaAccuracy.normalize("yes!")).isEqualTo("yes");
     assertThat(VqaAccuracy.normalize("left, right")).isEqualTo("left right");
-    assertThat(VqaAccuracy.normalize("red,blue")).as("no space next to it: a space").isEqualTo("red blue");
+    assertThat(VqaAccuracy.normalize("red,blue"))
+        .as("no space next to it: a space")
+        .isEqualTo("red blue");
     // a digit-comma-digit anywhere removes every punctuation mark instead of splitting on it
     assertThat(VqaAccuracy.normalize("1,000")).isEqualTo("1000");
     assertThat(VqaAccuracy.normalize("1,000 red-ish")).isEqualTo("1000 redish");
@@ -65,8 +71,10 @@ class VqaAccuracyTest {
   void theAnswerIsNormalisedButUnanimousHumanAnswersAreNot() {
     assertThat(VqaAccuracy.of("Two.", humans("2", 3, "3"))).isCloseTo(0.9, within(1e-12));
     assertThat(VqaAccuracy.of("Yes", Collections.nCopies(10, "yes"))).isEqualTo(1.0);
-    // humans differ: their punctuation goes too (but not their articles), so "t-shirt" matches "t shirt"
-    assertThat(VqaAccuracy.of("t shirt", humans("t-shirt", 3, "shirt"))).isCloseTo(0.9, within(1e-12));
+    // humans differ: their punctuation goes too (but not their articles), so "t-shirt" matches "t
+    // shirt"
+    assertThat(VqaAccuracy.of("t shirt", humans("t-shirt", 3, "shirt")))
+        .isCloseTo(0.9, within(1e-12));
     // humans agree: compared as written, so a normalised answer cannot match "t-shirt"
     assertThat(VqaAccuracy.of("t-shirt", Collections.nCopies(10, "t-shirt"))).isZero();
   }

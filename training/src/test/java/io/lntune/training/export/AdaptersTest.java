@@ -23,7 +23,8 @@ class AdaptersTest {
   @TempDir Path dir;
 
   private static double maxDiff(LlavaModel a, LlavaModel b) {
-    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
       Tensor x = ExportTest.logits(a);
       return x.sub(ExportTest.logits(b)).abs().max().item_double();
     }
@@ -53,7 +54,7 @@ class AdaptersTest {
     LoraConfig lora = new LoraConfig(4, 8, 0.0, LoraConfig.ALL_BLOCK_LINEARS);
     Lora.attach(trained.languageModel().blockLinears(), lora, 5);
     Selection s = Selection.of(Strategy.LORA);
-    ExportTest.perturb(trained, s);                                  // B moves away from 0
+    ExportTest.perturb(trained, s); // B moves away from 0
     PeftAdapter.write(dir.resolve("lora"), ExportTensors.of(trained).withLora(lora), s, "tiny");
     LlavaModel fresh = ExportTest.base();
     Map<String, Linear> linears = fresh.languageModel().blockLinears();
@@ -68,7 +69,8 @@ class AdaptersTest {
   void aDirectoryWithoutAnAdapterIsNamed() {
     LlavaModel m = ExportTest.base();
     assertThatThrownBy(() -> Adapters.apply(m, m.languageModel().blockLinears(), dir))
-        .isInstanceOf(LntuneException.class).hasMessageContaining(dir + ": no adapter here");
+        .isInstanceOf(LntuneException.class)
+        .hasMessageContaining(dir + ": no adapter here");
     m.close();
   }
 }

@@ -22,7 +22,10 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A bf16 model's exports carry what training arrived at, the fp32 masters, not their bf16 roundings. */
+/**
+ * A bf16 model's exports carry what training arrived at, the fp32 masters, not their bf16
+ * roundings.
+ */
 class ExportMastersTest {
   @TempDir Path dir;
 
@@ -32,7 +35,8 @@ class ExportMastersTest {
     Init.normal(model, 0.2, 3);
     Selection s = Selection.of(Strategy.LAYERNORM_SIMPLE);
     TrainableParameters trainables = TrainableParameters.select(model, s, true);
-    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
       for (Trainable t : trainables.all()) {
         t.master().add_(new Scalar(1e-3)); // an optimizer step that bf16 cannot hold
       }
@@ -42,20 +46,27 @@ class ExportMastersTest {
     TrainableDelta.write(dir.resolve("delta.safetensors"), tensors, s, Map.of());
     PeftAdapter.write(dir.resolve("adapter"), tensors, s, "tiny");
     MergedCheckpoint.write(dir.resolve("llava-merged"), model, tensors, MergedLayout.ORIGINAL);
-    TrainableDelta.write(dir.resolve("bf16.safetensors"), tensors.withDtype(DType.BF16), s, Map.of());
+    TrainableDelta.write(
+        dir.resolve("bf16.safetensors"), tensors.withDtype(DType.BF16), s, Map.of());
 
     try (TensorScope scope = TensorScope.open();
         SafetensorsFile delta = SafetensorsFile.open(dir.resolve("delta.safetensors"));
-        SafetensorsFile adapter = SafetensorsFile.open(dir.resolve("adapter/adapter_model.safetensors"));
-        SafetensorsFile merged = SafetensorsFile.open(dir.resolve("llava-merged/model.safetensors"));
+        SafetensorsFile adapter =
+            SafetensorsFile.open(dir.resolve("adapter/adapter_model.safetensors"));
+        SafetensorsFile merged =
+            SafetensorsFile.open(dir.resolve("llava-merged/model.safetensors"));
         SafetensorsFile bf16 = SafetensorsFile.open(dir.resolve("bf16.safetensors"))) {
       assertThat(trainables.all()).hasSize(5);
       for (Trainable t : trainables.all()) {
         String module = t.name().substring(0, t.name().lastIndexOf('.'));
         Tensor master = t.master();
-        assertThat(master.equal(t.param().to(ScalarType.Float))).as("bf16 rounded the step away").isFalse();
+        assertThat(master.equal(t.param().to(ScalarType.Float)))
+            .as("bf16 rounded the step away")
+            .isFalse();
         assertThat(delta.tensor(t.name()).equal(master)).as(t.name()).isTrue();
-        assertThat(adapter.tensor(PeftNames.lnTuningKey(t.name(), module)).equal(master)).as(t.name()).isTrue();
+        assertThat(adapter.tensor(PeftNames.lnTuningKey(t.name(), module)).equal(master))
+            .as(t.name())
+            .isTrue();
         assertThat(merged.tensor(t.name()).equal(master)).as(t.name()).isTrue();
         assertThat(bf16.tensor(t.name()).equal(t.param())).as(t.name()).isTrue();
       }

@@ -14,7 +14,10 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 class PeftNamesTest {
-  /** Every module name PEFT iterates over: each parameter's enclosing modules, in the layout's names. */
+  /**
+   * Every module name PEFT iterates over: each parameter's enclosing modules, in the layout's
+   * names.
+   */
   private static Set<String> modules(LlavaModel m, LlavaKeys.Layout layout) {
     Set<String> out = new TreeSet<>();
     for (String p : Modules.namedParameters(m).keySet()) {
@@ -30,17 +33,25 @@ class PeftNamesTest {
   void loraTargetsAreTheLanguageModelsLinearsAndNoneOfClipsInEveryLayout() {
     LlavaModel m = ExportTest.base();
     Lora.attach(m.languageModel().blockLinears(), LoraConfig.defaults().withRank(2), 1);
-    Pattern targets = Pattern.compile(PeftNames.loraTargetPattern(Modules.namedParameters(m).keySet()));
+    Pattern targets =
+        Pattern.compile(PeftNames.loraTargetPattern(Modules.namedParameters(m).keySet()));
     for (LlavaKeys.Layout layout : LlavaKeys.Layout.values()) {
       Set<String> modules = modules(m, layout);
-      Set<String> expected = m.languageModel().blockLinears().keySet().stream()
-          .map(k -> LlavaKeys.toCheckpoint(k + ".weight", layout).replaceFirst("\\.weight$", ""))
-          .collect(Collectors.toCollection(TreeSet::new));
-      assertThat(expected).hasSize(7 * m.config().text().numHiddenLayers()).allMatch(modules::contains);
-      assertThat(modules.stream().filter(n -> targets.matcher(n).matches())).as(layout.name())
+      Set<String> expected =
+          m.languageModel().blockLinears().keySet().stream()
+              .map(
+                  k -> LlavaKeys.toCheckpoint(k + ".weight", layout).replaceFirst("\\.weight$", ""))
+              .collect(Collectors.toCollection(TreeSet::new));
+      assertThat(expected)
+          .hasSize(7 * m.config().text().numHiddenLayers())
+          .allMatch(modules::contains);
+      assertThat(modules.stream().filter(n -> targets.matcher(n).matches()))
+          .as(layout.name())
           .containsExactlyInAnyOrderElementsOf(expected);
       // what a list of suffixes would also have adapted: CLIP's attention projections
-      assertThat(modules).as(layout.name()).anyMatch(n -> n.contains("vision_model.encoder.layers.0.self_attn.q_proj"));
+      assertThat(modules)
+          .as(layout.name())
+          .anyMatch(n -> n.contains("vision_model.encoder.layers.0.self_attn.q_proj"));
     }
     m.close();
   }

@@ -21,16 +21,21 @@ class SafetensorsShardsTest {
     try (TensorScope scope = TensorScope.open()) {
       Map<String, Tensor> tensors = new LinkedHashMap<>();
       for (int i = 0; i < 5; i++) {
-        tensors.put("t" + i, randn(16, 16));                        // 1 KiB each
+        tensors.put("t" + i, randn(16, 16)); // 1 KiB each
       }
-      tensors.put("big", randn(40, 16));                             // 2.5 KiB: a shard of its own
+      tensors.put("big", randn(40, 16)); // 2.5 KiB: a shard of its own
       SafetensorsShards.write(dir, tensors, 2048);
       try (var files = Files.list(dir)) {
-        assertThat(files.map(p -> p.getFileName().toString()).sorted()).containsExactly(
-            "model-00001-of-00004.safetensors", "model-00002-of-00004.safetensors", "model-00003-of-00004.safetensors",
-            "model-00004-of-00004.safetensors", "model.safetensors.index.json");
+        assertThat(files.map(p -> p.getFileName().toString()).sorted())
+            .containsExactly(
+                "model-00001-of-00004.safetensors",
+                "model-00002-of-00004.safetensors",
+                "model-00003-of-00004.safetensors",
+                "model-00004-of-00004.safetensors",
+                "model.safetensors.index.json");
       }
-      assertThat(Files.readString(dir.resolve("model.safetensors.index.json"))).contains("\"total_size\" : 7680")
+      assertThat(Files.readString(dir.resolve("model.safetensors.index.json")))
+          .contains("\"total_size\" : 7680")
           .contains("\"big\" : \"model-00004-of-00004.safetensors\"");
       try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(dir)) {
         assertThat(ckpt.names()).containsExactlyInAnyOrderElementsOf(tensors.keySet());

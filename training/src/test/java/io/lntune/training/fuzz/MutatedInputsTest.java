@@ -42,16 +42,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A few hundred mutated inputs, seeded so that every run feeds the same ones, through the loaders a user's files
- * reach first: safetensors headers, config.json files, LLaVA JSON rows and PNG/JPEG headers. Each must load or fail
- * with an {@link LntuneException} naming what is wrong; any other exception fails the test, and a JVM crash fails
- * the build.
+ * A few hundred mutated inputs, seeded so that every run feeds the same ones, through the loaders a
+ * user's files reach first: safetensors headers, config.json files, LLaVA JSON rows and PNG/JPEG
+ * headers. Each must load or fail with an {@link LntuneException} naming what is wrong; any other
+ * exception fails the test, and a JVM crash fails the build.
  */
 class MutatedInputsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int CASES = 120;
-  private static final Tokenizer TOK = Tokenizer.load(Path.of(System.getProperty("lntune.testdata"),
-      "llama-tokenizer.model"));
+  private static final Tokenizer TOK =
+      Tokenizer.load(Path.of(System.getProperty("lntune.testdata"), "llama-tokenizer.model"));
   private static final AtomicInteger FED = new AtomicInteger();
   private static final AtomicInteger REFUSED = new AtomicInteger();
 
@@ -65,13 +65,14 @@ class MutatedInputsTest {
 
   @AfterAll
   static void report() {
-    System.out.printf("mutated inputs: %d fed, %d refused with a clear error, the rest loaded%n", FED.get(),
-        REFUSED.get());
+    System.out.printf(
+        "mutated inputs: %d fed, %d refused with a clear error, the rest loaded%n",
+        FED.get(), REFUSED.get());
   }
 
   /**
-   * Runs {@code load}; an LntuneException whose message names {@code where} (the file, or the sample) is a clean
-   * refusal, anything else fails naming the case.
+   * Runs {@code load}; an LntuneException whose message names {@code where} (the file, or the
+   * sample) is a clean refusal, anything else fails naming the case.
    */
   private static void feed(String what, String where, Runnable load) {
     FED.incrementAndGet();
@@ -109,8 +110,11 @@ class MutatedInputsTest {
         }
         case 1 -> { // a number in the header made huge, negative or fractional
           String header = new String(m, 8, headerEnd - 8, StandardCharsets.UTF_8);
-          String[] numbers = {"-1", "9223372036854775807", "1e30", "0.5", "4294967296", "18446744073709551616"};
-          String changed = header.replaceFirst("\\d+(?=[,\\]])", numbers[random.nextInt(numbers.length)]);
+          String[] numbers = {
+            "-1", "9223372036854775807", "1e30", "0.5", "4294967296", "18446744073709551616"
+          };
+          String changed =
+              header.replaceFirst("\\d+(?=[,\\]])", numbers[random.nextInt(numbers.length)]);
           m = withHeader(m, headerEnd, changed);
           how = "header number replaced";
         }
@@ -128,13 +132,16 @@ class MutatedInputsTest {
       }
       Path file = dir.resolve("mutated-" + i + ".safetensors");
       Files.write(file, m);
-      feed("safetensors case " + i + " (" + how + ")", file.toString(), () -> {
-        try (SafetensorsFile f = SafetensorsFile.open(file)) {
-          for (TensorInfo info : f.tensors()) {
-            f.tensor(info.name()).sum().item_double(); // touch every byte the header claims
-          }
-        }
-      });
+      feed(
+          "safetensors case " + i + " (" + how + ")",
+          file.toString(),
+          () -> {
+            try (SafetensorsFile f = SafetensorsFile.open(file)) {
+              for (TensorInfo info : f.tensors()) {
+                f.tensor(info.name()).sum().item_double(); // touch every byte the header claims
+              }
+            }
+          });
     }
   }
 
@@ -158,11 +165,18 @@ class MutatedInputsTest {
     ObjectNode good = (ObjectNode) JSON.readTree(model.resolve("config.json").toFile());
     List<String> fields = new ArrayList<>();
     good.fieldNames().forEachRemaining(fields::add);
-    JsonNode[] values = {JSON.nullNode(), JSON.getNodeFactory().numberNode(-1),
-        JSON.getNodeFactory().numberNode(0), JSON.getNodeFactory().numberNode((1L << 32) + 2),
-        JSON.getNodeFactory().numberNode(1e12), JSON.getNodeFactory().numberNode(0.5),
-        JSON.getNodeFactory().textNode("bogus"), JSON.getNodeFactory().booleanNode(true), JSON.createArrayNode(),
-        JSON.createObjectNode()};
+    JsonNode[] values = {
+      JSON.nullNode(),
+      JSON.getNodeFactory().numberNode(-1),
+      JSON.getNodeFactory().numberNode(0),
+      JSON.getNodeFactory().numberNode((1L << 32) + 2),
+      JSON.getNodeFactory().numberNode(1e12),
+      JSON.getNodeFactory().numberNode(0.5),
+      JSON.getNodeFactory().textNode("bogus"),
+      JSON.getNodeFactory().booleanNode(true),
+      JSON.createArrayNode(),
+      JSON.createObjectNode()
+    };
     Random random = new Random(2);
     for (int i = 0; i < CASES; i++) {
       ObjectNode m = good.deepCopy();
@@ -178,10 +192,13 @@ class MutatedInputsTest {
       }
       Path dirI = Files.createDirectories(dir.resolve("config-" + i));
       Files.writeString(dirI.resolve("config.json"), JSON.writeValueAsString(m));
-      feed("config case " + i + " (" + how + ")", dirI.toString(), () -> {
-        LlavaConfig c = LlavaConfig.read(dirI);
-        new LlavaModel(c, Placement.meta(DType.F32)).close(); // shapes only: no memory
-      });
+      feed(
+          "config case " + i + " (" + how + ")",
+          dirI.toString(),
+          () -> {
+            LlavaConfig c = LlavaConfig.read(dirI);
+            new LlavaModel(c, Placement.meta(DType.F32)).close(); // shapes only: no memory
+          });
     }
   }
 
@@ -189,14 +206,24 @@ class MutatedInputsTest {
   void llavaJsonRows() throws IOException {
     ConversationTemplate v1 = ConversationTemplate.forName("vicuna_v1");
     Tokenizer tok = TOK.withPadToken(v1.padToken());
-    ObjectNode good = (ObjectNode) JSON.readTree("{\"id\": \"000000215677\", \"image\": \"coco/215677.jpg\", "
-        + "\"conversations\": [{\"from\": \"human\", \"value\": \"<image>\\nWhat is on the plate?\"}, {\"from\": "
-        + "\"gpt\", \"value\": \"A sandwich.\"}, {\"from\": \"human\", \"value\": \"Is it cut?\"}, {\"from\": "
-        + "\"gpt\", \"value\": \"Yes, in half.\"}]}");
-    JsonNode[] values = {JSON.nullNode(), JSON.getNodeFactory().numberNode(7), JSON.getNodeFactory().textNode(""),
-        JSON.getNodeFactory().textNode("<image><image>"), JSON.getNodeFactory().textNode("</s> ASSISTANT: USER:"),
-        JSON.getNodeFactory().textNode("\uD83D\uDE00\u0000\uFFFF"), JSON.createArrayNode(), JSON.createObjectNode(),
-        JSON.getNodeFactory().textNode("bot")};
+    ObjectNode good =
+        (ObjectNode)
+            JSON.readTree(
+                "{\"id\": \"000000215677\", \"image\": \"coco/215677.jpg\", "
+                    + "\"conversations\": [{\"from\": \"human\", \"value\": \"<image>\\nWhat is on the plate?\"}, {\"from\": "
+                    + "\"gpt\", \"value\": \"A sandwich.\"}, {\"from\": \"human\", \"value\": \"Is it cut?\"}, {\"from\": "
+                    + "\"gpt\", \"value\": \"Yes, in half.\"}]}");
+    JsonNode[] values = {
+      JSON.nullNode(),
+      JSON.getNodeFactory().numberNode(7),
+      JSON.getNodeFactory().textNode(""),
+      JSON.getNodeFactory().textNode("<image><image>"),
+      JSON.getNodeFactory().textNode("</s> ASSISTANT: USER:"),
+      JSON.getNodeFactory().textNode("\uD83D\uDE00\u0000\uFFFF"),
+      JSON.createArrayNode(),
+      JSON.createObjectNode(),
+      JSON.getNodeFactory().textNode("bot")
+    };
     Random random = new Random(3);
     for (int i = 0; i < CASES; i++) {
       ObjectNode m = good.deepCopy();
@@ -222,14 +249,18 @@ class MutatedInputsTest {
           how = "turn " + turn + " removed";
         }
         default -> {
-          turns.insert(random.nextInt(turns.size() + 1), turns.get(random.nextInt(turns.size())).deepCopy());
+          turns.insert(
+              random.nextInt(turns.size() + 1), turns.get(random.nextInt(turns.size())).deepCopy());
           how = "a turn repeated";
         }
       }
-      feed("row case " + i + " (" + how + ")", "sample ", () -> {
-        LlavaSample s = LlavaJson.sample(m, 0);
-        v1.tokenize(s, tok, ImageMarkup.BARE);
-      });
+      feed(
+          "row case " + i + " (" + how + ")",
+          "sample ",
+          () -> {
+            LlavaSample s = LlavaJson.sample(m, 0);
+            v1.tokenize(s, tok, ImageMarkup.BARE);
+          });
     }
   }
 
@@ -253,7 +284,9 @@ class MutatedInputsTest {
           m = java.util.Arrays.copyOf(m, random.nextInt(bytes.length));
           how = "truncated to " + m.length;
         } else {
-          int at = random.nextInt(Math.min(bytes.length, 64)); // the header: signature, IHDR or SOI/APP0/DQT
+          int at =
+              random.nextInt(
+                  Math.min(bytes.length, 64)); // the header: signature, IHDR or SOI/APP0/DQT
           m[at] = (byte) random.nextInt(256);
           if (i % 3 == 1) {
             m[(at + 1) % m.length] = (byte) 0xff;
@@ -262,7 +295,10 @@ class MutatedInputsTest {
         }
         Path file = dir.resolve("mutated-" + i + "." + format);
         Files.write(file, m);
-        feed(format + " case " + i + " (" + how + ")", file.toString(), () -> ImageDecoder.read(file));
+        feed(
+            format + " case " + i + " (" + how + ")",
+            file.toString(),
+            () -> ImageDecoder.read(file));
       }
     }
   }

@@ -16,24 +16,31 @@ class ProgressBarListenerTest {
   @Test
   void terminalRedrawsOneLineWithABarAndEta() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    ProgressBarListener bar = new ProgressBarListener(new PrintStream(bytes, true, StandardCharsets.UTF_8), true, 10);
+    ProgressBarListener bar =
+        new ProgressBarListener(new PrintStream(bytes, true, StandardCharsets.UTF_8), true, 10);
     bar.onStart(1, 20, 10, 100);
     bar.onStep(step(10));
     String text = bytes.toString(StandardCharsets.UTF_8);
-    assertThat(text).startsWith("\r[############------------] step 10/20  loss 1.5000  lr 1.00e-03  2000 tok/s  eta 0m00s")
+    assertThat(text)
+        .startsWith(
+            "\r[############------------] step 10/20  loss 1.5000  lr 1.00e-03  2000 tok/s  eta 0m00s")
         .doesNotContain("\n");
   }
 
   @Test
   void elsewherePrintsPlainLinesEveryNSteps() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    ProgressBarListener plain = new ProgressBarListener(new PrintStream(bytes, true, StandardCharsets.UTF_8), false, 10);
+    ProgressBarListener plain =
+        new ProgressBarListener(new PrintStream(bytes, true, StandardCharsets.UTF_8), false, 10);
     plain.onStart(1, 20, 10, 100);
     for (long n = 1; n <= 20; n++) {
       plain.onStep(step(n));
     }
     String[] lines = bytes.toString(StandardCharsets.UTF_8).split("\n");
-    assertThat(lines).hasSize(3);                                        // the first, the 10th, the last
-    assertThat(lines[2]).startsWith("step 20/20  loss 0.5000").doesNotContain("[").doesNotContain("\r");
+    assertThat(lines).hasSize(3); // the first, the 10th, the last
+    assertThat(lines[2])
+        .startsWith("step 20/20  loss 0.5000")
+        .doesNotContain("[")
+        .doesNotContain("\r");
   }
 }

@@ -3,7 +3,10 @@ package io.lntune.training.loop;
 import java.util.Iterator;
 import java.util.function.LongFunction;
 
-/** Test data without end: item {@code i} is {@code make(i)}, from a given position (as a resumed run asks). */
+/**
+ * Test data without end: item {@code i} is {@code make(i)}, from a given position (as a resumed run
+ * asks).
+ */
 public final class Endless {
   private Endless() {}
 

@@ -20,19 +20,31 @@ class NextTokenTaskTest {
 
   @Test
   void headOnSupervisedPositionsGivesTheFullCausalLoss() {
-    List<TokenizedConversation> rows = List.of(
-        new TokenizedConversation("caption", new int[] {1, 5, 6, 7, 8, 9, 2}, new int[] {IGNORE, IGNORE, IGNORE,
-            IGNORE, 8, 9, 2}, 0),
-        new TokenizedConversation("qa", new int[] {1, 10, 11, 12, 13, 14}, new int[] {IGNORE, IGNORE, 11, IGNORE,
-            13, 14}, 0));
+    List<TokenizedConversation> rows =
+        List.of(
+            new TokenizedConversation(
+                "caption",
+                new int[] {1, 5, 6, 7, 8, 9, 2},
+                new int[] {IGNORE, IGNORE, IGNORE, IGNORE, 8, 9, 2},
+                0),
+            new TokenizedConversation(
+                "qa",
+                new int[] {1, 10, 11, 12, 13, 14},
+                new int[] {IGNORE, IGNORE, 11, IGNORE, 13, 14},
+                0));
     try (LlamaModel model = new LlamaModel(LlamaConfigs.tiny(), Placement.cpu(DType.F32));
         TensorScope scope = TensorScope.open();
         Batch plain = Batch.ofTokens(rows, 0)) {
       Init.normal(model, 0.02, 3);
-      CausalLmLoss.Result selected = new NextTokenTask<>(model).loss(plain.inputIds(), plain.labels());
+      CausalLmLoss.Result selected =
+          new NextTokenTask<>(model).loss(plain.inputIds(), plain.labels());
       CausalLmLoss.Result full = CausalLmLoss.of(model.forward(plain.inputIds()), plain.labels());
-      assertThat(selected.tokens()).as("3 caption tokens, 3 answer tokens").isEqualTo(full.tokens()).isEqualTo(6);
-      assertThat(selected.sum().item_double()).isCloseTo(full.sum().item_double(), Offset.offset(1e-4));
+      assertThat(selected.tokens())
+          .as("3 caption tokens, 3 answer tokens")
+          .isEqualTo(full.tokens())
+          .isEqualTo(6);
+      assertThat(selected.sum().item_double())
+          .isCloseTo(full.sum().item_double(), Offset.offset(1e-4));
     }
   }
 }

@@ -22,9 +22,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Recomputation keeps the last layer's graph and recomputes the others: the gradients of every parameter equal the
- * plain pass's, with one layer (nothing recomputed) and with several, with the down projections frozen (their
- * product skipped) and trained.
+ * Recomputation keeps the last layer's graph and recomputes the others: the gradients of every
+ * parameter equal the plain pass's, with one layer (nothing recomputed) and with several, with the
+ * down projections frozen (their product skipped) and trained.
  */
 class RecomputedLayersTest {
   @ParameterizedTest
@@ -34,24 +34,28 @@ class RecomputedLayersTest {
     Map<String, Tensor> recomputed = gradients(layers, true, trainDownProjections);
     assertThat(recomputed.keySet()).isEqualTo(plain.keySet()).isNotEmpty();
     try (TensorScope scope = TensorScope.open()) {
-      plain.forEach((name, g) -> {
-        assertThat(g.defined()).as(name + " has a gradient").isTrue();
-        double diff = recomputed.get(name).sub(g).abs().max().item_double();
-        assertThat(diff).as(name + " (max |grad| " + g.abs().max().item_double() + ")").isLessThanOrEqualTo(1e-6);
-      });
+      plain.forEach(
+          (name, g) -> {
+            assertThat(g.defined()).as(name + " has a gradient").isTrue();
+            double diff = recomputed.get(name).sub(g).abs().max().item_double();
+            assertThat(diff)
+                .as(name + " (max |grad| " + g.abs().max().item_double() + ")")
+                .isLessThanOrEqualTo(1e-6);
+          });
     }
   }
 
   /**
-   * Observing needs every layer's output, so it never takes the recomputing path, gradients on or off; with no
-   * recomputing forward pending, the backward is the loss's alone.
+   * Observing needs every layer's output, so it never takes the recomputing path, gradients on or
+   * off; with no recomputing forward pending, the backward is the loss's alone.
    */
   @Test
   void observingIgnoresActivationRecomputation() {
     try (LlamaModel model = new LlamaModel(LlamaConfigs.tiny(), Placement.cpu(DType.F32));
         TensorScope scope = TensorScope.open()) {
       Init.normal(model, 0.2, 12);
-      Tensor embeds = model.embed(Tensor.create(new long[] {5, 6, 7, 8}, 1, 4)).detach().requires_grad_(true);
+      Tensor embeds =
+          model.embed(Tensor.create(new long[] {5, 6, 7, 8}, 1, 4)).detach().requires_grad_(true);
       Recomputation layers = new Recomputation(true);
       List<Integer> order = new ArrayList<>();
       model.forEachLayerOutput(embeds, (hidden, layer) -> order.add(layer));
@@ -61,38 +65,49 @@ class RecomputedLayersTest {
     }
   }
 
-  /** A recomputing forward whose loss was backpropagated without the recomputation is reported by the next one. */
+  /**
+   * A recomputing forward whose loss was backpropagated without the recomputation is reported by
+   * the next one.
+   */
   @Test
   void aForgottenRecomputedBackwardIsReported() {
     try (LlamaModel model = new LlamaModel(LlamaConfigs.tiny(), Placement.cpu(DType.F32));
         TensorScope scope = TensorScope.open()) {
       Init.normal(model, 0.02, 5);
-      Modules.namedParameters(model).forEach((name, p) -> p.requires_grad_(name.endsWith("norm.weight")));
+      Modules.namedParameters(model)
+          .forEach((name, p) -> p.requires_grad_(name.endsWith("norm.weight")));
       Recomputation layers = new Recomputation(true);
       Tensor ids = Tensor.create(new long[] {3, 17, 5, 99}, 1, 4);
       CausalLmLoss.of(model.forward(ids, layers), ids).sum().backward();
-      assertThatThrownBy(() -> model.forward(ids, layers)).isInstanceOf(IllegalStateException.class)
+      assertThatThrownBy(() -> model.forward(ids, layers))
+          .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("Recomputation.backward");
     }
   }
 
   /**
-   * Trains the embeddings and every norm, so the gradient crosses every layer into the embeddings' graph; the norms
-   * alone leave the down projections frozen, which recomputation then skips, and training them too takes the full
-   * recomputation.
+   * Trains the embeddings and every norm, so the gradient crosses every layer into the embeddings'
+   * graph; the norms alone leave the down projections frozen, which recomputation then skips, and
+   * training them too takes the full recomputation.
    */
-  private static Map<String, Tensor> gradients(int layers, boolean recompute, boolean trainDownProjections) {
-    LlamaModel model = new LlamaModel(LlamaConfigs.tiny().withNumHiddenLayers(layers), Placement.cpu(DType.F32));
+  private static Map<String, Tensor> gradients(
+      int layers, boolean recompute, boolean trainDownProjections) {
+    LlamaModel model =
+        new LlamaModel(LlamaConfigs.tiny().withNumHiddenLayers(layers), Placement.cpu(DType.F32));
     Init.normal(model, 0.02, 5);
     Map<String, Tensor> trained = new LinkedHashMap<>();
-    Modules.namedParameters(model).forEach((name, p) -> {
-      boolean trains = name.endsWith("norm.weight") || name.endsWith("embed_tokens.weight")
-          || trainDownProjections && name.endsWith("down_proj.weight");
-      p.requires_grad_(trains);
-      if (trains) {
-        trained.put(name, p);
-      }
-    });
+    Modules.namedParameters(model)
+        .forEach(
+            (name, p) -> {
+              boolean trains =
+                  name.endsWith("norm.weight")
+                      || name.endsWith("embed_tokens.weight")
+                      || trainDownProjections && name.endsWith("down_proj.weight");
+              p.requires_grad_(trains);
+              if (trains) {
+                trained.put(name, p);
+              }
+            });
     Recomputation recomputation = new Recomputation(recompute);
     Map<String, Tensor> grads = new LinkedHashMap<>();
     try (TensorScope scope = TensorScope.open()) {

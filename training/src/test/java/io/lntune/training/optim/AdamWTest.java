@@ -20,12 +20,16 @@ import org.bytedeco.pytorch.TensorVector;
 import org.junit.jupiter.api.Test;
 
 class AdamWTest {
-  /** Three steps with weight decay and a warm-up factor equal libtorch's own AdamW on the same gradients. */
+  /**
+   * Three steps with weight decay and a warm-up factor equal libtorch's own AdamW on the same
+   * gradients.
+   */
   @Test
   void matchesLibtorchAdamW() {
     LlamaModel model = new LlamaModel(LlamaConfigs.tiny(), Placement.cpu(DType.F32));
     Init.normal(model, 0.1, 3);
-    TrainableParameters ours = TrainableParameters.select(model, Selection.of(Strategy.LAYERNORM_SIMPLE), true);
+    TrainableParameters ours =
+        TrainableParameters.select(model, Selection.of(Strategy.LAYERNORM_SIMPLE), true);
     Trainable norm = ours.all().get(0);
     Tensor reference;
     try (NoGradGuard g = new NoGradGuard()) {
@@ -36,12 +40,13 @@ class AdamWTest {
     AdamWOptions options = new AdamWOptions(0.05);
     options.weight_decay().put(0.1);
     options.eps().put(1e-6);
-    options.betas().put(0, 0.95).put(1, 0.8);                      // the binding stores (beta1, beta2) reversed
-    org.bytedeco.pytorch.AdamW theirs = new org.bytedeco.pytorch.AdamW(new TensorVector(reference), options);
+    options.betas().put(0, 0.95).put(1, 0.8); // the binding stores (beta1, beta2) reversed
+    org.bytedeco.pytorch.AdamW theirs =
+        new org.bytedeco.pytorch.AdamW(new TensorVector(reference), options);
     Torch.seed(9);
     for (int step = 0; step < 3; step++) {
       try (TensorScope scope = TensorScope.open()) {
-        Tensor grad = randn(norm.master().sizes().vec().get());      // d(sum(p * grad))/dp = grad
+        Tensor grad = randn(norm.master().sizes().vec().get()); // d(sum(p * grad))/dp = grad
         norm.param().mul(grad).sum().backward();
         reference.mul(grad).sum().backward();
       }
@@ -53,8 +58,14 @@ class AdamWTest {
     }
     try (TensorScope scope = TensorScope.open()) {
       assertThat(norm.master().sub(reference.detach()).abs().max().item_double()).isLessThan(1e-6);
-      assertThat(norm.master().sub(Tensor.create(new float[] {1f}).expand(64)).abs().max().item_double())
-          .as("three steps moved the gain away from its initial 1").isGreaterThan(0.05);
+      assertThat(
+              norm.master()
+                  .sub(Tensor.create(new float[] {1f}).expand(64))
+                  .abs()
+                  .max()
+                  .item_double())
+          .as("three steps moved the gain away from its initial 1")
+          .isGreaterThan(0.05);
     }
     model.close();
   }

@@ -19,21 +19,24 @@ import org.junit.jupiter.api.Test;
 
 class GradientNoiseTest {
   /**
-   * Three micro-batches with known gradients, on a bf16 model (fp32 accumulators) and an fp32 one (gradients in
-   * place): the statistics equal the variance and norm computed by hand from those gradients.
+   * Three micro-batches with known gradients, on a bf16 model (fp32 accumulators) and an fp32 one
+   * (gradients in place): the statistics equal the variance and norm computed by hand from those
+   * gradients.
    */
   @Test
   void equalsAHandComputationOnFixedMicroBatches() {
     for (DType dtype : List.of(DType.BF16, DType.F32)) {
       LlamaModel model = new LlamaModel(LlamaConfigs.tiny(), Placement.cpu(dtype));
-      TrainableParameters trainables = TrainableParameters.select(model, Selection.of(Strategy.LAYERNORM_SIMPLE), true);
+      TrainableParameters trainables =
+          TrainableParameters.select(model, Selection.of(Strategy.LAYERNORM_SIMPLE), true);
       Trainable first = trainables.all().get(0);
       Trainable second = trainables.all().get(1);
       int n = (int) first.master().numel();
       AdamW adam = new AdamW(0.9, 0.999, 1e-8);
       adam.addGroup("first", 1e-3, 0, List.of(first));
       adam.addGroup("second", 1e-3, 0, List.of(second));
-      // Micro-batch i's summed loss has gradient c[i][k] at element k of "first" (1 where bf16 rounds nothing),
+      // Micro-batch i's summed loss has gradient c[i][k] at element k of "first" (1 where bf16
+      // rounds nothing),
       // and i at every element of "second" only in micro-batches 1 and 2.
       long[] tokens = {2, 4, 8};
       double[][] c = new double[3][n];
@@ -67,16 +70,22 @@ class GradientNoiseTest {
       }
       double[] secondByHand = byHand(s, tokens);
       assertThat(stats.keySet()).containsExactly("first", "second", GradientNoise.ALL);
-      assertThat(stats.get("first").variance()).isCloseTo(firstByHand[0], within(1e-6 * firstByHand[0]));
-      assertThat(stats.get("first").norm()).isCloseTo(firstByHand[1], within(1e-6 * firstByHand[1]));
-      assertThat(stats.get("second").variance()).isCloseTo(secondByHand[0], within(1e-6 * secondByHand[0]));
+      assertThat(stats.get("first").variance())
+          .isCloseTo(firstByHand[0], within(1e-6 * firstByHand[0]));
+      assertThat(stats.get("first").norm())
+          .isCloseTo(firstByHand[1], within(1e-6 * firstByHand[1]));
+      assertThat(stats.get("second").variance())
+          .isCloseTo(secondByHand[0], within(1e-6 * secondByHand[0]));
       assertThat(stats.get("first").microBatches()).isEqualTo(3);
       long elements = first.master().numel() + second.master().numel();
       assertThat(stats.get(GradientNoise.ALL).elements()).isEqualTo(elements);
-      assertThat(stats.get(GradientNoise.ALL).variance()).isCloseTo((firstByHand[0] * first.master().numel()
-          + secondByHand[0] * second.master().numel()) / elements, within(1e-6 * firstByHand[0]));
-      assertThat(stats.get(GradientNoise.ALL).norm()).isCloseTo(Math.hypot(firstByHand[1], secondByHand[1]),
-          within(1e-6 * firstByHand[1]));
+      assertThat(stats.get(GradientNoise.ALL).variance())
+          .isCloseTo(
+              (firstByHand[0] * first.master().numel() + secondByHand[0] * second.master().numel())
+                  / elements,
+              within(1e-6 * firstByHand[0]));
+      assertThat(stats.get(GradientNoise.ALL).norm())
+          .isCloseTo(Math.hypot(firstByHand[1], secondByHand[1]), within(1e-6 * firstByHand[1]));
       model.close();
     }
   }
@@ -84,7 +93,8 @@ class GradientNoiseTest {
   @Test
   void oneMicroBatchHasANormButNoVariance() {
     LlamaModel model = new LlamaModel(LlamaConfigs.tiny(), Placement.cpu(DType.F32));
-    TrainableParameters trainables = TrainableParameters.select(model, Selection.of(Strategy.LAYERNORM_SIMPLE), true);
+    TrainableParameters trainables =
+        TrainableParameters.select(model, Selection.of(Strategy.LAYERNORM_SIMPLE), true);
     AdamW adam = new AdamW(0.9, 0.999, 1e-8);
     adam.addGroup("norms", 1e-3, 0, trainables.all());
     GradientNoise noise = GradientNoise.start(adam.groups());
@@ -95,13 +105,14 @@ class GradientNoiseTest {
     noise.afterMicroBatch(4);
     GradientNoise.Stats all = noise.finish(4).get(GradientNoise.ALL);
     assertThat(all.variance()).isNaN();
-    assertThat(all.norm()).isCloseTo(Math.sqrt(trainables.all().get(0).master().numel()) / 4, within(1e-9));
+    assertThat(all.norm())
+        .isCloseTo(Math.sqrt(trainables.all().get(0).master().numel()) / 4, within(1e-9));
     model.close();
   }
 
   /**
-   * {@return the per-element sample variance of g[i] / tokens[i] over i, averaged over elements; and the norm of
-   * sum_i g[i] / sum_i tokens[i]}
+   * {@return the per-element sample variance of g[i] / tokens[i] over i, averaged over elements;
+   * and the norm of sum_i g[i] / sum_i tokens[i]}
    */
   private static double[] byHand(double[][] g, long[] tokens) {
     int n = g[0].length;

@@ -24,16 +24,22 @@ class LoraTest {
     Init.normal(model, 0.2, 5);
     model.eval();
     Tensor ids = Tensor.create(new long[] {1, 5, 9, 200, 3}, 1, 5);
-    try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+    try (TensorScope scope = TensorScope.open();
+        NoGradGuard g = new NoGradGuard()) {
       Tensor base = scope.keep(model.forward(ids));
       LoraConfig config = new LoraConfig(4, 8, 0.0, LoraConfig.ALL_BLOCK_LINEARS);
       Map<String, Linear> adapted = Lora.attach(model.blockLinears(), config, 11);
       assertThat(adapted).hasSize(2 * 7);
       Map<String, Tensor> params = Modules.namedParameters(model);
-      assertThat(params).containsKeys("model.layers.0.self_attn.q_proj.lora_A.weight",
-          "model.layers.1.mlp.down_proj.lora_B.weight");
-      assertThat(params.get("model.layers.0.self_attn.q_proj.lora_A.weight").sizes().vec().get()).containsExactly(4, 64);
-      assertThat(model.forward(ids).sub(base).abs().max().item_double()).as("B starts at zero").isZero();
+      assertThat(params)
+          .containsKeys(
+              "model.layers.0.self_attn.q_proj.lora_A.weight",
+              "model.layers.1.mlp.down_proj.lora_B.weight");
+      assertThat(params.get("model.layers.0.self_attn.q_proj.lora_A.weight").sizes().vec().get())
+          .containsExactly(4, 64);
+      assertThat(model.forward(ids).sub(base).abs().max().item_double())
+          .as("B starts at zero")
+          .isZero();
 
       for (Map.Entry<String, Tensor> e : params.entrySet()) {
         if (e.getKey().endsWith("lora_B.weight")) {

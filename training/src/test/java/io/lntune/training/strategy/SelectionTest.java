@@ -14,7 +14,10 @@ import org.junit.jupiter.api.Test;
 
 class SelectionTest {
   private static long count(Map<String, Tensor> params, Selection s) {
-    return params.entrySet().stream().filter(e -> s.trains(e.getKey())).mapToLong(e -> e.getValue().numel()).sum();
+    return params.entrySet().stream()
+        .filter(e -> s.trains(e.getKey()))
+        .mapToLong(e -> e.getValue().numel())
+        .sum();
   }
 
   @Test
@@ -24,10 +27,14 @@ class SelectionTest {
     long norms = 32 * 2 * 4096;
     long embedAndHead = 2L * 32000 * 4096;
     assertThat(count(params, Selection.of(Strategy.LAYERNORM_SIMPLE))).isEqualTo(norms + 4096);
-    assertThat(count(params, Selection.of(Strategy.LAYERNORM_SIMPLE).withoutFinalNorm())).isEqualTo(norms);
-    assertThat(count(params, Selection.of(Strategy.LAYERNORM))).isEqualTo(norms + 4096 + embedAndHead);
-    assertThat(count(params, Selection.of(Strategy.ATTN_QV))).isEqualTo(32L * 2 * 4096 * 4096 + embedAndHead);
-    assertThat(count(params, Selection.of(Strategy.ATTN_MLP))).isEqualTo(32L * 3 * 4096 * 11008 + embedAndHead);
+    assertThat(count(params, Selection.of(Strategy.LAYERNORM_SIMPLE).withoutFinalNorm()))
+        .isEqualTo(norms);
+    assertThat(count(params, Selection.of(Strategy.LAYERNORM)))
+        .isEqualTo(norms + 4096 + embedAndHead);
+    assertThat(count(params, Selection.of(Strategy.ATTN_QV)))
+        .isEqualTo(32L * 2 * 4096 * 4096 + embedAndHead);
+    assertThat(count(params, Selection.of(Strategy.ATTN_MLP)))
+        .isEqualTo(32L * 3 * 4096 * 11008 + embedAndHead);
     assertThat(count(params, Selection.of(Strategy.FULL))).isEqualTo(model.parameterCount());
     assertThat(count(params, Selection.of(Strategy.CONNECTOR_ONLY))).isZero();
     model.close();
@@ -37,25 +44,42 @@ class SelectionTest {
   void visionAndConnectorNamesFollowTheLlavaLayout() {
     Selection layernorm = Selection.of(Strategy.LAYERNORM);
     assertThat(layernorm.trains("model.mm_projector.0.weight")).isTrue();
-    assertThat(layernorm.trains("model.vision_tower.vision_tower.vision_model.encoder.layers.0.layer_norm1.weight"))
+    assertThat(
+            layernorm.trains(
+                "model.vision_tower.vision_tower.vision_model.encoder.layers.0.layer_norm1.weight"))
         .isFalse();
-    assertThat(layernorm.withVisionNorms()
-        .trains("model.vision_tower.vision_tower.vision_model.encoder.layers.0.layer_norm1.weight")).isTrue();
-    assertThat(layernorm.withVisionNorms()
-        .trains("model.vision_tower.vision_tower.vision_model.encoder.layers.0.mlp.fc1.weight")).isFalse();
-    assertThat(Selection.of(Strategy.FULL).trains("model.vision_tower.vision_tower.vision_model.post_layernorm.weight"))
+    assertThat(
+            layernorm
+                .withVisionNorms()
+                .trains(
+                    "model.vision_tower.vision_tower.vision_model.encoder.layers.0.layer_norm1.weight"))
+        .isTrue();
+    assertThat(
+            layernorm
+                .withVisionNorms()
+                .trains(
+                    "model.vision_tower.vision_tower.vision_model.encoder.layers.0.mlp.fc1.weight"))
+        .isFalse();
+    assertThat(
+            Selection.of(Strategy.FULL)
+                .trains("model.vision_tower.vision_tower.vision_model.post_layernorm.weight"))
         .isFalse();
     assertThat(Selection.of(Strategy.CONNECTOR_ONLY).trains("model.mm_projector.weight")).isTrue();
-    assertThat(Selection.of(Strategy.LAYERNORM_SIMPLE).trains("model.mm_projector.weight")).isFalse();
-    assertThat(Selection.of(Strategy.LORA).trains("model.layers.3.mlp.up_proj.lora_B.weight")).isTrue();
+    assertThat(Selection.of(Strategy.LAYERNORM_SIMPLE).trains("model.mm_projector.weight"))
+        .isFalse();
+    assertThat(Selection.of(Strategy.LORA).trains("model.layers.3.mlp.up_proj.lora_B.weight"))
+        .isTrue();
     assertThat(Selection.of(Strategy.LORA).trains("model.layers.3.mlp.up_proj.weight")).isFalse();
-    assertThat(Selection.custom(n -> n.endsWith("input_layernorm.weight")).trains("model.layers.0.input_layernorm.weight"))
+    assertThat(
+            Selection.custom(n -> n.endsWith("input_layernorm.weight"))
+                .trains("model.layers.0.input_layernorm.weight"))
         .isTrue();
   }
 
   @Test
   void namesParse() {
     assertThat(Strategy.parse("layernorm-simple")).isEqualTo(Strategy.LAYERNORM_SIMPLE);
-    assertThatThrownBy(() -> Strategy.parse("bitfit")).hasMessageContaining("unknown strategy 'bitfit'");
+    assertThatThrownBy(() -> Strategy.parse("bitfit"))
+        .hasMessageContaining("unknown strategy 'bitfit'");
   }
 }

@@ -40,14 +40,17 @@ class SyntheticWorldTest {
     SyntheticWorld.Summary s = new SyntheticWorld(30, 11, 60, 0).generate(dir);
     int checked = 0;
     for (JsonNode sample : JSON.readTree(s.stage1().toFile())) {
-      BufferedImage img = ImageIO.read(s.imageRoot().resolve(sample.get("image").asText()).toFile());
+      BufferedImage img =
+          ImageIO.read(s.imageRoot().resolve(sample.get("image").asText()).toFile());
       Matcher m = THING.matcher(sample.get("conversations").get(1).get("value").asText());
       while (m.find()) {
         Scene.Colour colour = Scene.Colour.valueOf(m.group(1).toUpperCase(java.util.Locale.ROOT));
         int cell = cellOf(m.group(3));
         // Every shape covers its cell's centre pixel, so the caption's colour must be there.
         int rgb = img.getRGB(cell % 3 * 20 + 10, cell / 3 * 20 + 10) & 0xffffff;
-        assertThat(rgb).as("%s in %s", m.group(), sample.get("id")).isEqualTo(colour.rgb.getRGB() & 0xffffff);
+        assertThat(rgb)
+            .as("%s in %s", m.group(), sample.get("id"))
+            .isEqualTo(colour.rgb.getRGB() & 0xffffff);
         checked++;
       }
     }
@@ -68,15 +71,21 @@ class SyntheticWorldTest {
     }
   }
 
-  /** LLaVA-Instruct's three kinds per training picture, typed, and drawn from the picture the caption describes. */
+  /**
+   * LLaVA-Instruct's three kinds per training picture, typed, and drawn from the picture the
+   * caption describes.
+   */
   @Test
   void instructSamplesHaveTheThreeKindsWithTheirTypes() throws IOException {
     SyntheticWorld.Summary s = new SyntheticWorld(40, 13, 24, 0.25).generate(dir);
     JsonNode instruct = JSON.readTree(s.stage2Instruct().toFile());
     assertThat(instruct).hasSize(3 * 30);
     java.util.Map<String, String> captions = new java.util.HashMap<>();
-    JSON.readTree(s.stage1().toFile()).forEach(c -> captions.put(c.get("image").asText(),
-        c.get("conversations").get(1).get("value").asText()));
+    JSON.readTree(s.stage1().toFile())
+        .forEach(
+            c ->
+                captions.put(
+                    c.get("image").asText(), c.get("conversations").get(1).get("value").asText()));
     java.util.Set<String> reasoning = new java.util.HashSet<>();
     for (int i = 0; i < instruct.size(); i++) {
       JsonNode sample = instruct.get(i);
@@ -84,8 +93,8 @@ class SyntheticWorldTest {
       String image = sample.get("image").asText();
       JsonNode conv = sample.get("conversations");
       assertThat(sample.get("type").asText()).isEqualTo(type);
-      assertThat(sample.get("id").asText()).isEqualTo(image.substring("images/".length(), image.length() - 4) + "-"
-          + type);
+      assertThat(sample.get("id").asText())
+          .isEqualTo(image.substring("images/".length(), image.length() - 4) + "-" + type);
       assertThat(captions).as("training pictures only").containsKey(image);
       assertThat(conv.get(0).get("value").asText()).startsWith("<image>\n");
       if (type.equals("conversation")) {
@@ -99,19 +108,26 @@ class SyntheticWorldTest {
         int shapes = 0;
         while (m.find()) {
           shapes++;
-          assertThat(answer).contains("A " + m.group(1) + " " + m.group(2) + " is at the " + m.group(3) + ".");
+          assertThat(answer)
+              .contains("A " + m.group(1) + " " + m.group(2) + " is at the " + m.group(3) + ".");
         }
-        assertThat(answer).startsWith("The picture shows " + SceneText.NUMBERS.get(shapes) + " shape");
+        assertThat(answer)
+            .startsWith("The picture shows " + SceneText.NUMBERS.get(shapes) + " shape");
       }
       if (type.equals("complex_reasoning")) {
-        assertThat(answer).containsPattern("(so the answer is (yes|no)|leaves \\w+|so the .+ is (above|below|level "
-            + "with) the .+)\\.$");
-        reasoning.add(conv.get(0).get("value").asText().replaceAll("(the|Is the|Are there more) .*", "$1"));
+        assertThat(answer)
+            .containsPattern(
+                "(so the answer is (yes|no)|leaves \\w+|so the .+ is (above|below|level "
+                    + "with) the .+)\\.$");
+        reasoning.add(
+            conv.get(0).get("value").asText().replaceAll("(the|Is the|Are there more) .*", "$1"));
       }
     }
     assertThat(reasoning).as("every kind of reasoning question").hasSize(3);
-    SyntheticWorld.Summary again = new SyntheticWorld(40, 13, 24, 0.25).generate(dir.resolve("again"));
-    assertThat(Files.readString(again.stage2Instruct())).isEqualTo(Files.readString(s.stage2Instruct()));
+    SyntheticWorld.Summary again =
+        new SyntheticWorld(40, 13, 24, 0.25).generate(dir.resolve("again"));
+    assertThat(Files.readString(again.stage2Instruct()))
+        .isEqualTo(Files.readString(s.stage2Instruct()));
   }
 
   private static int cellOf(String where) {
