@@ -161,6 +161,7 @@ public final class LayerNormTuner implements AutoCloseable {
     private DType exportDtype;
     private Boolean activationRecomputation;
     private Integer keepCheckpoints;
+    private Long gradientStatsEvery;
     private Boolean resumeAnyway;
     private final List<TrainingListener> listeners = new ArrayList<>();
 
@@ -566,6 +567,24 @@ public final class LayerNormTuner implements AutoCloseable {
     }
 
     /**
+     * Measures the gradients' statistics every {@code n} steps: per AdamW group and for all
+     * trainable tensors, the norm of the step's gradient and the variance of the gradient across
+     * the step's micro-batches (the paper's gradient-variance analysis; needs a {@link
+     * #gradientAccumulation} of 2 or more for the variance). They go to the listeners ({@code
+     * StepMetrics.gradients()}) and {@code metrics.jsonl}; {@code lntune analyze gradients} charts
+     * them. A measured step holds three fp32 copies of the trainable gradients while it runs. If
+     * not set: 0, never.
+     *
+     * @param n steps between measurements, 0 or more (0: never)
+     * @return this builder
+     * @throws IllegalStateException if it was already set
+     */
+    public Builder gradientStatsEvery(long n) {
+      this.gradientStatsEvery = once("gradientStatsEvery", this.gradientStatsEvery, n);
+      return this;
+    }
+
+    /**
      * Resumes from the output directory's last checkpoint even when it was trained with other
      * settings (data file, its size or time, strategy, learning rates, batch, steps, seed, model),
      * with a warning naming each difference. If not set: false, and such a rerun is refused with
@@ -656,6 +675,8 @@ public final class LayerNormTuner implements AutoCloseable {
       atLeast(problems, "checkpointEvery", checkpoints, 0);
       int keep = requireNonNullElse(keepCheckpoints, RunDefaults.KEEP_CHECKPOINTS);
       atLeast(problems, "keepCheckpoints", keep, 0);
+      long gradientStats = requireNonNullElse(gradientStatsEvery, RunDefaults.GRADIENT_STATS_EVERY);
+      atLeast(problems, "gradientStatsEvery", gradientStats, 0);
       double clip = requireNonNullElse(maxGradNorm, RunDefaults.MAX_GRAD_NORM);
       positive(problems, "maxGradNorm", clip);
       if (trainData != null && !Files.isRegularFile(trainData)) {
@@ -693,6 +714,7 @@ public final class LayerNormTuner implements AutoCloseable {
               Optional.ofNullable(outputDir),
               checkpoints,
               keep,
+              gradientStats,
               requireNonNullElse(nanPolicy, RunDefaults.NAN_POLICY),
               imageTransform != null ? imageTransform : ClipTransform.forModel(model.config()),
               threads,

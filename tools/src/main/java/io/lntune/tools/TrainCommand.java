@@ -71,6 +71,7 @@ final class TrainCommand implements Callable<Integer> {
           Map.entry("--recompute-activations", "activationRecomputation"),
           Map.entry("--resume-anyway", "resumeAnyway"),
           Map.entry("--keep-checkpoints", "keepCheckpoints"),
+          Map.entry("--gradient-stats-every", "gradientStatsEvery"),
           Map.entry("--subset", "subset"));
 
   /** Builder setters that take Java objects and have no option. */
@@ -240,6 +241,15 @@ final class TrainCommand implements Callable<Integer> {
   int keepCheckpoints = RunDefaults.KEEP_CHECKPOINTS;
 
   @Option(
+      names = "--gradient-stats-every",
+      paramLabel = "K",
+      description =
+          "Every K steps, record the gradient norm and the variance of the gradient across the "
+              + "step's micro-batches (needs --grad-accum 2 or more), per optimizer group, "
+              + "in metrics.jsonl, for lntune analyze gradients (0: never). Default: ${DEFAULT-VALUE}.")
+  long gradientStatsEvery = RunDefaults.GRADIENT_STATS_EVERY;
+
+  @Option(
       names = "--resume-anyway",
       description =
           "Resume from --output's last checkpoint even if it was trained with "
@@ -320,6 +330,7 @@ final class TrainCommand implements Callable<Integer> {
             .activationRecomputation(recomputeActivations)
             .resumeAnyway(resumeAnyway)
             .keepCheckpoints(keepCheckpoints)
+            .gradientStatsEvery(gradientStatsEvery)
             .subset(chosen)
             .baseModelName(baseModelName != null ? baseModelName : modelAsGiven());
     if (s == Strategy.LORA) {

@@ -111,4 +111,53 @@ class GradientsCommandTest {
     assertThat(missing.code()).isEqualTo(1);
     assertThat(missing.err()).contains("metrics.jsonl does not exist");
   }
+
+  /**
+   * Two real training runs with gradient statistics on, compared: what the trainer writes is what
+   * the analysis reads.
+   */
+  @Test
+  void readsWhatTrainingWrote() throws Exception {
+    Path[] f = TrainCommandTest.fixture(dir);
+    for (String strategy : List.of("LAYERNORM", "FULL")) {
+      CliRun trained =
+          CliRun.of(
+              "train",
+              "--model",
+              f[0].toString(),
+              "--data",
+              f[1].toString(),
+              "--image-root",
+              f[2].toString(),
+              "--strategy",
+              strategy,
+              "--batch-size",
+              "2",
+              "--grad-accum",
+              "2",
+              "--max-steps",
+              "4",
+              "--gradient-stats-every",
+              "2",
+              "--output",
+              dir.resolve(strategy).toString());
+      assertThat(trained.code()).as(trained.err()).isZero();
+    }
+    Path out = dir.resolve("compared");
+    CliRun r =
+        CliRun.of(
+            "analyze",
+            "gradients",
+            "ln=" + dir.resolve("LAYERNORM"),
+            "full=" + dir.resolve("FULL"),
+            "--out",
+            out.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out())
+        .containsPattern("\\| ln \\| 2 \\| [0-9.e+-]+ \\|")
+        .containsPattern("\\| full \\| 2 \\|");
+    assertThat(Files.readAllLines(out.resolve("gradients.csv")))
+        .hasSize(5)
+        .allSatisfy(line -> assertThat(line).doesNotEndWith(","));
+  }
 }

@@ -50,6 +50,20 @@ public final class JsonlMetricsListener implements TrainingListener, AutoCloseab
             .put("data_ms", m.dataMillis())
             .put("elapsed_ms", m.elapsedMillis())
             .put("skipped", m.skipped());
+    if (!m.gradients().isEmpty()) {
+      ObjectNode gradients = n.putObject("gradients");
+      m.gradients()
+          .forEach(
+              (group, s) -> {
+                ObjectNode g = gradients.putObject(group).put("norm", s.norm());
+                if (Double.isNaN(s.variance())) {
+                  g.putNull("variance"); // JSON has no NaN: fewer than two micro-batches
+                } else {
+                  g.put("variance", s.variance());
+                }
+                g.put("elements", s.elements()).put("micro_batches", s.microBatches());
+              });
+    }
     write(n);
   }
 

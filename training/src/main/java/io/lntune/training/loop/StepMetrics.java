@@ -1,5 +1,10 @@
 package io.lntune.training.loop;
 
+import io.lntune.training.optim.GradientNoise;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * One optimizer step, as listeners see it.
  *
@@ -16,6 +21,8 @@ package io.lntune.training.loop;
  *     of the training
  * @param elapsedMillis wall time since the run (or resume) started
  * @param skipped whether the step was dropped for a non-finite loss or gradient
+ * @param gradients per optimizer group and {@link GradientNoise#ALL}, the gradient statistics of a
+ *     step that measured them ({@link TrainerConfig#gradientStatsEvery()}); empty otherwise
  */
 public record StepMetrics(
     long step,
@@ -28,7 +35,32 @@ public record StepMetrics(
     double stepMillis,
     double dataMillis,
     long elapsedMillis,
-    boolean skipped) {
+    boolean skipped,
+    Map<String, GradientNoise.Stats> gradients) {
+
+  /**
+   * Copies {@code gradients}.
+   *
+   * @param step the record component {@link #step()}
+   * @param totalSteps the record component {@link #totalSteps()}
+   * @param loss the record component {@link #loss()}
+   * @param learningRate the record component {@link #learningRate()}
+   * @param gradNorm the record component {@link #gradNorm()}
+   * @param tokens the record component {@link #tokens()}
+   * @param tokensPerSecond the record component {@link #tokensPerSecond()}
+   * @param stepMillis the record component {@link #stepMillis()}
+   * @param dataMillis the record component {@link #dataMillis()}
+   * @param elapsedMillis the record component {@link #elapsedMillis()}
+   * @param skipped the record component {@link #skipped()}
+   * @param gradients the record component {@link #gradients()}
+   */
+  public StepMetrics {
+    // No copy for the usual empty map: the trainer allocates as little as it can per step.
+    gradients =
+        gradients.isEmpty()
+            ? Map.of()
+            : Collections.unmodifiableMap(new LinkedHashMap<>(gradients));
+  }
 
   /** {@return estimated milliseconds left, from the average step time so far} */
   public long etaMillis(long firstStep) {

@@ -9,6 +9,7 @@ import io.lntune.training.checkpoint.CheckpointState;
 import io.lntune.training.checkpoint.TrainingCheckpoints;
 import io.lntune.training.optim.AdamW;
 import io.lntune.training.optim.GradientClipping;
+import io.lntune.training.optim.GradientNoise;
 import io.lntune.training.optim.TrainableParameters;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -71,6 +72,10 @@ public final class Trainer<B extends AutoCloseable> {
   private final List<Double> losses = new ArrayList<>(); // of this run's steps
   private DivergenceGuard guard;
   private long started; // System.nanoTime() when the steps began
+  // The step's totals, summed over its micro-batches by step(), forwardBackward() and nextBatch().
+  private double stepLossSum;
+  private long stepTokens;
+  private long stepDataNanos;
 
   /**
    * A trainer for one run.
@@ -174,28 +179,23 @@ public final class Trainer<B extends AutoCloseable> {
   private StepMetrics step(Iterator<B> batches) {
     long stepStart = System.nanoTime();
     step++;
-    double lossSum = 0;
-    long tokens = 0;
-    long dataNanos = 0;
+    stepLossSum = 0;
+    stepTokens = 0;
+    stepDataNanos = 0;
+    Optional<GradientNoise> noise =
+        every(config.gradientStatsEvery())
+            ? Optional.of(GradientNoise.start(optimizer.groups()))
+            : Optional.empty();
     for (int micro = 0; micro < config.gradientAccumulation(); micro++) {
-      long waitStart = System.nanoTime();
-      B batch = nextBatch(batches);
-      dataNanos += System.nanoTime() - waitStart;
-      try (batch;
-          TensorScope scope = TensorScope.open()) {
-        CausalLmLoss.Result out = task.loss(batch); // forward
-        lossSum += out.sum().item_double();
-        tokens += out.tokens();
-        task.backward(out); // backward
-      } catch (Exception e) {
-        throw e instanceof RuntimeException r
-            ? r
-            : new IllegalStateException("closing a batch: " + e.getMessage(), e);
+      long tokens = forwardBackward(nextBatch(batches));
+      if (noise.isPresent() && tokens > 0) {
+        noise.get().afterMicroBatch(tokens);
       }
-      trainables.collectGradients();
     }
-    double loss = tokens == 0 ? 0 : lossSum / tokens;
-    double gradNorm = Double.isFinite(loss) ? meanAndClip(tokens) : Double.NaN; // clip
+    double loss = stepTokens == 0 ? 0 : stepLossSum / stepTokens;
+    Map<String, GradientNoise.Stats> gradients =
+        noise.isPresent() ? noise.get().finish(stepTokens) : Map.of(); // before the mean's scaling
+    double gradNorm = Double.isFinite(loss) ? meanAndClip(stepTokens) : Double.NaN; // clip
     double lrFactor = config.schedule().factor(step - 1, config.maxSteps());
     if (Double.isFinite(gradNorm)) { // optimizer
       guard.finite(step, loss);
@@ -207,30 +207,65 @@ public final class Trainer<B extends AutoCloseable> {
         !Double.isFinite(gradNorm)
             && guard.nonFinite(step, Double.isFinite(loss) ? "the gradient norm" : "the loss");
     losses.add(loss);
-    double stepMillis = (System.nanoTime() - stepStart) / 1e6;
-    double learningRate = optimizer.groups().get(0).learningRate() * lrFactor;
-    return new StepMetrics(
-        step,
-        config.maxSteps(),
-        loss,
-        learningRate,
-        gradNorm,
-        tokens,
-        tokens / (stepMillis / 1000),
-        stepMillis,
-        dataNanos / 1e6,
-        (System.nanoTime() - started) / 1_000_000,
-        skipped);
+    return metrics(stepStart, loss, gradNorm, lrFactor, skipped, gradients);
   }
 
-  /** {@return the next micro-batch, counted as consumed} */
+  /**
+   * Forward and backward over one micro-batch in its own native-memory scope, its gradients
+   * collected into the fp32 accumulators. {@return the micro-batch's supervised tokens}
+   */
+  private long forwardBackward(B batch) {
+    long tokens;
+    try (batch;
+        TensorScope scope = TensorScope.open()) {
+      CausalLmLoss.Result out = task.loss(batch); // forward
+      stepLossSum += out.sum().item_double();
+      tokens = out.tokens();
+      task.backward(out); // backward
+    } catch (Exception e) {
+      throw e instanceof RuntimeException r
+          ? r
+          : new IllegalStateException("closing a batch: " + e.getMessage(), e);
+    }
+    trainables.collectGradients();
+    stepTokens += tokens;
+    return tokens;
+  }
+
+  /** {@return the next micro-batch, counted as consumed, the wait for it timed} */
   private B nextBatch(Iterator<B> batches) {
+    long waitStart = System.nanoTime();
     if (!batches.hasNext()) {
       throw new IllegalStateException(
           "the data ran out at step " + step + " (micro-batch " + consumed + ")");
     }
     consumed++;
-    return batches.next();
+    B batch = batches.next();
+    stepDataNanos += System.nanoTime() - waitStart;
+    return batch;
+  }
+
+  private StepMetrics metrics(
+      long stepStart,
+      double loss,
+      double gradNorm,
+      double lrFactor,
+      boolean skipped,
+      Map<String, GradientNoise.Stats> gradients) {
+    double stepMillis = (System.nanoTime() - stepStart) / 1e6;
+    return new StepMetrics(
+        step,
+        config.maxSteps(),
+        loss,
+        optimizer.groups().get(0).learningRate() * lrFactor,
+        gradNorm,
+        stepTokens,
+        stepTokens / (stepMillis / 1000),
+        stepMillis,
+        stepDataNanos / 1e6,
+        (System.nanoTime() - started) / 1_000_000,
+        skipped,
+        gradients);
   }
 
   /**

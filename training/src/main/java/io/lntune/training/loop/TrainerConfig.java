@@ -1,5 +1,6 @@
 package io.lntune.training.loop;
 
+import io.lntune.training.optim.GradientNoise;
 import io.lntune.training.optim.LrSchedule;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -20,6 +21,8 @@ import java.util.Optional;
  * @param outputDir where checkpoints go; empty for none
  * @param keepCheckpoints how many of the newest checkpoints to keep, older ones deleted after each
  *     write; 0 keeps all
+ * @param gradientStatsEvery measure the gradients' statistics ({@link GradientNoise}) every this
+ *     many steps; 0 for never
  */
 public record TrainerConfig(
     long maxSteps,
@@ -30,9 +33,34 @@ public record TrainerConfig(
     long checkpointEvery,
     long evaluateEvery,
     Optional<Path> outputDir,
-    int keepCheckpoints) {
+    int keepCheckpoints,
+    long gradientStatsEvery) {
 
-  /** A configuration that keeps every checkpoint. */
+  /** A configuration that measures no gradient statistics. */
+  public TrainerConfig(
+      long maxSteps,
+      int gradientAccumulation,
+      double maxGradNorm,
+      LrSchedule schedule,
+      NanPolicy nanPolicy,
+      long checkpointEvery,
+      long evaluateEvery,
+      Optional<Path> outputDir,
+      int keepCheckpoints) {
+    this(
+        maxSteps,
+        gradientAccumulation,
+        maxGradNorm,
+        schedule,
+        nanPolicy,
+        checkpointEvery,
+        evaluateEvery,
+        outputDir,
+        keepCheckpoints,
+        0);
+  }
+
+  /** A configuration that keeps every checkpoint and measures no gradient statistics. */
   public TrainerConfig(
       long maxSteps,
       int gradientAccumulation,
@@ -69,8 +97,9 @@ public record TrainerConfig(
       throw new IllegalArgumentException(
           "maxGradNorm must be > 0 (infinity for none), got " + maxGradNorm);
     }
-    if (checkpointEvery < 0 || evaluateEvery < 0) {
-      throw new IllegalArgumentException("checkpointEvery and evaluateEvery must be >= 0");
+    if (checkpointEvery < 0 || evaluateEvery < 0 || gradientStatsEvery < 0) {
+      throw new IllegalArgumentException(
+          "checkpointEvery, evaluateEvery and gradientStatsEvery must be >= 0");
     }
     if (keepCheckpoints < 0) {
       throw new IllegalArgumentException(

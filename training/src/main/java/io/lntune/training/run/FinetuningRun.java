@@ -202,7 +202,8 @@ public final class FinetuningRun {
               settings.checkpointEvery(),
               settings.evaluateEvery(),
               out,
-              settings.keepCheckpoints());
+              settings.keepCheckpoints(),
+              settings.gradientStatsEvery());
       Trainer<Batch> trainer =
           new Trainer<>(
               prepared.trainables(),

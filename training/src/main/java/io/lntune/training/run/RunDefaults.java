@@ -57,6 +57,9 @@ public final class RunDefaults {
   /** How many of the newest checkpoints to keep; 0 keeps all. */
   public static final int KEEP_CHECKPOINTS = 0;
 
+  /** Steps between measurements of the gradients' statistics; 0 for none. */
+  public static final long GRADIENT_STATS_EVERY = 0;
+
   /** What a NaN or infinite loss does. */
   public static final NanPolicy NAN_POLICY = NanPolicy.STOP;
 

@@ -54,6 +54,8 @@ import java.util.Optional;
  *     is written
  * @param checkpointEvery steps between checkpoints; 0 for a checkpoint at the end only
  * @param keepCheckpoints how many of the newest checkpoints to keep; 0 keeps all
+ * @param gradientStatsEvery steps between measurements of the gradients' statistics (norm and
+ *     variance across micro-batches per optimizer group, into {@code metrics.jsonl}); 0 for none
  * @param nanPolicy what a NaN or infinite loss does
  * @param imageTransform the image preprocessing
  * @param workers data worker threads
@@ -94,6 +96,7 @@ public record RunSettings(
     Optional<Path> outputDir,
     long checkpointEvery,
     int keepCheckpoints,
+    long gradientStatsEvery,
     NanPolicy nanPolicy,
     ImageTransform imageTransform,
     int workers,
@@ -130,6 +133,7 @@ public record RunSettings(
    * @param outputDir the record component {@link #outputDir()}
    * @param checkpointEvery the record component {@link #checkpointEvery()}
    * @param keepCheckpoints the record component {@link #keepCheckpoints()}
+   * @param gradientStatsEvery the record component {@link #gradientStatsEvery()}
    * @param nanPolicy the record component {@link #nanPolicy()}
    * @param imageTransform the record component {@link #imageTransform()}
    * @param workers the record component {@link #workers()}
@@ -188,6 +192,7 @@ public record RunSettings(
         .put("seed", seed)
         .put("checkpoint_every", checkpointEvery)
         .put("keep_checkpoints", keepCheckpoints)
+        .put("gradient_stats_every", gradientStatsEvery)
         .put("nan_policy", nanPolicy.name())
         .put("workers", workers)
         .put("activation_recomputation", activationRecomputation)

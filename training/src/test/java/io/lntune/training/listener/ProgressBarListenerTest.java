@@ -6,11 +6,13 @@ import io.lntune.training.loop.StepMetrics;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ProgressBarListenerTest {
   private static StepMetrics step(long n) {
-    return new StepMetrics(n, 20, 2.5 - n * 0.1, 1e-3, 0.8, 100, 2000, 50, 0, n * 50, false);
+    return new StepMetrics(
+        n, 20, 2.5 - n * 0.1, 1e-3, 0.8, 100, 2000, 50, 0, n * 50, false, Map.of());
   }
 
   @Test
