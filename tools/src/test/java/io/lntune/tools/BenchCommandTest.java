@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lntune.tools.bench.PythonBaselineTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -22,9 +23,16 @@ class BenchCommandTest {
 
   @Test
   void benchesTinyAndReportsTheSameNumbersInJsonAndMarkdown() throws Exception {
+    Path python =
+        PythonBaselineTest.fakePython(
+            dir, "python", 0, "{\"strategy\": \"x\", \"median_ms\": 2.5}");
     CliRun r =
         CliRun.of(
             "bench",
+            "--baseline",
+            "python",
+            "--python",
+            python.toString(),
             "--size",
             "tiny",
             "--steps",
@@ -48,6 +56,16 @@ class BenchCommandTest {
     String md = Files.readString(dir.resolve("bench.md"));
     assertThat(r.out()).isEqualTo(md);
     assertThat(json.get("size").asText()).isEqualTo("tiny");
+
+    assertThat(json.get("baseline")).hasSize(2); // LAYERNORM and FULL: the strategies Python has
+    for (JsonNode b : json.get("baseline")) {
+      assertThat(b.get("pythonMillis").asDouble()).isEqualTo(2.5);
+      assertThat(b.get("ratio").asDouble()).isEqualTo(b.get("lntuneMillis").asDouble() / 2.5);
+    }
+    assertThat(Files.readAllLines(dir.resolve("python.calls")))
+        .as("two rounds of LAYERNORM and FULL")
+        .hasSize(4);
+    assertThat(md).contains("| LAYERNORM | ", "| lntune / Python |");
 
     Map<String, JsonNode> rows = new HashMap<>();
     json.get("steps").forEach(s -> rows.put(s.get("config").asText(), s));

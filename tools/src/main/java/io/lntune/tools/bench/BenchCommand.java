@@ -21,6 +21,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.ToDoubleFunction;
 import picocli.CommandLine.Command;
@@ -147,6 +148,21 @@ public final class BenchCommand implements Callable<Integer> {
   long mmapThreshold;
 
   @Option(
+      names = "--baseline",
+      paramLabel = "python",
+      description =
+          "Also time the same step in Python PyTorch eager (a python3 with torch; skipped with a note "
+              + "when there is none), in the same rounds, for LAYERNORM, LAYERNORM_SIMPLE, LORA and FULL "
+              + "among --configs, and report lntune / Python per strategy.")
+  String baseline;
+
+  @Option(
+      names = "--python",
+      defaultValue = "python3",
+      description = "The Python interpreter for --baseline. Default: ${DEFAULT-VALUE}.")
+  String python;
+
+  @Option(
       names = "--output",
       paramLabel = "DIR",
       description = "Also write bench.json and bench.md here.")
@@ -173,7 +189,23 @@ public final class BenchCommand implements Callable<Integer> {
           "--steps, --rounds, --loader-batch and --decode-tokens must be >= 1, "
               + "--warmup >= 0, --configs not empty");
     }
+    if (baseline != null && !baseline.equals("python")) {
+      throw new IllegalArgumentException("--baseline must be python, got '" + baseline + "'");
+    }
     PrintWriter err = spec.commandLine().getErr();
+    Optional<PythonBaseline> eager =
+        baseline == null ? Optional.empty() : PythonBaseline.find(python);
+    String baselineNote =
+        baseline != null && eager.isEmpty()
+            ? "No Python baseline: "
+                + python
+                + " cannot import torch (Debian: apt-get install --no-install-recommends "
+                + "python3-torch)."
+            : "";
+    if (!baselineNote.isEmpty()) {
+      err.println("bench: " + baselineNote);
+    }
+    Map<String, List<Double>> eagerMillis = new LinkedHashMap<>();
     Map<String, List<StepResult>> timed = new LinkedHashMap<>();
     for (int round = 1; round <= rounds; round++) {
       for (String config : configs) {
@@ -189,6 +221,22 @@ public final class BenchCommand implements Callable<Integer> {
                 + " in a child JVM...");
         err.flush();
         timed.computeIfAbsent(config, c -> new ArrayList<>()).add(child(config, steps, 0));
+      }
+      for (String config : configs) {
+        if (eager.isPresent() && PythonBaseline.STRATEGIES.contains(config)) {
+          err.println(
+              "bench: round "
+                  + round
+                  + " of "
+                  + rounds
+                  + ": timing "
+                  + config
+                  + " in Python eager...");
+          err.flush();
+          eagerMillis
+              .computeIfAbsent(config, c -> new ArrayList<>())
+              .add(eager.get().stepMillis(s, config, warmup, steps, Torch.threads()));
+        }
       }
     }
     List<StepResult> rows = new ArrayList<>();
@@ -234,7 +282,9 @@ public final class BenchCommand implements Callable<Integer> {
             rows,
             checkpoint,
             decodes,
-            BenchReport.ratios(gemm, rows, checkpoint, decodes));
+            BenchReport.ratios(gemm, rows, checkpoint, decodes),
+            baselineRows(rows, eagerMillis),
+            baselineNote);
     PrintWriter out = spec.commandLine().getOut();
     out.print(report.toMarkdown());
     out.flush();
@@ -244,6 +294,23 @@ public final class BenchCommand implements Callable<Integer> {
       Files.writeString(output.resolve("bench.md"), report.toMarkdown());
     }
     return 0;
+  }
+
+  /**
+   * {@return per strategy Python timed, lntune's median step against the median of Python's rounds}
+   */
+  private static List<PythonBaseline.Row> baselineRows(
+      List<StepResult> rows, Map<String, List<Double>> eagerMillis) {
+    List<PythonBaseline.Row> out = new ArrayList<>();
+    for (StepResult row : rows) {
+      List<Double> python = eagerMillis.get(row.config());
+      if (python != null) {
+        List<Double> sorted = python.stream().sorted().toList();
+        out.add(
+            new PythonBaseline.Row(row.config(), row.stepMillis(), sorted.get(sorted.size() / 2)));
+      }
+    }
+    return out;
   }
 
   private static Map<String, String> environment(long mmapThreshold) {

@@ -28,6 +28,9 @@ import java.util.stream.Collectors;
  * @param checkpoint loading the model's checkpoint against reading the file
  * @param decodes per-token decoding time at each context length
  * @param ratios the targets' ratios over the rows above
+ * @param baseline per strategy, lntune's step time against Python PyTorch eager's ({@code
+ *     --baseline python}); empty when not asked for or not possible
+ * @param baselineNote why there is no baseline although one was asked for; empty otherwise
  */
 record BenchReport(
     String size,
@@ -40,7 +43,9 @@ record BenchReport(
     List<StepResult> steps,
     MachineProbes.Checkpoint checkpoint,
     List<MachineProbes.Decode> decodes,
-    List<Ratio> ratios) {
+    List<Ratio> ratios,
+    List<PythonBaseline.Row> baseline,
+    String baselineNote) {
 
   /**
    * One performance target.
@@ -270,6 +275,26 @@ record BenchReport(
               d.context(),
               d.tokenMillis(),
               1000 / d.tokenMillis()));
+    }
+    if (!baseline.isEmpty()) {
+      md.append(
+          "\nThe same step in Python PyTorch eager (bench_step_eager.py: the model cast to bf16, no "
+              + "fp32 masters; AdamW; the same trainable tensors), round-robin with lntune's:\n\n"
+              + "| strategy | lntune step ms | Python eager step ms | lntune / Python |\n"
+              + "|---|---:|---:|---:|\n");
+      for (PythonBaseline.Row b : baseline) {
+        md.append(
+            String.format(
+                Locale.ROOT,
+                "| %s | %.1f | %.1f | %.3f |%n",
+                b.strategy(),
+                b.lntuneMillis(),
+                b.pythonMillis(),
+                b.ratio()));
+      }
+    }
+    if (!baselineNote.isEmpty()) {
+      md.append("\n").append(baselineNote).append("\n");
     }
     md.append("\n| ratio | value | target | met |\n|---|---:|---|---|\n");
     for (Ratio r : ratios) {
