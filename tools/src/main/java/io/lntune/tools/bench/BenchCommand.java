@@ -20,6 +20,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -209,30 +210,12 @@ public final class BenchCommand implements Callable<Integer> {
     Map<String, List<StepResult>> timed = new LinkedHashMap<>();
     for (int round = 1; round <= rounds; round++) {
       for (String config : configs) {
-        err.println(
-            "bench: round "
-                + round
-                + " of "
-                + rounds
-                + ": timing "
-                + config
-                + " on "
-                + s.name().toLowerCase()
-                + " in a child JVM...");
-        err.flush();
+        progress(err, round, config, "on " + s.name().toLowerCase() + " in a child JVM");
         timed.computeIfAbsent(config, c -> new ArrayList<>()).add(child(config, steps, 0));
       }
       for (String config : configs) {
         if (eager.isPresent() && PythonBaseline.STRATEGIES.contains(config)) {
-          err.println(
-              "bench: round "
-                  + round
-                  + " of "
-                  + rounds
-                  + ": timing "
-                  + config
-                  + " in Python eager...");
-          err.flush();
+          progress(err, round, config, "in Python eager");
           eagerMillis
               .computeIfAbsent(config, c -> new ArrayList<>())
               .add(eager.get().stepMillis(s, config, warmup, steps, Torch.threads()));
@@ -294,6 +277,12 @@ public final class BenchCommand implements Callable<Integer> {
       Files.writeString(output.resolve("bench.md"), report.toMarkdown());
     }
     return 0;
+  }
+
+  private void progress(PrintWriter err, int round, String config, String where) {
+    err.printf(
+        Locale.ROOT, "bench: round %d of %d: timing %s %s...%n", round, rounds, config, where);
+    err.flush();
   }
 
   /**
