@@ -105,7 +105,7 @@ final class DemoAblations {
             + "adaptation.",
         runs,
         chance,
-        "connector-ablation.png",
+        new Chart("connector-ablation.png", "Connector ablation (Table 4)"),
         List.of(
             new Claim(
                 "LayerNorm + connector beats connector only",
@@ -129,7 +129,7 @@ final class DemoAblations {
             + "data alone close to or above all the data, and detailed descriptions worst.",
         runs,
         chance,
-        "data-types.png",
+        new Chart("data-types.png", "Data types (Figure 2)"),
         List.of(
             new Claim("conversation only is close to or above all kinds", CONVERSATION, ALL_KINDS),
             new Claim("detail only is below conversation only", CONVERSATION, DETAIL),
@@ -145,12 +145,20 @@ final class DemoAblations {
    */
   record Claim(String text, String better, String worse) {}
 
+  /**
+   * A section's chart.
+   *
+   * @param file its file name
+   * @param title its title, short enough for the chart's width
+   */
+  private record Chart(String file, String title) {}
+
   private static ReportSection section(
       String title,
       String protocol,
       List<DemoRun> runs,
       double chance,
-      String figure,
+      Chart chart,
       List<Claim> claims) {
     if (runs.isEmpty()) {
       return new ReportSection(
@@ -188,8 +196,8 @@ final class DemoAblations {
         findings,
         List.of(
             new ReportSection.Figure(
-                figure,
-                DemoChart.accuracyPng(runs, chance, title),
+                chart.file(),
+                DemoChart.accuracyPng(runs, chance, chart.title()),
                 "Held-out accuracy per run with its 95% interval, and a dashed line at chance.")));
   }
 
