@@ -18,7 +18,7 @@ import io.lntune.torch.DType;
  * @param activations bytes alive after a training forward and its loss
  * @param recomputedActivations the same with activation recomputation
  */
-record MemoryEstimate(
+public record MemoryEstimate(
     long weights,
     long masters,
     long gradients,
@@ -26,6 +26,10 @@ record MemoryEstimate(
     long activations,
     long recomputedActivations) {
 
+  /**
+   * {@return the estimate for {@code trainable} of {@code total} parameters in {@code dtype}, with
+   * the activations counted apart}
+   */
   static MemoryEstimate of(
       long total, long trainable, DType dtype, long activations, long recomputedActivations) {
     long masters = dtype == DType.F32 ? 0 : 4 * trainable;
@@ -38,7 +42,8 @@ record MemoryEstimate(
         recomputedActivations);
   }
 
-  long fixed() {
+  /** {@return the bytes that do not depend on the batch: weights, masters, gradients, AdamW} */
+  public long fixed() {
     return weights + masters + gradients + optimizer;
   }
 

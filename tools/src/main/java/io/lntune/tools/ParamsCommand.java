@@ -4,24 +4,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lntune.models.llava.LlavaConfig;
 import io.lntune.models.llava.LlavaConfigs;
-import io.lntune.models.llava.LlavaModel;
-import io.lntune.models.nn.Modules;
-import io.lntune.models.nn.Placement;
 import io.lntune.torch.DType;
 import io.lntune.torch.Device;
-import io.lntune.training.strategy.Lora;
 import io.lntune.training.strategy.LoraConfig;
-import io.lntune.training.strategy.ParameterNames;
 import io.lntune.training.strategy.Selection;
 import io.lntune.training.strategy.Strategy;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.function.Predicate;
-import org.bytedeco.pytorch.Tensor;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -113,93 +105,29 @@ final class ParamsCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON object instead of a table.")
   boolean json;
 
-  private static final Map<String, Predicate<String>> COMPONENTS = new LinkedHashMap<>();
-
-  static {
-    COMPONENTS.put("vision_tower", ParameterNames.VISION);
-    COMPONENTS.put("projector", ParameterNames.CONNECTOR);
-    COMPONENTS.put("embeddings", ParameterNames.EMBEDDINGS);
-    COMPONENTS.put("lm_head", ParameterNames.HEAD);
-    COMPONENTS.put("decoder_blocks", n -> true); // everything else: blocks, norms, adapters
-  }
-
   @Override
   public Integer call() throws Exception {
     LlavaConfig config =
         source.preset != null ? LlavaConfigs.byName(source.preset) : LlavaConfig.read(source.model);
     String name = source.preset != null ? source.preset : source.model.toString();
-    DType weights = DType.parse(dtype);
-    LlavaModel model = new LlavaModel(config, Placement.meta(weights));
-    Selection selection = strategy == null ? null : Selection.of(Strategy.parse(strategy));
-    LoraConfig lora =
-        selection != null && selection.is(Strategy.LORA)
-            ? LoraConfig.defaults().withRank(loraRank)
-            : null;
-    if (lora != null) {
-      Lora.attach(model.languageModel().blockLinears(), lora, 0);
-    }
-    Map<String, long[]> counts = new LinkedHashMap<>(); // component -> {total, trainable}
-    COMPONENTS.keySet().forEach(k -> counts.put(k, new long[2]));
-    for (Map.Entry<String, Tensor> e : Modules.namedParameters(model).entrySet()) {
-      String component =
-          COMPONENTS.entrySet().stream()
-              .filter(c -> c.getValue().test(e.getKey()))
-              .findFirst()
-              .orElseThrow()
-              .getKey();
-      long n = e.getValue().numel();
-      counts.get(component)[0] += n;
-      if (selection != null && selection.trains(e.getKey())) {
-        counts.get(component)[1] += n;
-      }
-    }
-    model.close();
-    long total = counts.values().stream().mapToLong(c -> c[0]).sum();
-    long trainable = counts.values().stream().mapToLong(c -> c[1]).sum();
-    MemoryEstimate memory =
-        MemoryEstimate.of(
-            total,
-            trainable,
-            weights,
-            activations(config, weights, selection, lora, counts, false),
-            activations(config, weights, selection, lora, counts, true));
+    Optional<Selection> selection =
+        Optional.ofNullable(strategy).map(s -> Selection.of(Strategy.parse(s)));
+    ParameterBudget budget =
+        ParameterBudget.of(
+            config,
+            DType.parse(dtype),
+            selection,
+            LoraConfig.defaults().withRank(loraRank),
+            batch,
+            sequence,
+            strategy != null && cpu()); // the device matters only to a strategy's activations
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
-      out.println(
-          new ObjectMapper()
-              .writeValueAsString(asJson(name, config, counts, total, trainable, memory)));
+      out.println(new ObjectMapper().writeValueAsString(asJson(name, config, budget)));
     } else {
-      table(out, name, config, counts, total, trainable, memory);
+      table(out, name, config, budget);
     }
     return 0;
-  }
-
-  /**
-   * {@return the activation memory of a training step of {@code selection}, 0 without one} The
-   * decoder's input needs a gradient when the token embeddings or the connector (which makes the
-   * image tokens) train.
-   */
-  private long activations(
-      LlavaConfig config,
-      DType weights,
-      Selection selection,
-      LoraConfig lora,
-      Map<String, long[]> counts,
-      boolean recompute) {
-    if (selection == null) {
-      return 0;
-    }
-    boolean embedsNeedGrad = counts.get("embeddings")[1] > 0 || counts.get("projector")[1] > 0;
-    return ActivationMemory.bytes(
-        config.text(),
-        weights,
-        cpu(),
-        selection::trains,
-        lora,
-        embedsNeedGrad,
-        batch,
-        sequence,
-        recompute);
   }
 
   /**
@@ -215,30 +143,29 @@ final class ParamsCommand implements Callable<Integer> {
     return kind == Device.Kind.CPU;
   }
 
-  private void table(
-      PrintWriter out,
-      String name,
-      LlavaConfig config,
-      Map<String, long[]> counts,
-      long total,
-      long trainable,
-      MemoryEstimate memory) {
+  private void table(PrintWriter out, String name, LlavaConfig config, ParameterBudget budget) {
+    long total = budget.total();
+    long trainable = budget.trainable();
     out.printf(
         "%s: %d image tokens of width %d, %s projector; counted on the meta device%n",
         name, config.imageTokens(), config.vision().hiddenSize(), config.projectorType().name());
     String header = strategy == null ? "" : String.format("  %16s  %8s", "trainable", "share");
     out.printf("  %-16s %16s  %7s%s%n", "component", "parameters", "of all", header);
-    counts.forEach(
-        (k, c) ->
-            out.printf(
-                "  %-16s %,16d  %6.2f%%%s%n",
-                k,
-                c[0],
-                100.0 * c[0] / total,
-                strategy == null
-                    ? ""
-                    : String.format(
-                        "  %,16d  %7.3f%%", c[1], c[0] == 0 ? 0.0 : 100.0 * c[1] / c[0])));
+    budget
+        .components()
+        .forEach(
+            (k, c) ->
+                out.printf(
+                    "  %-16s %,16d  %6.2f%%%s%n",
+                    k,
+                    c.total(),
+                    100.0 * c.total() / total,
+                    strategy == null
+                        ? ""
+                        : String.format(
+                            "  %,16d  %7.3f%%",
+                            c.trainable(),
+                            c.total() == 0 ? 0.0 : 100.0 * c.trainable() / c.total())));
     out.printf("  %-16s %,16d%n", "total", total);
     if (strategy != null) {
       out.printf(
@@ -249,17 +176,14 @@ final class ParamsCommand implements Callable<Integer> {
           100.0 * trainable / total,
           100.0 * trainable / total);
       out.println(
-          "memory estimate: " + memory.format(batch + " x " + sequence + " tokens on " + device));
+          "memory estimate: "
+              + budget.memory().format(batch + " x " + sequence + " tokens on " + device));
     }
   }
 
-  private ObjectNode asJson(
-      String name,
-      LlavaConfig config,
-      Map<String, long[]> counts,
-      long total,
-      long trainable,
-      MemoryEstimate memory) {
+  private ObjectNode asJson(String name, LlavaConfig config, ParameterBudget budget) {
+    long total = budget.total();
+    long trainable = budget.trainable();
     ObjectMapper m = new ObjectMapper();
     ObjectNode root =
         m.createObjectNode()
@@ -270,12 +194,18 @@ final class ParamsCommand implements Callable<Integer> {
             .put("trainable_percent", 100.0 * trainable / total)
             .put("image_tokens", config.imageTokens());
     ObjectNode components = root.putObject("components");
-    counts.forEach((k, c) -> components.putObject(k).put("total", c[0]).put("trainable", c[1]));
-    memory.into(
-        root.putObject("memory_bytes")
-            .put("batch", batch)
-            .put("sequence", sequence)
-            .put("device", device));
+    budget
+        .components()
+        .forEach(
+            (k, c) ->
+                components.putObject(k).put("total", c.total()).put("trainable", c.trainable()));
+    budget
+        .memory()
+        .into(
+            root.putObject("memory_bytes")
+                .put("batch", batch)
+                .put("sequence", sequence)
+                .put("device", device));
     return root;
   }
 }

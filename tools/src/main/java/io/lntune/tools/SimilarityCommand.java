@@ -4,18 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.tokenizer.Tokenizer;
-import io.lntune.torch.TensorScope;
 import io.lntune.training.analysis.LayerSimilarity;
-import io.lntune.training.analysis.LayerStates;
 import io.lntune.training.analysis.Pooling;
 import io.lntune.training.data.BadRowPolicy;
-import io.lntune.training.data.ClipTransform;
 import io.lntune.training.data.ConversationTemplate;
-import io.lntune.training.data.DataLoader;
-import io.lntune.training.data.DataLoaderBuilder;
 import io.lntune.training.data.DataStats;
-import io.lntune.training.data.ImageMarkup;
-import io.lntune.training.data.ImageRoot;
 import io.lntune.training.data.LlavaDataset;
 import io.lntune.training.data.LlavaVocabulary;
 import io.lntune.training.data.SampleFilter;
@@ -205,23 +198,7 @@ final class SimilarityCommand implements Callable<Integer> {
       if (v.adapter() != null) {
         Adapters.apply(llava, llava.languageModel().blockLinears(), v.adapter());
       }
-      try (TensorScope scope = TensorScope.open();
-          DataLoader loader =
-              DataLoader.builder()
-                  .dataset(dataset)
-                  .tokenizer(fitted)
-                  .template(chat)
-                  .imageMarkup(ImageMarkup.of(llava.config()))
-                  .imageRoot(ImageRoot.of(images))
-                  .imageTransform(ClipTransform.forModel(llava.config()))
-                  .imageTokens((int) llava.config().imageTokens())
-                  .maxLength((int) llava.config().maxLength())
-                  .batchSize(batchSize)
-                  .ordering(DataLoaderBuilder.Ordering.SEQUENTIAL)
-                  .badRows(BadRowPolicy.FAIL)
-                  .build()) {
-        return LayerSimilarity.of(LayerStates.pooled(llava, loader, how));
-      }
+      return SimilarityProbe.measure(llava, fitted, chat, dataset, images, batchSize, how);
     }
   }
 

@@ -18,7 +18,7 @@ import org.knowm.xchart.HeatMapChartBuilder;
  * byte[] png = SimilarityHeatmap.png("tiny-llava + layernorm", similarity);
  * }</pre>
  */
-final class SimilarityHeatmap {
+public final class SimilarityHeatmap {
   /** Width of one panel, in pixels; the image is two panels wide. */
   static final int PANEL_WIDTH = 560;
 
@@ -30,8 +30,13 @@ final class SimilarityHeatmap {
 
   private SimilarityHeatmap() {}
 
-  /** {@return the heatmaps of {@code s} as PNG bytes, titled with {@code name}} */
-  static byte[] png(String name, LayerSimilarity s) {
+  /**
+   * {@return the heatmaps of {@code s} as PNG bytes, titled with {@code name}}
+   *
+   * @param name the model's name, in both panels' titles
+   * @param s the similarity to draw
+   */
+  public static byte[] png(String name, LayerSimilarity s) {
     return ChartImages.png(panels(name, s), "the heatmap of " + name);
   }
 

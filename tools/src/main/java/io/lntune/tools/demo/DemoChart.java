@@ -47,7 +47,14 @@ final class DemoChart {
   /** {@return the chart as PNG bytes} */
   static byte[] png(List<DemoRun> runs, double chanceAccuracy) {
     return ChartImages.png(
-        List.of(losses(runs), accuracies(runs, chanceAccuracy)), "the demo chart");
+        List.of(losses(runs), accuracies(runs, chanceAccuracy, "Held-out accuracy")),
+        "the demo chart");
+  }
+
+  /** {@return the accuracy panel alone, titled {@code title}, as PNG bytes} */
+  static byte[] accuracyPng(List<DemoRun> runs, double chanceAccuracy, String title) {
+    return ChartImages.png(
+        List.of(accuracies(runs, chanceAccuracy, title)), "the chart of " + title);
   }
 
   private static XYChart losses(List<DemoRun> runs) {
@@ -89,12 +96,12 @@ final class DemoChart {
     return chart;
   }
 
-  private static CategoryChart accuracies(List<DemoRun> runs, double chanceAccuracy) {
+  private static CategoryChart accuracies(List<DemoRun> runs, double chanceAccuracy, String title) {
     CategoryChart chart =
         new CategoryChartBuilder()
             .width(WIDTH - SPLIT)
             .height(HEIGHT)
-            .title("Held-out accuracy")
+            .title(title)
             .yAxisTitle("held-out accuracy (%), 95% interval")
             .build();
     CategoryStyler styler = chart.getStyler();

@@ -11,11 +11,20 @@ import io.lntune.models.nn.Modules;
 import io.lntune.models.nn.Placement;
 import io.lntune.models.tokenizer.SentencePieceModelWriter;
 import io.lntune.models.tokenizer.Tokenizer;
+import io.lntune.tools.SimilarityProbe;
 import io.lntune.torch.AtomicFiles;
 import io.lntune.torch.DType;
 import io.lntune.torch.safetensors.SafetensorsWriter;
+import io.lntune.training.analysis.LayerSimilarity;
+import io.lntune.training.analysis.Pooling;
 import io.lntune.training.checkpoint.AtomicDirectory;
+import io.lntune.training.data.BadRowPolicy;
 import io.lntune.training.data.ConversationTemplate;
+import io.lntune.training.data.DataStats;
+import io.lntune.training.data.LlavaDataset;
+import io.lntune.training.data.LlavaVocabulary;
+import io.lntune.training.data.SampleFilter;
+import io.lntune.training.data.Subset;
 import io.lntune.training.data.TwoSeparatorTemplate;
 import io.lntune.training.eval.Benchmark;
 import io.lntune.training.eval.Evaluation;
@@ -27,6 +36,7 @@ import io.lntune.training.loop.TrainingListener;
 import io.lntune.training.loop.TrainingRun;
 import io.lntune.training.run.TuningResult;
 import io.lntune.training.strategy.LoraConfig;
+import io.lntune.training.strategy.Selection;
 import io.lntune.training.strategy.Strategy;
 import io.lntune.training.synth.SyntheticBenchmarks;
 import io.lntune.training.synth.SyntheticWorld;
@@ -36,14 +46,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.pytorch.Module;
@@ -68,7 +81,11 @@ import picocli.CommandLine.Spec;
           + "answers are in the picture, trainable parameters, memory, speed and loss.",
       "Each strategy also answers a synthetic VQAv2 mini-benchmark by generation (lntune eval's code; answers and "
           + "scores in --out/<strategy>/eval-vqav2).",
-      "Writes report.md, report.csv, chart.png, report.html and each run's metrics.jsonl to --out."
+      "The report also compares the layer similarity of LAYERNORM and FULL, tabulates lntune params for the "
+          + "LLaVA v1 7B and 13B presets beside the paper's efficiency claims and, with --analyses, ablates the "
+          + "connector and the data types, saying for each of the paper's claims whether the demo agrees.",
+      "Writes report.md, report.csv, chart.png, report.html, the analyses' charts and each run's metrics.jsonl "
+          + "to --out."
     })
 public final class DemoCommand implements Callable<Integer> {
   /**
@@ -107,7 +124,22 @@ public final class DemoCommand implements Callable<Integer> {
    */
   static final LoraConfig LORA = new LoraConfig(8, 2, 0.05, LoraConfig.ALL_BLOCK_LINEARS);
 
+  /** The strategies whose stage-2 models the report compares by layer similarity. */
+  static final Set<Strategy> SIMILARITY = EnumSet.of(Strategy.LAYERNORM, Strategy.FULL);
+
+  /** The folder under --out of the ablations' runs. */
+  static final String ABLATIONS = "ablations";
+
   @Spec CommandSpec spec;
+
+  @Option(
+      names = "--analyses",
+      description =
+          "Also run the ablations: the connector (connector only, LayerNorm only, both) and the data "
+              + "types (LAYERNORM on conversations, detailed descriptions or all kinds), four to six "
+              + "extra stage-2 runs. Off by default, to keep the full demo within ten minutes on two "
+              + "cores; --quick always runs them.")
+  boolean analyses;
 
   @Option(
       names = "--quick",
@@ -191,8 +223,13 @@ public final class DemoCommand implements Callable<Integer> {
           tok,
           world.stage1(),
           world.imageRoot(),
-          Strategy.CONNECTOR_ONLY,
-          size.stage1Steps(),
+          new Training(
+              Selection.of(Strategy.CONNECTOR_ONLY),
+              Optional.empty(),
+              STAGE1_LEARNING_RATE,
+              runDir(Strategy.CONNECTOR_ONLY, true),
+              size.stage1Steps(),
+              "plain"),
           size,
           null);
       SafetensorsWriter.write(stage1, Modules.namedParameters(aligned));
@@ -204,69 +241,37 @@ public final class DemoCommand implements Callable<Integer> {
     List<AnswerAccuracy.Question> questions =
         AnswerAccuracy.questions(world.stage2Eval(), size.evalQuestions());
     Path bench = benchmarks(home, size);
+    Stage2 from = new Stage2(stage1, vocab, tok, world, questions, size);
     List<DemoRun> runs = new ArrayList<>();
+    List<DemoAnalyses.Similarity> similarity = new ArrayList<>();
     for (String name : strategies) {
       Strategy strategy = Strategy.parse(name);
-      console.printf(
-          "stage 2: %s, %d steps at lr %.0e%n",
-          strategy, size.stage2Steps(), learningRate(strategy, false));
-      LlavaModel model = load(stage1, vocab);
-      List<Double> stepMillis = new ArrayList<>();
-      TuningResult r =
-          tune(
-              model,
-              tok,
-              world.stage2Train(),
-              world.imageRoot(),
-              strategy,
-              size.stage2Steps(),
-              size,
-              stepMillis);
-      AnswerAccuracy.Score score = AnswerAccuracy.of(model, tok, world.imageRoot(), questions);
-      double accuracy = score.accuracy();
-      double ms =
-          stepMillis.stream()
-              .skip(Math.min(2, stepMillis.size() - 1))
-              .mapToDouble(d -> d)
-              .average()
-              .orElse(0);
       runs.add(
-          new DemoRun(
+          stage2(
+              from,
               strategy.name(),
-              r.trainableParameters(),
-              r.totalParameters(),
-              r.training().peakResidentBytes(),
-              ms,
-              accuracy,
-              questions.size(),
-              r.losses().get(r.losses().size() - 1),
-              r.losses()));
-      console.printf(
-          "  %s: held-out accuracy %.1f%% on %d questions (%s)%n",
-          strategy, 100 * accuracy, questions.size(), score.breakdown());
-      JsonNode vqa =
-          Evaluation.run(
-              new Evaluation.Settings(
-                  Benchmark.VQAV2,
-                  bench.resolve("vqav2/questions.json"),
-                  bench.resolve("images"),
-                  Optional.of(bench.resolve("vqav2/annotations.json")),
-                  runDir(strategy, false).resolve("eval-vqav2"),
-                  "",
-                  List.of(),
-                  size.batchSize(),
-                  0,
-                  strategy.name()),
-              new LlavaAnswerer(
-                  model,
-                  tok,
-                  ConversationTemplate.forName("vicuna_v1"),
-                  GenerationConfig.greedy(6)));
-      console.printf(
-          "  %s: VQA accuracy %.1f%% on %d generated answers (synthetic VQAv2)%n",
-          strategy, vqa.get("accuracy").asDouble(), vqa.get("questions").asInt());
-      model.close();
+              Selection.of(strategy),
+              Optional.empty(),
+              learningRate(strategy),
+              runDir(strategy, false),
+              console,
+              model -> {
+                vqa(model, tok, strategy, bench, size, console);
+                if (SIMILARITY.contains(strategy)) {
+                  similarity.add(
+                      new DemoAnalyses.Similarity(
+                          strategy.name(), similarity(model, tok, world, size)));
+                }
+              }));
     }
+    boolean extra = analyses || quick;
+    DemoAnalyses measured =
+        new DemoAnalyses(
+            similarity,
+            PaperScale.rows(),
+            extra ? connectorAblation(from, runs, console) : List.of(),
+            extra ? dataTypeAblation(from, console) : List.of(),
+            List.of()); // GRADIENT VARIANCE: per strategy, once the runs record gradient statistics
     DemoSetup setup =
         new DemoSetup(
             String.format(
@@ -278,9 +283,189 @@ public final class DemoCommand implements Callable<Integer> {
             chance(questions),
             System.currentTimeMillis() - started);
     console.println(DemoReport.consoleTable(runs));
-    DemoReport.Written w = DemoReport.write(out, setup, runs);
-    console.printf("report: %s (and %s, %s, %s)%n", w.html(), w.markdown(), w.csv(), w.chart());
+    DemoReport.Written w = DemoReport.write(out, setup, runs, measured);
+    console.printf(
+        "report: %s (and %s, %s, %s, %d analysis charts)%n",
+        w.html(), w.markdown(), w.csv(), w.chart(), w.figures().size());
     return 0;
+  }
+
+  /**
+   * What every stage-2 run starts from and is scored on.
+   *
+   * @param stage1 the stage-1 model's parameters
+   * @param vocab the model's vocabulary, LLaVA's pad token included
+   * @param tok the world's tokenizer
+   * @param world the synthetic world
+   * @param questions the held-out questions
+   * @param size the demo's size
+   */
+  private record Stage2(
+      Path stage1,
+      long vocab,
+      Tokenizer tok,
+      SyntheticWorld.Summary world,
+      List<AnswerAccuracy.Question> questions,
+      DemoSize size) {}
+
+  /**
+   * Trains one stage-2 run from the stage-1 model and scores it on the held-out questions; {@code
+   * measure} sees the trained model before it is closed.
+   *
+   * @param label the run's name in the report
+   */
+  private DemoRun stage2(
+      Stage2 from,
+      String label,
+      Selection selection,
+      Optional<Subset> subset,
+      double lr,
+      Path dir,
+      PrintWriter console,
+      Consumer<LlavaModel> measure) {
+    DemoSize size = from.size();
+    console.printf("stage 2: %s, %d steps at lr %.0e%n", label, size.stage2Steps(), lr);
+    LlavaModel model = load(from.stage1(), from.vocab());
+    List<Double> stepMillis = new ArrayList<>();
+    Path data = subset.isPresent() ? from.world().stage2Instruct() : from.world().stage2Train();
+    TuningResult r =
+        tune(
+            model,
+            from.tok(),
+            data,
+            from.world().imageRoot(),
+            new Training(selection, subset, lr, dir, size.stage2Steps(), "vicuna_v1"),
+            size,
+            stepMillis);
+    AnswerAccuracy.Score score =
+        AnswerAccuracy.of(model, from.tok(), from.world().imageRoot(), from.questions());
+    double ms =
+        stepMillis.stream()
+            .skip(Math.min(2, stepMillis.size() - 1))
+            .mapToDouble(d -> d)
+            .average()
+            .orElse(0);
+    console.printf(
+        "  %s: held-out accuracy %.1f%% on %d questions (%s)%n",
+        label, 100 * score.accuracy(), from.questions().size(), score.breakdown());
+    measure.accept(model);
+    model.close();
+    return new DemoRun(
+        label,
+        r.trainableParameters(),
+        r.totalParameters(),
+        r.training().peakResidentBytes(),
+        ms,
+        score.accuracy(),
+        from.questions().size(),
+        r.losses().get(r.losses().size() - 1),
+        r.losses());
+  }
+
+  /**
+   * Answers the synthetic VQAv2 mini-benchmark by generation with {@code model} (lntune eval's
+   * code).
+   */
+  private void vqa(
+      LlavaModel model,
+      Tokenizer tok,
+      Strategy strategy,
+      Path bench,
+      DemoSize size,
+      PrintWriter console) {
+    JsonNode vqa =
+        Evaluation.run(
+            new Evaluation.Settings(
+                Benchmark.VQAV2,
+                bench.resolve("vqav2/questions.json"),
+                bench.resolve("images"),
+                Optional.of(bench.resolve("vqav2/annotations.json")),
+                runDir(strategy, false).resolve("eval-vqav2"),
+                "",
+                List.of(),
+                size.batchSize(),
+                0,
+                strategy.name()),
+            new LlavaAnswerer(
+                model, tok, ConversationTemplate.forName("vicuna_v1"), GenerationConfig.greedy(6)));
+    console.printf(
+        "  %s: VQA accuracy %.1f%% on %d generated answers (synthetic VQAv2)%n",
+        strategy, vqa.get("accuracy").asDouble(), vqa.get("questions").asInt());
+  }
+
+  /**
+   * {@return the layer similarity of {@code model} on held-out samples with a picture, drawn with
+   * the seed}
+   */
+  private LayerSimilarity similarity(
+      LlavaModel model, Tokenizer tok, SyntheticWorld.Summary world, DemoSize size) {
+    ConversationTemplate chat = ConversationTemplate.forName("vicuna_v1");
+    Tokenizer fitted = LlavaVocabulary.forTraining(model, tok, chat);
+    int samples = Math.min(size.similaritySamples(), world.evalImages());
+    try (LlavaDataset heldOut =
+        LlavaDataset.open(
+            world.stage2Eval(),
+            SampleFilter.withImage(),
+            Subset.random(samples),
+            seed,
+            BadRowPolicy.FAIL,
+            new DataStats())) {
+      return SimilarityProbe.measure(
+          model, fitted, chat, heldOut, world.imageRoot(), size.batchSize(), Pooling.MEAN);
+    }
+  }
+
+  /**
+   * {@return the connector ablation's runs: the strategy comparison's CONNECTOR_ONLY and
+   * LAYERNORM_SIMPLE runs where it has them, else runs of their own}
+   */
+  private List<DemoRun> connectorAblation(
+      Stage2 from, List<DemoRun> compared, PrintWriter console) {
+    List<DemoRun> out = new ArrayList<>();
+    for (DemoAblations.Spec spec : DemoAblations.connectorRuns()) {
+      Optional<DemoRun> done = spec.selection().strategy().flatMap(s -> find(compared, s.name()));
+      out.add(
+          done.isPresent() ? relabelled(done.get(), spec.label()) : ablation(from, spec, console));
+    }
+    return out;
+  }
+
+  /**
+   * {@return the data-type ablation's runs, as many samples each as there are training pictures}
+   */
+  private List<DemoRun> dataTypeAblation(Stage2 from, PrintWriter console) {
+    return DemoAblations.dataTypeRuns(from.world().trainImages()).stream()
+        .map(spec -> ablation(from, spec, console))
+        .toList();
+  }
+
+  private DemoRun ablation(Stage2 from, DemoAblations.Spec spec, PrintWriter console) {
+    return stage2(
+        from,
+        spec.label(),
+        spec.selection(),
+        spec.subset(),
+        learningRate(spec.rateOf()),
+        out.resolve(ABLATIONS).resolve(spec.directory()),
+        console,
+        model -> {});
+  }
+
+  private static Optional<DemoRun> find(List<DemoRun> runs, String strategy) {
+    return runs.stream().filter(r -> r.strategy().equals(strategy)).findFirst();
+  }
+
+  private static DemoRun relabelled(DemoRun r, String label) {
+    return new DemoRun(
+        label,
+        r.trainableParameters(),
+        r.totalParameters(),
+        r.peakMemoryBytes(),
+        r.msPerStep(),
+        r.heldOutAccuracy(),
+        r.heldOutQuestions(),
+        r.finalLoss(),
+        r.losses());
   }
 
   private static Path defaultCache() {
@@ -293,7 +478,10 @@ public final class DemoCommand implements Callable<Integer> {
     Path dir = home.resolve("world");
     SyntheticWorld world = new SyntheticWorld(size.images(), seed, DemoModels.IMAGE, 0.2);
     SyntheticWorld.Summary existing = world.summary(dir);
-    if (Files.isRegularFile(existing.stage2Eval())) { // written last, so the world is complete
+    // The held-out file is written last, so the world is complete; a world cached before the typed
+    // samples existed is written again (the same seed gives the same pictures and texts).
+    if (Files.isRegularFile(existing.stage2Eval())
+        && Files.isRegularFile(existing.stage2Instruct())) {
       console.printf("synthetic world: cached in %s%n", dir);
       return existing;
     }
@@ -407,33 +595,48 @@ public final class DemoCommand implements Callable<Integer> {
     return model;
   }
 
+  /**
+   * One tuner run's settings.
+   *
+   * @param selection what trains
+   * @param subset the share of the data to train on; empty for all of it
+   * @param learningRate the peak learning rate
+   * @param dir the run's directory
+   * @param steps how many steps
+   * @param template the conversation template: plain for stage 1's captions, vicuna_v1 after
+   */
+  private record Training(
+      Selection selection,
+      Optional<Subset> subset,
+      double learningRate,
+      Path dir,
+      int steps,
+      String template) {}
+
+  /** Trains {@code model}; adds each step's wall time to {@code stepMillis} unless it is null. */
   private TuningResult tune(
       LlavaModel model,
       Tokenizer tok,
       Path data,
       Path images,
-      Strategy strategy,
-      int steps,
+      Training t,
       DemoSize size,
       List<Double> stepMillis) {
-    Path dir = runDir(strategy, stepMillis == null);
     LayerNormTuner.Builder b =
         LayerNormTuner.builder()
             .model(model)
             .tokenizer(tok)
             .trainData(data, images)
-            .strategy(strategy)
+            .selection(t.selection())
             .batchSize(size.batchSize())
-            .maxSteps(steps)
-            .learningRate(learningRate(strategy, stepMillis == null))
+            .maxSteps(t.steps())
+            .learningRate(t.learningRate())
             .seed(seed)
-            .outputDir(dir)
+            .outputDir(t.dir())
             .listener(ProgressBarListener.console())
-            .template(
-                stepMillis == null
-                    ? "plain"
-                    : "vicuna_v1"); // stage 1 on captions, stage 2 on conversations
-    if (strategy == Strategy.LORA) {
+            .template(t.template());
+    t.subset().ifPresent(b::subset);
+    if (t.selection().is(Strategy.LORA)) {
       b.lora(LORA);
     }
     if (stepMillis != null) {
@@ -450,14 +653,8 @@ public final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  /**
-   * {@return stage 1's fixed rate, or stage 2's: the rate --lr gives the strategy, else the demo's
-   * own}
-   */
-  private double learningRate(Strategy strategy, boolean stage1) {
-    if (stage1) {
-      return STAGE1_LEARNING_RATE;
-    }
+  /** {@return the stage-2 rate that --lr gives {@code strategy}, else the demo's own} */
+  private double learningRate(Strategy strategy) {
     Double chosen = chosenRates.get(strategy);
     return chosen != null ? chosen : LEARNING_RATES.get(strategy);
   }
@@ -500,6 +697,9 @@ public final class DemoCommand implements Callable<Integer> {
           AtomicDirectory.delete(run);
         }
       }
+    }
+    if (Files.isDirectory(out.resolve(ABLATIONS))) {
+      AtomicDirectory.delete(out.resolve(ABLATIONS));
     }
     AtomicFiles.writeString(marker, configuration);
   }

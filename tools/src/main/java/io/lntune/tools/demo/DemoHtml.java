@@ -9,7 +9,8 @@ import java.util.List;
 final class DemoHtml {
   private DemoHtml() {}
 
-  static String render(DemoSetup setup, List<DemoRun> runs, byte[] chartPng) {
+  static String render(
+      DemoSetup setup, List<DemoRun> runs, byte[] chartPng, List<ReportSection> sections) {
     StringBuilder out = new StringBuilder(chartPng.length * 4 / 3 + 4096);
     out.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
         .append("<title>lntune demo: LayerNorm tuning and the other strategies</title>\n")
@@ -28,19 +29,9 @@ final class DemoHtml {
     for (String line : DemoTable.setupLines(setup)) {
       out.append("<li>").append(escape(line)).append("</li>\n");
     }
-    out.append("</ul>\n<table>\n<thead>\n<tr>");
-    for (String header : DemoTable.HEADERS) {
-      out.append("<th>").append(escape(header)).append("</th>");
-    }
-    out.append("</tr>\n</thead>\n<tbody>\n");
-    for (List<String> row : DemoTable.rows(runs)) {
-      out.append("<tr>");
-      for (String cell : row) {
-        out.append("<td>").append(escape(cell)).append("</td>");
-      }
-      out.append("</tr>\n");
-    }
-    out.append("</tbody>\n</table>\n<p>")
+    out.append("</ul>\n");
+    ReportSection.appendHtmlTable(out, DemoTable.HEADERS, DemoTable.rows(runs));
+    out.append("<p>")
         .append(escape(DemoTable.chanceLine(setup)))
         .append("</p>\n")
         .append("<p><img src=\"data:image/png;base64,")
@@ -60,6 +51,7 @@ final class DemoHtml {
       differences.forEach(line -> out.append("<li>").append(escape(line)).append("</li>\n"));
       out.append("</ul>\n");
     }
+    sections.forEach(section -> out.append(section.html()));
     out.append(
             "<h2>How to read this</h2>\n<p>Each row is one strategy finetuning the same tiny LLaVA on the same ")
         .append(

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -40,22 +41,32 @@ public final class DemoReport {
    * @param csv {@code report.csv}
    * @param chart {@code chart.png}
    * @param html {@code report.html}, which embeds the chart
+   * @param figures the analysis sections' charts, PNG files next to the report
    */
-  public record Written(Path markdown, Path csv, Path chart, Path html) {}
+  public record Written(Path markdown, Path csv, Path chart, Path html, List<Path> figures) {}
 
   private DemoReport() {}
 
   /**
-   * Writes {@code report.md}, {@code report.csv}, {@code chart.png} and {@code report.html} into
-   * {@code outDir}, creating it if needed and replacing earlier files of the same names.
+   * Writes {@code report.md}, {@code report.csv}, {@code chart.png}, {@code report.html} and the
+   * analysis sections' charts into {@code outDir}, creating it if needed and replacing earlier
+   * files of the same names.
    *
+   * @param outDir the report's directory
+   * @param setup what the demo ran on
+   * @param runs the strategy comparison, one run per strategy
+   * @param analyses the paper's analyses, a section each
+   * @return the files written
    * @throws IllegalArgumentException if {@code runs} is empty or two runs share a strategy name,
    *     which would make the chart's colours ambiguous
    * @throws UncheckedIOException if a file cannot be written; the message names it
    */
-  public static Written write(Path outDir, DemoSetup setup, List<DemoRun> runs) {
+  public static Written write(
+      Path outDir, DemoSetup setup, List<DemoRun> runs, DemoAnalyses analyses) {
     Objects.requireNonNull(outDir, "outDir");
     Objects.requireNonNull(setup, "setup");
+    List<ReportSection> sections =
+        AnalysisSections.of(Objects.requireNonNull(analyses, "analyses"), setup.chanceAccuracy());
     List<DemoRun> checked = checked(runs);
     try {
       Files.createDirectories(outDir);
@@ -63,18 +74,28 @@ public final class DemoReport {
       throw new UncheckedIOException("cannot create the report directory " + outDir, e);
     }
     byte[] chart = DemoChart.png(checked, setup.chanceAccuracy());
+    List<Path> figures = new ArrayList<>();
+    for (ReportSection section : sections) {
+      for (ReportSection.Figure f : section.figures()) {
+        Path file = outDir.resolve(f.file());
+        AtomicFiles.write(file, f.png());
+        figures.add(file);
+      }
+    }
     Written written =
         new Written(
             outDir.resolve("report.md"),
             outDir.resolve("report.csv"),
             outDir.resolve("chart.png"),
-            outDir.resolve("report.html"));
+            outDir.resolve("report.html"),
+            List.copyOf(figures));
     AtomicFiles.write(
-        written.markdown(), markdown(setup, checked).getBytes(StandardCharsets.UTF_8));
+        written.markdown(), markdown(setup, checked, sections).getBytes(StandardCharsets.UTF_8));
     AtomicFiles.write(written.csv(), csv(checked).getBytes(StandardCharsets.UTF_8));
     AtomicFiles.write(written.chart(), chart);
     AtomicFiles.write(
-        written.html(), DemoHtml.render(setup, checked, chart).getBytes(StandardCharsets.UTF_8));
+        written.html(),
+        DemoHtml.render(setup, checked, chart, sections).getBytes(StandardCharsets.UTF_8));
     return written;
   }
 
@@ -102,18 +123,14 @@ public final class DemoReport {
     return copy;
   }
 
-  static String markdown(DemoSetup setup, List<DemoRun> runs) {
+  static String markdown(DemoSetup setup, List<DemoRun> runs, List<ReportSection> sections) {
     StringBuilder out =
         new StringBuilder("# lntune demo: LayerNorm tuning and the other strategies\n\n");
     for (String line : DemoTable.setupLines(setup)) {
       out.append("- ").append(markdownEscape(line)).append('\n');
     }
     out.append('\n');
-    appendMarkdownRow(out, DemoTable.HEADERS);
-    out.append("|:---").append("|---:".repeat(DemoTable.HEADERS.size() - 1)).append("|\n");
-    for (List<String> row : DemoTable.rows(runs)) {
-      appendMarkdownRow(out, row);
-    }
+    ReportSection.appendMarkdownTable(out, DemoTable.HEADERS, DemoTable.rows(runs));
     out.append('\n')
         .append(DemoTable.chanceLine(setup))
         .append("\n\n")
@@ -125,14 +142,8 @@ public final class DemoReport {
           .append("\n\n");
       differences.forEach(line -> out.append("- ").append(markdownEscape(line)).append('\n'));
     }
+    sections.forEach(section -> out.append(section.markdown()));
     return out.toString();
-  }
-
-  private static void appendMarkdownRow(StringBuilder out, List<String> cells) {
-    for (String cell : cells) {
-      out.append("| ").append(markdownEscape(cell)).append(' ');
-    }
-    out.append("|\n");
   }
 
   /**

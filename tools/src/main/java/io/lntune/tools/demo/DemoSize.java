@@ -11,6 +11,8 @@ package io.lntune.tools.demo;
  * @param stage2Steps instruction-tuning steps per strategy
  * @param batchSize samples per step
  * @param evalQuestions held-out questions scored per strategy
+ * @param similaritySamples held-out samples the layer similarity is measured on (at most the
+ *     held-out pictures)
  */
 record DemoSize(
     int images,
@@ -19,7 +21,8 @@ record DemoSize(
     int stage1Steps,
     int stage2Steps,
     int batchSize,
-    int evalQuestions) {
+    int evalQuestions,
+    int similaritySamples) {
 
   /**
    * {@return the demo's size} 4,000 pictures, so that stage 1 sees each training caption about five
@@ -27,10 +30,10 @@ record DemoSize(
    * memorised, which lowers the held-out accuracy that the report compares.
    */
   static DemoSize full() {
-    return new DemoSize(4000, 3000, 300, 1000, 500, 16, 200);
+    return new DemoSize(4000, 3000, 300, 1000, 500, 16, 200, 256);
   }
 
   static DemoSize quick() {
-    return new DemoSize(40, 6, 6, 4, 6, 8, 20);
+    return new DemoSize(40, 6, 6, 4, 6, 8, 20, 8);
   }
 }

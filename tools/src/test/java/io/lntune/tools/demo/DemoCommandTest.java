@@ -66,6 +66,41 @@ class DemoCommandTest {
               Files.readAllLines(out.resolve(strategy.toLowerCase() + "/eval-vqav2/answers.jsonl")))
           .hasSize(vqa.get("questions").asInt());
     }
+    // The analyses: every section, its charts, and the ablations' own runs (quick mode runs them).
+    for (String f :
+        List.of("similarity-layernorm.png", "connector-ablation.png", "data-types.png")) {
+      assertThat(out.resolve(f)).isNotEmptyFile();
+    }
+    assertThat(Files.readString(out.resolve("report.md")))
+        .contains(
+            "## Layer similarity: LAYERNORM against FULL",
+            "| cosine | ",
+            "## Gradient variance per strategy",
+            "## Connector ablation",
+            "| LayerNorm + connector | ",
+            "## Data types",
+            "| conversation only | ",
+            "## Paper scale",
+            "| llava-v1-llama2-13b | LORA | ");
+    assertThat(Files.readString(out.resolve("report.html")))
+        .contains("<h2>Connector ablation (the paper&#39;s Table 4)</h2>");
+    for (String run :
+        List.of(
+            "connector-only",
+            "layernorm-only",
+            "layernorm-connector",
+            "conversation-only",
+            "detail-only",
+            "all-kinds")) {
+      assertThat(out.resolve("ablations").resolve(run).resolve("metrics.jsonl"))
+          .as(run)
+          .isNotEmptyFile();
+    }
+    assertThat(
+            new ObjectMapper()
+                .readTree(out.resolve("ablations/detail-only/run.json").toFile())
+                .toString())
+        .contains("detail:");
     assertThat(text.toString())
         .contains("stage 1: connector alignment")
         .contains("VQA accuracy")

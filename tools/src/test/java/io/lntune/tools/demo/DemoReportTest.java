@@ -116,7 +116,7 @@ class DemoReportTest {
   @Test
   void writesFourFilesWhoseNumbersMatchTheRuns() throws Exception {
     List<DemoRun> runs = runs();
-    DemoReport.Written w = DemoReport.write(SAMPLE, SETUP, runs);
+    DemoReport.Written w = DemoReport.write(SAMPLE, SETUP, runs, DemoAnalyses.none());
     assertThat(List.of(w.markdown(), w.csv(), w.chart(), w.html()))
         .allSatisfy(p -> assertThat(p).isRegularFile())
         .extracting(p -> p.getFileName().toString())
@@ -178,7 +178,8 @@ class DemoReportTest {
 
   @Test
   void chartShowsEveryStrategyInBothPanels() throws Exception {
-    BufferedImage image = ImageIO.read(DemoReport.write(SAMPLE, SETUP, runs()).chart().toFile());
+    BufferedImage image =
+        ImageIO.read(DemoReport.write(SAMPLE, SETUP, runs(), DemoAnalyses.none()).chart().toFile());
     assertThat(image.getWidth()).isEqualTo(1200);
     assertThat(image.getHeight()).isEqualTo(520);
     Set<Integer> left = new HashSet<>();
@@ -203,9 +204,9 @@ class DemoReportTest {
   @Test
   void rewritingADirectoryReplacesTheFilesAndLeavesNoTemporaries(@TempDir Path dir)
       throws Exception {
-    DemoReport.write(dir, SETUP, runs());
+    DemoReport.write(dir, SETUP, runs(), DemoAnalyses.none());
     DemoRun only = new DemoRun("ONLY", 1, 2, 3, 4, 0, 200, 0, List.of(0.0, 0.0));
-    DemoReport.write(dir, SETUP, List.of(only));
+    DemoReport.write(dir, SETUP, List.of(only), DemoAnalyses.none());
     try (Stream<Path> files = Files.list(dir)) {
       assertThat(files.map(p -> p.getFileName().toString()))
           .containsExactlyInAnyOrder("report.md", "report.csv", "chart.png", "report.html");
@@ -274,7 +275,7 @@ class DemoReportTest {
 
   @Test
   void refusesNoRunsAndTwoRunsOfOneName(@TempDir Path dir) {
-    assertThatThrownBy(() -> DemoReport.write(dir, SETUP, List.of()))
+    assertThatThrownBy(() -> DemoReport.write(dir, SETUP, List.of(), DemoAnalyses.none()))
         .hasMessageContaining("at least one run");
     DemoRun ln = runs().get(0);
     assertThatThrownBy(() -> DemoReport.consoleTable(List.of(ln, ln)))

@@ -1,0 +1,66 @@
+package io.lntune.tools.demo;
+
+import io.lntune.training.analysis.LayerSimilarity;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What the demo measured for the paper's analyses, beyond the strategy comparison: each list
+ * becomes a section of the report ({@link AnalysisSections}); an empty list gives a section that
+ * says what was not run and how to run it.
+ *
+ * <pre>{@code
+ * DemoAnalyses a = new DemoAnalyses(List.of(new DemoAnalyses.Similarity("LAYERNORM", s)),
+ *     PaperScale.rows(), connectorRuns, dataTypeRuns, List.of());
+ * }</pre>
+ *
+ * @param similarity layer similarity of the stage-2 models, LAYERNORM and FULL (the paper's Table
+ *     6)
+ * @param paperScale trainable parameters and memory per strategy of the LLaVA v1 presets ({@link
+ *     PaperScale#rows})
+ * @param connectorAblation held-out accuracy of connector only, LayerNorm only and both (the
+ *     paper's Table 4), labelled as {@link DemoAblations} names them
+ * @param dataTypeAblation held-out accuracy of LAYERNORM trained on one kind of instruction data or
+ *     on all kinds at an equal budget (the paper's Figure 2), labelled as {@link DemoAblations}
+ *     names them
+ * @param gradientVariance the mean gradient variance of each strategy's stage-2 run
+ */
+public record DemoAnalyses(
+    List<Similarity> similarity,
+    List<PaperScale.Row> paperScale,
+    List<DemoRun> connectorAblation,
+    List<DemoRun> dataTypeAblation,
+    List<GradientVariance> gradientVariance) {
+
+  /**
+   * One stage-2 model's layer similarity on held-out samples.
+   *
+   * @param strategy the strategy that trained it
+   * @param similarity its cosine and linear-CKA matrices
+   */
+  public record Similarity(String strategy, LayerSimilarity similarity) {}
+
+  /**
+   * One strategy's gradient variance during stage 2: the variance of the gradient across the
+   * micro-batches of an accumulated step, averaged over the trainable groups and the recorded
+   * steps. (To be filled from the trainer's gradient statistics, {@code StepMetrics.gradients()}.)
+   *
+   * @param strategy the strategy
+   * @param meanVariance the mean variance; finite and not negative
+   */
+  public record GradientVariance(String strategy, double meanVariance) {}
+
+  /** Copies every list. */
+  public DemoAnalyses {
+    similarity = List.copyOf(Objects.requireNonNull(similarity, "similarity"));
+    paperScale = List.copyOf(Objects.requireNonNull(paperScale, "paperScale"));
+    connectorAblation = List.copyOf(Objects.requireNonNull(connectorAblation, "connectorAblation"));
+    dataTypeAblation = List.copyOf(Objects.requireNonNull(dataTypeAblation, "dataTypeAblation"));
+    gradientVariance = List.copyOf(Objects.requireNonNull(gradientVariance, "gradientVariance"));
+  }
+
+  /** {@return no analyses: every section says it was not run} */
+  public static DemoAnalyses none() {
+    return new DemoAnalyses(List.of(), List.of(), List.of(), List.of(), List.of());
+  }
+}
