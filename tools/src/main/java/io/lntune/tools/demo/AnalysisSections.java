@@ -125,9 +125,9 @@ final class AnalysisSections {
   /**
    * {@return the gradient-variance section}
    *
-   * <p>GRADIENT VARIANCE: the place for the trainer's gradient statistics ({@code
-   * StepMetrics.gradients()}); the demo fills {@link DemoAnalyses#gradientVariance()} once they are
-   * wired into its runs.
+   * <p>The demo's stage-2 runs take each batch in two micro-batches and measure the gradient
+   * statistics about twenty times ({@code DemoCommand.STAGE2_MICRO_BATCHES}); a strategy without a
+   * measurement is left out.
    */
   static ReportSection gradientVariance(List<DemoAnalyses.GradientVariance> strategies) {
     String title = "Gradient variance per strategy";

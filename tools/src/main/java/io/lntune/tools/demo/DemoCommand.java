@@ -34,6 +34,7 @@ import io.lntune.training.listener.ProgressBarListener;
 import io.lntune.training.loop.StepMetrics;
 import io.lntune.training.loop.TrainingListener;
 import io.lntune.training.loop.TrainingRun;
+import io.lntune.training.optim.GradientNoise;
 import io.lntune.training.run.TuningResult;
 import io.lntune.training.strategy.LoraConfig;
 import io.lntune.training.strategy.Selection;
@@ -163,6 +164,15 @@ public final class DemoCommand implements Callable<Integer> {
 
   private Map<Strategy, Double> chosenRates = Map.of();
 
+  /**
+   * Stage 2's micro-batches per step: two, so that the trainer can measure the variance of the
+   * gradient across them (the same samples per step as one micro-batch of twice the size).
+   */
+  static final int STAGE2_MICRO_BATCHES = 2;
+
+  /** Each stage-2 run's mean gradient variance, by its label. */
+  private final Map<String, Double> gradientVariance = new HashMap<>();
+
   @Option(
       names = "--blas-threads",
       description =
@@ -231,7 +241,7 @@ public final class DemoCommand implements Callable<Integer> {
               size.stage1Steps(),
               "plain"),
           size,
-          null);
+          Optional.empty());
       SafetensorsWriter.write(stage1, Modules.namedParameters(aligned));
       aligned.close();
     } else {
@@ -271,7 +281,13 @@ public final class DemoCommand implements Callable<Integer> {
             PaperScale.rows(),
             extra ? connectorAblation(from, runs, console) : List.of(),
             extra ? dataTypeAblation(from, console) : List.of(),
-            List.of()); // GRADIENT VARIANCE: per strategy, once the runs record gradient statistics
+            runs.stream()
+                .filter(r -> gradientVariance.containsKey(r.strategy()))
+                .map(
+                    r ->
+                        new DemoAnalyses.GradientVariance(
+                            r.strategy(), gradientVariance.get(r.strategy())))
+                .toList());
     DemoSetup setup =
         new DemoSetup(
             String.format(
@@ -326,7 +342,7 @@ public final class DemoCommand implements Callable<Integer> {
     DemoSize size = from.size();
     console.printf("stage 2: %s, %d steps at lr %.0e%n", label, size.stage2Steps(), lr);
     LlavaModel model = load(from.stage1(), from.vocab());
-    List<Double> stepMillis = new ArrayList<>();
+    StepRecorder recorder = new StepRecorder();
     Path data = subset.isPresent() ? from.world().stage2Instruct() : from.world().stage2Train();
     TuningResult r =
         tune(
@@ -336,12 +352,13 @@ public final class DemoCommand implements Callable<Integer> {
             from.world().imageRoot(),
             new Training(selection, subset, lr, dir, size.stage2Steps(), "vicuna_v1"),
             size,
-            stepMillis);
+            Optional.of(recorder));
+    recorder.meanVariance().ifPresent(v -> gradientVariance.put(label, v));
     AnswerAccuracy.Score score =
         AnswerAccuracy.of(model, from.tok(), from.world().imageRoot(), from.questions());
     double ms =
-        stepMillis.stream()
-            .skip(Math.min(2, stepMillis.size() - 1))
+        recorder.stepMillis.stream()
+            .skip(Math.min(2, recorder.stepMillis.size() - 1))
             .mapToDouble(d -> d)
             .average()
             .orElse(0);
@@ -613,7 +630,34 @@ public final class DemoCommand implements Callable<Integer> {
       int steps,
       String template) {}
 
-  /** Trains {@code model}; adds each step's wall time to {@code stepMillis} unless it is null. */
+  /**
+   * Records a stage-2 run's step times and the gradient variance of the steps that measured it (all
+   * trainable tensors together).
+   */
+  private static final class StepRecorder implements TrainingListener {
+    final List<Double> stepMillis = new ArrayList<>();
+    final List<Double> variances = new ArrayList<>();
+
+    @Override
+    public void onStep(StepMetrics m) {
+      stepMillis.add(m.stepMillis());
+      GradientNoise.Stats all = m.gradients().get(GradientNoise.ALL);
+      if (all != null && Double.isFinite(all.variance())) {
+        variances.add(all.variance());
+      }
+    }
+
+    Optional<Double> meanVariance() {
+      return variances.isEmpty()
+          ? Optional.empty()
+          : Optional.of(variances.stream().mapToDouble(d -> d).average().orElseThrow());
+    }
+  }
+
+  /**
+   * Trains {@code model}; a stage-2 run (with a {@code recorder}) takes its batch in {@link
+   * #STAGE2_MICRO_BATCHES} micro-batches and measures the gradient statistics about twenty times.
+   */
   private TuningResult tune(
       LlavaModel model,
       Tokenizer tok,
@@ -621,14 +665,16 @@ public final class DemoCommand implements Callable<Integer> {
       Path images,
       Training t,
       DemoSize size,
-      List<Double> stepMillis) {
+      Optional<StepRecorder> recorder) {
+    int microBatches = recorder.isPresent() ? STAGE2_MICRO_BATCHES : 1;
     LayerNormTuner.Builder b =
         LayerNormTuner.builder()
             .model(model)
             .tokenizer(tok)
             .trainData(data, images)
             .selection(t.selection())
-            .batchSize(size.batchSize())
+            .batchSize(size.batchSize() / microBatches)
+            .gradientAccumulation(microBatches)
             .maxSteps(t.steps())
             .learningRate(t.learningRate())
             .seed(seed)
@@ -639,14 +685,8 @@ public final class DemoCommand implements Callable<Integer> {
     if (t.selection().is(Strategy.LORA)) {
       b.lora(LORA);
     }
-    if (stepMillis != null) {
-      b.listener(
-          new TrainingListener() {
-            @Override
-            public void onStep(StepMetrics m) {
-              stepMillis.add(m.stepMillis());
-            }
-          });
+    if (recorder.isPresent()) {
+      b.listener(recorder.get()).gradientStatsEvery(Math.max(1, t.steps() / 20));
     }
     try (LayerNormTuner tuner = b.build()) {
       return tuner.fit();

@@ -81,7 +81,9 @@ class DemoCommandTest {
             "## Data types",
             "| conversation only | ",
             "## Paper scale",
-            "| llava-v1-llama2-13b | LORA | ");
+            "| llava-v1-llama2-13b | LORA | ")
+        .containsPattern("\\| LAYERNORM \\| [0-9.]+(e-[0-9]+)? \\|")
+        .doesNotContain("Not measured in this build");
     assertThat(Files.readString(out.resolve("report.html")))
         .contains("<h2>Connector ablation (the paper&#39;s Table 4)</h2>");
     for (String run :
