@@ -7,11 +7,10 @@ import io.lntune.torch.safetensors.SafetensorsCheckpoint;
 import io.lntune.training.distributed.LocalLauncher;
 import io.lntune.training.run.TuningResult;
 import io.lntune.training.synth.SyntheticWorld;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -44,9 +43,9 @@ class DataParallelTest {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    StringWriter text = new StringWriter();
     int exit;
-    try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+    try (PrintWriter out = new PrintWriter(text, true)) {
       exit =
           LocalLauncher.run(
               new LocalLauncher.Job(2, 1, 0, "127.0.0.1", port),
@@ -55,7 +54,7 @@ class DataParallelTest {
                   List.of(args(testdata, data, dir.resolve("parallel"), 2))),
               out);
     }
-    String output = bytes.toString(StandardCharsets.UTF_8);
+    String output = text.toString();
     assertThat(exit).as(output).isZero();
 
     for (int rank = 0; rank < 2; rank++) {

@@ -3,7 +3,7 @@ package io.lntune.training.distributed;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>{@code
  * LocalLauncher.Job job = new LocalLauncher.Job(2, 1, 0, "127.0.0.1", 29500);
- * int exit = LocalLauncher.run(job, LocalLauncher.javaCommand("io.lntune.tools.Main", args), System.out);
+ * int exit = LocalLauncher.run(job, LocalLauncher.javaCommand("io.lntune.tools.LntuneCli", args), out);
  * }</pre>
  */
 public final class LocalLauncher {
@@ -90,7 +90,7 @@ public final class LocalLauncher {
    *     others are then ended)
    * @throws UncheckedIOException if a worker cannot be started
    */
-  public static int run(Job job, List<String> command, PrintStream out) {
+  public static int run(Job job, List<String> command, PrintWriter out) {
     List<Process> workers = new ArrayList<>();
     List<Thread> forwarders = new ArrayList<>();
     try {
@@ -118,7 +118,7 @@ public final class LocalLauncher {
   }
 
   /** Waits until all have ended with 0, or one has failed. */
-  private static int waitForAll(List<Process> workers, Job job, PrintStream out)
+  private static int waitForAll(List<Process> workers, Job job, PrintWriter out)
       throws InterruptedException {
     while (true) {
       boolean allDone = true;
@@ -164,7 +164,7 @@ public final class LocalLauncher {
     }
   }
 
-  private static Thread forward(Process p, String prefix, PrintStream out) {
+  private static Thread forward(Process p, String prefix, PrintWriter out) {
     Thread t =
         new Thread(
             () -> {

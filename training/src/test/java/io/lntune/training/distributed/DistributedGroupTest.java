@@ -3,11 +3,10 @@ package io.lntune.training.distributed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,11 +42,11 @@ class DistributedGroupTest {
   }
 
   private static String launch(LocalLauncher.Job job, List<String> command, int[] exit) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+    StringWriter text = new StringWriter();
+    try (PrintWriter out = new PrintWriter(text, true)) {
       exit[0] = LocalLauncher.run(job, command, out);
     }
-    return bytes.toString(StandardCharsets.UTF_8);
+    return text.toString();
   }
 
   @Test
