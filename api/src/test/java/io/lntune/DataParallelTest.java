@@ -13,6 +13,7 @@ import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -39,23 +40,9 @@ class DataParallelTest {
     long frozenBefore = DataParallelWorker.frozenChecksum(model);
     TuningResult one = DataParallelWorker.train(model, single);
 
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    StringWriter text = new StringWriter();
-    int exit;
-    try (PrintWriter out = new PrintWriter(text, true)) {
-      exit =
-          LocalLauncher.run(
-              new LocalLauncher.Job(2, 1, 0, "127.0.0.1", port),
-              LocalLauncher.javaCommand(
-                  DataParallelWorker.class.getName(),
-                  List.of(args(testdata, data, dir.resolve("parallel"), 2))),
-              out);
-    }
-    String output = text.toString();
-    assertThat(exit).as(output).isZero();
+    Launched launched = launch(List.of(args(testdata, data, dir.resolve("parallel"), 2)));
+    String output = launched.output();
+    assertThat(launched.exit()).as(output).isZero();
 
     for (int rank = 0; rank < 2; rank++) {
       double[] losses = losses(output, rank);
@@ -86,6 +73,54 @@ class DataParallelTest {
     assertThat(Files.readString(parallel.resolve("run.json"))).contains("\"world_size\" : 2");
     assertThat(Files.readAllLines(parallel.resolve("metrics.jsonl")))
         .hasSameSizeAs(Files.readAllLines(dir.resolve("single/metrics.jsonl")));
+  }
+
+  /**
+   * Rank 0 killed (as by {@code kill -9}) after the checkpoint of step 4 ends the job; rerun, it
+   * resumes and ends with the tensors of an uninterrupted 2-rank run, bit for bit.
+   */
+  @Test
+  void aKilledJobResumesExactly() throws IOException {
+    SyntheticWorld.Summary data =
+        new SyntheticWorld(24, 3, 16, 0.25).generate(dir.resolve("world"));
+    String testdata = System.getProperty("lntune.testdata");
+    List<String> whole = List.of(args(testdata, data, dir.resolve("whole"), 2));
+    assertThat(launch(whole).exit()).isZero();
+
+    Path resumed = dir.resolve("resumed");
+    List<String> interrupted = new ArrayList<>(List.of(args(testdata, data, resumed, 2)));
+    interrupted.add("4");
+    Launched killed = launch(interrupted);
+    assertThat(killed.exit()).as(killed.output()).isNotZero();
+    assertThat(killed.output()).contains("rank 0 ended with exit status 137");
+    assertThat(resumed.resolve("checkpoint-000004")).isDirectory();
+    assertThat(resumed.resolve("trainable.safetensors")).doesNotExist();
+
+    Launched rerun = launch(List.of(args(testdata, data, resumed, 2)));
+    assertThat(rerun.exit()).as(rerun.output()).isZero();
+    assertThat(losses(rerun.output(), 0)).hasSize(2); // steps 5 and 6
+    assertThat(Files.readAllBytes(resumed.resolve("trainable.safetensors")))
+        .isEqualTo(Files.readAllBytes(dir.resolve("whole/trainable.safetensors")));
+  }
+
+  private record Launched(int exit, String output) {}
+
+  /** Runs two {@link DataParallelWorker}s with {@code args}. */
+  private static Launched launch(List<String> args) throws IOException {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    StringWriter text = new StringWriter();
+    int exit;
+    try (PrintWriter out = new PrintWriter(text, true)) {
+      exit =
+          LocalLauncher.run(
+              new LocalLauncher.Job(2, 1, 0, "127.0.0.1", port),
+              LocalLauncher.javaCommand(DataParallelWorker.class.getName(), args),
+              out);
+    }
+    return new Launched(exit, text.toString());
   }
 
   private static Offset<Double> within() {

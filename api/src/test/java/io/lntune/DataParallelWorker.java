@@ -3,6 +3,7 @@ package io.lntune;
 import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.nn.Modules;
 import io.lntune.training.data.ResizeNormalize;
+import io.lntune.training.loop.TrainingListener;
 import io.lntune.training.run.TuningResult;
 import io.lntune.training.strategy.Selection;
 import io.lntune.training.strategy.Strategy;
@@ -18,7 +19,8 @@ import org.bytedeco.pytorch.Tensor;
  * {@code torchrun} variables are set. Prints its losses and a checksum of the frozen tensors.
  *
  * <p>Arguments: the testdata folder, the training JSON, its image root, the output directory, the
- * batch size per rank, the steps.
+ * batch size per rank, the steps, and optionally a step after whose checkpoint rank 0 halts as a
+ * {@code kill -9} would end it.
  */
 public final class DataParallelWorker {
   private DataParallelWorker() {}
@@ -33,7 +35,20 @@ public final class DataParallelWorker {
 
   /** Trains {@code model} as the arguments say. */
   static TuningResult train(LlavaModel model, String[] args) {
-    return LayerNormTuner.builder()
+    LayerNormTuner.Builder builder = LayerNormTuner.builder();
+    if (args.length > 6) {
+      long haltAfter = Long.parseLong(args[6]);
+      builder.listener(
+          new TrainingListener() {
+            @Override
+            public void onCheckpoint(long step, Path written) {
+              if (step == haltAfter) {
+                Runtime.getRuntime().halt(137); // no shutdown hooks, no cleanup: as SIGKILL
+              }
+            }
+          });
+    }
+    return builder
         .model(model)
         .tokenizer(LayerNormTunerTest.TOK)
         .trainData(Path.of(args[1]), Path.of(args[2]))
