@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  * Starts this machine's ranks of a data-parallel job as worker JVMs, as {@code torchrun
  * --nproc-per-node} does: each gets the {@code torchrun} variables for its rank, its output is
  * forwarded line by line with a {@code [rank R]} prefix, and when one ends with an error the others
- * are ended too.
+ * are ended too. The machine's cores are shared out: each worker gets {@code OMP_NUM_THREADS} =
+ * cores / processes (at least 1), so that the ranks do not oversubscribe them.
  *
  * <pre>{@code
  * LocalLauncher.Job job = new LocalLauncher.Job(2, 1, 0, "127.0.0.1", 29500);
@@ -98,6 +99,7 @@ public final class LocalLauncher {
         TorchrunEnvironment env = job.rank(local);
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().putAll(env.toVariables());
+        pb.environment().put("OMP_NUM_THREADS", Integer.toString(threadsPerWorker(job)));
         Process p = pb.start();
         workers.add(p);
         forwarders.add(forward(p, "[rank " + env.rank() + "] ", out));
@@ -115,6 +117,11 @@ public final class LocalLauncher {
     } finally {
       end(workers);
     }
+  }
+
+  /** {@return this machine's cores shared among its workers, at least 1 each} */
+  private static int threadsPerWorker(Job job) {
+    return Math.max(1, Runtime.getRuntime().availableProcessors() / job.nprocPerNode());
   }
 
   /** Waits until all have ended with 0, or one has failed. */
