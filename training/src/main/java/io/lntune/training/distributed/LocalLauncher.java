@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -105,6 +107,7 @@ public final class LocalLauncher {
         forwarders.add(forward(p, "[rank " + env.rank() + "] ", out));
       }
       int exit = waitForAll(workers, job, out);
+      end(workers); // those left when one failed, before waiting for the rest of their output
       for (Thread t : forwarders) {
         t.join(GRACE.toMillis());
       }
@@ -124,36 +127,33 @@ public final class LocalLauncher {
     return Math.max(1, Runtime.getRuntime().availableProcessors() / job.nprocPerNode());
   }
 
-  /** Waits until all have ended with 0, or one has failed. */
+  /**
+   * Waits until all have ended with 0, or one has failed: the first to end with another status, in
+   * the order they ended (a rank that dies makes the others fail soon after; it is the one named).
+   */
   private static int waitForAll(List<Process> workers, Job job, PrintWriter out)
       throws InterruptedException {
-    while (true) {
-      boolean allDone = true;
-      for (int local = 0; local < workers.size(); local++) {
-        Process p = workers.get(local);
-        if (p.isAlive()) {
-          allDone = false;
-        } else if (p.exitValue() != 0) {
-          synchronized (out) {
-            out.println(
-                "rank "
-                    + job.rank(local).rank()
-                    + " ended with exit status "
-                    + p.exitValue()
-                    + ": ending the other ranks");
-          }
-          return p.exitValue();
-        }
-      }
-      if (allDone) {
-        return 0;
-      }
-      workers.stream()
-          .filter(Process::isAlive)
-          .findFirst()
-          .get()
-          .waitFor(200, TimeUnit.MILLISECONDS);
+    BlockingQueue<Integer> ended = new LinkedBlockingQueue<>();
+    for (int local = 0; local < workers.size(); local++) {
+      int index = local;
+      workers.get(local).onExit().thenRun(() -> ended.add(index));
     }
+    for (int i = 0; i < workers.size(); i++) {
+      int local = ended.take();
+      int exit = workers.get(local).exitValue();
+      if (exit != 0) {
+        synchronized (out) {
+          out.println(
+              "rank "
+                  + job.rank(local).rank()
+                  + " ended with exit status "
+                  + exit
+                  + ": ending the other ranks");
+        }
+        return exit;
+      }
+    }
+    return 0;
   }
 
   /** Asks every live worker to end, and kills those still alive after {@link #GRACE}. */

@@ -68,6 +68,18 @@ class DistributedGroupTest {
   }
 
   @Test
+  void aRankThatHangsEndsTheJobAfterTheTimeout() throws IOException {
+    int[] exit = new int[1];
+    long start = System.nanoTime();
+    String output = launch(twoRanks(), worker("hang", 5), exit);
+    assertThat(exit[0]).as(output).isEqualTo(2);
+    assertThat(output)
+        .contains("[rank 0] FAILED: rank 0 of 2: the barrier after waiting for rank 1 failed")
+        .contains("did not answer within 5 s");
+    assertThat((System.nanoTime() - start) / 1e9).isLessThan(60); // not rank 1's two minutes
+  }
+
+  @Test
   void killingOneRankEndsTheOtherWithAClearMessage() throws Exception {
     LocalLauncher.Job job = twoRanks();
     List<Process> ranks = new ArrayList<>();

@@ -7,7 +7,8 @@ import org.bytedeco.pytorch.Tensor;
  * One rank of the tests' jobs, started in its own JVM with the {@code torchrun} variables. {@code
  * sum}: all-reduces {@code rank + 1} and prints the sum. {@code loop}: all-reduces forever, so that
  * a test can kill a rank. {@code fail}: rank 1 ends with exit status 3 after joining, rank 0 waits
- * at a barrier.
+ * at a barrier. {@code hang}: rank 1 sleeps for two minutes after joining, rank 0 waits at a
+ * barrier.
  */
 public final class GroupWorker {
   private GroupWorker() {}
@@ -37,8 +38,16 @@ public final class GroupWorker {
           }
           group.barrier("waiting for rank 1");
         }
+        case "hang" -> {
+          if (group.rank() == 1) {
+            Thread.sleep(120_000);
+          }
+          group.barrier("waiting for rank 1");
+        }
         default -> throw new IllegalArgumentException(args[0]);
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
       System.out.println("FAILED: " + e.getMessage().split("\n")[0]);
       System.exit(2);
