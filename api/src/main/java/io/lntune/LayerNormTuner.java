@@ -220,7 +220,8 @@ public final class LayerNormTuner implements AutoCloseable {
      * Makes the run one rank of a data-parallel job (libtorch's c10d, Gloo on the CPU): every rank
      * runs the same settings on the same model, reads its share of each batch, and steps as one
      * process with the whole batch would; rank 0 writes the checkpoints, metrics, exports and
-     * {@code run.json}. {@code batchSize} is per rank. If not set: one process.
+     * {@code run.json}. {@code batchSize} is per rank. CPU models only for now (CUDA would need
+     * NCCL, which is not wired). If not set: one process.
      *
      * @param distributed the rank, the rendezvous and how long ranks wait for each other
      * @return this builder
@@ -690,6 +691,11 @@ public final class LayerNormTuner implements AutoCloseable {
       atLeast(problems, "evaluation's every", every, evaluation != null ? 1 : 0);
       if (exportMerged != null && outputDir == null) {
         problems.add("exportMerged needs an outputDir");
+      }
+      if (distributed != null && model != null && model.placement().device().isCuda()) {
+        problems.add(
+            "distributed runs on the CPU (Gloo): data parallelism on CUDA (NCCL) is not available"
+                + " yet");
       }
       if (exportFormat != null && exportMerged == null) {
         problems.add("exportFormat needs exportMerged (the tokenizer files to copy)");
