@@ -11,6 +11,7 @@ import io.lntune.training.data.ConversationTemplate;
 import io.lntune.training.data.ImageTransform;
 import io.lntune.training.data.SampleType;
 import io.lntune.training.data.Subset;
+import io.lntune.training.distributed.DistributedSettings;
 import io.lntune.training.export.MergedLayout;
 import io.lntune.training.export.TrainableDelta;
 import io.lntune.training.loop.NanPolicy;
@@ -28,6 +29,7 @@ import io.lntune.training.strategy.Strategy;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -164,6 +166,7 @@ public final class LayerNormTuner implements AutoCloseable {
     private Long gradientStatsEvery;
     private Boolean resumeAnyway;
     private final List<TrainingListener> listeners = new ArrayList<>();
+    private DistributedSettings distributed;
 
     private Builder() {}
 
@@ -210,6 +213,39 @@ public final class LayerNormTuner implements AutoCloseable {
     public Builder trainData(Path json, Path imageRoot) {
       this.trainData = once("trainData", this.trainData, json);
       this.imageRoot = once("imageRoot", this.imageRoot, imageRoot);
+      return this;
+    }
+
+    /**
+     * Makes the run one rank of a data-parallel job (libtorch's c10d, Gloo on the CPU): every rank
+     * runs the same settings on the same model, reads its share of each batch, and steps as one
+     * process with the whole batch would; rank 0 writes the checkpoints, metrics, exports and
+     * {@code run.json}. {@code batchSize} is per rank. CPU models only for now (CUDA would need
+     * NCCL, which is not wired). If not set: one process.
+     *
+     * @param distributed the rank, the rendezvous and how long ranks wait for each other
+     * @return this builder
+     * @throws NullPointerException if {@code distributed} is null
+     * @throws IllegalStateException if it was already set
+     */
+    public Builder distributed(DistributedSettings distributed) {
+      this.distributed = once("distributed", this.distributed, distributed);
+      return this;
+    }
+
+    /**
+     * {@link #distributed} from a {@code torchrun}-style environment ({@code RANK}, {@code
+     * WORLD_SIZE}, {@code LOCAL_RANK}, {@code LOCAL_WORLD_SIZE}, {@code MASTER_ADDR}, {@code
+     * MASTER_PORT}) when this process has one; nothing when none of them is set.
+     *
+     * @param timeout how long ranks wait for each other
+     * @return this builder
+     * @throws IllegalArgumentException if the environment sets some of the variables but not all,
+     *     or a value is not valid
+     * @throws IllegalStateException if {@link #distributed} was already set
+     */
+    public Builder distributedFromEnvironment(Duration timeout) {
+      DistributedSettings.fromEnvironment(System.getenv(), timeout).ifPresent(this::distributed);
       return this;
     }
 
@@ -656,6 +692,11 @@ public final class LayerNormTuner implements AutoCloseable {
       if (exportMerged != null && outputDir == null) {
         problems.add("exportMerged needs an outputDir");
       }
+      if (distributed != null && model != null && model.placement().device().isCuda()) {
+        problems.add(
+            "distributed runs on the CPU (Gloo): data parallelism on CUDA (NCCL) is not available"
+                + " yet");
+      }
       if (exportFormat != null && exportMerged == null) {
         problems.add("exportFormat needs exportMerged (the tokenizer files to copy)");
       }
@@ -727,7 +768,8 @@ public final class LayerNormTuner implements AutoCloseable {
               requireNonNullElse(resumeAnyway, RunDefaults.RESUME_ANYWAY),
               requireNonNullElse(activationRecomputation, RunDefaults.ACTIVATION_RECOMPUTATION),
               requireNonNullElse(subset, RunDefaults.SUBSET),
-              listeners));
+              listeners,
+              Optional.ofNullable(distributed)));
     }
 
     /** {@return {@code value}, the setting {@code name}'s first value} */

@@ -99,6 +99,29 @@ public final class BatchOrder {
     return Arrays.stream(order).mapToInt(Integer::intValue).toArray();
   }
 
+  /**
+   * {@return rank {@code rank}'s part of each of the global batches} The parts of a batch are
+   * contiguous and differ in size by at most one; together they are the batch, so that {@code
+   * ranks} processes with batches of b step as one process with batches of {@code ranks * b}. As
+   * PyTorch's {@code DistributedSampler} pads, a batch smaller than {@code ranks} gives the ranks
+   * without a sample one of its samples again, so that every rank takes the same number of batches.
+   *
+   * @param batches the batches of the whole data, each of {@code ranks} times the per-rank size
+   */
+  public static List<int[]> shard(List<int[]> batches, int rank, int ranks) {
+    if (ranks < 1 || rank < 0 || rank >= ranks) {
+      throw new IllegalArgumentException("rank " + rank + " of " + ranks + " is out of range");
+    }
+    List<int[]> out = new ArrayList<>(batches.size());
+    for (int[] batch : batches) {
+      int from = (int) ((long) batch.length * rank / ranks);
+      int to = (int) ((long) batch.length * (rank + 1) / ranks);
+      out.add(
+          from < to ? Arrays.copyOfRange(batch, from, to) : new int[] {batch[rank % batch.length]});
+    }
+    return out;
+  }
+
   private static int[] permutation(int n, Random random) {
     int[] p = indices(n);
     for (int i = n - 1; i > 0; i--) {

@@ -68,17 +68,19 @@ public final class DataLoader implements Iterator<Batch>, AutoCloseable {
 
   DataLoader(DataLoaderBuilder config) {
     this.config = config;
-    this.batches =
+    int globalBatch = config.batchSize * config.shards; // the batches of all ranks together
+    List<int[]> global =
         switch (config.ordering) {
-          case SEQUENTIAL -> BatchOrder.sequential(config.dataset.size(), config.batchSize);
-          case SHUFFLED ->
-              BatchOrder.shuffled(config.dataset.size(), config.batchSize, config.seed);
+          case SEQUENTIAL -> BatchOrder.sequential(config.dataset.size(), globalBatch);
+          case SHUFFLED -> BatchOrder.shuffled(config.dataset.size(), globalBatch, config.seed);
           case MODALITY_GROUPED -> {
             int[] lengths = new int[config.dataset.size()];
             Arrays.setAll(lengths, config.dataset::modalityLength);
-            yield BatchOrder.modalityGrouped(lengths, config.batchSize, config.seed);
+            yield BatchOrder.modalityGrouped(lengths, globalBatch, config.seed);
           }
         };
+    this.batches =
+        config.shards == 1 ? global : BatchOrder.shard(global, config.shard, config.shards);
     int pool = POOLS.incrementAndGet();
     AtomicInteger threads = new AtomicInteger();
     this.pool =

@@ -34,6 +34,8 @@ public final class DataLoaderBuilder {
   int batchSize = 1;
   Ordering ordering = Ordering.SHUFFLED;
   long seed;
+  int shard;
+  int shards = 1;
   int workers = 2;
   int prefetchBatches = 4;
   BadRowPolicy policy = BadRowPolicy.SKIP;
@@ -117,6 +119,24 @@ public final class DataLoaderBuilder {
   public DataLoaderBuilder seed(long s) {
     once("seed");
     seed = s;
+    return this;
+  }
+
+  /**
+   * Reads one rank's share of the data: the batches are made {@code shards} times the batch size
+   * from the seeded order every rank shares, and this loader delivers part {@code shard} of each
+   * ({@link BatchOrder#shard}). If not set: the whole data (shard 0 of 1).
+   *
+   * @param shard this rank, 0 to {@code shards - 1}
+   * @param shards the number of ranks
+   */
+  public DataLoaderBuilder shard(int shard, int shards) {
+    once("shard");
+    if (shards < 1 || shard < 0 || shard >= shards) {
+      throw new IllegalArgumentException("shard " + shard + " of " + shards + " is out of range");
+    }
+    this.shard = shard;
+    this.shards = shards;
     return this;
   }
 

@@ -7,6 +7,7 @@ import io.lntune.torch.TensorScope;
 import io.lntune.training.checkpoint.AtomicDirectory;
 import io.lntune.training.checkpoint.CheckpointState;
 import io.lntune.training.checkpoint.TrainingCheckpoints;
+import io.lntune.training.distributed.DataParallel;
 import io.lntune.training.optim.AdamW;
 import io.lntune.training.optim.GradientClipping;
 import io.lntune.training.optim.GradientNoise;
@@ -33,6 +34,11 @@ import org.slf4j.LoggerFactory;
  * <p>A run is {@code resume} (the newest checkpoint, if any), then {@code step} (forward, backward,
  * clip, update, zero) and {@code afterStep} (listeners, evaluation, checkpoints) until {@code
  * maxSteps}. Not thread-safe.
+ *
+ * <p>Data-parallel ({@link #setDataParallel}): each rank reads its own micro-batches; the step's
+ * losses, token counts and gradients are summed over the ranks before the division by the tokens,
+ * so every rank takes the step one process would on the whole global batch. Rank 0 alone writes
+ * checkpoints, and evaluates; the others wait for it at a barrier.
  *
  * <pre>{@code
  * Trainer<Batch> trainer = new Trainer<>(trainables, optimizer, task, config, configJson, List.of(listener));
@@ -64,6 +70,7 @@ public final class Trainer<B extends AutoCloseable> {
   private final JsonNode configJson;
   private final List<TrainingListener> listeners;
   private Evaluation evaluation;
+  private Optional<DataParallel> parallel = Optional.empty();
 
   // Where the run is: set by resume(), advanced by step().
   private long step; // the last step taken, 0 before the first
@@ -105,6 +112,19 @@ public final class Trainer<B extends AutoCloseable> {
   /** Sets the hook called every {@code evaluateEvery} steps. */
   public void setEvaluation(Evaluation evaluation) {
     this.evaluation = evaluation;
+  }
+
+  /**
+   * Makes the run one rank of a data-parallel job: every step sums the ranks' gradients, and only
+   * rank 0 writes checkpoints and evaluates.
+   */
+  public void setDataParallel(DataParallel parallel) {
+    this.parallel = Optional.of(parallel);
+    log.info(
+        "rank {} of {}: {} bytes all-reduced per step",
+        parallel.group().rank(),
+        parallel.group().worldSize(),
+        parallel.bytesPerStep());
   }
 
   /**
@@ -158,7 +178,10 @@ public final class Trainer<B extends AutoCloseable> {
     consumed = 0;
     losses.clear();
     guard = new DivergenceGuard(config.nanPolicy());
-    config.outputDir().ifPresent(Trainer::removeLeftovers);
+    if (isMain()) {
+      config.outputDir().ifPresent(Trainer::removeLeftovers);
+    }
+    parallel.ifPresent(p -> p.group().barrier("removing unfinished writes"));
     checkpoint = config.outputDir().flatMap(TrainingCheckpoints::latest);
     checkpoint.ifPresent(
         last -> {
@@ -192,9 +215,14 @@ public final class Trainer<B extends AutoCloseable> {
         noise.get().afterMicroBatch(tokens);
       }
     }
-    double loss = stepTokens == 0 ? 0 : stepLossSum / stepTokens;
     Map<String, GradientNoise.Stats> gradients =
         noise.isPresent() ? noise.get().finish(stepTokens) : Map.of(); // before the mean's scaling
+    if (parallel.isPresent()) { // this rank's sums become the global batch's
+      DataParallel.StepTotals totals = parallel.get().allReduce(stepLossSum, stepTokens, step);
+      stepLossSum = totals.lossSum();
+      stepTokens = totals.tokens();
+    }
+    double loss = stepTokens == 0 ? 0 : stepLossSum / stepTokens;
     double gradNorm = Double.isFinite(loss) ? meanAndClip(stepTokens) : Double.NaN; // clip
     double lrFactor = config.schedule().factor(step - 1, config.maxSteps());
     if (Double.isFinite(gradNorm)) { // optimizer
@@ -286,14 +314,22 @@ public final class Trainer<B extends AutoCloseable> {
     for (int i = 0; i < listeners.size(); i++) {
       listeners.get(i).onStep(metrics);
     }
-    if (evaluation != null && every(config.evaluateEvery())) {
+    if (evaluation != null && isMain() && every(config.evaluateEvery())) {
       Map<String, Double> results = evaluation.evaluate(step);
       listeners.forEach(l -> l.onEvaluate(step, results));
     }
     if (config.outputDir().isPresent()
         && (every(config.checkpointEvery()) || step == config.maxSteps())) {
-      writeCheckpoint(config.outputDir().get());
+      if (isMain()) {
+        writeCheckpoint(config.outputDir().get());
+      }
+      parallel.ifPresent(p -> p.group().barrier("the checkpoint of step " + step));
     }
+  }
+
+  /** {@return whether this process writes checkpoints: the only one, or rank 0} */
+  private boolean isMain() {
+    return parallel.isEmpty() || parallel.get().group().isMain();
   }
 
   private boolean every(long period) {

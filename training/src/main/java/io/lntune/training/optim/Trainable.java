@@ -77,6 +77,23 @@ public final class Trainable {
     return g.defined() ? g : null;
   }
 
+  /**
+   * {@return the accumulated gradient, made a zero one if nothing reached this parameter} For a sum
+   * over processes, which needs every parameter's gradient on every process.
+   */
+  Tensor gradientOrZero() {
+    Tensor g = gradient();
+    if (g != null) {
+      return g;
+    }
+    if (hasSeparateMaster()) {
+      hasGradient = true; // the accumulator is zero after clearGradient()
+      return gradient;
+    }
+    param.mutable_grad().put(param.detach().new_zeros(param.sizes()));
+    return param.grad();
+  }
+
   /** Forgets the accumulated gradient (after an optimizer step). */
   void clearGradient() {
     if (hasGradient) {

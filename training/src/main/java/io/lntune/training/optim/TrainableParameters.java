@@ -108,6 +108,19 @@ public final class TrainableParameters {
     }
   }
 
+  /**
+   * {@return every trainable's accumulated gradient, in order, a zero one where no gradient reached
+   * it} For summing the gradients over data-parallel processes; call inside a {@link TensorScope}
+   * and under a {@link NoGradGuard}.
+   */
+  public List<Tensor> gradientsForReduction() {
+    List<Tensor> out = new ArrayList<>(trainables.size());
+    for (Trainable t : trainables) {
+      out.add(t.gradientOrZero());
+    }
+    return out;
+  }
+
   /** Forgets all gradients. */
   public void clearGradients() {
     try (TensorScope scope =

@@ -18,7 +18,9 @@ import java.util.NoSuchElementException;
 /**
  * A run's data: epoch after epoch of the dataset, each shuffled with {@code seed + epoch},
  * addressed by micro-batch position so that a resumed run continues exactly where its checkpoint
- * was.
+ * was. In a data-parallel job each rank reads its share of every batch ({@link
+ * DataLoaderBuilder#shard}): the ranks' batches of one position together are the batch one process
+ * with all of them would read.
  */
 final class EpochData implements AutoCloseable {
   private final RunSettings settings;
@@ -73,6 +75,9 @@ final class EpochData implements AutoCloseable {
         .workers(settings.workers())
         .ordering(DataLoaderBuilder.Ordering.SHUFFLED)
         .seed(settings.seed() + epoch)
+        .shard(
+            settings.distributed().map(d -> d.environment().rank()).orElse(0),
+            settings.distributed().map(d -> d.environment().worldSize()).orElse(1))
         .maxLength((int) settings.model().config().maxLength())
         .imageTokens((int) settings.model().config().imageTokens())
         .badRows(BadRowPolicy.SKIP)

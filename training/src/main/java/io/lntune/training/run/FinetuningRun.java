@@ -11,6 +11,9 @@ import io.lntune.training.checkpoint.TrainingCheckpoints;
 import io.lntune.training.data.Batch;
 import io.lntune.training.data.ConversationTemplate;
 import io.lntune.training.data.LlavaVocabulary;
+import io.lntune.training.distributed.DataParallel;
+import io.lntune.training.distributed.DistributedGroup;
+import io.lntune.training.distributed.DistributedSettings;
 import io.lntune.training.export.ExportTensors;
 import io.lntune.training.export.MergedCheckpoint;
 import io.lntune.training.export.PeftAdapter;
@@ -121,7 +124,18 @@ public final class FinetuningRun {
         .outputDir()
         .flatMap(TrainingCheckpoints::latest)
         .ifPresent(last -> checkResumable(last, runSettings));
-    TrainingRun run = train(prepared, runSettings);
+    TrainingRun run;
+    Optional<DistributedSettings> distributed = settings.distributed();
+    if (distributed.isPresent()) {
+      try (DistributedGroup group =
+          DistributedGroup.join(distributed.get().environment(), distributed.get().timeout())) {
+        run =
+            train(
+                prepared, runSettings, Optional.of(new DataParallel(group, prepared.trainables())));
+      }
+    } else {
+      run = train(prepared, runSettings, Optional.empty());
+    }
     settings.model().eval();
     if (run.losses().isEmpty()) {
       log.info("nothing left to train: the run is complete at step {}", run.lastStep());
@@ -132,8 +146,10 @@ public final class FinetuningRun {
           run.losses().get(0),
           run.losses().get(run.losses().size() - 1));
     }
+    boolean main = distributed.map(d -> d.environment().isMain()).orElse(true);
     return settings
         .outputDir()
+        .filter(out -> main) // rank 0 exports; the others hold the same tensors
         .map(out -> export(out, run, prepared.trainables(), runSettings))
         .orElseGet(
             () -> new TuningResult(run, Optional.empty(), Optional.empty(), Optional.empty()));
@@ -177,13 +193,16 @@ public final class FinetuningRun {
 
   /**
    * Runs the trainer over the data, with {@code metrics.jsonl} among the listeners when there is an
-   * output.
+   * output; in a data-parallel job, rank 0 alone has listeners.
    */
-  private TrainingRun train(Prepared prepared, ObjectNode runSettings) {
-    List<TrainingListener> listeners = new ArrayList<>(settings.listeners());
+  private TrainingRun train(
+      Prepared prepared, ObjectNode runSettings, Optional<DataParallel> parallel) {
+    boolean main = parallel.map(p -> p.group().isMain()).orElse(true);
+    List<TrainingListener> listeners =
+        main ? new ArrayList<>(settings.listeners()) : new ArrayList<>();
     Optional<Path> out = settings.outputDir();
     JsonlMetricsListener metrics = null;
-    if (out.isPresent()) {
+    if (out.isPresent() && main) {
       metrics = new JsonlMetricsListener(out.get().resolve("metrics.jsonl"));
       listeners.add(metrics);
     }
@@ -213,6 +232,7 @@ public final class FinetuningRun {
               runSettings,
               listeners);
       settings.evaluation().ifPresent(trainer::setEvaluation);
+      parallel.ifPresent(trainer::setDataParallel);
       return trainer.run(data::from);
     } finally {
       if (metrics != null) {

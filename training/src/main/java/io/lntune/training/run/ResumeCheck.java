@@ -41,7 +41,8 @@ final class ResumeCheck {
           "base_model",
           "model_dtype",
           "vocab_size",
-          "image_tokens");
+          "image_tokens",
+          "world_size");
 
   private ResumeCheck() {}
 

@@ -7,6 +7,7 @@ import io.lntune.models.tokenizer.Tokenizer;
 import io.lntune.torch.DType;
 import io.lntune.training.data.ImageTransform;
 import io.lntune.training.data.Subset;
+import io.lntune.training.distributed.DistributedSettings;
 import io.lntune.training.export.MergedLayout;
 import io.lntune.training.loop.NanPolicy;
 import io.lntune.training.loop.Trainer;
@@ -73,7 +74,9 @@ import java.util.Optional;
  *     of keeping their activations
  * @param subset which samples of the training data are used, drawn with the seed; {@link
  *     Subset#all()} for all
- * @param listeners the training listeners, in the order they were added
+ * @param listeners the training listeners, in the order they were added (rank 0's alone in a
+ *     data-parallel job)
+ * @param distributed the data-parallel job this process is one rank of; empty for a single process
  * @since 0.1.0
  */
 public record RunSettings(
@@ -109,7 +112,8 @@ public record RunSettings(
     boolean resumeAnyway,
     boolean activationRecomputation,
     Subset subset,
-    List<TrainingListener> listeners) {
+    List<TrainingListener> listeners,
+    Optional<DistributedSettings> distributed) {
 
   /**
    * Copies {@code listeners}; optional settings are empty, never null, when absent.
@@ -147,6 +151,7 @@ public record RunSettings(
    * @param activationRecomputation the record component {@link #activationRecomputation()}
    * @param subset the record component {@link #subset()}
    * @param listeners the record component {@link #listeners()}
+   * @param distributed the record component {@link #distributed()}
    * @throws NullPointerException if an optional setting or the listener list is null
    */
   public RunSettings {
@@ -157,6 +162,7 @@ public record RunSettings(
     Objects.requireNonNull(exportMerged, "exportMerged");
     Objects.requireNonNull(exportFormat, "exportFormat");
     Objects.requireNonNull(exportDtype, "exportDtype");
+    Objects.requireNonNull(distributed, "distributed");
   }
 
   /** {@return the settings as JSON (run.json, and inside every checkpoint)} */
@@ -205,6 +211,8 @@ public record RunSettings(
     if (exportMerged.isPresent()) {
       n.put("export_format", exportFormat.option());
     }
+    // Only when data-parallel, so that a single process's run.json stays as it was.
+    distributed.ifPresent(d -> n.put("world_size", d.environment().worldSize()));
     return n;
   }
 }

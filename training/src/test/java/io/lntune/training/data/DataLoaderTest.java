@@ -115,6 +115,42 @@ class DataLoaderTest {
     }
   }
 
+  /**
+   * Two ranks' loaders read every sample once per epoch between them, the same number of batches
+   * each, their batches together being one process's batches of twice the size.
+   */
+  @Test
+  void twoShardsReadEverySampleOnceAsOneLoaderOfTwiceTheBatch() {
+    try (LlavaDataset data =
+        LlavaDataset.open(
+            world.stage2Train(), SampleFilter.all(), BadRowPolicy.FAIL, new DataStats())) {
+      List<List<String>> whole = batchIds(loader(data).batchSize(4).seed(7).build());
+      List<List<String>> rank0 = batchIds(loader(data).batchSize(2).seed(7).shard(0, 2).build());
+      List<List<String>> rank1 = batchIds(loader(data).batchSize(2).seed(7).shard(1, 2).build());
+      assertThat(rank0).hasSameSizeAs(whole).hasSameSizeAs(rank1);
+      List<String> seen = new ArrayList<>();
+      for (int i = 0; i < whole.size(); i++) {
+        List<String> together = new ArrayList<>(rank0.get(i));
+        together.addAll(rank1.get(i));
+        assertThat(together).as("batch %d", i).isEqualTo(whole.get(i));
+        seen.addAll(together);
+      }
+      assertThat(seen).hasSize(12).doesNotHaveDuplicates();
+    }
+  }
+
+  private static List<List<String>> batchIds(DataLoader loader) {
+    List<List<String>> out = new ArrayList<>();
+    try (loader) {
+      while (loader.hasNext()) {
+        try (Batch b = loader.next()) {
+          out.add(b.sampleIds());
+        }
+      }
+    }
+    return out;
+  }
+
   @Test
   void modalityGroupingNeverMixesImageAndTextSamplesExceptTheLastBatch() throws IOException {
     Path mixed = dir.resolve("mixed.json");

@@ -1,0 +1,139 @@
+package io.lntune.training.distributed;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two JVMs on this machine form a Gloo group through a TCPStore: they sum a tensor, a rank that
+ * dies ends the other with a message naming the operation, and the launcher forwards output and
+ * ends the job when a rank fails.
+ */
+class DistributedGroupTest {
+  @TempDir Path dir;
+
+  /** {@return a port free now} */
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  static LocalLauncher.Job twoRanks() throws IOException {
+    return new LocalLauncher.Job(2, 1, 0, "127.0.0.1", freePort());
+  }
+
+  static List<String> worker(String mode, int timeoutSeconds) {
+    return LocalLauncher.javaCommand(
+        GroupWorker.class.getName(), List.of(mode, Integer.toString(timeoutSeconds)));
+  }
+
+  private static String launch(LocalLauncher.Job job, List<String> command, int[] exit) {
+    StringWriter text = new StringWriter();
+    try (PrintWriter out = new PrintWriter(text, true)) {
+      exit[0] = LocalLauncher.run(job, command, out);
+    }
+    return text.toString();
+  }
+
+  @Test
+  void twoProcessesSumATensor() throws IOException {
+    int[] exit = new int[1];
+    String output = launch(twoRanks(), worker("sum", 60), exit);
+    assertThat(exit[0]).as(output).isZero();
+    assertThat(output).contains("[rank 0] sum=3.0", "[rank 1] sum=3.0");
+  }
+
+  @Test
+  void aRankThatFailsEndsTheJob() throws IOException {
+    int[] exit = new int[1];
+    long start = System.nanoTime();
+    String output = launch(twoRanks(), worker("fail", 600), exit);
+    assertThat(exit[0]).as(output).isEqualTo(3);
+    assertThat(output).contains("rank 1 ended with exit status 3: ending the other ranks");
+    assertThat((System.nanoTime() - start) / 1e9).isLessThan(60); // not the 600 s timeout
+  }
+
+  @Test
+  void aRankThatHangsEndsTheJobAfterTheTimeout() throws IOException {
+    int[] exit = new int[1];
+    long start = System.nanoTime();
+    String output = launch(twoRanks(), worker("hang", 5), exit);
+    assertThat(exit[0]).as(output).isEqualTo(2);
+    assertThat(output)
+        .contains("[rank 0] FAILED: rank 0 of 2: the barrier after waiting for rank 1 failed")
+        .contains("did not answer within 5 s");
+    assertThat((System.nanoTime() - start) / 1e9).isLessThan(60); // not rank 1's two minutes
+  }
+
+  @Test
+  void killingOneRankEndsTheOtherWithAClearMessage() throws Exception {
+    LocalLauncher.Job job = twoRanks();
+    List<Process> ranks = new ArrayList<>();
+    List<Path> logs = new ArrayList<>();
+    for (int local = 0; local < 2; local++) {
+      Path log = dir.resolve("rank" + local + ".log");
+      ProcessBuilder pb = new ProcessBuilder(worker("loop", 20)).redirectErrorStream(true);
+      pb.redirectOutput(log.toFile());
+      pb.environment().putAll(job.rank(local).toVariables());
+      ranks.add(pb.start());
+      logs.add(log);
+    }
+    try {
+      long deadline = System.nanoTime() + 60_000_000_000L;
+      while (!Files.readString(logs.get(1)).contains("looping")) {
+        assertThat(System.nanoTime()).as(Files.readString(logs.get(1))).isLessThan(deadline);
+        Thread.sleep(50);
+      }
+      ranks.get(1).destroyForcibly(); // SIGKILL
+      long killed = System.nanoTime();
+      assertThat(ranks.get(0).waitFor(40, TimeUnit.SECONDS)).isTrue();
+      assertThat((System.nanoTime() - killed) / 1e9).isLessThan(40);
+      String output = Files.readString(logs.get(0));
+      assertThat(ranks.get(0).exitValue()).as(output).isEqualTo(2);
+      assertThat(output)
+          .containsPattern("FAILED: rank 0 of 2: the all-reduce of round \\d+ failed");
+    } finally {
+      ranks.forEach(Process::destroyForcibly);
+    }
+  }
+
+  @Test
+  void theEnvironmentIsReadWholeOrNotAtAll() {
+    assertThat(TorchrunEnvironment.from(Map.of("PATH", "/bin"))).isEmpty();
+    Map<String, String> full =
+        Map.of(
+            "RANK", "1",
+            "WORLD_SIZE", "2",
+            "LOCAL_RANK", "1",
+            "LOCAL_WORLD_SIZE", "2",
+            "MASTER_ADDR", "node0",
+            "MASTER_PORT", "29500");
+    assertThat(TorchrunEnvironment.from(full))
+        .contains(new TorchrunEnvironment(1, 2, 1, 2, "node0", 29500));
+    assertThatThrownBy(() -> TorchrunEnvironment.from(Map.of("RANK", "0", "WORLD_SIZE", "x")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("WORLD_SIZE is not a number: 'x'")
+        .hasMessageContaining("MASTER_ADDR is not set")
+        .hasMessageContaining("LOCAL_RANK is not set");
+    Map<String, String> badRank = new HashMap<>(full);
+    badRank.put("RANK", "2");
+    assertThatThrownBy(() -> TorchrunEnvironment.from(badRank))
+        .hasMessage("RANK must be in 0..1 (WORLD_SIZE 2), got 2");
+    assertThat(new LocalLauncher.Job(2, 2, 1, "node0", 29500).rank(1))
+        .isEqualTo(new TorchrunEnvironment(3, 4, 1, 2, "node0", 29500));
+  }
+}
