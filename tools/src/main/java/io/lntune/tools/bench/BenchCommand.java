@@ -294,9 +294,8 @@ public final class BenchCommand implements Callable<Integer> {
     for (StepResult row : rows) {
       List<Double> python = eagerMillis.get(row.config());
       if (python != null) {
-        List<Double> sorted = python.stream().sorted().toList();
         out.add(
-            new PythonBaseline.Row(row.config(), row.stepMillis(), sorted.get(sorted.size() / 2)));
+            new PythonBaseline.Row(row.config(), row.stepMillis(), MachineProbes.median(python)));
       }
     }
     return out;

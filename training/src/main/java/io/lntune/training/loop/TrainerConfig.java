@@ -36,30 +36,6 @@ public record TrainerConfig(
     int keepCheckpoints,
     long gradientStatsEvery) {
 
-  /** A configuration that measures no gradient statistics. */
-  public TrainerConfig(
-      long maxSteps,
-      int gradientAccumulation,
-      double maxGradNorm,
-      LrSchedule schedule,
-      NanPolicy nanPolicy,
-      long checkpointEvery,
-      long evaluateEvery,
-      Optional<Path> outputDir,
-      int keepCheckpoints) {
-    this(
-        maxSteps,
-        gradientAccumulation,
-        maxGradNorm,
-        schedule,
-        nanPolicy,
-        checkpointEvery,
-        evaluateEvery,
-        outputDir,
-        keepCheckpoints,
-        0);
-  }
-
   /** A configuration that keeps every checkpoint and measures no gradient statistics. */
   public TrainerConfig(
       long maxSteps,
@@ -79,6 +55,7 @@ public record TrainerConfig(
         checkpointEvery,
         evaluateEvery,
         outputDir,
+        0,
         0);
   }
 

@@ -310,7 +310,8 @@ class TrainerTest {
             1,
             0,
             Optional.of(out),
-            2);
+            2,
+            0);
     new Trainer<>(t, adam, TextTask.loss(model), keepTwo, null, List.of())
         .run(from -> TextTask.data(5, from, 2, 8, 256));
     try (Stream<Path> left = Files.list(out)) {
