@@ -18,7 +18,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * summed over the ranks. The trainer then divides by the global token count, so each rank holds the
  * gradient one process would have computed on the whole global batch, and every rank clips and
  * updates identically. Only the trainable tensors' gradients travel, flattened into buckets of at
- * most {@link #BUCKET_BYTES}; frozen weights are never communicated.
+ * most {@link #BUCKET_BYTES}; frozen weights are never communicated. The buckets and the scalars
+ * are reduced where the group's collectives take them: on the GPU for NCCL, on the CPU for Gloo.
  *
  * <pre>{@code
  * DataParallel parallel = new DataParallel(group, trainables);
@@ -90,10 +91,12 @@ public final class DataParallel {
     StepTotals totals;
     try (TensorScope scope = TensorScope.open();
         NoGradGuard g = new NoGradGuard()) {
-      Tensor scalars = Tensor.create(new double[] {lossSum, tokens}, 2);
+      Tensor scalars =
+          Tensor.create(new double[] {lossSum, tokens}, 2)
+              .to(group.device().toTorch(), ScalarType.Double);
       group.allReduceSum(scalars, "the loss and token count of step " + step);
       double[] summed = new double[2];
-      DoubleBuffer buffer = scalars.createBuffer();
+      DoubleBuffer buffer = scalars.cpu().createBuffer();
       buffer.get(summed);
       totals = new StepTotals(summed[0], Math.round(summed[1]));
       List<Tensor> gradients = trainables.gradientsForReduction();

@@ -127,8 +127,12 @@ public final class FinetuningRun {
     TrainingRun run;
     Optional<DistributedSettings> distributed = settings.distributed();
     if (distributed.isPresent()) {
+      DistributedSettings job = distributed.get();
       try (DistributedGroup group =
-          DistributedGroup.join(distributed.get().environment(), distributed.get().timeout())) {
+          DistributedGroup.join(
+              job.environment(),
+              job.backendFor(settings.model().placement().device()),
+              job.timeout())) {
         run =
             train(
                 prepared, runSettings, Optional.of(new DataParallel(group, prepared.trainables())));
