@@ -12,6 +12,7 @@ import io.lntune.training.data.ImageTransform;
 import io.lntune.training.data.SampleType;
 import io.lntune.training.data.Subset;
 import io.lntune.training.distributed.DistributedSettings;
+import io.lntune.training.distributed.TorchrunEnvironment;
 import io.lntune.training.export.MergedLayout;
 import io.lntune.training.export.TrainableDelta;
 import io.lntune.training.loop.NanPolicy;
@@ -217,11 +218,12 @@ public final class LayerNormTuner implements AutoCloseable {
     }
 
     /**
-     * Makes the run one rank of a data-parallel job (libtorch's c10d, Gloo on the CPU): every rank
-     * runs the same settings on the same model, reads its share of each batch, and steps as one
-     * process with the whole batch would; rank 0 writes the checkpoints, metrics, exports and
-     * {@code run.json}. {@code batchSize} is per rank. CPU models only for now (CUDA would need
-     * NCCL, which is not wired). If not set: one process.
+     * Makes the run one rank of a data-parallel job (libtorch's c10d: Gloo on the CPU, NCCL on
+     * CUDA, unless the settings name the backend): every rank runs the same settings on the same
+     * model, reads its share of each batch, and steps as one process with the whole batch would;
+     * rank 0 writes the checkpoints, metrics, exports and {@code run.json}. {@code batchSize} is
+     * per rank. On CUDA each rank's model must be on its own GPU, {@code cuda:LOCAL_RANK} ({@link
+     * TorchrunEnvironment#placeOn}). If not set: one process.
      *
      * @param distributed the rank, the rendezvous and how long ranks wait for each other
      * @return this builder
@@ -692,10 +694,12 @@ public final class LayerNormTuner implements AutoCloseable {
       if (exportMerged != null && outputDir == null) {
         problems.add("exportMerged needs an outputDir");
       }
-      if (distributed != null && model != null && model.placement().device().isCuda()) {
-        problems.add(
-            "distributed runs on the CPU (Gloo): data parallelism on CUDA (NCCL) is not available"
-                + " yet");
+      if (distributed != null && model != null) {
+        try {
+          distributed.backendFor(model.placement().device());
+        } catch (IllegalArgumentException e) {
+          problems.add("distributed: " + e.getMessage());
+        }
       }
       if (exportFormat != null && exportMerged == null) {
         problems.add("exportFormat needs exportMerged (the tokenizer files to copy)");

@@ -13,6 +13,9 @@ import io.lntune.models.nn.Placement;
 import io.lntune.models.tokenizer.Tokenizer;
 import io.lntune.torch.DType;
 import io.lntune.training.data.ResizeNormalize;
+import io.lntune.training.distributed.DistributedBackend;
+import io.lntune.training.distributed.DistributedSettings;
+import io.lntune.training.distributed.TorchrunEnvironment;
 import io.lntune.training.export.MergedLayout;
 import io.lntune.training.run.TuningResult;
 import io.lntune.training.strategy.LoraConfig;
@@ -21,6 +24,7 @@ import io.lntune.training.strategy.Strategy;
 import io.lntune.training.synth.SyntheticWorld;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -122,6 +126,20 @@ class LayerNormTunerTest {
                     .build())
         .hasMessageContaining("trainData " + world.resolve("none.json") + " is not a file")
         .hasMessageContaining("template: ");
+  }
+
+  @Test
+  void buildRefusesNcclForAModelOffTheRanksGpu() {
+    DistributedSettings nccl =
+        new DistributedSettings(
+            new TorchrunEnvironment(1, 2, 1, 2, "127.0.0.1", 29500),
+            Duration.ofMinutes(1),
+            Optional.of(DistributedBackend.NCCL));
+    assertThatThrownBy(() -> LayerNormTuner.builder().model(tinyLlava()).distributed(nccl).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(
+            "distributed: NCCL reduces the gradients on each rank's own GPU, cuda:LOCAL_RANK: rank 1"
+                + " (LOCAL_RANK 1) needs its model on cuda:1, not cpu (on the CPU, use Gloo)");
   }
 
   @Test

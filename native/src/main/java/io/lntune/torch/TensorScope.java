@@ -54,6 +54,22 @@ public final class TensorScope implements AutoCloseable {
   }
 
   /**
+   * Frees {@code pointer} with this scope although it was made before the scope opened: for the
+   * arguments libtorch passes a Java callback (a gradient hook's), which belong to the scope open
+   * on the calling thread, or, on libtorch's own threads, to none, so that only the GC would free
+   * them (and a gradient would stay allocated until it ran). A scope that held it too frees it when
+   * it closes as well; whichever closes last frees it.
+   *
+   * @return {@code pointer}
+   * @throws IllegalStateException if this scope is closed
+   */
+  public <T extends Pointer> T adopt(T pointer) {
+    checkOpen();
+    scope.attach(pointer);
+    return pointer;
+  }
+
+  /**
    * Keeps {@code pointer} alive past every scope open now, for good: for constants (scalars,
    * optionals) that an owner makes once and uses for as long as it lives.
    *

@@ -5,6 +5,7 @@ import io.lntune.models.load.LoadPolicy;
 import io.lntune.models.nn.Placement;
 import io.lntune.torch.DType;
 import io.lntune.torch.Device;
+import io.lntune.training.distributed.TorchrunEnvironment;
 import java.util.Locale;
 import picocli.CommandLine.Option;
 
@@ -25,7 +26,9 @@ final class PlacementOptions {
       names = "--device",
       defaultValue = "cpu",
       paramLabel = "DEVICE",
-      description = "cpu, cuda or cuda:N. Default: ${DEFAULT-VALUE}.")
+      description =
+          "cpu, cuda or cuda:N; in a data-parallel job (torchrun-style variables set), cuda is "
+              + "each rank's own GPU, cuda:LOCAL_RANK. Default: ${DEFAULT-VALUE}.")
   String device;
 
   @Option(
@@ -54,7 +57,8 @@ final class PlacementOptions {
   /**
    * {@return the placement these options name} Also sets the {@link LoadPolicy} the loaders read.
    *
-   * @throws IllegalArgumentException for an unknown dtype, device or load mode
+   * @throws IllegalArgumentException for an unknown dtype, device or load mode, or for {@code cuda}
+   *     in an environment that sets some of the torchrun variables but not all
    * @throws io.lntune.torch.LntuneException for a CUDA device this machine does not have
    */
   Placement placement() {
@@ -71,6 +75,15 @@ final class PlacementOptions {
       }
       System.setProperty(ImageDecoder.MAX_PIXELS_PROPERTY, maxImagePixels.toString());
     }
-    return new Placement(Device.parse(device).requireAvailable(), DType.parse(dtype));
+    Device requested = Device.parse(device);
+    // Every rank of a torchrun-style job on a machine is given the same --device: a bare cuda is
+    // the rank's own GPU, not cuda:0 for all of them.
+    Device placed =
+        requested.equals(Device.cuda())
+            ? TorchrunEnvironment.from(System.getenv())
+                .map(e -> e.placeOn(requested))
+                .orElse(requested)
+            : requested;
+    return new Placement(placed.requireAvailable(), DType.parse(dtype));
   }
 }

@@ -277,7 +277,8 @@ final class TrainCommand implements Callable<Integer> {
       paramLabel = "N",
       description =
           "Start N worker processes on this machine, one data-parallel rank each, as torchrun "
-              + "--nproc-per-node does (Gloo on the CPU): --batch-size is per rank, rank 0 writes --output. "
+              + "--nproc-per-node does (Gloo on the CPU; NCCL with --device cuda, one GPU per rank): "
+              + "--batch-size is per rank, rank 0 writes --output. "
               + "Without it, a torchrun-style environment (RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, "
               + "MASTER_ADDR, MASTER_PORT) makes this process one rank.")
   Integer nprocPerNode;

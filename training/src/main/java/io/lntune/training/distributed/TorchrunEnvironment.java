@@ -1,5 +1,6 @@
 package io.lntune.training.distributed;
 
+import io.lntune.torch.Device;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +12,7 @@ import java.util.Optional;
  *
  * <pre>{@code
  * Optional<TorchrunEnvironment> env = TorchrunEnvironment.from(System.getenv());   // empty: one process
+ * Device device = env.map(e -> e.placeOn(Device.cuda())).orElse(Device.cuda());   // cuda:LOCAL_RANK
  * }</pre>
  *
  * @param rank this process among all, 0 to {@code worldSize - 1} ({@code RANK})
@@ -106,6 +108,23 @@ public record TorchrunEnvironment(
   /** {@return whether this is rank 0, the one that writes checkpoints, metrics and exports} */
   public boolean isMain() {
     return rank == 0;
+  }
+
+  /**
+   * {@return this rank's GPU, {@code cuda:LOCAL_RANK}: one per process, as torchrun's ranks take
+   * them}
+   */
+  public Device gpu() {
+    return Device.cuda(localRank);
+  }
+
+  /**
+   * {@return {@code requested}, with a bare {@code cuda} (the current device) made this rank's GPU}
+   * For a device option every rank of a machine shares ({@code lntune train --device cuda}), which
+   * would put them all on {@code cuda:0}.
+   */
+  public Device placeOn(Device requested) {
+    return requested.equals(Device.cuda()) ? gpu() : requested;
   }
 
   private static int number(Map<String, String> env, String name) {

@@ -36,9 +36,10 @@ import org.slf4j.LoggerFactory;
  * maxSteps}. Not thread-safe.
  *
  * <p>Data-parallel ({@link #setDataParallel}): each rank reads its own micro-batches; the step's
- * losses, token counts and gradients are summed over the ranks before the division by the tokens,
- * so every rank takes the step one process would on the whole global batch. Rank 0 alone writes
- * checkpoints, and evaluates; the others wait for it at a barrier.
+ * losses, token counts and gradients are summed over the ranks (the gradients' sums start during
+ * the last micro-batch's backward) before the division by the tokens, so every rank takes the step
+ * one process would on the whole global batch. Rank 0 alone writes checkpoints, and evaluates; the
+ * others wait for it at a barrier.
  *
  * <pre>{@code
  * Trainer<Batch> trainer = new Trainer<>(trainables, optimizer, task, config, configJson, List.of(listener));
@@ -121,10 +122,12 @@ public final class Trainer<B extends AutoCloseable> {
   public void setDataParallel(DataParallel parallel) {
     this.parallel = Optional.of(parallel);
     log.info(
-        "rank {} of {}: {} bytes all-reduced per step",
+        "rank {} of {} ({}): {} bytes all-reduced per step, in {} buckets",
         parallel.group().rank(),
         parallel.group().worldSize(),
-        parallel.bytesPerStep());
+        parallel.group().backend(),
+        parallel.bytesPerStep(),
+        parallel.buckets());
   }
 
   /**
@@ -210,6 +213,9 @@ public final class Trainer<B extends AutoCloseable> {
             ? Optional.of(GradientNoise.start(optimizer.groups()))
             : Optional.empty();
     for (int micro = 0; micro < config.gradientAccumulation(); micro++) {
+      if (parallel.isPresent() && micro == config.gradientAccumulation() - 1) {
+        parallel.get().reduceDuringNextBackward(step); // the all-reduce overlaps the last backward
+      }
       long tokens = forwardBackward(nextBatch(batches));
       if (noise.isPresent() && tokens > 0) {
         noise.get().afterMicroBatch(tokens);

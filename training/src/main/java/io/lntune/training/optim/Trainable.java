@@ -1,6 +1,7 @@
 package io.lntune.training.optim;
 
 import io.lntune.torch.DType;
+import java.util.Optional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -75,6 +76,18 @@ public final class Trainable {
     }
     Tensor g = param.grad();
     return g.defined() ? g : null;
+  }
+
+  /**
+   * {@return the accumulator a separate master collects into (zero until something does), else the
+   * parameter's own gradient, empty while it has none}
+   */
+  Optional<Tensor> accumulated() {
+    if (hasSeparateMaster()) {
+      return Optional.of(gradient);
+    }
+    Tensor g = param.grad();
+    return g.defined() ? Optional.of(g) : Optional.empty();
   }
 
   /**

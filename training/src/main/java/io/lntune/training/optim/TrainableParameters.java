@@ -6,6 +6,7 @@ import io.lntune.training.strategy.Selection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
@@ -119,6 +120,16 @@ public final class TrainableParameters {
       out.add(t.gradientOrZero());
     }
     return out;
+  }
+
+  /**
+   * {@return what trainable {@code index} has accumulated this step, to which a gradient still on
+   * its way (a backward hook's) is added as {@link #collectGradients} would add it: the fp32
+   * accumulator of a separate master (zero when nothing reached it yet), else the parameter's own
+   * gradient (empty when nothing reached it yet)} Call under a {@link NoGradGuard}.
+   */
+  public Optional<Tensor> accumulated(int index) {
+    return trainables.get(index).accumulated();
   }
 
   /** Forgets all gradients. */

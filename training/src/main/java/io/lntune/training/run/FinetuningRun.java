@@ -127,11 +127,14 @@ public final class FinetuningRun {
     TrainingRun run;
     Optional<DistributedSettings> distributed = settings.distributed();
     if (distributed.isPresent()) {
+      DistributedSettings job = distributed.get();
       try (DistributedGroup group =
-          DistributedGroup.join(distributed.get().environment(), distributed.get().timeout())) {
-        run =
-            train(
-                prepared, runSettings, Optional.of(new DataParallel(group, prepared.trainables())));
+              DistributedGroup.join(
+                  job.environment(),
+                  job.backendFor(settings.model().placement().device()),
+                  job.timeout());
+          DataParallel parallel = new DataParallel(group, prepared.trainables())) {
+        run = train(prepared, runSettings, Optional.of(parallel));
       }
     } else {
       run = train(prepared, runSettings, Optional.empty());

@@ -2,17 +2,23 @@ package io.lntune.training.distributed;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import io.lntune.torch.Device;
+import io.lntune.torch.LntuneException;
+import io.lntune.torch.Torch;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Two JVMs on this machine form a Gloo group through a TCPStore: they sum a tensor, a rank that
  * dies ends the other with a message naming the operation, and the launcher forwards output and
- * ends the job when a rank fails.
+ * ends the job when a rank fails. The backend follows the model's device (NCCL on the rank's own
+ * GPU), and NCCL asked of the CPU build fails the join with a message that says why.
  */
 class DistributedGroupTest {
   @TempDir Path dir;
@@ -41,7 +48,7 @@ class DistributedGroupTest {
         GroupWorker.class.getName(), List.of(mode, Integer.toString(timeoutSeconds)));
   }
 
-  private static String launch(LocalLauncher.Job job, List<String> command, int[] exit) {
+  static String launch(LocalLauncher.Job job, List<String> command, int[] exit) {
     StringWriter text = new StringWriter();
     try (PrintWriter out = new PrintWriter(text, true)) {
       exit[0] = LocalLauncher.run(job, command, out);
@@ -74,7 +81,8 @@ class DistributedGroupTest {
     String output = launch(twoRanks(), worker("hang", 5), exit);
     assertThat(exit[0]).as(output).isEqualTo(2);
     assertThat(output)
-        .contains("[rank 0] FAILED: rank 0 of 2: the barrier after waiting for rank 1 failed")
+        .contains(
+            "[rank 0] FAILED: rank 0 of 2 (GLOO): the barrier after waiting for rank 1 failed")
         .contains("did not answer within 5 s");
     assertThat((System.nanoTime() - start) / 1e9).isLessThan(60); // not rank 1's two minutes
   }
@@ -105,10 +113,45 @@ class DistributedGroupTest {
       String output = Files.readString(logs.get(0));
       assertThat(ranks.get(0).exitValue()).as(output).isEqualTo(2);
       assertThat(output)
-          .containsPattern("FAILED: rank 0 of 2: the all-reduce of round \\d+ failed");
+          .containsPattern("FAILED: rank 0 of 2 \\(GLOO\\): the all-reduce of round \\d+ failed");
     } finally {
       ranks.forEach(Process::destroyForcibly);
     }
+  }
+
+  @Test
+  void theBackendFollowsTheDeviceAndNcclTakesTheRanksOwnGpu() {
+    TorchrunEnvironment env = new TorchrunEnvironment(1, 2, 1, 2, "127.0.0.1", 29500);
+    DistributedSettings byDevice =
+        new DistributedSettings(env, Duration.ofMinutes(1), Optional.empty());
+    assertThat(byDevice.backendFor(Device.cpu())).isEqualTo(DistributedBackend.GLOO);
+    assertThat(byDevice.backendFor(Device.cuda(1))).isEqualTo(DistributedBackend.NCCL);
+    assertThatThrownBy(() -> byDevice.backendFor(Device.cuda(0)))
+        .hasMessageEndingWith("rank 1 (LOCAL_RANK 1) needs its model on cuda:1, not cuda:0");
+    assertThatThrownBy(() -> byDevice.backendFor(Device.cuda()))
+        .hasMessageEndingWith("needs its model on cuda:1, not cuda");
+    DistributedSettings gloo =
+        new DistributedSettings(env, Duration.ofMinutes(1), Optional.of(DistributedBackend.GLOO));
+    assertThat(gloo.backendFor(Device.cuda(0))).isEqualTo(DistributedBackend.GLOO);
+    DistributedSettings nccl =
+        new DistributedSettings(env, Duration.ofMinutes(1), Optional.of(DistributedBackend.NCCL));
+    assertThatThrownBy(() -> nccl.backendFor(Device.cpu()))
+        .hasMessageEndingWith("not cpu (on the CPU, use Gloo)");
+    assertThat(env.placeOn(Device.cuda())).isEqualTo(Device.cuda(1));
+    assertThat(env.placeOn(Device.cuda(0))).isEqualTo(Device.cuda(0));
+    assertThat(env.placeOn(Device.cpu())).isEqualTo(Device.cpu());
+  }
+
+  @Test
+  void ncclOnTheCpuBuildFailsTheJoinNamingTheRankAndWhy() {
+    assumeFalse(Torch.cudaAvailable(), "this libtorch has CUDA");
+    TorchrunEnvironment env = new TorchrunEnvironment(0, 2, 0, 2, "127.0.0.1", 29500);
+    assertThatThrownBy(
+            () -> DistributedGroup.join(env, DistributedBackend.NCCL, Duration.ofSeconds(5)))
+        .isInstanceOf(LntuneException.class)
+        .hasMessageStartingWith(
+            "rank 0 of 2 joining the NCCL process group at 127.0.0.1:29500 failed")
+        .hasMessageContaining("no CUDA device is available");
   }
 
   @Test

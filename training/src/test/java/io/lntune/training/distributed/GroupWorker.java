@@ -16,7 +16,7 @@ public final class GroupWorker {
   public static void main(String[] args) {
     TorchrunEnvironment env = TorchrunEnvironment.from(System.getenv()).orElseThrow();
     Duration timeout = Duration.ofSeconds(Long.parseLong(args[1]));
-    try (DistributedGroup group = DistributedGroup.join(env, timeout)) {
+    try (DistributedGroup group = DistributedGroup.join(env, DistributedBackend.GLOO, timeout)) {
       switch (args[0]) {
         case "sum" -> {
           Tensor t = Tensor.create(new double[] {group.rank() + 1.0}, 1);
