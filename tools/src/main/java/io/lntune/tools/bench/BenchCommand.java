@@ -308,7 +308,12 @@ public final class BenchCommand implements Callable<Integer> {
         mmapThreshold > 0 ? Long.toString(mmapThreshold) : "default");
     for (String name :
         List.of(
-            "OMP_WAIT_POLICY", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE")) {
+            "MALLOC_MMAP_THRESHOLD_",
+            "MALLOC_TRIM_THRESHOLD_",
+            "OMP_WAIT_POLICY",
+            "OMP_NUM_THREADS",
+            "OPENBLAS_NUM_THREADS",
+            "OPENBLAS_CORETYPE")) {
       env.put(name, System.getenv().getOrDefault(name, "unset"));
     }
     env.put("torch_threads", Integer.toString(Torch.threads()));
