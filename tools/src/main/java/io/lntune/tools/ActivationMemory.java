@@ -70,8 +70,7 @@ final class ActivationMemory {
    *
    * @param config the language model
    * @param dtype the model's dtype (the frozen weights and the activations)
-   * @param cpu whether it runs on the CPU, where bf16 attention runs in fp32 and dropout keeps an
-   *     fp32 noise tensor
+   * @param cpu whether it runs on the CPU, where bf16 attention runs in fp32
    * @param trains whether the parameter of that name trains, by the model's names ({@code
    *     model.layers.0.mlp.up_proj.weight}, {@code model.layers.0.self_attn.q_proj.lora_A.weight},
    *     {@code lm_head.weight}, ...)
@@ -330,33 +329,30 @@ final class ActivationMemory {
   }
 
   /**
-   * Lora's adapter: {@code B(A(dropout(x.to(Float)))) * scale}, cast back to the model's dtype;
-   * {@return whether its output requires a gradient}
+   * Lora's adapter at the model's dtype: {@code B(A(drop(x)) * scale)}, the dropout a bool mask and
+   * a {@code where} ({@code PackedDropout}); {@return whether its output requires a gradient}
    */
   private boolean adapter(String name, Value x) {
     long in = name.endsWith("down_proj") ? config.intermediateSize() : config.hiddenSize();
     boolean aTrains = trains.test(name + ".lora_A.weight");
     boolean bTrains = trains.test(name + ".lora_B.weight");
-    String h = cast32(x.storage(), tokens * in);
-    String dropped = h;
+    String dropped = x.storage();
     if (lora.dropout() > 0) {
-      dropped = ledger.make(name + ".lora.dropped", 4 * tokens * in);
+      String mask = ledger.make(name + ".lora.mask", tokens * in);
+      dropped = ledger.make(name + ".lora.dropped", width() * tokens * in);
       if (x.grad()) {
-        // the CPU's dropout is input * noise, which saves the fp32 noise; CUDA's fused kernel saves
-        // a bool mask
-        ledger.keep(ledger.make(name + ".lora.mask", (cpu ? 4 : 1) * tokens * in));
+        ledger.keep(mask); // where's gradient needs the condition
       }
     }
     if (aTrains) {
       ledger.keep(dropped); // A's product saves its input
     }
-    String low =
-        ledger.make(name + ".lora.low", 4 * tokens * lora.r()); // A's output, saved by B's product
+    // A's output, times the scale (the random draws and A's unscaled output are temporaries)
+    String scaled = ledger.make(name + ".lora.scaled", width() * tokens * lora.r());
     if (bTrains) {
-      ledger.keep(low);
+      ledger.keep(scaled); // B's product saves its input
     }
-    // B's output, its scaling and the cast back are temporaries: a product by a number and a cast
-    // save nothing
+    // B's output is the adapter's output, added to the layer's: a temporary
     return x.grad() || aTrains || bTrains;
   }
 

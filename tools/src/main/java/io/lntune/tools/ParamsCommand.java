@@ -98,7 +98,7 @@ final class ParamsCommand implements Callable<Integer> {
       defaultValue = "cuda",
       description =
           "cuda or cpu, for the activation estimate: on "
-              + "the CPU, bf16 attention runs in fp32 and LoRA's dropout keeps an fp32 noise tensor. Default: "
+              + "the CPU, bf16 attention runs in fp32. Default: "
               + "${DEFAULT-VALUE}.")
   String device;
 

@@ -306,7 +306,14 @@ public final class BenchCommand implements Callable<Integer> {
     env.put(
         "MALLOC_MMAP_THRESHOLD_ (memory JVMs)",
         mmapThreshold > 0 ? Long.toString(mmapThreshold) : "default");
-    for (String name : List.of("OMP_WAIT_POLICY", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")) {
+    for (String name :
+        List.of(
+            "MALLOC_MMAP_THRESHOLD_",
+            "MALLOC_TRIM_THRESHOLD_",
+            "OMP_WAIT_POLICY",
+            "OMP_NUM_THREADS",
+            "OPENBLAS_NUM_THREADS",
+            "OPENBLAS_CORETYPE")) {
       env.put(name, System.getenv().getOrDefault(name, "unset"));
     }
     env.put("torch_threads", Integer.toString(Torch.threads()));
@@ -345,7 +352,7 @@ public final class BenchCommand implements Callable<Integer> {
         median(rounds, StepResult::overheadFraction),
         first.trainableParameters(),
         first.totalParameters(),
-        first.finalLoss(),
+        first.losses(),
         median(rounds, StepResult::dataMillis),
         median(rounds, StepResult::dataShare),
         (long) median(rounds, r -> (double) r.javaBytesPerStep()),

@@ -171,7 +171,7 @@ public final class BenchStepCommand implements Callable<Integer> {
             overhead,
             trainables.trainableCount(),
             trainables.totalCount(),
-            recorder.lastLoss,
+            List.copyOf(recorder.losses),
             MachineProbes.median(recorder.dataMillis),
             MachineProbes.median(recorder.dataShares),
             (long) MachineProbes.median(recorder.javaBytes),
@@ -346,7 +346,7 @@ public final class BenchStepCommand implements Callable<Integer> {
 
     private long activationBytes;
     private NativeTimeSampler sampler;
-    private double lastLoss;
+    private final List<Double> losses = new ArrayList<>();
     private long peakBefore;
     private long base;
 
@@ -381,7 +381,7 @@ public final class BenchStepCommand implements Callable<Integer> {
           allocatedAfterLastStep < 0
               ? -1
               : allocated - allocatedAfterLastStep - phases.benchJavaBytes;
-      lastLoss = m.loss();
+      losses.add(m.loss());
       if (m.step() > warmup) {
         millis.add(m.stepMillis());
         forwardMillis.add(phases.forwardMillis);

@@ -28,7 +28,8 @@ import java.util.List;
  * @param overheadFraction sampled share of the step's wall time outside native code
  * @param trainableParameters trainable elements
  * @param totalParameters all elements
- * @param finalLoss the last step's loss (the same seed and data for every configuration)
+ * @param losses every step's loss, the warm-up's included (the same seed and data for every
+ *     configuration, so that the curves of two builds or strategies compare)
  * @param dataMillis median time a measured step waited for its batch (the trainer's {@code
  *     dataMillis}); about 0 when the batch is ready, as the fixed batch of the configurations
  *     without {@code +loader} always is
@@ -59,12 +60,17 @@ record StepResult(
     double overheadFraction,
     long trainableParameters,
     long totalParameters,
-    double finalLoss,
+    List<Double> losses,
     double dataMillis,
     double dataShare,
     long javaBytesPerStep,
     long taskJavaBytesPerStep,
     List<Double> roundStepMillis) {
+
+  /** {@return the last step's loss} */
+  double finalLoss() {
+    return losses.get(losses.size() - 1);
+  }
 
   /**
    * {@return the Java heap bytes per step the trainer allocated itself, outside the task's calls}

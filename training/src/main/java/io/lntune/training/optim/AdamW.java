@@ -50,11 +50,10 @@ public final class AdamW {
   // The constant scalars, made once: as fresh Scalars for every parameter and step they would be
   // most of what a step
   // allocates on the Java heap (TrainerAllocationTest).
-  private final Scalar beta1Scalar;
   private final Scalar oneMinusBeta1;
   private final Scalar beta2Scalar;
   private final Scalar oneMinusBeta2;
-  private final Scalar eps;
+  private final double eps;
   private long steps;
 
   /**
@@ -71,11 +70,10 @@ public final class AdamW {
     }
     this.beta1 = beta1;
     this.beta2 = beta2;
-    this.beta1Scalar = TensorScope.unscoped(new Scalar(beta1));
     this.oneMinusBeta1 = TensorScope.unscoped(new Scalar(1 - beta1));
     this.beta2Scalar = TensorScope.unscoped(new Scalar(beta2));
     this.oneMinusBeta2 = TensorScope.unscoped(new Scalar(1 - beta2));
-    this.eps = TensorScope.unscoped(new Scalar(eps));
+    this.eps = eps;
   }
 
   /**
@@ -132,11 +130,14 @@ public final class AdamW {
       if (denominators.isEmpty()) {
         planDenominators();
       }
-      Scalar sqrtCorrection2 = new Scalar(Math.sqrt(correction2));
+      // m / (sqrt(v) / s + eps) = s * m / (sqrt(v) + s * eps) with s = sqrt(1 - beta2^t): folding
+      // s into eps and the step size spares a pass over every master.
+      double s = Math.sqrt(correction2);
+      Scalar scaledEps = new Scalar(eps * s);
       for (Group group : groups) {
         double lr = group.learningRate() * lrFactor;
         Scalar decay = group.weightDecay() > 0 ? new Scalar(1 - lr * group.weightDecay()) : null;
-        Scalar stepSize = new Scalar(-lr / correction1);
+        Scalar stepSize = new Scalar(-lr * s / correction1);
         for (Trainable t : group.params()) {
           Tensor grad = t.gradient();
           if (grad == null) {
@@ -148,14 +149,12 @@ public final class AdamW {
           if (decay != null) {
             p.mul_(decay); // p = p * (1 - lr * weight_decay)
           }
-          m.expAvg().mul_(beta1Scalar).add_(grad, oneMinusBeta1); // m = beta1 * m + (1 - beta1) * g
+          m.expAvg().lerp_(grad, oneMinusBeta1); // m = beta1 * m + (1 - beta1) * g, in one pass
           m.expAvgSq()
               .mul_(beta2Scalar)
               .addcmul_(grad, grad, oneMinusBeta2); // v = beta2 * v + (1 - beta2) * g^2
-          sqrt_out(denominator, m.expAvgSq())
-              .div_(sqrtCorrection2)
-              .add_(eps); // d = sqrt(v) / sqrt(1 - beta2^t) + eps
-          p.addcdiv_(m.expAvg(), denominator, stepSize); // p = p - lr / (1 - beta1^t) * m / d
+          sqrt_out(denominator, m.expAvgSq()).add_(scaledEps); // d = sqrt(v) + s * eps
+          p.addcdiv_(m.expAvg(), denominator, stepSize); // p = p - lr * s / (1 - beta1^t) * m / d
         }
       }
     }

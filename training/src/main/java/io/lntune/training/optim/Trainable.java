@@ -61,8 +61,12 @@ public final class Trainable {
     if (!g.defined()) {
       return;
     }
-    gradient.add_(g); // promotes to fp32 in the kernel: no fp32 copy of the gradient
-    hasGradient = true;
+    if (hasGradient) {
+      gradient.add_(g); // promotes to fp32 in the kernel: no fp32 copy of the gradient
+    } else {
+      gradient.copy_(g); // the first micro-batch overwrites: clearing needs no zeroing pass
+      hasGradient = true;
+    }
     param.mutable_grad().reset();
   }
 
@@ -100,7 +104,8 @@ public final class Trainable {
       return g;
     }
     if (hasSeparateMaster()) {
-      hasGradient = true; // the accumulator is zero after clearGradient()
+      gradient.zero_(); // the accumulator holds a cleared step's values until the next copy
+      hasGradient = true;
       return gradient;
     }
     param.mutable_grad().put(param.detach().new_zeros(param.sizes()));
@@ -109,10 +114,7 @@ public final class Trainable {
 
   /** Forgets the accumulated gradient (after an optimizer step). */
   void clearGradient() {
-    if (hasGradient) {
-      gradient.zero_();
-      hasGradient = false;
-    }
+    hasGradient = false;
     if (param.grad().defined()) {
       param.mutable_grad().reset();
     }

@@ -1,9 +1,8 @@
 package io.lntune.training.strategy;
 
-import static org.bytedeco.pytorch.global.torch.dropout;
-
 import io.lntune.models.nn.Linear;
 import io.lntune.models.nn.Modules;
+import io.lntune.models.nn.PackedDropout;
 import io.lntune.models.nn.Placement;
 import io.lntune.torch.DType;
 import io.lntune.torch.Device;
@@ -21,8 +20,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 /**
  * Attaches LoRA adapters to linear layers and merges them back. Adapters are registered inside the
  * layer they adapt, as {@code lora_A} and {@code lora_B}, so their parameters are named as PEFT
- * saves them ({@code model.layers.0.self_attn.q_proj.lora_A.weight}). They are kept in fp32
- * whatever the base dtype.
+ * saves them ({@code model.layers.0.self_attn.q_proj.lora_A.weight}). They take the dtype of the
+ * layer they adapt; training keeps their fp32 masters, as for every trainable parameter.
  *
  * <pre>{@code
  * Map<String, Linear> adapted = Lora.attach(model.blockLinears(), LoraConfig.defaults(), 1234);
@@ -69,10 +68,14 @@ public final class Lora {
     }
     long out = target.weight().size(0);
     long in = target.weight().size(1);
-    Placement fp32 =
-        new Placement(Device.parse(target.weight().device().str().getString()), DType.F32);
-    Linear a = target.register_module("lora_A", new Linear(in, config.r(), false, fp32));
-    Linear b = target.register_module("lora_B", new Linear(config.r(), out, false, fp32));
+    // At the layer's own dtype: the branch then runs as fast as the layer (bf16 products, no casts
+    // of the input), and the trainer's fp32 masters keep the updates exact.
+    Placement placement =
+        new Placement(
+            Device.parse(target.weight().device().str().getString()),
+            DType.of(target.weight().scalar_type()));
+    Linear a = target.register_module("lora_A", new Linear(in, config.r(), false, placement));
+    Linear b = target.register_module("lora_B", new Linear(config.r(), out, false, placement));
     try (TensorScope scope = TensorScope.open();
         NoGradGuard g = new NoGradGuard()) {
       // PEFT: A ~ kaiming_uniform(a=sqrt(5)), i.e. U(-1/sqrt(in), 1/sqrt(in)); B = 0.
@@ -80,16 +83,17 @@ public final class Lora {
       a.weight().uniform_(-bound, bound, new GeneratorOptional());
       b.weight().zero_();
     }
-    double scale = config.scale();
-    double p = config.dropout();
+    PackedDropout dropout = new PackedDropout(config.dropout());
+    // Scaling the rank-r product rather than B's output costs r values per token, not out; the
+    // dropout's 1 / keep rides along.
+    Scalar scale = TensorScope.unscoped(new Scalar(config.scale()));
+    Scalar trainingScale =
+        TensorScope.unscoped(new Scalar(config.scale() / dropout.keepProbability()));
     target.setAdapter(
         x -> {
-          ScalarType dtype = x.scalar_type().intern();
-          Tensor h = x.to(ScalarType.Float);
-          if (p > 0) {
-            h = dropout(h, p, target.is_training());
-          }
-          return b.forward(a.forward(h)).mul(new Scalar(scale)).to(dtype);
+          boolean training = target.is_training();
+          Tensor h = training ? dropout.dropUnscaled(x) : x;
+          return b.forward(a.forward(h).mul(training ? trainingScale : scale));
         });
   }
 
