@@ -83,12 +83,13 @@ public final class Trainable {
   }
 
   /**
-   * {@return the accumulator a separate master collects into (zero until something does), else the
-   * parameter's own gradient, empty while it has none}
+   * {@return the accumulator a separate master collects into, else the parameter's own gradient;
+   * empty while nothing was collected this step (the accumulator then holds a cleared step's
+   * values)}
    */
   Optional<Tensor> accumulated() {
     if (hasSeparateMaster()) {
-      return Optional.of(gradient);
+      return hasGradient ? Optional.of(gradient) : Optional.empty();
     }
     Tensor g = param.grad();
     return g.defined() ? Optional.of(g) : Optional.empty();

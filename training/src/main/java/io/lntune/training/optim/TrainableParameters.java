@@ -125,8 +125,8 @@ public final class TrainableParameters {
   /**
    * {@return what trainable {@code index} has accumulated this step, to which a gradient still on
    * its way (a backward hook's) is added as {@link #collectGradients} would add it: the fp32
-   * accumulator of a separate master (zero when nothing reached it yet), else the parameter's own
-   * gradient (empty when nothing reached it yet)} Call under a {@link NoGradGuard}.
+   * accumulator of a separate master, else the parameter's own gradient; empty when nothing reached
+   * it yet} Call under a {@link NoGradGuard}.
    */
   public Optional<Tensor> accumulated(int index) {
     return trainables.get(index).accumulated();
