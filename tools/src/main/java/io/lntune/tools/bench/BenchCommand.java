@@ -399,6 +399,10 @@ public final class BenchCommand implements Callable<Integer> {
     ProcessBuilder builder =
         new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
     if (threshold > 0) {
+      // glibc's own trimming, not the launcher's reuse of freed memory: the resident set then
+      // follows what is allocated
+      builder.environment().remove("MALLOC_TRIM_THRESHOLD_");
+      builder.environment().remove("MALLOC_TOP_PAD_");
       builder.environment().put("MALLOC_MMAP_THRESHOLD_", Long.toString(threshold));
     }
     Process p = builder.start();
