@@ -123,8 +123,8 @@ public final class Evaluation {
    * @param group the job; every rank calls this with the same settings
    * @return the scores on rank 0; empty on the other ranks
    * @throws EvalDataException naming the file and line or field of a bad question or annotation
-   * @throws io.lntune.torch.LntuneException naming the rank and the operation if another rank
-   *     failed or did not answer within the group's timeout
+   * @throws LntuneException naming the rank and the operation if another rank failed or did not
+   *     answer within the group's timeout
    */
   public static Optional<JsonNode> run(Settings s, LlavaAnswerer answerer, DistributedGroup group) {
     List<EvalQuestion> questions = questions(s);
