@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lntune.models.llava.LlavaModel;
 import io.lntune.training.data.Turn;
+import io.lntune.training.distributed.DistributedGroup;
+import io.lntune.training.distributed.DistributedSettings;
 import io.lntune.training.eval.Benchmark;
 import io.lntune.training.eval.Evaluation;
 import io.lntune.training.eval.LlavaAnswerer;
@@ -12,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,6 +33,9 @@ import picocli.CommandLine.Spec;
           + "(per-subtask acc and acc+, perception and cognition totals), POPE (accuracy, precision, recall, F1, "
           + "yes-ratio per split), VQAv2 (VQA accuracy; the test-server submission), COCO and Flickr30k captions "
           + "(CIDEr-D, BLEU). Writes answers.jsonl, scores.json and the benchmark's result files to --out.",
+      "With --nproc-per-node N (or under a torchrun-style environment) the ranks share the questions "
+          + "out (question i to rank i mod N) and rank 0 writes the same files as one process, in the "
+          + "questions' order.",
       "lntune synth --out DIR --images 8 --benchmarks 8 writes small benchmarks in each format."
     })
 final class EvalCommand implements Callable<Integer> {
@@ -132,8 +138,13 @@ final class EvalCommand implements Callable<Integer> {
 
   @Mixin PlacementOptions placementOptions;
 
+  @Mixin DistributedOptions distributed;
+
   @Override
   public Integer call() throws Exception {
+    if (distributed.launches()) {
+      return distributed.launch(spec);
+    }
     Benchmark b = Benchmark.parse(benchmark);
     if (shots != null && shotsFile == null) {
       throw new IllegalArgumentException("--shots needs --shots-file");
@@ -157,19 +168,39 @@ final class EvalCommand implements Callable<Integer> {
             modelId != null
                 ? modelId
                 : model.toAbsolutePath().normalize().getFileName().toString());
-    JsonNode scores;
+    Optional<DistributedSettings> job = distributed.fromEnvironment();
+    Optional<JsonNode> scores;
+    if (job.isEmpty()) {
+      scores = Optional.of(withAnswerer(answerer -> Evaluation.run(settings, answerer)));
+    } else {
+      // The group forms before the model loads, so that a rank that fails to load it ends the
+      // others at once.
+      try (DistributedGroup group =
+          DistributedGroup.join(
+              job.get().environment(),
+              job.get().backendFor(placementOptions.placement().device()),
+              job.get().timeout())) {
+        scores = withAnswerer(answerer -> Evaluation.run(settings, answerer, group));
+      }
+    }
+    if (scores.isPresent()) { // rank 0's, or a single process's
+      spec.commandLine()
+          .getOut()
+          .println(
+              new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(scores.get()));
+    }
+    return 0;
+  }
+
+  /** {@return what {@code evaluation} gives with the model loaded, which is closed after} */
+  private <T> T withAnswerer(Function<LlavaAnswerer, T> evaluation) {
     try (LlavaModel m = llava.load(model, placementOptions)) {
-      LlavaAnswerer answerer =
+      return evaluation.apply(
           new LlavaAnswerer(
               m,
               LlavaOptions.tokenizer(tokenizer, model),
               llava.conversationTemplate(),
-              sampling.config());
-      scores = Evaluation.run(settings, answerer);
+              sampling.config()));
     }
-    spec.commandLine()
-        .getOut()
-        .println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(scores));
-    return 0;
   }
 }

@@ -6,8 +6,6 @@ import io.lntune.models.tokenizer.Tokenizer;
 import io.lntune.torch.DType;
 import io.lntune.training.checkpoint.TrainingCheckpoints;
 import io.lntune.training.data.Subset;
-import io.lntune.training.distributed.DistributedSettings;
-import io.lntune.training.distributed.LocalLauncher;
 import io.lntune.training.export.MergedLayout;
 import io.lntune.training.listener.LoggingListener;
 import io.lntune.training.listener.ProgressBarListener;
@@ -20,8 +18,6 @@ import io.lntune.training.strategy.Strategy;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -82,10 +78,6 @@ final class TrainCommand implements Callable<Integer> {
   /** Builder setters that take Java objects and have no option. */
   static final List<String> API_ONLY =
       List.of("selection", "imageTransform", "listener", "evaluation", "distributed");
-
-  /** The options that start the workers, which the workers do not get. */
-  static final List<String> LAUNCH_OPTIONS =
-      List.of("--nproc-per-node", "--nnodes", "--node-rank", "--master-addr", "--master-port");
 
   @Spec CommandSpec spec;
 
@@ -272,46 +264,7 @@ final class TrainCommand implements Callable<Integer> {
               + "recompute the layers in the backward: far less activation memory for about one more forward pass.")
   boolean recomputeActivations;
 
-  @Option(
-      names = "--nproc-per-node",
-      paramLabel = "N",
-      description =
-          "Start N worker processes on this machine, one data-parallel rank each, as torchrun "
-              + "--nproc-per-node does (Gloo on the CPU; NCCL with --device cuda, one GPU per rank): "
-              + "--batch-size is per rank, rank 0 writes --output. "
-              + "Without it, a torchrun-style environment (RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, "
-              + "MASTER_ADDR, MASTER_PORT) makes this process one rank.")
-  Integer nprocPerNode;
-
-  @Option(
-      names = "--nnodes",
-      paramLabel = "M",
-      description =
-          "Machines in the job, each running the same command with its --node-rank. Default: 1.")
-  int nnodes = 1;
-
-  @Option(names = "--node-rank", paramLabel = "R", description = "This machine. Default: 0.")
-  int nodeRank;
-
-  @Option(
-      names = "--master-addr",
-      paramLabel = "HOST",
-      description = "The host of rank 0 (node 0). Default: 127.0.0.1.")
-  String masterAddr = "127.0.0.1";
-
-  @Option(
-      names = "--master-port",
-      paramLabel = "PORT",
-      description = "The rendezvous port on --master-addr. Default: 29500.")
-  int masterPort = 29500;
-
-  @Option(
-      names = "--distributed-timeout",
-      paramLabel = "SECONDS",
-      description =
-          "How long a rank waits for the others (to join, at each all-reduce and barrier) before "
-              + "the job ends with an error naming it. Default: 1800.")
-  long distributedTimeout = DistributedSettings.DEFAULT_TIMEOUT.toSeconds();
+  @Mixin DistributedOptions distributed;
 
   /** The model as the command line named it: a model id stays an id, not its snapshot directory. */
   private String modelAsGiven() {
@@ -321,8 +274,8 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (nprocPerNode != null) {
-      return launch();
+    if (distributed.launches()) {
+      return distributed.launch(spec);
     }
     Subset chosen = Subset.parse(subset); // before the model loads: a bad spec fails at once
     LlavaModel llava = LlavaOptions.loadBase(model, placementOptions.placement(), visionTower);
@@ -358,39 +311,6 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   /**
-   * Starts this machine's ranks, each {@code lntune} with the same arguments but the launch
-   * options, and waits for them. {@return the first failed rank's exit status, or 0}
-   */
-  private int launch() {
-    if (System.getenv("RANK") != null) {
-      throw new IllegalArgumentException(
-          "--nproc-per-node starts the ranks itself: it cannot run inside a job that already set"
-              + " RANK");
-    }
-    LocalLauncher.Job job =
-        new LocalLauncher.Job(nprocPerNode, nnodes, nodeRank, masterAddr, masterPort);
-    List<String> args = workerArgs(spec.root().commandLine().getParseResult().originalArgs());
-    return LocalLauncher.run(
-        job,
-        LocalLauncher.javaCommand(LntuneCli.class.getName(), args),
-        spec.commandLine().getOut());
-  }
-
-  /** {@return {@code args} without the launch options and their values} */
-  static List<String> workerArgs(List<String> args) {
-    List<String> out = new ArrayList<>();
-    for (int i = 0; i < args.size(); i++) {
-      String arg = args.get(i);
-      if (LAUNCH_OPTIONS.contains(arg)) {
-        i++; // and its value
-      } else if (LAUNCH_OPTIONS.stream().noneMatch(o -> arg.startsWith(o + "="))) {
-        out.add(arg);
-      }
-    }
-    return out;
-  }
-
-  /**
    * {@return a builder with every setting the options give} Options the command line leaves out
    * pass on their defaults, which are {@link RunDefaults}'s (the test keeps them so); listeners are
    * left to the caller.
@@ -418,7 +338,7 @@ final class TrainCommand implements Callable<Integer> {
             .keepCheckpoints(keepCheckpoints)
             .gradientStatsEvery(gradientStatsEvery)
             .subset(chosen)
-            .distributedFromEnvironment(Duration.ofSeconds(distributedTimeout))
+            .distributedFromEnvironment(distributed.timeout())
             .baseModelName(baseModelName != null ? baseModelName : modelAsGiven());
     if (s == Strategy.LORA) {
       b.lora(new LoraConfig(loraR, loraAlpha, loraDropout, RunDefaults.LORA.targets()));

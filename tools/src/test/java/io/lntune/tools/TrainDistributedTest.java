@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainDistributedTest {
   @TempDir Path dir;
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }
@@ -86,7 +86,7 @@ class TrainDistributedTest {
   @Test
   void theWorkersGetEveryArgumentButTheLaunchOptions() {
     assertThat(
-            TrainCommand.workerArgs(
+            DistributedOptions.workerArgs(
                 List.of(
                     "train",
                     "--nproc-per-node",

@@ -58,6 +58,10 @@ public final class TinyLlava {
    * mm_use_im_start_end} as given}
    */
   public static LlavaModel random(long seed, long vocab, boolean imStartEnd) {
+    return random(seed, vocab, imStartEnd, 0.05);
+  }
+
+  private static LlavaModel random(long seed, long vocab, boolean imStartEnd, double std) {
     LlavaConfig t = LlavaConfigs.tiny();
     LlavaModel model =
         new LlavaModel(
@@ -72,7 +76,7 @@ public final class TinyLlava {
                 512,
                 Optional.empty()),
             Placement.cpu(DType.F32));
-    Init.normal(model, 0.05, seed);
+    Init.normal(model, std, seed);
     return model;
   }
 
@@ -96,8 +100,16 @@ public final class TinyLlava {
    * {@code lntune.testdata})}
    */
   public static Path withLlamaTokenizer(Path dir) throws IOException {
+    return withLlamaTokenizer(dir, 0.05);
+  }
+
+  /**
+   * As {@link #withLlamaTokenizer(Path)}, the weights drawn with standard deviation {@code std}: at
+   * 0.05 the model's replies hardly depend on the prompt, at about 0.5 they do.
+   */
+  public static Path withLlamaTokenizer(Path dir, double std) throws IOException {
     Path model = dir.resolve("tiny-llava");
-    LlavaModel llava = random(2, 32001);
+    LlavaModel llava = random(2, 32001, false, std);
     original(llava, model, true);
     llava.close();
     Files.copy(

@@ -1,5 +1,6 @@
 package io.lntune.tools.bench;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lntune.models.llama.LlamaModel;
@@ -7,16 +8,18 @@ import io.lntune.tools.LntuneCli;
 import io.lntune.torch.DType;
 import io.lntune.torch.LntuneException;
 import io.lntune.torch.Torch;
+import io.lntune.training.distributed.LocalLauncher;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.lang.management.ManagementFactory;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,6 +43,7 @@ import picocli.CommandLine.Spec;
  * <pre>{@code
  * lntune bench                              # small (about 100M parameters, 512 tokens), bf16, 3 rounds of 3 steps
  * lntune bench --size medium --output runs/bench
+ * lntune bench --configs LAYERNORM --data-parallel   # also 2 Gloo ranks x 1 thread, 1 process x 2 threads
  * }</pre>
  *
  * <p>Each training configuration runs in child JVMs ({@code lntune bench-step}) with this JVM's
@@ -59,6 +63,9 @@ import picocli.CommandLine.Spec;
           + "--output also writes bench.json and bench.md."
     })
 public final class BenchCommand implements Callable<Integer> {
+  /** The configuration {@code --data-parallel} times. */
+  private static final String DATA_PARALLEL = "LAYERNORM";
+
   @Spec CommandSpec spec;
 
   @Option(
@@ -164,6 +171,17 @@ public final class BenchCommand implements Callable<Integer> {
   String python;
 
   @Option(
+      names = "--data-parallel",
+      description =
+          "Also time LAYERNORM data-parallel, in the same rounds: 2 Gloo ranks of 1 thread, each half "
+              + "of a global batch (the size's batch rounded up to even), against 1 process of 2 threads "
+              + "on the whole batch; report both step times, their ratio, the bytes a rank all-reduces "
+              + "per step, and what that predicts for 8 GPUs (the LLaVA v1 7B and 13B presets' bytes "
+              + "for LAYERNORM and LAYERNORM_SIMPLE, and a ring all-reduce of them at NVLink- and "
+              + "PCIe-class NCCL bandwidths).")
+  boolean dataParallel;
+
+  @Option(
       names = "--output",
       paramLabel = "DIR",
       description = "Also write bench.json and bench.md here.")
@@ -190,6 +208,10 @@ public final class BenchCommand implements Callable<Integer> {
           "--steps, --rounds, --loader-batch and --decode-tokens must be >= 1, "
               + "--warmup >= 0, --configs not empty");
     }
+    if (dataParallel && s.needsCuda) {
+      throw new IllegalArgumentException(
+          "--data-parallel runs Gloo ranks on the CPU: pick tiny, small or medium, not " + size);
+    }
     if (baseline != null && !baseline.equals("python")) {
       throw new IllegalArgumentException("--baseline must be python, got '" + baseline + "'");
     }
@@ -208,10 +230,21 @@ public final class BenchCommand implements Callable<Integer> {
     }
     Map<String, List<Double>> eagerMillis = new LinkedHashMap<>();
     Map<String, List<StepResult>> timed = new LinkedHashMap<>();
+    List<StepResult> oneProcess = new ArrayList<>();
+    List<StepResult> ranks = new ArrayList<>();
     for (int round = 1; round <= rounds; round++) {
       for (String config : configs) {
         progress(err, round, config, "on " + s.name().toLowerCase() + " in a child JVM");
-        timed.computeIfAbsent(config, c -> new ArrayList<>()).add(child(config, steps, 0));
+        timed
+            .computeIfAbsent(config, c -> new ArrayList<>())
+            .add(child(config, steps, 0, List.of()));
+      }
+      if (dataParallel) {
+        int threads = DataParallelComparison.RANKS;
+        progress(err, round, DATA_PARALLEL, "as 1 process x " + threads + " threads");
+        oneProcess.add(child(DATA_PARALLEL, steps, 0, comparisonOptions(s, threads)));
+        progress(err, round, DATA_PARALLEL, "as " + threads + " ranks x 1 thread");
+        ranks.add(rankChildren(comparisonOptions(s, 1)));
       }
       for (String config : configs) {
         if (eager.isPresent() && PythonBaseline.STRATEGIES.contains(config)) {
@@ -228,7 +261,7 @@ public final class BenchCommand implements Callable<Integer> {
       if (mmapThreshold > 0) {
         err.println("bench: measuring the memory of " + config + " in a child JVM...");
         err.flush();
-        memory = child(config, 1, mmapThreshold);
+        memory = child(config, 1, mmapThreshold, List.of());
       }
       rows.add(combine(timed.get(config), memory));
     }
@@ -267,7 +300,15 @@ public final class BenchCommand implements Callable<Integer> {
             decodes,
             BenchReport.ratios(gemm, rows, checkpoint, decodes),
             baselineRows(rows, eagerMillis),
-            baselineNote);
+            baselineNote,
+            dataParallel
+                ? new DataParallelComparison(
+                    DataParallelComparison.globalBatch(s),
+                    s.sequence,
+                    combine(oneProcess, null),
+                    combine(ranks, null),
+                    DataParallelComparison.predict())
+                : null);
     PrintWriter out = spec.commandLine().getOut();
     out.print(report.toMarkdown());
     out.flush();
@@ -357,6 +398,7 @@ public final class BenchCommand implements Callable<Integer> {
         median(rounds, StepResult::dataShare),
         (long) median(rounds, r -> (double) r.javaBytesPerStep()),
         (long) median(rounds, r -> (double) r.taskJavaBytesPerStep()),
+        first.allReducedBytesPerStep(),
         rounds.stream().map(StepResult::stepMillis).toList());
   }
 
@@ -364,8 +406,47 @@ public final class BenchCommand implements Callable<Integer> {
     return MachineProbes.median(rounds.stream().map(figure::applyAsDouble).toList());
   }
 
-  /** Runs {@code lntune bench-step} for {@code config} in a child JVM and {@return its result} */
-  private StepResult child(String config, int measuredSteps, long threshold)
+  /**
+   * {@return the options of a run {@code --data-parallel} compares: the global batch and libtorch's
+   * threads}
+   */
+  private static List<String> comparisonOptions(BenchSize s, int threads) {
+    return List.of(
+        "--batch",
+        Long.toString(DataParallelComparison.globalBatch(s)),
+        "--threads",
+        Integer.toString(threads));
+  }
+
+  /** {@return the arguments of {@code lntune bench-step} for {@code config}, then {@code more}} */
+  private List<String> stepArguments(String config, int measuredSteps, List<String> more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "bench-step",
+                "--size",
+                size,
+                "--run",
+                config,
+                "--dtype",
+                dtype,
+                "--steps",
+                Integer.toString(measuredSteps),
+                "--warmup",
+                Integer.toString(warmup),
+                "--lora-r",
+                Integer.toString(loraR),
+                "--loader-batch",
+                Integer.toString(loaderBatch)));
+    args.addAll(more);
+    return args;
+  }
+
+  /**
+   * Runs {@code lntune bench-step} for {@code config}, then the options {@code more}, in a child
+   * JVM and {@return its result}
+   */
+  private StepResult child(String config, int measuredSteps, long threshold, List<String> more)
       throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(
@@ -377,25 +458,8 @@ public final class BenchCommand implements Callable<Integer> {
         .filter(a -> !a.startsWith("-agentlib:jdwp"))
         .forEach(command::add);
     command.addAll(
-        Arrays.asList(
-            "-cp",
-            System.getProperty("java.class.path"),
-            LntuneCli.class.getName(),
-            "bench-step",
-            "--size",
-            size,
-            "--run",
-            config,
-            "--dtype",
-            dtype,
-            "--steps",
-            Integer.toString(measuredSteps),
-            "--warmup",
-            Integer.toString(warmup),
-            "--lora-r",
-            Integer.toString(loraR),
-            "--loader-batch",
-            Integer.toString(loaderBatch)));
+        List.of("-cp", System.getProperty("java.class.path"), LntuneCli.class.getName()));
+    command.addAll(stepArguments(config, measuredSteps, more));
     ProcessBuilder builder =
         new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
     if (threshold > 0) {
@@ -406,32 +470,64 @@ public final class BenchCommand implements Callable<Integer> {
       builder.environment().put("MALLOC_MMAP_THRESHOLD_", Long.toString(threshold));
     }
     Process p = builder.start();
-    StepResult result = null;
-    List<String> lines = new ArrayList<>();
+    List<String> lines;
     try (BufferedReader r =
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      for (String line = r.readLine(); line != null; line = r.readLine()) {
-        if (line.startsWith(BenchStepCommand.MARKER)) {
-          result =
-              new ObjectMapper()
-                  .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                  .readValue(line.substring(BenchStepCommand.MARKER.length()), StepResult.class);
-        } else {
-          lines.add(line);
-        }
-      }
+      lines = r.lines().toList();
     }
-    int code = p.waitFor();
-    if (code != 0 || result == null) {
+    return result(config, p.waitFor(), lines, "");
+  }
+
+  /**
+   * Runs {@code lntune bench-step --data-parallel} for {@link #DATA_PARALLEL}, then the options
+   * {@code more}, as the {@link DataParallelComparison#RANKS} ranks of a job on this machine
+   * ({@link LocalLauncher}), and {@return rank 0's result}
+   */
+  private StepResult rankChildren(List<String> more) throws IOException {
+    List<String> args = stepArguments(DATA_PARALLEL, steps, more);
+    args.add("--data-parallel");
+    int port;
+    try (ServerSocket free = new ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    StringWriter output = new StringWriter();
+    int code;
+    try (PrintWriter out = new PrintWriter(output)) {
+      code =
+          LocalLauncher.run(
+              new LocalLauncher.Job(DataParallelComparison.RANKS, 1, 0, "127.0.0.1", port),
+              LocalLauncher.javaCommand(LntuneCli.class.getName(), args),
+              out);
+    }
+    return result(
+        DATA_PARALLEL + " on " + DataParallelComparison.RANKS + " ranks",
+        code,
+        output.toString().lines().toList(),
+        "[rank 0] ");
+  }
+
+  /**
+   * {@return the result a bench-step printed: its line after {@code prefix} and {@link
+   * BenchStepCommand#MARKER}}
+   *
+   * @throws LntuneException naming {@code what} with the output if it failed or printed none
+   */
+  private static StepResult result(String what, int code, List<String> lines, String prefix)
+      throws JsonProcessingException {
+    String marker = prefix + BenchStepCommand.MARKER;
+    Optional<String> line = lines.stream().filter(l -> l.startsWith(marker)).findFirst();
+    if (code != 0 || line.isEmpty()) {
       throw new LntuneException(
           "bench: the child JVM for "
-              + config
+              + what
               + " exited with status "
               + code
-              + (result == null ? " without a result" : "")
+              + (line.isEmpty() ? " without a result" : "")
               + "; its output: "
-              + String.join("\n", lines));
+              + String.join("\n", lines.stream().filter(l -> !l.startsWith(marker)).toList()));
     }
-    return result;
+    return new ObjectMapper()
+        .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+        .readValue(line.get().substring(marker.length()), StepResult.class);
   }
 }

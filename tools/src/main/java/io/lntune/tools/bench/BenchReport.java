@@ -31,6 +31,7 @@ import java.util.stream.Collectors;
  * @param baseline per strategy, lntune's step time against Python PyTorch eager's ({@code
  *     --baseline python}); empty when not asked for or not possible
  * @param baselineNote why there is no baseline although one was asked for; empty otherwise
+ * @param dataParallel {@code --data-parallel}'s comparison and predictions; null when not asked for
  */
 record BenchReport(
     String size,
@@ -45,7 +46,8 @@ record BenchReport(
     List<MachineProbes.Decode> decodes,
     List<Ratio> ratios,
     List<PythonBaseline.Row> baseline,
-    String baselineNote) {
+    String baselineNote,
+    DataParallelComparison dataParallel) {
 
   /**
    * One performance target.
@@ -231,11 +233,7 @@ record BenchReport(
                   + "| %s | %.0f%% | %.1f%% | %,d + %,d | %,d | %.4f |%n",
               s.config(),
               s.stepMillis(),
-              s.roundStepMillis() == null
-                  ? ""
-                  : s.roundStepMillis().stream()
-                      .map(v -> String.format(Locale.ROOT, "%.0f", v))
-                      .collect(Collectors.joining(" ")),
+              roundsMillis(s),
               s.tokensPerSecond(),
               s.forwardMillis(),
               s.backwardMillis(),
@@ -296,6 +294,9 @@ record BenchReport(
     if (!baselineNote.isEmpty()) {
       md.append("\n").append(baselineNote).append("\n");
     }
+    if (dataParallel != null) {
+      md.append("\n").append(dataParallel.toMarkdown());
+    }
     md.append("\n| ratio | value | target | met |\n|---|---:|---|---|\n");
     for (Ratio r : ratios) {
       md.append(
@@ -308,6 +309,15 @@ record BenchReport(
               r.met() ? "yes" : "no"));
     }
     return md.toString();
+  }
+
+  /** {@return each round's median step of {@code s}, in whole milliseconds} */
+  static String roundsMillis(StepResult s) {
+    return s.roundStepMillis() == null
+        ? ""
+        : s.roundStepMillis().stream()
+            .map(v -> String.format(Locale.ROOT, "%.0f", v))
+            .collect(Collectors.joining(" "));
   }
 
   private static String flops(double f) {

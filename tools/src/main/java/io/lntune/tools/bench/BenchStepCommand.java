@@ -13,6 +13,11 @@ import io.lntune.torch.TensorScope;
 import io.lntune.torch.Torch;
 import io.lntune.training.data.Batch;
 import io.lntune.training.data.DataLoader;
+import io.lntune.training.distributed.DataParallel;
+import io.lntune.training.distributed.DistributedBackend;
+import io.lntune.training.distributed.DistributedGroup;
+import io.lntune.training.distributed.DistributedSettings;
+import io.lntune.training.distributed.TorchrunEnvironment;
 import io.lntune.training.loop.NextTokenTask;
 import io.lntune.training.loop.StepMetrics;
 import io.lntune.training.loop.Trainer;
@@ -46,7 +51,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code lntune bench-step}: trains one configuration for a few steps and prints a {@link
  * StepResult} as one JSON line after {@link #MARKER}. {@code lntune bench} runs it in a fresh
- * process per configuration, because a process's peak resident memory only ever grows.
+ * process per configuration, because a process's peak resident memory only ever grows; with {@code
+ * --data-parallel}, as the ranks of a job, each training its rows of the batch.
  */
 @Command(
     name = "bench-step",
@@ -93,6 +99,21 @@ public final class BenchStepCommand implements Callable<Integer> {
       description = "Samples per batch of a +loader run.")
   int loaderBatch;
 
+  @Option(
+      names = "--batch",
+      description = "Samples in the fixed batch (default: the size's); a rank trains its share.")
+  Long batch;
+
+  @Option(names = "--threads", description = "libtorch's threads (default: as started).")
+  Integer threads;
+
+  @Option(
+      names = "--data-parallel",
+      description =
+          "Train as one rank of the data-parallel job the torchrun-style environment names: this"
+              + " rank's rows of the fixed batch, the gradients all-reduced every step.")
+  boolean dataParallel;
+
   @Override
   public Integer call() throws Exception {
     BenchSize s = BenchSize.parse(size);
@@ -101,9 +122,56 @@ public final class BenchStepCommand implements Callable<Integer> {
     boolean recompute = run.endsWith(RECOMPUTE);
     Strategy strategy =
         Strategy.parse(recompute ? run.substring(0, run.length() - RECOMPUTE.length()) : run);
+    if (dataParallel && loader) {
+      throw new IllegalArgumentException(
+          "--data-parallel trains on the fixed batch, not with " + LOADER + ": " + config);
+    }
+    if (threads != null) {
+      Torch.setThreads(threads);
+    }
+    Optional<DistributedGroup> group = join();
+    try {
+      return train(s, strategy, recompute, loader, group);
+    } finally {
+      group.ifPresent(DistributedGroup::close);
+    }
+  }
+
+  /**
+   * {@return with {@code --data-parallel}, the group of the job the environment names}
+   *
+   * @throws IllegalArgumentException if the environment names none
+   */
+  private Optional<DistributedGroup> join() {
+    if (!dataParallel) {
+      return Optional.empty();
+    }
+    TorchrunEnvironment env =
+        TorchrunEnvironment.from(System.getenv())
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "--data-parallel needs the torchrun-style environment: "
+                            + String.join(", ", TorchrunEnvironment.VARIABLES)));
+    // Gloo: lntune bench --data-parallel compares on the CPU sizes only.
+    return Optional.of(
+        DistributedGroup.join(env, DistributedBackend.GLOO, DistributedSettings.DEFAULT_TIMEOUT));
+  }
+
+  /**
+   * Trains the configuration, as a rank of {@code group} when there is one, and prints the result.
+   */
+  private int train(
+      BenchSize s,
+      Strategy strategy,
+      boolean recompute,
+      boolean loader,
+      Optional<DistributedGroup> group)
+      throws Exception {
     LlamaModel model = BenchModels.build(s, DType.parse(dtype), 1);
     Setup setup = setUp(model, strategy, loraR);
     TrainableParameters trainables = setup.trainables();
+    Optional<DataParallel> parallel = group.map(g -> new DataParallel(g, trainables));
     NextTokenTask<TokenBatch> task = new NextTokenTask<>(model, recompute);
     Phases phases = new Phases();
     Recorder recorder = new Recorder(warmup, phases);
@@ -122,7 +190,7 @@ public final class BenchStepCommand implements Callable<Integer> {
             .run(from -> data.loader());
       }
     } else {
-      TokenBatch batch = tokenBatch(s, model);
+      TokenBatch batch = tokenBatch(s, model, group);
       Iterator<TokenBatch> data =
           new Iterator<>() {
             @Override
@@ -135,14 +203,17 @@ public final class BenchStepCommand implements Callable<Integer> {
               return batch; // the same batch every step: no per-step allocation in the data path
             }
           };
-      new Trainer<>(
+      Trainer<TokenBatch> t =
+          new Trainer<>(
               trainables,
               setup.optimizer(),
               new TextTask(task, phases),
               trainer,
               null,
-              List.of(recorder))
-          .run(from -> data);
+              List.of(recorder));
+      parallel.ifPresent(t::setDataParallel);
+      t.run(from -> data);
+      parallel.ifPresent(DataParallel::close); // its gradient hooks
     }
     double overhead = recorder.stopSampling();
     double median = recorder.medianMillis();
@@ -176,6 +247,7 @@ public final class BenchStepCommand implements Callable<Integer> {
             MachineProbes.median(recorder.dataShares),
             (long) MachineProbes.median(recorder.javaBytes),
             (long) MachineProbes.median(recorder.taskJavaBytes),
+            parallel.map(DataParallel::bytesPerStep).orElse(0L),
             List.of(median));
     PrintWriter out = spec.commandLine().getOut();
     out.println(MARKER + new ObjectMapper().writeValueAsString(r));
@@ -210,18 +282,27 @@ public final class BenchStepCommand implements Callable<Integer> {
 
   /**
    * {@return the fixed batch of random tokens every step of a configuration without the loader
-   * trains on}
+   * trains on; in a data-parallel job, this rank's rows of it}
+   *
+   * @throws IllegalArgumentException if the ranks cannot share the batch's rows evenly
    */
-  private static TokenBatch tokenBatch(BenchSize s, LlamaModel model) {
+  private TokenBatch tokenBatch(BenchSize s, LlamaModel model, Optional<DistributedGroup> group) {
+    long rows = batch != null ? batch : s.batch;
+    int world = group.map(DistributedGroup::worldSize).orElse(1);
+    if (rows < 1 || rows % world != 0) {
+      throw new IllegalArgumentException(
+          "--batch must be a positive multiple of the " + world + " ranks, got " + rows);
+    }
     try (TensorScope scope = TensorScope.open()) {
       Torch.seed(7);
-      return new TokenBatch(
-          scope.keep(
-              randint(
-                      s.config().vocabSize(),
-                      new long[] {s.batch, s.sequence},
-                      new TensorOptions(ScalarType.Long))
-                  .to(model.placement().device().toTorch(), ScalarType.Long)));
+      Tensor ids =
+          randint(
+                  s.config().vocabSize(),
+                  new long[] {rows, s.sequence},
+                  new TensorOptions(ScalarType.Long))
+              .narrow(0, group.map(DistributedGroup::rank).orElse(0) * (rows / world), rows / world)
+              .to(model.placement().device().toTorch(), ScalarType.Long);
+      return new TokenBatch(scope.keep(ids));
     }
   }
 

@@ -1,6 +1,7 @@
 package io.lntune.tools.bench;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.lntune.training.distributed.DataParallel;
 import java.util.List;
 
 /**
@@ -41,6 +42,9 @@ import java.util.List;
  *     forward, loss and backward (the model's calls: mostly JavaCPP wrappers of the tensors
  *     libtorch returns); the rest is the trainer's own: the loop, gradient handling, clipping and
  *     the optimizer
+ * @param allReducedBytesPerStep the bytes a rank all-reduced per step ({@link
+ *     DataParallel#bytesPerStep()}) when the configuration ran as one rank of a data-parallel job;
+ *     0 for a single process
  * @param roundStepMillis the median step time of each round, in the order the rounds ran (one per
  *     timing process); {@code stepMillis} is their median
  */
@@ -65,6 +69,7 @@ record StepResult(
     double dataShare,
     long javaBytesPerStep,
     long taskJavaBytesPerStep,
+    long allReducedBytesPerStep,
     List<Double> roundStepMillis) {
 
   /** {@return the last step's loss} */

@@ -144,7 +144,17 @@ public final class DataParallel implements AutoCloseable {
    * trainable tensors, and the step's loss, token count and a flag}
    */
   public long bytesPerStep() {
-    return gradientBytes + 3 * Double.BYTES;
+    return bytesPerStep(gradientBytes / Float.BYTES);
+  }
+
+  /**
+   * {@return the bytes each rank all-reduces per optimizer step when {@code trainableElements}
+   * parameters train: their fp32 gradients, and the step's loss, token count and a flag, three
+   * doubles} For a model that is not built, such as a paper-scale preset counted on the meta
+   * device.
+   */
+  public static long bytesPerStep(long trainableElements) {
+    return trainableElements * Float.BYTES + 3 * Double.BYTES;
   }
 
   /** {@return the number of buckets} */

@@ -13,6 +13,8 @@
  *   <li>{@link io.lntune.training.distributed.DataParallel}: the step's loss, token count and
  *       gradients summed over the ranks, so that every rank updates as one process with the whole
  *       batch would; gradient hooks start each bucket's all-reduce during the backward pass.
+ *   <li>{@link io.lntune.training.distributed.AllGather}: every rank's bytes to every rank, for
+ *       what is exchanged once outside the step (a sharded evaluation's answers).
  * </ul>
  */
 package io.lntune.training.distributed;

@@ -24,10 +24,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two JVMs on this machine form a Gloo group through a TCPStore: they sum a tensor, a rank that
- * dies ends the other with a message naming the operation, and the launcher forwards output and
- * ends the job when a rank fails. The backend follows the model's device (NCCL on the rank's own
- * GPU), and NCCL asked of the CPU build fails the join with a message that says why.
+ * Two JVMs on this machine form a Gloo group through a TCPStore: they sum a tensor, gather bytes, a
+ * rank that dies ends the other with a message naming the operation, and the launcher forwards
+ * output and ends the job when a rank fails. The backend follows the model's device (NCCL on the
+ * rank's own GPU), and NCCL asked of the CPU build fails the join with a message that says why.
  */
 class DistributedGroupTest {
   @TempDir Path dir;
@@ -62,6 +62,16 @@ class DistributedGroupTest {
     String output = launch(twoRanks(), worker("sum", 60), exit);
     assertThat(exit[0]).as(output).isZero();
     assertThat(output).contains("[rank 0] sum=3.0", "[rank 1] sum=3.0");
+  }
+
+  @Test
+  void everyRankGetsEveryRanksBytes() throws IOException {
+    int[] exit = new int[1];
+    String output = launch(twoRanks(), worker("gather", 60), exit);
+    assertThat(exit[0]).as(output).isZero();
+    assertThat(output)
+        .as("an empty row, and bytes above 127 unchanged")
+        .contains("[rank 0] gathered=|ff007f8005", "[rank 1] gathered=|ff007f8005");
   }
 
   @Test

@@ -1,14 +1,17 @@
 package io.lntune.training.distributed;
 
 import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Collectors;
 import org.bytedeco.pytorch.Tensor;
 
 /**
  * One rank of the tests' jobs, started in its own JVM with the {@code torchrun} variables. {@code
  * sum}: all-reduces {@code rank + 1} and prints the sum. {@code loop}: all-reduces forever, so that
- * a test can kill a rank. {@code fail}: rank 1 ends with exit status 3 after joining, rank 0 waits
- * at a barrier. {@code hang}: rank 1 sleeps for two minutes after joining, rank 0 waits at a
- * barrier.
+ * a test can kill a rank. {@code gather}: rank 0 gathers no bytes and rank 1 five, both print what
+ * they got in hex. {@code fail}: rank 1 ends with exit status 3 after joining, rank 0 waits at a
+ * barrier. {@code hang}: rank 1 sleeps for two minutes after joining, rank 0 waits at a barrier.
  */
 public final class GroupWorker {
   private GroupWorker() {}
@@ -23,6 +26,13 @@ public final class GroupWorker {
           group.allReduceSum(t, "a test tensor");
           System.out.println("sum=" + t.item_double());
           group.barrier("the sum");
+        }
+        case "gather" -> {
+          byte[] mine = group.rank() == 0 ? new byte[0] : new byte[] {-1, 0, 127, -128, 5};
+          List<byte[]> all = AllGather.bytes(group, mine, "test bytes");
+          System.out.println(
+              "gathered="
+                  + all.stream().map(HexFormat.of()::formatHex).collect(Collectors.joining("|")));
         }
         case "loop" -> {
           for (long i = 1; ; i++) {
