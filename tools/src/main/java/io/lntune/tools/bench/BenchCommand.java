@@ -228,7 +228,7 @@ public final class BenchCommand implements Callable<Integer> {
     if (!baselineNote.isEmpty()) {
       err.println("bench: " + baselineNote);
     }
-    Map<String, List<Double>> eagerMillis = new LinkedHashMap<>();
+    Map<String, List<PythonBaseline.Measurement>> eagerRuns = new LinkedHashMap<>();
     Map<String, List<StepResult>> timed = new LinkedHashMap<>();
     List<StepResult> oneProcess = new ArrayList<>();
     List<StepResult> ranks = new ArrayList<>();
@@ -249,9 +249,9 @@ public final class BenchCommand implements Callable<Integer> {
       for (String config : configs) {
         if (eager.isPresent() && PythonBaseline.STRATEGIES.contains(config)) {
           progress(err, round, config, "in Python eager");
-          eagerMillis
+          eagerRuns
               .computeIfAbsent(config, c -> new ArrayList<>())
-              .add(eager.get().stepMillis(s, config, warmup, steps, Torch.threads()));
+              .add(eager.get().measure(s, config, warmup, steps, Torch.threads()));
         }
       }
     }
@@ -299,7 +299,7 @@ public final class BenchCommand implements Callable<Integer> {
             checkpoint,
             decodes,
             BenchReport.ratios(gemm, rows, checkpoint, decodes),
-            baselineRows(rows, eagerMillis),
+            baselineRows(rows, eagerRuns),
             baselineNote,
             dataParallel
                 ? new DataParallelComparison(
@@ -330,13 +330,21 @@ public final class BenchCommand implements Callable<Integer> {
    * {@return per strategy Python timed, lntune's median step against the median of Python's rounds}
    */
   private static List<PythonBaseline.Row> baselineRows(
-      List<StepResult> rows, Map<String, List<Double>> eagerMillis) {
+      List<StepResult> rows, Map<String, List<PythonBaseline.Measurement>> eager) {
     List<PythonBaseline.Row> out = new ArrayList<>();
     for (StepResult row : rows) {
-      List<Double> python = eagerMillis.get(row.config());
+      List<PythonBaseline.Measurement> python = eager.get(row.config());
       if (python != null) {
         out.add(
-            new PythonBaseline.Row(row.config(), row.stepMillis(), MachineProbes.median(python)));
+            new PythonBaseline.Row(
+                row.config(),
+                row.stepMillis(),
+                MachineProbes.median(
+                    python.stream().map(PythonBaseline.Measurement::millis).toList()),
+                row.peakRssBytes(),
+                (long)
+                    MachineProbes.median(
+                        python.stream().map(m -> (double) m.peakRssBytes()).toList())));
       }
     }
     return out;

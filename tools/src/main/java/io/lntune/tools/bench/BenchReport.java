@@ -278,17 +278,20 @@ record BenchReport(
       md.append(
           "\nThe same step in Python PyTorch eager (bench_step_eager.py: the model cast to bf16, no "
               + "fp32 masters; AdamW; the same trainable tensors), round-robin with lntune's:\n\n"
-              + "| strategy | lntune step ms | Python eager step ms | lntune / Python |\n"
-              + "|---|---:|---:|---:|\n");
+              + "| strategy | lntune step ms | Python eager step ms | lntune / Python "
+              + "| lntune peak RSS | Python peak RSS |\n"
+              + "|---|---:|---:|---:|---:|---:|\n");
       for (PythonBaseline.Row b : baseline) {
         md.append(
             String.format(
                 Locale.ROOT,
-                "| %s | %.1f | %.1f | %.3f |%n",
+                "| %s | %.1f | %.1f | %.3f | %s | %s |%n",
                 b.strategy(),
                 b.lntuneMillis(),
                 b.pythonMillis(),
-                b.ratio()));
+                b.ratio(),
+                b.lntunePeakRssBytes() < 0 ? "-" : ByteSize.format(b.lntunePeakRssBytes()),
+                ByteSize.format(b.pythonPeakRssBytes())));
       }
     }
     if (!baselineNote.isEmpty()) {

@@ -65,12 +65,19 @@ final class PythonBaseline {
   }
 
   /**
+   * One run of the script.
+   *
+   * @param millis the median wall time of its timed steps
+   * @param peakRssBytes the process's resident high-water mark
+   */
+  record Measurement(double millis, long peakRssBytes) {}
+
+  /**
    * Runs the script once: {@code warmup} steps, then {@code steps} timed ones.
    *
-   * @return the median wall time of the timed steps, in milliseconds
    * @throws LntuneException naming the command and its output if the script fails
    */
-  double stepMillis(BenchSize size, String strategy, int warmup, int steps, int threads)
+  Measurement measure(BenchSize size, String strategy, int warmup, int steps, int threads)
       throws IOException, InterruptedException {
     List<String> command =
         List.of(
@@ -99,11 +106,14 @@ final class PythonBaseline {
     } catch (JsonProcessingException e) {
       result = MissingNode.getInstance();
     }
-    if (!result.path("median_ms").isNumber()) {
+    if (!result.path("median_ms").isNumber() || !result.path("peak_rss_bytes").isNumber()) {
       throw new LntuneException(
-          String.join(" ", command) + " printed no median_ms; its output:\n" + output);
+          String.join(" ", command)
+              + " printed no median_ms and peak_rss_bytes; its output:\n"
+              + output);
     }
-    return result.get("median_ms").asDouble();
+    return new Measurement(
+        result.get("median_ms").asDouble(), result.get("peak_rss_bytes").asLong());
   }
 
   /** The script, out of this jar into a temporary file that goes when the JVM does. */
@@ -127,8 +137,15 @@ final class PythonBaseline {
    * @param strategy the strategy
    * @param lntuneMillis lntune's step time
    * @param pythonMillis Python eager's step time
+   * @param lntunePeakRssBytes the resident high-water mark of lntune's memory run (-1 without one)
+   * @param pythonPeakRssBytes the median of the Python runs' resident high-water marks
    */
-  record Row(String strategy, double lntuneMillis, double pythonMillis) {
+  record Row(
+      String strategy,
+      double lntuneMillis,
+      double pythonMillis,
+      long lntunePeakRssBytes,
+      long pythonPeakRssBytes) {
     /** {@return lntune's step time over Python's: below 1 is faster} */
     @JsonProperty("ratio")
     double ratio() {

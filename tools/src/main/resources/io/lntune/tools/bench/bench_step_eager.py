@@ -12,7 +12,8 @@ would run it. One sequence of random tokens, the next-token loss over every posi
   LORA              r=64 alpha=16 dropout 0.05 on all seven block linears + embeddings + head
   FULL              everything
 
-Prints one JSON object: the strategy, each measured step's milliseconds and their median.
+Prints one JSON object: the strategy, each measured step's milliseconds and their median, and the process's
+peak resident memory.
 
   python3 bench_step_eager.py --size small --strategy LAYERNORM --warmup 3 --steps 8
 """
@@ -20,6 +21,7 @@ Prints one JSON object: the strategy, each measured step's milliseconds and thei
 import argparse
 import json
 import math
+import resource
 import statistics
 import time
 
@@ -186,7 +188,9 @@ def main():
             losses.append(loss.item())
     print(json.dumps({"strategy": args.strategy, "size": args.size, "torch": torch.__version__,
                       "threads": torch.get_num_threads(), "trainable": sum(p.numel() for p in params),
-                      "step_ms": millis, "median_ms": statistics.median(millis), "losses": losses}))
+                      "step_ms": millis, "median_ms": statistics.median(millis), "losses": losses,
+                      # the process's resident high-water mark (Linux reports KiB)
+                      "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
 
 
 if __name__ == "__main__":

@@ -37,10 +37,16 @@ public class PythonBaselineTest {
   }
 
   @Test
-  void runsTheShippedScriptAndReadsItsMedian() throws Exception {
-    Path python = fakePython(dir, "python", 0, "{\"strategy\": \"LORA\", \"median_ms\": 12.5}");
+  void runsTheShippedScriptAndReadsItsMedianAndPeakMemory() throws Exception {
+    Path python =
+        fakePython(
+            dir,
+            "python",
+            0,
+            "{\"strategy\": \"LORA\", \"median_ms\": 12.5, \"peak_rss_bytes\": 4096}");
     PythonBaseline baseline = PythonBaseline.find(python.toString()).orElseThrow();
-    assertThat(baseline.stepMillis(BenchSize.SMALL, "LORA", 3, 8, 2)).isEqualTo(12.5);
+    assertThat(baseline.measure(BenchSize.SMALL, "LORA", 3, 8, 2))
+        .isEqualTo(new PythonBaseline.Measurement(12.5, 4096));
     String call = Files.readString(dir.resolve("python.calls")).strip();
     assertThat(call)
         .endsWith(
@@ -55,7 +61,7 @@ public class PythonBaselineTest {
     assertThat(PythonBaseline.find(dir.resolve("no-such-python").toString())).isEmpty();
     Path broken = fakePython(dir, "broken", 0, "Traceback: boom");
     PythonBaseline baseline = PythonBaseline.find(broken.toString()).orElseThrow();
-    assertThatThrownBy(() -> baseline.stepMillis(BenchSize.TINY, "FULL", 0, 1, 1))
+    assertThatThrownBy(() -> baseline.measure(BenchSize.TINY, "FULL", 0, 1, 1))
         .isInstanceOf(LntuneException.class)
         .hasMessageContaining("--strategy FULL");
   }
