@@ -52,6 +52,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -170,8 +171,8 @@ public final class DemoCommand implements Callable<Integer> {
    */
   static final int STAGE2_MICRO_BATCHES = 2;
 
-  /** Each stage-2 run's mean gradient variance, by its label. */
-  private final Map<String, Double> gradientVariance = new HashMap<>();
+  /** Each stage-2 run's gradient variances, by its label. */
+  private final Map<String, DemoAnalyses.GradientVariance> gradientVariance = new HashMap<>();
 
   @Option(
       names = "--blas-threads",
@@ -282,11 +283,8 @@ public final class DemoCommand implements Callable<Integer> {
             extra ? connectorAblation(from, runs, console) : List.of(),
             extra ? dataTypeAblation(from, console) : List.of(),
             runs.stream()
-                .filter(r -> gradientVariance.containsKey(r.strategy()))
-                .map(
-                    r ->
-                        new DemoAnalyses.GradientVariance(
-                            r.strategy(), gradientVariance.get(r.strategy())))
+                .map(r -> gradientVariance.get(r.strategy()))
+                .filter(Objects::nonNull)
                 .toList());
     DemoSetup setup =
         new DemoSetup(
@@ -353,7 +351,7 @@ public final class DemoCommand implements Callable<Integer> {
             new Training(selection, subset, lr, dir, size.stage2Steps(), "vicuna_v1"),
             size,
             Optional.of(recorder));
-    recorder.meanVariance().ifPresent(v -> gradientVariance.put(label, v));
+    recorder.variances(label).ifPresent(v -> gradientVariance.put(label, v));
     AnswerAccuracy.Score score =
         AnswerAccuracy.of(model, from.tok(), from.world().imageRoot(), from.questions());
     double ms =
@@ -636,21 +634,26 @@ public final class DemoCommand implements Callable<Integer> {
    */
   private static final class StepRecorder implements TrainingListener {
     final List<Double> stepMillis = new ArrayList<>();
+    final List<Long> measuredSteps = new ArrayList<>();
     final List<Double> variances = new ArrayList<>();
 
     @Override
     public void onStep(StepMetrics m) {
       stepMillis.add(m.stepMillis());
       GradientNoise.Stats all = m.gradients().get(GradientNoise.ALL);
-      if (all != null && Double.isFinite(all.variance())) {
+      if (all != null && all.variance() > 0 && Double.isFinite(all.variance())) {
+        measuredSteps.add(m.step());
         variances.add(all.variance());
       }
     }
 
-    Optional<Double> meanVariance() {
-      return variances.isEmpty()
+    /**
+     * {@return the run's gradient variances; empty with fewer than two, too few for an interval}
+     */
+    Optional<DemoAnalyses.GradientVariance> variances(String label) {
+      return variances.size() < 2
           ? Optional.empty()
-          : Optional.of(variances.stream().mapToDouble(d -> d).average().orElseThrow());
+          : Optional.of(new DemoAnalyses.GradientVariance(label, measuredSteps, variances));
     }
   }
 

@@ -68,7 +68,12 @@ class DemoCommandTest {
     }
     // The analyses: every section, its charts, and the ablations' own runs (quick mode runs them).
     for (String f :
-        List.of("similarity-layernorm.png", "connector-ablation.png", "data-types.png")) {
+        List.of(
+            "similarity-layernorm.png",
+            "gradient-variance.png",
+            "connector-ablation.png",
+            "data-types.png",
+            "paper-scale.png")) {
       assertThat(out.resolve(f)).isNotEmptyFile();
     }
     assertThat(Files.readString(out.resolve("report.md")))
@@ -82,8 +87,10 @@ class DemoCommandTest {
             "| conversation only | ",
             "## Paper scale",
             "| llava-v1-llama2-13b | LORA | ")
-        .containsPattern("\\| LAYERNORM \\| [0-9.]+(e-[0-9]+)? \\|")
-        .doesNotContain("Not measured in this build");
+        .containsPattern(
+            "\\| LORA \\| [0-9]+ \\| [0-9.e-]+ \\| .* \\| [0-9.e-]+ \\([0-9.e-]+ to [0-9.e-]+\\) \\|")
+        .containsPattern("Paper: LayerNorm tuning's gradients vary less .* LORA's \\(95%: ")
+        .doesNotContain("Not measured: no stage-2 run");
     assertThat(Files.readString(out.resolve("report.html")))
         .contains("<h2>Connector ablation (the paper&#39;s Table 4)</h2>");
     for (String run :
