@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DemoAnalysesReportTest {
   private static final DemoSetup SETUP =
-      new DemoSetup("40 pictures; tiny LLaMA 3 layers x 96", 7, true, 0.25, 12_000);
+      new DemoSetup("40 pictures; tiny LLaMA 3 layers x 96", 7, true, 0.25, 12_000, List.of());
 
   private static DemoRun run(String label, int right) {
     return new DemoRun(
