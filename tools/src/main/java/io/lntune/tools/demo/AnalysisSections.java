@@ -21,7 +21,7 @@ final class AnalysisSections {
   static List<ReportSection> of(DemoAnalyses a, double chance) {
     return List.of(
         similarity(a.similarity()),
-        gradientVariance(a.gradientVariance()),
+        GradientVarianceSection.of(a.gradientVariance()),
         DemoAblations.connectorSection(a.connectorAblation(), chance),
         DemoAblations.dataTypeSection(a.dataTypeAblation(), chance),
         PaperScale.section(a.paperScale()));
@@ -120,41 +120,5 @@ final class AnalysisSections {
         .filter(m -> m.strategy().equals(strategy))
         .map(DemoAnalyses.Similarity::similarity)
         .findFirst();
-  }
-
-  /**
-   * {@return the gradient-variance section}
-   *
-   * <p>The demo's stage-2 runs take each batch in two micro-batches and measure the gradient
-   * statistics about twenty times ({@code DemoCommand.STAGE2_MICRO_BATCHES}); a strategy without a
-   * measurement is left out.
-   */
-  static ReportSection gradientVariance(List<DemoAnalyses.GradientVariance> strategies) {
-    String title = "Gradient variance per strategy";
-    String claim =
-        "The paper finds LayerNorm tuning's gradients less variable than the other strategies'. "
-            + "Measured as the variance of the gradient across the micro-batches of one accumulated "
-            + "step, averaged over the trainable groups and the recorded steps.";
-    if (strategies.isEmpty()) {
-      return new ReportSection(
-          title,
-          List.of(
-              claim,
-              "Not measured in this build: the demo's runs record no gradient statistics yet."),
-          List.of(),
-          List.of(),
-          List.of(),
-          List.of());
-    }
-    List<List<String>> rows = new ArrayList<>();
-    strategies.forEach(
-        g -> rows.add(List.of(g.strategy(), String.format(Locale.ROOT, "%.4g", g.meanVariance()))));
-    return new ReportSection(
-        title,
-        List.of(claim),
-        List.of("strategy", "mean gradient variance"),
-        rows,
-        List.of(),
-        List.of());
   }
 }

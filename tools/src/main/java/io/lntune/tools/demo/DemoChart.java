@@ -7,6 +7,7 @@ import java.awt.Font;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.IntFunction;
 import java.util.stream.IntStream;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -24,7 +25,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 /**
  * The demo's chart, drawn by XChart: stage-2 training loss per step on the left, held-out accuracy
  * per strategy on the right (bars with their 95% intervals, a dashed line at chance). Each strategy
- * keeps its colour in both panels.
+ * keeps its colour in both panels. The analysis sections' charts share its style, colours, interval
+ * bars and reference lines.
  */
 final class DemoChart {
   static final int WIDTH = 1200;
@@ -33,7 +35,9 @@ final class DemoChart {
   /** Where the loss panel ends and the accuracy panel begins, in pixels from the left. */
   static final int SPLIT = 620;
 
-  private static final Color CHANCE = new Color(0x444444);
+  /** The colour of what belongs to no strategy: intervals and reference lines. */
+  static final Color NEUTRAL = new Color(0x444444);
+
   private static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 18);
   private static final Font LABEL = new Font(Font.SANS_SERIF, Font.PLAIN, 14);
 
@@ -112,43 +116,71 @@ final class DemoChart {
     styler.setYAxisMin(0.0);
     styler.setYAxisMax(100.0);
     styler.setYAxisDecimalPattern("0");
-    styler.setErrorBarsColor(CHANCE);
+    styler.setErrorBarsColor(NEUTRAL);
     styler.setAvailableSpaceFill(0.6);
     List<String> names = runs.stream().map(DemoRun::strategy).toList();
-    // One series per strategy, present only at its own category, so that each bar has its
-    // strategy's colour.
-    for (int r = 0; r < runs.size(); r++) {
-      CategorySeries bar =
-          chart.addSeries(
-              names.get(r), names, onlyAt(r, names.size(), 100 * runs.get(r).heldOutAccuracy()));
-      bar.setFillColor(colour(r));
-      bar.setShowInLegend(false);
-    }
-    // XChart's error bars are symmetric and Wilson's interval is not: they hang on unmarked points
-    // at its centres.
+    addColoured(
+        chart,
+        names,
+        runs.stream().map(r -> 100 * r.heldOutAccuracy()).toList(),
+        DemoChart::colour);
     List<Proportion.Interval> intervals =
         runs.stream().map(run -> run.heldOut().interval()).toList();
-    CategorySeries interval =
-        chart.addSeries(
-            "95% interval",
-            names,
-            intervals.stream().map(ci -> 50 * (ci.low() + ci.high())).toList(),
-            intervals.stream().map(ci -> 50 * (ci.high() - ci.low())).toList());
+    addIntervals(
+        chart,
+        names,
+        intervals.stream().map(ci -> 100 * ci.low()).toList(),
+        intervals.stream().map(ci -> 100 * ci.high()).toList());
+    addLevel(chart, "chance: " + DemoTable.accuracy(chanceAccuracy), names, 100 * chanceAccuracy);
+    return chart;
+  }
+
+  /**
+   * Adds one series per category, present only at its own category, so that each bar or marker has
+   * the colour {@code colours} gives its index; none in the legend. {@return the series, in the
+   * categories' order}
+   */
+  static List<CategorySeries> addColoured(
+      CategoryChart chart, List<String> names, List<Double> values, IntFunction<Color> colours) {
+    List<CategorySeries> added = new ArrayList<>();
+    for (int i = 0; i < names.size(); i++) {
+      CategorySeries s =
+          chart.addSeries(names.get(i), names, onlyAt(i, names.size(), values.get(i)));
+      s.setFillColor(colours.apply(i));
+      s.setMarkerColor(colours.apply(i));
+      s.setShowInLegend(false);
+      added.add(s);
+    }
+    return added;
+  }
+
+  /**
+   * Adds a 95% interval per category, {@code lows[i]} to {@code highs[i]}. XChart's error bars are
+   * symmetric and these intervals need not be: they hang on unmarked points at their centres.
+   */
+  static void addIntervals(
+      CategoryChart chart, List<String> names, List<Double> lows, List<Double> highs) {
+    List<Double> centres = new ArrayList<>();
+    List<Double> halves = new ArrayList<>();
+    for (int i = 0; i < names.size(); i++) {
+      centres.add((lows.get(i) + highs.get(i)) / 2);
+      halves.add((highs.get(i) - lows.get(i)) / 2);
+    }
+    CategorySeries interval = chart.addSeries("95% interval", names, centres, halves);
     interval.setChartCategorySeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Scatter);
     interval.setMarker(new None());
     interval.setShowInLegend(false);
-    CategorySeries chance =
-        chart.addSeries(
-            "chance: " + DemoTable.accuracy(chanceAccuracy),
-            names,
-            Collections.nCopies(names.size(), 100 * chanceAccuracy));
-    chance.setChartCategorySeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
-    chance.setLineColor(CHANCE);
-    chance.setLineStyle(
+  }
+
+  /** Adds a dashed line at {@code value} across every category, in the legend as {@code name}. */
+  static void addLevel(CategoryChart chart, String name, List<String> names, double value) {
+    CategorySeries level = chart.addSeries(name, names, Collections.nCopies(names.size(), value));
+    level.setChartCategorySeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
+    level.setLineColor(NEUTRAL);
+    level.setLineStyle(
         new BasicStroke(
             1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {8, 6}, 0));
-    chance.setMarker(new None());
-    return chart;
+    level.setMarker(new None());
   }
 
   /** {@return {@code size} values, null but for {@code value} at {@code index}} */
@@ -158,7 +190,8 @@ final class DemoChart {
     return out;
   }
 
-  private static void style(AxesChartStyler styler) {
+  /** Gives {@code styler} the look of every chart of the report: white, large type, smooth. */
+  static void style(AxesChartStyler styler) {
     styler.setChartBackgroundColor(Color.WHITE);
     styler.setPlotBackgroundColor(Color.WHITE);
     styler.setPlotBorderVisible(false);

@@ -43,6 +43,7 @@ import io.lntune.training.synth.SyntheticBenchmarks;
 import io.lntune.training.synth.SyntheticWorld;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -52,6 +53,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -121,9 +123,12 @@ public final class DemoCommand implements Callable<Integer> {
   /**
    * LoRA scaled to the tiny model: rank 8 of 96 features (LLaVA's r=128 is 3% of 4096; the default
    * r=64 would give each 96 x 96 matrix more adapter weights than it has), alpha/r = 0.25 as in the
-   * defaults.
+   * defaults, and no dropout (LLaVA's is 0.05): on the CPU the random masks, seven per layer, cost
+   * about as much as the rest of a step of this model (LoRA's stage-2 steps took 191 ms with them
+   * and 106 ms without, one run after the other on the same machine), and held-out accuracy was the
+   * same without them (85.0% against 84.5%).
    */
-  static final LoraConfig LORA = new LoraConfig(8, 2, 0.05, LoraConfig.ALL_BLOCK_LINEARS);
+  static final LoraConfig LORA = new LoraConfig(8, 2, 0.0, LoraConfig.ALL_BLOCK_LINEARS);
 
   /** The strategies whose stage-2 models the report compares by layer similarity. */
   static final Set<Strategy> SIMILARITY = EnumSet.of(Strategy.LAYERNORM, Strategy.FULL);
@@ -170,16 +175,21 @@ public final class DemoCommand implements Callable<Integer> {
    */
   static final int STAGE2_MICRO_BATCHES = 2;
 
-  /** Each stage-2 run's mean gradient variance, by its label. */
-  private final Map<String, Double> gradientVariance = new HashMap<>();
+  /** Each stage-2 run's gradient variances, by its label. */
+  private final Map<String, DemoAnalyses.GradientVariance> gradientVariance = new HashMap<>();
+
+  /** Times every stage of this run; made in {@link #call}, where the console is known. */
+  private StageClock clock;
 
   @Option(
       names = "--blas-threads",
+      defaultValue = "1",
       description =
-          "OpenBLAS threads for the demo's fp32 matrix products (default: "
-              + "every CPU; the launcher's default of 1 suits bf16 models, but on 2 cores LoRA's fp32 steps here take a "
-              + "fifth less time with 2).")
-  Integer blasThreads;
+          "OpenBLAS threads for the demo's fp32 matrix products. Default: ${DEFAULT-VALUE}: on an idle "
+              + "2-core machine 2 make LoRA's steps a fifth faster, but when other processes hold the "
+              + "cores, threads that wait for one stall the step: on a busy 2-core machine the text "
+              + "pretraining ran 10 to 30 times slower with 2 than with 1.")
+  int blasThreads;
 
   @Option(names = "--seed", defaultValue = "7", description = "Default: ${DEFAULT-VALUE}.")
   long seed;
@@ -202,55 +212,38 @@ public final class DemoCommand implements Callable<Integer> {
     long started = System.currentTimeMillis();
     PrintWriter console = spec.commandLine().getOut();
     chosenRates = chosenRates();
-    int threads = blasThreads != null ? blasThreads : Runtime.getRuntime().availableProcessors();
-    if (threads < 1) {
+    if (blasThreads < 1) {
       throw new ParameterException(
-          spec.commandLine(), "--blas-threads must be at least 1, got " + threads);
+          spec.commandLine(), "--blas-threads must be at least 1, got " + blasThreads);
     }
     Loader.load(org.bytedeco.openblas.global.openblas_nolapack.class);
-    org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(threads);
+    org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(blasThreads);
     DemoSize size = quick ? DemoSize.quick() : DemoSize.full();
     Path home =
         (cache != null ? cache : defaultCache())
-            .resolve("demo-v4-" + (quick ? "quick" : "full") + "-" + seed);
+            .resolve("demo-v5-" + (quick ? "quick" : "full") + "-" + seed);
     Files.createDirectories(out);
-    startFresh(home.getFileName() + " " + chosenRates);
-    SyntheticWorld.Summary world = world(home, size, console);
-    Tokenizer tok = tokenizer(home, world);
+    clearStage2Runs();
+    clock = new StageClock(console);
+    SyntheticWorld.Summary world = clock.time("synthetic world", () -> world(home, size, console));
+    Tokenizer tok = clock.time("tokenizer", () -> tokenizer(home, world));
     long vocab = tok.vocabSize() + 1; // + LLaVA's pad token
     Path pretrained = home.resolve("pretrained.safetensors");
     if (!Files.isRegularFile(pretrained)) {
-      pretrain(tok, vocab, size, pretrained, console);
+      clock.time("pretraining", () -> pretrain(tok, vocab, size, pretrained, console));
     } else {
       console.printf("pretrained tiny LLaMA and ViT: cached in %s%n", home);
     }
     Path stage1 = home.resolve("stage1.safetensors");
     if (!Files.isRegularFile(stage1)) {
-      LlavaModel aligned = load(pretrained, vocab);
-      console.printf("stage 1: connector alignment on captions, %d steps%n", size.stage1Steps());
-      tune(
-          aligned,
-          tok,
-          world.stage1(),
-          world.imageRoot(),
-          new Training(
-              Selection.of(Strategy.CONNECTOR_ONLY),
-              Optional.empty(),
-              STAGE1_LEARNING_RATE,
-              runDir(Strategy.CONNECTOR_ONLY, true),
-              size.stage1Steps(),
-              "plain"),
-          size,
-          Optional.empty());
-      SafetensorsWriter.write(stage1, Modules.namedParameters(aligned));
-      aligned.close();
+      clock.time("stage 1", () -> stage1(pretrained, vocab, tok, world, size, stage1, console));
     } else {
       console.printf("stage 1 (connector alignment): cached in %s%n", stage1);
     }
 
     List<AnswerAccuracy.Question> questions =
         AnswerAccuracy.questions(world.stage2Eval(), size.evalQuestions());
-    Path bench = benchmarks(home, size);
+    Path bench = clock.time("benchmarks", () -> benchmarks(home, size));
     Stage2 from = new Stage2(stage1, vocab, tok, world, questions, size);
     List<DemoRun> runs = new ArrayList<>();
     List<DemoAnalyses.Similarity> similarity = new ArrayList<>();
@@ -266,11 +259,15 @@ public final class DemoCommand implements Callable<Integer> {
               runDir(strategy, false),
               console,
               model -> {
-                vqa(model, tok, strategy, bench, size, console);
+                clock.time(
+                    strategy + " VQA", () -> vqa(model, tok, strategy, bench, size, console));
                 if (SIMILARITY.contains(strategy)) {
                   similarity.add(
                       new DemoAnalyses.Similarity(
-                          strategy.name(), similarity(model, tok, world, size)));
+                          strategy.name(),
+                          clock.time(
+                              strategy + " similarity",
+                              () -> similarity(model, tok, world, size))));
                 }
               }));
     }
@@ -282,11 +279,8 @@ public final class DemoCommand implements Callable<Integer> {
             extra ? connectorAblation(from, runs, console) : List.of(),
             extra ? dataTypeAblation(from, console) : List.of(),
             runs.stream()
-                .filter(r -> gradientVariance.containsKey(r.strategy()))
-                .map(
-                    r ->
-                        new DemoAnalyses.GradientVariance(
-                            r.strategy(), gradientVariance.get(r.strategy())))
+                .map(r -> gradientVariance.get(r.strategy()))
+                .filter(Objects::nonNull)
                 .toList());
     DemoSetup setup =
         new DemoSetup(
@@ -297,13 +291,48 @@ public final class DemoCommand implements Callable<Integer> {
             seed,
             quick,
             chance(questions),
-            System.currentTimeMillis() - started);
+            System.currentTimeMillis() - started,
+            clock.stages());
     console.println(DemoReport.consoleTable(runs));
     DemoReport.Written w = DemoReport.write(out, setup, runs, measured);
     console.printf(
         "report: %s (and %s, %s, %s, %d analysis charts)%n",
         w.html(), w.markdown(), w.csv(), w.chart(), w.figures().size());
     return 0;
+  }
+
+  /**
+   * Stage 1: aligns the connector of the pretrained models on captions and writes the result to
+   * {@code file}.
+   */
+  private void stage1(
+      Path pretrained,
+      long vocab,
+      Tokenizer tok,
+      SyntheticWorld.Summary world,
+      DemoSize size,
+      Path file,
+      PrintWriter console) {
+    LlavaModel aligned = load(pretrained, vocab);
+    console.printf("stage 1: connector alignment on captions, %d steps%n", size.stage1Steps());
+    // A stage-1 run left under --out by an earlier cache would be resumed, not trained.
+    delete(runDir(Strategy.CONNECTOR_ONLY, true));
+    tune(
+        aligned,
+        tok,
+        world.stage1(),
+        world.imageRoot(),
+        new Training(
+            Selection.of(Strategy.CONNECTOR_ONLY),
+            Optional.empty(),
+            STAGE1_LEARNING_RATE,
+            runDir(Strategy.CONNECTOR_ONLY, true),
+            size.stage1Steps(),
+            "plain"),
+        size,
+        Optional.empty());
+    SafetensorsWriter.write(file, Modules.namedParameters(aligned));
+    aligned.close();
   }
 
   /**
@@ -345,17 +374,22 @@ public final class DemoCommand implements Callable<Integer> {
     StepRecorder recorder = new StepRecorder();
     Path data = subset.isPresent() ? from.world().stage2Instruct() : from.world().stage2Train();
     TuningResult r =
-        tune(
-            model,
-            from.tok(),
-            data,
-            from.world().imageRoot(),
-            new Training(selection, subset, lr, dir, size.stage2Steps(), "vicuna_v1"),
-            size,
-            Optional.of(recorder));
-    recorder.meanVariance().ifPresent(v -> gradientVariance.put(label, v));
+        clock.time(
+            label + " training",
+            () ->
+                tune(
+                    model,
+                    from.tok(),
+                    data,
+                    from.world().imageRoot(),
+                    new Training(selection, subset, lr, dir, size.stage2Steps(), "vicuna_v1"),
+                    size,
+                    Optional.of(recorder)));
+    recorder.variances(label).ifPresent(v -> gradientVariance.put(label, v));
     AnswerAccuracy.Score score =
-        AnswerAccuracy.of(model, from.tok(), from.world().imageRoot(), from.questions());
+        clock.time(
+            label + " held-out questions",
+            () -> AnswerAccuracy.of(model, from.tok(), from.world().imageRoot(), from.questions()));
     double ms =
         recorder.stepMillis.stream()
             .skip(Math.min(2, recorder.stepMillis.size() - 1))
@@ -519,18 +553,26 @@ public final class DemoCommand implements Callable<Integer> {
     return dir;
   }
 
-  private static Tokenizer tokenizer(Path home, SyntheticWorld.Summary world) throws IOException {
+  private static Tokenizer tokenizer(Path home, SyntheticWorld.Summary world) {
     Path file = home.resolve("tokenizer.model");
     if (!Files.isRegularFile(file)) {
       List<String> corpus =
           List.of(
-              Files.readString(world.stage1()),
-              Files.readString(world.stage2Train()),
+              read(world.stage1()),
+              read(world.stage2Train()),
               String.join(" ", CellWords.vocabulary()),
               TwoSeparatorTemplate.vicunaV1().words());
       AtomicFiles.write(file, SentencePieceModelWriter.forCorpus(corpus));
     }
     return Tokenizer.load(file);
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the synthetic world's " + file, e);
+    }
   }
 
   /**
@@ -636,21 +678,26 @@ public final class DemoCommand implements Callable<Integer> {
    */
   private static final class StepRecorder implements TrainingListener {
     final List<Double> stepMillis = new ArrayList<>();
+    final List<Long> measuredSteps = new ArrayList<>();
     final List<Double> variances = new ArrayList<>();
 
     @Override
     public void onStep(StepMetrics m) {
       stepMillis.add(m.stepMillis());
       GradientNoise.Stats all = m.gradients().get(GradientNoise.ALL);
-      if (all != null && Double.isFinite(all.variance())) {
+      if (all != null && all.variance() > 0 && Double.isFinite(all.variance())) {
+        measuredSteps.add(m.step());
         variances.add(all.variance());
       }
     }
 
-    Optional<Double> meanVariance() {
-      return variances.isEmpty()
+    /**
+     * {@return the run's gradient variances; empty with fewer than two, too few for an interval}
+     */
+    Optional<DemoAnalyses.GradientVariance> variances(String label) {
+      return variances.size() < 2
           ? Optional.empty()
-          : Optional.of(variances.stream().mapToDouble(d -> d).average().orElseThrow());
+          : Optional.of(new DemoAnalyses.GradientVariance(label, measuredSteps, variances));
     }
   }
 
@@ -721,27 +768,25 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   /**
-   * Clears the run directories under {@code --out} when they hold another configuration's runs. A
-   * rerun of the same configuration resumes its finished runs (that is how a rerun takes seconds),
-   * but the tuner rightly refuses to resume a run trained with other settings, so a quick demo
-   * after a full one, or another seed, starts over.
+   * Deletes the stage-2 runs under {@code --out}: every demo trains them afresh. They are
+   * checkpointed only at their end, so all a rerun could resume is a finished run, and its row of
+   * the report (step times, memory, gradient statistics) comes from its training.
    */
-  private void startFresh(String configuration) throws IOException {
-    Path marker = out.resolve(".demo-configuration");
-    if (Files.isRegularFile(marker) && Files.readString(marker).equals(configuration)) {
-      return;
-    }
+  private void clearStage2Runs() {
     for (Strategy s : Strategy.values()) {
-      for (Path run : List.of(runDir(s, true), runDir(s, false))) {
-        if (Files.isDirectory(run)) {
-          AtomicDirectory.delete(run);
-        }
+      delete(runDir(s, false));
+    }
+    delete(out.resolve(ABLATIONS));
+  }
+
+  private static void delete(Path runDir) {
+    try {
+      if (Files.isDirectory(runDir)) {
+        AtomicDirectory.delete(runDir);
       }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete the earlier run " + runDir, e);
     }
-    if (Files.isDirectory(out.resolve(ABLATIONS))) {
-      AtomicDirectory.delete(out.resolve(ABLATIONS));
-    }
-    AtomicFiles.writeString(marker, configuration);
   }
 
   private Path runDir(Strategy strategy, boolean stage1) {

@@ -6,6 +6,7 @@ import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 
 /**
  * The numbers of a demo as people read them: one formatting for the Markdown, HTML and console
@@ -90,16 +91,25 @@ final class DemoTable {
     return rounded.toPlainString() + "%";
   }
 
-  /** {@return the setup as short lines of plain text} */
+  /** {@return the setup as short lines of plain text, the stages' times last if there are any} */
   static List<String> setupLines(DemoSetup setup) {
-    return List.of(
-        "World: " + setup.worldSummary(),
+    List<String> lines = new ArrayList<>();
+    lines.add("World: " + setup.worldSummary());
+    lines.add(
         "Seed "
             + setup.seed()
             + ", "
             + (setup.quick() ? "quick mode" : "full mode")
             + ", finished in "
             + elapsed(setup.elapsedMillis()));
+    if (!setup.stages().isEmpty()) {
+      lines.add(
+          "Time per stage: "
+              + setup.stages().stream()
+                  .map(s -> s.name() + " " + elapsed(s.millis()))
+                  .collect(Collectors.joining("; ")));
+    }
+    return lines;
   }
 
   /** {@return the line that puts the accuracies in perspective} */

@@ -31,6 +31,9 @@ final class PaperScale {
   /** Tokens per sequence: LLaVA's {@code model_max_length}. */
   static final long SEQUENCE = 2048;
 
+  /** The section's chart file. */
+  static final String CHART = "paper-scale.png";
+
   /** The paper's claimed reduction of trainable parameters, LAYERNORM against LORA at 13B. */
   static final double PAPER_PARAMETERS = 41.9;
 
@@ -90,7 +93,7 @@ final class PaperScale {
     return rows;
   }
 
-  /** {@return the report's section: the table and the two claims with their verdicts} */
+  /** {@return the report's section: the table, its chart and the two claims with their verdicts} */
   static ReportSection section(List<Row> rows) {
     List<List<String>> cells = new ArrayList<>();
     for (Row r : rows) {
@@ -125,7 +128,14 @@ final class PaperScale {
             "total, recomputed"),
         cells,
         claims(rows),
-        List.of());
+        rows.isEmpty()
+            ? List.of()
+            : List.of(
+                new ReportSection.Figure(
+                    CHART,
+                    PaperScaleChart.png(rows),
+                    "Trainable share (log scale) and estimated training memory with activation "
+                        + "recomputation, per strategy and preset.")));
   }
 
   /** {@return the paper's two claims at 13B, each with lntune's figure and a verdict} */

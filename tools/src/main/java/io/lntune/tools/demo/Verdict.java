@@ -1,5 +1,6 @@
 package io.lntune.tools.demo;
 
+import java.util.List;
 import java.util.Locale;
 
 /** What the demo found for one of the paper's claims. */
@@ -21,6 +22,28 @@ enum Verdict {
       return INCONCLUSIVE;
     }
     return d.low() > 0 ? AGREES : DOES_NOT_AGREE;
+  }
+
+  /**
+   * {@return the verdict on "the numerator is below the denominator", by the 95% interval of their
+   * ratio: agrees when it lies below 1, does not when above}
+   */
+  static Verdict below(GeometricMean ratio) {
+    if (ratio.high() < 1) {
+      return AGREES;
+    }
+    return ratio.low() > 1 ? DOES_NOT_AGREE : INCONCLUSIVE;
+  }
+
+  /**
+   * {@return the verdict on a claim made of {@code parts}, each a verdict: agrees when every part
+   * agrees, does not when one does not, inconclusive otherwise (no parts included)}
+   */
+  static Verdict all(List<Verdict> parts) {
+    if (parts.contains(DOES_NOT_AGREE)) {
+      return DOES_NOT_AGREE;
+    }
+    return !parts.isEmpty() && parts.stream().allMatch(v -> v == AGREES) ? AGREES : INCONCLUSIVE;
   }
 
   /** {@return the verdict as the report prints it: "agrees", "does not agree", "inconclusive"} */

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.lntune.tools.MemoryEstimate;
 import io.lntune.training.analysis.LayerSimilarity;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.stream.Stream;
@@ -19,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DemoAnalysesReportTest {
   private static final DemoSetup SETUP =
-      new DemoSetup("40 pictures; tiny LLaMA 3 layers x 96", 7, true, 0.25, 12_000);
+      new DemoSetup("40 pictures; tiny LLaMA 3 layers x 96", 7, true, 0.25, 12_000, List.of());
 
   private static DemoRun run(String label, int right) {
     return new DemoRun(
@@ -49,8 +51,10 @@ class DemoAnalysesReportTest {
             run(DemoAblations.DETAIL, 60),
             run(DemoAblations.ALL_KINDS, 148)),
         List.of(
-            new DemoAnalyses.GradientVariance("LAYERNORM", 1.5e-6),
-            new DemoAnalyses.GradientVariance("FULL", 4.0e-6)));
+            new DemoAnalyses.GradientVariance(
+                "LAYERNORM", List.of(25L, 50L, 75L), List.of(1.0e-6, 2.0e-6, 1.5e-6)),
+            new DemoAnalyses.GradientVariance(
+                "FULL", List.of(25L, 50L, 75L), List.of(4.0e-6, 5.0e-6, 4.0e-6))));
   }
 
   private static PaperScale.Row row(
@@ -71,8 +75,10 @@ class DemoAnalysesReportTest {
         .containsExactly(
             "similarity-layernorm.png",
             "similarity-full.png",
+            "gradient-variance.png",
             "connector-ablation.png",
-            "data-types.png");
+            "data-types.png",
+            "paper-scale.png");
     for (Path figure : w.figures()) {
       BufferedImage image = ImageIO.read(figure.toFile());
       assertThat(image.getWidth()).as(figure.toString()).isGreaterThan(400);
@@ -87,14 +93,21 @@ class DemoAnalysesReportTest {
             "-0.3000 in mean cosine and -0.3000 in mean linear CKA: agrees.",
             "(similarity-layernorm.png)",
             "## Gradient variance per strategy",
-            "| LAYERNORM | 1.500e-06 |",
+            "| LAYERNORM | 3 | 1.44e-06 | ",
+            "| FULL | 3 | 4.31e-06 | 3.13e-06 to 5.93e-06 | 0.335 (0.178 to 0.630) |",
+            "(gradient-variance.png)",
             "## Connector ablation (the paper's Table 4)",
             "LayerNorm + connector beats connector only. Demo: LayerNorm + connector 90.0% against "
                 + "connector only 30.0%",
             "(connector-ablation.png)",
             "## Data types",
             "(data-types.png)",
-            "## Paper scale");
+            "## Paper scale",
+            "(paper-scale.png)");
+    // LAYERNORM / FULL per step: 0.25, 0.4, 0.375; the geometric mean 0.335, its interval 0.178 to
+    // 0.630.
+    assertThat(lineContaining(md, "Paper: LayerNorm tuning's gradients vary less"))
+        .endsWith("Demo: LAYERNORM's variance is 0.335x FULL's (95%: 0.178 to 0.630): agrees.");
     assertThat(lineContaining(md, "Paper: LayerNorm + connector beats LayerNorm only"))
         .endsWith(": agrees.");
     assertThat(lineContaining(md, "Paper: LayerNorm only beats connector only"))
@@ -119,7 +132,7 @@ class DemoAnalysesReportTest {
             "<tr><td>cosine</td><td>0.4000</td><td>0.7000</td></tr>",
             "<h2>Connector ablation (the paper&#39;s Table 4)</h2>")
         .doesNotContain("src=\"similarity-layernorm.png\"");
-    assertThat(html.split("data:image/png;base64,", -1)).as("embedded images").hasSize(6);
+    assertThat(html.split("data:image/png;base64,", -1)).as("embedded images").hasSize(8);
     try (Stream<Path> files = Files.list(dir)) {
       assertThat(files.map(p -> p.getFileName().toString()))
           .as("no temporaries left")
@@ -130,9 +143,63 @@ class DemoAnalysesReportTest {
               "report.html",
               "similarity-layernorm.png",
               "similarity-full.png",
+              "gradient-variance.png",
               "connector-ablation.png",
-              "data-types.png");
+              "data-types.png",
+              "paper-scale.png");
     }
+  }
+
+  @Test
+  void everyAnalysisSectionWithMeasurementsRendersAChartInBothFormats() throws Exception {
+    for (ReportSection section : AnalysisSections.of(analyses(), 0.25)) {
+      assertThat(section.figures()).as(section.title()).isNotEmpty();
+      for (ReportSection.Figure f : section.figures()) {
+        BufferedImage image = ImageIO.read(new ByteArrayInputStream(f.png()));
+        assertThat(image.getWidth()).as(f.file()).isGreaterThan(400);
+        assertThat(section.markdown()).as(section.title()).contains("](" + f.file() + ")");
+        assertThat(section.html())
+            .as(section.title())
+            .contains(Base64.getEncoder().encodeToString(f.png()));
+      }
+    }
+  }
+
+  /** Three measured steps of {@code strategy}, at steps 10, 20 and 30. */
+  private static DemoAnalyses.GradientVariance variances(String strategy, double... v) {
+    return new DemoAnalyses.GradientVariance(
+        strategy, List.of(10L, 20L, 30L), List.of(v[0], v[1], v[2]));
+  }
+
+  @Test
+  void theGradientVerdictFollowsTheIntervalsOfTheRatios() {
+    DemoAnalyses.GradientVariance ln = variances("LAYERNORM", 1, 2, 1.5);
+    assertThat(
+            GradientVarianceSection.finding(
+                List.of(ln, variances("FULL", 4, 5, 4), variances("LORA", 3, 6, 5))))
+        .as("below both, steadily")
+        .endsWith(": agrees.");
+    assertThat(
+            GradientVarianceSection.finding(
+                List.of(ln, variances("FULL", 4, 5, 4), variances("LORA", 0.5, 1.1, 0.7))))
+        .as("below one, above the other")
+        .contains("LORA's (95%: 1.")
+        .endsWith(": does not agree.");
+    assertThat(
+            GradientVarianceSection.finding(
+                List.of(ln, variances("FULL", 4, 5, 4), variances("LORA", 0.5, 8, 1.5))))
+        .as("the ratio to LORA swings from 2 to 0.25")
+        .endsWith(": inconclusive.");
+    assertThat(GradientVarianceSection.finding(List.of(variances("FULL", 4, 5, 4))))
+        .endsWith("LAYERNORM was not measured: inconclusive.");
+    assertThat(
+            GradientVarianceSection.finding(
+                List.of(
+                    ln,
+                    new DemoAnalyses.GradientVariance(
+                        "FULL", List.of(30L, 40L), List.of(4.0, 5.0)))))
+        .as("one step in common")
+        .endsWith("no other strategy was measured at two of LAYERNORM's steps: inconclusive.");
   }
 
   @Test
@@ -144,7 +211,7 @@ class DemoAnalysesReportTest {
     assertThat(md)
         .contains(
             "Not measured: neither LAYERNORM nor FULL was among --strategies.",
-            "Not measured in this build: the demo's runs record no gradient statistics yet.",
+            "Not measured: no stage-2 run recorded two or more gradient variances.",
             "The paper's 13B claims: not computed")
         .containsPattern("(?s)Connector ablation.*Not run: .*pass --analyses")
         .containsPattern("(?s)Data types.*Not run: .*pass --analyses");

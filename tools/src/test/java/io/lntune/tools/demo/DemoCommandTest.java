@@ -68,7 +68,12 @@ class DemoCommandTest {
     }
     // The analyses: every section, its charts, and the ablations' own runs (quick mode runs them).
     for (String f :
-        List.of("similarity-layernorm.png", "connector-ablation.png", "data-types.png")) {
+        List.of(
+            "similarity-layernorm.png",
+            "gradient-variance.png",
+            "connector-ablation.png",
+            "data-types.png",
+            "paper-scale.png")) {
       assertThat(out.resolve(f)).isNotEmptyFile();
     }
     assertThat(Files.readString(out.resolve("report.md")))
@@ -82,8 +87,10 @@ class DemoCommandTest {
             "| conversation only | ",
             "## Paper scale",
             "| llava-v1-llama2-13b | LORA | ")
-        .containsPattern("\\| LAYERNORM \\| [0-9.]+(e-[0-9]+)? \\|")
-        .doesNotContain("Not measured in this build");
+        .containsPattern(
+            "\\| LORA \\| [0-9]+ \\| [0-9.e-]+ \\| .* \\| [0-9.e-]+ \\([0-9.e-]+ to [0-9.e-]+\\) \\|")
+        .containsPattern("Paper: LayerNorm tuning's gradients vary less .* LORA's \\(95%: ")
+        .doesNotContain("Not measured: no stage-2 run");
     assertThat(Files.readString(out.resolve("report.html")))
         .contains("<h2>Connector ablation (the paper&#39;s Table 4)</h2>");
     for (String run :
@@ -106,11 +113,13 @@ class DemoCommandTest {
     assertThat(text.toString())
         .contains("stage 1: connector alignment")
         .contains("VQA accuracy")
+        .contains("[pretraining: ", "[stage 1: ", "[LAYERNORM training: ", "[LORA VQA: ")
         .contains("report: ");
+    assertThat(Files.readString(out.resolve("report.md")))
+        .containsPattern("Time per stage: synthetic world [0-9.]+ s; tokenizer ");
 
-    // A rerun takes the world, the pretrained models and stage 1 from the cache, and repeats stage
-    // 2 exactly.
-    Path again = dir.resolve("again");
+    // A rerun in the same --out takes the world, the pretrained models and stage 1 from the cache,
+    // and trains stage 2 again, exactly as before.
     StringWriter rerun = new StringWriter();
     cli.setOut(new PrintWriter(rerun, true));
     assertThat(
@@ -118,7 +127,7 @@ class DemoCommandTest {
                 "demo",
                 "--quick",
                 "--out",
-                again.toString(),
+                out.toString(),
                 "--cache",
                 dir.resolve("cache").toString(),
                 "--strategies",
@@ -130,8 +139,9 @@ class DemoCommandTest {
             "synthetic world: cached",
             "pretrained tiny LLaMA and ViT: cached",
             "stage 1 (connector alignment): cached")
+        .contains("[LAYERNORM training: ")
         .doesNotContain("pretraining the tiny");
-    List<String> csvAgain = Files.readAllLines(again.resolve("report.csv"));
+    List<String> csvAgain = Files.readAllLines(out.resolve("report.csv"));
     for (int i = 1; i < csv.size(); i++) {
       String[] first = csv.get(i).split(",");
       String[] second = csvAgain.get(i).split(",");
@@ -139,14 +149,14 @@ class DemoCommandTest {
       assertThat(second[7]).as("final loss of " + first[0] + " on the rerun").isEqualTo(first[7]);
     }
 
-    // Another configuration in the same --out starts its runs over instead of resuming the other
-    // one's.
+    // Another seed in the same --out has a cold cache: it trains stage 1 too, rather than resume
+    // the stage-1 run that seed 7 left there.
     assertThat(
             cli.execute(
                 "demo",
                 "--quick",
                 "--out",
-                again.toString(),
+                out.toString(),
                 "--cache",
                 dir.resolve("cache").toString(),
                 "--strategies",
@@ -155,6 +165,7 @@ class DemoCommandTest {
                 "8"))
         .as(rerun.toString())
         .isZero();
+    assertThat(rerun.toString()).contains("stage 1: connector alignment", "[stage 1: ");
   }
 
   @Test

@@ -32,7 +32,9 @@ class DemoReportTest {
           42,
           true,
           0.25,
-          83_400);
+          83_400,
+          List.of(
+              new DemoSetup.Stage("pretraining", 61_500), new DemoSetup.Stage("stage 1", 9_000)));
 
   /** A falling curve with some noise on it, as training losses look. */
   private static List<Double> losses(int steps, double floor, double start, double pace) {
@@ -152,6 +154,7 @@ class DemoReportTest {
         .contains(
             "512 pictures, 3x3 grid",
             "Seed 42, quick mode, finished in 1 min 23 s",
+            "Time per stage: pretraining 1 min 01 s; stage 1 9.0 s",
             "Chance accuracy on the held-out questions: 25.0%",
             "| 14,400 |",
             "| 179.0 MiB |",
@@ -267,10 +270,12 @@ class DemoReportTest {
         .hasMessageContaining("strategy");
     assertThatThrownBy(() -> new DemoRun("LN", 1, 10, 0, 1, 0.5, 0, 1, ok))
         .hasMessageContaining("heldOutQuestions");
-    assertThatThrownBy(() -> new DemoSetup("world", 1, false, -0.1, 0))
+    assertThatThrownBy(() -> new DemoSetup("world", 1, false, -0.1, 0, List.of()))
         .hasMessageContaining("chanceAccuracy");
-    assertThatThrownBy(() -> new DemoSetup("world", 1, false, 0.5, -1))
+    assertThatThrownBy(() -> new DemoSetup("world", 1, false, 0.5, -1, List.of()))
         .hasMessageContaining("elapsedMillis");
+    assertThatThrownBy(() -> new DemoSetup.Stage(" ", 1)).hasMessageContaining("name");
+    assertThatThrownBy(() -> new DemoSetup.Stage("stage 1", -1)).hasMessageContaining("millis");
   }
 
   @Test
