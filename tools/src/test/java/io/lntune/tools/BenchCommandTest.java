@@ -25,7 +25,10 @@ class BenchCommandTest {
   void benchesTinyAndReportsTheSameNumbersInJsonAndMarkdown() throws Exception {
     Path python =
         PythonBaselineTest.fakePython(
-            dir, "python", 0, "{\"strategy\": \"x\", \"median_ms\": 2.5}");
+            dir,
+            "python",
+            0,
+            "{\"strategy\": \"x\", \"median_ms\": 2.5, \"peak_rss_bytes\": 1048576}");
     CliRun r =
         CliRun.of(
             "bench",
@@ -60,6 +63,7 @@ class BenchCommandTest {
     assertThat(json.get("baseline")).hasSize(2); // LAYERNORM and FULL: the strategies Python has
     for (JsonNode b : json.get("baseline")) {
       assertThat(b.get("pythonMillis").asDouble()).isEqualTo(2.5);
+      assertThat(b.get("pythonPeakRssBytes").asLong()).isEqualTo(1048576);
       assertThat(b.get("ratio").asDouble()).isEqualTo(b.get("lntuneMillis").asDouble() / 2.5);
     }
     assertThat(Files.readAllLines(dir.resolve("python.calls")))

@@ -273,7 +273,8 @@ class DemoAnalysesReportTest {
     assertThat(claims.get(1))
         .contains(
             "Paper: LayerNorm tuning takes 17.6% less GPU memory",
-            "12.6% less; without: 30.3% less");
+            // LoRA's adapters keep bf16 inputs and a bool mask since they run at the layer's dtype
+            "12.2% less; without: 22.1% less", "Does not agree");
     assertThat(Collections.frequency(claims, null)).isZero();
   }
 
