@@ -110,8 +110,11 @@ public final class Torch {
   }
 
   /**
-   * Sets the threads of every CPU back end: ATen's OpenMP pool and oneDNN (bf16 matrix products)
-   * and OpenBLAS (fp32 matrix products, which {@code at::set_num_threads} does not reach).
+   * Sets the threads of ATen's OpenMP pool, which oneDNN (bf16 matrix products) shares. OpenBLAS
+   * (fp32 matrix products) keeps its own count, {@code OPENBLAS_NUM_THREADS}: ATen calls it from
+   * inside its OpenMP regions (CPU attention), where more than one OpenBLAS thread oversubscribes
+   * the cores and stalls (docs/LIBTORCH.md, "Threads"); a bench step of a two-sequence batch took
+   * 9-17 s instead of about 2.7 s when this also set OpenBLAS to 2 threads.
    *
    * @throws IllegalArgumentException if {@code threads < 1}
    */
@@ -121,7 +124,6 @@ public final class Torch {
     }
     init();
     torch.set_num_threads(threads);
-    org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(threads);
   }
 
   /** {@return ATen's intra-op thread count} */
