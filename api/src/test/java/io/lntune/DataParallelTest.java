@@ -8,9 +8,6 @@ import io.lntune.training.distributed.LocalLauncher;
 import io.lntune.training.run.TuningResult;
 import io.lntune.training.synth.SyntheticWorld;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,7 +37,8 @@ class DataParallelTest {
     long frozenBefore = DataParallelWorker.frozenChecksum(model);
     TuningResult one = DataParallelWorker.train(model, single);
 
-    Launched launched = launch(List.of(args(testdata, data, dir.resolve("parallel"), 2)));
+    LocalLauncher.Captured launched =
+        launch(List.of(args(testdata, data, dir.resolve("parallel"), 2)));
     String output = launched.output();
     assertThat(launched.exit()).as(output).isZero();
 
@@ -90,37 +88,24 @@ class DataParallelTest {
     Path resumed = dir.resolve("resumed");
     List<String> interrupted = new ArrayList<>(List.of(args(testdata, data, resumed, 2)));
     interrupted.add("4");
-    Launched killed = launch(interrupted);
+    LocalLauncher.Captured killed = launch(interrupted);
     assertThat(killed.exit()).as(killed.output()).isNotZero();
     assertThat(killed.output()).contains("rank 0 ended with exit status 137");
     assertThat(resumed.resolve("checkpoint-000004")).isDirectory();
     assertThat(resumed.resolve("trainable.safetensors")).doesNotExist();
 
-    Launched rerun = launch(List.of(args(testdata, data, resumed, 2)));
+    LocalLauncher.Captured rerun = launch(List.of(args(testdata, data, resumed, 2)));
     assertThat(rerun.exit()).as(rerun.output()).isZero();
     assertThat(losses(rerun.output(), 0)).hasSize(2); // steps 5 and 6
     assertThat(Files.readAllBytes(resumed.resolve("trainable.safetensors")))
         .isEqualTo(Files.readAllBytes(dir.resolve("whole/trainable.safetensors")));
   }
 
-  private record Launched(int exit, String output) {}
-
   /** Runs two {@link DataParallelWorker}s with {@code args}. */
-  private static Launched launch(List<String> args) throws IOException {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    StringWriter text = new StringWriter();
-    int exit;
-    try (PrintWriter out = new PrintWriter(text, true)) {
-      exit =
-          LocalLauncher.run(
-              new LocalLauncher.Job(2, 1, 0, "127.0.0.1", port),
-              LocalLauncher.javaCommand(DataParallelWorker.class.getName(), args),
-              out);
-    }
-    return new Launched(exit, text.toString());
+  private static LocalLauncher.Captured launch(List<String> args) {
+    return LocalLauncher.capture(
+        LocalLauncher.Job.standalone(2),
+        LocalLauncher.javaCommand(DataParallelWorker.class.getName(), args));
   }
 
   private static Offset<Double> within() {

@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.lntune.torch.Torch;
 import io.lntune.torch.safetensors.SafetensorsCheckpoint;
 import io.lntune.training.distributed.LocalLauncher;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -49,22 +46,13 @@ class CudaDataParallelIT {
             600);
     assertThat(single.exitCode()).as(single.output()).isZero();
 
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    StringWriter text = new StringWriter();
-    int exit;
-    try (PrintWriter out = new PrintWriter(text, true)) {
-      exit =
-          LocalLauncher.run(
-              new LocalLauncher.Job(2, 1, 0, "127.0.0.1", port),
-              LocalLauncher.javaCommand(
-                  CudaDataParallelWorker.class.getName(), args(run, dir.resolve("parallel"), 2)),
-              out);
-    }
-    String output = text.toString();
-    assertThat(exit).as(output).isZero();
+    LocalLauncher.Captured job =
+        LocalLauncher.capture(
+            LocalLauncher.Job.standalone(2),
+            LocalLauncher.javaCommand(
+                CudaDataParallelWorker.class.getName(), args(run, dir.resolve("parallel"), 2)));
+    String output = job.output();
+    assertThat(job.exit()).as(output).isZero();
     assertThat(output).contains("[rank 0] ", "(NCCL)").contains("[rank 1] ");
 
     double[] one = losses(single.output(), "");

@@ -3,6 +3,7 @@ package io.lntune.tools;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lntune.models.llava.TinyLlava;
+import io.lntune.training.distributed.LocalLauncher;
 import io.lntune.training.synth.SyntheticBenchmarks;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -71,7 +72,7 @@ class EvalDistributedTest {
                         "--nproc-per-node",
                         "2",
                         "--master-port",
-                        Integer.toString(TrainDistributedTest.freePort())))
+                        Integer.toString(LocalLauncher.Job.standalone(2).masterPort())))
                 .toArray(String[]::new));
     assertThat(two.code()).as(two.out() + two.err()).isZero();
     assertThat(two.out()).contains("[rank 0] {").doesNotContain("[rank 1] {");

@@ -118,29 +118,23 @@ class GradientsCommandTest {
    */
   @Test
   void readsWhatTrainingWrote() throws Exception {
-    Path[] f = TrainCommandTest.fixture(dir);
+    TrainFixture f = TrainFixture.create(dir);
     for (String strategy : List.of("LAYERNORM", "FULL")) {
       CliRun trained =
           CliRun.of(
-              "train",
-              "--model",
-              f[0].toString(),
-              "--data",
-              f[1].toString(),
-              "--image-root",
-              f[2].toString(),
-              "--strategy",
-              strategy,
-              "--batch-size",
-              "2",
-              "--grad-accum",
-              "2",
-              "--max-steps",
-              "4",
-              "--gradient-stats-every",
-              "2",
-              "--output",
-              dir.resolve(strategy).toString());
+              f.train(
+                  "--strategy",
+                  strategy,
+                  "--batch-size",
+                  "2",
+                  "--grad-accum",
+                  "2",
+                  "--max-steps",
+                  "4",
+                  "--gradient-stats-every",
+                  "2",
+                  "--output",
+                  dir.resolve(strategy).toString()));
       assertThat(trained.code()).as(trained.err()).isZero();
     }
     Path out = dir.resolve("compared");

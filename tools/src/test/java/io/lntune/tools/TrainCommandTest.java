@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lntune.LayerNormTuner;
 import io.lntune.models.llava.LlavaModel;
-import io.lntune.models.llava.TinyLlava;
 import io.lntune.models.nn.Placement;
 import io.lntune.models.tokenizer.Tokenizer;
 import io.lntune.torch.DType;
@@ -15,7 +14,6 @@ import io.lntune.training.run.RunDefaults;
 import io.lntune.training.run.RunSettings;
 import io.lntune.training.strategy.Selection;
 import io.lntune.training.strategy.Strategy;
-import io.lntune.training.synth.SyntheticWorld;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -79,19 +77,19 @@ class TrainCommandTest {
         .contains("--batch-size=<batchSize> Default: " + RunDefaults.BATCH_SIZE)
         .contains("STOP or SKIP. Default: " + RunDefaults.NAN_POLICY)
         .contains("LoRA rank. Default: " + RunDefaults.LORA.r());
-    Path[] f = fixture(dir);
+    TrainFixture f = TrainFixture.create(dir);
     Set<String> chosenByTheCommand =
         Set.of("model", "tokenizer", "imageTransform", "baseModelName", "listeners");
-    try (LlavaModel model = LlavaModel.load(f[0], Placement.cpu(DType.F32))) {
-      Tokenizer tok = Tokenizer.load(f[0]);
+    try (LlavaModel model = LlavaModel.load(f.model(), Placement.cpu(DType.F32))) {
+      Tokenizer tok = Tokenizer.load(f.model());
       List<String> required =
           List.of(
               "--model",
-              f[0].toString(),
+              f.model().toString(),
               "--data",
-              f[1].toString(),
+              f.data().toString(),
               "--image-root",
-              f[2].toString(),
+              f.images().toString(),
               "--output",
               dir.resolve("out").toString());
       for (List<String> chosen : List.of(List.<String>of(), List.of("--strategy", "LORA"))) {
@@ -104,7 +102,7 @@ class TrainCommandTest {
             LayerNormTuner.builder()
                 .model(model)
                 .tokenizer(tok)
-                .trainData(f[1], f[2])
+                .trainData(f.data(), f.images())
                 .outputDir(dir.resolve("out"));
         if (!chosen.isEmpty()) {
           unset.strategy(Strategy.LORA);
@@ -127,38 +125,23 @@ class TrainCommandTest {
     }
   }
 
-  /** A tiny LLaVA directory with the LLaMA tokenizer, and the synthetic world's data. */
-  static Path[] fixture(Path dir) throws Exception {
-    Path model = TinyLlava.withLlamaTokenizer(dir);
-    SyntheticWorld.Summary world =
-        new SyntheticWorld(16, 5, 16, 0.25).generate(dir.resolve("world"));
-    return new Path[] {model, world.stage2Train(), world.imageRoot()};
-  }
-
   @Test
   void trainsFromFlagsAndAConfigFile() throws Exception {
-    Path[] f = fixture(dir);
+    TrainFixture f = TrainFixture.create(dir);
     Path config = dir.resolve("train.json");
     Files.writeString(
         config,
         "{\"strategy\": \"LAYERNORM_SIMPLE\", \"lr\": 0.05, \"batch-size\": 2, \"max-steps\": 9}");
     Path out = dir.resolve("out");
-    String[] args = {
-      "train",
-      "--config",
-      config.toString(),
-      "--model",
-      f[0].toString(),
-      "--data",
-      f[1].toString(),
-      "--image-root",
-      f[2].toString(),
-      "--max-steps",
-      "3",
-      "--output",
-      out.toString(),
-      "--export-merged"
-    };
+    String[] args =
+        f.train(
+            "--config",
+            config.toString(),
+            "--max-steps",
+            "3",
+            "--output",
+            out.toString(),
+            "--export-merged");
     CliRun r = CliRun.of(args);
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out())
@@ -204,27 +187,21 @@ class TrainCommandTest {
 
   @Test
   void exportsTheLlavaHfLayoutInTheDtypeAskedFor() throws Exception {
-    Path[] f = fixture(dir);
+    TrainFixture f = TrainFixture.create(dir);
     Path out = dir.resolve("out");
     CliRun r =
         CliRun.of(
-            "train",
-            "--model",
-            f[0].toString(),
-            "--data",
-            f[1].toString(),
-            "--image-root",
-            f[2].toString(),
-            "--max-steps",
-            "1",
-            "--batch-size",
-            "2",
-            "--output",
-            out.toString(),
-            "--export-format",
-            "llava-hf",
-            "--export-dtype",
-            "bf16");
+            f.train(
+                "--max-steps",
+                "1",
+                "--batch-size",
+                "2",
+                "--output",
+                out.toString(),
+                "--export-format",
+                "llava-hf",
+                "--export-dtype",
+                "bf16"));
     assertThat(r.code()).as(r.err()).isZero();
     Path merged = out.resolve("llava-hf-merged");
     assertThat(r.out()).contains("merged checkpoint: " + merged);
@@ -255,30 +232,24 @@ class TrainCommandTest {
 
   @Test
   void invalidSettingsAreUsageErrorsNamingTheirOptions() throws Exception {
-    Path[] f = fixture(dir);
+    TrainFixture f = TrainFixture.create(dir);
     CliRun r =
         CliRun.of(
-            "train",
-            "--model",
-            f[0].toString(),
-            "--data",
-            f[1].toString(),
-            "--image-root",
-            f[2].toString(),
-            "--output",
-            dir.resolve("bad").toString(),
-            "--batch-size",
-            "0",
-            "--lr",
-            "-1",
-            "--grad-accum",
-            "0",
-            "--workers",
-            "0",
-            "--weight-decay",
-            "-0.5",
-            "--max-grad-norm",
-            "-1");
+            f.train(
+                "--output",
+                dir.resolve("bad").toString(),
+                "--batch-size",
+                "0",
+                "--lr",
+                "-1",
+                "--grad-accum",
+                "0",
+                "--workers",
+                "0",
+                "--weight-decay",
+                "-0.5",
+                "--max-grad-norm",
+                "-1"));
     assertThat(r.code()).isEqualTo(CliErrors.USAGE);
     assertThat(r.err().strip())
         .startsWith("lntune: invalid settings: ")
@@ -296,16 +267,16 @@ class TrainCommandTest {
         CliRun.of(
             "train",
             "--model",
-            f[0].toString(),
+            f.model().toString(),
             "--data",
-            f[2].toString(),
+            f.images().toString(),
             "--image-root",
             dir.resolve("absent").toString(),
             "--output",
             file.toString());
     assertThat(places.code()).isEqualTo(CliErrors.USAGE);
     assertThat(places.err().strip())
-        .contains("--data " + f[2] + " is not a file")
+        .contains("--data " + f.images() + " is not a file")
         .contains("--image-root " + dir.resolve("absent") + " is not a directory")
         .contains("--output " + file + " is a file, not a directory");
   }

@@ -3,8 +3,6 @@ package io.lntune.tools;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lntune.training.distributed.LocalLauncher;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,36 +19,24 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainDistributedTest {
   @TempDir Path dir;
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
-  private static List<String> trainArgs(Path[] f, Path out) {
+  private static List<String> trainArgs(TrainFixture f, Path out) {
     return List.of(
-        "train",
-        "--model",
-        f[0].toString(),
-        "--data",
-        f[1].toString(),
-        "--image-root",
-        f[2].toString(),
-        "--output",
-        out.toString(),
-        "--batch-size",
-        "1",
-        "--max-steps",
-        "2",
-        "--distributed-timeout",
-        "60");
+        f.train(
+            "--output",
+            out.toString(),
+            "--batch-size",
+            "1",
+            "--max-steps",
+            "2",
+            "--distributed-timeout",
+            "60"));
   }
 
   @Test
   void nprocPerNodeLaunchesTheRanksAndATorchrunEnvironmentTrainsTheSame() throws Exception {
-    Path[] f = TrainCommandTest.fixture(dir);
+    TrainFixture f = TrainFixture.create(dir);
     Path launched = dir.resolve("launched");
-    String port = Integer.toString(freePort());
+    String port = Integer.toString(LocalLauncher.Job.standalone(2).masterPort());
     CliRun run =
         CliRun.of(
             Stream.concat(
@@ -62,7 +48,7 @@ class TrainDistributedTest {
     assertThat(Files.readString(launched.resolve("run.json"))).contains("\"world_size\" : 2");
 
     Path byHand = dir.resolve("by-hand");
-    LocalLauncher.Job job = new LocalLauncher.Job(2, 1, 0, "127.0.0.1", freePort());
+    LocalLauncher.Job job = LocalLauncher.Job.standalone(2);
     List<Process> ranks = new ArrayList<>();
     for (int local = 0; local < 2; local++) {
       ProcessBuilder pb =

@@ -4,8 +4,11 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,6 +57,20 @@ public final class LocalLauncher {
       if (nodeRank < 0 || nodeRank >= nnodes) {
         throw new IllegalArgumentException(
             "--node-rank must be in 0.." + (nnodes - 1) + ", got " + nodeRank);
+      }
+    }
+
+    /**
+     * {@return a one-machine job of {@code processes} ranks whose rendezvous store listens on a
+     * free port of the loopback interface, as {@code torchrun --standalone} does}
+     *
+     * @throws UncheckedIOException if no port can be had
+     */
+    public static Job standalone(int processes) {
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        return new Job(processes, 1, 0, "127.0.0.1", s.getLocalPort());
+      } catch (IOException e) {
+        throw new UncheckedIOException("finding a free port for the rendezvous store", e);
       }
     }
 
@@ -119,6 +136,27 @@ public final class LocalLauncher {
       return 130;
     } finally {
       end(workers);
+    }
+  }
+
+  /**
+   * What a job printed and how it ended.
+   *
+   * @param exit as {@link #run} returns it
+   * @param output every rank's lines, each prefixed with {@code [rank R] }
+   */
+  public record Captured(int exit, String output) {}
+
+  /**
+   * Runs {@code job} as {@link #run} does and keeps its output: for scripts and tests that read
+   * what the ranks printed.
+   */
+  public static Captured capture(Job job, List<String> command) {
+    StringWriter text = new StringWriter();
+    try (PrintWriter out = new PrintWriter(text, true)) {
+      int exit = run(job, command, out);
+      out.flush();
+      return new Captured(exit, text.toString());
     }
   }
 

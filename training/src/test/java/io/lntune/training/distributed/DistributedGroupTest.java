@@ -7,10 +7,6 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import io.lntune.torch.Device;
 import io.lntune.torch.LntuneException;
 import io.lntune.torch.Torch;
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,65 +28,46 @@ import org.junit.jupiter.api.io.TempDir;
 class DistributedGroupTest {
   @TempDir Path dir;
 
-  /** {@return a port free now} */
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
-  static LocalLauncher.Job twoRanks() throws IOException {
-    return new LocalLauncher.Job(2, 1, 0, "127.0.0.1", freePort());
-  }
-
   static List<String> worker(String mode, int timeoutSeconds) {
     return LocalLauncher.javaCommand(
         GroupWorker.class.getName(), List.of(mode, Integer.toString(timeoutSeconds)));
   }
 
-  static String launch(LocalLauncher.Job job, List<String> command, int[] exit) {
-    StringWriter text = new StringWriter();
-    try (PrintWriter out = new PrintWriter(text, true)) {
-      exit[0] = LocalLauncher.run(job, command, out);
-    }
-    return text.toString();
+  private static LocalLauncher.Captured twoRanks(String mode, int timeoutSeconds) {
+    return LocalLauncher.capture(LocalLauncher.Job.standalone(2), worker(mode, timeoutSeconds));
   }
 
   @Test
-  void twoProcessesSumATensor() throws IOException {
-    int[] exit = new int[1];
-    String output = launch(twoRanks(), worker("sum", 60), exit);
-    assertThat(exit[0]).as(output).isZero();
-    assertThat(output).contains("[rank 0] sum=3.0", "[rank 1] sum=3.0");
+  void twoProcessesSumATensor() {
+    LocalLauncher.Captured job = twoRanks("sum", 60);
+    assertThat(job.exit()).as(job.output()).isZero();
+    assertThat(job.output()).contains("[rank 0] sum=3.0", "[rank 1] sum=3.0");
   }
 
   @Test
-  void everyRankGetsEveryRanksBytes() throws IOException {
-    int[] exit = new int[1];
-    String output = launch(twoRanks(), worker("gather", 60), exit);
-    assertThat(exit[0]).as(output).isZero();
-    assertThat(output)
+  void everyRankGetsEveryRanksBytes() {
+    LocalLauncher.Captured job = twoRanks("gather", 60);
+    assertThat(job.exit()).as(job.output()).isZero();
+    assertThat(job.output())
         .as("an empty row, and bytes above 127 unchanged")
         .contains("[rank 0] gathered=|ff007f8005", "[rank 1] gathered=|ff007f8005");
   }
 
   @Test
-  void aRankThatFailsEndsTheJob() throws IOException {
-    int[] exit = new int[1];
+  void aRankThatFailsEndsTheJob() {
     long start = System.nanoTime();
-    String output = launch(twoRanks(), worker("fail", 600), exit);
-    assertThat(exit[0]).as(output).isEqualTo(3);
-    assertThat(output).contains("rank 1 ended with exit status 3: ending the other ranks");
+    LocalLauncher.Captured job = twoRanks("fail", 600);
+    assertThat(job.exit()).as(job.output()).isEqualTo(3);
+    assertThat(job.output()).contains("rank 1 ended with exit status 3: ending the other ranks");
     assertThat((System.nanoTime() - start) / 1e9).isLessThan(60); // not the 600 s timeout
   }
 
   @Test
-  void aRankThatHangsEndsTheJobAfterTheTimeout() throws IOException {
-    int[] exit = new int[1];
+  void aRankThatHangsEndsTheJobAfterTheTimeout() {
     long start = System.nanoTime();
-    String output = launch(twoRanks(), worker("hang", 5), exit);
-    assertThat(exit[0]).as(output).isEqualTo(2);
-    assertThat(output)
+    LocalLauncher.Captured job = twoRanks("hang", 5);
+    assertThat(job.exit()).as(job.output()).isEqualTo(2);
+    assertThat(job.output())
         .contains(
             "[rank 0] FAILED: rank 0 of 2 (GLOO): the barrier after waiting for rank 1 failed")
         .contains("did not answer within 5 s");
@@ -99,7 +76,7 @@ class DistributedGroupTest {
 
   @Test
   void killingOneRankEndsTheOtherWithAClearMessage() throws Exception {
-    LocalLauncher.Job job = twoRanks();
+    LocalLauncher.Job job = LocalLauncher.Job.standalone(2);
     List<Process> ranks = new ArrayList<>();
     List<Path> logs = new ArrayList<>();
     for (int local = 0; local < 2; local++) {

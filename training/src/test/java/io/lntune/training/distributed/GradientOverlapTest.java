@@ -2,7 +2,6 @@ package io.lntune.training.distributed;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -16,14 +15,13 @@ import org.junit.jupiter.api.Test;
  */
 class GradientOverlapTest {
   @Test
-  void everyBucketStartsDuringTheBackwardAndSumsAsAfterIt() throws IOException {
-    int[] exit = new int[1];
-    String output =
-        DistributedGroupTest.launch(
-            DistributedGroupTest.twoRanks(),
-            LocalLauncher.javaCommand(OverlapWorker.class.getName(), List.of("65536")),
-            exit);
-    assertThat(exit[0]).as(output).isZero();
+  void everyBucketStartsDuringTheBackwardAndSumsAsAfterIt() {
+    LocalLauncher.Captured job =
+        LocalLauncher.capture(
+            LocalLauncher.Job.standalone(2),
+            LocalLauncher.javaCommand(OverlapWorker.class.getName(), List.of("65536")));
+    String output = job.output();
+    assertThat(job.exit()).as(output).isZero();
     for (int passes = 1; passes <= 2; passes++) {
       Result rank0 = result(output, 0, passes);
       Result rank1 = result(output, 1, passes);
