@@ -199,7 +199,22 @@ class DemoAnalysesReportTest {
                     new DemoAnalyses.GradientVariance(
                         "FULL", List.of(30L, 40L), List.of(4.0, 5.0)))))
         .as("one step in common")
-        .endsWith("no other strategy was measured at two of LAYERNORM's steps: inconclusive.");
+        .endsWith("neither FULL nor LORA was measured at two of LAYERNORM's steps: inconclusive.");
+    assertThat(
+            GradientVarianceSection.finding(
+                List.of(
+                    ln,
+                    variances("FULL", 4, 5, 4),
+                    variances("LORA", 3, 6, 5),
+                    variances("CONNECTOR_ONLY", 0.1, 0.2, 0.1))))
+        .as("a strategy that trains only the connector is reported, not judged")
+        .contains("LORA's (95%: ")
+        .contains(": agrees. Beside the claim, as they train other and far smaller sets: ")
+        .contains("11.4x CONNECTOR_ONLY's (95%: ");
+    assertThat(GradientVarianceSection.finding(List.of(ln, variances("CONNECTOR_ONLY", 4, 5, 4))))
+        .as("no baseline of the paper's")
+        .contains("neither FULL nor LORA was measured")
+        .endsWith(": inconclusive.");
   }
 
   @Test
