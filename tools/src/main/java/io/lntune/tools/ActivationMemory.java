@@ -1,6 +1,7 @@
 package io.lntune.tools;
 
 import io.lntune.models.llama.LlamaConfig;
+import io.lntune.models.nn.Attention;
 import io.lntune.torch.DType;
 import io.lntune.training.strategy.LoraConfig;
 import java.util.HashMap;
@@ -25,11 +26,13 @@ import java.util.function.Predicate;
  *
  * <p>Tensors are tracked as storages by name, so that a tensor saved by several ops (the input of
  * q, k and v), a view, or a cast to the dtype a tensor already has ({@code to} then returns the
- * tensor itself) counts once. Attention is counted as the fused kernels run it (flash attention on
- * the CPU and on CUDA, with no padding mask): its saved state grows linearly with the sequence, no
- * [T, T] matrix. The vision tower runs without a graph when it is frozen (as every strategy leaves
- * it) and is not counted; nor is the connector's own input, a few MiB per image. Nor are a few
- * bytes per token (the labels, the mask of supervised tokens, the CPU generator's states).
+ * tensor itself) counts once. Attention is counted as {@link Attention} runs it, with no padding
+ * mask: the fused kernels (flash attention, on CUDA, in fp32 on the CPU, and for bf16 on the CPU
+ * above its limit) save state that grows linearly with the sequence; bf16 on the CPU below the
+ * limit saves its [B, H, T, T] probabilities. The vision tower runs without a graph when it is
+ * frozen (as every strategy leaves it) and is not counted; nor is the connector's own input, a few
+ * MiB per image. Nor are a few bytes per token (the labels, the mask of supervised tokens, the CPU
+ * generator's states).
  */
 final class ActivationMemory {
   private final LlamaConfig config;
@@ -254,8 +257,13 @@ final class ActivationMemory {
     Value q = rope(linear(p + "q_proj", x, d, p + "q"), d);
     Value k = rope(linear(p + "k_proj", x, kv, p + "k"), kv);
     Value v = linear(p + "v_proj", x, kv, p + "v"); // a view [B, H, T, hd] of the projection
-    // on the CPU, bf16 attention runs in fp32: q, k and v are cast, and attention saves the fp32
-    // copies
+    boolean grad = q.grad() || k.grad() || v.grad();
+    long probabilities = batch * heads * sequence * sequence;
+    if (cpu && dtype == DType.BF16 && width() * probabilities <= Attention.PRODUCTS_LIMIT_BYTES) {
+      return attentionByProducts(p, q, k, v, probabilities);
+    }
+    // on the CPU, bf16 attention beyond the limit runs in fp32: q, k and v are cast, and attention
+    // saves the fp32 copies
     boolean upcast = cpu && dtype == DType.BF16;
     long attnWidth = upcast ? 4 : width();
     if (upcast) {
@@ -266,7 +274,6 @@ final class ActivationMemory {
     // scaled_dot_product_attention (flash): saves q, k, v, its output and the log-sum-exp [B, H, T]
     // in fp32
     String out = ledger.make(p + "attn", attnWidth * tokens * d);
-    boolean grad = q.grad() || k.grad() || v.grad();
     if (grad) {
       for (String s :
           new String[] {
@@ -276,9 +283,28 @@ final class ActivationMemory {
       }
     }
     // o_proj's input: the output transposed to [B, T, H*hd]; the kernels write it as [B, T, H, hd],
-    // so the reshape
-    // is a view, of the bf16 copy when attention ran in fp32
+    // so the reshape is a view, of the bf16 copy when attention ran in fp32
     String oInput = upcast ? ledger.make(p + "attn.bf16", width() * tokens * d) : out;
+    return linear(p + "o_proj", new Value(oInput, grad), d, p + "o");
+  }
+
+  /**
+   * Attention.products, then o_proj: {@code softmax(masked((q / sqrt(hd)) k^T)) v}. The first
+   * product saves the scaled q (a new tensor, or its copy grouped by key head) and k, each for the
+   * other's gradient; the causal mask is added to the scores in place and saves nothing; the
+   * softmax saves the probabilities, which the second product saves too, with v. Its output,
+   * transposed to [B, T, H*hd], is a copy: o_proj's input.
+   */
+  private Value attentionByProducts(String p, Value q, Value k, Value v, long probabilities) {
+    long d = config.hiddenSize();
+    boolean grad = q.grad() || k.grad() || v.grad();
+    if (grad) {
+      ledger.keep(ledger.make(p + "q.scaled", width() * tokens * d));
+      ledger.keep(k.storage());
+      ledger.keep(v.storage());
+      ledger.keep(ledger.make(p + "probabilities", width() * probabilities));
+    }
+    String oInput = ledger.make(p + "attn.out", width() * tokens * d);
     return linear(p + "o_proj", new Value(oInput, grad), d, p + "o");
   }
 

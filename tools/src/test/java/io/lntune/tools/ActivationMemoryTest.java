@@ -128,29 +128,29 @@ class ActivationMemoryTest {
     record Measured(Strategy strategy, boolean recompute, double mib) {}
     List<Measured> measured =
         List.of(
-            new Measured(Strategy.LAYERNORM, false, 255.7),
-            new Measured(Strategy.LAYERNORM, true, 74.1),
-            new Measured(Strategy.LAYERNORM_SIMPLE, false, 253.8),
-            new Measured(Strategy.LAYERNORM_SIMPLE, true, 74.0),
-            new Measured(Strategy.LORA, false, 358.7),
-            new Measured(Strategy.FULL, false, 307.0),
-            new Measured(Strategy.FULL, true, 77.9),
-            new Measured(Strategy.ATTN_QV, false, 247.5),
-            new Measured(Strategy.ATTN_QV, true, 73.0),
-            new Measured(Strategy.ATTN_MLP, false, 271.4),
-            new Measured(Strategy.ATTN_MLP, true, 75.0));
+            new Measured(Strategy.LAYERNORM, false, 283.5),
+            new Measured(Strategy.LAYERNORM, true, 76.3),
+            new Measured(Strategy.LAYERNORM_SIMPLE, false, 281.9),
+            new Measured(Strategy.LAYERNORM_SIMPLE, true, 75.0),
+            new Measured(Strategy.LORA, false, 384.9),
+            new Measured(Strategy.LORA, true, 78.6),
+            new Measured(Strategy.FULL, false, 334.6),
+            new Measured(Strategy.FULL, true, 83.7),
+            new Measured(Strategy.ATTN_QV, false, 274.3),
+            new Measured(Strategy.ATTN_QV, true, 75.9),
+            new Measured(Strategy.ATTN_MLP, false, 298.3),
+            new Measured(Strategy.ATTN_MLP, true, 78.1));
     for (Measured m : measured) {
       double estimate = decoderAlone(SMALL, m.strategy(), true, 512, m.recompute()) / 1048576.0;
       assertThat(estimate).as(m.toString()).isCloseTo(m.mib(), within(0.1 * m.mib()));
     }
-    // LORA with recomputation measures 71.8-73.6 MiB, no more than LAYERNORM's 74.1-75.1, although
-    // the last layer's graph keeps the adapters' masks and inputs (about 10 MiB) there and the
-    // estimate counts them: 81.5 MiB, 11-13% over. Measured without glibc's trimming (the
-    // launcher's setting) LORA keeps 11.6 MiB more than LAYERNORM (52.3 against 40.7 MiB), as
-    // estimated; the bench's memory JVMs trim, and the difference does not show there.
+    // With recomputation, the last layer's graph keeps LoRA's masks and inputs (about 10 MiB),
+    // which
+    // the bench's memory JVMs, trimming glibc's heap, do not show apart from LAYERNORM's (78.6
+    // against 76.3 MiB); measured without the trimming (the launcher's setting) LORA kept 11.6 MiB
+    // more than LAYERNORM (52.3 against 40.7 MiB), as estimated.
     double lora = decoderAlone(SMALL, Strategy.LORA, true, 512, true) / 1048576.0;
     double layerNorm = decoderAlone(SMALL, Strategy.LAYERNORM, true, 512, true) / 1048576.0;
-    assertThat(lora).isCloseTo(72.7, within(0.13 * 72.7));
     assertThat(lora - layerNorm).isCloseTo(11.6, within(0.4 * 11.6));
   }
 
@@ -164,7 +164,7 @@ class ActivationMemoryTest {
   @Test
   void connectorOnlyKeepsWhatTheInputsGradientNeeds() {
     Selection connector = Selection.of(Strategy.CONNECTOR_ONLY);
-    double[] measured = {236.8, 71.4}; // without and with recomputation
+    double[] measured = {265.1, 74.9}; // without and with recomputation
     for (int i = 0; i < 2; i++) {
       double estimate =
           ActivationMemory.bytes(

@@ -1,15 +1,10 @@
 package io.lntune.models.clip;
 
-import static org.bytedeco.pytorch.global.torch.scaled_dot_product_attention;
-import static org.bytedeco.pytorch.global.torch.softmax;
-
+import io.lntune.models.nn.Attention;
 import io.lntune.models.nn.Linear;
 import io.lntune.models.nn.Placement;
-import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.Module;
-import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
 
 /**
  * Multi-head self-attention over all tokens (no mask), scaled by {@code headDim^-0.5}: Hugging
@@ -47,27 +42,12 @@ public final class ClipAttention extends Module {
     Tensor q = splitHeads(qProj.forward(x), b, t); // [batch, heads, tokens, headDim]
     Tensor k = splitHeads(kProj.forward(x), b, t); // [batch, heads, tokens, headDim]
     Tensor v = splitHeads(vProj.forward(x), b, t); // [batch, heads, tokens, headDim]
-    Tensor y = attend(q, k, v); // [batch, heads, tokens, headDim]
+    Tensor y = Attention.attend(q, k, v, null, false); // [batch, heads, tokens, headDim]
     y = y.transpose(1, 2).reshape(b, t, (long) heads * headDim); // [batch, tokens, width]
     return outProj.forward(y);
   }
 
   private Tensor splitHeads(Tensor x, long b, long t) {
     return x.view(b, t, heads, headDim).transpose(1, 2); // [batch, heads, tokens, headDim]
-  }
-
-  /**
-   * softmax(q k^T / sqrt(headDim)) v, through libtorch's fused kernel. That kernel has no meta
-   * implementation, so on the meta device the same formula runs as plain products, which have one.
-   */
-  private Tensor attend(Tensor q, Tensor k, Tensor v) {
-    double scale = 1.0 / Math.sqrt(headDim);
-    if (q.is_meta()) {
-      Tensor scores =
-          q.matmul(k.transpose(-2, -1)).mul(new Scalar(scale)); // [batch, heads, tokens, tokens]
-      return softmax(scores, -1).matmul(v); // [batch, heads, tokens, headDim]
-    }
-    return scaled_dot_product_attention(
-        q, k, v, new TensorOptional(), 0.0, false, new DoubleOptional(scale), false);
   }
 }

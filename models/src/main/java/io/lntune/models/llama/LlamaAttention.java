@@ -1,14 +1,10 @@
 package io.lntune.models.llama;
 
-import static org.bytedeco.pytorch.global.torch.scaled_dot_product_attention;
-
+import io.lntune.models.nn.Attention;
 import io.lntune.models.nn.Linear;
 import io.lntune.models.nn.Placement;
-import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
-import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /** Multi-head self-attention with rotary embeddings and grouped key/value heads. */
 public final class LlamaAttention extends Module {
@@ -48,29 +44,7 @@ public final class LlamaAttention extends Module {
       k = cache.keys(k); // [B, Hkv, past+T, hd]
       v = cache.values(v);
     }
-    ScalarType dtype = q.scalar_type().intern();
-    // On the CPU, bf16 attention kernels run several times slower than fp32 ones while bf16 matrix
-    // products run
-    // faster (docs/LIBTORCH.md, "Threads"): with bf16 weights, attend in fp32.
-    boolean upcast = dtype == ScalarType.BFloat16 && q.is_cpu();
-    if (upcast) {
-      q = q.to(ScalarType.Float);
-      k = k.to(ScalarType.Float);
-      v = v.to(ScalarType.Float);
-    }
-    Tensor out =
-        scaled_dot_product_attention(
-            q,
-            k,
-            v,
-            mask.mask() == null ? new TensorOptional() : new TensorOptional(mask.mask()),
-            0.0,
-            mask.causal(),
-            new DoubleOptional(),
-            /* enable_gqa= */ kvHeads != heads); // [B, H, T, hd]
-    if (upcast) {
-      out = out.to(dtype);
-    }
+    Tensor out = Attention.attend(q, k, v, mask.mask(), mask.causal()); // [B, H, T, hd]
     return oProj.forward(out.transpose(1, 2).reshape(b, t, heads * headDim)); // [B, T, D]
   }
 }
