@@ -75,7 +75,7 @@ public final class StateDictLoader {
               param.set_data(value);
               return param;
             });
-        if (policy.checkFinite() && !value.isfinite().all().item_bool()) {
+        if (policy.checkFinite() && !allFinite(value)) {
           notFinite.add(key);
         }
       }
@@ -95,6 +95,17 @@ public final class StateDictLoader {
     }
     log.debug("loaded {} tensors from {}", plan.size(), checkpoint.source());
     return plan.size();
+  }
+
+  /**
+   * {@return whether every value of {@code t} is finite} First its sum, one pass that allocates
+   * nothing: a NaN or an infinity makes it non-finite. Only a non-finite sum, which finite values
+   * large enough to overflow it also give, is confirmed value by value ({@code isfinite}, whose
+   * temporaries made the check most of a checkpoint's load: 2.8 s for 1 GiB of bf16 weights that a
+   * plain read takes 0.15 s over).
+   */
+  static boolean allFinite(Tensor t) {
+    return Double.isFinite(t.sum().item_double()) || t.isfinite().all().item_bool();
   }
 
   /** Maps each parameter to its checkpoint key, or throws with every problem found. */

@@ -193,4 +193,29 @@ class StateDictLoaderTest {
           .hasMessageContaining("meta");
     }
   }
+
+  @Test
+  void finiteMeansNoNanAndNoInfinityWhateverTheSum() {
+    for (ScalarType dtype :
+        new ScalarType[] {ScalarType.BFloat16, ScalarType.Half, ScalarType.Float}) {
+      Tensor w = randn(64, 32).to(dtype);
+      assertThat(StateDictLoader.allFinite(w)).as("%s", dtype).isTrue();
+      for (double bad :
+          new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+        Tensor t = w.clone();
+        t.select(0, 7).select(0, 3).fill_(new Scalar(bad));
+        assertThat(StateDictLoader.allFinite(t)).as("%s with %s", dtype, bad).isFalse();
+      }
+      Tensor both = w.clone(); // +inf and -inf: a NaN sum
+      both.select(0, 1).fill_(new Scalar(Double.POSITIVE_INFINITY));
+      both.select(0, 2).fill_(new Scalar(Double.NEGATIVE_INFINITY));
+      assertThat(StateDictLoader.allFinite(both)).isFalse();
+      // finite values whose sum overflows the dtype: confirmed value by value
+      double largest = dtype == ScalarType.Half ? 60000 : 3e38;
+      Tensor huge =
+          w.abs().add(new Scalar(1.0)).mul(new Scalar(largest / 4)).clamp_max(new Scalar(largest));
+      assertThat(Double.isFinite(huge.sum().item_double())).as("%s sum", dtype).isFalse();
+      assertThat(StateDictLoader.allFinite(huge)).as("%s", dtype).isTrue();
+    }
+  }
 }
