@@ -15,9 +15,11 @@ import io.lntune.training.synth.SyntheticBenchmarks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,24 +41,19 @@ class EvalCommandTest {
   }
 
   private static JsonNode eval(String benchmark, Path out, String... more) throws Exception {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "eval",
-                "--benchmark",
-                benchmark,
-                "--model",
-                model.toString(),
-                "--images",
-                bench.resolve("images").toString(),
-                "--out",
-                out.toString(),
-                "--max-new-tokens",
-                "3",
-                "--batch-size",
-                "3"));
-    args.addAll(List.of(more));
-    CliRun run = CliRun.of(args.toArray(String[]::new));
+    String[] args =
+        EvalArgs.eval(
+            benchmark,
+            model,
+            bench,
+            "--out",
+            out.toString(),
+            "--max-new-tokens",
+            "3",
+            "--batch-size",
+            "3");
+    CliRun run =
+        CliRun.of(Stream.concat(Arrays.stream(args), Arrays.stream(more)).toArray(String[]::new));
     assertThat(run.code()).as(run.err()).isZero();
     JsonNode scores = JSON.readTree(out.resolve("scores.json").toFile());
     assertThat(JSON.readTree(run.out())).isEqualTo(scores);
@@ -232,17 +229,14 @@ class EvalCommandTest {
     assertThat(run.out().split("\n", -1)).hasSize(3); // two replies, then the final newline
     CliRun bad =
         CliRun.of(
-            "eval",
-            "--benchmark",
-            "vqav2",
-            "--model",
-            model.toString(),
-            "--images",
-            bench.resolve("images").toString(),
-            "--out",
-            dir.resolve("bad").toString(),
-            "--questions",
-            bench.resolve("vqav2/annotations.json").toString());
+            EvalArgs.eval(
+                "vqav2",
+                model,
+                bench,
+                "--out",
+                dir.resolve("bad").toString(),
+                "--questions",
+                bench.resolve("vqav2/annotations.json").toString()));
     assertThat(bad.code()).isEqualTo(1);
     assertThat(bad.err()).contains("annotations.json").contains("no top-level 'questions' array");
   }
@@ -260,17 +254,14 @@ class EvalCommandTest {
     Files.write(duplicated, List.of(lines.get(0), lines.get(1), lines.get(0)));
     CliRun dup =
         CliRun.of(
-            "eval",
-            "--benchmark",
-            "pope",
-            "--model",
-            model.toString(),
-            "--images",
-            bench.resolve("images").toString(),
-            "--out",
-            out.toString(),
-            "--questions",
-            duplicated.toString());
+            EvalArgs.eval(
+                "pope",
+                model,
+                bench,
+                "--out",
+                out.toString(),
+                "--questions",
+                duplicated.toString()));
     assertThat(dup.code()).isEqualTo(1);
     assertThat(dup.err())
         .contains(
@@ -295,17 +286,14 @@ class EvalCommandTest {
               + ", \"text\": \"Is there a circle?\", \"label\": \"yes\"}\n");
       CliRun run =
           CliRun.of(
-              "eval",
-              "--benchmark",
-              "pope",
-              "--model",
-              model.toString(),
-              "--images",
-              bench.resolve("images").toString(),
-              "--out",
-              out.toString(),
-              "--questions",
-              escaping.toString());
+              EvalArgs.eval(
+                  "pope",
+                  model,
+                  bench,
+                  "--out",
+                  out.toString(),
+                  "--questions",
+                  escaping.toString()));
       assertThat(run.code()).as(outside).isEqualTo(1);
       assertThat(run.err())
           .contains(escaping + ":1: image path '" + outside + "' leaves the image folder");
@@ -317,21 +305,18 @@ class EvalCommandTest {
   void outOfRangeOptionsAreUsageErrorsNamingTheOption() {
     CliRun shots =
         CliRun.of(
-            "eval",
-            "--benchmark",
-            "vqav2",
-            "--model",
-            model.toString(),
-            "--images",
-            bench.resolve("images").toString(),
-            "--out",
-            dir.resolve("out-shots").toString(),
-            "--questions",
-            bench.resolve("vqav2/questions.json").toString(),
-            "--shots-file",
-            bench.resolve("vqav2/shots.json").toString(),
-            "--shots",
-            "-1");
+            EvalArgs.eval(
+                "vqav2",
+                model,
+                bench,
+                "--out",
+                dir.resolve("out-shots").toString(),
+                "--questions",
+                bench.resolve("vqav2/questions.json").toString(),
+                "--shots-file",
+                bench.resolve("vqav2/shots.json").toString(),
+                "--shots",
+                "-1"));
     assertThat(shots.code()).isEqualTo(CliErrors.USAGE);
     assertThat(shots.err().strip()).isEqualTo("lntune: --shots must be >= 0, got -1");
     Path image = bench.resolve("images").resolve(SyntheticBenchmarks.imageName(1));

@@ -8,6 +8,7 @@ import io.lntune.training.synth.SyntheticBenchmarks;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -24,30 +25,23 @@ class EvalDistributedTest {
   void twoRanksWriteTheFilesOneProcessWrites() throws Exception {
     Path model = TinyLlava.withLlamaTokenizer(dir, 0.5); // replies that depend on the question
     Path bench = new SyntheticBenchmarks(4, 1, 32).write(dir.resolve("bench"));
+    // with batches of 2, rank 0 answers questions 0 2 | 4 6 and rank 1 1 3 | 5: other batches than
+    // 0 1 | 2 3 | ...
     List<String> eval =
-        List.of(
-            "eval",
-            "--benchmark",
-            "vqav2",
-            "--model",
-            model.toString(),
-            "--images",
-            bench.resolve("images").toString(),
-            "--questions",
-            bench.resolve("vqav2/questions.json").toString(),
-            "--annotations",
-            bench.resolve("vqav2/annotations.json").toString(),
-            "--shots-file",
-            bench.resolve("vqav2/shots.json").toString(),
-            "--max-new-tokens",
-            "3",
-            "--batch-size",
-            "2", // rank 0 answers questions 0 2 | 4 6, rank 1 1 3 | 5: other batches than 0 1 | 2 3
-            // ...
-            "--limit",
-            "7",
-            "--distributed-timeout",
-            "60");
+        Stream.concat(
+                Arrays.stream(EvalArgs.eval("vqav2", model, bench, EvalArgs.vqav2(bench))),
+                Stream.of(
+                    "--shots-file",
+                    bench.resolve("vqav2/shots.json").toString(),
+                    "--max-new-tokens",
+                    "3",
+                    "--batch-size",
+                    "2",
+                    "--limit",
+                    "7",
+                    "--distributed-timeout",
+                    "60"))
+            .toList();
     Path single = dir.resolve("single");
     CliRun one =
         CliRun.of(

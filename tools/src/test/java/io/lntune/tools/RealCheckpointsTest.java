@@ -87,23 +87,20 @@ class RealCheckpointsTest {
     Path evalOut = dir.resolve("eval");
     CliRun eval =
         CliRun.of(
-            "eval",
-            "--benchmark",
-            "vqav2",
-            "--model",
-            model.toString(),
-            "--images",
-            bench.resolve("images").toString(),
-            "--questions",
-            bench.resolve("vqav2/questions.json").toString(),
-            "--annotations",
-            bench.resolve("vqav2/annotations.json").toString(),
-            "--out",
-            evalOut.toString(),
-            "--max-new-tokens",
-            "2",
-            "--batch-size",
-            "2");
+            EvalArgs.eval(
+                "vqav2",
+                model,
+                bench,
+                "--questions",
+                bench.resolve("vqav2/questions.json").toString(),
+                "--annotations",
+                bench.resolve("vqav2/annotations.json").toString(),
+                "--out",
+                evalOut.toString(),
+                "--max-new-tokens",
+                "2",
+                "--batch-size",
+                "2"));
     ok(eval);
     JsonNode scores = JSON.readTree(evalOut.resolve("scores.json").toFile());
     int questions =
