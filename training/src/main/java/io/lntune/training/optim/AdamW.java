@@ -15,6 +15,7 @@ import java.util.Map;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * AdamW over fp32 masters with parameter groups, computing exactly what {@code torch.optim.AdamW}
@@ -37,12 +38,20 @@ public final class AdamW {
     }
   }
 
+  /**
+   * How a group's parameters are updated: those the fused kernel takes through it, the others as
+   * separate operations.
+   */
+  private record Plan(List<Trainable> fused, FusedAdamW kernel, List<Trainable> separate) {}
+
   /** A parameter's moments, named as {@code torch.optim.AdamW} names them. */
   private record Moments(Tensor expAvg, Tensor expAvgSq) {}
 
   private final double beta1;
   private final double beta2;
   private final List<Group> groups = new ArrayList<>();
+  private final List<Plan> plans = new ArrayList<>();
+  private final List<Tensor> fusedGradients = new ArrayList<>(); // reused by every step
   private final Map<Trainable, Moments> moments = new LinkedHashMap<>();
   // Where each step writes a parameter's denominator, made at the first step (see
   // planDenominators).
@@ -54,6 +63,7 @@ public final class AdamW {
   private final Scalar beta2Scalar;
   private final Scalar oneMinusBeta2;
   private final double eps;
+  private final boolean fuse;
   private long steps;
 
   /**
@@ -64,6 +74,14 @@ public final class AdamW {
    * @param eps added to the denominator, &gt; 0
    */
   public AdamW(double beta1, double beta2, double eps) {
+    this(beta1, beta2, eps, true);
+  }
+
+  /**
+   * @param fuse whether parameters the fused kernel takes go through it ({@link FusedAdamW}); false
+   *     runs every update as separate operations (the tests compare both with libtorch's AdamW)
+   */
+  AdamW(double beta1, double beta2, double eps, boolean fuse) {
     if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(eps > 0)) {
       throw new IllegalArgumentException(
           "AdamW needs betas in [0, 1) and eps > 0, got " + beta1 + ", " + beta2 + ", " + eps);
@@ -74,6 +92,7 @@ public final class AdamW {
     this.beta2Scalar = TensorScope.unscoped(new Scalar(beta2));
     this.oneMinusBeta2 = TensorScope.unscoped(new Scalar(1 - beta2));
     this.eps = eps;
+    this.fuse = fuse;
   }
 
   /**
@@ -105,6 +124,33 @@ public final class AdamW {
       }
     }
     groups.add(new Group(name, learningRate, weightDecay, params));
+    plans.add(plan(params));
+  }
+
+  private Plan plan(List<Trainable> params) {
+    List<Trainable> fused = new ArrayList<>();
+    List<Trainable> separate = new ArrayList<>();
+    ScalarType dtype = params.isEmpty() ? null : params.get(0).master().scalar_type().intern();
+    for (Trainable t : params) {
+      Moments m = moments.get(t);
+      boolean fits =
+          fuse
+              && FusedAdamW.fits(t.master(), dtype)
+              && FusedAdamW.fits(m.expAvg(), dtype)
+              && FusedAdamW.fits(m.expAvgSq(), dtype);
+      (fits ? fused : separate).add(t);
+    }
+    FusedAdamW kernel =
+        fused.isEmpty()
+            ? null
+            : new FusedAdamW(
+                fused.stream().map(Trainable::master).toList(),
+                fused.stream().map(t -> moments.get(t).expAvg()).toList(),
+                fused.stream().map(t -> moments.get(t).expAvgSq()).toList(),
+                beta1,
+                beta2,
+                eps);
+    return new Plan(fused, kernel, separate);
   }
 
   /** {@return the groups, in the order they were added (a view)} */
@@ -127,37 +173,76 @@ public final class AdamW {
     double correction2 = 1 - Math.pow(beta2, steps);
     try (TensorScope scope = TensorScope.open();
         NoGradGuard g = new NoGradGuard()) {
-      if (denominators.isEmpty()) {
-        planDenominators();
-      }
-      // m / (sqrt(v) / s + eps) = s * m / (sqrt(v) + s * eps) with s = sqrt(1 - beta2^t): folding
-      // s into eps and the step size spares a pass over every master.
-      double s = Math.sqrt(correction2);
-      Scalar scaledEps = new Scalar(eps * s);
-      for (Group group : groups) {
+      for (int i = 0; i < groups.size(); i++) {
+        Group group = groups.get(i);
+        Plan plan = plans.get(i);
         double lr = group.learningRate() * lrFactor;
-        Scalar decay = group.weightDecay() > 0 ? new Scalar(1 - lr * group.weightDecay()) : null;
-        Scalar stepSize = new Scalar(-lr * s / correction1);
-        for (Trainable t : group.params()) {
-          Tensor grad = t.gradient();
-          if (grad == null) {
-            continue;
-          }
-          Tensor p = t.master();
-          Moments m = moments.get(t);
-          Tensor denominator = denominators.get(t);
-          if (decay != null) {
-            p.mul_(decay); // p = p * (1 - lr * weight_decay)
-          }
-          m.expAvg().lerp_(grad, oneMinusBeta1); // m = beta1 * m + (1 - beta1) * g, in one pass
-          m.expAvgSq()
-              .mul_(beta2Scalar)
-              .addcmul_(grad, grad, oneMinusBeta2); // v = beta2 * v + (1 - beta2) * g^2
-          sqrt_out(denominator, m.expAvgSq()).add_(scaledEps); // d = sqrt(v) + s * eps
-          p.addcdiv_(m.expAvg(), denominator, stepSize); // p = p - lr * s / (1 - beta1^t) * m / d
+        if (plan.kernel() != null && gradientsFit(plan)) {
+          plan.kernel().step(fusedGradients, steps, lr, group.weightDecay());
+        } else {
+          stepSeparately(plan.fused(), lr, group.weightDecay(), correction1, correction2);
         }
+        stepSeparately(plan.separate(), lr, group.weightDecay(), correction1, correction2);
       }
     }
+  }
+
+  /**
+   * {@return whether every parameter of the plan's fused set has a gradient the kernel takes},
+   * listed in {@link #fusedGradients}; a step where one has none (a parameter the forward did not
+   * reach) updates them separately
+   */
+  private boolean gradientsFit(Plan plan) {
+    fusedGradients.clear();
+    for (Trainable t : plan.fused()) {
+      Tensor grad = t.gradient();
+      if (grad == null || !plan.kernel().takes(grad)) {
+        return false;
+      }
+      fusedGradients.add(grad);
+    }
+    return true;
+  }
+
+  private void stepSeparately(
+      List<Trainable> params,
+      double lr,
+      double weightDecay,
+      double correction1,
+      double correction2) {
+    for (Trainable t : params) {
+      if (t.gradient() != null) {
+        stepSeparately(t, lr, weightDecay, correction1, correction2);
+      }
+    }
+  }
+
+  /**
+   * The same update as separate operations, for tensors the fused kernel does not take (CUDA, bf16
+   * masters, non-contiguous ones).
+   */
+  private void stepSeparately(
+      Trainable t, double lr, double weightDecay, double correction1, double correction2) {
+    if (denominators.isEmpty()) {
+      planDenominators();
+    }
+    // m / (sqrt(v) / s + eps) = s * m / (sqrt(v) + s * eps) with s = sqrt(1 - beta2^t): folding s
+    // into eps and the step size spares a pass over the master.
+    double s = Math.sqrt(correction2);
+    Tensor grad = t.gradient();
+    Tensor p = t.master();
+    Moments m = moments.get(t);
+    Tensor denominator = denominators.get(t);
+    if (weightDecay > 0) {
+      p.mul_(new Scalar(1 - lr * weightDecay)); // p = p * (1 - lr * weight_decay)
+    }
+    m.expAvg().lerp_(grad, oneMinusBeta1); // m = beta1 * m + (1 - beta1) * g, in one pass
+    m.expAvgSq()
+        .mul_(beta2Scalar)
+        .addcmul_(grad, grad, oneMinusBeta2); // v = beta2 * v + (1 - beta2) * g^2
+    sqrt_out(denominator, m.expAvgSq()).add_(new Scalar(eps * s)); // d = sqrt(v) + s * eps
+    p.addcdiv_(
+        m.expAvg(), denominator, new Scalar(-lr * s / correction1)); // p -= lr s / (1 - b1^t) m / d
   }
 
   /**

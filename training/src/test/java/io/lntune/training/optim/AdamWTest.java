@@ -17,15 +17,17 @@ import org.bytedeco.pytorch.AdamWOptions;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class AdamWTest {
   /**
    * Three steps with weight decay and a warm-up factor equal libtorch's own AdamW on the same
-   * gradients.
+   * gradients, through libtorch's fused kernel and as separate operations.
    */
-  @Test
-  void matchesLibtorchAdamW() {
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void matchesLibtorchAdamW(boolean fuse) {
     LlamaModel model = new LlamaModel(LlamaConfigs.tiny(), Placement.cpu(DType.F32));
     Init.normal(model, 0.1, 3);
     TrainableParameters ours =
@@ -35,7 +37,7 @@ class AdamWTest {
     try (NoGradGuard g = new NoGradGuard()) {
       reference = norm.master().clone().requires_grad_(true);
     }
-    AdamW adam = new AdamW(0.8, 0.95, 1e-6);
+    AdamW adam = new AdamW(0.8, 0.95, 1e-6, fuse);
     adam.addGroup("norms", 0.05, 0.1, List.of(norm));
     AdamWOptions options = new AdamWOptions(0.05);
     options.weight_decay().put(0.1);
