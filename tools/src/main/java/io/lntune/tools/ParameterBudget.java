@@ -1,6 +1,7 @@
 package io.lntune.tools;
 
 import io.lntune.models.llava.LlavaConfig;
+import io.lntune.models.llava.LlavaConfigs;
 import io.lntune.models.llava.LlavaModel;
 import io.lntune.models.nn.Modules;
 import io.lntune.models.nn.Placement;
@@ -59,6 +60,22 @@ public record ParameterBudget(
   /** Keeps the components in their order, unmodifiable. */
   public ParameterBudget {
     components = Collections.unmodifiableMap(new LinkedHashMap<>(components));
+  }
+
+  /**
+   * {@return the budget of {@code strategy} on the LLaVA preset {@code preset}: bf16 weights, LoRA
+   * at its defaults, one sequence of {@code sequence} tokens on CUDA} The paper-scale figures the
+   * demo and the bench report.
+   */
+  public static ParameterBudget ofPreset(String preset, Strategy strategy, long sequence) {
+    return of(
+        LlavaConfigs.byName(preset),
+        DType.BF16,
+        Optional.of(Selection.of(strategy)),
+        LoraConfig.defaults(),
+        1,
+        sequence,
+        false);
   }
 
   /**

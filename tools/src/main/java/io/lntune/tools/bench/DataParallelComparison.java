@@ -1,18 +1,13 @@
 package io.lntune.tools.bench;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import io.lntune.models.llava.LlavaConfigs;
 import io.lntune.tools.ParameterBudget;
 import io.lntune.torch.ByteSize;
-import io.lntune.torch.DType;
 import io.lntune.training.distributed.DataParallel;
-import io.lntune.training.strategy.LoraConfig;
-import io.lntune.training.strategy.Selection;
 import io.lntune.training.strategy.Strategy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 
 /**
  * {@code lntune bench --data-parallel}: LAYERNORM on one global batch, trained by {@link #RANKS}
@@ -101,16 +96,8 @@ record DataParallelComparison(
     List<Prediction> out = new ArrayList<>();
     for (String preset : PRESETS) {
       for (Strategy s : STRATEGIES) {
-        long trainable =
-            ParameterBudget.of(
-                    LlavaConfigs.byName(preset),
-                    DType.BF16,
-                    Optional.of(Selection.of(s)),
-                    LoraConfig.defaults(),
-                    1, // batch and sequence: for the activation estimate, not used here
-                    2,
-                    false)
-                .trainable();
+        // the sequence is for the activation estimate, not used here
+        long trainable = ParameterBudget.ofPreset(preset, s, 2).trainable();
         out.add(new Prediction(preset, s.name(), trainable, DataParallel.bytesPerStep(trainable)));
       }
     }

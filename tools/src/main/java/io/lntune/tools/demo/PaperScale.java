@@ -1,12 +1,8 @@
 package io.lntune.tools.demo;
 
-import io.lntune.models.llava.LlavaConfigs;
 import io.lntune.tools.MemoryEstimate;
 import io.lntune.tools.ParameterBudget;
 import io.lntune.torch.ByteSize;
-import io.lntune.torch.DType;
-import io.lntune.training.strategy.LoraConfig;
-import io.lntune.training.strategy.Selection;
 import io.lntune.training.strategy.Strategy;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,15 +74,7 @@ final class PaperScale {
     List<Row> rows = new ArrayList<>();
     for (String preset : PRESETS) {
       for (Strategy s : STRATEGIES) {
-        ParameterBudget b =
-            ParameterBudget.of(
-                LlavaConfigs.byName(preset),
-                DType.BF16,
-                Optional.of(Selection.of(s)),
-                LoraConfig.defaults(),
-                1,
-                SEQUENCE,
-                false);
+        ParameterBudget b = ParameterBudget.ofPreset(preset, s, SEQUENCE);
         rows.add(new Row(preset, s.name(), b.trainable(), b.total(), b.memory()));
       }
     }

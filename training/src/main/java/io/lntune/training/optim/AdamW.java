@@ -173,19 +173,37 @@ public final class AdamW {
     double correction2 = 1 - Math.pow(beta2, steps);
     try (TensorScope scope = TensorScope.open();
         NoGradGuard g = new NoGradGuard()) {
+      // m / (sqrt(v) / s + eps) = s * m / (sqrt(v) + s * eps) with s = sqrt(1 - beta2^t): folding
+      // s into eps and the step size spares the separate operations a pass over every master.
+      double s = Math.sqrt(correction2);
+      Scalar scaledEps = new Scalar(eps * s);
       for (int i = 0; i < groups.size(); i++) {
         Group group = groups.get(i);
         Plan plan = plans.get(i);
         double lr = group.learningRate() * lrFactor;
+        Separate separate =
+            new Separate(
+                group.weightDecay() > 0 ? new Scalar(1 - lr * group.weightDecay()) : null,
+                scaledEps,
+                new Scalar(-lr * s / correction1));
         if (plan.kernel() != null && gradientsFit(plan)) {
           plan.kernel().step(fusedGradients, steps, lr, group.weightDecay());
         } else {
-          stepSeparately(plan.fused(), lr, group.weightDecay(), correction1, correction2);
+          stepSeparately(plan.fused(), separate);
         }
-        stepSeparately(plan.separate(), lr, group.weightDecay(), correction1, correction2);
+        stepSeparately(plan.separate(), separate);
       }
     }
   }
+
+  /**
+   * A step's constants for the separate operations of one group.
+   *
+   * @param decay {@code 1 - lr * weight_decay}, or null without weight decay
+   * @param scaledEps {@code s * eps}
+   * @param stepSize {@code -lr * s / (1 - beta1^t)}
+   */
+  private record Separate(Scalar decay, Scalar scaledEps, Scalar stepSize) {}
 
   /**
    * {@return whether every parameter of the plan's fused set has a gradient the kernel takes},
@@ -204,45 +222,32 @@ public final class AdamW {
     return true;
   }
 
-  private void stepSeparately(
-      List<Trainable> params,
-      double lr,
-      double weightDecay,
-      double correction1,
-      double correction2) {
-    for (Trainable t : params) {
-      if (t.gradient() != null) {
-        stepSeparately(t, lr, weightDecay, correction1, correction2);
-      }
-    }
-  }
-
   /**
-   * The same update as separate operations, for tensors the fused kernel does not take (CUDA, bf16
-   * masters, non-contiguous ones).
+   * The update as separate operations, for the parameters with a gradient among {@code params}:
+   * tensors the fused kernel does not take (CUDA, bf16 masters, non-contiguous ones).
    */
-  private void stepSeparately(
-      Trainable t, double lr, double weightDecay, double correction1, double correction2) {
-    if (denominators.isEmpty()) {
-      planDenominators();
+  private void stepSeparately(List<Trainable> params, Separate c) {
+    for (Trainable t : params) {
+      Tensor grad = t.gradient();
+      if (grad == null) {
+        continue;
+      }
+      if (denominators.isEmpty()) {
+        planDenominators();
+      }
+      Tensor p = t.master();
+      Moments m = moments.get(t);
+      Tensor denominator = denominators.get(t);
+      if (c.decay() != null) {
+        p.mul_(c.decay()); // p = p * (1 - lr * weight_decay)
+      }
+      m.expAvg().lerp_(grad, oneMinusBeta1); // m = beta1 * m + (1 - beta1) * g, in one pass
+      m.expAvgSq()
+          .mul_(beta2Scalar)
+          .addcmul_(grad, grad, oneMinusBeta2); // v = beta2 * v + (1 - beta2) * g^2
+      sqrt_out(denominator, m.expAvgSq()).add_(c.scaledEps()); // d = sqrt(v) + s * eps
+      p.addcdiv_(m.expAvg(), denominator, c.stepSize()); // p -= lr s / (1 - beta1^t) m / d
     }
-    // m / (sqrt(v) / s + eps) = s * m / (sqrt(v) + s * eps) with s = sqrt(1 - beta2^t): folding s
-    // into eps and the step size spares a pass over the master.
-    double s = Math.sqrt(correction2);
-    Tensor grad = t.gradient();
-    Tensor p = t.master();
-    Moments m = moments.get(t);
-    Tensor denominator = denominators.get(t);
-    if (weightDecay > 0) {
-      p.mul_(new Scalar(1 - lr * weightDecay)); // p = p * (1 - lr * weight_decay)
-    }
-    m.expAvg().lerp_(grad, oneMinusBeta1); // m = beta1 * m + (1 - beta1) * g, in one pass
-    m.expAvgSq()
-        .mul_(beta2Scalar)
-        .addcmul_(grad, grad, oneMinusBeta2); // v = beta2 * v + (1 - beta2) * g^2
-    sqrt_out(denominator, m.expAvgSq()).add_(new Scalar(eps * s)); // d = sqrt(v) + s * eps
-    p.addcdiv_(
-        m.expAvg(), denominator, new Scalar(-lr * s / correction1)); // p -= lr s / (1 - b1^t) m / d
   }
 
   /**
