@@ -245,8 +245,8 @@ final class ActivationMemory {
   }
 
   /**
-   * LlamaAttention.forward without a cache: projections, rotary embeddings, fused attention, output
-   * projection.
+   * LlamaAttention.forward without a cache: projections, rotary embeddings, attention as {@link
+   * Attention} runs it, output projection.
    */
   private Value attention(String p, Value x) {
     long d = config.hiddenSize();
@@ -259,10 +259,11 @@ final class ActivationMemory {
     Value v = linear(p + "v_proj", x, kv, p + "v"); // a view [B, H, T, hd] of the projection
     boolean grad = q.grad() || k.grad() || v.grad();
     long probabilities = batch * heads * sequence * sequence;
-    if (cpu && dtype == DType.BF16 && width() * probabilities <= Attention.PRODUCTS_LIMIT_BYTES) {
+    if (Attention.byProducts(cpu, dtype, probabilities)) {
       return attentionByProducts(p, q, k, v, probabilities);
     }
-    // on the CPU, bf16 attention beyond the limit runs in fp32: q, k and v are cast, and attention
+    // on the CPU, bf16 attention beyond the limit runs the fused kernel in fp32: q, k and v are
+    // cast, and attention
     // saves the fp32 copies
     boolean upcast = cpu && dtype == DType.BF16;
     long attnWidth = upcast ? 4 : width();

@@ -5,6 +5,7 @@ import static org.bytedeco.pytorch.global.torch.scaled_dot_product_attention;
 import static org.bytedeco.pytorch.global.torch.softmax;
 import static org.bytedeco.pytorch.global.torch.zeros;
 
+import io.lntune.torch.DType;
 import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.Scalar;
@@ -84,12 +85,18 @@ public final class Attention {
 
   /** {@return whether a CPU call in bf16 or fp16 keeps at most the limit in probabilities} */
   static boolean productsFit(Tensor q, Tensor k) {
-    ScalarType dtype = q.scalar_type().intern();
-    if (!q.is_cpu() || (dtype != ScalarType.BFloat16 && dtype != ScalarType.Half)) {
-      return false;
-    }
-    long probabilities = q.size(0) * q.size(1) * q.size(2) * k.size(2);
-    return probabilities * q.element_size() <= PRODUCTS_LIMIT_BYTES;
+    return byProducts(
+        q.is_cpu(), DType.of(q.scalar_type()), q.size(0) * q.size(1) * q.size(2) * k.size(2));
+  }
+
+  /**
+   * {@return whether attention runs as products} (bf16 or fp16 on the CPU, within the limit) for
+   * {@code probabilities} = B * H * T * S: the rule, for estimates made without tensors
+   */
+  public static boolean byProducts(boolean cpu, DType dtype, long probabilities) {
+    return cpu
+        && (dtype == DType.BF16 || dtype == DType.F16)
+        && probabilities * dtype.byteSize() <= PRODUCTS_LIMIT_BYTES;
   }
 
   /**
