@@ -80,11 +80,11 @@ public final class SafetensorsWriter {
                   .order(ByteOrder.LITTLE_ENDIAN)
                   .putLong(headerBytes.length)
                   .flip();
-          writeFully(ch, length);
-          writeFully(ch, ByteBuffer.wrap(headerBytes));
+          List<ByteBuffer> buffers = new ArrayList<>(List.of(length, ByteBuffer.wrap(headerBytes)));
           for (Tensor t : data) {
-            writeTensor(ch, t, chunk);
+            buffers.addAll(chunks(t, chunk));
           }
+          writeGathering(ch, buffers.toArray(ByteBuffer[]::new));
           ch.force(true);
         }
         if (Files.getFileStore(tmp).supportsFileAttributeView(PosixFileAttributeView.class)) {
@@ -158,21 +158,31 @@ public final class SafetensorsWriter {
     return out;
   }
 
-  private static void writeTensor(FileChannel ch, Tensor t, long chunk) throws IOException {
+  /** {@return the bytes of contiguous CPU tensor {@code t} as buffers of at most {@code chunk}} */
+  private static List<ByteBuffer> chunks(Tensor t, long chunk) {
+    List<ByteBuffer> out = new ArrayList<>();
     long total = t.nbytes();
-    if (total == 0) {
-      return;
-    }
-    BytePointer base = new BytePointer(t.data_ptr());
     for (long done = 0; done < total; done += chunk) {
       long n = Math.min(chunk, total - done);
-      writeFully(ch, base.position(done).limit(done + n).asByteBuffer());
+      out.add(new BytePointer(t.data_ptr()).position(done).limit(done + n).asByteBuffer());
     }
+    return out;
   }
 
-  private static void writeFully(FileChannel ch, ByteBuffer buffer) throws IOException {
-    while (buffer.hasRemaining()) {
-      ch.write(buffer);
+  /**
+   * Writes {@code buffers} in order, many per system call ({@code writev}). Why not tensor by
+   * tensor: the page cache sizes its folios by the length of each write, and a memory-mapped load
+   * maps a large folio in one go but a small one page by page. On the 2-core VM this was measured
+   * on, the loader's first pass over a 1 GiB checkpoint written tensor by tensor (1-3 MiB writes at
+   * unaligned offsets) took 350-670 ms, faulting the mapping in; written this way, 70-120 ms.
+   */
+  private static void writeGathering(FileChannel ch, ByteBuffer[] buffers) throws IOException {
+    int first = 0;
+    while (first < buffers.length) {
+      ch.write(buffers, first, buffers.length - first);
+      while (first < buffers.length && !buffers[first].hasRemaining()) {
+        first++;
+      }
     }
   }
 
