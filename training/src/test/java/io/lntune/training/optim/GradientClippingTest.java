@@ -1,0 +1,98 @@
+package io.lntune.training.optim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.bytedeco.pytorch.global.torch.randn;
+
+import io.lntune.models.llama.LlamaConfigs;
+import io.lntune.models.llama.LlamaModel;
+import io.lntune.models.nn.Placement;
+import io.lntune.torch.DType;
+import io.lntune.torch.TensorScope;
+import io.lntune.torch.Torch;
+import io.lntune.training.strategy.Selection;
+import io.lntune.training.strategy.Strategy;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.junit.jupiter.api.Test;
+
+/** The global norm and the scaling of {@code clip_grad_norm_}, against sums done in Java. */
+class GradientClippingTest {
+  @Test
+  void scalesEveryGradientByLimitOverGlobalNorm() {
+    try (TensorScope scope = TensorScope.open()) {
+      List<Trainable> trainables =
+          withGradients(); // fp32 accumulators of bf16 norms, embeddings, head
+      List<float[]> before = new ArrayList<>();
+      double squares = 0;
+      for (Trainable t : trainables) {
+        float[] g = values(t.gradient());
+        before.add(g);
+        for (float v : g) {
+          squares += (double) v * v;
+        }
+      }
+      double expectedNorm = Math.sqrt(squares);
+      double limit = expectedNorm / 3;
+
+      double norm = GradientClipping.clip(trainables, limit);
+
+      // fp32 sums of squares, as clip_grad_norm_ over fp32 gradients: 1.9e-6 off here
+      assertThat(norm).isCloseTo(expectedNorm, within(1e-5 * expectedNorm));
+      double coefficient = limit / (norm + 1e-6);
+      for (int i = 0; i < trainables.size(); i++) {
+        float[] after = values(trainables.get(i).gradient());
+        for (int j = 0; j < after.length; j++) {
+          assertThat((double) after[j])
+              .as(trainables.get(i).name() + "[" + j + "]")
+              .isCloseTo(
+                  before.get(i)[j] * coefficient,
+                  within(1e-6 * Math.abs(before.get(i)[j]) + 1e-12));
+        }
+      }
+    }
+  }
+
+  @Test
+  void measuresWithoutScalingUnderTheLimitAndLeavesNonFiniteGradientsAlone() {
+    try (TensorScope scope = TensorScope.open()) {
+      List<Trainable> trainables = withGradients();
+      float[] first = values(trainables.get(0).gradient());
+      double norm = GradientClipping.clip(trainables, Double.POSITIVE_INFINITY);
+      assertThat(norm).isPositive().isFinite();
+      assertThat(values(trainables.get(0).gradient())).containsExactly(first);
+
+      try (NoGradGuard g = new NoGradGuard()) {
+        trainables.get(1).gradient().fill_(new Scalar(Double.NaN));
+      }
+      assertThat(GradientClipping.clip(trainables, 1e-3)).isNaN();
+      assertThat(values(trainables.get(0).gradient())).containsExactly(first);
+    }
+  }
+
+  /** A tiny bf16 decoder's LAYERNORM trainables, each holding a collected random gradient. */
+  private static List<Trainable> withGradients() {
+    LlamaModel model = new LlamaModel(LlamaConfigs.tiny(), Placement.cpu(DType.BF16));
+    TrainableParameters trainables =
+        TrainableParameters.select(model, Selection.of(Strategy.LAYERNORM), true);
+    Torch.seed(11);
+    for (Trainable t : trainables.all()) {
+      Tensor g = randn(t.param().sizes().vec().get()).to(ScalarType.BFloat16);
+      t.param().mul(g).sum().backward();
+    }
+    trainables.collectGradients();
+    return trainables.all();
+  }
+
+  private static float[] values(Tensor fp32) {
+    FloatBuffer buffer = fp32.contiguous().createBuffer();
+    float[] out = new float[buffer.remaining()];
+    buffer.get(out);
+    return out;
+  }
+}
