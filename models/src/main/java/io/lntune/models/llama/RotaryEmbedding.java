@@ -40,11 +40,19 @@ final class RotaryEmbedding {
                     .exp());
   }
 
-  /** Cosines and sines for {@code positions}, shaped to broadcast over heads. */
-  record Angles(Tensor cos, Tensor sin) {
-    /** Rotates {@code x} [B, H, T, headDim]. */
+  /**
+   * Cosines and sines for {@code positions}, shaped to broadcast over heads.
+   *
+   * @param cos [B, 1, T, hd]
+   * @param signedSin [B, 1, T, hd], the sines with their first half negated: rotate-half's {@code
+   *     cat(-x2, x1) * sin} is {@code cat(x2, x1) * signedSin}, one roll instead of a negation and
+   *     a concatenation (the same values, bit for bit, and a cheaper backward)
+   */
+  record Angles(Tensor cos, Tensor signedSin) {
+    /** Rotates {@code x} [B, H, T, hd]. */
     Tensor apply(Tensor x) {
-      return x.mul(cos).add(rotateHalf(x).mul(sin));
+      long half = x.size(-1) / 2;
+      return x.mul(cos).add(x.roll(new long[] {half}, -1).mul(signedSin)); // roll: cat(x2, x1)
     }
   }
 
@@ -55,11 +63,8 @@ final class RotaryEmbedding {
     Tensor pos = positions.to(ScalarType.Float).div(new Scalar(linearFactor)); // [B, T]
     Tensor freqs = pos.unsqueeze(-1).mul(invFreq); // [B, T, hd/2]
     Tensor emb = cat(new TensorVector(freqs, freqs), -1).unsqueeze(1); // [B, 1, T, hd]
-    return new Angles(emb.cos().to(dtype), emb.sin().to(dtype));
-  }
-
-  private static Tensor rotateHalf(Tensor x) {
-    long half = x.size(-1) / 2;
-    return cat(new TensorVector(x.narrow(-1, half, half).neg(), x.narrow(-1, 0, half)), -1);
+    Tensor sin = freqs.sin().unsqueeze(1); // [B, 1, T, hd/2]
+    Tensor signedSin = cat(new TensorVector(sin.neg(), sin), -1); // [B, 1, T, hd]
+    return new Angles(emb.cos().to(dtype), signedSin.to(dtype));
   }
 }
