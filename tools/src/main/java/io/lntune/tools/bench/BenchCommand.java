@@ -360,6 +360,7 @@ public final class BenchCommand implements Callable<Integer> {
             "MALLOC_MMAP_THRESHOLD_",
             "MALLOC_TRIM_THRESHOLD_",
             "OMP_WAIT_POLICY",
+            "GOMP_SPINCOUNT",
             "OMP_NUM_THREADS",
             "OPENBLAS_NUM_THREADS",
             "OPENBLAS_CORETYPE")) {
