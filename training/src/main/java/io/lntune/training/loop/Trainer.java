@@ -307,10 +307,8 @@ public final class Trainer<B extends AutoCloseable> {
    * {@return the gradient norm before clipping}
    */
   private double meanAndClip(long tokens) {
-    if (tokens > 0) {
-      trainables.scaleGradients(1.0 / tokens);
-    }
-    return GradientClipping.clip(trainables.all(), config.maxGradNorm());
+    return GradientClipping.clip(
+        trainables.all(), tokens > 0 ? 1.0 / tokens : 1.0, config.maxGradNorm());
   }
 
   /** Tells the listeners, evaluates and writes a checkpoint when their turn comes. */

@@ -12,7 +12,12 @@ import org.bytedeco.pytorch.Tensor;
 
 /**
  * Scales gradients so that their global L2 norm is at most a limit, as {@code clip_grad_norm_}
- * does.
+ * does, together with any factor they take first (a mean's): one pass over the gradients where the
+ * two scalings, one after the other, would make two.
+ *
+ * <pre>{@code
+ * double norm = GradientClipping.clip(trainables, 1.0 / tokens, 1.0); // the mean's norm, clipped to 1
+ * }</pre>
  */
 public final class GradientClipping {
   // Constants of every call, made once and never freed.
@@ -25,10 +30,19 @@ public final class GradientClipping {
   private GradientClipping() {}
 
   /**
+   * Multiplies every gradient by {@code scale} and then, if their global norm exceeds {@code
+   * maxNorm}, by {@code maxNorm / (norm + 1e-6)}, in a single multiplication each.
+   *
+   * @param scale the factor every gradient takes first (a mean's {@code 1 / tokens}), {@code > 0}
    * @param maxNorm the limit; {@code Double.POSITIVE_INFINITY} measures without clipping
-   * @return the global norm before clipping (NaN or infinite if a gradient is)
+   * @return the global norm after {@code scale} and before clipping (NaN or infinite if a gradient
+   *     is; the gradients then take {@code scale} alone)
+   * @throws IllegalArgumentException if {@code scale} is not positive and finite
    */
-  public static double clip(List<Trainable> trainables, double maxNorm) {
+  public static double clip(List<Trainable> trainables, double scale, double maxNorm) {
+    if (!(scale > 0 && Double.isFinite(scale))) {
+      throw new IllegalArgumentException("scale must be positive and finite, got " + scale);
+    }
     try (TensorScope scope = TensorScope.open();
         NoGradGuard g = new NoGradGuard()) {
       double sumSquares = 0;
@@ -42,10 +56,11 @@ public final class GradientClipping {
           sumSquares += norm * norm;
         }
       }
-      double norm = Math.sqrt(sumSquares);
+      double norm = scale * Math.sqrt(sumSquares);
       double coefficient = maxNorm / (norm + 1e-6);
-      if (Double.isFinite(norm) && coefficient < 1) {
-        Scalar by = new Scalar(coefficient);
+      double factor = Double.isFinite(norm) && coefficient < 1 ? scale * coefficient : scale;
+      if (factor != 1) {
+        Scalar by = new Scalar(factor);
         for (int i = 0; i < trainables.size(); i++) {
           Tensor grad = trainables.get(i).gradient();
           if (grad != null) {

@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.Optional;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -91,20 +90,6 @@ public final class TrainableParameters {
         NoGradGuard g = new NoGradGuard()) {
       for (int i = 0; i < trainables.size(); i++) {
         trainables.get(i).syncToModel();
-      }
-    }
-  }
-
-  /** Multiplies every accumulated gradient by {@code factor}. */
-  public void scaleGradients(double factor) {
-    try (TensorScope scope = TensorScope.open();
-        NoGradGuard g = new NoGradGuard()) {
-      Scalar by = new Scalar(factor);
-      for (int i = 0; i < trainables.size(); i++) {
-        Tensor grad = trainables.get(i).gradient();
-        if (grad != null) {
-          grad.mul_(by);
-        }
       }
     }
   }

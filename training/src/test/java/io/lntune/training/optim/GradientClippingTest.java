@@ -20,11 +20,14 @@ import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The global norm and the scaling of {@code clip_grad_norm_}, against sums done in Java. */
 class GradientClippingTest {
-  @Test
-  void scalesEveryGradientByLimitOverGlobalNorm() {
+  @ParameterizedTest
+  @ValueSource(doubles = {1.0, 1.0 / 37})
+  void scalesEveryGradientByLimitOverGlobalNorm(double scale) {
     try (TensorScope scope = TensorScope.open()) {
       List<Trainable> trainables =
           withGradients(); // fp32 accumulators of bf16 norms, embeddings, head
@@ -37,14 +40,14 @@ class GradientClippingTest {
           squares += (double) v * v;
         }
       }
-      double expectedNorm = Math.sqrt(squares);
+      double expectedNorm = scale * Math.sqrt(squares);
       double limit = expectedNorm / 3;
 
-      double norm = GradientClipping.clip(trainables, limit);
+      double norm = GradientClipping.clip(trainables, scale, limit);
 
       // fp32 sums of squares, as clip_grad_norm_ over fp32 gradients: 1.9e-6 off here
       assertThat(norm).isCloseTo(expectedNorm, within(1e-5 * expectedNorm));
-      double coefficient = limit / (norm + 1e-6);
+      double coefficient = scale * limit / (norm + 1e-6);
       for (int i = 0; i < trainables.size(); i++) {
         float[] after = values(trainables.get(i).gradient());
         for (int j = 0; j < after.length; j++) {
@@ -59,18 +62,31 @@ class GradientClippingTest {
   }
 
   @Test
+  void underTheLimitOnlyTheScaleApplies() {
+    try (TensorScope scope = TensorScope.open()) {
+      List<Trainable> trainables = withGradients();
+      float[] first = values(trainables.get(0).gradient());
+      GradientClipping.clip(trainables, 0.25, Double.POSITIVE_INFINITY);
+      float[] scaled = values(trainables.get(0).gradient());
+      for (int j = 0; j < first.length; j++) {
+        assertThat(scaled[j]).isEqualTo(first[j] * 0.25f); // a power of two: exact
+      }
+    }
+  }
+
+  @Test
   void measuresWithoutScalingUnderTheLimitAndLeavesNonFiniteGradientsAlone() {
     try (TensorScope scope = TensorScope.open()) {
       List<Trainable> trainables = withGradients();
       float[] first = values(trainables.get(0).gradient());
-      double norm = GradientClipping.clip(trainables, Double.POSITIVE_INFINITY);
+      double norm = GradientClipping.clip(trainables, 1, Double.POSITIVE_INFINITY);
       assertThat(norm).isPositive().isFinite();
       assertThat(values(trainables.get(0).gradient())).containsExactly(first);
 
       try (NoGradGuard g = new NoGradGuard()) {
         trainables.get(1).gradient().fill_(new Scalar(Double.NaN));
       }
-      assertThat(GradientClipping.clip(trainables, 1e-3)).isNaN();
+      assertThat(GradientClipping.clip(trainables, 1, 1e-3)).isNaN();
       assertThat(values(trainables.get(0).gradient())).containsExactly(first);
     }
   }
