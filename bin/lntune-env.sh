@@ -5,13 +5,10 @@
 # With bf16 weights (oneDNN) ACTIVE can be faster on an idle machine, but on a shared one the spinning threads
 # lose their cores: lntune bench on `small` took 3.5 s per LAYERNORM step with ACTIVE against 1.9 s with PASSIVE.
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
-# PASSIVE alone puts an idle OpenMP thread to sleep at once, so each of the thousands of parallel regions of a training
-# step first wakes it (a futex call, then the scheduler): a bf16 `small` LAYERNORM step spent 5.5% of its CPU samples in
-# futex wake and wait, and a [512, 768] bf16 multiply took 55 us against 39 us with spinning threads. A short spin
-# before sleeping keeps the thread ready between one region and the next and still sleeps when idle: 30000 spins are
-# about 0.6 ms of pause instructions here (libgomp's own default, without a policy, is 300000). Six alternated runs:
-# 545 ms per step with it against 597 ms (medians). It overrides PASSIVE's spin count of zero.
-export GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-30000}"
+# PASSIVE puts an idle thread to sleep at once, so every parallel region of a step starts by waking it. A short spin
+# first (GOMP_SPINCOUNT=30000, about 0.6 ms here) made a bf16 `small` LAYERNORM step faster (597 -> 545 ms, medians of
+# six alternated runs) but loading a 1 GiB checkpoint slower (159-170 -> 216-270 ms): not the default, see
+# docs/LIBTORCH.md ("Threads").
 # One thread per CPU this process may run on (nproc honours affinity and cpusets) for ATen's OpenMP pool.
 LNTUNE_CPUS="$(nproc 2>/dev/null || echo 1)"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$LNTUNE_CPUS}"
