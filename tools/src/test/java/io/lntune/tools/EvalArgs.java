@@ -23,13 +23,15 @@ final class EvalArgs {
         .toArray(String[]::new);
   }
 
-  /** {@return BENCH's VQAv2 questions and annotations, as eval's options} */
-  static String[] vqav2(Path bench) {
-    return new String[] {
-      "--questions",
-      bench.resolve("vqav2/questions.json").toString(),
-      "--annotations",
-      bench.resolve("vqav2/annotations.json").toString()
-    };
+  /** {@return BENCH's VQAv2 questions and annotations as eval's options, then more} */
+  static String[] vqav2(Path bench, String... more) {
+    return Stream.concat(
+            Stream.of(
+                "--questions",
+                bench.resolve("vqav2/questions.json").toString(),
+                "--annotations",
+                bench.resolve("vqav2/annotations.json").toString()),
+            Arrays.stream(more))
+        .toArray(String[]::new);
   }
 }

@@ -40,6 +40,15 @@ class EvalCommandTest {
     bench = new SyntheticBenchmarks(4, 1, 32).write(dir.resolve("bench"));
   }
 
+  /**
+   * {@return {@code eval --benchmark pope} on {@code questions} into {@code out}, however it ends}
+   */
+  private static CliRun popeRun(Path out, Path questions) {
+    return CliRun.of(
+        EvalArgs.eval(
+            "pope", model, bench, "--out", out.toString(), "--questions", questions.toString()));
+  }
+
   private static JsonNode eval(String benchmark, Path out, String... more) throws Exception {
     String[] args =
         EvalArgs.eval(
@@ -78,14 +87,12 @@ class EvalCommandTest {
         eval(
             "vqav2",
             out,
-            "--questions",
-            bench.resolve("vqav2/questions.json").toString(),
-            "--annotations",
-            bench.resolve("vqav2/annotations.json").toString(),
-            "--shots-file",
-            bench.resolve("vqav2/shots.json").toString(),
-            "--shots",
-            "2");
+            EvalArgs.vqav2(
+                bench,
+                "--shots-file",
+                bench.resolve("vqav2/shots.json").toString(),
+                "--shots",
+                "2"));
     List<JsonNode> answers = answers(out);
     JsonNode questions =
         JSON.readTree(bench.resolve("vqav2/questions.json").toFile()).get("questions");
@@ -252,16 +259,7 @@ class EvalCommandTest {
 
     Path duplicated = dir.resolve("duplicated.jsonl");
     Files.write(duplicated, List.of(lines.get(0), lines.get(1), lines.get(0)));
-    CliRun dup =
-        CliRun.of(
-            EvalArgs.eval(
-                "pope",
-                model,
-                bench,
-                "--out",
-                out.toString(),
-                "--questions",
-                duplicated.toString()));
+    CliRun dup = popeRun(out, duplicated);
     assertThat(dup.code()).isEqualTo(1);
     assertThat(dup.err())
         .contains(
@@ -284,16 +282,7 @@ class EvalCommandTest {
           "{\"question_id\": 1, \"image\": "
               + JSON.writeValueAsString(outside)
               + ", \"text\": \"Is there a circle?\", \"label\": \"yes\"}\n");
-      CliRun run =
-          CliRun.of(
-              EvalArgs.eval(
-                  "pope",
-                  model,
-                  bench,
-                  "--out",
-                  out.toString(),
-                  "--questions",
-                  escaping.toString()));
+      CliRun run = popeRun(out, escaping);
       assertThat(run.code()).as(outside).isEqualTo(1);
       assertThat(run.err())
           .contains(escaping + ":1: image path '" + outside + "' leaves the image folder");

@@ -91,16 +91,14 @@ class RealCheckpointsTest {
                 "vqav2",
                 model,
                 bench,
-                "--questions",
-                bench.resolve("vqav2/questions.json").toString(),
-                "--annotations",
-                bench.resolve("vqav2/annotations.json").toString(),
-                "--out",
-                evalOut.toString(),
-                "--max-new-tokens",
-                "2",
-                "--batch-size",
-                "2"));
+                EvalArgs.vqav2(
+                    bench,
+                    "--out",
+                    evalOut.toString(),
+                    "--max-new-tokens",
+                    "2",
+                    "--batch-size",
+                    "2")));
     ok(eval);
     JsonNode scores = JSON.readTree(evalOut.resolve("scores.json").toFile());
     int questions =
