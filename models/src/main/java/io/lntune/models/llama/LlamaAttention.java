@@ -44,7 +44,8 @@ public final class LlamaAttention extends Module {
       k = cache.keys(k); // [B, Hkv, past+T, hd]
       v = cache.values(v);
     }
-    Tensor out = Attention.attend(q, k, v, mask.mask(), mask.causal()); // [B, H, T, hd]
+    Tensor out =
+        Attention.attend(q, k, v, mask.mask(), mask.causal(), mask.bias()); // [B, H, T, hd]
     return oProj.forward(out.transpose(1, 2).reshape(b, t, heads * headDim)); // [B, T, D]
   }
 }

@@ -348,7 +348,7 @@ public final class LlamaModel extends Module {
     }
     Tensor positions = positions(inputsEmbeds, padding, past, t); // [B, T]
     RotaryEmbedding.Angles angles = rope.angles(positions, inputsEmbeds.scalar_type().intern());
-    AttentionMask mask = AttentionMask.of(padding, past, t);
+    AttentionMask mask = AttentionMask.of(padding, past, inputsEmbeds, config.numAttentionHeads());
     List<BoundLayer> bound = new ArrayList<>(layers.size());
     for (int i = 0; i < layers.size(); i++) {
       bound.add(

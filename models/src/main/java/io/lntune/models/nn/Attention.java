@@ -51,6 +51,19 @@ public final class Attention {
    * @throws IllegalArgumentException if {@code causal} comes with a mask or with S != T
    */
   public static Tensor attend(Tensor q, Tensor k, Tensor v, Tensor allowed, boolean causal) {
+    return attend(q, k, v, allowed, causal, null);
+  }
+
+  /**
+   * {@link #attend(Tensor, Tensor, Tensor, Tensor, boolean)} with the mask's additive form made
+   * beforehand by {@link #bias}, so that the layers of one forward pass share one rather than each
+   * making its own (a padded batch's is as large as the scores).
+   *
+   * @param bias {@link #bias} of {@code allowed} and {@code causal} in q's dtype and device, or
+   *     null to make it here when the call runs as products
+   */
+  public static Tensor attend(
+      Tensor q, Tensor k, Tensor v, Tensor allowed, boolean causal, Tensor bias) {
     if (causal && (allowed != null || k.size(2) != q.size(2))) {
       throw new IllegalArgumentException(
           "causal attention takes no mask and as many keys as queries, got "
@@ -61,7 +74,8 @@ public final class Attention {
               + (allowed != null ? " and a mask" : ""));
     }
     if (q.is_meta() || productsFit(q, k)) {
-      return products(q, k, v, allowed, causal);
+      return products(
+          q, k, v, bias != null ? bias : bias(allowed, causal, q.size(2), k.size(2), q));
     }
     ScalarType dtype = q.scalar_type().intern();
     boolean upcast = q.is_cpu() && dtype != ScalarType.Float && dtype != ScalarType.Double;
@@ -100,13 +114,19 @@ public final class Attention {
   }
 
   /**
-   * {@return 0 where a query may see a key and -inf where not, in q's dtype; null for no mask} An
-   * addition rather than masked_fill: libtorch vectorizes the one in bf16 and not the other, and it
-   * saves nothing for the backward.
+   * {@return the mask as attention by products adds it to the scores: 0 where a query may see a key
+   * and -inf where not, in {@code like}'s dtype and device; null for no mask} [B or 1, 1, 1, T, S]
+   * for {@code allowed}, [T, S] for causal. An addition rather than masked_fill on the scores:
+   * libtorch vectorizes the one in bf16 and not the other, and it saves nothing for the backward.
+   *
+   * @param allowed as {@link #attend} takes it, or null
+   * @param causal as {@link #attend} takes it
+   * @param t queries
+   * @param s keys
    */
-  private static Tensor bias(Tensor allowed, boolean causal, long t, long s, Tensor q) {
+  public static Tensor bias(Tensor allowed, boolean causal, long t, long s, Tensor like) {
     TensorOptions options =
-        new TensorOptions(q.scalar_type().intern()).device(new DeviceOptional(q.device()));
+        new TensorOptions(like.scalar_type().intern()).device(new DeviceOptional(like.device()));
     Scalar minusInfinity = new Scalar(Double.NEGATIVE_INFINITY);
     if (allowed != null) {
       return zeros(allowed.sizes(), options)
@@ -120,10 +140,12 @@ public final class Attention {
   }
 
   /**
-   * The formula as two matrix products and a softmax, in the inputs' dtype; causal with S > T
-   * aligns the queries with the last T keys.
+   * The formula as two matrix products and a softmax, in the inputs' dtype.
+   *
+   * @param bias {@link #bias} of the mask (causal with S > T aligns the queries with the last T
+   *     keys), or null for none
    */
-  static Tensor products(Tensor q, Tensor k, Tensor v, Tensor allowed, boolean causal) {
+  static Tensor products(Tensor q, Tensor k, Tensor v, Tensor bias) {
     long b = q.size(0);
     long h = q.size(1);
     long t = q.size(2);
@@ -137,8 +159,7 @@ public final class Attention {
       grouped = grouped.reshape(b, kvh, g * t, hd); // [B, Hkv, G*T, hd]
     }
     Tensor scores = grouped.matmul(k.transpose(-2, -1)).view(b, kvh, g, t, s); // [B, Hkv, G, T, S]
-    Tensor bias = bias(allowed, causal, t, s, q); // [B or 1, 1, 1, T, S] or null
-    if (bias != null) {
+    if (bias != null) { // [B or 1, 1, 1, T, S] or [T, S]
       scores.add_(bias); // in place: the product's backward does not need its output
     }
     Tensor probs = softmax(scores, -1).view(b, kvh, g * t, s); // [B, Hkv, G*T, S]

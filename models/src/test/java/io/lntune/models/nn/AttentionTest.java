@@ -129,7 +129,8 @@ class AttentionTest {
     Tensor v = c.v().to(dtype).detach().requires_grad_(true);
     Tensor out =
         products
-            ? Attention.products(q, k, v, c.allowed(), c.causal())
+            ? Attention.products(
+                q, k, v, Attention.bias(c.allowed(), c.causal(), q.size(2), k.size(2), q))
             : fused(q, k, v, c.allowed(), c.causal());
     Torch.seed(5);
     Tensor upstream = randn(out.sizes().vec().get()).to(dtype);
