@@ -66,7 +66,7 @@ public final class LlamaModel extends Module {
   public LlamaModel(LlamaConfig config, Placement placement) {
     super("LlamaModel");
     this.config = config;
-    this.placement = placement;
+    this.placement = placement.allocating(); // a KV cache made later needs real storage
     Namespace model = register_module("model", new Namespace("LlamaDecoder"));
     decoder = model;
     embedTokens =
@@ -97,13 +97,10 @@ public final class LlamaModel extends Module {
   public static LlamaModel load(Path dir, Placement placement) {
     LlamaConfig config = LlamaConfig.read(dir.resolve("config.json"));
     LlamaModel model;
-    try {
-      model = new LlamaModel(config, placement);
+    try (Checkpoint ckpt = Checkpoint.open(dir)) {
+      model = load(config, ckpt, placement);
     } catch (TorchException e) {
       throw config.unallocatable(dir.resolve("config.json"), e);
-    }
-    try (Checkpoint ckpt = Checkpoint.open(dir)) {
-      model.load(ckpt, KeyMap.identity());
     }
     log.info(
         "loaded {} ({} layers, {} parameters) as {} on {}",
@@ -112,6 +109,19 @@ public final class LlamaModel extends Module {
         String.format("%,d", model.parameterCount()),
         placement.dtype(),
         placement.device());
+    return model;
+  }
+
+  /**
+   * {@return a model of {@code config} with every weight from {@code ckpt}, under Hugging Face's
+   * names} Built with {@link Placement#forLoading()}: no weight is allocated only to be replaced.
+   *
+   * @throws io.lntune.models.load.StateDictMismatchException listing every missing, unexpected or
+   *     mis-shaped key
+   */
+  public static LlamaModel load(LlamaConfig config, Checkpoint ckpt, Placement placement) {
+    LlamaModel model = new LlamaModel(config, placement.forLoading());
+    model.load(ckpt, KeyMap.identity());
     return model;
   }
 

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * <p>Tensors stored in the placement's dtype on the CPU become the parameters without a copy (views
  * of the memory-mapped file) unless the {@link LoadPolicy} says to copy; others are converted.
  * Every loaded tensor is then checked for NaN and infinite values, unless the policy switches that
- * off.
+ * off. A model built with {@link Placement#forLoading()} must be filled whole: a placeholder the
+ * key map leaves out is refused before anything is loaded.
  *
  * <pre>{@code
  * try (Checkpoint ckpt = Checkpoint.open(dir)) {
@@ -52,6 +53,7 @@ public final class StateDictLoader {
    * @throws LntuneException naming the tensors that hold NaN or infinite values (unless the policy
    *     skips the check)
    * @throws IllegalArgumentException if {@code placement} is the meta device
+   * @throws IllegalStateException if a {@link Placement#forLoading()} placeholder would stay
    */
   public static int load(Module model, Checkpoint checkpoint, KeyMap keys, Placement placement) {
     if (placement.isMeta()) {
@@ -61,6 +63,20 @@ public final class StateDictLoader {
     LoadPolicy policy = LoadPolicy.current();
     Map<String, String> plan = plan(model, checkpoint, keys);
     Map<String, Tensor> params = Modules.namedParameters(model);
+    List<String> placeholders =
+        params.entrySet().stream()
+            .filter(e -> !plan.containsKey(e.getKey()) && Placement.isPlaceholder(e.getValue()))
+            .map(Map.Entry::getKey)
+            .toList();
+    if (!placeholders.isEmpty()) {
+      throw new IllegalStateException(
+          checkpoint.source()
+              + ": the model was built for a load that fills it whole (Placement.forLoading), "
+              + "but the key map loads nothing into "
+              + String.join(", ", placeholders.subList(0, Math.min(5, placeholders.size())))
+              + (placeholders.size() > 5 ? ", ..." : "")
+              + "; build it with an allocating placement");
+    }
     List<String> notFinite = new ArrayList<>();
     try (TensorScope scope = TensorScope.open();
         NoGradGuard noGrad = new NoGradGuard()) {

@@ -17,6 +17,11 @@ import org.bytedeco.pytorch.global.torch;
  * before its checkpoint is loaded (or {@link Init} fills it); on the {@code meta} device it costs
  * nothing at all.
  *
+ * <p>A model that a checkpoint will fill whole can skip even the allocation: {@link #forLoading()}
+ * makes every weight a placeholder of the right shape over one element, which loading replaces.
+ * Building a 1 GiB decoder of 669 empty weights took 15-50 ms on two cores, against 6-11 ms for the
+ * same modules on the meta device: glibc's time, up to a fifth of loading the model.
+ *
  * <pre>{@code
  * var llama = new LlamaModel(LlamaConfigs.llama2_13b(), Placement.meta(DType.F16));  // shapes only
  * var tiny = new LlamaModel(LlamaConfigs.tiny(), Placement.cpu(DType.F32));
@@ -24,14 +29,21 @@ import org.bytedeco.pytorch.global.torch;
  *
  * @param device where weights live
  * @param dtype the dtype of floating-point weights
+ * @param placeholders whether {@link #empty} makes placeholders, for a model that a load replaces
+ *     whole
  */
-public record Placement(Device device, DType dtype) {
+public record Placement(Device device, DType dtype, boolean placeholders) {
   public Placement {
     Objects.requireNonNull(device, "device");
     Objects.requireNonNull(dtype, "dtype");
     if (!dtype.isFloatingPoint()) {
       throw new IllegalArgumentException("weights need a floating-point dtype, got " + dtype);
     }
+  }
+
+  /** A placement that allocates its weights. */
+  public Placement(Device device, DType dtype) {
+    this(device, dtype, false);
   }
 
   public static Placement cpu(DType dtype) {
@@ -42,14 +54,39 @@ public record Placement(Device device, DType dtype) {
     return new Placement(Device.meta(), dtype);
   }
 
-  /** {@return uninitialised storage of {@code shape} in this placement} */
+  /**
+   * {@return this placement, making placeholders} Only for building a model that a checkpoint load
+   * then replaces whole: a placeholder's values all share one element. {@link
+   * io.lntune.models.load.StateDictLoader} refuses to leave one in place.
+   */
+  public Placement forLoading() {
+    return new Placement(device, dtype, true);
+  }
+
+  /** {@return this placement, allocating} What a model keeps for the tensors it makes later. */
+  public Placement allocating() {
+    return placeholders ? new Placement(device, dtype) : this;
+  }
+
+  /** {@return uninitialised storage of {@code shape} in this placement, or a placeholder} */
   public Tensor empty(long... shape) {
     Torch.init();
     TensorOptions options =
         new TensorOptions(device.toTorch()).dtype(new ScalarTypeOptional(dtype.scalarType()));
     return Torch.call(
         () -> "allocating " + Arrays.toString(shape) + " " + dtype + " on " + device,
-        () -> torch.empty(shape, options, new MemoryFormatOptional()));
+        () ->
+            placeholders
+                ? torch.empty_strided(shape, new long[shape.length], options)
+                : torch.empty(shape, options, new MemoryFormatOptional()));
+  }
+
+  /**
+   * {@return whether {@code t} is a placeholder that {@link #forLoading()} made} Every stride 0
+   * over more than one element: no weight of a model has that layout otherwise.
+   */
+  public static boolean isPlaceholder(Tensor t) {
+    return t.numel() > 1 && Arrays.stream(t.strides().vec().get()).allMatch(s -> s == 0);
   }
 
   public boolean isMeta() {

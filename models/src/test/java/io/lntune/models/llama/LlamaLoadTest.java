@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.bytedeco.pytorch.global.torch.arange;
 
 import io.lntune.models.config.ConfigException;
+import io.lntune.models.load.KeyMap;
 import io.lntune.models.load.StateDictMismatchException;
 import io.lntune.models.nn.Placement;
 import io.lntune.torch.DType;
 import io.lntune.torch.TensorScope;
+import io.lntune.torch.checkpoint.Checkpoint;
+import io.lntune.torch.checkpoint.CheckpointException;
 import io.lntune.torch.pytorch.TorchSaveWriter;
 import io.lntune.torch.safetensors.SafetensorsCheckpoint;
 import io.lntune.torch.safetensors.SafetensorsWriter;
@@ -109,17 +112,36 @@ class LlamaLoadTest {
   }
 
   @Test
-  void aConfigTooLargeToAllocateNamesTheFileAndItsSizes() throws IOException {
+  void aConfigTooLargeForMemoryIsBuiltWithoutAllocatingAndAskedForItsWeights() throws IOException {
     Path model = Files.createDirectories(dir.resolve("huge"));
     Files.writeString(
         model.resolve("config.json"),
         "{\"hidden_size\": 1000000000000, \"intermediate_size\": 8, "
             + "\"num_hidden_layers\": 1, \"num_attention_heads\": 2, \"vocab_size\": 10}");
     assertThatThrownBy(() -> LlamaModel.load(model, Placement.cpu(DType.F32)))
-        .isInstanceOf(ConfigException.class)
-        .hasMessageStartingWith(
-            model.resolve("config.json")
-                + ": the model it describes (hidden_size "
-                + "1,000,000,000,000, intermediate_size 8, 1 layers, vocab_size 10) cannot be allocated: ");
+        .isInstanceOf(CheckpointException.class)
+        .hasMessageContaining(model.toString());
+  }
+
+  @Test
+  void aModelBuiltForLoadingMustBeFilledWhole() {
+    Path golden = LlamaParityTest.golden("mha-untied");
+    LlamaConfig config = LlamaConfig.read(golden.resolve("config.json"));
+    LlamaModel model = new LlamaModel(config, Placement.cpu(DType.F32).forLoading());
+    try (Checkpoint ckpt = Checkpoint.open(golden)) {
+      assertThatThrownBy(
+              () ->
+                  model.load(
+                      ckpt,
+                      KeyMap.identity()
+                          .excluding("model.norm.weight"::equals)
+                          .ignoring("model\\.norm\\.weight")))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("Placement.forLoading")
+          .hasMessageContaining("model.norm.weight");
+    } finally {
+      model.close();
+    }
+    assertThat(model.placement().placeholders()).isFalse();
   }
 }

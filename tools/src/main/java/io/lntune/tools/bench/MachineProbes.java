@@ -7,7 +7,6 @@ import static org.bytedeco.pytorch.global.torch.randn;
 import io.lntune.models.llama.KvCache;
 import io.lntune.models.llama.LlamaConfig;
 import io.lntune.models.llama.LlamaModel;
-import io.lntune.models.load.KeyMap;
 import io.lntune.models.nn.Init;
 import io.lntune.models.nn.Modules;
 import io.lntune.models.nn.Placement;
@@ -149,9 +148,9 @@ final class MachineProbes {
     List<Double> touched = new ArrayList<>();
     for (int i = 0; i < loads; i++) {
       long start = System.nanoTime();
-      LlamaModel loaded = new LlamaModel(config, placement);
+      LlamaModel loaded;
       try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(file)) {
-        loaded.load(ckpt, KeyMap.identity());
+        loaded = LlamaModel.load(config, ckpt, placement);
       }
       double loadMillis = (System.nanoTime() - start) / 1e6;
       touchEveryWeight(loaded, file);
