@@ -121,7 +121,12 @@ public final class LlamaModel extends Module {
    */
   public static LlamaModel load(LlamaConfig config, Checkpoint ckpt, Placement placement) {
     LlamaModel model = new LlamaModel(config, placement.forLoading());
-    model.load(ckpt, KeyMap.identity());
+    try {
+      model.load(ckpt, KeyMap.identity());
+    } catch (RuntimeException e) {
+      model.close(); // nothing else holds it
+      throw e;
+    }
     return model;
   }
 
