@@ -7,8 +7,8 @@
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 # PASSIVE puts an idle thread to sleep at once, so every parallel region of a step starts by waking it. A short spin
 # first (GOMP_SPINCOUNT=30000, about 0.6 ms here) made a bf16 `small` LAYERNORM step faster (597 -> 545 ms, medians of
-# six alternated runs) but loading a 1 GiB checkpoint slower (159-170 -> 216-270 ms): not the default, see
-# docs/LIBTORCH.md ("Threads").
+# six alternated runs) but loading a 1 GiB checkpoint slower (159-170 -> 216-270 ms; with placeholder weights,
+# 162-204 -> 201-219 ms): not the default, see docs/LIBTORCH.md ("Threads").
 # One thread per CPU this process may run on (nproc honours affinity and cpusets) for ATen's OpenMP pool.
 LNTUNE_CPUS="$(nproc 2>/dev/null || echo 1)"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$LNTUNE_CPUS}"
