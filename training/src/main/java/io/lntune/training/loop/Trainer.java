@@ -229,11 +229,12 @@ public final class Trainer<B extends AutoCloseable> {
       stepTokens = totals.tokens();
     }
     double loss = stepTokens == 0 ? 0 : stepLossSum / stepTokens;
-    double gradNorm = Double.isFinite(loss) ? meanAndClip(stepTokens) : Double.NaN; // clip
+    GradientClipping.Clip clip = Double.isFinite(loss) ? meanAndClip(stepTokens) : null; // clip
+    double gradNorm = clip != null ? clip.norm() : Double.NaN;
     double lrFactor = config.schedule().factor(step - 1, config.maxSteps());
     if (Double.isFinite(gradNorm)) { // optimizer
       guard.finite(step, loss);
-      optimizer.step(lrFactor);
+      optimizer.step(lrFactor, clip.factor()); // the mean's and clipping's factor applied here
       trainables.syncToModel();
     }
     trainables.clearGradients(); // zero
@@ -303,11 +304,12 @@ public final class Trainer<B extends AutoCloseable> {
   }
 
   /**
-   * Turns the summed gradients of the step's token losses into those of their mean, and clips them.
-   * {@return the gradient norm before clipping}
+   * What turns the summed gradients of the step's token losses into those of their mean, clipped:
+   * the optimizer applies its factor as it reads them. {@return the norm before clipping, and the
+   * factor}
    */
-  private double meanAndClip(long tokens) {
-    return GradientClipping.clip(
+  private GradientClipping.Clip meanAndClip(long tokens) {
+    return GradientClipping.measure(
         trainables.all(), tokens > 0 ? 1.0 / tokens : 1.0, config.maxGradNorm());
   }
 

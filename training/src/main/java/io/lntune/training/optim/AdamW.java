@@ -26,6 +26,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * <pre>{@code
  * AdamW opt = OptimizerGroups.adamW(trainables, 3e-3, 2e-5, 0.0);  // torch's betas and eps, LLaVA's groups
  * opt.step(schedule.factor(step, total));              // after backward and TrainableParameters.collectGradients()
+ * opt.step(schedule.factor(step, total), clip.factor()); // the same, the gradients scaled first (GradientClipping.measure)
  * }</pre>
  */
 public final class AdamW {
@@ -168,6 +169,22 @@ public final class AdamW {
    * schedule).
    */
   public void step(double lrFactor) {
+    step(lrFactor, 1);
+  }
+
+  /**
+   * Updates every master that has a gradient, as {@link #step(double)} does, on the gradients
+   * multiplied by {@code gradientFactor} first: a mean's {@code 1 / tokens} and clipping's factor
+   * ({@link GradientClipping#measure}). The fused kernel scales each gradient as it reads it, which
+   * spares a pass over them all; the gradients hold the scaled values afterwards.
+   *
+   * @throws IllegalArgumentException if {@code gradientFactor} is not positive and finite
+   */
+  public void step(double lrFactor, double gradientFactor) {
+    if (!(gradientFactor > 0 && Double.isFinite(gradientFactor))) {
+      throw new IllegalArgumentException(
+          "the gradient factor must be positive and finite, got " + gradientFactor);
+    }
     steps++;
     double correction1 = 1 - Math.pow(beta1, steps);
     double correction2 = 1 - Math.pow(beta2, steps);
@@ -185,9 +202,10 @@ public final class AdamW {
             new Separate(
                 group.weightDecay() > 0 ? new Scalar(1 - lr * group.weightDecay()) : null,
                 scaledEps,
-                new Scalar(-lr * s / correction1));
+                new Scalar(-lr * s / correction1),
+                gradientFactor != 1 ? new Scalar(gradientFactor) : null);
         if (plan.kernel() != null && gradientsFit(plan)) {
-          plan.kernel().step(fusedGradients, steps, lr, group.weightDecay());
+          plan.kernel().step(fusedGradients, steps, lr, group.weightDecay(), gradientFactor);
         } else {
           stepSeparately(plan.fused(), separate);
         }
@@ -202,8 +220,9 @@ public final class AdamW {
    * @param decay {@code 1 - lr * weight_decay}, or null without weight decay
    * @param scaledEps {@code s * eps}
    * @param stepSize {@code -lr * s / (1 - beta1^t)}
+   * @param gradientFactor what every gradient is multiplied by first, or null for none
    */
-  private record Separate(Scalar decay, Scalar scaledEps, Scalar stepSize) {}
+  private record Separate(Scalar decay, Scalar scaledEps, Scalar stepSize, Scalar gradientFactor) {}
 
   /**
    * {@return whether every parameter of the plan's fused set has a gradient the kernel takes},
@@ -234,6 +253,9 @@ public final class AdamW {
       }
       if (denominators.isEmpty()) {
         planDenominators();
+      }
+      if (c.gradientFactor() != null) {
+        grad.mul_(c.gradientFactor());
       }
       Tensor p = t.master();
       Moments m = moments.get(t);

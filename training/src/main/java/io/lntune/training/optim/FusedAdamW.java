@@ -40,6 +40,8 @@ final class FusedAdamW {
   private final IValue noMaxExpAvgSqs;
   private final IValue steps; // the step count, as the kernel reads it: one tensor for all
   private final Tensor step;
+  private final Tensor gradScale; // what the kernel divides every gradient by, when it takes one
+  private final IValue gradScaleValue;
   // the arguments that never change, made once: a step allocates little on the Java heap
   private final IValue beta1;
   private final IValue beta2;
@@ -70,6 +72,9 @@ final class FusedAdamW {
     this.step =
         TensorScope.unscoped(scalar_tensor(new Scalar(0.0), new TensorOptions(ScalarType.Float)));
     this.steps = TensorScope.unscoped(list(Collections.nCopies(params.size(), step)));
+    this.gradScale =
+        TensorScope.unscoped(scalar_tensor(new Scalar(1.0), new TensorOptions(ScalarType.Float)));
+    this.gradScaleValue = TensorScope.unscoped(new IValue(gradScale));
   }
 
   /** {@return whether the kernel takes {@code t} beside tensors of {@code dtype}} */
@@ -87,12 +92,18 @@ final class FusedAdamW {
 
   /**
    * Updates the parameters and their moments in place: {@code p *= 1 - lr * weightDecay}, then the
-   * bias-corrected Adam step of update number {@code count} (from 1).
+   * bias-corrected Adam step of update number {@code count} (from 1) on the gradients times {@code
+   * gradientFactor}. The kernel applies the factor as it reads each gradient, dividing by its
+   * reciprocal in fp32, and writes the scaled gradient back.
    *
    * @param grads the parameters' gradients, in their order, each {@link #fits}
    */
-  void step(List<Tensor> grads, long count, double lr, double weightDecay) {
+  void step(List<Tensor> grads, long count, double lr, double weightDecay, double gradientFactor) {
     step.fill_(new Scalar((double) count));
+    boolean scaled = gradientFactor != 1;
+    if (scaled) {
+      gradScale.fill_(new Scalar(1 / gradientFactor));
+    }
     IValueVector stack =
         new IValueVector(
             params,
@@ -108,7 +119,7 @@ final class FusedAdamW {
             eps,
             no, // amsgrad
             no, // maximize
-            none, // grad_scale
+            scaled ? gradScaleValue : none, // grad_scale
             none); // found_inf
     OP.callBoxed(stack);
   }

@@ -13,10 +13,14 @@ import org.bytedeco.pytorch.Tensor;
 /**
  * Scales gradients so that their global L2 norm is at most a limit, as {@code clip_grad_norm_}
  * does, together with any factor they take first (a mean's): one pass over the gradients where the
- * two scalings, one after the other, would make two.
+ * two scalings, one after the other, would make two. {@link #measure} leaves the scaling to the
+ * optimizer, whose fused kernel applies it as it reads each gradient.
  *
  * <pre>{@code
  * double norm = GradientClipping.clip(trainables, 1.0 / tokens, 1.0); // the mean's norm, clipped to 1
+ *
+ * GradientClipping.Clip clip = GradientClipping.measure(trainables, 1.0 / tokens, 1.0);
+ * optimizer.step(lrFactor, clip.factor()); // the same update, one pass fewer
  * }</pre>
  */
 public final class GradientClipping {
@@ -26,6 +30,16 @@ public final class GradientClipping {
       TensorScope.unscoped(new LongArrayRefOptional());
   private static final ScalarTypeOptional OWN_DTYPE =
       TensorScope.unscoped(new ScalarTypeOptional());
+
+  /**
+   * The gradients' global norm and what clipping makes of them.
+   *
+   * @param norm the global norm after the scale and before clipping (NaN or infinite if a gradient
+   *     is)
+   * @param factor what every gradient is to be multiplied by: the scale, times {@code maxNorm /
+   *     (norm + 1e-6)} where the norm exceeds the limit
+   */
+  public record Clip(double norm, double factor) {}
 
   private GradientClipping() {}
 
@@ -40,6 +54,29 @@ public final class GradientClipping {
    * @throws IllegalArgumentException if {@code scale} is not positive and finite
    */
   public static double clip(List<Trainable> trainables, double scale, double maxNorm) {
+    Clip clip = measure(trainables, scale, maxNorm);
+    if (clip.factor() != 1) {
+      try (TensorScope scope = TensorScope.open();
+          NoGradGuard g = new NoGradGuard()) {
+        Scalar by = new Scalar(clip.factor());
+        for (int i = 0; i < trainables.size(); i++) {
+          Tensor grad = trainables.get(i).gradient();
+          if (grad != null) {
+            grad.mul_(by);
+          }
+        }
+      }
+    }
+    return clip.norm();
+  }
+
+  /**
+   * {@link #clip} without touching the gradients: their norm after {@code scale}, and the factor
+   * that {@code clip} would multiply them by (with a non-finite norm, {@code scale} alone).
+   *
+   * @throws IllegalArgumentException if {@code scale} is not positive and finite
+   */
+  public static Clip measure(List<Trainable> trainables, double scale, double maxNorm) {
     if (!(scale > 0 && Double.isFinite(scale))) {
       throw new IllegalArgumentException("scale must be positive and finite, got " + scale);
     }
@@ -58,17 +95,7 @@ public final class GradientClipping {
       }
       double norm = scale * Math.sqrt(sumSquares);
       double coefficient = maxNorm / (norm + 1e-6);
-      double factor = Double.isFinite(norm) && coefficient < 1 ? scale * coefficient : scale;
-      if (factor != 1) {
-        Scalar by = new Scalar(factor);
-        for (int i = 0; i < trainables.size(); i++) {
-          Tensor grad = trainables.get(i).gradient();
-          if (grad != null) {
-            grad.mul_(by);
-          }
-        }
-      }
-      return norm;
+      return new Clip(norm, Double.isFinite(norm) && coefficient < 1 ? scale * coefficient : scale);
     }
   }
 }

@@ -15,19 +15,21 @@ import io.lntune.training.strategy.Strategy;
 import java.util.List;
 import org.bytedeco.pytorch.AdamWOptions;
 import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class AdamWTest {
   /**
    * Three steps with weight decay and a warm-up factor equal libtorch's own AdamW on the same
-   * gradients, through libtorch's fused kernel and as separate operations.
+   * gradients, through libtorch's fused kernel and as separate operations; with a gradient factor,
+   * libtorch's AdamW on the gradients multiplied by it.
    */
   @ParameterizedTest
-  @ValueSource(booleans = {true, false})
-  void matchesLibtorchAdamW(boolean fuse) {
+  @CsvSource({"true, 1", "false, 1", "true, 0.3", "false, 0.3"})
+  void matchesLibtorchAdamW(boolean fuse, double gradientFactor) {
     LlamaModel model = new LlamaModel(LlamaConfigs.tiny(), Placement.cpu(DType.F32));
     Init.normal(model, 0.1, 3);
     TrainableParameters ours =
@@ -50,11 +52,17 @@ class AdamWTest {
       try (TensorScope scope = TensorScope.open()) {
         Tensor grad = randn(norm.master().sizes().vec().get()); // d(sum(p * grad))/dp = grad
         norm.param().mul(grad).sum().backward();
-        reference.mul(grad).sum().backward();
+        reference.mul(grad.mul(new Scalar(gradientFactor))).sum().backward();
       }
       ours.collectGradients();
-      adam.step(1.0);
+      Tensor collected = norm.gradient().clone();
+      adam.step(1.0, gradientFactor);
       theirs.step();
+      try (TensorScope scope = TensorScope.open()) {
+        assertThat(norm.gradient().sub(reference.grad()).abs().max().item_double())
+            .as("the gradient afterwards holds the scaled values")
+            .isLessThan(1e-6 * collected.abs().max().item_double());
+      }
       ours.clearGradients();
       theirs.zero_grad();
     }

@@ -91,6 +91,27 @@ class GradientClippingTest {
     }
   }
 
+  @Test
+  void measureLeavesTheGradientsAndGivesTheFactorClipApplies() {
+    try (TensorScope scope = TensorScope.open()) {
+      List<Trainable> trainables = withGradients();
+      float[] first = values(trainables.get(0).gradient());
+      GradientClipping.Clip clip = GradientClipping.measure(trainables, 0.5, 1e-3);
+      assertThat(values(trainables.get(0).gradient())).containsExactly(first);
+      assertThat(clip.factor()).isLessThan(0.5); // the norm is far above 1e-3: clipped
+
+      double norm = GradientClipping.clip(trainables, 0.5, 1e-3);
+      assertThat(norm).isEqualTo(clip.norm());
+      assertThat(clip.factor()).isEqualTo(0.5 * 1e-3 / (clip.norm() + 1e-6));
+      float[] clipped = values(trainables.get(0).gradient());
+      for (int j = 0; j < first.length; j++) {
+        assertThat(clipped[j])
+            .isEqualTo(
+                (float) (first[j] * clip.factor()), within(1e-6f * Math.abs(clipped[j]) + 1e-30f));
+      }
+    }
+  }
+
   /** A tiny bf16 decoder's LAYERNORM trainables, each holding a collected random gradient. */
   private static List<Trainable> withGradients() {
     LlamaModel model = new LlamaModel(LlamaConfigs.tiny(), Placement.cpu(DType.BF16));
