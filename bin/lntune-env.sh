@@ -6,9 +6,16 @@
 # lose their cores: lntune bench on `small` took 3.5 s per LAYERNORM step with ACTIVE against 1.9 s with PASSIVE.
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 # PASSIVE puts an idle thread to sleep at once, so every parallel region of a step starts by waking it. A short spin
-# first (GOMP_SPINCOUNT=30000, about 0.6 ms here) made a bf16 `small` LAYERNORM step faster (597 -> 545 ms, medians of
-# six alternated runs) but loading a 1 GiB checkpoint slower (159-170 -> 216-270 ms; with placeholder weights,
-# 162-204 -> 201-219 ms): not the default, see docs/LIBTORCH.md ("Threads").
+# first (GOMP_SPINCOUNT=30000, about 0.6 ms here) made a bf16 `small` LAYERNORM step 6% faster (567 -> 533 ms, medians
+# of eight alternated runs) but loading a 1 GiB checkpoint slower (with placeholder weights, 162-204 -> 201-219 ms).
+# So bin/lntune spins for the commands that train (lntune_training_spin), where a step's thousands of regions
+# outweigh a one-off load, and nowhere else; see docs/LIBTORCH.md ("Threads").
+LNTUNE_TRAINING_SPINCOUNT=30000
+lntune_training_spin() {
+  case "${1:-}" in
+    train|demo|bench-step) export GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-$LNTUNE_TRAINING_SPINCOUNT}" ;;
+  esac
+}
 # One thread per CPU this process may run on (nproc honours affinity and cpusets) for ATen's OpenMP pool.
 LNTUNE_CPUS="$(nproc 2>/dev/null || echo 1)"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$LNTUNE_CPUS}"

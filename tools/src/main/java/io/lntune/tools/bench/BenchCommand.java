@@ -360,12 +360,13 @@ public final class BenchCommand implements Callable<Integer> {
             "MALLOC_MMAP_THRESHOLD_",
             "MALLOC_TRIM_THRESHOLD_",
             "OMP_WAIT_POLICY",
-            "GOMP_SPINCOUNT",
+            TrainingSpin.VARIABLE,
             "OMP_NUM_THREADS",
             "OPENBLAS_NUM_THREADS",
             "OPENBLAS_CORETYPE")) {
       env.put(name, System.getenv().getOrDefault(name, "unset"));
     }
+    env.put(TrainingSpin.VARIABLE + " (training processes)", TrainingSpin.inChildren());
     env.put("torch_threads", Integer.toString(Torch.threads()));
     env.put("cpus", Integer.toString(Runtime.getRuntime().availableProcessors()));
     return env;
@@ -471,6 +472,7 @@ public final class BenchCommand implements Callable<Integer> {
     command.addAll(stepArguments(config, measuredSteps, more));
     ProcessBuilder builder =
         new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+    TrainingSpin.apply(builder.environment());
     if (threshold > 0) {
       // glibc's own trimming, not the launcher's reuse of freed memory: the resident set then
       // follows what is allocated

@@ -93,7 +93,9 @@ final class PythonBaseline {
             Integer.toString(steps),
             "--threads",
             Integer.toString(threads));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    TrainingSpin.apply(builder.environment()); // the environment of lntune's training processes
+    Process p = builder.start();
     String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!p.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES) || p.exitValue() != 0) {
       p.destroyForcibly();
