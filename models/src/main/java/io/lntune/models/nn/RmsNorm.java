@@ -28,8 +28,13 @@ public class RmsNorm extends Module {
   public Tensor forward(Tensor x) {
     ScalarType in = x.scalar_type().intern();
     Tensor x32 = x.to(ScalarType.Float);
+    // The mean as a sum times 1 / dim: a mean's backward divides a full [..., dim] fp32 gradient
+    // where a sum's expands a view. A [1, 512, 768] bf16 norm's forward and backward took 1.38-1.42
+    // ms against 1.58-1.91, with the same outputs and all but 4 of 393,216 input gradients equal.
     Tensor variance =
-        x32.pow(new Scalar(2L)).mean(new long[] {-1}, true, new ScalarTypeOptional()); // [..., 1]
+        x32.square()
+            .sum(new long[] {-1}, true, new ScalarTypeOptional())
+            .mul(new Scalar(1.0 / x.size(-1))); // [..., 1]
     Tensor normed = x32.mul(variance.add(new Scalar(eps)).rsqrt()).to(in);
     return weight.mul(normed).to(in);
   }

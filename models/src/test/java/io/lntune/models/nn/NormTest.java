@@ -13,6 +13,8 @@ import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class NormTest {
   @Test
@@ -35,6 +37,57 @@ class NormTest {
       Tensor bf = norm.forward(x.to(ScalarType.BFloat16)); // fp32 weight, bf16 activations
       assertThat(DType.of(bf.scalar_type())).isEqualTo(DType.BF16);
       assertThat(bf.to(ScalarType.Float).sub(expected).abs().max().item_double()).isLessThan(0.05);
+    }
+  }
+
+  /**
+   * The gradients, to the input and the gain, equal those of Hugging Face's formula (a mean of
+   * squares, rsqrt, a cast, the gain): to rounding in fp64, and to a bf16 step in bf16, where the
+   * two orders of operations may round a few elements differently.
+   */
+  @ParameterizedTest
+  @EnumSource(
+      value = DType.class,
+      names = {"F32", "BF16"})
+  void rmsNormGradientsEqualTheReferenceFormulas(DType dtype) {
+    Torch.seed(5);
+    try (TensorScope scope = TensorScope.open()) {
+      RmsNorm norm = new RmsNorm(768, 1e-5, Placement.cpu(dtype));
+      Tensor weight = norm.weight();
+      try (NoGradGuard g = new NoGradGuard()) {
+        weight.copy_(randn(768).mul(new Scalar(0.1)).add(new Scalar(1.0)));
+      }
+      weight.requires_grad_(true);
+      Tensor x =
+          randn(2, 256, 768).mul(new Scalar(2.0)).to(dtype.scalarType()).requires_grad_(true);
+      Tensor upstream = randn(2, 256, 768).to(dtype.scalarType());
+
+      norm.forward(x).mul(upstream).sum().backward(); // upstream is d(loss)/d(output)
+      Tensor ours = x.grad().clone();
+      Tensor oursWeight = weight.grad().clone();
+      x.mutable_grad().reset();
+      weight.mutable_grad().reset();
+
+      Tensor up = x.to(ScalarType.Float);
+      Tensor variance =
+          up.pow(new Scalar(2L)).mean(new long[] {-1}, true, new ScalarTypeOptional());
+      weight
+          .mul(up.mul(variance.add(new Scalar(1e-5)).rsqrt()).to(dtype.scalarType()))
+          .mul(upstream)
+          .sum()
+          .backward();
+
+      double tolerance =
+          dtype == DType.F32 ? 1e-5 : 1.0 / 128; // a bf16 step, relative to the largest
+      assertThat(ours.sub(x.grad()).abs().max().item_double())
+          .isLessThanOrEqualTo(tolerance * x.grad().abs().max().item_double());
+      assertThat(oursWeight.sub(weight.grad()).abs().max().item_double())
+          .isLessThanOrEqualTo(tolerance * weight.grad().abs().max().item_double());
+      if (dtype == DType.BF16) {
+        assertThat(ours.ne(x.grad()).sum().item_double())
+            .as("elements rounded differently")
+            .isLessThan(0.001 * ours.numel());
+      }
     }
   }
 
