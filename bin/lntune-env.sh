@@ -5,12 +5,13 @@
 # With bf16 weights (oneDNN) ACTIVE can be faster on an idle machine, but on a shared one the spinning threads
 # lose their cores: lntune bench on `small` took 3.5 s per LAYERNORM step with ACTIVE against 1.9 s with PASSIVE.
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
-# PASSIVE puts an idle thread to sleep at once, so every parallel region of a step starts by waking it. A short spin
-# first (GOMP_SPINCOUNT=30000, about 0.6 ms here) made a bf16 `small` LAYERNORM step 6% faster (567 -> 533 ms, medians
-# of eight alternated runs) but loading a 1 GiB checkpoint slower (with placeholder weights, 162-204 -> 201-219 ms).
-# So bin/lntune spins for the commands that train (lntune_training_spin), where a step's thousands of regions
-# outweigh a one-off load, and nowhere else; see docs/LIBTORCH.md ("Threads").
-LNTUNE_TRAINING_SPINCOUNT=30000
+# PASSIVE puts an idle thread to sleep at once, so every parallel region of a step starts by waking it. Spinning first
+# made a bf16 `small` LAYERNORM step faster: 567 -> 533 ms with GOMP_SPINCOUNT=30000 (about 0.6 ms here), 518 -> 497 ms
+# from 30000 to 300000 (libgomp's own spin when no wait policy is set), medians of alternated runs; `lntune demo` took
+# 187, 165 and 148 s. But it made loading a 1 GiB checkpoint slower (162-204 -> 201-219 ms at 30000). So bin/lntune
+# spins for the commands that train (lntune_training_spin), where a run's steps outweigh a one-off load, and nowhere
+# else; see docs/LIBTORCH.md ("Threads").
+LNTUNE_TRAINING_SPINCOUNT=300000
 lntune_training_spin() {
   case "${1:-}" in
     train|demo|bench-step) export GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-$LNTUNE_TRAINING_SPINCOUNT}" ;;

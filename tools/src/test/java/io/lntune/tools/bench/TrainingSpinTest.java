@@ -14,7 +14,7 @@ class TrainingSpinTest {
     Map<String, String> bare = new HashMap<>(Map.of("OMP_WAIT_POLICY", "PASSIVE"));
     TrainingSpin.apply(bare);
     assertThat(bare)
-        .containsEntry("GOMP_SPINCOUNT", "30000")
+        .containsEntry("GOMP_SPINCOUNT", "300000")
         .containsEntry("OMP_WAIT_POLICY", "PASSIVE");
 
     Map<String, String> set = new HashMap<>(Map.of("GOMP_SPINCOUNT", "0"));
