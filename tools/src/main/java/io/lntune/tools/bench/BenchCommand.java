@@ -41,17 +41,18 @@ import picocli.CommandLine.Spec;
  * bench.json} and {@code bench.md}.
  *
  * <pre>{@code
- * lntune bench                              # small (about 100M parameters, 512 tokens), bf16, 3 rounds of 3 steps
+ * lntune bench                              # small (about 100M parameters, 512 tokens), bf16, 5 rounds of 3 steps
  * lntune bench --size medium --output runs/bench
  * lntune bench --configs LAYERNORM --data-parallel   # also 2 Gloo ranks x 1 thread, 1 process x 2 threads
  * }</pre>
  *
  * <p>Each training configuration runs in child JVMs ({@code lntune bench-step}) with this JVM's
- * options and environment, because a process's peak resident memory only grows: each row's peak is
- * its own process's. Timing children run round-robin, every configuration once per round, so that a
- * change in the machine's load (it may be shared) hits every configuration alike, and each row's
- * times are the medians over its rounds; a last child per configuration, whose large allocations
- * are unmapped on release, measures the memory.
+ * options and environment, the training spin added ({@link TrainingSpin}), because a process's peak
+ * resident memory only grows: each row's peak is its own process's. Timing children run
+ * round-robin, every configuration once per round, so that a change in the machine's load (it may
+ * be shared) hits every configuration alike (the Python baseline's run of a strategy right after
+ * lntune's), and each row's times are the medians over its rounds; a last child per configuration,
+ * whose large allocations are unmapped on release, measures the memory.
  */
 @Command(
     name = "bench",
@@ -96,7 +97,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Option(
       names = "--rounds",
-      defaultValue = "3",
+      defaultValue = "5",
       description =
           "Timing processes per configuration, run "
               + "round-robin (every configuration once per round) so that a change in the machine's load hits all alike; "
@@ -238,6 +239,13 @@ public final class BenchCommand implements Callable<Integer> {
         timed
             .computeIfAbsent(config, c -> new ArrayList<>())
             .add(child(config, steps, 0, List.of()));
+        // Python's run of the strategy right after lntune's: the pair sees the machine alike
+        if (eager.isPresent() && PythonBaseline.STRATEGIES.contains(config)) {
+          progress(err, round, config, "in Python eager");
+          eagerRuns
+              .computeIfAbsent(config, c -> new ArrayList<>())
+              .add(eager.get().measure(s, config, warmup, steps, Torch.threads()));
+        }
       }
       if (dataParallel) {
         int threads = DataParallelComparison.RANKS;
@@ -245,14 +253,6 @@ public final class BenchCommand implements Callable<Integer> {
         oneProcess.add(child(DATA_PARALLEL, steps, 0, comparisonOptions(s, threads)));
         progress(err, round, DATA_PARALLEL, "as " + threads + " ranks x 1 thread");
         ranks.add(rankChildren(comparisonOptions(s, 1)));
-      }
-      for (String config : configs) {
-        if (eager.isPresent() && PythonBaseline.STRATEGIES.contains(config)) {
-          progress(err, round, config, "in Python eager");
-          eagerRuns
-              .computeIfAbsent(config, c -> new ArrayList<>())
-              .add(eager.get().measure(s, config, warmup, steps, Torch.threads()));
-        }
       }
     }
     List<StepResult> rows = new ArrayList<>();

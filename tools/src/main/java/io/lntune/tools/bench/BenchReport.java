@@ -277,7 +277,7 @@ record BenchReport(
     if (!baseline.isEmpty()) {
       md.append(
           "\nThe same step in Python PyTorch eager (bench_step_eager.py: the model cast to bf16, no "
-              + "fp32 masters; AdamW; the same trainable tensors), round-robin with lntune's:\n\n"
+              + "fp32 masters; AdamW; the same trainable tensors), each round's run right after lntune's of the same strategy:\n\n"
               + "| strategy | lntune step ms | Python eager step ms | lntune / Python "
               + "| lntune peak RSS | Python peak RSS |\n"
               + "|---|---:|---:|---:|---:|---:|\n");
