@@ -34,12 +34,12 @@ public final class LlamaAttention extends Module {
   Tensor forward(Tensor x, RotaryEmbedding.Angles rope, AttentionMask mask, KvCache.Layer cache) {
     long b = x.size(0);
     long t = x.size(1);
-    Tensor q =
-        rope.apply(qProj.forward(x).view(b, t, heads, headDim).transpose(1, 2)); // [B, H, T, hd]
-    Tensor k =
-        rope.apply(
-            kProj.forward(x).view(b, t, kvHeads, headDim).transpose(1, 2)); // [B, Hkv, T, hd]
-    Tensor v = vProj.forward(x).view(b, t, kvHeads, headDim).transpose(1, 2); // [B, Hkv, T, hd]
+    // Each head made contiguous before RoPE: the rotation and its backward run faster on the copy
+    // than on the transposed view (a [1, 12, 512, 64] bf16 one, forward and backward: 0.67-0.80
+    // ms against 0.83-0.96, the same values), and attention wants the copy anyway.
+    Tensor q = rope.apply(heads(qProj.forward(x), b, t, heads)); // [B, H, T, hd]
+    Tensor k = rope.apply(heads(kProj.forward(x), b, t, kvHeads)); // [B, Hkv, T, hd]
+    Tensor v = heads(vProj.forward(x), b, t, kvHeads); // [B, Hkv, T, hd]
     if (cache != null) {
       k = cache.keys(k); // [B, Hkv, past+T, hd]
       v = cache.values(v);
@@ -47,5 +47,10 @@ public final class LlamaAttention extends Module {
     Tensor out =
         Attention.attend(q, k, v, mask.mask(), mask.causal(), mask.bias()); // [B, H, T, hd]
     return oProj.forward(out.transpose(1, 2).reshape(b, t, heads * headDim)); // [B, T, D]
+  }
+
+  /** {@return a projection's output [B, T, n * hd] as n contiguous heads} [B, n, T, hd] */
+  private Tensor heads(Tensor projected, long b, long t, long n) {
+    return projected.view(b, t, n, headDim).transpose(1, 2).contiguous();
   }
 }
