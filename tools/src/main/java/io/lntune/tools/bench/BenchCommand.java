@@ -233,7 +233,13 @@ public final class BenchCommand implements Callable<Integer> {
     Map<String, List<StepResult>> timed = new LinkedHashMap<>();
     List<StepResult> oneProcess = new ArrayList<>();
     List<StepResult> ranks = new ArrayList<>();
+    // The GEMM probe runs once a round, in this JVM between the children, and its median over the
+    // rounds counts: on a shared machine its best product varied by 15% within a minute, so a
+    // single probe compared a moment with steps spread over the whole run.
+    LlamaModel model = BenchModels.build(s, d, 1);
+    List<MachineProbes.Gemm> gemms = new ArrayList<>();
     for (int round = 1; round <= rounds; round++) {
+      gemms.add(MachineProbes.gemm(model, s.batch * s.sequence));
       for (String config : configs) {
         progress(err, round, config, "on " + s.name().toLowerCase() + " in a child JVM");
         timed
@@ -265,8 +271,7 @@ public final class BenchCommand implements Callable<Integer> {
       }
       rows.add(combine(timed.get(config), memory));
     }
-    LlamaModel model = BenchModels.build(s, d, 1);
-    MachineProbes.Gemm gemm = MachineProbes.gemm(model, s.batch * s.sequence);
+    MachineProbes.Gemm gemm = MachineProbes.medianGemm(gemms);
     Path tmp = Files.createTempDirectory("lntune-bench");
     MachineProbes.Checkpoint checkpoint;
     try {

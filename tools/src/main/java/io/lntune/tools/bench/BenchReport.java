@@ -199,7 +199,7 @@ record BenchReport(
     md.append(
         String.format(
             Locale.ROOT,
-            "GEMM [%d x %d] x [%d x %d]: %s%n%n",
+            "GEMM [%d x %d] x [%d x %d]: %s (median of one probe per round)%n%n",
             gemm.m(),
             gemm.k(),
             gemm.k(),

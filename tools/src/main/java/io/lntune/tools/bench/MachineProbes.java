@@ -44,9 +44,17 @@ final class MachineProbes {
    * @param m rows (tokens)
    * @param k inner dimension
    * @param n output features
-   * @param flops achieved FLOP/s (2mkn per product), the median of the timed repetitions
+   * @param flops achieved FLOP/s (2mkn per product): a probe's fastest product, or the median of
+   *     several probes' ({@link #medianGemm})
    */
   record Gemm(long m, long k, long n, double flops) {}
+
+  /** {@return probes of one shape as one: their median FLOP/s} */
+  static Gemm medianGemm(List<Gemm> probes) {
+    Gemm first = probes.get(0);
+    return new Gemm(
+        first.m(), first.k(), first.n(), median(probes.stream().map(Gemm::flops).toList()));
+  }
 
   /**
    * Loading a checkpoint against reading its file. Each load builds a model and loads the file into

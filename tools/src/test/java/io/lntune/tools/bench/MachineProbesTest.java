@@ -7,6 +7,8 @@ import io.lntune.models.llama.LlamaConfig;
 import io.lntune.models.llama.LlamaModel;
 import io.lntune.models.nn.Placement;
 import io.lntune.torch.DType;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -39,5 +41,16 @@ class MachineProbesTest {
   void aCheckpointSmallerThanOneLayerStillHasOne(DType dtype) {
     assertThat(MachineProbes.sizedFor(BenchSize.SMALL.config(), dtype, 1).numHiddenLayers())
         .isEqualTo(1);
+  }
+
+  @Test
+  void probesOfARunCountByTheirMedian() {
+    MachineProbes.Gemm median =
+        MachineProbes.medianGemm(
+            List.of(
+                new MachineProbes.Gemm(512, 768, 2048, 7.2e11),
+                new MachineProbes.Gemm(512, 768, 2048, 5.9e11),
+                new MachineProbes.Gemm(512, 768, 2048, 6.5e11)));
+    assertThat(median).isEqualTo(new MachineProbes.Gemm(512, 768, 2048, 6.5e11));
   }
 }
