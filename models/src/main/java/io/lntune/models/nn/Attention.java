@@ -116,8 +116,9 @@ public final class Attention {
   /**
    * {@return the mask as attention by products adds it to the scores: 0 where a query may see a key
    * and -inf where not, in {@code like}'s dtype and device; null for no mask} [B or 1, 1, 1, T, S]
-   * for {@code allowed}, [T, S] for causal. Added rather than a masked_fill on the scores: the
-   * products start from it, and it saves nothing for the backward.
+   * for {@code allowed}, [T, S] for causal. Additive rather than a masked_fill of the scores: the
+   * scores start as a copy of it, which the product is added to, and it saves nothing for the
+   * backward.
    *
    * @param allowed as {@link #attend} takes it, or null
    * @param causal as {@link #attend} takes it

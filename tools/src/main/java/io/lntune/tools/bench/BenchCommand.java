@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lntune.models.llama.LlamaModel;
+import io.lntune.models.nn.Placement;
 import io.lntune.tools.LntuneCli;
 import io.lntune.torch.DType;
 import io.lntune.torch.LntuneException;
@@ -235,11 +236,12 @@ public final class BenchCommand implements Callable<Integer> {
     List<StepResult> ranks = new ArrayList<>();
     // The GEMM probe runs once a round, in this JVM between the children, and its median over the
     // rounds counts: on a shared machine its best product varied by 15% within a minute, so a
-    // single probe compared a moment with steps spread over the whole run.
-    LlamaModel model = BenchModels.build(s, d, 1);
+    // single probe compared a moment with steps spread over the whole run. It allocates only its
+    // two operands, which it frees: the children have the device to themselves.
+    Placement probes = BenchModels.placement(s, d);
     List<MachineProbes.Gemm> gemms = new ArrayList<>();
     for (int round = 1; round <= rounds; round++) {
-      gemms.add(MachineProbes.gemm(model, s.batch * s.sequence));
+      gemms.add(MachineProbes.gemm(s.config(), probes, s.batch * s.sequence));
       for (String config : configs) {
         progress(err, round, config, "on " + s.name().toLowerCase() + " in a child JVM");
         timed
@@ -272,6 +274,7 @@ public final class BenchCommand implements Callable<Integer> {
       rows.add(combine(timed.get(config), memory));
     }
     MachineProbes.Gemm gemm = MachineProbes.medianGemm(gemms);
+    LlamaModel model = BenchModels.build(s, d, 1);
     Path tmp = Files.createTempDirectory("lntune-bench");
     MachineProbes.Checkpoint checkpoint;
     try {

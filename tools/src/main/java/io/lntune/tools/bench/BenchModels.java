@@ -22,20 +22,28 @@ final class BenchModels {
    * @throws LntuneException if the size needs CUDA and none is available
    */
   static LlamaModel build(BenchSize size, DType dtype, long seed) {
-    Device device = Device.cpu();
-    if (size.needsCuda) {
-      if (!Torch.cudaAvailable()) {
-        throw new LntuneException(
-            "bench size "
-                + size.name().toLowerCase()
-                + " (a 7B model) runs on CUDA only and "
-                + "no CUDA device is available (a CPU build of libtorch, or no GPU): pick tiny, small or medium");
-      }
-      device = Device.cuda(0);
-    }
-    LlamaModel model = new LlamaModel(size.config(), new Placement(device, dtype));
+    LlamaModel model = new LlamaModel(size.config(), placement(size, dtype));
     Init.normal(model, 0.02, seed);
     return model;
+  }
+
+  /**
+   * {@return where the bench's models of {@code size} live: on CUDA for the sizes that need it}
+   *
+   * @throws LntuneException if the size needs CUDA and none is available
+   */
+  static Placement placement(BenchSize size, DType dtype) {
+    if (!size.needsCuda) {
+      return new Placement(Device.cpu(), dtype);
+    }
+    if (!Torch.cudaAvailable()) {
+      throw new LntuneException(
+          "bench size "
+              + size.name().toLowerCase()
+              + " (a 7B model) runs on CUDA only and "
+              + "no CUDA device is available (a CPU build of libtorch, or no GPU): pick tiny, small or medium");
+    }
+    return new Placement(Device.cuda(0), dtype);
   }
 
   /**

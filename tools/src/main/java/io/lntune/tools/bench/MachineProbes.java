@@ -87,21 +87,20 @@ final class MachineProbes {
   record Decode(long context, double tokenMillis) {}
 
   /**
-   * {@return the FLOP/s of {@code linear} on [m, k] x [n, k]^T in the model's dtype and device, as
-   * the MLP runs it: the fastest of 40 products after 10 that warm it up} The fastest, not the
-   * median: the probe stands for what the machine can do, and in the bench's JVM it runs while the
-   * JIT compilers and the garbage collector still share the cores (a median of 10 measured 276
-   * GFLOP/s there where the same product's best was 740).
+   * {@return the FLOP/s of {@code linear} on [m, k] x [n, k]^T in {@code placement}, k and n the
+   * config's hidden and intermediate sizes, as the MLP runs it: the fastest of 40 products after 10
+   * that warm it up} The fastest, not the median: the probe stands for what the machine can do, and
+   * in the bench's JVM it runs while the JIT compilers and the garbage collector still share the
+   * cores (a median of 10 measured 276 GFLOP/s there where the same product's best was 740).
    */
-  static Gemm gemm(LlamaModel model, long m) {
-    LlamaConfig c = model.config();
+  static Gemm gemm(LlamaConfig c, Placement placement, long m) {
     long k = c.hiddenSize();
     long n = c.intermediateSize();
     try (TensorScope scope = TensorScope.open();
         NoGradGuard g = new NoGradGuard()) {
       TensorOptions options =
-          new TensorOptions(model.placement().device().toTorch())
-              .dtype(new ScalarTypeOptional(model.placement().dtype().scalarType()));
+          new TensorOptions(placement.device().toTorch())
+              .dtype(new ScalarTypeOptional(placement.dtype().scalarType()));
       Tensor x = randn(new long[] {m, k}, options);
       Tensor w = randn(new long[] {n, k}, options);
       List<Double> seconds = new ArrayList<>();
