@@ -51,8 +51,9 @@ import org.slf4j.LoggerFactory;
  * LlavaModel llava = LlavaModel.load(Path.of("/models/llava-v1.5-7b"), Placement.cpu(DType.BF16));
  * try (TensorScope scope = TensorScope.open()) {
  *   LlavaInput input = LlavaInput.of(ids).withAttentionMask(mask).withLabels(labels).withPixels(pixels);
- *   LlavaOutput out = llava.forward(input);   // ids hold -200 where each image goes
- *   out.loss().get().sum().backward();
+ *   CausalLmLoss.Result loss = llava.loss(input);   // ids hold -200 where each image goes
+ *   loss.sum().backward();
+ *   LlavaOutput out = llava.forward(input);         // every position's logits, for evaluation
  * }
  * var counting = new LlavaModel(LlavaConfigs.byName("llava-v1-llama2-13b"), Placement.meta(DType.F16));
  * }</pre>
@@ -293,6 +294,39 @@ public final class LlavaModel extends Module {
     Optional<Tensor> labels = Optional.ofNullable(seq.labels());
     return new LlavaOutput(
         logits, labels, seq.attentionMask(), labels.map(l -> CausalLmLoss.of(logits, l)));
+  }
+
+  /**
+   * {@link #loss(LlavaInput, LayerRunner)} with the decoder layers run in turn.
+   *
+   * @param input the ids and labels, and the attention mask and images where there are any
+   * @return the summed next-token loss and the supervised token count
+   * @throws IllegalArgumentException if {@code input} has no labels, or placeholders and images do
+   *     not pair up
+   */
+  public CausalLmLoss.Result loss(LlavaInput input) {
+    return loss(input, LayerRunner.SEQUENTIAL);
+  }
+
+  /**
+   * The training loss of {@code input}: the loss {@link #forward(LlavaInput, LayerRunner)} returns,
+   * with the output head run only at the positions that predict a supervised label ({@link
+   * CausalLmLoss#ofSupervised}). An image's feature positions, the prompts and the padding get no
+   * logits, which over the vocabulary are the largest activation of a step.
+   *
+   * @param input the ids and labels, and the attention mask and images where there are any
+   * @param layers runs the decoder layers
+   * @return the summed next-token loss and the supervised token count
+   * @throws IllegalArgumentException if {@code input} has no labels, or placeholders and images do
+   *     not pair up
+   */
+  public CausalLmLoss.Result loss(LlavaInput input, LayerRunner layers) {
+    if (input.labels().isEmpty()) {
+      throw new IllegalArgumentException("the loss needs labels: the input has none");
+    }
+    SplicedSequence seq = splice(input);
+    Tensor hidden = llm.hiddenStates(seq.embeds(), seq.attentionMask(), layers); // [B, L, D]
+    return CausalLmLoss.ofSupervised(hidden, seq.labels(), llm::logits);
   }
 
   /**

@@ -2,6 +2,8 @@ package io.lntune.models.nn;
 
 import static org.bytedeco.pytorch.global.torch.cross_entropy_loss;
 
+import io.lntune.torch.TensorScope;
+import java.util.function.UnaryOperator;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
@@ -11,10 +13,18 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * Next-token cross-entropy: position t's logits predict label t+1; labels of -100 (prompt, image,
  * padding) are not supervised. Returns the sum and the count rather than the mean, so that losses
  * over micro-batches of different sizes combine into the mean over all their tokens.
+ *
+ * <pre>{@code
+ * CausalLmLoss.Result eval = CausalLmLoss.of(model.forward(ids), labels);          // every position's logits
+ * CausalLmLoss.Result train = CausalLmLoss.ofSupervised(hidden, labels, model::logits); // the supervised ones'
+ * }</pre>
  */
 public final class CausalLmLoss {
   /** Labels with this value are ignored, as in PyTorch and LLaVA. */
   public static final long IGNORE_INDEX = -100;
+
+  // Out of any scope: the class may first load inside a TensorScope, whose close would free it.
+  private static final Scalar IGNORED = TensorScope.unscoped(new Scalar(IGNORE_INDEX));
 
   private CausalLmLoss() {}
 
@@ -42,10 +52,37 @@ public final class CausalLmLoss {
     Tensor predicted =
         logits.narrow(1, 0, t - 1).reshape(-1, vocab).to(ScalarType.Float); // [B*(T-1), V]
     Tensor targets = labels.narrow(1, 1, t - 1).reshape(-1); // [B*(T-1)]
-    long tokens = targets.ne(new Scalar(IGNORE_INDEX)).sum().item_long();
+    long tokens = targets.ne(IGNORED).sum().item_long();
     Tensor sum =
         cross_entropy_loss(
             predicted, targets, new TensorOptional(), /*reduction sum=*/ 2, IGNORE_INDEX, 0.0);
     return new Result(sum, tokens);
+  }
+
+  /**
+   * {@return the loss {@link #of} computes on {@code head(hidden)}, the head run only at the
+   * positions that predict a supervised label} Training needs no other logits, and over a
+   * vocabulary they are a step's largest activation: [T, 32000] in fp32 is 125 KiB a position, and
+   * in LLaVA data the 576 positions of each image, the prompts and the padding predict nothing.
+   *
+   * @param hidden [B, T, D], the decoder's last hidden states (after its final norm)
+   * @param labels [B, T] int64, {@link #IGNORE_INDEX} where unsupervised
+   * @param head maps hidden states [N, D] to logits [N, vocab]
+   */
+  public static Result ofSupervised(Tensor hidden, Tensor labels, UnaryOperator<Tensor> head) {
+    long t = hidden.size(1);
+    Tensor predicting = hidden.narrow(1, 0, t - 1).reshape(-1, hidden.size(2)); // [B*(T-1), D]
+    Tensor targets = labels.narrow(1, 1, t - 1).reshape(-1); // [B*(T-1)]
+    Tensor supervised = targets.ne(IGNORED).nonzero().squeeze(1); // [N]
+    Tensor logits = head.apply(predicting.index_select(0, supervised)); // [N, vocab]
+    Tensor sum =
+        cross_entropy_loss(
+            logits.to(ScalarType.Float),
+            targets.index_select(0, supervised),
+            new TensorOptional(),
+            /*reduction sum=*/ 2,
+            IGNORE_INDEX,
+            0.0);
+    return new Result(sum, supervised.size(0));
   }
 }

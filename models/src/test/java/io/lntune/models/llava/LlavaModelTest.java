@@ -109,6 +109,57 @@ class LlavaModelTest {
   }
 
   @Test
+  void trainingLossRunsTheHeadOnSupervisedPositionsWithTheSameValueAndGradients() {
+    try (LlavaModel trained = TinyLlava.random(22);
+        TensorScope scope = TensorScope.open()) {
+      // two rows, three images, right padding: most spliced positions predict nothing
+      Tensor ids =
+          Tensor.create(new long[] {1, 5, IMG, 7, IMG, 9, 11, 1, IMG, 4, 8, 0, 0, 0}, 2, 7);
+      Tensor mask = Tensor.create(new long[] {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0}, 2, 7);
+      Tensor labels =
+          Tensor.create(
+              new long[] {-100, -100, -100, 7, -100, 9, 11, -100, -100, 4, 8, -100, -100, -100},
+              2,
+              7);
+      LlavaInput input =
+          LlavaInput.of(ids).withAttentionMask(mask).withLabels(labels).withPixels(pixels(3));
+      Map<String, Tensor> params = new LinkedHashMap<>(Modules.namedParameters(trained));
+      params.keySet().removeIf(name -> name.contains("vision_tower")); // LLaVA's frozen tower
+      params.values().forEach(p -> p.requires_grad_(true));
+      CausalLmLoss.Result full = trained.forward(input).loss().orElseThrow();
+      full.sum().backward();
+      Map<String, Tensor> reference = new LinkedHashMap<>();
+      params.forEach((name, p) -> reference.put(name, p.grad().clone()));
+      params.values().forEach(p -> p.grad().zero_());
+
+      CausalLmLoss.Result selected = trained.loss(input);
+      selected.sum().backward();
+
+      assertThat(selected.tokens()).isEqualTo(full.tokens()).isEqualTo(5);
+      assertThat(selected.sum().item_double())
+          .isCloseTo(full.sum().item_double(), Offset.offset(1e-5));
+      reference.forEach(
+          (name, expected) ->
+              assertThat(params.get(name).grad().sub(expected).abs().max().item_double())
+                  .as(name)
+                  .isLessThan(1e-5));
+      assertThat(reference.get("lm_head.weight").abs().sum().item_double())
+          .as("the head gets a gradient")
+          .isPositive();
+    }
+  }
+
+  @Test
+  void trainingLossNeedsLabels() {
+    try (TensorScope scope = TensorScope.open()) {
+      Tensor ids = Tensor.create(new long[] {1, IMG, 7}, 1, 3);
+      assertThatThrownBy(() -> model.loss(LlavaInput.of(ids).withPixels(pixels(1))))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("the loss needs labels: the input has none");
+    }
+  }
+
+  @Test
   void placeholdersAndImagesMustPairUp() {
     try (TensorScope scope = TensorScope.open();
         NoGradGuard g = new NoGradGuard()) {

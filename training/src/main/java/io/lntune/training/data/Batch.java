@@ -16,7 +16,7 @@ import org.bytedeco.pytorch.Tensor;
  *
  * <pre>{@code
  * try (Batch b = loader.next()) {
- *   CausalLmLoss.Result loss = model.forward(b.input()).loss().orElseThrow();
+ *   CausalLmLoss.Result loss = model.loss(b.input());
  * }
  * }</pre>
  *

@@ -6,8 +6,9 @@ import io.lntune.training.data.Batch;
 
 /**
  * Trains a {@link LlavaModel} on the data pipeline's batches: images spliced in at their
- * placeholders, the summed next-token loss over the supervised positions, the language model's
- * layers recomputed in the backward pass when asked ({@link Recomputation}).
+ * placeholders, the summed next-token loss over the supervised positions with logits for those
+ * positions only ({@link LlavaModel#loss}), the language model's layers recomputed in the backward
+ * pass when asked ({@link Recomputation}).
  */
 public final class LlavaTask implements TrainingTask<Batch> {
   private final LlavaModel model;
@@ -33,7 +34,7 @@ public final class LlavaTask implements TrainingTask<Batch> {
   @Override
   public CausalLmLoss.Result loss(Batch batch) {
     model.train(true);
-    return model.forward(batch.input(), layers).loss().orElseThrow();
+    return model.loss(batch.input(), layers);
   }
 
   @Override

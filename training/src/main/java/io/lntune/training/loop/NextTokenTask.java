@@ -1,13 +1,8 @@
 package io.lntune.training.loop;
 
-import static org.bytedeco.pytorch.global.torch.cross_entropy_loss;
-
 import io.lntune.models.llama.LlamaModel;
 import io.lntune.models.nn.CausalLmLoss;
-import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
-import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * Trains a bare {@link LlamaModel} as a language model: the summed next-token loss over the
@@ -37,8 +32,6 @@ public final class NextTokenTask<B extends NextTokenTask.Tokens> implements Trai
       return ids();
     }
   }
-
-  private static final Scalar IGNORE = new Scalar(CausalLmLoss.IGNORE_INDEX);
 
   private final LlamaModel model;
   private final Recomputation layers;
@@ -76,21 +69,8 @@ public final class NextTokenTask<B extends NextTokenTask.Tokens> implements Trai
    */
   public CausalLmLoss.Result loss(Tensor ids, Tensor labels) {
     model.train(true);
-    long t = ids.size(1);
-    Tensor hidden = model.hiddenStates(model.embed(ids), layers).narrow(1, 0, t - 1); // [B, T-1, D]
-    Tensor targets = labels.narrow(1, 1, t - 1).reshape(-1); // [B*(T-1)]
-    Tensor supervised = targets.ne(IGNORE).nonzero().squeeze(1); // [N]
-    Tensor logits =
-        model.logits(hidden.reshape(-1, hidden.size(2)).index_select(0, supervised)); // [N, vocab]
-    Tensor sum =
-        cross_entropy_loss(
-            logits.to(ScalarType.Float),
-            targets.index_select(0, supervised),
-            new TensorOptional(),
-            /*reduction sum=*/ 2,
-            CausalLmLoss.IGNORE_INDEX,
-            0.0);
-    return new CausalLmLoss.Result(sum, supervised.size(0));
+    Tensor hidden = model.hiddenStates(model.embed(ids), layers); // [B, T, D]
+    return CausalLmLoss.ofSupervised(hidden, labels, model::logits);
   }
 
   @Override

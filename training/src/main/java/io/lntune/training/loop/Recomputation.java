@@ -17,7 +17,7 @@ import org.bytedeco.pytorch.Tensor;
  *
  * <pre>{@code
  * Recomputation layers = new Recomputation(true);
- * CausalLmLoss.Result loss = model.forward(batch.input(), layers).loss().orElseThrow();
+ * CausalLmLoss.Result loss = model.loss(batch.input(), layers);
  * layers.backward(loss.sum());   // not loss.sum().backward(): that would leave the recomputed layers without gradients
  * }</pre>
  *
