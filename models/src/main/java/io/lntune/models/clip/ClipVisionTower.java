@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Forward passes free each layer's temporaries as they go ({@link TensorScope#returning}); run
- * them inside a scope of your own to free the results. Inference is thread-safe; close the tower
- * (it is a JavaCPP pointer) or let it go out of reach to free its weights.
+ * them inside a scope of your own to free the results. Inference is thread-safe; close the tower to
+ * free its weights.
  */
 public final class ClipVisionTower extends Module {
   private static final Logger log = LoggerFactory.getLogger(ClipVisionTower.class);
@@ -133,5 +133,15 @@ public final class ClipVisionTower extends Module {
 
   private static Tensor run(ClipEncoderLayer layer, Tensor x) {
     return TensorScope.returning(() -> layer.forward(x));
+  }
+
+  /**
+   * Frees the weights now ({@link Modules#release}) rather than when the garbage collector finds
+   * their Java handles, then the module itself.
+   */
+  @Override
+  public void close() {
+    Modules.release(this);
+    super.close();
   }
 }

@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * var planning = new LlamaModel(LlamaConfigs.llama2_13b(), Placement.meta(DType.F16));   // no memory
  * }</pre>
  *
- * <p>Weights start frozen. Build and load outside any {@code TensorScope}.
+ * <p>Weights start frozen. Build and load outside any {@code TensorScope}; close the model to free
+ * its weights.
  */
 public final class LlamaModel extends Module {
   private static final Logger log = LoggerFactory.getLogger(LlamaModel.class);
@@ -400,5 +401,15 @@ public final class LlamaModel extends Module {
     Tensor counted =
         padding.to(ScalarType.Long).cumsum(-1).sub(new Scalar(1L)).clamp_min(new Scalar(0L));
     return counted.narrow(1, past, t);
+  }
+
+  /**
+   * Frees the weights now ({@link Modules#release}) rather than when the garbage collector finds
+   * their Java handles, then the module itself.
+   */
+  @Override
+  public void close() {
+    Modules.release(this);
+    super.close();
   }
 }

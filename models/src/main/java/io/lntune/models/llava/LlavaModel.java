@@ -58,7 +58,8 @@ import org.slf4j.LoggerFactory;
  * var counting = new LlavaModel(LlavaConfigs.byName("llava-v1-llama2-13b"), Placement.meta(DType.F16));
  * }</pre>
  *
- * <p>Weights start frozen. Build and load outside any {@code TensorScope}.
+ * <p>Weights start frozen. Build and load outside any {@code TensorScope}; close the model to free
+ * its weights.
  */
 public final class LlavaModel extends Module {
   private static final Logger log = LoggerFactory.getLogger(LlavaModel.class);
@@ -462,5 +463,15 @@ public final class LlavaModel extends Module {
   /** {@return the parameter count of each component, and the total} */
   public ComponentCounts parameterCounts() {
     return ComponentCounts.of(this);
+  }
+
+  /**
+   * Frees the weights now ({@link Modules#release}) rather than when the garbage collector finds
+   * their Java handles, then the module itself.
+   */
+  @Override
+  public void close() {
+    Modules.release(this);
+    super.close();
   }
 }

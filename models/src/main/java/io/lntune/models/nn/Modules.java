@@ -1,5 +1,6 @@
 package io.lntune.models.nn;
 
+import io.lntune.torch.TensorScope;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.bytedeco.javacpp.BytePointer;
@@ -34,6 +35,35 @@ public final class Modules {
       out.put(key == null ? "" : key.getString(), new Tensor(item.value()));
     }
     return out;
+  }
+
+  /**
+   * Frees the memory of every parameter, gradient and buffer of {@code module} now: each parameter
+   * and buffer becomes an empty tensor of its dtype and device, and loses its gradient. A model's
+   * Java fields hold handles to its tensors, so closing the C++ module alone leaves its weights to
+   * the garbage collector, which may never run before the next model is loaded. Views and clones
+   * made before keep their own memory; handles to the tensors themselves see them empty.
+   *
+   * <pre>{@code
+   * @Override
+   * public void close() {
+   *   Modules.release(this);
+   *   super.close();
+   * }
+   * }</pre>
+   */
+  public static void release(Module module) {
+    if (module.isNull()) {
+      return; // closed before
+    }
+    try (TensorScope scope = TensorScope.open()) { // the handles made here
+      Map<String, Tensor> tensors = new LinkedHashMap<>(namedParameters(module));
+      namedBuffers(module).forEach((name, buffer) -> tensors.put("buffer " + name, buffer));
+      for (Tensor t : tensors.values()) {
+        t.mutable_grad().reset();
+        t.set_data(t.new_empty(0));
+      }
+    }
   }
 
   /** {@return the number of parameter elements} */
