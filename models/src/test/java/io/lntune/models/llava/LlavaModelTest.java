@@ -48,21 +48,31 @@ class LlavaModelTest {
     return randn(n, 3, 16, 16);
   }
 
+  /**
+   * Row 0: text, image, text, image, text; row 1: image first, then text, then right padding; some
+   * text supervised.
+   */
+  static LlavaInput twoRowsOfThreeImages() {
+    Tensor ids = Tensor.create(new long[] {1, 5, IMG, 7, IMG, 9, 11, 1, IMG, 4, 8, 0, 0, 0}, 2, 7);
+    Tensor mask = Tensor.create(new long[] {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0}, 2, 7);
+    Tensor labels =
+        Tensor.create(
+            new long[] {-100, -100, -100, 7, -100, 9, 11, -100, -100, 4, 8, -100, -100, -100},
+            2,
+            7);
+    return LlavaInput.of(ids).withAttentionMask(mask).withLabels(labels).withPixels(pixels(3));
+  }
+
   @Test
   void splicedPositionsCarryTheProjectorOutputAndTextPositionsTheEmbeddings() {
     long p = model.config().imageTokens(); // 16 patches of the tiny tower
     try (TensorScope scope = TensorScope.open();
         NoGradGuard g = new NoGradGuard()) {
-      // row 0: text, image, text, image, text; row 1: image first, then text, then right padding
-      Tensor ids =
-          Tensor.create(new long[] {1, 5, IMG, 7, IMG, 9, 11, 1, IMG, 4, 8, 0, 0, 0}, 2, 7);
-      Tensor mask = Tensor.create(new long[] {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0}, 2, 7);
-      Tensor labels =
-          Tensor.create(
-              new long[] {-100, -100, -100, 7, -100, 9, 11, -100, -100, 4, 8, -100, -100, -100},
-              2,
-              7);
-      Tensor pix = pixels(3);
+      LlavaInput input = twoRowsOfThreeImages();
+      Tensor ids = input.ids();
+      Tensor mask = input.attentionMask().orElseThrow();
+      Tensor labels = input.labels().orElseThrow();
+      Tensor pix = input.pixels().orElseThrow();
       Tensor images = model.imageFeatures(pix); // [3, P, D]
       Tensor embeds = model.languageModel().embed(SplicedSequence.embeddable(ids));
       SplicedSequence s = SplicedSequence.of(ids, mask, labels, embeds, images, 1000);
@@ -112,17 +122,7 @@ class LlavaModelTest {
   void trainingLossRunsTheHeadOnSupervisedPositionsWithTheSameValueAndGradients() {
     try (LlavaModel trained = TinyLlava.random(22);
         TensorScope scope = TensorScope.open()) {
-      // two rows, three images, right padding: most spliced positions predict nothing
-      Tensor ids =
-          Tensor.create(new long[] {1, 5, IMG, 7, IMG, 9, 11, 1, IMG, 4, 8, 0, 0, 0}, 2, 7);
-      Tensor mask = Tensor.create(new long[] {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0}, 2, 7);
-      Tensor labels =
-          Tensor.create(
-              new long[] {-100, -100, -100, 7, -100, 9, 11, -100, -100, 4, 8, -100, -100, -100},
-              2,
-              7);
-      LlavaInput input =
-          LlavaInput.of(ids).withAttentionMask(mask).withLabels(labels).withPixels(pixels(3));
+      LlavaInput input = twoRowsOfThreeImages(); // most spliced positions predict nothing
       Map<String, Tensor> params = new LinkedHashMap<>(Modules.namedParameters(trained));
       params.keySet().removeIf(name -> name.contains("vision_tower")); // LLaVA's frozen tower
       params.values().forEach(p -> p.requires_grad_(true));
