@@ -13,6 +13,7 @@ import io.lntune.training.data.Batch;
 import io.lntune.training.data.TokenizedConversation;
 import java.util.List;
 import org.assertj.core.data.Offset;
+import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 
 class NextTokenTaskTest {
@@ -45,6 +46,29 @@ class NextTokenTaskTest {
           .isEqualTo(6);
       assertThat(selected.sum().item_double())
           .isCloseTo(full.sum().item_double(), Offset.offset(1e-4));
+    }
+  }
+
+  @Test
+  void aBatchWithoutSupervisedTokensGivesAZeroLossThatBackpropagates() {
+    List<TokenizedConversation> rows =
+        List.of(
+            new TokenizedConversation(
+                "truncated before its answer",
+                new int[] {1, 5, 6, 7},
+                new int[] {IGNORE, IGNORE, IGNORE, IGNORE},
+                0));
+    try (LlamaModel model = new LlamaModel(LlamaConfigs.tiny(), Placement.cpu(DType.F32));
+        TensorScope scope = TensorScope.open();
+        Batch plain = Batch.ofTokens(rows, 0)) {
+      Init.normal(model, 0.02, 3);
+      Tensor head = model.lmHead().weight().requires_grad_(true);
+      CausalLmLoss.Result loss = new NextTokenTask<>(model).loss(plain.inputIds(), plain.labels());
+      assertThat(loss.tokens()).isZero();
+      assertThat(loss.sum().item_double()).isZero();
+      loss.sum().backward();
+      assertThat(head.grad().defined()).as("a gradient, not none").isTrue();
+      assertThat(head.grad().abs().sum().item_double()).isZero();
     }
   }
 }
