@@ -47,16 +47,9 @@ public final class CausalLmLoss {
    * @param labels [B, T] int64, {@link #IGNORE_INDEX} where unsupervised
    */
   public static Result of(Tensor logits, Tensor labels) {
-    long t = logits.size(1);
-    long vocab = logits.size(2);
-    Tensor predicted =
-        logits.narrow(1, 0, t - 1).reshape(-1, vocab).to(ScalarType.Float); // [B*(T-1), V]
-    Tensor targets = labels.narrow(1, 1, t - 1).reshape(-1); // [B*(T-1)]
-    long tokens = targets.ne(IGNORED).sum().item_long();
-    Tensor sum =
-        cross_entropy_loss(
-            predicted, targets, new TensorOptional(), /*reduction sum=*/ 2, IGNORE_INDEX, 0.0);
-    return new Result(sum, tokens);
+    Tensor targets = nextLabels(labels); // [B*(T-1)]
+    Tensor predicting = predicting(logits); // [B*(T-1), V]
+    return new Result(summed(predicting, targets), targets.ne(IGNORED).sum().item_long());
   }
 
   /**
@@ -70,19 +63,30 @@ public final class CausalLmLoss {
    * @param head maps hidden states [N, D] to logits [N, vocab]
    */
   public static Result ofSupervised(Tensor hidden, Tensor labels, UnaryOperator<Tensor> head) {
-    long t = hidden.size(1);
-    Tensor predicting = hidden.narrow(1, 0, t - 1).reshape(-1, hidden.size(2)); // [B*(T-1), D]
-    Tensor targets = labels.narrow(1, 1, t - 1).reshape(-1); // [B*(T-1)]
+    Tensor targets = nextLabels(labels); // [B*(T-1)]
     Tensor supervised = targets.ne(IGNORED).nonzero().squeeze(1); // [N]
-    Tensor logits = head.apply(predicting.index_select(0, supervised)); // [N, vocab]
-    Tensor sum =
-        cross_entropy_loss(
-            logits.to(ScalarType.Float),
-            targets.index_select(0, supervised),
-            new TensorOptional(),
-            /*reduction sum=*/ 2,
-            IGNORE_INDEX,
-            0.0);
-    return new Result(sum, supervised.size(0));
+    Tensor logits = head.apply(predicting(hidden).index_select(0, supervised)); // [N, vocab]
+    return new Result(summed(logits, targets.index_select(0, supervised)), supervised.size(0));
+  }
+
+  /** {@return the label each position predicts, the next one} [B, T] to [B*(T-1)] */
+  private static Tensor nextLabels(Tensor labels) {
+    return labels.narrow(1, 1, labels.size(1) - 1).reshape(-1);
+  }
+
+  /** {@return the rows of the positions that predict a label: all but the last} [B*(T-1), C] */
+  private static Tensor predicting(Tensor rows) {
+    return rows.narrow(1, 0, rows.size(1) - 1).reshape(-1, rows.size(2));
+  }
+
+  /** {@return the summed cross-entropy of {@code logits} [N, vocab], in fp32, against targets} */
+  private static Tensor summed(Tensor logits, Tensor targets) {
+    return cross_entropy_loss(
+        logits.to(ScalarType.Float),
+        targets,
+        new TensorOptional(),
+        /*reduction sum=*/ 2,
+        IGNORE_INDEX,
+        0.0);
   }
 }

@@ -2,6 +2,7 @@ package io.lntune.models.nn;
 
 import io.lntune.torch.TensorScope;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.pytorch.Module;
@@ -57,11 +58,11 @@ public final class Modules {
       return; // closed before
     }
     try (TensorScope scope = TensorScope.open()) { // the handles made here
-      Map<String, Tensor> tensors = new LinkedHashMap<>(namedParameters(module));
-      namedBuffers(module).forEach((name, buffer) -> tensors.put("buffer " + name, buffer));
-      for (Tensor t : tensors.values()) {
-        t.mutable_grad().reset();
-        t.set_data(t.new_empty(0));
+      for (Map<String, Tensor> tensors : List.of(namedParameters(module), namedBuffers(module))) {
+        for (Tensor t : tensors.values()) {
+          t.mutable_grad().reset();
+          t.set_data(t.new_empty(0));
+        }
       }
     }
   }
