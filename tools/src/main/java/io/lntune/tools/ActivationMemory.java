@@ -20,9 +20,9 @@ import java.util.function.Predicate;
  * {@code RmsNorm}, {@code Lora}'s adapter and {@code CausalLmLoss}. A tensor stays alive when
  * autograd saves it for the backward, which depends on what requires a gradient (the ATen formulas
  * save a factor of a product only for the other factor's gradient), or when the step's {@code
- * TensorScope} still holds it: each decoder layer runs in a scope of its own that frees its
- * temporaries, but every layer's output, the embeddings, the rotary angles, the final norm's
- * temporaries, the logits and the loss's fp32 copy live until the step's scope closes.
+ * TensorScope} still holds it: each decoder layer, the final norm and the loss run in scopes of
+ * their own that free their temporaries, but every layer's output, the final norm's, the embeddings
+ * and the rotary angles live until the step's scope closes.
  *
  * <p>Tensors are tracked as storages by name, so that a tensor saved by several ops (the input of
  * q, k and v), a view, or a cast to the dtype a tensor already has ({@code to} then returns the
@@ -134,7 +134,7 @@ final class ActivationMemory {
     }
   }
 
-  /** LlamaModel.forward, then CausalLmLoss.of. */
+  /** LlamaModel.hiddenStates, then CausalLmLoss.ofSupervised. */
   private long forward(boolean recompute) {
     long d = config.hiddenSize();
     long hd = config.headDim();
@@ -156,16 +156,16 @@ final class ActivationMemory {
     ledger.keep(cast(sin, tokens * hd));
     int layers = config.numHiddenLayers();
     if (recompute) {
-      // RecomputedLayers.forward: every layer but the last runs without a graph, and each one's
-      // output is kept as
-      // the next one's input (the first layer's input is the embeddings themselves, detached)
-      for (int i = 1; i < layers; i++) {
-        kept("layers." + i + ".input", width() * tokens * d);
+      // RecomputedLayers.forward: every layer but the last runs without a graph, branch by branch,
+      // and each branch's output is kept as the next one's input (the first layer's input is the
+      // embeddings themselves, detached)
+      for (int i = 0; i < layers - 1; i++) {
+        kept("layers." + i + ".h", width() * tokens * d);
+        kept("layers." + (i + 1) + ".input", width() * tokens * d);
       }
       String lastInput = layers > 1 ? "layers." + (layers - 1) + ".input" : x.storage();
       // the last layer runs with its graph on a leaf that requires a gradient unless it is the
-      // embeddings that need
-      // none
+      // embeddings that need none
       x = new Value(lastInput, layers > 1 || embedsNeedGrad);
       x = layer(layers - 1, x);
     } else {
@@ -173,22 +173,19 @@ final class ActivationMemory {
         x = layer(i, x); // each output stays in the step's scope as the next layer's input
       }
     }
-    // the final norm runs in the step's scope: all its temporaries stay alive, not only what
-    // autograd saves
-    Value hidden = norm("model.norm", x, true);
+    // the final norm runs in a scope of its own, as each layer: what autograd saves, and its output
+    Value hidden = norm("model.norm", x);
+    ledger.keep(hidden.storage());
+    // CausalLmLoss.ofSupervised in a scope of its own, every position but each sequence's last
+    // supervised: their rows of the hidden states (a copy [N, D], which the head's product saves
+    // when the head trains), the logits [N, V] and their fp32 copy (temporaries), and the fp32
+    // log-probabilities, which log_softmax and nll_loss save for the backward
+    long rows = batch * (sequence - 1);
     String head = config.tieWordEmbeddings() ? "model.embed_tokens" : "lm_head";
-    Value logits =
-        linear(head, hidden, config.vocabSize(), "logits"); // [B, T, V], in the step's scope
-    ledger.keep(logits.storage());
-    // CausalLmLoss: logits.narrow(1, 0, T-1).reshape(-1, V) is a view for one sequence (its rows
-    // are contiguous),
-    // a copy for several; .to(Float) copies it to fp32 unless it is fp32 already
-    long predictions = batch * (sequence - 1) * config.vocabSize();
-    String predicted = batch == 1 ? logits.storage() : kept("loss.reshaped", width() * predictions);
-    ledger.keep(cast32(predicted, predictions));
-    // cross_entropy_loss = log_softmax + nll_loss: the fp32 log-probabilities, saved by both for
-    // the backward
-    kept("loss.logprobs", 4 * predictions);
+    if (trains.test(head + ".weight")) {
+      kept("loss.rows", width() * rows * config.hiddenSize());
+    }
+    kept("loss.logprobs", 4 * rows * config.vocabSize());
     return ledger.total();
   }
 
@@ -196,10 +193,10 @@ final class ActivationMemory {
   private Value layer(int index, Value x) {
     String p = "model.layers." + index + ".";
     long d = config.hiddenSize();
-    Value attn = attention(p + "self_attn.", norm(p + "input_layernorm", x, false));
+    Value attn = attention(p + "self_attn.", norm(p + "input_layernorm", x));
     // an addition saves nothing; h is a temporary of the layer's scope unless an op below saves it
     Value h = new Value(ledger.make(p + "h", width() * tokens * d), x.grad() || attn.grad());
-    Value m = mlp(p + "mlp.", norm(p + "post_attention_layernorm", h, false));
+    Value m = mlp(p + "mlp.", norm(p + "post_attention_layernorm", h));
     // the layer's output outlives the layer's scope: TensorScope.returning hands it to the step's
     // scope
     String out = kept(p + "out", width() * tokens * d);
@@ -208,26 +205,20 @@ final class ActivationMemory {
 
   /**
    * RmsNorm.forward: {@code weight * (x32 * rsqrt(mean(x32^2) + eps)).to(in)} with {@code x32 =
-   * x.to(Float)}.
-   *
-   * @param inStepScope whether it runs in the step's scope (the final norm), which keeps all its
-   *     temporaries
+   * x.to(Float)}, in a scope that frees what autograd does not save.
    */
-  private Value norm(String name, Value x, boolean inStepScope) {
+  private Value norm(String name, Value x) {
     long d = config.hiddenSize();
     boolean weightTrains = trains.test(name + ".weight");
     String x32 = cast32(x.storage(), tokens * d);
-    String squares = ledger.make(name + ".squares", 4 * tokens * d); // pow(2): saves its input x32
-    String mean = ledger.make(name + ".mean", 4 * tokens); // [B, T, 1]: mean and + eps save nothing
-    String shifted = ledger.make(name + ".shifted", 4 * tokens);
-    String rsqrt = ledger.make(name + ".rsqrt", 4 * tokens); // rsqrt saves its result
+    // square() saves x32; the sum, its scaling and + eps save nothing; rsqrt saves its result
+    String rsqrt = ledger.make(name + ".rsqrt", 4 * tokens);
     String scaled =
         ledger.make(name + ".scaled", 4 * tokens * d); // x32 * rsqrt: saves both for x's gradient
     String normed = cast(scaled, tokens * d); // .to(in)
     // weight.mul(normed) saves normed for the weight's gradient (and the weight for normed's); the
-    // weight has the
-    // model's dtype (fp32 masters live in the optimizer), so the product's .to(in) returns it as it
-    // is
+    // weight has the model's dtype (fp32 masters live in the optimizer), so the product's .to(in)
+    // returns it as it is
     String out = ledger.make(name + ".out", width() * tokens * d);
     if (x.grad()) {
       ledger.keep(x32);
@@ -235,11 +226,6 @@ final class ActivationMemory {
     }
     if (weightTrains) {
       ledger.keep(normed);
-    }
-    if (inStepScope) {
-      for (String s : new String[] {x32, squares, mean, shifted, rsqrt, scaled, normed, out}) {
-        ledger.keep(s);
-      }
     }
     return new Value(out, x.grad() || weightTrains);
   }

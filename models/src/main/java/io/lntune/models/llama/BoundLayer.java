@@ -1,9 +1,9 @@
 package io.lntune.models.llama;
 
-import io.lntune.models.nn.Linear;
 import io.lntune.torch.TensorScope;
 import io.lntune.torch.Tensors;
 import io.lntune.torch.Torch;
+import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -34,16 +34,6 @@ public final class BoundLayer {
     this.cache = cache;
   }
 
-  /**
-   * The layer's output before its down projection: the residual stream after attention, {@code h =
-   * x + attn(norm(x))} [B, T, D], and the down projection's input {@code m} [B, T, I]. The layer's
-   * output is {@code h + down_proj(m)}.
-   *
-   * @param residual {@code h} [B, T, D]
-   * @param downInput {@code m} [B, T, I]
-   */
-  public record BeforeDownProjection(Tensor residual, Tensor downInput) {}
-
   /** {@return the layer's index in the decoder, from 0} */
   public int index() {
     return index;
@@ -61,16 +51,25 @@ public final class BoundLayer {
   }
 
   /**
-   * {@return the layer run up to its down projection} For a recomputation that needs the down
-   * projection's input and weight, not its product. Without a KV cache only.
+   * {@return the layer's two residual branches, attention's then the MLP's} Running them in turn
+   * computes {@link #forward}. For recomputation, which runs without a KV cache.
+   *
+   * @throws IllegalStateException if the layer is bound to a KV cache
    */
-  public BeforeDownProjection forwardToDownProjection(Tensor x) {
-    Tensor h = layer.attentionResidual(x, angles, mask, null);
-    return new BeforeDownProjection(h, layer.mlp.hidden(layer.postAttentionLayernorm.forward(h)));
-  }
-
-  /** {@return the MLP's down projection, the layer's last matrix product} */
-  public Linear downProjection() {
-    return layer.mlp.downProj;
+  public List<ResidualBranch> branches() {
+    if (cache != null) {
+      throw new IllegalStateException(
+          "decoder layer " + index + " is bound to a KV cache: its branches run without one");
+    }
+    String name = "decoder layer " + index;
+    return List.of(
+        new ResidualBranch(
+            name + "'s attention",
+            x -> layer.selfAttn.attend(layer.inputLayernorm.forward(x), angles, mask, null),
+            layer.selfAttn.oProj),
+        new ResidualBranch(
+            name + "'s MLP",
+            h -> layer.mlp.hidden(layer.postAttentionLayernorm.forward(h)),
+            layer.mlp.downProj));
   }
 }

@@ -32,6 +32,15 @@ public final class LlamaAttention extends Module {
    * @param cache this layer's slot in a KV cache, or null
    */
   Tensor forward(Tensor x, RotaryEmbedding.Angles rope, AttentionMask mask, KvCache.Layer cache) {
+    return oProj.forward(attend(x, rope, mask, cache)); // [B, T, D]
+  }
+
+  /**
+   * {@return the heads' outputs side by side, {@code o_proj}'s input} [B, T, D] → [B, T, H * hd]
+   *
+   * @param cache this layer's slot in a KV cache, or null
+   */
+  Tensor attend(Tensor x, RotaryEmbedding.Angles rope, AttentionMask mask, KvCache.Layer cache) {
     long b = x.size(0);
     long t = x.size(1);
     // Each head made contiguous before RoPE: the rotation and its backward run faster on the copy
@@ -46,7 +55,7 @@ public final class LlamaAttention extends Module {
     }
     Tensor out =
         Attention.attend(q, k, v, mask.mask(), mask.causal(), mask.bias()); // [B, H, T, hd]
-    return oProj.forward(out.transpose(1, 2).reshape(b, t, heads * headDim)); // [B, T, D]
+    return out.transpose(1, 2).reshape(b, t, heads * headDim); // [B, T, H * hd]
   }
 
   /** {@return a projection's output [B, T, n * hd] as n contiguous heads} [B, n, T, hd] */

@@ -24,13 +24,7 @@ public final class LlamaDecoderLayer extends Module {
 
   /** [B, T, D] → [B, T, D]. */
   Tensor forward(Tensor x, RotaryEmbedding.Angles rope, AttentionMask mask, KvCache.Layer cache) {
-    Tensor h = attentionResidual(x, rope, mask, cache);
+    Tensor h = x.add(selfAttn.forward(inputLayernorm.forward(x), rope, mask, cache));
     return h.add(mlp.forward(postAttentionLayernorm.forward(h)));
-  }
-
-  /** {@return {@code x + attn(norm(x))}} [B, T, D] → [B, T, D]. */
-  Tensor attentionResidual(
-      Tensor x, RotaryEmbedding.Angles rope, AttentionMask mask, KvCache.Layer cache) {
-    return x.add(selfAttn.forward(inputLayernorm.forward(x), rope, mask, cache));
   }
 }

@@ -371,7 +371,8 @@ public final class LlamaModel extends Module {
     if (cache != null) {
       cache.advance(t);
     }
-    return norm.forward(x);
+    // In a scope of its own, as each layer: the norm's fp32 temporaries are not the backward's
+    return TensorScope.returning(() -> norm.forward(x));
   }
 
   /** {@return logits [B, T, vocab] of hidden states [B, T, D]} */

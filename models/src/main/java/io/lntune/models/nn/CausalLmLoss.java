@@ -48,8 +48,8 @@ public final class CausalLmLoss {
    */
   public static Result of(Tensor logits, Tensor labels) {
     Tensor targets = nextLabels(labels); // [B*(T-1)]
-    Tensor predicting = predicting(logits); // [B*(T-1), V]
-    return new Result(summed(predicting, targets), targets.ne(IGNORED).sum().item_long());
+    Tensor sum = TensorScope.returning(() -> summed(predicting(logits), targets));
+    return new Result(sum, targets.ne(IGNORED).sum().item_long());
   }
 
   /**
@@ -65,8 +65,13 @@ public final class CausalLmLoss {
   public static Result ofSupervised(Tensor hidden, Tensor labels, UnaryOperator<Tensor> head) {
     Tensor targets = nextLabels(labels); // [B*(T-1)]
     Tensor supervised = targets.ne(IGNORED).nonzero().squeeze(1); // [N]
-    Tensor logits = head.apply(predicting(hidden).index_select(0, supervised)); // [N, vocab]
-    return new Result(summed(logits, targets.index_select(0, supervised)), supervised.size(0));
+    Tensor sum =
+        TensorScope.returning(
+            () -> {
+              Tensor logits = head.apply(predicting(hidden).index_select(0, supervised)); // [N, V]
+              return summed(logits, targets.index_select(0, supervised));
+            });
+    return new Result(sum, supervised.size(0));
   }
 
   /** {@return the label each position predicts, the next one} [B, T] to [B*(T-1)] */
@@ -79,7 +84,12 @@ public final class CausalLmLoss {
     return rows.narrow(1, 0, rows.size(1) - 1).reshape(-1, rows.size(2));
   }
 
-  /** {@return the summed cross-entropy of {@code logits} [N, vocab], in fp32, against targets} */
+  /**
+   * {@return the summed cross-entropy of {@code logits} [N, vocab], in fp32, against targets} Call
+   * it in a scope of its own: the backward keeps the fp32 log-probabilities, not the logits nor
+   * their fp32 copy, which the caller's scope would otherwise hold until the step ends (for N
+   * positions over LLaMA's 32000 tokens, 188 KiB a position in bf16 and fp32).
+   */
   private static Tensor summed(Tensor logits, Tensor targets) {
     return cross_entropy_loss(
         logits.to(ScalarType.Float),

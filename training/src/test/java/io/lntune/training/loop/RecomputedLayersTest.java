@@ -22,16 +22,16 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Recomputation keeps the last layer's graph and recomputes the others: the gradients of every
- * parameter equal the plain pass's, with one layer (nothing recomputed) and with several, with the
- * down projections frozen (their product skipped) and trained.
+ * Recomputation keeps the last layer's graph and recomputes the others' branches: the gradients of
+ * every parameter equal the plain pass's, with one layer (nothing recomputed) and with several,
+ * with the output and down projections frozen (their products skipped) and either of them trained.
  */
 class RecomputedLayersTest {
   @ParameterizedTest
-  @CsvSource({"1, false", "3, false", "3, true"})
-  void gradientsEqualThePlainPass(int layers, boolean trainDownProjections) {
-    Map<String, Tensor> plain = gradients(layers, false, trainDownProjections);
-    Map<String, Tensor> recomputed = gradients(layers, true, trainDownProjections);
+  @CsvSource({"1, none", "3, none", "3, down_proj", "3, o_proj"})
+  void gradientsEqualThePlainPass(int layers, String trainedProjection) {
+    Map<String, Tensor> plain = gradients(layers, false, trainedProjection);
+    Map<String, Tensor> recomputed = gradients(layers, true, trainedProjection);
     assertThat(recomputed.keySet()).isEqualTo(plain.keySet()).isNotEmpty();
     try (TensorScope scope = TensorScope.open()) {
       plain.forEach(
@@ -87,11 +87,11 @@ class RecomputedLayersTest {
 
   /**
    * Trains the embeddings and every norm, so the gradient crosses every layer into the embeddings'
-   * graph; the norms alone leave the down projections frozen, which recomputation then skips, and
-   * training them too takes the full recomputation.
+   * graph; the norms alone leave the output and down projections frozen, which recomputation then
+   * skips, and training one of them too recomputes its branch whole.
    */
   private static Map<String, Tensor> gradients(
-      int layers, boolean recompute, boolean trainDownProjections) {
+      int layers, boolean recompute, String trainedProjection) {
     LlamaModel model =
         new LlamaModel(LlamaConfigs.tiny().withNumHiddenLayers(layers), Placement.cpu(DType.F32));
     Init.normal(model, 0.02, 5);
@@ -102,7 +102,7 @@ class RecomputedLayersTest {
               boolean trains =
                   name.endsWith("norm.weight")
                       || name.endsWith("embed_tokens.weight")
-                      || trainDownProjections && name.endsWith("down_proj.weight");
+                      || name.endsWith(trainedProjection + ".weight");
               p.requires_grad_(trains);
               if (trains) {
                 trained.put(name, p);
