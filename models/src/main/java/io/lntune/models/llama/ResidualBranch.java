@@ -18,10 +18,9 @@ import org.bytedeco.pytorch.Tensor;
  * {@code W} and the output's gradient, not the product.
  *
  * <pre>{@code
- * for (ResidualBranch branch : layer.branches()) {
- *   x = branch.forward(x);                      // [B, T, D]
- * }
- * Tensor m = branch.projectionInput(x);         // [B, T, I] for the MLP branch
+ * List<ResidualBranch> branches = layer.branches(); // attention's, then the MLP's
+ * Tensor h = branches.get(0).forward(x);            // [B, T, D]
+ * Tensor m = branches.get(1).projectionInput(h);    // [B, T, I], down_proj's input
  * }</pre>
  */
 public final class ResidualBranch {

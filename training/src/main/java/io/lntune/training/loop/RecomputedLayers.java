@@ -34,7 +34,7 @@ import org.bytedeco.pytorch.global.torch;
  * (LayerNorm tuning) stop before that product: the backward needs the projection's input and
  * weight, not its output, and the branch's output is the next checkpoint. The recomputation then
  * costs the layer's forward less two of its seven weight products, {@code o_proj} and {@code
- * down_proj} (a third of the MLP), for one more [B, T, D] a layer.
+ * down_proj} (the latter a third of the MLP's work), for one more [B, T, D] a layer.
  *
  * <p>Dropout draws the same masks both times: the CPU generator's state is saved before each
  * recomputed branch and restored for its recomputation, then set to where the forward left it.
