@@ -146,10 +146,9 @@ class ActivationMemoryTest {
     // LORA with recomputation is not in the list. Its last layer's graph keeps the adapters' masks
     // and inputs (7.9 MiB more than LAYERNORM's, estimated), which the memory JVMs do not show with
     // recomputation (57.7 MiB measured, against LAYERNORM's 58.8), though without it they show
-    // every layer's (357.5 against 358.6 estimated). Its 78.6 MiB before the loss's and the final
-    // norm's temporaries got scopes of their own passed only because the total was larger. With
-    // glibc's trimming left on, LORA kept 11.6 MiB more than LAYERNORM (52.3 against 40.7 MiB),
-    // as estimated; remeasured so after the change, 4.7 MiB more (39.1 against 34.4).
+    // every layer's (357.5 against 358.6 estimated); the cause is not known. With glibc's trimming
+    // left on, LORA kept 11.6 MiB more than LAYERNORM once (52.3 against 40.7 MiB) and 4.7 MiB more
+    // on the current code (39.1 against 34.4).
     double lora = decoderAlone(SMALL, Strategy.LORA, true, 512, true) / 1048576.0;
     double layerNorm = decoderAlone(SMALL, Strategy.LAYERNORM, true, 512, true) / 1048576.0;
     assertThat(lora - layerNorm).isCloseTo(11.6, within(0.4 * 11.6));

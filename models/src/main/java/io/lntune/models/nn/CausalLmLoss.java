@@ -3,6 +3,7 @@ package io.lntune.models.nn;
 import static org.bytedeco.pytorch.global.torch.cross_entropy_loss;
 
 import io.lntune.torch.TensorScope;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -48,7 +49,7 @@ public final class CausalLmLoss {
    */
   public static Result of(Tensor logits, Tensor labels) {
     Tensor targets = nextLabels(labels); // [B*(T-1)]
-    Tensor sum = TensorScope.returning(() -> summed(predicting(logits), targets));
+    Tensor sum = summed(() -> predicting(logits), targets);
     return new Result(sum, targets.ne(IGNORED).sum().item_long());
   }
 
@@ -66,11 +67,9 @@ public final class CausalLmLoss {
     Tensor targets = nextLabels(labels); // [B*(T-1)]
     Tensor supervised = targets.ne(IGNORED).nonzero().squeeze(1); // [N]
     Tensor sum =
-        TensorScope.returning(
-            () -> {
-              Tensor logits = head.apply(predicting(hidden).index_select(0, supervised)); // [N, V]
-              return summed(logits, targets.index_select(0, supervised));
-            });
+        summed(
+            () -> head.apply(predicting(hidden).index_select(0, supervised)), // [N, vocab]
+            targets.index_select(0, supervised));
     return new Result(sum, supervised.size(0));
   }
 
@@ -85,18 +84,21 @@ public final class CausalLmLoss {
   }
 
   /**
-   * {@return the summed cross-entropy of {@code logits} [N, vocab], in fp32, against targets} Call
-   * it in a scope of its own: the backward keeps the fp32 log-probabilities, not the logits nor
-   * their fp32 copy, which the caller's scope would otherwise hold until the step ends (for N
-   * positions over LLaMA's 32000 tokens, 188 KiB a position in bf16 and fp32).
+   * {@return the summed cross-entropy of the logits [N, vocab] {@code logits} makes, in fp32,
+   * against targets} The logits are made and used in a scope of its own: the backward keeps the
+   * fp32 log-probabilities, not the logits nor their fp32 copy, which the caller's scope would
+   * otherwise hold until the step ends (over LLaMA's 32000 tokens, 188 KiB a position in bf16 and
+   * fp32).
    */
-  private static Tensor summed(Tensor logits, Tensor targets) {
-    return cross_entropy_loss(
-        logits.to(ScalarType.Float),
-        targets,
-        new TensorOptional(),
-        /*reduction sum=*/ 2,
-        IGNORE_INDEX,
-        0.0);
+  private static Tensor summed(Supplier<Tensor> logits, Tensor targets) {
+    return TensorScope.returning(
+        () ->
+            cross_entropy_loss(
+                logits.get().to(ScalarType.Float),
+                targets,
+                new TensorOptional(),
+                /*reduction sum=*/ 2,
+                IGNORE_INDEX,
+                0.0));
   }
 }

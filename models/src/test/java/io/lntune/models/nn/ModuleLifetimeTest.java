@@ -44,6 +44,8 @@ class ModuleLifetimeTest {
     model.close();
   }
 
+  private static final Placement CPU = Placement.cpu(DType.F32);
+
   static Stream<Arguments> models() {
     return Stream.of(
         Arguments.of(
@@ -54,8 +56,6 @@ class ModuleLifetimeTest {
             "ClipVisionTower",
             (Supplier<Module>) () -> new ClipVisionTower(ClipConfigs.tiny(), CPU)));
   }
-
-  private static final Placement CPU = Placement.cpu(DType.F32);
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("models")
