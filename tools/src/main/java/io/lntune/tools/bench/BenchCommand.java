@@ -42,7 +42,7 @@ import picocli.CommandLine.Spec;
  * bench.json} and {@code bench.md}.
  *
  * <pre>{@code
- * lntune bench                              # small (about 100M parameters, 512 tokens), bf16, 5 rounds of 3 steps
+ * lntune bench                              # small (about 100M parameters, 512 tokens), bf16, 5 rounds of 3 timed steps
  * lntune bench --size medium --output runs/bench
  * lntune bench --configs LAYERNORM --data-parallel   # also 2 Gloo ranks x 1 thread, 1 process x 2 threads
  * }</pre>
@@ -120,10 +120,16 @@ public final class BenchCommand implements Callable<Integer> {
               + "median counts). Default: ${DEFAULT-VALUE}.")
   int steps;
 
+  // Four, so that both sides are timed at their steady pace. lntune's second step already runs at
+  // it (step 1 about 1660 ms, then 525-580 on `small` LAYERNORM_SIMPLE), but Python eager's do not
+  // until its fourth or fifth: FULL took 2005 1620 1377 1017 853 888 872 ms, LAYERNORM 1475 833
+  // 606 547 588. With one warm-up step its slow second and third steps raised Python's medians by
+  // 20-35% and flattered every lntune / Python ratio.
   @Option(
       names = "--warmup",
-      defaultValue = "1",
-      description = "Steps before measuring. Default: ${DEFAULT-VALUE}.")
+      defaultValue = "4",
+      description =
+          "Steps before measuring, lntune's and Python's alike. Default: ${DEFAULT-VALUE}.")
   int warmup;
 
   @Option(
