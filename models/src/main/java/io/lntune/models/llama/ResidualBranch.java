@@ -4,6 +4,7 @@ import io.lntune.models.nn.Linear;
 import io.lntune.torch.TensorScope;
 import io.lntune.torch.Tensors;
 import io.lntune.torch.Torch;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.bytedeco.pytorch.Tensor;
 
@@ -40,13 +41,17 @@ public final class ResidualBranch {
    */
   public Tensor forward(Tensor x) {
     return Torch.call(
-        () -> name + " on " + Tensors.describe(x),
-        () -> TensorScope.returning(() -> x.add(projection.forward(inner.apply(x)))));
+        describe(x), () -> TensorScope.returning(() -> x.add(projection.forward(inner.apply(x)))));
   }
 
   /** {@return the projection's input {@code inner(x)}} [B, T, D] → [B, T, in] */
   public Tensor projectionInput(Tensor x) {
-    return inner.apply(x);
+    return Torch.call(describe(x), () -> inner.apply(x));
+  }
+
+  /** {@return the context a failure on {@code x} is reported with} */
+  private Supplier<String> describe(Tensor x) {
+    return () -> name + " on " + Tensors.describe(x);
   }
 
   /** {@return the branch's last matrix product, {@code o_proj} or {@code down_proj}} */

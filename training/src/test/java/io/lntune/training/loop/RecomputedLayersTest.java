@@ -102,7 +102,8 @@ class RecomputedLayersTest {
               boolean trains =
                   name.endsWith("norm.weight")
                       || name.endsWith("embed_tokens.weight")
-                      || name.endsWith(trainedProjection + ".weight");
+                      || !trainedProjection.equals("none")
+                          && name.endsWith(trainedProjection + ".weight");
               p.requires_grad_(trains);
               if (trains) {
                 trained.put(name, p);
